@@ -1,0 +1,339 @@
+//! Command-line definitions (every flag once, with the doc that `--help` shows) and the thin
+//! wiring from a parsed command to the stage modules. No stage logic lives here.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use crate::fetch::{Event, FetchOptions};
+use crate::lock::Lock;
+use crate::manifest::Manifest;
+use crate::ui::{ColorWhen, Ui, human_bytes};
+
+/// archeo: code archaeology on pinned upstream releases.
+///
+/// archeo pins upstream git repositories at exact commits (archeo.toml -> archeo.lock), indexes
+/// every pinned revision without checking it out, and answers "what changed, where, since which
+/// release" with file:line citations on immutable commits.
+///
+/// Typical session:
+///
+///   archeo fetch                 # resolve archeo.toml's revs to commits, write archeo.lock
+///   archeo index                 # index every pinned revision (each file version once)
+///   archeo search openat2        # code-aware search across all pinned releases
+///
+/// Exit codes follow grep: 0 found, 1 nothing found, 2 error.
+#[derive(Parser, Debug)]
+#[command(name = "archeo", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct GlobalArgs {
+    /// The manifest naming the repositories and revisions to pin; the lock sits beside it as
+    /// archeo.lock.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "archeo.toml",
+        env = "ARCHEO_MANIFEST"
+    )]
+    pub manifest: PathBuf,
+    /// Where fetched repositories are kept (bare clones). Default: the XDG cache dir, archeo/.
+    #[arg(long, global = true, value_name = "DIR", env = "ARCHEO_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Where the index lives.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "index",
+        env = "ARCHEO_INDEX_DIR"
+    )]
+    pub index_dir: PathBuf,
+    /// Print only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what is done (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to color output.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fetch the manifest's repositories and pin every rev to a commit in archeo.lock.
+    ///
+    /// Each repository is cloned bare into the cache the first time and fetched afterwards
+    /// (branches and tags). Revs are tags, branches, (short) commit ids, or globs over tag names
+    /// (`v1.*`, expanded in version order). Re-running with nothing changed upstream leaves the
+    /// lock byte-identical; a branch that moved is re-pinned and reported; a tag that moved is an
+    /// error unless --update is given.
+    ///
+    /// git's `url.<base>.insteadOf` rewrites apply, from your git configuration or from
+    /// GIT_CONFIG_COUNT / GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n, so mirrors work as they do for git.
+    Fetch(FetchArgs),
+    /// List what archeo.lock pins.
+    Pins(PinsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Accept tags that now point to other commits than the lock records.
+    #[arg(long)]
+    pub update: bool,
+    /// Fetch only what the lock names and fail if manifest and lock disagree; never change the lock.
+    #[arg(long)]
+    pub locked: bool,
+    /// Use no network: resolve revs from the cache only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print what is pinned after fetching (like `archeo pins`).
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// Human-readable text (colored on a TTY).
+    #[default]
+    Text,
+    /// JSON Lines: one object per line.
+    Json,
+    /// Markdown, for pasting into documents.
+    Md,
+}
+
+#[derive(Args, Debug)]
+pub struct PinsArgs {
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
+}
+
+/// Everything the global flags resolve to, validated once.
+pub struct Context {
+    pub manifest_path: PathBuf,
+    pub lock_path: PathBuf,
+    pub cache_dir: PathBuf,
+    pub index_dir: PathBuf,
+    pub ui: Ui,
+}
+
+impl Context {
+    fn new(g: &GlobalArgs) -> Result<Context> {
+        let cache_dir = match &g.cache_dir {
+            Some(d) => d.clone(),
+            None => dirs::cache_dir()
+                .ok_or_else(|| anyhow::anyhow!("no cache directory known for this user: pass --cache-dir DIR or set ARCHEO_CACHE_DIR"))?
+                .join("archeo"),
+        };
+        Ok(Context {
+            lock_path: crate::lock::path_for(&g.manifest),
+            manifest_path: g.manifest.clone(),
+            cache_dir,
+            index_dir: g.index_dir.clone(),
+            ui: Ui::new(g.quiet, g.verbose, g.color),
+        })
+    }
+
+    pub fn manifest(&self) -> Result<Manifest> {
+        Manifest::load(&self.manifest_path)
+    }
+
+    pub fn lock(&self) -> Result<Lock> {
+        Lock::require(&self.lock_path)
+    }
+}
+
+/// Whether a query found anything: exit code 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    Yes,
+    No,
+}
+
+/// Runs archeo with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(Found::Yes) => 0,
+        Ok(Found::No) => 1,
+        Err(e) => {
+            // A closed pipe (`archeo search x | head`) is not an error worth reporting.
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                return 0;
+            }
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Found> {
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Fetch(a) => fetch(&ctx, a),
+        Command::Pins(a) => pins(&ctx, a.format),
+    }
+}
+
+fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {
+    let manifest = ctx.manifest()?;
+    let old = Lock::read(&ctx.lock_path)?;
+    let opts = FetchOptions {
+        update: a.update,
+        locked: a.locked,
+        offline: a.offline,
+    };
+    let ui = ctx.ui;
+    let spinner = std::cell::RefCell::new(None::<indicatif::ProgressBar>);
+    let lock = crate::fetch::fetch_all(
+        &manifest,
+        &ctx.cache_dir,
+        old.as_ref(),
+        opts,
+        |ev| {
+            if let Some(pb) = spinner.borrow_mut().take() {
+                pb.finish_and_clear();
+            }
+            match ev {
+                Event::Fetched {
+                    repo,
+                    url,
+                    effective_url,
+                    objects,
+                    bytes,
+                } => {
+                    let via = if effective_url != url {
+                        format!(" via {effective_url}")
+                    } else {
+                        String::new()
+                    };
+                    if *objects > 0 {
+                        ui.info(format!(
+                            "{repo}: fetched {url}{via}: {objects} objects, {}",
+                            human_bytes(*bytes)
+                        ));
+                    } else {
+                        ui.info(format!("{repo}: fetched {url}{via}: up to date"));
+                    }
+                }
+                Event::BranchMoved {
+                    repo,
+                    rev,
+                    old,
+                    new,
+                } => ui.info(format!(
+                    "{repo}@{rev}: branch moved {} -> {}",
+                    &old[..12],
+                    &new[..12]
+                )),
+                Event::TagMoved {
+                    repo,
+                    rev,
+                    old,
+                    new,
+                } => ui.warn(format!(
+                    "{repo}@{rev}: tag now points elsewhere: {} -> {}",
+                    &old[..12],
+                    &new[..12]
+                )),
+                Event::Pinned {
+                    repo,
+                    tags,
+                    branches,
+                    commits,
+                } => ui.info(format!(
+                    "{repo}: pinned {} revs ({tags} tags, {branches} branches, {commits} commits)",
+                    tags + branches + commits
+                )),
+            }
+        },
+        |spec| {
+            *spinner.borrow_mut() =
+                Some(ui.spinner(format!("fetching {} ({})", spec.name, spec.url)));
+        },
+    )?;
+    if let Some(pb) = spinner.borrow_mut().take() {
+        pb.finish_and_clear();
+    }
+    if !opts.locked {
+        if old.as_ref() == Some(&lock) {
+            ui.detail(format!("{} unchanged", ctx.lock_path.display()));
+        } else {
+            lock.write(&ctx.lock_path)?;
+            ui.info(format!("wrote {}", ctx.lock_path.display()));
+        }
+    }
+    if a.list {
+        pins(ctx, Format::Text)?;
+    }
+    Ok(Found::Yes)
+}
+
+fn pins(ctx: &Context, format: Format) -> Result<Found> {
+    let lock = ctx.lock()?;
+    let mut out = std::io::stdout().lock();
+    let pins = lock.pins();
+    match format {
+        Format::Json => {
+            for p in &pins {
+                let v = serde_json::json!({
+                    "repo": p.repo, "url": p.url, "rev": p.rev, "kind": p.kind.as_str(), "commit": p.commit,
+                });
+                writeln!(out, "{v}")?;
+            }
+        }
+        Format::Md => {
+            writeln!(
+                out,
+                "| repo | rev | kind | commit |\n| --- | --- | --- | --- |"
+            )?;
+            for p in &pins {
+                writeln!(
+                    out,
+                    "| {} | {} | {} | `{}` |",
+                    p.repo,
+                    p.rev,
+                    p.kind.as_str(),
+                    p.commit
+                )?;
+            }
+        }
+        Format::Text => {
+            let w = pins
+                .iter()
+                .map(|p| p.repo.len() + p.rev.len() + 1)
+                .max()
+                .unwrap_or(0);
+            for p in &pins {
+                let sel = format!("{}@{}", p.repo, p.rev);
+                writeln!(out, "{sel:<w$}  {:<6}  {}", p.kind.as_str(), p.commit)?;
+            }
+        }
+    }
+    Ok(if pins.is_empty() {
+        Found::No
+    } else {
+        Found::Yes
+    })
+}

@@ -1,0 +1,339 @@
+//! The fetch stage: manifest -> cache -> lock. Resolves every manifest revision to a commit and
+//! decides what may change in the lock (branches move, tags must not).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Result, bail};
+
+use crate::git::CachedRepo;
+use crate::lock::{Lock, LockedRepo, LockedRev, RefKind};
+use crate::manifest::{Manifest, RepoSpec, RevSpec};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FetchOptions {
+    /// Accept tags that now point elsewhere.
+    pub update: bool,
+    /// Fetch only what the lock names; never change the lock.
+    pub locked: bool,
+    /// No network: resolve from the cache.
+    pub offline: bool,
+}
+
+/// Something worth telling the user about a repository's fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Fetched {
+        repo: String,
+        url: String,
+        effective_url: String,
+        objects: u64,
+        bytes: u64,
+    },
+    BranchMoved {
+        repo: String,
+        rev: String,
+        old: String,
+        new: String,
+    },
+    TagMoved {
+        repo: String,
+        rev: String,
+        old: String,
+        new: String,
+    },
+    Pinned {
+        repo: String,
+        tags: usize,
+        branches: usize,
+        commits: usize,
+    },
+}
+
+/// Fetches every repository of the manifest and returns the lock to write.
+pub fn fetch_all(
+    manifest: &Manifest,
+    cache: &Path,
+    old: Option<&Lock>,
+    opts: FetchOptions,
+    mut on_event: impl FnMut(&Event),
+    mut on_start: impl FnMut(&RepoSpec),
+) -> Result<Lock> {
+    let interrupt = AtomicBool::new(false);
+    if opts.locked {
+        let old = old.ok_or_else(|| {
+            anyhow::anyhow!("--locked needs a lock file, and there is none: run `archeo fetch` without --locked first")
+        })?;
+        check_agrees(manifest, old)?;
+        for spec in &manifest.repos {
+            on_start(spec);
+            let locked = old.repo(&spec.name).expect("checked by check_agrees");
+            let repo = open_for(cache, spec, opts)?;
+            if !opts.offline {
+                let mut refspecs = Vec::new();
+                for r in &locked.revs {
+                    match r.kind {
+                        RefKind::Tag => {
+                            refspecs.push(format!("+refs/tags/{0}:refs/tags/{0}", r.name))
+                        }
+                        RefKind::Branch => {
+                            refspecs.push(format!("+refs/heads/{0}:refs/heads/{0}", r.name))
+                        }
+                        RefKind::Commit => refspecs.push("+refs/heads/*:refs/heads/*".to_string()),
+                    }
+                }
+                refspecs.dedup();
+                let rep = repo.fetch(&spec.url, &refspecs, &interrupt)?;
+                on_event(&fetched(spec, rep));
+            }
+            for r in &locked.revs {
+                if !repo.has_commit(&r.commit) {
+                    bail!(
+                        "{}@{} is locked to commit {}, which the cache {} does not have{}",
+                        spec.name,
+                        r.name,
+                        r.commit,
+                        repo.dir.display(),
+                        if opts.offline {
+                            ": run `archeo fetch --locked` with network (or mirrors) to get it"
+                        } else {
+                            ": upstream no longer serves it under that name; run `archeo fetch` to re-pin"
+                        }
+                    );
+                }
+            }
+        }
+        return Ok(old.clone());
+    }
+
+    let mut lock = Lock::default();
+    let mut moved_tags = Vec::new();
+    for spec in &manifest.repos {
+        on_start(spec);
+        let repo = open_for(cache, spec, opts)?;
+        if !opts.offline {
+            let refspecs = [
+                "+refs/heads/*:refs/heads/*".to_string(),
+                "+refs/tags/*:refs/tags/*".to_string(),
+            ];
+            let rep = repo.fetch(&spec.url, &refspecs, &interrupt)?;
+            on_event(&fetched(spec, rep));
+        }
+        let tags = repo.tags()?;
+        let branches = repo.branches()?;
+        let revs = resolve_revs(spec, &repo, &tags, &branches)?;
+        let prev = old.and_then(|l| l.repo(&spec.name));
+        for r in &revs {
+            let Some(p) =
+                prev.and_then(|p| p.revs.iter().find(|x| x.name == r.name && x.kind == r.kind))
+            else {
+                continue;
+            };
+            if p.commit == r.commit {
+                continue;
+            }
+            let ev = match r.kind {
+                RefKind::Branch => Event::BranchMoved {
+                    repo: spec.name.clone(),
+                    rev: r.name.clone(),
+                    old: p.commit.clone(),
+                    new: r.commit.clone(),
+                },
+                _ => Event::TagMoved {
+                    repo: spec.name.clone(),
+                    rev: r.name.clone(),
+                    old: p.commit.clone(),
+                    new: r.commit.clone(),
+                },
+            };
+            if matches!(ev, Event::TagMoved { .. }) {
+                moved_tags.push(ev.clone());
+            }
+            on_event(&ev);
+        }
+        let count = |k| revs.iter().filter(|r| r.kind == k).count();
+        on_event(&Event::Pinned {
+            repo: spec.name.clone(),
+            tags: count(RefKind::Tag),
+            branches: count(RefKind::Branch),
+            commits: count(RefKind::Commit),
+        });
+        lock.repos.push(LockedRepo {
+            name: spec.name.clone(),
+            url: spec.url.clone(),
+            revs,
+        });
+    }
+    if !moved_tags.is_empty() && !opts.update {
+        let list: Vec<String> = moved_tags
+            .iter()
+            .map(|e| match e {
+                Event::TagMoved {
+                    repo,
+                    rev,
+                    old,
+                    new,
+                } => format!("  {repo}@{rev}: locked {old}, upstream now {new}"),
+                _ => unreachable!(),
+            })
+            .collect();
+        bail!(
+            "{} tag(s) now point to other commits than the lock records:\n{}\ntags are supposed to be immutable, so archeo will not re-pin them silently; check upstream, then run `archeo fetch --update` to accept the new commits",
+            moved_tags.len(),
+            list.join("\n")
+        );
+    }
+    Ok(lock)
+}
+
+fn fetched(spec: &RepoSpec, rep: crate::git::FetchReport) -> Event {
+    Event::Fetched {
+        repo: spec.name.clone(),
+        url: spec.url.clone(),
+        effective_url: rep.effective_url,
+        objects: rep.objects,
+        bytes: rep.bytes,
+    }
+}
+
+fn open_for(cache: &Path, spec: &RepoSpec, opts: FetchOptions) -> Result<CachedRepo> {
+    match CachedRepo::open(cache, &spec.name, &spec.url, !opts.offline)? {
+        Some(r) => Ok(r),
+        None => bail!(
+            "--offline: {} has never been fetched into the cache {}: run `archeo fetch` with network (or mirrors) first",
+            spec.name,
+            crate::git::cache_dir_for(cache, &spec.name).display()
+        ),
+    }
+}
+
+/// Does the lock pin exactly what the manifest asks for?
+fn check_agrees(manifest: &Manifest, lock: &Lock) -> Result<()> {
+    let stale = |why: String| {
+        anyhow::anyhow!(
+            "--locked: the lock does not match the manifest: {why}; run `archeo fetch` to update the lock"
+        )
+    };
+    for spec in &manifest.repos {
+        let Some(l) = lock.repo(&spec.name) else {
+            return Err(stale(format!(
+                "repository {} is not in the lock",
+                spec.name
+            )));
+        };
+        if l.url != spec.url {
+            return Err(stale(format!(
+                "{} has url {} in the manifest but {} in the lock",
+                spec.name, spec.url, l.url
+            )));
+        }
+        for rev in &spec.revs {
+            let covered = match rev {
+                RevSpec::Name(n) => l.revs.iter().any(|r| &r.name == n),
+                RevSpec::TagGlob(g) => {
+                    let m = globset::Glob::new(g)?.compile_matcher();
+                    l.revs
+                        .iter()
+                        .any(|r| r.kind == RefKind::Tag && m.is_match(&r.name))
+                }
+            };
+            if !covered {
+                return Err(stale(format!(
+                    "{}@{} is not pinned",
+                    spec.name,
+                    rev.as_str()
+                )));
+            }
+        }
+    }
+    for l in &lock.repos {
+        if manifest.repo(&l.name).is_none() {
+            return Err(stale(format!(
+                "the lock pins {}, which the manifest no longer names",
+                l.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn resolve_revs(
+    spec: &RepoSpec,
+    repo: &CachedRepo,
+    tags: &BTreeMap<String, String>,
+    branches: &BTreeMap<String, String>,
+) -> Result<Vec<LockedRev>> {
+    let mut out: Vec<LockedRev> = Vec::new();
+    let mut push = |r: LockedRev| {
+        if !out.iter().any(|x| x.name == r.name) {
+            out.push(r);
+        }
+    };
+    for rev in &spec.revs {
+        match rev {
+            RevSpec::TagGlob(g) => {
+                let m = globset::Glob::new(g)?.compile_matcher();
+                let mut names: Vec<&String> =
+                    tags.keys().filter(|t| m.is_match(t.as_str())).collect();
+                if names.is_empty() {
+                    bail!(
+                        "{}: tag glob {g:?} matches no tag{}",
+                        spec.name,
+                        nearest_hint(g.trim_end_matches('*'), tags.keys())
+                    );
+                }
+                names.sort_by(|a, b| crate::version::cmp_versions(a, b));
+                for n in names {
+                    push(LockedRev {
+                        name: n.clone(),
+                        kind: RefKind::Tag,
+                        commit: tags[n].clone(),
+                    });
+                }
+            }
+            RevSpec::Name(n) => {
+                if let Some(c) = tags.get(n) {
+                    push(LockedRev {
+                        name: n.clone(),
+                        kind: RefKind::Tag,
+                        commit: c.clone(),
+                    });
+                } else if let Some(c) = branches.get(n) {
+                    push(LockedRev {
+                        name: n.clone(),
+                        kind: RefKind::Branch,
+                        commit: c.clone(),
+                    });
+                } else if let Some(c) = repo.resolve_commit_prefix(n)? {
+                    push(LockedRev {
+                        name: n.clone(),
+                        kind: RefKind::Commit,
+                        commit: c,
+                    });
+                } else {
+                    bail!(
+                        "{}: unknown rev {n:?}: no tag, branch or commit of that name in {}{}",
+                        spec.name,
+                        spec.url,
+                        nearest_hint(n, tags.keys().chain(branches.keys()))
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// "; nearest tags: a, b, c" for a name that matched nothing.
+fn nearest_hint<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> String {
+    let mut scored: Vec<(usize, &String)> = candidates
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .collect();
+    if scored.is_empty() {
+        return "; the repository has no tags or branches".to_string();
+    }
+    scored.sort();
+    let near: Vec<&str> = scored.iter().take(5).map(|(_, c)| c.as_str()).collect();
+    format!("; nearest: {}", near.join(", "))
+}

@@ -1,0 +1,16 @@
+//! archeo: pin upstream git repositories at exact commits, index every pinned revision without a
+//! checkout, run tree-sitter rules over each distinct file version once, and answer questions
+//! with file:line citations on immutable commits.
+//!
+//! Data flows one way; each stage is one module:
+//! manifest -> fetch (lock) -> git (trees, blobs) -> lang (parse) + rules (facts) -> store
+//! (tantivy) -> search/query -> render (printers).
+
+pub mod atomic;
+pub mod cli;
+pub mod fetch;
+pub mod git;
+pub mod lock;
+pub mod manifest;
+pub mod ui;
+pub mod version;

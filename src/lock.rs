@@ -1,0 +1,180 @@
+//! The lock file (`archeo.lock`): every manifest revision resolved to a full commit id.
+//! Everything after the fetch stage reads pins from here, never from the network.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// What kind of reference a pin was resolved from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefKind {
+    Tag,
+    Branch,
+    Commit,
+}
+
+impl RefKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefKind::Tag => "tag",
+            RefKind::Branch => "branch",
+            RefKind::Commit => "commit",
+        }
+    }
+}
+
+/// A revision pinned to a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedRev {
+    pub name: String,
+    pub kind: RefKind,
+    pub commit: String,
+}
+
+/// A repository and its pinned revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedRepo {
+    pub name: String,
+    pub url: String,
+    #[serde(default, rename = "rev")]
+    pub revs: Vec<LockedRev>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    #[serde(default, rename = "repo")]
+    pub repos: Vec<LockedRepo>,
+}
+
+/// One pinned revision with its repository: the unit every later stage works on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pin {
+    pub repo: String,
+    pub url: String,
+    pub rev: String,
+    pub kind: RefKind,
+    pub commit: String,
+}
+
+const HEADER: &str = "# archeo.lock: written by `archeo fetch`; every revision of archeo.toml pinned to a commit.\n# Commit it: it is what makes citations reproducible. Do not edit by hand.\n\n";
+
+/// The lock's path for a manifest path: `archeo.lock` beside it.
+pub fn path_for(manifest: &Path) -> PathBuf {
+    manifest.with_file_name("archeo.lock")
+}
+
+impl Lock {
+    /// Reads a lock; `Ok(None)` when there is none yet.
+    pub fn read(path: &Path) -> Result<Option<Lock>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let lock: Lock = toml::from_str(&text).map_err(|e| {
+            let loc = e.span().map(|s| {
+                let (l, c) = crate::manifest::line_col(&text, s.start);
+                format!(":{l}:{c}")
+            });
+            anyhow::anyhow!(
+                "{}{}: invalid lock file: {}; regenerate it with `archeo fetch`",
+                path.display(),
+                loc.unwrap_or_default(),
+                e.message().trim()
+            )
+        })?;
+        for r in &lock.repos {
+            for rev in &r.revs {
+                if rev.commit.len() != 40 || !rev.commit.chars().all(|c| c.is_ascii_hexdigit()) {
+                    bail!(
+                        "{}: {}@{} has commit {:?}, not a 40-hex commit id; regenerate it with `archeo fetch`",
+                        path.display(),
+                        r.name,
+                        rev.name,
+                        rev.commit
+                    );
+                }
+            }
+        }
+        Ok(Some(lock))
+    }
+
+    /// Reads a lock that must exist.
+    pub fn require(path: &Path) -> Result<Lock> {
+        Self::read(path)?.with_context(|| {
+            format!(
+                "no lock file at {}: run `archeo fetch` first",
+                path.display()
+            )
+        })
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("a lock always serialises");
+        format!("{HEADER}{body}")
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        crate::atomic::write(path, self.to_toml().as_bytes())
+    }
+
+    pub fn repo(&self, name: &str) -> Option<&LockedRepo> {
+        self.repos.iter().find(|r| r.name == name)
+    }
+
+    /// Every pinned revision, in lock order.
+    pub fn pins(&self) -> Vec<Pin> {
+        self.repos
+            .iter()
+            .flat_map(|r| {
+                r.revs.iter().map(move |v| Pin {
+                    repo: r.name.clone(),
+                    url: r.url.clone(),
+                    rev: v.name.clone(),
+                    kind: v.kind,
+                    commit: v.commit.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_round_trips_and_keeps_its_order() {
+        let lock = Lock {
+            repos: vec![LockedRepo {
+                name: "runc".into(),
+                url: "https://github.com/opencontainers/runc".into(),
+                revs: vec![
+                    LockedRev {
+                        name: "v1.3.3".into(),
+                        kind: RefKind::Tag,
+                        commit: "a".repeat(40),
+                    },
+                    LockedRev {
+                        name: "main".into(),
+                        kind: RefKind::Branch,
+                        commit: "b".repeat(40),
+                    },
+                ],
+            }],
+        };
+        let text = lock.to_toml();
+        assert!(
+            text.contains("[[repo.rev]]\nname = \"v1.3.3\"\nkind = \"tag\""),
+            "{text}"
+        );
+        let back: Lock = toml::from_str(&text).unwrap();
+        assert_eq!(back, lock);
+        assert_eq!(back.to_toml(), text);
+    }
+}

@@ -1,0 +1,116 @@
+//! Terminal concerns shared by every command: color choice, diagnostics on stderr by verbosity,
+//! progress bars (stderr, TTY only).
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How chatty and how colorful to be; resolved once from the global flags.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    /// -1 quiet, 0 normal, 1+ verbose.
+    pub verbosity: i8,
+    pub color_stdout: bool,
+    pub progress: bool,
+}
+
+impl Ui {
+    pub fn new(quiet: bool, verbose: u8, color: ColorWhen) -> Ui {
+        let verbosity = if quiet { -1 } else { verbose.min(3) as i8 };
+        let color_stdout = match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let progress = verbosity >= 0 && std::io::stderr().is_terminal();
+        Ui {
+            verbosity,
+            color_stdout,
+            progress,
+        }
+    }
+
+    /// A status line on stderr, unless -q.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if self.verbosity >= 0 {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A detail on stderr, with -v.
+    pub fn detail(&self, msg: impl AsRef<str>) {
+        if self.verbosity >= 1 {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if self.verbosity >= 0 {
+            eprintln!("warning: {}", msg.as_ref());
+        }
+    }
+
+    pub fn color_choice(&self) -> termcolor::ColorChoice {
+        if self.color_stdout {
+            termcolor::ColorChoice::Always
+        } else {
+            termcolor::ColorChoice::Never
+        }
+    }
+
+    /// A spinner with a message; hidden when stderr is not a TTY.
+    pub fn spinner(&self, msg: String) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+        );
+        pb.set_message(msg);
+        pb.enable_steady_tick(Duration::from_millis(100));
+        pb
+    }
+
+    /// A bar counting `len` units; hidden when stderr is not a TTY.
+    pub fn bar(&self, len: u64, template: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::new(len);
+        pb.set_style(
+            ProgressStyle::with_template(template)
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        pb.enable_steady_tick(Duration::from_millis(200));
+        pb
+    }
+}
+
+/// `12.3 MiB`
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}

@@ -84,6 +84,40 @@ pub enum Command {
     Fetch(FetchArgs),
     /// List what archeo.lock pins.
     Pins(PinsArgs),
+    /// Index every pinned revision of archeo.lock, without checking anything out.
+    ///
+    /// Trees are read straight from the cache's object database. Each distinct file version
+    /// (git blob) is read, parsed and indexed once, however many revisions and paths hold it:
+    /// Go with tree-sitter (declarations, string literals, calls, rule findings), other text by
+    /// line; binaries and files over --max-file-size are skipped and counted. Incremental: only
+    /// blobs not yet indexed are parsed; revisions no longer pinned are dropped. One writer at a
+    /// time; a run killed at any point leaves the previous index usable.
+    Index(IndexArgs),
+    /// What the index holds, per repository and revision.
+    Stats(StatsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// Throw the index away and build it again (needed after a schema change).
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Skip files larger than this many bytes (they are counted, and named with -v).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Extra rule directories (queries/go/*.scm style), on top of queries/ and [rules] paths.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Print `archeo stats` afterwards.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]
@@ -193,7 +227,173 @@ pub fn run(cli: Cli) -> Result<Found> {
     match cli.command {
         Command::Fetch(a) => fetch(&ctx, a),
         Command::Pins(a) => pins(&ctx, a.format),
+        Command::Index(a) => index(&ctx, a),
+        Command::Stats(a) => stats(&ctx, a.format),
     }
+}
+
+impl Context {
+    /// The rule set: queries/ (beside the manifest, else built in), `[rules] paths`, `--rules`.
+    pub fn rules(
+        &self,
+        manifest: Option<&Manifest>,
+        extra: &[PathBuf],
+    ) -> Result<crate::rules::RuleSet> {
+        let dir = self
+            .manifest_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let mut dirs = crate::rules::default_dirs(dir);
+        if let Some(m) = manifest {
+            dirs.extend(m.rule_paths.iter().cloned());
+        }
+        dirs.extend(extra.iter().cloned());
+        crate::rules::RuleSet::load(&dirs)
+    }
+}
+
+fn index(ctx: &Context, a: IndexArgs) -> Result<Found> {
+    let manifest = ctx.manifest()?;
+    let lock = ctx.lock()?;
+    let rules = ctx.rules(Some(&manifest), &a.rules)?;
+    let opts = crate::index::IndexOptions {
+        rebuild: a.rebuild,
+        max_file_size: a.max_file_size,
+    };
+    let s = crate::index::run(
+        &manifest,
+        &lock,
+        &ctx.cache_dir,
+        &ctx.index_dir,
+        &rules,
+        &opts,
+        &ctx.ui,
+    )?;
+    for p in &s.oversize_paths {
+        ctx.ui
+            .detail(format!("skipped (over --max-file-size): {p}"));
+    }
+    for p in &s.lossy_paths {
+        ctx.ui
+            .detail(format!("not valid UTF-8, indexed lossily: {p}"));
+    }
+    let mut extra = Vec::new();
+    for (n, what) in [
+        (s.binary, "binary"),
+        (s.oversize, "over size cap"),
+        (s.lossy, "not UTF-8"),
+        (s.unavailable, "unavailable in cache"),
+        (s.error_nodes, "syntax error nodes"),
+    ] {
+        if n > 0 {
+            extra.push(format!("{n} {what}"));
+        }
+    }
+    if s.dropped_revisions > 0 {
+        extra.push(format!("{} revisions dropped", s.dropped_revisions));
+    }
+    ctx.ui.info(format!(
+        "indexed {} revisions: {} file occurrences, {} distinct blobs, {} parsed now ({:.1} MB, {} Go), {} findings, {:.1}s{}",
+        s.revisions,
+        s.occurrences,
+        s.distinct_blobs,
+        s.parsed_blobs,
+        s.parsed_bytes as f64 / 1e6,
+        s.go_files,
+        s.findings,
+        s.seconds,
+        if extra.is_empty() { String::new() } else { format!("; {}", extra.join(", ")) }
+    ));
+    if a.stats {
+        stats(ctx, Format::Text)?;
+    }
+    Ok(Found::Yes)
+}
+
+fn dir_size(p: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+fn stats(ctx: &Context, format: Format) -> Result<Found> {
+    let cat = crate::catalog::Catalog::require(&ctx.index_dir)?;
+    let store = crate::store::Store::open(&crate::catalog::store_dir(&ctx.index_dir))?;
+    let blobs = store.indexed_blobs()?.len();
+    let size = dir_size(&ctx.index_dir);
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            for r in &cat.revisions {
+                let v = serde_json::json!({
+                    "repo": r.repo, "rev": r.rev, "kind": r.kind.as_str(), "commit": r.commit,
+                    "files": r.files, "vendored_modules": r.vendor.len(),
+                });
+                writeln!(out, "{v}")?;
+            }
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"total": {"revisions": cat.revisions.len(), "blobs": blobs, "documents": store.num_docs()?, "bytes_on_disk": size}})
+            )?;
+        }
+        Format::Md => {
+            writeln!(
+                out,
+                "| repo@rev | commit | files | vendored modules |\n| --- | --- | ---: | ---: |"
+            )?;
+            for r in &cat.revisions {
+                writeln!(
+                    out,
+                    "| {}@{} | `{}` | {} | {} |",
+                    r.repo,
+                    r.rev,
+                    r.commit,
+                    r.files,
+                    r.vendor.len()
+                )?;
+            }
+        }
+        Format::Text => {
+            let w = cat
+                .revisions
+                .iter()
+                .map(|r| r.repo.len() + r.rev.len() + 1)
+                .max()
+                .unwrap_or(0);
+            for r in &cat.revisions {
+                let sel = format!("{}@{}", r.repo, r.rev);
+                writeln!(
+                    out,
+                    "{sel:<w$}  {}  {:>6} files  {:>3} vendored modules",
+                    &r.commit[..12],
+                    r.files,
+                    r.vendor.len()
+                )?;
+            }
+            writeln!(
+                out,
+                "{} revisions, {} distinct blobs, {} on disk",
+                cat.revisions.len(),
+                blobs,
+                human_bytes(size)
+            )?;
+        }
+    }
+    Ok(if cat.revisions.is_empty() {
+        Found::No
+    } else {
+        Found::Yes
+    })
 }
 
 fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {

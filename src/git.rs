@@ -283,23 +283,14 @@ impl CachedRepo {
         repo.object_cache_size_if_unset(4 * 1024 * 1024);
         BlobReader { repo }
     }
-
-    /// A handle that can be sent to other threads to make blob readers there.
-    pub fn shared(&self) -> SharedRepo {
-        SharedRepo(self.repo.clone().into_sync())
-    }
 }
 
-/// A thread-safe handle to a cached repository, for parallel blob reading.
-#[derive(Clone)]
-pub struct SharedRepo(gix::ThreadSafeRepository);
-
-impl SharedRepo {
-    pub fn reader(&self) -> BlobReader {
-        let mut repo = self.0.to_thread_local();
-        repo.object_cache_size_if_unset(4 * 1024 * 1024);
-        BlobReader { repo }
-    }
+/// Opens a blob reader on a cache directory; one per worker thread.
+pub fn blob_reader_at(dir: &Path) -> Result<BlobReader> {
+    let mut repo = gix::open_opts(dir, open_opts())
+        .with_context(|| format!("cannot open the cache {}", dir.display()))?;
+    repo.object_cache_size_if_unset(4 * 1024 * 1024);
+    Ok(BlobReader { repo })
 }
 
 pub struct BlobReader {

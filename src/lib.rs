@@ -7,10 +7,16 @@
 //! (tantivy) -> search/query -> render (printers).
 
 pub mod atomic;
+pub mod catalog;
 pub mod cli;
 pub mod fetch;
 pub mod git;
+pub mod index;
+pub mod lang;
 pub mod lock;
 pub mod manifest;
+pub mod rules;
+pub mod store;
+pub mod tokenize;
 pub mod ui;
 pub mod version;

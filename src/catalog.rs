@@ -1,0 +1,248 @@
+//! The catalog: which revisions the index holds and, per commit, which path holds which blob
+//! (the occurrence map), plus each revision's vendored modules. Lives beside the tantivy index as
+//! `catalog.json` (written atomically, last) and `trees/COMMIT.tsv` (immutable per commit).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::lock::{Pin, RefKind};
+
+/// Bumped whenever the catalog or the tantivy schema changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendoredModule {
+    /// Module path, e.g. `github.com/cyphar/filepath-securejoin`.
+    pub module: String,
+    /// Version as vendored (the replacement's, for `=>` lines).
+    pub version: String,
+}
+
+/// A revision as indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedRev {
+    pub repo: String,
+    pub url: String,
+    pub rev: String,
+    pub kind: RefKind,
+    pub commit: String,
+    /// Files (not submodules) after exclusion.
+    pub files: u64,
+    #[serde(default)]
+    pub vendor: Vec<VendoredModule>,
+}
+
+impl IndexedRev {
+    pub fn pin(&self) -> Pin {
+        Pin {
+            repo: self.repo.clone(),
+            url: self.url.clone(),
+            rev: self.rev.clone(),
+            kind: self.kind,
+            commit: self.commit.clone(),
+        }
+    }
+
+    /// The vendored module a path belongs to, by longest module-path prefix under `vendor/`.
+    pub fn vendored_module(&self, path: &str) -> Option<&VendoredModule> {
+        let rest = path.strip_prefix("vendor/")?;
+        self.vendor
+            .iter()
+            .filter(|m| rest.starts_with(&m.module) && rest[m.module.len()..].starts_with('/'))
+            .max_by_key(|m| m.module.len())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Catalog {
+    pub schema_version: u32,
+    pub revisions: Vec<IndexedRev>,
+}
+
+/// One entry of an indexed tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub path: String,
+    /// Blob id, or for a submodule the commit it pins.
+    pub id: String,
+    pub submodule: bool,
+}
+
+pub fn catalog_path(index_dir: &Path) -> PathBuf {
+    index_dir.join("catalog.json")
+}
+
+pub fn tree_path(index_dir: &Path, commit: &str) -> PathBuf {
+    index_dir.join("trees").join(format!("{commit}.tsv"))
+}
+
+pub fn store_dir(index_dir: &Path) -> PathBuf {
+    index_dir.join("tantivy")
+}
+
+impl Catalog {
+    /// Reads the catalog; `Ok(None)` when the directory holds no index yet.
+    pub fn read(index_dir: &Path) -> Result<Option<Catalog>> {
+        let p = catalog_path(index_dir);
+        let text = match std::fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
+        };
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: u32,
+        }
+        let v: Version = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not an archeo catalog: rebuild with `archeo index --rebuild`",
+                p.display()
+            )
+        })?;
+        if v.schema_version != SCHEMA_VERSION {
+            bail!(
+                "the index at {} has schema version {}, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
+                index_dir.display(),
+                v.schema_version
+            );
+        }
+        let c = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is corrupt: rebuild with `archeo index --rebuild`",
+                p.display()
+            )
+        })?;
+        Ok(Some(c))
+    }
+
+    /// Reads the catalog of an index that must exist.
+    pub fn require(index_dir: &Path) -> Result<Catalog> {
+        Self::read(index_dir)?.with_context(|| {
+            format!(
+                "no index at {}: run `archeo index` (after `archeo fetch`)",
+                index_dir.display()
+            )
+        })
+    }
+
+    pub fn write(&self, index_dir: &Path) -> Result<()> {
+        let mut body = serde_json::to_vec_pretty(self)?;
+        body.push(b'\n');
+        crate::atomic::write(&catalog_path(index_dir), &body)
+    }
+
+    pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
+        self.revisions
+            .iter()
+            .find(|r| r.repo == repo && r.rev == rev)
+    }
+}
+
+/// Writes a commit's tree (immutable: skipped when present).
+pub fn write_tree(index_dir: &Path, commit: &str, entries: &[Occurrence]) -> Result<()> {
+    let p = tree_path(index_dir, commit);
+    if p.exists() {
+        return Ok(());
+    }
+    let mut s = String::with_capacity(entries.len() * 80);
+    for e in entries {
+        s.push_str(&e.id);
+        s.push('\t');
+        s.push(if e.submodule { 'S' } else { 'F' });
+        s.push('\t');
+        s.push_str(&e.path);
+        s.push('\n');
+    }
+    crate::atomic::write(&p, s.as_bytes())
+}
+
+pub fn read_tree(index_dir: &Path, commit: &str) -> Result<Vec<Occurrence>> {
+    let p = tree_path(index_dir, commit);
+    let text = std::fs::read_to_string(&p).with_context(|| {
+        format!(
+            "the index lacks the tree of commit {commit} ({}): run `archeo index`",
+            p.display()
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut it = line.splitn(3, '\t');
+        match (it.next(), it.next(), it.next()) {
+            (Some(id), Some(k), Some(path)) => out.push(Occurrence {
+                path: path.to_string(),
+                id: id.to_string(),
+                submodule: k == "S",
+            }),
+            _ => bail!(
+                "{}:{}: corrupt tree line: rebuild with `archeo index --rebuild`",
+                p.display(),
+                i + 1
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses `vendor/modules.txt`: `# module version` or `# module version => replacement version`.
+pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("# ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (module, version) = match fields.as_slice() {
+            [m, v] => (*m, *v),
+            [m, v, "=>", _, rv] => (*m, if rv.starts_with('v') { *rv } else { *v }),
+            [m, "=>", _, rv] => (*m, *rv),
+            [m, v, "=>", _] => (*m, *v),
+            _ => continue,
+        };
+        out.insert(module.to_string(), version.to_string());
+    }
+    out.into_iter()
+        .map(|(module, version)| VendoredModule { module, version })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_txt_maps_paths_to_the_longest_module() {
+        let mods = parse_modules_txt(
+            "# github.com/cyphar/filepath-securejoin v0.5.1\n## explicit; go 1.18\ngithub.com/cyphar/filepath-securejoin\n# golang.org/x/sys v0.30.0\n# example.com/a v1.0.0 => example.com/b v1.2.0\n",
+        );
+        let rev = IndexedRev {
+            repo: "r".into(),
+            url: "u".into(),
+            rev: "v".into(),
+            kind: RefKind::Tag,
+            commit: "c".into(),
+            files: 0,
+            vendor: mods,
+        };
+        let m = rev
+            .vendored_module("vendor/github.com/cyphar/filepath-securejoin/pathrs-lite/x.go")
+            .unwrap();
+        assert_eq!(
+            (m.module.as_str(), m.version.as_str()),
+            ("github.com/cyphar/filepath-securejoin", "v0.5.1")
+        );
+        assert_eq!(
+            rev.vendored_module("vendor/example.com/a/x.go")
+                .unwrap()
+                .version,
+            "v1.2.0"
+        );
+        assert!(rev.vendored_module("libcontainer/x.go").is_none());
+        assert!(
+            rev.vendored_module("vendor/golang.org/x/system/x.go")
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! The store stage: the tantivy index holding every distinct file version (blob) once, its
+//! string literals and its rule findings. This is the only module that touches tantivy; the rest
+//! of archeo sees [`BlobRecord`], [`StoredFile`], [`StoredLiteral`] and JSON finding payloads.
+//!
+//! Documents, one `kind` each:
+//! - `file`: one per processed blob: `blob`, `lang`, `tokens` (code tokens of the whole text,
+//!   indexed, not stored), `content` (stored text), `meta` (stored JSON: status, package,
+//!   imports, declarations, calls, error nodes).
+//! - `lit`: one per string literal of a Go blob: `blob`, `tokens` (of the value), `payload`
+//!   (stored JSON [`StoredLiteral`]).
+//! - `finding`: one per rule match in a blob: `blob`, `rule`, `payload` (stored JSON).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
+
+use crate::lang::{Lang, Parsed};
+
+const TOKENIZER: &str = "archeo_code";
+
+#[derive(Clone, Copy)]
+struct Fields {
+    kind: Field,
+    blob: Field,
+    lang: Field,
+    rule: Field,
+    tokens: Field,
+    content: Field,
+    meta: Field,
+    payload: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let tokens_opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let f = Fields {
+        kind: b.add_text_field("kind", STRING),
+        blob: b.add_text_field("blob", STRING | STORED),
+        lang: b.add_text_field("lang", STRING | STORED),
+        rule: b.add_text_field("rule", STRING | STORED),
+        tokens: b.add_text_field("tokens", tokens_opts),
+        content: b.add_text_field("content", STORED),
+        meta: b.add_text_field("meta", STORED),
+        payload: b.add_text_field("payload", STORED),
+    };
+    (b.build(), f)
+}
+
+/// How a blob was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStatus {
+    Indexed,
+    /// Text indexed after replacing invalid UTF-8.
+    Lossy,
+    Binary,
+    Oversize,
+}
+
+/// What the indexer hands the store for one blob.
+pub struct BlobRecord {
+    pub blob: String,
+    pub lang: Lang,
+    pub status: BlobStatus,
+    pub size: u64,
+    pub content: Option<String>,
+    pub parsed: Parsed,
+    /// (rule id, JSON payload)
+    pub findings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FileMeta {
+    status: BlobStatus,
+    size: u64,
+    #[serde(flatten)]
+    parsed: Parsed,
+}
+
+/// A file version as stored.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub blob: String,
+    pub lang: Lang,
+    pub status: BlobStatus,
+    pub content: String,
+    pub parsed: Parsed,
+}
+
+/// A string literal as stored, with its blob and enclosing declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLiteral {
+    pub blob: String,
+    pub line: u32,
+    pub value: String,
+    pub callee: Option<String>,
+    pub field: Option<String>,
+    pub var: Option<String>,
+    pub decl: Option<String>,
+}
+
+pub struct Store {
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+}
+
+impl Store {
+    fn register(index: &Index) {
+        index
+            .tokenizers()
+            .register(TOKENIZER, crate::tokenize::CodeTokenizer::default());
+    }
+
+    pub fn create_or_open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (schema, f) = schema();
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)
+                .with_context(|| format!("cannot open the index at {}", dir.display()))?
+        } else {
+            Index::create_in_dir(dir, schema.clone())
+                .with_context(|| format!("cannot create an index at {}", dir.display()))?
+        };
+        if index.schema() != schema {
+            anyhow::bail!(
+                "the index at {} was written with another schema: rebuild it with `archeo index --rebuild`",
+                dir.display()
+            );
+        }
+        Self::register(&index);
+        let reader = index.reader()?;
+        Ok(Store { index, reader, f })
+    }
+
+    pub fn open(dir: &Path) -> Result<Store> {
+        let (schema, f) = schema();
+        let index = Index::open_in_dir(dir)
+            .with_context(|| format!("cannot open the index at {}", dir.display()))?;
+        if index.schema() != schema {
+            anyhow::bail!(
+                "the index at {} was written with another schema: rebuild it with `archeo index --rebuild`",
+                dir.display()
+            );
+        }
+        Self::register(&index);
+        let reader = index.reader()?;
+        Ok(Store { index, reader, f })
+    }
+
+    /// Blob ids already in the index (one `file` document each).
+    pub fn indexed_blobs(&self) -> Result<HashSet<String>> {
+        let searcher = self.reader.searcher();
+        let mut out = HashSet::new();
+        for seg in searcher.segment_readers() {
+            let inv = seg.inverted_index(self.f.blob)?;
+            let mut stream = inv.terms().stream()?;
+            while stream.advance() {
+                out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn writer(&self, threads: usize) -> Result<StoreWriter> {
+        let threads = threads.clamp(1, 4);
+        let w = self
+            .index
+            .writer_with_num_threads(threads, threads * 64 * 1024 * 1024)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => {
+                    anyhow::anyhow!("the index is being written by another process")
+                }
+                e => anyhow::anyhow!("cannot write the index: {e}"),
+            })?;
+        Ok(StoreWriter { w, f: self.f })
+    }
+
+    fn term_query(&self, field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// `file` documents holding every token of `all`, and at least one token of each group
+    /// in `any_of` (an empty list means every file).
+    pub fn files_with_tokens(
+        &self,
+        all: &[String],
+        any_of: &[Vec<String>],
+    ) -> Result<Vec<DocAddress>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.term_query(self.f.kind, "file"))];
+        for t in all {
+            clauses.push((Occur::Must, self.term_query(self.f.tokens, t)));
+        }
+        for group in any_of {
+            let g: Vec<(Occur, Box<dyn Query>)> = group
+                .iter()
+                .map(|t| (Occur::Should, self.term_query(self.f.tokens, t)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(g))));
+        }
+        self.collect(&BooleanQuery::new(clauses))
+    }
+
+    fn collect(&self, q: &dyn Query) -> Result<Vec<DocAddress>> {
+        let searcher = self.reader.searcher();
+        let mut v: Vec<DocAddress> = searcher.search(q, &DocSetCollector)?.into_iter().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// The stored file document at `addr`.
+    pub fn file(&self, addr: DocAddress) -> Result<StoredFile> {
+        let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
+        let s = |f: Field| {
+            doc.get_first(f)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let meta: FileMeta =
+            serde_json::from_str(&s(self.f.meta)).context("corrupt file metadata in the index")?;
+        Ok(StoredFile {
+            blob: s(self.f.blob),
+            lang: if s(self.f.lang) == "go" {
+                Lang::Go
+            } else {
+                Lang::Text
+            },
+            status: meta.status,
+            content: s(self.f.content),
+            parsed: meta.parsed,
+        })
+    }
+
+    /// The blob id of the file document at `addr`, without loading its content.
+    pub fn blob_of(&self, addr: DocAddress) -> Result<String> {
+        let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
+        Ok(doc
+            .get_first(self.f.blob)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default())
+    }
+
+    /// The file document of a blob.
+    pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, self.term_query(self.f.kind, "file")),
+            (Occur::Must, self.term_query(self.f.blob, blob)),
+        ]);
+        match self.collect(&q)?.first() {
+            Some(a) => Ok(Some(self.file(*a)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// String literals holding at least one of `tokens`.
+    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
+        let any: Vec<(Occur, Box<dyn Query>)> = tokens
+            .iter()
+            .map(|t| (Occur::Should, self.term_query(self.f.tokens, t)))
+            .collect();
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, self.term_query(self.f.kind, "lit")),
+            (Occur::Must, Box::new(BooleanQuery::new(any))),
+        ]);
+        self.payloads(&q)
+    }
+
+    /// Finding payloads, of the given rules (all when empty).
+    pub fn findings<T: serde::de::DeserializeOwned>(&self, rules: &[String]) -> Result<Vec<T>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.term_query(self.f.kind, "finding"))];
+        if !rules.is_empty() {
+            let any = rules
+                .iter()
+                .map(|r| (Occur::Should, self.term_query(self.f.rule, r)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        self.payloads(&BooleanQuery::new(clauses))
+    }
+
+    fn payloads<T: serde::de::DeserializeOwned>(&self, q: &dyn Query) -> Result<Vec<T>> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for a in self.collect(q)? {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            let p = doc
+                .get_first(self.f.payload)
+                .and_then(|v| v.as_str())
+                .unwrap_or("null");
+            out.push(serde_json::from_str(p).context("corrupt payload in the index")?);
+        }
+        Ok(out)
+    }
+
+    /// Number of documents of every kind (for stats).
+    pub fn num_docs(&self) -> Result<u64> {
+        Ok(self
+            .reader
+            .searcher()
+            .search(&AllQuery, &tantivy::collector::Count)? as u64)
+    }
+}
+
+pub struct StoreWriter {
+    w: IndexWriter,
+    f: Fields,
+}
+
+impl StoreWriter {
+    /// Adds one blob's documents. Safe to call from many threads.
+    pub fn add(&self, mut rec: BlobRecord) -> Result<()> {
+        let f = self.f;
+        let mut doc = TantivyDocument::new();
+        doc.add_text(f.kind, "file");
+        doc.add_text(f.blob, &rec.blob);
+        doc.add_text(f.lang, rec.lang.as_str());
+        if let Some(c) = &rec.content {
+            doc.add_text(f.tokens, c);
+            doc.add_text(f.content, c);
+        }
+        let strings = std::mem::take(&mut rec.parsed.strings);
+        let decls = rec.parsed.decls.clone();
+        let meta = FileMeta {
+            status: rec.status,
+            size: rec.size,
+            parsed: rec.parsed,
+        };
+        doc.add_text(f.meta, serde_json::to_string(&meta)?);
+        self.w.add_document(doc)?;
+        for s in strings {
+            let decl = decls
+                .iter()
+                .filter(|d| d.start <= s.line && s.line <= d.end)
+                .min_by_key(|d| d.end - d.start)
+                .map(|d| d.name.clone());
+            let lit = StoredLiteral {
+                blob: rec.blob.clone(),
+                line: s.line,
+                value: s.value,
+                callee: s.callee,
+                field: s.field,
+                var: s.var,
+                decl,
+            };
+            let mut d = TantivyDocument::new();
+            d.add_text(f.kind, "lit");
+            d.add_text(f.blob, &rec.blob);
+            d.add_text(f.tokens, &lit.value);
+            d.add_text(f.payload, serde_json::to_string(&lit)?);
+            self.w.add_document(d)?;
+        }
+        for (rule, payload) in rec.findings {
+            let mut d = TantivyDocument::new();
+            d.add_text(f.kind, "finding");
+            d.add_text(f.blob, &rec.blob);
+            d.add_text(f.rule, &rule);
+            d.add_text(f.payload, payload);
+            self.w.add_document(d)?;
+        }
+        Ok(())
+    }
+
+    /// Makes everything added visible, atomically.
+    pub fn commit(mut self) -> Result<()> {
+        self.w.commit()?;
+        self.w.wait_merging_threads()?;
+        Ok(())
+    }
+}

@@ -59,6 +59,10 @@ impl IndexedRev {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub schema_version: u32,
+    /// The tantivy directory (under the index dir) this catalog goes with. A rebuild writes a
+    /// new one and switches to it by replacing the catalog, so an interrupted rebuild leaves
+    /// the previous index whole.
+    pub store: String,
     pub revisions: Vec<IndexedRev>,
 }
 
@@ -79,8 +83,10 @@ pub fn tree_path(index_dir: &Path, commit: &str) -> PathBuf {
     index_dir.join("trees").join(format!("{commit}.tsv"))
 }
 
-pub fn store_dir(index_dir: &Path) -> PathBuf {
-    index_dir.join("tantivy")
+impl Catalog {
+    pub fn store_dir(&self, index_dir: &Path) -> PathBuf {
+        index_dir.join(&self.store)
+    }
 }
 
 impl Catalog {
@@ -160,6 +166,15 @@ pub fn write_tree(index_dir: &Path, commit: &str, entries: &[Occurrence]) -> Res
 }
 
 pub fn read_tree(index_dir: &Path, commit: &str) -> Result<Vec<Occurrence>> {
+    read_tree_filtered(index_dir, commit, |_| true)
+}
+
+/// The entries of a commit's tree whose id passes `keep` (others are never allocated).
+pub fn read_tree_filtered(
+    index_dir: &Path,
+    commit: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<Occurrence>> {
     let p = tree_path(index_dir, commit);
     let text = std::fs::read_to_string(&p).with_context(|| {
         format!(
@@ -171,11 +186,15 @@ pub fn read_tree(index_dir: &Path, commit: &str) -> Result<Vec<Occurrence>> {
     for (i, line) in text.lines().enumerate() {
         let mut it = line.splitn(3, '\t');
         match (it.next(), it.next(), it.next()) {
-            (Some(id), Some(k), Some(path)) => out.push(Occurrence {
-                path: path.to_string(),
-                id: id.to_string(),
-                submodule: k == "S",
-            }),
+            (Some(id), Some(k), Some(path)) => {
+                if keep(id) {
+                    out.push(Occurrence {
+                        path: path.to_string(),
+                        id: id.to_string(),
+                        submodule: k == "S",
+                    })
+                }
+            }
             _ => bail!(
                 "{}:{}: corrupt tree line: rebuild with `archeo index --rebuild`",
                 p.display(),

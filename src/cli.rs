@@ -95,6 +95,81 @@ pub enum Command {
     Index(IndexArgs),
     /// What the index holds, per repository and revision.
     Stats(StatsArgs),
+    /// Code-aware search across every pinned revision, with citations.
+    ///
+    /// A term matches an identifier whole or any of its camelCase/snake_case parts,
+    /// case-insensitively: `openat2` finds `unix.Openat2(`, `processOpenat2`, `SYS_OPENAT2`,
+    /// `openat2SyscallInfo`. Several terms must all be on the line.
+    ///
+    /// Query syntax:
+    ///   "quoted phrase"   adjacent words (or the exact text, case-insensitive)
+    ///   -term             lines holding term are left out
+    ///   repo:NAME         only this repository
+    ///   path:PREFIX|GLOB  only these paths (path:vendor/, path:'**/*_linux.go'); -path: excludes
+    ///   sym:NAME          only lines inside this declaration (func, method, type, const, var)
+    ///   lang:go|text      only Go files, or only other text files
+    ///   rule:ID           only lines inside findings of this rule (see `archeo rules list`)
+    ///
+    /// Each hit is a line of one distinct file version, shown once with the revisions holding it
+    /// (`v1.2.8, v1.3.3..v1.3.5 (4 revs)`) and a permalink on an immutable commit. Ranking:
+    /// declarations of the term first, own code before vendored, newer revisions first.
+    ///
+    /// Examples:
+    ///   archeo search openat2
+    ///   archeo search RESOLVE_NO_XDEV --at runc@v1.3.3 --no-vendor
+    ///   archeo search '"unsafe procfs detected"' --format md
+    ///   archeo search 'sym:WriteSysctls sysctl' -C 2
+    #[command(verbatim_doc_comment)]
+    Search(SearchArgs),
+}
+
+/// What to search: shared by search, evidence and diff --search.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScopeArgs {
+    /// Only this revision (REPO@REV: a pinned rev name or commit prefix); repeatable.
+    #[arg(long = "at", value_name = "REPO@REV")]
+    pub at: Vec<String>,
+    /// Only this repository; repeatable.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Vec<String>,
+    /// Only paths matching this glob (or starting with this prefix).
+    #[arg(long, value_name = "GLOB")]
+    pub path: Option<String>,
+    /// Only this language (go or text).
+    #[arg(long, value_name = "LANG", value_parser = ["go", "text"])]
+    pub lang: Option<String>,
+    /// Leave out vendored code (paths under vendor/).
+    #[arg(long)]
+    pub no_vendor: bool,
+}
+
+impl ScopeArgs {
+    pub fn scope(&self) -> crate::search::Scope {
+        crate::search::Scope {
+            at: self.at.clone(),
+            repos: self.repo.clone(),
+            path: self.path.clone(),
+            lang: self.lang.clone(),
+            no_vendor: self.no_vendor,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The query (see above for the syntax).
+    pub query: String,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Show at most N hits.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Show N lines of context around each hit.
+    #[arg(short = 'C', long = "context", value_name = "N", default_value_t = 0)]
+    pub context: usize,
+    /// Output format: text, json (JSON Lines, one object per hit) or md (a Markdown table).
+    #[arg(long, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]
@@ -229,7 +304,31 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Pins(a) => pins(&ctx, a.format),
         Command::Index(a) => index(&ctx, a),
         Command::Stats(a) => stats(&ctx, a.format),
+        Command::Search(a) => search(&ctx, a),
     }
+}
+
+fn search(ctx: &Context, a: SearchArgs) -> Result<Found> {
+    let q = crate::query::Query::parse(&a.query)?;
+    let (cat, store) = crate::search::open(&ctx.index_dir)?;
+    let r = crate::search::search(
+        &ctx.index_dir,
+        &cat,
+        &store,
+        &q,
+        &a.scope.scope(),
+        a.context,
+        a.limit,
+    )?;
+    match a.format {
+        Format::Text => {
+            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
+            crate::render::text(&mut out, &r)?;
+        }
+        Format::Json => crate::render::json(&mut std::io::stdout().lock(), &r)?,
+        Format::Md => crate::render::markdown(&mut std::io::stdout().lock(), &r)?,
+    }
+    Ok(if r.total == 0 { Found::No } else { Found::Yes })
 }
 
 impl Context {
@@ -327,7 +426,7 @@ fn dir_size(p: &std::path::Path) -> u64 {
 
 fn stats(ctx: &Context, format: Format) -> Result<Found> {
     let cat = crate::catalog::Catalog::require(&ctx.index_dir)?;
-    let store = crate::store::Store::open(&crate::catalog::store_dir(&ctx.index_dir))?;
+    let store = crate::store::Store::open(&cat.store_dir(&ctx.index_dir))?;
     let blobs = store.indexed_blobs()?.len();
     let size = dir_size(&ctx.index_dir);
     let mut out = std::io::stdout().lock();

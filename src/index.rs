@@ -110,22 +110,19 @@ pub fn run(
 ) -> Result<IndexSummary> {
     let started = Instant::now();
     let _guard = WriterLock::acquire(index_dir)?;
-    let store_dir = catalog::store_dir(index_dir);
-    let old = if opts.rebuild {
-        if store_dir.exists() {
-            std::fs::remove_dir_all(&store_dir)
-                .with_context(|| format!("cannot remove {}", store_dir.display()))?;
-        }
-        let _ = std::fs::remove_file(catalog::catalog_path(index_dir));
-        let _ = std::fs::remove_dir_all(index_dir.join("trees"));
-        None
-    } else {
-        Catalog::read(index_dir)?
+    let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
+    // Incremental runs add to the catalog's store; a rebuild (or a first run) writes a new
+    // store directory, which only becomes the index when the new catalog names it.
+    let store_name = match &old {
+        Some(c) if !opts.rebuild => c.store.clone(),
+        _ => format!(
+            "tantivy-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+        ),
     };
-    if old.is_none() && store_dir.exists() && !opts.rebuild {
-        // A store without a catalog: an earlier first run was interrupted. Start over cleanly.
-        std::fs::remove_dir_all(&store_dir)?;
-    }
+    let store_dir = index_dir.join(&store_name);
     let store = Store::create_or_open(&store_dir)?;
     let known = store.indexed_blobs()?;
 
@@ -294,7 +291,7 @@ pub fn run(
             }
             writer.add(rec)?;
             pb.inc(1);
-            if pb.position() % 64 == 0 {
+            if pb.position().is_multiple_of(64) {
                 let b = bytes.load(Ordering::Relaxed);
                 let secs = t0.elapsed().as_secs_f64().max(0.001);
                 pb.set_message(format!(
@@ -311,9 +308,19 @@ pub fn run(
 
     let new_catalog = Catalog {
         schema_version: catalog::SCHEMA_VERSION,
+        store: store_name.clone(),
         revisions,
     };
     new_catalog.write(index_dir)?;
+    // Stores no catalog names any more: replaced by a rebuild, or left by an interrupted run.
+    if let Ok(rd) = std::fs::read_dir(index_dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("tantivy") && name != store_name && e.path().is_dir() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
     // Trees of commits no longer pinned go once the new catalog is in place.
     let live: HashSet<&str> = new_catalog
         .revisions

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
@@ -35,6 +35,7 @@ struct Fields {
     tokens: Field,
     content: Field,
     meta: Field,
+    decls: Field,
     payload: Field,
 }
 
@@ -47,12 +48,13 @@ fn schema() -> (Schema, Fields) {
     );
     let f = Fields {
         kind: b.add_text_field("kind", STRING),
-        blob: b.add_text_field("blob", STRING | STORED),
+        blob: b.add_text_field("blob", STRING | STORED | FAST),
         lang: b.add_text_field("lang", STRING | STORED),
         rule: b.add_text_field("rule", STRING | STORED),
         tokens: b.add_text_field("tokens", tokens_opts),
         content: b.add_text_field("content", STORED),
         meta: b.add_text_field("meta", STORED),
+        decls: b.add_text_field("decls", STORED),
         payload: b.add_text_field("payload", STORED),
     };
     (b.build(), f)
@@ -89,14 +91,33 @@ struct FileMeta {
     parsed: Parsed,
 }
 
-/// A file version as stored.
+/// A file version as stored. Declarations are always loaded; the rest of the parse (imports,
+/// calls, literals' context) only on demand, as it is large and most queries never need it.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
     pub blob: String,
     pub lang: Lang,
-    pub status: BlobStatus,
     pub content: String,
-    pub parsed: Parsed,
+    pub decls: Vec<crate::lang::Decl>,
+    meta_json: String,
+}
+
+impl StoredFile {
+    /// The innermost declaration holding `line`.
+    pub fn decl_at(&self, line: u32) -> Option<&crate::lang::Decl> {
+        self.decls
+            .iter()
+            .filter(|d| d.start <= line && line <= d.end)
+            .min_by_key(|d| d.end - d.start)
+    }
+
+    /// The full parse result and status.
+    pub fn parsed(&self) -> Result<(BlobStatus, Parsed)> {
+        let mut m: FileMeta =
+            serde_json::from_str(&self.meta_json).context("corrupt file metadata in the index")?;
+        m.parsed.decls = self.decls.clone();
+        Ok((m.status, m.parsed))
+    }
 }
 
 /// A string literal as stored, with its blob and enclosing declaration.
@@ -232,8 +253,7 @@ impl Store {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
         };
-        let meta: FileMeta =
-            serde_json::from_str(&s(self.f.meta)).context("corrupt file metadata in the index")?;
+        let decls = s(self.f.decls);
         Ok(StoredFile {
             blob: s(self.f.blob),
             lang: if s(self.f.lang) == "go" {
@@ -241,19 +261,35 @@ impl Store {
             } else {
                 Lang::Text
             },
-            status: meta.status,
             content: s(self.f.content),
-            parsed: meta.parsed,
+            decls: decode_decls(&decls).context("corrupt declarations in the index")?,
+            meta_json: s(self.f.meta),
         })
     }
 
-    /// The blob id of the file document at `addr`, without loading its content.
-    pub fn blob_of(&self, addr: DocAddress) -> Result<String> {
-        let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
-        Ok(doc
-            .get_first(self.f.blob)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default())
+    /// The blob ids of documents, read from the fast field (no document is loaded).
+    pub fn blobs_of(&self, addrs: &[DocAddress]) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut cols = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let col = match cols.entry(a.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(a.segment_ord)
+                        .fast_fields()
+                        .str("blob")?
+                        .context("the index has no blob fast field: rebuild with `archeo index --rebuild`")?,
+                ),
+            };
+            let mut s = String::new();
+            if let Some(ord) = col.term_ords(a.doc_id).next() {
+                col.ord_to_str(ord, &mut s)?;
+            }
+            out.push(s);
+        }
+        Ok(out)
     }
 
     /// The file document of a blob.
@@ -336,7 +372,10 @@ impl StoreWriter {
             doc.add_text(f.content, c);
         }
         let strings = std::mem::take(&mut rec.parsed.strings);
-        let decls = rec.parsed.decls.clone();
+        let decls = std::mem::take(&mut rec.parsed.decls);
+        if !decls.is_empty() {
+            doc.add_text(f.decls, encode_decls(&decls));
+        }
         let meta = FileMeta {
             status: rec.status,
             size: rec.size,
@@ -383,4 +422,50 @@ impl StoreWriter {
         self.w.wait_merging_threads()?;
         Ok(())
     }
+}
+
+/// Declarations as compact lines (`kind start end ident name`): read for every candidate file of
+/// every search, so cheaper to decode than JSON.
+fn encode_decls(decls: &[crate::lang::Decl]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(decls.len() * 40);
+    for d in decls {
+        let k = match d.kind {
+            crate::lang::DeclKind::Func => 'f',
+            crate::lang::DeclKind::Method => 'm',
+            crate::lang::DeclKind::Type => 't',
+            crate::lang::DeclKind::Const => 'c',
+            crate::lang::DeclKind::Var => 'v',
+        };
+        let _ = writeln!(s, "{k}\t{}\t{}\t{}\t{}", d.start, d.end, d.ident, d.name);
+    }
+    s
+}
+
+fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
+    use crate::lang::{Decl, DeclKind};
+    let mut out = Vec::new();
+    for line in s.lines() {
+        let mut it = line.splitn(5, '\t');
+        let (Some(k), Some(a), Some(b), Some(ident), Some(name)) =
+            (it.next(), it.next(), it.next(), it.next(), it.next())
+        else {
+            anyhow::bail!("bad declaration line {line:?}");
+        };
+        let kind = match k {
+            "f" => DeclKind::Func,
+            "m" => DeclKind::Method,
+            "t" => DeclKind::Type,
+            "c" => DeclKind::Const,
+            _ => DeclKind::Var,
+        };
+        out.push(Decl {
+            kind,
+            start: a.parse()?,
+            end: b.parse()?,
+            ident: ident.to_string(),
+            name: name.to_string(),
+        });
+    }
+    Ok(out)
 }

@@ -74,6 +74,7 @@ pub struct Call {
 
 /// What the parse stage knows of one file version.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Parsed {
     pub package: Option<String>,
     pub imports: Vec<String>,

@@ -1,0 +1,246 @@
+//! Search query syntax: terms (identifier-aware), `"quoted phrases"`, `-term` to exclude, and
+//! field filters `repo:NAME path:GLOB|PREFIX sym:NAME lang:go rule:ID` (each negatable with `-`).
+
+use anyhow::{Result, bail};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    Repo(String),
+    Path(String),
+    Sym(String),
+    Lang(String),
+    Rule(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// As typed.
+    pub text: String,
+    /// A quoted phrase (adjacent words) rather than a single term.
+    pub phrase: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub terms: Vec<Term>,
+    pub excluded: Vec<Term>,
+    pub filters: Vec<Filter>,
+    pub excluded_filters: Vec<Filter>,
+}
+
+const FIELDS: &str = "repo:, path:, sym:, lang:, rule:";
+
+impl Query {
+    pub fn parse(q: &str) -> Result<Query> {
+        let mut out = Query::default();
+        let chars: Vec<(usize, char)> = q.char_indices().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let (pos, c) = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let negated = c == '-' && i + 1 < chars.len() && !chars[i + 1].1.is_whitespace();
+            if negated {
+                i += 1;
+            }
+            let (tpos, tc) = chars[i];
+            if tc == '"' {
+                let start = i + 1;
+                let mut j = start;
+                while j < chars.len() && chars[j].1 != '"' {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    bail!(
+                        "query syntax error at column {}: unclosed quote\n  {q}\n  {}^\nhint: close the phrase with a matching \"",
+                        tpos + 1,
+                        " ".repeat(q[..tpos].chars().count())
+                    );
+                }
+                let text: String = chars[start..j].iter().map(|x| x.1).collect();
+                if text.trim().is_empty() {
+                    bail!(
+                        "query syntax error at column {}: empty phrase \"\"",
+                        tpos + 1
+                    );
+                }
+                let t = Term { text, phrase: true };
+                if negated {
+                    out.excluded.push(t)
+                } else {
+                    out.terms.push(t)
+                }
+                i = j + 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && !chars[j].1.is_whitespace() {
+                j += 1;
+            }
+            let word: String = chars[i..j].iter().map(|x| x.1).collect();
+            i = j;
+            if let Some((field, value)) = word.split_once(':')
+                && !field.is_empty()
+                && field.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                let filter = match field {
+                    "repo" => Filter::Repo(value.to_string()),
+                    "path" => Filter::Path(value.to_string()),
+                    "sym" => Filter::Sym(value.to_string()),
+                    "lang" => {
+                        if value != "go" && value != "text" {
+                            bail!(
+                                "query syntax error at column {}: lang:{value} is not a language; use lang:go or lang:text",
+                                tpos + 1
+                            );
+                        }
+                        Filter::Lang(value.to_string())
+                    }
+                    "rule" => Filter::Rule(value.to_string()),
+                    _ => bail!(
+                        "query syntax error at column {}: unknown field {field:?}\n  {q}\n  {}^\nhint: fields are {FIELDS}; to search for the text, quote it: \"{word}\"",
+                        pos + 1,
+                        " ".repeat(q[..pos].chars().count())
+                    ),
+                };
+                if value.is_empty() {
+                    bail!(
+                        "query syntax error at column {}: {field}: needs a value (e.g. {field}:x)",
+                        tpos + 1
+                    );
+                }
+                if negated {
+                    out.excluded_filters.push(filter)
+                } else {
+                    out.filters.push(filter)
+                }
+                continue;
+            }
+            let t = Term {
+                text: word,
+                phrase: false,
+            };
+            if negated {
+                out.excluded.push(t)
+            } else {
+                out.terms.push(t)
+            }
+        }
+        if out.terms.is_empty() && out.filters.is_empty() {
+            bail!(
+                "the query has nothing to search for: give a term (e.g. openat2), a \"phrase\" or a filter ({FIELDS})"
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Matches one term against one line: returns the byte ranges it matched, or None.
+/// A single word matches a whole identifier or one of its camelCase/snake_case parts,
+/// case-insensitively; anything else (several words, punctuation, a phrase) matches as
+/// adjacent words or as a case-insensitive substring.
+pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
+    let words: Vec<crate::tokenize::Word> = crate::tokenize::words(&term.text).collect();
+    let single = !term.phrase && words.len() == 1 && words[0].text.len() == term.text.len();
+    if single {
+        let want = term.text.to_lowercase();
+        let mut ranges = Vec::new();
+        crate::tokenize::tokens(line, |t, s, e| {
+            if t == want {
+                ranges.push((s, e));
+            }
+        });
+        return if ranges.is_empty() {
+            None
+        } else {
+            Some(ranges)
+        };
+    }
+    let hay = line.to_lowercase();
+    let needle = term.text.to_lowercase();
+    if hay.len() == line.len() && !needle.is_empty() {
+        let r: Vec<(usize, usize)> = hay
+            .match_indices(&needle)
+            .map(|(i, m)| (i, i + m.len()))
+            .collect();
+        if !r.is_empty() {
+            return Some(r);
+        }
+    }
+    if term.phrase && !words.is_empty() {
+        let want: Vec<String> = words.iter().map(|w| w.text.to_lowercase()).collect();
+        let lw: Vec<crate::tokenize::Word> = crate::tokenize::words(line).collect();
+        for k in 0..lw.len().saturating_sub(want.len() - 1) {
+            if lw[k..k + want.len()]
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.text.to_lowercase() == *b)
+            {
+                return Some(vec![(lw[k].start, lw[k + want.len() - 1].end)]);
+            }
+        }
+    }
+    None
+}
+
+/// Tokens a file must hold to possibly match `term` (for the index lookup).
+pub fn required_tokens(term: &Term) -> Vec<String> {
+    crate::tokenize::words(&term.text)
+        .map(|w| w.text.to_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_terms_phrases_exclusions_and_filters() {
+        let q = Query::parse(
+            "openat2 \"invalid cross\" -test repo:runc -path:vendor/ sym:WriteSysctls",
+        )
+        .unwrap();
+        assert_eq!(q.terms.len(), 2);
+        assert!(q.terms[1].phrase);
+        assert_eq!(q.excluded[0].text, "test");
+        assert_eq!(
+            q.filters,
+            [
+                Filter::Repo("runc".into()),
+                Filter::Sym("WriteSysctls".into())
+            ]
+        );
+        assert_eq!(q.excluded_filters, [Filter::Path("vendor/".into())]);
+    }
+
+    #[test]
+    fn syntax_errors_give_the_column_and_a_hint() {
+        let e = Query::parse("openat2 \"unclosed").unwrap_err().to_string();
+        assert!(e.contains("column 9") && e.contains("hint"), "{e}");
+        let e = Query::parse("colour:red").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown field \"colour\"") && e.contains("column 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_term_matches_identifier_parts_case_insensitively() {
+        let t = Term {
+            text: "openat2".into(),
+            phrase: false,
+        };
+        for line in [
+            "unix.Openat2(",
+            "processOpenat2()",
+            "SYS_OPENAT2",
+            "openat2SyscallInfo{",
+        ] {
+            assert!(match_term(&t, line).is_some(), "{line}");
+        }
+        assert!(match_term(&t, "openat22").is_none());
+        assert!(match_term(&t, "reopenat2").is_none());
+    }
+}

@@ -1,0 +1,225 @@
+//! Printers over typed results: ripgrep-like text (colored on a TTY), JSON Lines, Markdown.
+//! Printers never search; searches never format.
+
+use std::io::Write;
+
+use anyhow::Result;
+use termcolor::{Color, ColorSpec, WriteColor};
+
+use crate::search::{Hit, Results};
+
+/// Inline code for a Markdown table cell: pipes escaped, backticks fenced so the table never breaks.
+pub fn md_code(s: &str) -> String {
+    let s = s.trim().replace('|', "\\|");
+    if s.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
+}
+
+/// Plain text for a Markdown table cell.
+pub fn md_text(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn spec(fg: Color, bold: bool) -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_fg(Some(fg)).set_bold(bold);
+    c
+}
+
+/// Groups hits by file version, keeping the order of first appearance.
+fn groups(hits: &[Hit]) -> Vec<Vec<&Hit>> {
+    let mut out: Vec<Vec<&Hit>> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
+    for h in hits {
+        let k = (h.repo.as_str(), h.path.as_str(), h.blob.as_str());
+        match index.get(&k) {
+            Some(&i) => out[i].push(h),
+            None => {
+                index.insert(k, out.len());
+                out.push(vec![h]);
+            }
+        }
+    }
+    for g in &mut out {
+        g.sort_by_key(|h| h.line);
+    }
+    out
+}
+
+pub fn text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
+    let gs = groups(&r.hits);
+    for (gi, g) in gs.iter().enumerate() {
+        let h0 = g[0];
+        if gi > 0 {
+            writeln!(out)?;
+        }
+        let newest = h0.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(out, "{}@{} {}", h0.repo, newest, h0.path)?;
+        out.reset()?;
+        writeln!(out)?;
+        out.set_color(ColorSpec::new().set_dimmed(true))?;
+        write!(out, "  {}", h0.revs_display)?;
+        if let Some(m) = &h0.vendored_module {
+            write!(out, " · vendored {m}")?;
+        }
+        out.reset()?;
+        writeln!(out)?;
+        let mut last_printed = 0u32;
+        for h in g {
+            for (n, t) in &h.before {
+                if *n > last_printed {
+                    if last_printed > 0 && *n > last_printed + 1 {
+                        writeln!(out, "--")?;
+                    }
+                    out.set_color(&spec(Color::Green, false))?;
+                    write!(out, "{n}")?;
+                    out.reset()?;
+                    writeln!(out, "-{t}")?;
+                    last_printed = *n;
+                }
+            }
+            if h.line <= last_printed {
+                // Already shown as context of an earlier hit; nothing to add.
+            } else {
+                if last_printed > 0 && h.line > last_printed + 1 && !h.before.is_empty() {
+                    writeln!(out, "--")?;
+                }
+            }
+            out.set_color(&spec(Color::Green, true))?;
+            write!(out, "{}", h.line)?;
+            out.reset()?;
+            write!(out, ":")?;
+            let mut pos = 0;
+            for &(s, e) in &merge(&h.ranges) {
+                if s < pos || e > h.text.len() {
+                    continue;
+                }
+                write!(out, "{}", &h.text[pos..s])?;
+                out.set_color(&spec(Color::Red, true))?;
+                write!(out, "{}", &h.text[s..e])?;
+                out.reset()?;
+                pos = e;
+            }
+            write!(out, "{}", &h.text[pos..])?;
+            if let Some(s) = &h.symbol {
+                out.set_color(ColorSpec::new().set_dimmed(true))?;
+                write!(out, "  ‹{s}›")?;
+                out.reset()?;
+            }
+            writeln!(out)?;
+            last_printed = last_printed.max(h.line);
+            for (n, t) in &h.after {
+                if *n > last_printed {
+                    out.set_color(&spec(Color::Green, false))?;
+                    write!(out, "{n}")?;
+                    out.reset()?;
+                    writeln!(out, "-{t}")?;
+                    last_printed = *n;
+                }
+            }
+        }
+        out.set_color(ColorSpec::new().set_dimmed(true))?;
+        write!(out, "  {}", g[0].url.split("#L").next().unwrap_or(""))?;
+        out.reset()?;
+        writeln!(out)?;
+    }
+    let files = gs.len();
+    let revs: std::collections::HashSet<(&str, &str)> = r
+        .hits
+        .iter()
+        .flat_map(|h| {
+            h.revs
+                .iter()
+                .map(move |v| (h.repo.as_str(), v.commit.as_str()))
+        })
+        .collect();
+    if !r.hits.is_empty() {
+        writeln!(out)?;
+    }
+    let shown = if r.total > r.hits.len() {
+        format!(" (showing {}; raise --limit)", r.hits.len())
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{} hit{} in {} file version{} across {} of {} revisions searched{shown}",
+        r.total,
+        if r.total == 1 { "" } else { "s" },
+        files,
+        if files == 1 { "" } else { "s" },
+        revs.len(),
+        r.revisions_searched
+    )?;
+    Ok(())
+}
+
+fn merge(r: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut v = r.to_vec();
+    v.sort();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(l) if s <= l.1 => l.1 = l.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+pub fn json(out: &mut dyn Write, r: &Results) -> Result<()> {
+    for h in &r.hits {
+        serde_json::to_writer(&mut *out, h)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn markdown(out: &mut dyn Write, r: &Results) -> Result<()> {
+    writeln!(out, "| revisions | location | symbol | excerpt |")?;
+    writeln!(out, "| --- | --- | --- | --- |")?;
+    for h in &r.hits {
+        let newest = h.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
+        writeln!(
+            out,
+            "| {}@{} ({}) | [{}:{}]({}) | {} | {} |",
+            h.repo,
+            newest,
+            md_text(&h.revs_display),
+            md_text(&h.path),
+            h.line,
+            h.url,
+            h.symbol.as_deref().map(md_code).unwrap_or_default(),
+            md_code(&h.text)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_code_never_breaks_a_table() {
+        assert_eq!(md_code("a | b"), "`a \\| b`");
+        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+    }
+}

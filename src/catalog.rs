@@ -33,6 +33,15 @@ pub struct IndexedRev {
     pub files: u64,
     #[serde(default)]
     pub vendor: Vec<VendoredModule>,
+    /// Submodules (gitlinks): path and the commit the revision pins; recorded, not followed.
+    #[serde(default)]
+    pub submodules: Vec<Submodule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submodule {
+    pub path: String,
+    pub commit: String,
 }
 
 impl IndexedRev {
@@ -244,6 +253,7 @@ mod tests {
             commit: "c".into(),
             files: 0,
             vendor: mods,
+            submodules: Vec::new(),
         };
         let m = rev
             .vendored_module("vendor/github.com/cyphar/filepath-securejoin/pathrs-lite/x.go")

@@ -435,7 +435,8 @@ fn stats(ctx: &Context, format: Format) -> Result<Found> {
             for r in &cat.revisions {
                 let v = serde_json::json!({
                     "repo": r.repo, "rev": r.rev, "kind": r.kind.as_str(), "commit": r.commit,
-                    "files": r.files, "vendored_modules": r.vendor.len(),
+                    "files": r.files, "vendored_modules": r.vendor,
+                    "submodules": r.submodules,
                 });
                 writeln!(out, "{v}")?;
             }

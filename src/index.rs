@@ -173,9 +173,14 @@ pub fn run(
             };
             catalog::write_tree(index_dir, &rev.commit, &tree)?;
             let mut vendor = Vec::new();
+            let mut submodules = Vec::new();
             let mut files = 0;
             for e in &tree {
                 if e.submodule {
+                    submodules.push(catalog::Submodule {
+                        path: e.path.clone(),
+                        commit: e.id.clone(),
+                    });
                     continue;
                 }
                 files += 1;
@@ -204,6 +209,7 @@ pub fn run(
                 commit: rev.commit.clone(),
                 files,
                 vendor,
+                submodules,
             });
         }
         repo_index.insert(locked.name.clone(), ri);
@@ -225,6 +231,11 @@ pub fn run(
     let (go, binary, oversize, lossy, unavailable, errors, findings) = (0, 1, 2, 3, 4, 5, 6);
     let notes = std::sync::Mutex::new((Vec::new(), Vec::new()));
     let t0 = Instant::now();
+    // Crash injection for the interrupted-run test: abort (no cleanup, like SIGKILL) after N blobs.
+    let abort_after: Option<u64> = std::env::var("ARCHEO_TEST_ABORT_AFTER_BLOBS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let done = AtomicU64::new(0);
     jobs.par_iter().try_for_each_init(
         || {
             dirs.iter()
@@ -290,6 +301,9 @@ pub fn run(
                 rec.content = Some(text);
             }
             writer.add(rec)?;
+            if abort_after.is_some_and(|n| done.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
+                std::process::abort();
+            }
             pb.inc(1);
             if pb.position().is_multiple_of(64) {
                 let b = bytes.load(Ordering::Relaxed);

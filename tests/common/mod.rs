@@ -133,3 +133,190 @@ pub fn run(c: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+pub const SYSCTL_GO: &str = r#"package sys
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// WriteSysctls sets each sysctl by writing its file under /proc/sys.
+func WriteSysctls(sysctls map[string]string) error {
+	for key, value := range sysctls {
+		path := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
+		if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+			return fmt.Errorf("open sysctl %s file: %w", key, err)
+		}
+	}
+	return nil
+}
+"#;
+
+pub const OPEN_GO_V1: &str = r#"package libct
+
+import "golang.org/x/sys/unix"
+
+const SYS_OPENAT2 = 437
+
+type openat2SyscallInfo struct {
+	dirfd int
+	path  string
+}
+
+func processOpenat2(path string) (int, error) {
+	return unix.Openat2(unix.AT_FDCWD, path, &unix.OpenHow{Flags: unix.O_PATH})
+}
+"#;
+
+/// v1.1.0 shifts every line by two (a comment), nothing else.
+pub const OPEN_GO_V2: &str = r#"package libct
+
+// Package libct opens things.
+// It uses openat2 where it can.
+import "golang.org/x/sys/unix"
+
+const SYS_OPENAT2 = 437
+
+type openat2SyscallInfo struct {
+	dirfd int
+	path  string
+}
+
+func processOpenat2(path string) (int, error) {
+	return unix.Openat2(unix.AT_FDCWD, path, &unix.OpenHow{Flags: unix.O_PATH})
+}
+"#;
+
+pub const PROCFS_V1: &str = r#"package securejoin
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+var errUnsafeProcfs = errors.New("unsafe procfs detected")
+
+func lookupInRoot(root int, path string) (*os.File, error) {
+	fd, err := unix.Openat2(root, path, &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+"#;
+
+pub const PROCFS_V2: &str = r#"package securejoin
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+var errUnsafeProcfs = errors.New("unsafe procfs detected")
+
+func lookupInRoot(root int, path string) (*os.File, error) {
+	fd, err := unix.Openat2(root, path, &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+"#;
+
+/// A Go project with three release tags sharing most files: v1.0.0, v1.1.0 (a file's lines
+/// shift), v1.2.0 (the vendored module is bumped and gains RESOLVE_NO_XDEV). Also a submodule,
+/// a non-UTF-8 file, a Go file with a syntax error and a binary file.
+pub fn go_project(ws: &Workspace) -> (GitRepo, Vec<String>) {
+    let up = ws.repo("proj");
+    let mut commits = Vec::new();
+    up.write("go.mod", "module example.com/proj\n\ngo 1.22\n");
+    up.write("internal/sys/sysctl.go", SYSCTL_GO);
+    up.write("libct/open.go", OPEN_GO_V1);
+    up.write(
+        "vendor/modules.txt",
+        "# example.com/securejoin v0.4.1\n## explicit; go 1.18\nexample.com/securejoin\n",
+    );
+    up.write("vendor/example.com/securejoin/procfs.go", PROCFS_V1);
+    up.write(
+        "docs/notes.md",
+        "# Notes\n\nWe call openat2 with RESOLVE_BENEATH.\n",
+    );
+    up.write(
+        "legacy/latin1.txt",
+        b"caf\xe9 openat2 r\xe9sum\xe9\n".as_slice(),
+    );
+    up.write(
+        "broken/broken.go",
+        "package broken\n\nfunc fine() int { return 1 }\n\nfunc broken( {\n\topenat2()\n",
+    );
+    up.write("assets/logo.bin", b"\x89PNG\0\0\0openat2\0".as_slice());
+    up.git(&["add", "-A"]);
+    // A submodule pinned at a fixed commit (a gitlink; never followed).
+    up.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        "160000,1111111111111111111111111111111111111111,deps/fs",
+    ]);
+    // An uninitialised submodule is an empty directory; without it `git add -A` drops the gitlink.
+    std::fs::create_dir_all(up.dir.join("deps/fs")).unwrap();
+    commits.push(up.commit("v1.0.0"));
+    up.tag("v1.0.0");
+    up.write("libct/open.go", OPEN_GO_V2);
+    commits.push(up.commit("v1.1.0"));
+    up.annotated_tag("v1.1.0");
+    up.write(
+        "vendor/modules.txt",
+        "# example.com/securejoin v0.5.1\n## explicit; go 1.18\nexample.com/securejoin\n",
+    );
+    up.write("vendor/example.com/securejoin/procfs.go", PROCFS_V2);
+    commits.push(up.commit("v1.2.0"));
+    up.tag("v1.2.0");
+    (up, commits)
+}
+
+/// A workspace whose manifest pins `revs` of [`go_project`], fetched.
+pub fn fetched_project(revs: &str) -> (Workspace, GitRepo, Vec<String>) {
+    let ws = Workspace::new();
+    let (up, commits) = go_project(&ws);
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"proj\"\nurl = \"{}\"\nrevs = [{revs}]\n",
+        up.url()
+    ));
+    let (code, _, err) = run(ws.archeo().arg("fetch"));
+    assert_eq!(code, 0, "{err}");
+    (ws, up, commits)
+}
+
+/// Runs archeo with args in the workspace.
+pub fn archeo(ws: &Workspace, args: &[&str]) -> (i32, String, String) {
+    let mut c = ws.archeo();
+    c.args(args);
+    run(&mut c)
+}
+
+/// The number before `what` in a summary line: `12 distinct blobs` -> 12.
+pub fn count_before(line: &str, what: &str) -> u64 {
+    let i = line
+        .find(what)
+        .unwrap_or_else(|| panic!("{what:?} not in {line:?}"));
+    line[..i]
+        .trim_end()
+        .rsplit([' ', '('])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

@@ -186,6 +186,10 @@ pub struct IndexArgs {
     /// Print `archeo stats` afterwards.
     #[arg(long)]
     pub stats: bool,
+    /// Read and parse what would be indexed, with tree-sitter alone, and write nothing (the
+    /// parse floor that benches/index.sh compares indexing against). With --rebuild: every blob.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -359,6 +363,7 @@ fn index(ctx: &Context, a: IndexArgs) -> Result<Found> {
     let opts = crate::index::IndexOptions {
         rebuild: a.rebuild,
         max_file_size: a.max_file_size,
+        dry_run: a.dry_run,
     };
     let s = crate::index::run(
         &manifest,
@@ -391,6 +396,17 @@ fn index(ctx: &Context, a: IndexArgs) -> Result<Found> {
     }
     if s.dropped_revisions > 0 {
         extra.push(format!("{} revisions dropped", s.dropped_revisions));
+    }
+    if a.dry_run {
+        ctx.ui.info(format!(
+            "dry run: read and parsed {} blobs ({:.1} MB, {} Go) of {} revisions in {:.2}s; nothing written",
+            s.parsed_blobs,
+            s.parsed_bytes as f64 / 1e6,
+            s.go_files,
+            s.revisions,
+            s.seconds
+        ));
+        return Ok(Found::Yes);
     }
     ctx.ui.info(format!(
         "indexed {} revisions: {} file occurrences, {} distinct blobs, {} parsed now ({:.1} MB, {} Go), {} findings, {:.1}s{}",

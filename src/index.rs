@@ -24,6 +24,9 @@ pub struct IndexOptions {
     pub rebuild: bool,
     /// Files larger than this are skipped (and counted).
     pub max_file_size: u64,
+    /// Read and parse every blob that would be indexed, with tree-sitter alone: no rules, no
+    /// store, no catalog. The parse floor the index benchmark compares against.
+    pub dry_run: bool,
 }
 
 /// What an index run did, for the summary line and tests.
@@ -221,7 +224,11 @@ pub fn run(
 
     let dirs: Vec<std::path::PathBuf> = repos.iter().map(|r| r.dir.clone()).collect();
     let threads = rayon::current_num_threads();
-    let writer = store.writer(threads)?;
+    let writer = if opts.dry_run {
+        None
+    } else {
+        Some(store.writer(threads)?)
+    };
     let pb = ui.bar(
         jobs.len() as u64,
         "{bar:30} {pos}/{len} blobs {msg} [{elapsed}]",
@@ -292,7 +299,7 @@ pub fn run(
                     counters[go].fetch_add(1, Ordering::Relaxed);
                     let (parsed, tree) = crate::lang::go::parse(&text);
                     counters[errors].fetch_add(parsed.error_nodes as u64, Ordering::Relaxed);
-                    if let Some(tree) = &tree {
+                    if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
                         rec.findings = rules.run(tree, &text, &parsed)?;
                         counters[findings].fetch_add(rec.findings.len() as u64, Ordering::Relaxed);
                     }
@@ -300,7 +307,9 @@ pub fn run(
                 }
                 rec.content = Some(text);
             }
-            writer.add(rec)?;
+            if let Some(w) = &writer {
+                w.add(rec)?;
+            }
             if abort_after.is_some_and(|n| done.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
                 std::process::abort();
             }
@@ -318,6 +327,17 @@ pub fn run(
         },
     )?;
     pb.finish_and_clear();
+    let Some(writer) = writer else {
+        if old.as_ref().is_none_or(|c| c.store != store_name) {
+            drop(store);
+            let _ = std::fs::remove_dir_all(&store_dir);
+        }
+        summary.parsed_blobs = jobs.len() as u64 - counters[unavailable].load(Ordering::Relaxed);
+        summary.parsed_bytes = bytes.load(Ordering::Relaxed);
+        summary.go_files = counters[go].load(Ordering::Relaxed);
+        summary.seconds = started.elapsed().as_secs_f64();
+        return Ok(summary);
+    };
     writer.commit()?;
 
     let new_catalog = Catalog {

@@ -72,6 +72,10 @@ pub struct Catalog {
     /// new one and switches to it by replacing the catalog, so an interrupted rebuild leaves
     /// the previous index whole.
     pub store: String,
+    /// Fingerprint of the rule set the findings were computed with; a different rule set
+    /// means every blob's findings must be computed again.
+    #[serde(default)]
+    pub rules: String,
     pub revisions: Vec<IndexedRev>,
 }
 

@@ -121,6 +121,57 @@ pub enum Command {
     ///   archeo search 'sym:WriteSysctls sysctl' -C 2
     #[command(verbatim_doc_comment)]
     Search(SearchArgs),
+    /// Rules: list them, test them against their cases, or show the syntax tree they match on.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Rule findings across pinned revisions, with citations (run `archeo index` first).
+    ///
+    /// A finding in one distinct file version is shown once, with the revisions holding it.
+    /// Examples:
+    ///   archeo findings --rule openat2-resolve-no-xdev --repo runc
+    ///   archeo findings --at sysbox-fs@master --format md
+    #[command(verbatim_doc_comment)]
+    Findings(FindingsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the loaded rules: id, title, file.
+    List(RulesArgs),
+    /// Run every rule on its test cases: each file under tests/rules/ID/valid must produce a
+    /// finding (and the facts an `// expect: NAME = A, B` line names); each under invalid none.
+    Test(RulesArgs),
+    /// Print the tree-sitter syntax tree of a Go file (what rule queries match against).
+    Tree {
+        /// The Go file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Extra rule directories, on top of queries/ and [rules] paths.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct FindingsArgs {
+    /// Only this rule; repeatable.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    /// Only this revision (REPO@REV); repeatable.
+    #[arg(long = "at", value_name = "REPO@REV")]
+    pub at: Vec<String>,
+    /// Only this repository; repeatable.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Vec<String>,
+    /// Leave out vendored code.
+    #[arg(long)]
+    pub no_vendor: bool,
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
 }
 
 /// What to search: shared by search, evidence and diff --search.
@@ -309,7 +360,123 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Index(a) => index(&ctx, a),
         Command::Stats(a) => stats(&ctx, a.format),
         Command::Search(a) => search(&ctx, a),
+        Command::Rules(c) => rules_cmd(&ctx, c),
+        Command::Findings(a) => findings(&ctx, a),
     }
+}
+
+fn rules_cmd(ctx: &Context, c: RulesCommand) -> Result<Found> {
+    let manifest = Manifest::load(&ctx.manifest_path).ok();
+    match c {
+        RulesCommand::List(a) => {
+            let rules = ctx.rules(manifest.as_ref(), &a.rules)?;
+            let mut out = std::io::stdout().lock();
+            let w = rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.len())
+                .max()
+                .unwrap_or(0);
+            for r in &rules.rules {
+                writeln!(
+                    out,
+                    "{:<w$}  {}  ({})",
+                    r.meta.id,
+                    r.meta.title,
+                    r.file.display()
+                )?;
+            }
+            Ok(if rules.rules.is_empty() {
+                Found::No
+            } else {
+                Found::Yes
+            })
+        }
+        RulesCommand::Test(a) => {
+            let rules = ctx.rules(manifest.as_ref(), &a.rules)?;
+            let report = crate::rules::test_all(&rules)?;
+            let mut out = std::io::stdout().lock();
+            let mut failed = 0;
+            for r in &report {
+                let status = if !r.problems.is_empty() {
+                    failed += 1;
+                    "FAIL"
+                } else if r.valid == 0 {
+                    failed += 1;
+                    "NO POSITIVE TEST"
+                } else {
+                    "ok"
+                };
+                writeln!(
+                    out,
+                    "{status:<5} {} ({} valid, {} invalid cases)",
+                    r.id, r.valid, r.invalid
+                )?;
+                for p in &r.problems {
+                    writeln!(out, "      {p}")?;
+                }
+            }
+            writeln!(out, "{} passed, {} failed", report.len() - failed, failed)?;
+            if failed > 0 {
+                anyhow::bail!("{failed} rule(s) failed their tests");
+            }
+            Ok(Found::Yes)
+        }
+        RulesCommand::Tree { file } => {
+            let src = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let tree = crate::lang::go::parse_tree(&src)
+                .ok_or_else(|| anyhow::anyhow!("tree-sitter could not parse {}", file.display()))?;
+            let mut out = std::io::stdout().lock();
+            crate::rules::print_tree(&mut out, tree.root_node(), &src)?;
+            Ok(Found::Yes)
+        }
+    }
+}
+
+fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
+    let (cat, store) = crate::search::open(&ctx.index_dir)?;
+    if !a.rule.is_empty() {
+        let manifest = Manifest::load(&ctx.manifest_path).ok();
+        if let Ok(rules) = ctx.rules(manifest.as_ref(), &[]) {
+            for id in &a.rule {
+                if rules.get(id).is_none()
+                    && !store
+                        .findings::<crate::rules::Finding>(std::slice::from_ref(id))?
+                        .iter()
+                        .any(|_| true)
+                {
+                    anyhow::bail!(
+                        "unknown rule {id:?}; rules: {}",
+                        rules
+                            .rules
+                            .iter()
+                            .map(|r| r.meta.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+            }
+        }
+    }
+    let r = crate::findings::query(
+        &ctx.index_dir,
+        &cat,
+        &store,
+        &a.rule,
+        &a.at,
+        &a.repo,
+        a.no_vendor,
+    )?;
+    match a.format {
+        Format::Text => {
+            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
+            crate::render::findings_text(&mut out, &r)?;
+        }
+        Format::Json => crate::render::findings_json(&mut std::io::stdout().lock(), &r)?,
+        Format::Md => crate::render::findings_markdown(&mut std::io::stdout().lock(), &r)?,
+    }
+    Ok(if r.is_empty() { Found::No } else { Found::Yes })
 }
 
 fn search(ctx: &Context, a: SearchArgs) -> Result<Found> {

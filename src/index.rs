@@ -114,6 +114,15 @@ pub fn run(
     let started = Instant::now();
     let _guard = WriterLock::acquire(index_dir)?;
     let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
+    let fingerprint = rules.fingerprint();
+    let rules_changed = old.as_ref().is_some_and(|c| c.rules != fingerprint);
+    if rules_changed && !opts.dry_run {
+        ui.info("the rules changed since the index was built: indexing every blob again");
+    }
+    let opts = &IndexOptions {
+        rebuild: opts.rebuild || rules_changed,
+        ..opts.clone()
+    };
     // Incremental runs add to the catalog's store; a rebuild (or a first run) writes a new
     // store directory, which only becomes the index when the new catalog names it.
     let store_name = match &old {
@@ -300,7 +309,7 @@ pub fn run(
                     let (parsed, tree) = crate::lang::go::parse(&text);
                     counters[errors].fetch_add(parsed.error_nodes as u64, Ordering::Relaxed);
                     if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
-                        rec.findings = rules.run(tree, &text, &parsed)?;
+                        rec.findings = rules.run(&job.blob, tree, &text, &parsed)?;
                         counters[findings].fetch_add(rec.findings.len() as u64, Ordering::Relaxed);
                     }
                     rec.parsed = parsed;
@@ -343,6 +352,7 @@ pub fn run(
     let new_catalog = Catalog {
         schema_version: catalog::SCHEMA_VERSION,
         store: store_name.clone(),
+        rules: fingerprint,
         revisions,
     };
     new_catalog.write(index_dir)?;

@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod catalog;
 pub mod cli;
 pub mod fetch;
+pub mod findings;
 pub mod git;
 pub mod index;
 pub mod lang;

@@ -223,3 +223,125 @@ mod tests {
         assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
     }
 }
+
+/// `path:line` or `path:start-end`.
+pub fn location(path: &str, start: u32, end: u32) -> String {
+    if end > start {
+        format!("{path}:{start}-{end}")
+    } else {
+        format!("{path}:{start}")
+    }
+}
+
+/// Facts as `name = [A, B]; other = [C]`.
+pub fn facts_text(facts: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    facts
+        .iter()
+        .map(|(k, v)| format!("{k} = [{}]", v.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn findings_text(out: &mut dyn WriteColor, hits: &[crate::findings::FindingHit]) -> Result<()> {
+    let mut rule = "";
+    for h in hits {
+        if h.rule != rule {
+            if !rule.is_empty() {
+                writeln!(out)?;
+            }
+            out.set_color(&spec(Color::Cyan, true))?;
+            write!(out, "{}", h.rule)?;
+            out.reset()?;
+            writeln!(out)?;
+            rule = &h.rule;
+        }
+        let newest = h.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(
+            out,
+            "{}@{} {}",
+            h.repo,
+            newest,
+            location(&h.path, h.start, h.end)
+        )?;
+        out.reset()?;
+        if let Some(s) = &h.symbol {
+            write!(out, "  ‹{s}›")?;
+        }
+        writeln!(out)?;
+        out.set_color(ColorSpec::new().set_dimmed(true))?;
+        write!(out, "  {}", h.revs_display)?;
+        if let Some(m) = &h.vendored_module {
+            write!(out, " · vendored {m}")?;
+        }
+        out.reset()?;
+        writeln!(out)?;
+        if !h.facts.is_empty() {
+            writeln!(out, "  facts: {}", facts_text(&h.facts))?;
+        }
+        for (i, l) in h.text.lines().enumerate().take(6) {
+            writeln!(
+                out,
+                "  {}{}",
+                if i == 0 { "> " } else { "  " },
+                l.trim_end()
+            )?;
+        }
+        if h.text.lines().count() > 6 {
+            writeln!(out, "    …")?;
+        }
+        out.set_color(ColorSpec::new().set_dimmed(true))?;
+        write!(out, "  {}", h.url)?;
+        out.reset()?;
+        writeln!(out)?;
+    }
+    let files: std::collections::HashSet<(&str, &str, &str)> = hits
+        .iter()
+        .map(|h| (h.repo.as_str(), h.path.as_str(), h.blob.as_str()))
+        .collect();
+    if !hits.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{} finding{} in {} file version{}",
+        hits.len(),
+        if hits.len() == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+pub fn findings_json(out: &mut dyn Write, hits: &[crate::findings::FindingHit]) -> Result<()> {
+    for h in hits {
+        serde_json::to_writer(&mut *out, h)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHit]) -> Result<()> {
+    writeln!(
+        out,
+        "| rule | revisions | location | symbol | excerpt | facts |"
+    )?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    for h in hits {
+        let newest = h.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
+        writeln!(
+            out,
+            "| {} | {}@{} ({}) | [{}]({}) | {} | {} | {} |",
+            h.rule,
+            h.repo,
+            newest,
+            md_text(&h.revs_display),
+            md_text(&location(&h.path, h.start, h.end)),
+            h.url,
+            h.symbol.as_deref().map(md_code).unwrap_or_default(),
+            md_code(h.text.lines().next().unwrap_or("")),
+            md_text(&facts_text(&h.facts))
+        )?;
+    }
+    Ok(())
+}

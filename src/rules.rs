@@ -10,6 +10,7 @@
 //! ; references: https://example.org/advisory
 //! ; facts: resolve
 //! ; fact-filter: resolve = RESOLVE_*
+//! ; requires: RESOLVE_NO_XDEV
 //! ((composite_literal) @match ...)
 //! ```
 
@@ -26,6 +27,9 @@ use crate::lang::Parsed;
 pub struct Rule {
     pub meta: RuleMeta,
     pub file: PathBuf,
+    /// `; requires:` literals: a file holding none of them cannot match (a cheap prefilter).
+    requires: Vec<String>,
+    source: String,
     query: Query,
     match_index: u32,
     /// capture name -> (capture index, identifier filter)
@@ -137,15 +141,44 @@ impl RuleSet {
         Ok(RuleSet { rules })
     }
 
+    /// A stable fingerprint of the rules' sources (FNV-1a over ids and query texts).
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for r in &self.rules {
+            for b in r
+                .meta
+                .id
+                .bytes()
+                .chain([0])
+                .chain(r.source.bytes())
+                .chain([0])
+            {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
     /// Runs every rule on one parsed Go file; findings come without their blob id.
-    pub fn run(&self, tree: &Tree, src: &str, parsed: &Parsed) -> Result<Vec<(String, String)>> {
+    pub fn run(
+        &self,
+        blob: &str,
+        tree: &Tree,
+        src: &str,
+        parsed: &Parsed,
+    ) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
         for r in &self.rules {
-            for f in r.run(tree, src, parsed) {
+            if !r.may_match(src) {
+                continue;
+            }
+            for mut f in r.run(tree, src, parsed) {
+                f.blob = blob.to_string();
                 out.push((f.rule.clone(), serde_json::to_string(&f)?));
             }
         }
@@ -163,6 +196,7 @@ impl Rule {
     pub fn parse(path: &Path, text: &str) -> Result<Rule> {
         let mut meta = RuleMeta::default();
         let mut filters: BTreeMap<String, String> = BTreeMap::new();
+        let mut requires = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let Some(rest) = line.trim_start().strip_prefix(';') else {
                 if line.trim().is_empty() {
@@ -190,6 +224,7 @@ impl Rule {
                         .filter(|s| !s.is_empty())
                         .map(String::from),
                 ),
+                "requires" => requires.extend(v.split_whitespace().map(String::from)),
                 "facts" => meta.facts.extend(
                     v.split([',', ' '])
                         .filter(|s| !s.is_empty())
@@ -259,10 +294,21 @@ impl Rule {
         Ok(Rule {
             meta,
             file: path.to_path_buf(),
+            requires,
+            source: text.to_string(),
             query,
             match_index,
             facts,
         })
+    }
+
+    /// False when the file holds none of the rule's `requires` literals.
+    pub fn may_match(&self, src: &str) -> bool {
+        self.requires.is_empty()
+            || self
+                .requires
+                .iter()
+                .any(|r| memchr::memmem::find(src.as_bytes(), r.as_bytes()).is_some())
     }
 
     /// This rule's findings in one parsed file (deduplicated by range).
@@ -350,4 +396,152 @@ fn fact_values(node: Node, src: &str) -> Vec<String> {
         stack.extend(kids);
     }
     out
+}
+
+/// One rule's test outcome.
+pub struct RuleTest {
+    pub id: String,
+    pub valid: usize,
+    pub invalid: usize,
+    pub problems: Vec<String>,
+}
+
+/// Where a rule's cases live: `tests/ID/` beside the rule directory, or `tests/rules/ID/` of
+/// the project the rule directory belongs to.
+fn case_dirs(rule: &Rule) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let mut dir = rule.file.parent().map(Path::to_path_buf);
+    for _ in 0..3 {
+        let Some(d) = dir else { break };
+        dirs.push(d.join("tests").join(&rule.meta.id));
+        dirs.push(d.join("tests").join("rules").join(&rule.meta.id));
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    dirs.into_iter().filter(|d| d.is_dir()).collect()
+}
+
+fn go_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "go"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Runs every rule on its valid (must match, with any `// expect: FACT = A, B` facts) and
+/// invalid (must not match) cases.
+pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
+    let mut out = Vec::new();
+    for rule in &rules.rules {
+        let mut t = RuleTest {
+            id: rule.meta.id.clone(),
+            valid: 0,
+            invalid: 0,
+            problems: Vec::new(),
+        };
+        for dir in case_dirs(rule) {
+            for (kind, want_match) in [("valid", true), ("invalid", false)] {
+                for f in go_files(&dir.join(kind)) {
+                    let src = std::fs::read_to_string(&f)
+                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    let (parsed, tree) = crate::lang::go::parse(&src);
+                    let Some(tree) = tree else { continue };
+                    let found = rule.run(&tree, &src, &parsed);
+                    if want_match {
+                        t.valid += 1;
+                        if found.is_empty() {
+                            t.problems
+                                .push(format!("{}: expected a finding, got none", f.display()));
+                        }
+                        for (ln, line) in src.lines().enumerate() {
+                            let Some(exp) = line.split("// expect:").nth(1) else {
+                                continue;
+                            };
+                            let Some((name, vals)) = exp.split_once('=') else {
+                                continue;
+                            };
+                            let mut want: Vec<String> = vals
+                                .split(',')
+                                .map(|v| v.trim().to_string())
+                                .filter(|v| !v.is_empty())
+                                .collect();
+                            want.sort();
+                            let name = name.trim();
+                            if !found.iter().any(|x| x.facts.get(name) == Some(&want)) {
+                                let got: Vec<_> = found.iter().map(|x| x.facts.get(name)).collect();
+                                t.problems.push(format!(
+                                    "{}:{}: expected {name} = {}, got {got:?}",
+                                    f.display(),
+                                    ln + 1,
+                                    want.join(", ")
+                                ));
+                            }
+                        }
+                    } else {
+                        t.invalid += 1;
+                        for x in found {
+                            t.problems.push(format!(
+                                "{}:{}: unexpected finding: {}",
+                                f.display(),
+                                x.start,
+                                x.text.lines().next().unwrap_or("")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Prints a syntax tree as indented S-expressions with field names and positions.
+pub fn print_tree(out: &mut dyn std::io::Write, root: Node, src: &str) -> Result<()> {
+    fn walk(
+        out: &mut dyn std::io::Write,
+        n: Node,
+        field: Option<&str>,
+        depth: usize,
+        src: &str,
+    ) -> Result<()> {
+        let pad = "  ".repeat(depth);
+        let f = field.map(|f| format!("{f}: ")).unwrap_or_default();
+        let p = n.start_position();
+        if n.named_child_count() == 0 && n.is_named() {
+            let text = n.utf8_text(src.as_bytes()).unwrap_or("");
+            writeln!(
+                out,
+                "{pad}{f}({} {:?}) [{}:{}]",
+                n.kind(),
+                text,
+                p.row + 1,
+                p.column + 1
+            )?;
+            return Ok(());
+        }
+        if !n.is_named() {
+            writeln!(out, "{pad}{f}{:?}", n.kind())?;
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "{pad}{f}({} [{}:{}]",
+            n.kind(),
+            p.row + 1,
+            p.column + 1
+        )?;
+        let mut c = n.walk();
+        for (i, ch) in n.children(&mut c).enumerate() {
+            walk(out, ch, n.field_name_for_child(i as u32), depth + 1, src)?;
+        }
+        writeln!(out, "{pad})")?;
+        Ok(())
+    }
+    walk(out, root, None, 0, src)
 }

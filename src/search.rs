@@ -170,40 +170,22 @@ pub fn search(
     let blobs = store.blobs_of(&addrs)?;
     let wanted: std::collections::HashSet<&str> = blobs.iter().map(String::as_str).collect();
 
-    // blob -> [(repo, path) -> [revision]], for candidate blobs only
-    let mut occ: HashMap<String, BTreeMap<(String, String), Vec<&IndexedRev>>> = HashMap::new();
-    let trees: Vec<Vec<catalog::Occurrence>> = revs
-        .par_iter()
-        .map(|r| {
-            if excluded_repos.contains(&r.repo.as_str()) {
-                return Ok(Vec::new());
-            }
-            catalog::read_tree_filtered(index_dir, &r.commit, |id| wanted.contains(id))
-        })
-        .collect::<Result<_>>()?;
-    for (r, tree) in revs.iter().zip(trees) {
-        for e in tree {
-            if e.submodule {
-                continue;
-            }
-            if scope.no_vendor && e.path.starts_with("vendor/") {
-                continue;
-            }
-            if let Some(l) = &lang
-                && crate::lang::Lang::detect(&e.path).as_str() != l
-            {
-                continue;
-            }
-            if !path_filters.iter().all(|(want, m)| m(&e.path) == *want) {
-                continue;
-            }
-            occ.entry(e.id)
-                .or_default()
-                .entry((r.repo.clone(), e.path))
-                .or_default()
-                .push(r);
-        }
-    }
+    let revs: Vec<&IndexedRev> = revs
+        .into_iter()
+        .filter(|r| !excluded_repos.contains(&r.repo.as_str()))
+        .collect();
+    let occ = places(
+        index_dir,
+        &revs,
+        |id| wanted.contains(id),
+        |path| {
+            !(scope.no_vendor && path.starts_with("vendor/"))
+                && lang
+                    .as_ref()
+                    .is_none_or(|l| crate::lang::Lang::detect(path).as_str() == l)
+                && path_filters.iter().all(|(want, m)| m(path) == *want)
+        },
+    )?;
 
     let rule_filters: Vec<String> = q
         .filters
@@ -238,14 +220,7 @@ pub fn search(
         m
     };
 
-    // Repository revision order, for compression and "newest first".
-    let mut order: HashMap<String, Vec<&IndexedRev>> = HashMap::new();
-    for r in &cat.revisions {
-        order.entry(r.repo.clone()).or_default().push(r);
-    }
-    for v in order.values_mut() {
-        v.sort_by(|a, b| crate::selector::cmp_revs(a, b));
-    }
+    let order = RevOrder::new(cat);
 
     let term_idents: Vec<String> = q
         .terms
@@ -327,46 +302,26 @@ pub fn search(
                     .map(|k| (k as u32 + 1, lines[k].to_string()))
                     .collect();
                 for ((repo, path), holders) in places {
-                    let ordered = &order[repo];
-                    let held: Vec<bool> = ordered
-                        .iter()
-                        .map(|r| holders.iter().any(|h| std::ptr::eq(*h, *r)))
-                        .collect();
-                    let names: Vec<&str> = ordered.iter().map(|r| r.rev.as_str()).collect();
-                    let newest_idx = held.iter().rposition(|h| *h).unwrap_or(0);
-                    let newest = ordered[newest_idx];
-                    let revs_list: Vec<RevRef> = ordered
-                        .iter()
-                        .zip(&held)
-                        .filter(|(_, h)| **h)
-                        .map(|(r, _)| RevRef {
-                            rev: r.rev.clone(),
-                            commit: r.commit.clone(),
-                        })
-                        .collect();
-                    let count = revs_list.len();
+                    let held = order.held(repo, holders);
                     hits.push(Hit {
                         repo: repo.clone(),
                         path: path.clone(),
                         line: n,
                         text: line.to_string(),
                         symbol: decl.map(|d| d.name.clone()),
-                        vendored_module: newest
+                        vendored_module: held
+                            .newest
                             .vendored_module(path)
                             .map(|m| format!("{} {}", m.module, m.version)),
-                        revs_display: format!(
-                            "{} ({count} rev{})",
-                            crate::selector::compress(&names, &held),
-                            if count == 1 { "" } else { "s" }
-                        ),
-                        revs: revs_list,
-                        url: permalink(&newest.url, &newest.commit, path, n, n),
+                        revs_display: held.display.clone(),
+                        revs: held.revs.clone(),
+                        url: permalink(&held.newest.url, &held.newest.commit, path, n, n),
                         blob: blob.clone(),
                         ranges: ranges.clone(),
                         defines,
                         before: before.clone(),
                         after: after.clone(),
-                        newest: newest_idx,
+                        newest: held.newest_index,
                     });
                 }
             }
@@ -414,4 +369,98 @@ fn candidate_lines(text: &str, needle: &[u8]) -> Vec<usize> {
         }
     }
     out
+}
+
+/// Each repository's revisions in version order (tags by version, branches last).
+pub struct RevOrder<'a> {
+    order: HashMap<&'a str, Vec<&'a IndexedRev>>,
+}
+
+/// The revisions of one repository holding something.
+pub struct Held<'a> {
+    /// Oldest first.
+    pub revs: Vec<RevRef>,
+    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`
+    pub display: String,
+    pub newest: &'a IndexedRev,
+    pub newest_index: usize,
+}
+
+impl<'a> RevOrder<'a> {
+    pub fn new(cat: &'a Catalog) -> RevOrder<'a> {
+        let mut order: HashMap<&str, Vec<&IndexedRev>> = HashMap::new();
+        for r in &cat.revisions {
+            order.entry(r.repo.as_str()).or_default().push(r);
+        }
+        for v in order.values_mut() {
+            v.sort_by(|a, b| crate::selector::cmp_revs(a, b));
+        }
+        RevOrder { order }
+    }
+
+    /// The repository's revisions, oldest first.
+    pub fn of(&self, repo: &str) -> &[&'a IndexedRev] {
+        self.order.get(repo).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Which of `repo`'s revisions are among `holders`, compressed for display.
+    pub fn held(&self, repo: &str, holders: &[&IndexedRev]) -> Held<'a> {
+        let ordered = self.of(repo);
+        let held: Vec<bool> = ordered
+            .iter()
+            .map(|r| holders.iter().any(|h| std::ptr::eq(*h, *r)))
+            .collect();
+        let names: Vec<&str> = ordered.iter().map(|r| r.rev.as_str()).collect();
+        let newest_index = held.iter().rposition(|h| *h).unwrap_or(0);
+        let revs: Vec<RevRef> = ordered
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| **h)
+            .map(|(r, _)| RevRef {
+                rev: r.rev.clone(),
+                commit: r.commit.clone(),
+            })
+            .collect();
+        let count = revs.len();
+        Held {
+            display: format!(
+                "{} ({count} rev{})",
+                crate::selector::compress(&names, &held),
+                if count == 1 { "" } else { "s" }
+            ),
+            revs,
+            newest: ordered[newest_index],
+            newest_index,
+        }
+    }
+}
+
+/// blob -> (repo, path) -> the selected revisions holding it there.
+pub type Places<'a> = HashMap<String, BTreeMap<(String, String), Vec<&'a IndexedRev>>>;
+
+/// Where the blobs `wanted` accepts stand in the revisions `revs`.
+pub fn places<'a>(
+    index_dir: &Path,
+    revs: &[&'a IndexedRev],
+    wanted: impl Fn(&str) -> bool + Sync,
+    keep_path: impl Fn(&str) -> bool,
+) -> Result<Places<'a>> {
+    let trees: Vec<Vec<catalog::Occurrence>> = revs
+        .par_iter()
+        .map(|r| catalog::read_tree_filtered(index_dir, &r.commit, &wanted))
+        .collect::<Result<_>>()?;
+    let mut occ: Places = HashMap::new();
+    for (r, tree) in revs.iter().zip(trees) {
+        for e in tree {
+            if e.submodule || !keep_path(&e.path) {
+                continue;
+            }
+            occ.entry(e.id)
+                .or_default()
+                .entry((r.repo.clone(), e.path))
+                .or_default()
+                .push(*r);
+        }
+    }
+    Ok(occ)
 }

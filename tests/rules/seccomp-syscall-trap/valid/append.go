@@ -1,0 +1,7 @@
+package syscont
+
+var syscallTrapList = []string{"mount"}
+
+func addTraps() {
+	syscallTrapList = append(syscallTrapList, []string{"openat2", "reboot"}...) // expect: syscalls = openat2, reboot
+}

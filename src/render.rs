@@ -213,17 +213,6 @@ pub fn markdown(out: &mut dyn Write, r: &Results) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn md_code_never_breaks_a_table() {
-        assert_eq!(md_code("a | b"), "`a \\| b`");
-        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
-    }
-}
-
 /// `path:line` or `path:start-end`.
 pub fn location(path: &str, start: u32, end: u32) -> String {
     if end > start {
@@ -344,4 +333,15 @@ pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHi
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_code_never_breaks_a_table() {
+        assert_eq!(md_code("a | b"), "`a \\| b`");
+        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+    }
 }

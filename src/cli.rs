@@ -132,6 +132,67 @@ pub enum Command {
     ///   archeo findings --at sysbox-fs@master --format md
     #[command(verbatim_doc_comment)]
     Findings(FindingsArgs),
+    /// Print a Markdown evidence block: search hits and/or rule findings with citations.
+    ///
+    /// A caption states what was asked and every cited revision's full commit (branches as
+    /// pinned); then a table (default) or a list with code blocks. Only pinned commits appear,
+    /// and the same index and arguments always give the same bytes.
+    ///
+    /// Examples:
+    ///   archeo evidence --rule openat2-resolve-no-xdev --at runc@v1.3.3
+    ///   archeo evidence '"unsafe procfs detected"' --repo runc --no-vendor --style list -C 2
+    #[command(verbatim_doc_comment)]
+    Evidence(EvidenceArgs),
+    /// Regenerate the evidence blocks of Markdown documents.
+    ///
+    /// Every region between `<!-- archeo:begin ARGS -->` and `<!-- archeo:end -->` is replaced
+    /// by the output of `archeo evidence ARGS` (ARGS quoted as in a shell); bytes outside the
+    /// regions are kept exactly; files are replaced atomically. With --check nothing is written:
+    /// stale blocks are listed as FILE:LINE with a diff, and the exit code is 1.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct EvidenceArgs {
+    /// A search query (see `archeo search --help`); optional with --rule.
+    pub query: Option<String>,
+    /// Findings of this rule; repeatable. With a query: only hits inside its findings.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// At most N rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Lines of context in --style list code blocks.
+    #[arg(short = 'C', long = "context", value_name = "N", default_value_t = 0)]
+    pub context: usize,
+    /// table: one row per place; list: a citation and a code block per place.
+    #[arg(long, default_value = "table")]
+    pub style: crate::evidence::Style,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Markdown files holding archeo:begin/end regions.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; exit 1 and show a diff when a block is stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What an archeo:begin marker may run.
+#[derive(Parser, Debug)]
+#[command(name = "archeo:begin", no_binary_name = true)]
+struct BlockCli {
+    #[command(subcommand)]
+    cmd: BlockCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum BlockCommand {
+    Evidence(EvidenceArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -362,7 +423,171 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Search(a) => search(&ctx, a),
         Command::Rules(c) => rules_cmd(&ctx, c),
         Command::Findings(a) => findings(&ctx, a),
+        Command::Evidence(a) => {
+            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            ctx_rules_check(&ctx, &a.rule)?;
+            let md = evidence_block(&ctx, &cat, &store, &a)?;
+            std::io::stdout().lock().write_all(md.as_bytes())?;
+            Ok(Found::Yes)
+        }
+        Command::Export(a) => export(&ctx, a),
     }
+}
+
+/// Unknown rule ids are errors (a typo must not give an empty block).
+fn ctx_rules_check(ctx: &Context, ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let manifest = Manifest::load(&ctx.manifest_path).ok();
+    let rules = ctx.rules(manifest.as_ref(), &[])?;
+    for id in ids {
+        if rules.get(id).is_none() {
+            anyhow::bail!(
+                "unknown rule {id:?}; rules: {}",
+                rules
+                    .rules
+                    .iter()
+                    .map(|r| r.meta.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn evidence_block(
+    ctx: &Context,
+    cat: &crate::catalog::Catalog,
+    store: &crate::store::Store,
+    a: &EvidenceArgs,
+) -> Result<String> {
+    let req = crate::evidence::Request {
+        query: a.query.clone(),
+        rules: a.rule.clone(),
+        scope: a.scope.scope(),
+        limit: a.limit,
+        context: a.context,
+        style: a.style,
+    };
+    crate::evidence::build(&ctx.index_dir, cat, store, &req)
+}
+
+/// Every selector must name a pinned revision that the index holds at its pinned commit.
+fn check_fresh(lock: &Lock, cat: &crate::catalog::Catalog, at: &[String]) -> Result<()> {
+    let pins = lock.pins();
+    let stale = |p: &crate::lock::Pin| {
+        cat.find(&p.repo, &p.rev)
+            .is_none_or(|r| r.commit != p.commit)
+    };
+    if at.is_empty() {
+        if let Some(p) = pins.iter().find(|p| stale(p)) {
+            anyhow::bail!(
+                "the index lacks {}@{} (pinned at {}): run `archeo index`",
+                p.repo,
+                p.rev,
+                p.commit
+            );
+        }
+        return Ok(());
+    }
+    for sel in at {
+        let (repo, rev) = crate::selector::parse(sel)?;
+        let pin = pins.iter().find(|p| {
+            p.repo == repo
+                && (p.rev == rev
+                    || (rev.len() >= 4 && p.commit.starts_with(&rev.to_ascii_lowercase())))
+        });
+        match pin {
+            None => anyhow::bail!(
+                "{sel} is not pinned in {}: add it to archeo.toml and run `archeo fetch && archeo index`",
+                "archeo.lock"
+            ),
+            Some(p) if stale(p) => anyhow::bail!(
+                "the index lacks {}@{} (pinned at {}): run `archeo index`",
+                p.repo,
+                p.rev,
+                p.commit
+            ),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
+    let (cat, store) = crate::search::open(&ctx.index_dir)?;
+    let lock = ctx.lock()?;
+    let mut stale = 0;
+    let mut out = std::io::stdout().lock();
+    for file in &a.files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        let blocks = crate::export::parse_blocks(file, &text)?;
+        let mut diffs = Vec::new();
+        let new = crate::export::regenerate(&text, &blocks, |b| {
+            let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
+            let mut words = b.args.clone();
+            if !matches!(words.first().map(String::as_str), Some("evidence")) {
+                words.insert(0, "evidence".into());
+            }
+            let parsed = BlockCli::try_parse_from(&words).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}: bad archeo:begin arguments: {}",
+                    file.display(),
+                    b.line,
+                    e.to_string().lines().next().unwrap_or("")
+                )
+            })?;
+            let body = match parsed.cmd {
+                BlockCommand::Evidence(ev) => {
+                    ctx_rules_check(ctx, &ev.rule).map_err(at)?;
+                    check_fresh(&lock, &cat, &ev.scope.at).map_err(at)?;
+                    evidence_block(ctx, &cat, &store, &ev).map_err(at)?
+                }
+            };
+            let old = &text[b.content.clone()];
+            let normalised = if b.eol == "\r\n" {
+                body.replace('\n', "\r\n")
+            } else {
+                body.clone()
+            };
+            if old != normalised {
+                diffs.push((b.line, crate::export::diff(old, &normalised)));
+            }
+            Ok(body)
+        })?;
+        if a.check {
+            for (line, d) in &diffs {
+                stale += 1;
+                writeln!(out, "{}:{line}: stale evidence block", file.display())?;
+                write!(out, "{d}")?;
+            }
+        } else if new != text {
+            crate::atomic::write(file, new.as_bytes())?;
+            ctx.ui.info(format!(
+                "{}: {} block(s) regenerated, {} changed",
+                file.display(),
+                blocks.len(),
+                diffs.len()
+            ));
+        } else {
+            ctx.ui.detail(format!(
+                "{}: {} block(s), all current",
+                file.display(),
+                blocks.len()
+            ));
+        }
+    }
+    if a.check && stale > 0 {
+        writeln!(
+            out,
+            "{stale} stale block(s): run `archeo export` on these files"
+        )?;
+        return Ok(Found::No);
+    }
+    Ok(Found::Yes)
 }
 
 fn rules_cmd(ctx: &Context, c: RulesCommand) -> Result<Found> {

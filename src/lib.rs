@@ -9,6 +9,8 @@
 pub mod atomic;
 pub mod catalog;
 pub mod cli;
+pub mod evidence;
+pub mod export;
 pub mod fetch;
 pub mod findings;
 pub mod git;

@@ -31,6 +31,16 @@ pub fn md_code(s: &str) -> String {
     format!("{fence} {s} {fence}")
 }
 
+/// A location linked to its permalink; a plain `repo@commit:path:line` citation (hosts without
+/// permalinks) is shown as code instead, since it is no URL.
+pub fn md_link(text: &str, url: &str) -> String {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        format!("[{}]({url})", md_text(text))
+    } else {
+        md_code(url)
+    }
+}
+
 /// Plain text for a Markdown table cell.
 pub fn md_text(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -199,13 +209,11 @@ pub fn markdown(out: &mut dyn Write, r: &Results) -> Result<()> {
         let newest = h.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
         writeln!(
             out,
-            "| {}@{} ({}) | [{}:{}]({}) | {} | {} |",
+            "| {}@{} ({}) | {} | {} | {} |",
             h.repo,
             newest,
             md_text(&h.revs_display),
-            md_text(&h.path),
-            h.line,
-            h.url,
+            md_link(&format!("{}:{}", h.path, h.line), &h.url),
             h.symbol.as_deref().map(md_code).unwrap_or_default(),
             md_code(&h.text)
         )?;
@@ -320,13 +328,12 @@ pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHi
         let newest = h.revs.last().map(|r| r.rev.as_str()).unwrap_or("");
         writeln!(
             out,
-            "| {} | {}@{} ({}) | [{}]({}) | {} | {} | {} |",
+            "| {} | {}@{} ({}) | {} | {} | {} | {} |",
             h.rule,
             h.repo,
             newest,
             md_text(&h.revs_display),
-            md_text(&location(&h.path, h.start, h.end)),
-            h.url,
+            md_link(&location(&h.path, h.start, h.end), &h.url),
             h.symbol.as_deref().map(md_code).unwrap_or_default(),
             md_code(h.text.lines().next().unwrap_or("")),
             md_text(&facts_text(&h.facts))

@@ -1,0 +1,193 @@
+//! `archeo evidence` and `archeo export` on fixture repositories: golden outputs, byte-exact
+//! regeneration, idempotence, --check, and every error leaving the file untouched.
+
+mod common;
+
+use common::*;
+
+fn indexed() -> (Workspace, GitRepo, Vec<String>) {
+    let (ws, up, commits) = fetched_project("\"v1.*\"");
+    let (code, _, err) = archeo(&ws, &["index"]);
+    assert_eq!(code, 0, "{err}");
+    (ws, up, commits)
+}
+
+#[test]
+fn evidence_table_and_list_styles() {
+    let (ws, _, commits) = indexed();
+    let (code, table, err) = archeo(&ws, &["evidence", "--rule", "openat2-resolve-no-xdev"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains(&format!("`proj@v1.2.0` = `{}`", commits[2])),
+        "{table}"
+    );
+    insta::assert_snapshot!("evidence_rule_table", table);
+    let (code, list, _) = archeo(
+        &ws,
+        &[
+            "evidence",
+            "\"unsafe procfs detected\"",
+            "--style",
+            "list",
+            "-C",
+            "1",
+            "--at",
+            "proj@v1.0.0",
+        ],
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("evidence_search_list", list);
+    // Deterministic: byte-identical on a second run.
+    assert_eq!(
+        archeo(&ws, &["evidence", "--rule", "openat2-resolve-no-xdev"]).1,
+        table
+    );
+    // A branch is always shown with the commit it was pinned to.
+    let (ws2, _, c2) = fetched_project("\"main\"");
+    assert_eq!(archeo(&ws2, &["index"]).0, 0);
+    let (_, out, _) = archeo(&ws2, &["evidence", "WriteSysctls"]);
+    assert!(
+        out.contains(&format!("`proj@main` = `{}` (branch, as pinned)", c2[2])),
+        "{out}"
+    );
+}
+
+#[test]
+fn pipes_and_backticks_never_break_the_table() {
+    let ws = Workspace::new();
+    let up = ws.repo("tick");
+    up.write("q.go", "package q\n\nconst usage = `run | grep` + \"x\"\n");
+    up.commit("one");
+    up.tag("v1");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"tick\"\nurl = \"{}\"\nrevs = [\"v1\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let (code, out, _) = archeo(&ws, &["evidence", "usage"]);
+    assert_eq!(code, 0);
+    let row = out.lines().find(|l| l.starts_with("| tick@v1")).unwrap();
+    assert!(
+        row.contains("`` const usage = `run \\| grep` + \"x\" ``"),
+        "{row}"
+    );
+    // Cells: the row splits into exactly four on unescaped pipes.
+    let cells = row.replace("\\|", "").matches('|').count();
+    assert_eq!(cells, 5, "{row}");
+}
+
+const DOC: &str = "# Analysis\n\nIntro text, kept as is.\n\n<!-- archeo:begin --rule openat2-resolve-no-xdev -->\nstale\n<!-- archeo:end -->\n\nMiddle | text with `code`.\n\n<!-- archeo:begin '\"unsafe procfs detected\"' --at proj@v1.2.0 --style list -->\n<!-- archeo:end -->\n\nThe end, no trailing newline";
+
+#[test]
+fn export_regenerates_blocks_keeps_every_other_byte_and_is_idempotent() {
+    let (ws, _, _) = indexed();
+    let doc = ws.path().join("doc.md");
+    std::fs::write(&doc, DOC).unwrap();
+    let crlf = ws.path().join("crlf.md");
+    std::fs::write(&crlf, DOC.replace('\n', "\r\n")).unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md", "crlf.md"]);
+    assert_eq!(code, 0, "{err}");
+    let out = std::fs::read_to_string(&doc).unwrap();
+    insta::assert_snapshot!("export_document", out);
+    // Outside the blocks, nothing moved.
+    assert!(out.starts_with("# Analysis\n\nIntro text, kept as is.\n\n<!-- archeo:begin --rule openat2-resolve-no-xdev -->\n**Evidence**"));
+    assert!(out.contains("<!-- archeo:end -->\n\nMiddle | text with `code`.\n\n<!-- archeo:begin"));
+    assert!(out.ends_with("<!-- archeo:end -->\n\nThe end, no trailing newline"));
+    let crlf_out = std::fs::read_to_string(&crlf).unwrap();
+    assert_eq!(
+        crlf_out,
+        out.replace('\n', "\r\n"),
+        "a CRLF file stays CRLF, with the same content"
+    );
+    // Idempotent, and --check agrees.
+    let (code, _, _) = archeo(&ws, &["export", "doc.md", "crlf.md"]);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), out);
+    assert_eq!(std::fs::read_to_string(&crlf).unwrap(), crlf_out);
+    let (code, stdout, _) = archeo(&ws, &["export", "--check", "doc.md", "crlf.md"]);
+    assert_eq!(code, 0, "{stdout}");
+    // Permissions are kept.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&doc, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::fs::write(&doc, DOC).unwrap();
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    assert_eq!(
+        std::fs::metadata(&doc).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[test]
+fn check_lists_stale_blocks_with_a_diff_and_changes_nothing() {
+    let (ws, _, _) = indexed();
+    let doc = ws.path().join("doc.md");
+    std::fs::write(&doc, DOC).unwrap();
+    let (code, out, _) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("doc.md:5: stale evidence block"), "{out}");
+    assert!(out.contains("doc.md:11: stale evidence block"), "{out}");
+    assert!(
+        out.contains("-stale") && out.contains("+**Evidence**"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), DOC);
+}
+
+#[test]
+fn errors_name_the_file_and_line_and_leave_the_file_untouched() {
+    let (ws, up, _) = indexed();
+    let cases = [
+        (
+            "<!-- archeo:begin --rule x -->\n",
+            "doc.md:1: archeo:begin has no matching",
+        ),
+        (
+            "a\n<!-- archeo:end -->\n",
+            "doc.md:2: archeo:end without an archeo:begin",
+        ),
+        (
+            "<!-- archeo:begin --rule a -->\n<!-- archeo:begin --rule b -->\n<!-- archeo:end -->\n",
+            "doc.md:2:",
+        ),
+        (
+            "<!-- archeo:begin --bogus -->\n<!-- archeo:end -->\n",
+            "doc.md:1: bad archeo:begin arguments",
+        ),
+        (
+            "<!-- archeo:begin --rule no-such-rule -->\n<!-- archeo:end -->\n",
+            "doc.md:1: unknown rule \"no-such-rule\"",
+        ),
+        (
+            "x\n<!-- archeo:begin openat2 --at proj@v9.9.9 -->\n<!-- archeo:end -->\n",
+            "doc.md:2: proj@v9.9.9 is not pinned",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(ws.path().join("doc.md"), text).unwrap();
+        let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+        assert_eq!(code, 2, "{text}");
+        assert!(err.contains(want), "{text}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("doc.md")).unwrap(),
+            text
+        );
+    }
+    // The lock gains a revision the index does not have yet.
+    up.write("extra.go", "package x\n");
+    up.commit("next");
+    up.tag("v1.3.0");
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    let text = "<!-- archeo:begin openat2 --at proj@v1.3.0 -->\n<!-- archeo:end -->\n";
+    std::fs::write(ws.path().join("doc.md"), text).unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("doc.md:1: the index lacks proj@v1.3.0"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("doc.md")).unwrap(),
+        text
+    );
+}

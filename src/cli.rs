@@ -143,6 +143,30 @@ pub enum Command {
     ///   archeo evidence '"unsafe procfs detected"' --repo runc --no-vendor --style list -C 2
     #[command(verbatim_doc_comment)]
     Evidence(EvidenceArgs),
+    /// What changed between two revisions, at the level of findings (or search hits).
+    ///
+    /// Findings are matched by identity (rule + enclosing declaration + matched text without
+    /// whitespace and comments), never by line: each is added, removed, moved (same identity,
+    /// other path or lines) or changed (same rule and declaration, other text or facts).
+    /// Vendored module version changes and files holding findings on one side only are
+    /// reported too. Exit code 0 when there are differences, 1 when none (like diff).
+    ///
+    /// Examples:
+    ///   archeo diff runc@v1.3.2 runc@v1.3.3
+    ///   archeo diff runc@v1.3.3 sysbox-runc@master --rule openat2-resolve-no-xdev
+    ///   archeo diff runc@v1.3.2 runc@v1.3.3 --search openat2 --format md
+    #[command(verbatim_doc_comment)]
+    Diff(DiffArgs),
+    /// Which revisions hold each finding (or search hit): ranges with their gaps.
+    ///
+    /// Revisions are ordered by version (tags by semantic version, branches last); a finding
+    /// held by v1.2.8 and v1.3.3..v1.3.5 but not v1.3.0..v1.3.2 shows exactly that.
+    ///
+    /// Examples:
+    ///   archeo timeline --rule openat2-resolve-no-xdev --repo runc
+    ///   archeo timeline '"unsafe procfs detected"' --repo runc --format md
+    #[command(verbatim_doc_comment)]
+    Timeline(TimelineArgs),
     /// Regenerate the evidence blocks of Markdown documents.
     ///
     /// Every region between `<!-- archeo:begin ARGS -->` and `<!-- archeo:end -->` is replaced
@@ -172,6 +196,39 @@ pub struct EvidenceArgs {
     pub style: crate::evidence::Style,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The old side, REPO@REV.
+    pub a: String,
+    /// The new side, REPO@REV.
+    pub b: String,
+    /// Only this rule's findings; repeatable (default: every rule).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    /// Compare the lines this search matches instead of findings.
+    #[arg(long, value_name = "QUERY", conflicts_with = "rule")]
+    pub search: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TimelineArgs {
+    /// A search query (instead of --rule).
+    #[arg(required_unless_present = "rule", conflicts_with = "rule")]
+    pub query: Option<String>,
+    /// This rule's findings; repeatable.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+    /// Only this repository; repeatable.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Vec<String>,
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// Markdown files holding archeo:begin/end regions.
@@ -193,6 +250,8 @@ struct BlockCli {
 #[derive(Subcommand, Debug)]
 enum BlockCommand {
     Evidence(EvidenceArgs),
+    Diff(DiffArgs),
+    Timeline(TimelineArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -431,7 +490,67 @@ pub fn run(cli: Cli) -> Result<Found> {
             Ok(Found::Yes)
         }
         Command::Export(a) => export(&ctx, a),
+        Command::Diff(a) => {
+            ctx_rules_check(&ctx, &a.rule)?;
+            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let d = run_diff(&ctx, &cat, &store, &a)?;
+            match a.format {
+                Format::Text => crate::render::diff_text(
+                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
+                    &d,
+                )?,
+                Format::Json => crate::render::diff_json(&mut std::io::stdout().lock(), &d)?,
+                Format::Md => crate::render::diff_markdown(&mut std::io::stdout().lock(), &d)?,
+            }
+            Ok(if d.is_empty() { Found::No } else { Found::Yes })
+        }
+        Command::Timeline(a) => {
+            ctx_rules_check(&ctx, &a.rule)?;
+            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let t = run_timeline(&ctx, &cat, &store, &a)?;
+            match a.format {
+                Format::Text => crate::render::timeline_text(
+                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
+                    &t,
+                )?,
+                Format::Json => crate::render::timeline_json(&mut std::io::stdout().lock(), &t)?,
+                Format::Md => crate::render::timeline_markdown(&mut std::io::stdout().lock(), &t)?,
+            }
+            Ok(if t.tracks.is_empty() {
+                Found::No
+            } else {
+                Found::Yes
+            })
+        }
     }
+}
+
+fn run_diff(
+    ctx: &Context,
+    cat: &crate::catalog::Catalog,
+    store: &crate::store::Store,
+    a: &DiffArgs,
+) -> Result<crate::history::DiffReport> {
+    let q = a
+        .search
+        .as_deref()
+        .map(crate::query::Query::parse)
+        .transpose()?;
+    crate::history::diff(&ctx.index_dir, cat, store, &a.a, &a.b, &a.rule, q.as_ref())
+}
+
+fn run_timeline(
+    ctx: &Context,
+    cat: &crate::catalog::Catalog,
+    store: &crate::store::Store,
+    a: &TimelineArgs,
+) -> Result<crate::history::Timeline> {
+    let q = a
+        .query
+        .as_deref()
+        .map(crate::query::Query::parse)
+        .transpose()?;
+    crate::history::timeline(&ctx.index_dir, cat, store, &a.rule, q.as_ref(), &a.repo)
 }
 
 /// Unknown rule ids are errors (a typo must not give an empty block).
@@ -529,7 +648,10 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
         let new = crate::export::regenerate(&text, &blocks, |b| {
             let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
             let mut words = b.args.clone();
-            if !matches!(words.first().map(String::as_str), Some("evidence")) {
+            if !matches!(
+                words.first().map(String::as_str),
+                Some("evidence" | "diff" | "timeline")
+            ) {
                 words.insert(0, "evidence".into());
             }
             let parsed = BlockCli::try_parse_from(&words).map_err(|e| {
@@ -545,6 +667,22 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
                     ctx_rules_check(ctx, &ev.rule).map_err(at)?;
                     check_fresh(&lock, &cat, &ev.scope.at).map_err(at)?;
                     evidence_block(ctx, &cat, &store, &ev).map_err(at)?
+                }
+                BlockCommand::Diff(d) => {
+                    ctx_rules_check(ctx, &d.rule).map_err(at)?;
+                    check_fresh(&lock, &cat, &[d.a.clone(), d.b.clone()]).map_err(at)?;
+                    let r = run_diff(ctx, &cat, &store, &d).map_err(at)?;
+                    let mut buf = Vec::new();
+                    crate::render::diff_markdown(&mut buf, &r)?;
+                    String::from_utf8(buf)?
+                }
+                BlockCommand::Timeline(t) => {
+                    ctx_rules_check(ctx, &t.rule).map_err(at)?;
+                    check_fresh(&lock, &cat, &[]).map_err(at)?;
+                    let r = run_timeline(ctx, &cat, &store, &t).map_err(at)?;
+                    let mut buf = Vec::new();
+                    crate::render::timeline_markdown(&mut buf, &r)?;
+                    String::from_utf8(buf)?
                 }
             };
             let old = &text[b.content.clone()];

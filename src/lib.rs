@@ -14,6 +14,7 @@ pub mod export;
 pub mod fetch;
 pub mod findings;
 pub mod git;
+pub mod history;
 pub mod index;
 pub mod lang;
 pub mod lock;

@@ -352,3 +352,288 @@ mod tests {
         assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
     }
 }
+
+fn side_cite(s: &crate::history::Side) -> String {
+    format!("{}@{} {}", s.repo, s.rev, location(&s.path, s.start, s.end))
+}
+
+pub fn diff_text(out: &mut dyn WriteColor, d: &crate::history::DiffReport) -> Result<()> {
+    use crate::history::Class;
+    writeln!(out, "{} ({}) -> {} ({})", d.a, d.a_commit, d.b, d.b_commit)?;
+    for class in [Class::Added, Class::Removed, Class::Changed, Class::Moved] {
+        let items: Vec<&crate::history::Change> =
+            d.changes.iter().filter(|c| c.class == class).collect();
+        if items.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let (mark, color) = match class {
+            Class::Added => ("+", Color::Green),
+            Class::Removed => ("-", Color::Red),
+            Class::Changed => ("~", Color::Yellow),
+            Class::Moved => (">", Color::Cyan),
+        };
+        out.set_color(&spec(color, true))?;
+        write!(out, "{} ({})", class.as_str(), items.len())?;
+        out.reset()?;
+        writeln!(out)?;
+        for c in items {
+            let side = c.b.as_ref().or(c.a.as_ref()).expect("a side");
+            out.set_color(&spec(color, false))?;
+            write!(out, "  {mark} ")?;
+            out.reset()?;
+            if let Some(r) = &c.rule {
+                write!(out, "{r}  ")?;
+            }
+            if let Some(s) = &c.symbol {
+                write!(out, "‹{s}›  ")?;
+            }
+            writeln!(out, "{}", side.text.lines().next().unwrap_or("").trim())?;
+            match (&c.a, &c.b) {
+                (Some(a), Some(b)) => {
+                    writeln!(out, "      {}  {}", side_cite(a), facts_text(&a.facts))?;
+                    writeln!(out, "   -> {}  {}", side_cite(b), facts_text(&b.facts))?;
+                }
+                (Some(s), None) | (None, Some(s)) => {
+                    writeln!(out, "      {}  {}", side_cite(s), facts_text(&s.facts))?
+                }
+                (None, None) => {}
+            }
+            let url =
+                c.b.as_ref()
+                    .or(c.a.as_ref())
+                    .map(|s| s.url.as_str())
+                    .unwrap_or("");
+            out.set_color(ColorSpec::new().set_dimmed(true))?;
+            write!(out, "      {url}")?;
+            out.reset()?;
+            writeln!(out)?;
+        }
+    }
+    if !d.modules.is_empty() {
+        writeln!(out, "\nvendored modules ({})", d.modules.len())?;
+        for m in &d.modules {
+            writeln!(
+                out,
+                "  {} {} -> {}",
+                m.module,
+                m.from.as_deref().unwrap_or("(none)"),
+                m.to.as_deref().unwrap_or("(none)")
+            )?;
+        }
+    }
+    if !d.files_removed.is_empty() || !d.files_added.is_empty() {
+        writeln!(out, "\nfiles holding findings")?;
+        for f in &d.files_removed {
+            writeln!(out, "  - {f} (not in {})", d.b)?;
+        }
+        for f in &d.files_added {
+            writeln!(out, "  + {f} (not in {})", d.a)?;
+        }
+    }
+    writeln!(
+        out,
+        "\n{} change{}, {} unchanged, {} vendored module change{}",
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        d.unchanged,
+        d.modules.len(),
+        if d.modules.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+pub fn diff_json(out: &mut dyn Write, d: &crate::history::DiffReport) -> Result<()> {
+    for c in &d.changes {
+        serde_json::to_writer(&mut *out, c)?;
+        writeln!(out)?;
+    }
+    for m in &d.modules {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "module", "module": m.module, "from": m.from, "to": m.to})
+        )?;
+    }
+    for f in &d.files_removed {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "file-removed", "path": f})
+        )?;
+    }
+    for f in &d.files_added {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "file-added", "path": f})
+        )?;
+    }
+    Ok(())
+}
+
+pub fn diff_markdown(out: &mut dyn Write, d: &crate::history::DiffReport) -> Result<()> {
+    writeln!(
+        out,
+        "**Diff** `{}` = `{}` -> `{}` = `{}`: {} change{}, {} unchanged.",
+        d.a,
+        d.a_commit,
+        d.b,
+        d.b_commit,
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        d.unchanged
+    )?;
+    writeln!(out)?;
+    if !d.changes.is_empty() {
+        writeln!(
+            out,
+            "| change | rule | symbol | {} | {} | facts |",
+            d.a, d.b
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        for c in &d.changes {
+            let cell = |s: &Option<crate::history::Side>| {
+                s.as_ref()
+                    .map(|s| {
+                        format!(
+                            "{} {}",
+                            md_link(&location(&s.path, s.start, s.end), &s.url),
+                            md_code(s.text.lines().next().unwrap_or(""))
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into())
+            };
+            let facts = match (&c.a, &c.b) {
+                (Some(a), Some(b)) if a.facts != b.facts => format!(
+                    "{} → {}",
+                    md_text(&facts_text(&a.facts)),
+                    md_text(&facts_text(&b.facts))
+                ),
+                (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {facts} |",
+                c.class.as_str(),
+                c.rule.as_deref().map(md_code).unwrap_or_default(),
+                c.symbol.as_deref().map(md_code).unwrap_or_default(),
+                cell(&c.a),
+                cell(&c.b)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !d.modules.is_empty() {
+        writeln!(out, "| vendored module | {} | {} |", d.a, d.b)?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for m in &d.modules {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                md_code(&m.module),
+                m.from.as_deref().unwrap_or("—"),
+                m.to.as_deref().unwrap_or("—")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for f in &d.files_removed {
+        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
+    }
+    for f in &d.files_added {
+        writeln!(out, "- file holding findings added: {}", md_code(f))?;
+    }
+    Ok(())
+}
+
+pub fn timeline_text(out: &mut dyn WriteColor, t: &crate::history::Timeline) -> Result<()> {
+    for (i, tr) in t.tracks.iter().enumerate() {
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(out, "T{}", i + 1)?;
+        out.reset()?;
+        write!(out, " {} {}:{}", tr.repo, tr.path, tr.line)?;
+        if let Some(s) = &tr.symbol {
+            write!(out, " ‹{s}›")?;
+        }
+        writeln!(out)?;
+        writeln!(out, "   held by {}", tr.held)?;
+        if !tr.facts.is_empty() {
+            writeln!(out, "   {}", facts_text(&tr.facts))?;
+        }
+        writeln!(out, "   {}", tr.text.lines().next().unwrap_or("").trim())?;
+    }
+    writeln!(out)?;
+    let w = t
+        .revisions
+        .iter()
+        .map(|r| r.0.len() + r.1.len() + 1)
+        .max()
+        .unwrap_or(8);
+    write!(out, "{:<w$}", "revision")?;
+    for i in 0..t.tracks.len() {
+        write!(out, " {:>3}", format!("T{}", i + 1))?;
+    }
+    writeln!(out, "  count")?;
+    for (repo, rev, _, count) in &t.revisions {
+        write!(out, "{:<w$}", format!("{repo}@{rev}"))?;
+        for tr in &t.tracks {
+            let held = tr.repo == *repo && tr.revs.contains(rev);
+            write!(out, " {:>3}", if held { "●" } else { "·" })?;
+        }
+        writeln!(out, "  {count}")?;
+    }
+    Ok(())
+}
+
+pub fn timeline_json(out: &mut dyn Write, t: &crate::history::Timeline) -> Result<()> {
+    for tr in &t.tracks {
+        serde_json::to_writer(&mut *out, tr)?;
+        writeln!(out)?;
+    }
+    for (repo, rev, commit, count) in &t.revisions {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"repo": repo, "rev": rev, "commit": commit, "count": count})
+        )?;
+    }
+    Ok(())
+}
+
+pub fn timeline_markdown(out: &mut dyn Write, t: &crate::history::Timeline) -> Result<()> {
+    writeln!(out, "| # | where (newest) | symbol | held by | facts |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for (i, tr) in t.tracks.iter().enumerate() {
+        writeln!(
+            out,
+            "| T{} | {} | {} | {} | {} |",
+            i + 1,
+            md_link(&format!("{}:{}", tr.path, tr.line), &tr.url),
+            tr.symbol.as_deref().map(md_code).unwrap_or_default(),
+            md_text(&tr.held),
+            md_text(&facts_text(&tr.facts))
+        )?;
+    }
+    writeln!(out)?;
+    write!(out, "| revision | commit |")?;
+    for i in 0..t.tracks.len() {
+        write!(out, " T{} |", i + 1)?;
+    }
+    writeln!(out, " count |")?;
+    write!(out, "| --- | --- |")?;
+    for _ in &t.tracks {
+        write!(out, " :-: |")?;
+    }
+    writeln!(out, " ---: |")?;
+    for (repo, rev, commit, count) in &t.revisions {
+        write!(out, "| {repo}@{rev} | `{}` |", &commit[..12])?;
+        for tr in &t.tracks {
+            let held = tr.repo == *repo && tr.revs.contains(rev);
+            write!(out, " {} |", if held { "●" } else { "" })?;
+        }
+        writeln!(out, " {count} |")?;
+    }
+    Ok(())
+}

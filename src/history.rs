@@ -232,7 +232,7 @@ pub fn diff(
     for x in left_a {
         let same_slot = rest_b.iter().position(|y| {
             y.slot == x.slot
-                && !x.symbol.is_none()
+                && x.symbol.is_some()
                 && (y.side.facts != x.side.facts || search.is_none())
         });
         match same_slot {

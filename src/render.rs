@@ -342,17 +342,6 @@ pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHi
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn md_code_never_breaks_a_table() {
-        assert_eq!(md_code("a | b"), "`a \\| b`");
-        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
-    }
-}
-
 fn side_cite(s: &crate::history::Side) -> String {
     format!("{}@{} {}", s.repo, s.rev, location(&s.path, s.start, s.end))
 }
@@ -636,4 +625,15 @@ pub fn timeline_markdown(out: &mut dyn Write, t: &crate::history::Timeline) -> R
         writeln!(out, " {count} |")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_code_never_breaks_a_table() {
+        assert_eq!(md_code("a | b"), "`a \\| b`");
+        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+    }
 }

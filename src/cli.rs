@@ -167,6 +167,20 @@ pub enum Command {
     ///   archeo timeline '"unsafe procfs detected"' --repo runc --format md
     #[command(verbatim_doc_comment)]
     Timeline(TimelineArgs),
+    /// From a runtime error message to the code that emits it, and the releases that do.
+    ///
+    /// The message is split into its wrapped segments the way Go error chains build them
+    /// (": " joins fmt.Errorf("...: %w") layers; a segment may contain ": " itself). Each
+    /// segment is matched against indexed format strings (fmt.Errorf, errors.New sentinels,
+    /// os.PathError Op, os.NewSyscallError, ...; verbs match any text, literal parts exactly,
+    /// longest literal first) and errno texts. Then the chain, and the pinned revisions that
+    /// hold every segment's source. Exit 0 when every segment is explained, 1 otherwise.
+    ///
+    /// Examples:
+    ///   archeo explain 'open sysctl net.ipv4.ip_unprivileged_port_start file: unsafe procfs detected: ...'
+    ///   journalctl -u docker | tail -1 | archeo explain --repo runc
+    #[command(verbatim_doc_comment)]
+    Explain(ExplainArgs),
     /// Regenerate the evidence blocks of Markdown documents.
     ///
     /// Every region between `<!-- archeo:begin ARGS -->` and `<!-- archeo:end -->` is replaced
@@ -229,6 +243,21 @@ pub struct TimelineArgs {
     pub format: Format,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// The error message; `-` or nothing reads it from standard input.
+    pub message: Option<String>,
+    /// Only this revision (REPO@REV); repeatable.
+    #[arg(long = "at", value_name = "REPO@REV")]
+    pub at: Vec<String>,
+    /// Only this repository; repeatable.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repo: Vec<String>,
+    /// Output format.
+    #[arg(long, default_value = "text")]
+    pub format: Format,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// Markdown files holding archeo:begin/end regions.
@@ -252,6 +281,7 @@ enum BlockCommand {
     Evidence(EvidenceArgs),
     Diff(DiffArgs),
     Timeline(TimelineArgs),
+    Explain(ExplainArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -504,6 +534,26 @@ pub fn run(cli: Cli) -> Result<Found> {
             }
             Ok(if d.is_empty() { Found::No } else { Found::Yes })
         }
+        Command::Explain(a) => {
+            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let e = run_explain(&ctx, &cat, &store, &a)?;
+            match a.format {
+                Format::Text => crate::render::explain_text(
+                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
+                    &e,
+                )?,
+                Format::Json => {
+                    serde_json::to_writer(std::io::stdout().lock(), &e)?;
+                    println!();
+                }
+                Format::Md => crate::render::explain_markdown(&mut std::io::stdout().lock(), &e)?,
+            }
+            Ok(if e.all_explained() {
+                Found::Yes
+            } else {
+                Found::No
+            })
+        }
         Command::Timeline(a) => {
             ctx_rules_check(&ctx, &a.rule)?;
             let (cat, store) = crate::search::open(&ctx.index_dir)?;
@@ -537,6 +587,26 @@ fn run_diff(
         .map(crate::query::Query::parse)
         .transpose()?;
     crate::history::diff(&ctx.index_dir, cat, store, &a.a, &a.b, &a.rule, q.as_ref())
+}
+
+fn run_explain(
+    ctx: &Context,
+    cat: &crate::catalog::Catalog,
+    store: &crate::store::Store,
+    a: &ExplainArgs,
+) -> Result<crate::explain::Explanation> {
+    let message = match a.message.as_deref() {
+        Some("-") | None => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+            s
+        }
+        Some(m) => m.to_string(),
+    };
+    if message.trim().is_empty() {
+        anyhow::bail!("no message to explain: pass it as an argument or on standard input");
+    }
+    crate::explain::explain(&ctx.index_dir, cat, store, &message, &a.at, &a.repo)
 }
 
 fn run_timeline(
@@ -650,7 +720,7 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
             let mut words = b.args.clone();
             if !matches!(
                 words.first().map(String::as_str),
-                Some("evidence" | "diff" | "timeline")
+                Some("evidence" | "diff" | "timeline" | "explain")
             ) {
                 words.insert(0, "evidence".into());
             }
@@ -674,6 +744,13 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
                     let r = run_diff(ctx, &cat, &store, &d).map_err(at)?;
                     let mut buf = Vec::new();
                     crate::render::diff_markdown(&mut buf, &r)?;
+                    String::from_utf8(buf)?
+                }
+                BlockCommand::Explain(x) => {
+                    check_fresh(&lock, &cat, &x.at).map_err(at)?;
+                    let r = run_explain(ctx, &cat, &store, &x).map_err(at)?;
+                    let mut buf = Vec::new();
+                    crate::render::explain_markdown(&mut buf, &r)?;
                     String::from_utf8(buf)?
                 }
                 BlockCommand::Timeline(t) => {

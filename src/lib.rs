@@ -9,7 +9,9 @@
 pub mod atomic;
 pub mod catalog;
 pub mod cli;
+pub mod errno;
 pub mod evidence;
+pub mod explain;
 pub mod export;
 pub mod fetch;
 pub mod findings;

@@ -637,3 +637,171 @@ mod tests {
         assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
     }
 }
+
+pub fn explain_text(out: &mut dyn WriteColor, e: &crate::explain::Explanation) -> Result<()> {
+    for (i, s) in e.segments.iter().enumerate() {
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(out, "[{}] {}", i + 1, s.text)?;
+        out.reset()?;
+        writeln!(out)?;
+        if let Some(errno) = &s.errno {
+            writeln!(
+                out,
+                "    errno {errno}: the kernel's error text, as Go's syscall package prints it"
+            )?;
+        }
+        if s.candidates.is_empty() && s.errno.is_none() {
+            out.set_color(&spec(Color::Yellow, false))?;
+            write!(
+                out,
+                "    no source in the selected revisions (another program's text?)"
+            )?;
+            out.reset()?;
+            writeln!(out)?;
+        }
+        for (k, c) in s.candidates.iter().enumerate() {
+            let label = if k == 0 { "format" } else { "  or" };
+            writeln!(
+                out,
+                "    {label} {:?}  ({}, {} literal chars)",
+                c.format, c.kind, c.literal_chars
+            )?;
+            for site in c.sites.iter().take(if k == 0 { 6 } else { 2 }) {
+                write!(
+                    out,
+                    "      {}@{} {}:{}",
+                    site.repo, site.rev, site.path, site.line
+                )?;
+                if let Some(f) = &site.function {
+                    write!(out, " ‹{f}›")?;
+                }
+                if let Some(m) = &site.vendored_module {
+                    write!(out, " · vendored {m}")?;
+                }
+                writeln!(out)?;
+                out.set_color(ColorSpec::new().set_dimmed(true))?;
+                write!(out, "        {} · {}", site.revs_display, site.url)?;
+                out.reset()?;
+                writeln!(out)?;
+            }
+            let more = c.sites.len().saturating_sub(if k == 0 { 6 } else { 2 });
+            if more > 0 {
+                writeln!(out, "      … {more} more site(s)")?;
+            }
+        }
+    }
+    if !e.chain.is_empty() {
+        writeln!(out, "\nchain (outermost first)")?;
+        for l in &e.chain {
+            writeln!(out, "  [{}] -> [{}]: {}", l.from + 1, l.to + 1, l.how)?;
+        }
+    }
+    writeln!(out, "\nrevisions emitting the whole message")?;
+    if e.emitted_by.is_empty() {
+        writeln!(
+            out,
+            "  none: no segment has a source in the selected revisions"
+        )?;
+    }
+    for r in &e.emitted_by {
+        let segs: Vec<String> = r.segments.iter().map(|s| format!("[{}]", s + 1)).collect();
+        writeln!(
+            out,
+            "  {}: {} ({} revs; segments {} have sources there)",
+            r.repo,
+            if r.emit.is_empty() { "none" } else { &r.emit },
+            r.revs.len(),
+            segs.join(" ")
+        )?;
+        for (rev, lacks) in &r.nearest_without {
+            let l: Vec<String> = lacks.iter().map(|s| format!("[{}]", s + 1)).collect();
+            writeln!(out, "    not {}@{}: lacks {}", r.repo, rev, l.join(" "))?;
+        }
+    }
+    let unexplained: Vec<String> = e
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.candidates.is_empty() && s.errno.is_none())
+        .map(|(i, _)| format!("[{}]", i + 1))
+        .collect();
+    if !unexplained.is_empty() {
+        writeln!(out, "\nunexplained: {}", unexplained.join(" "))?;
+    }
+    Ok(())
+}
+
+pub fn explain_markdown(out: &mut dyn Write, e: &crate::explain::Explanation) -> Result<()> {
+    writeln!(out, "**Explain** {}\n", md_code(&e.message))?;
+    writeln!(out, "| # | segment | source | site | function |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for (i, s) in e.segments.iter().enumerate() {
+        match s.candidates.first() {
+            Some(c) => {
+                let site = c.sites.first();
+                let cell = site
+                    .map(|x| {
+                        format!(
+                            "{}@{} {}{}",
+                            x.repo,
+                            x.rev,
+                            md_link(&format!("{}:{}", x.path, x.line), &x.url),
+                            x.vendored_module
+                                .as_ref()
+                                .map(|m| format!("<br>vendored {}", md_text(m)))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default();
+                let more = if c.sites.len() > 1 {
+                    format!(" (+{} more)", c.sites.len() - 1)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "| {} | {} | {} ({}) | {cell}{more} | {} |",
+                    i + 1,
+                    md_code(&s.text),
+                    md_code(&c.format),
+                    md_text(&c.kind),
+                    site.and_then(|x| x.function.as_deref())
+                        .map(md_code)
+                        .unwrap_or_default()
+                )?;
+            }
+            None => {
+                let src = s
+                    .errno
+                    .as_ref()
+                    .map(|e| format!("errno {e}"))
+                    .unwrap_or_else(|| "_no source in the pinned revisions_".into());
+                writeln!(out, "| {} | {} | {src} |  |  |", i + 1, md_code(&s.text))?;
+            }
+        }
+    }
+    writeln!(out)?;
+    for l in &e.chain {
+        writeln!(
+            out,
+            "- [{}] → [{}]: {}",
+            l.from + 1,
+            l.to + 1,
+            md_text(&l.how)
+        )?;
+    }
+    for r in &e.emitted_by {
+        writeln!(
+            out,
+            "- emitted whole by **{}**: {} ({} revs)",
+            r.repo,
+            md_text(if r.emit.is_empty() { "none" } else { &r.emit }),
+            r.revs.len()
+        )?;
+        for (rev, lacks) in &r.nearest_without {
+            let l: Vec<String> = lacks.iter().map(|s| format!("[{}]", s + 1)).collect();
+            writeln!(out, "  - not {}@{}: lacks {}", r.repo, rev, l.join(" "))?;
+        }
+    }
+    Ok(())
+}

@@ -101,6 +101,9 @@ impl Explanation {
     }
 }
 
+/// How well a span of pieces is explained: literal score, errno, matching patterns (best first).
+type SpanMatch = (usize, Option<(u16, &'static str, &'static str)>, Vec<usize>);
+
 /// A pattern compiled from a format string: the regex and its literal length.
 struct Pattern {
     re: regex::Regex,
@@ -251,8 +254,7 @@ pub fn explain(
 
     // Best explanation of each span [i, j).
     let n = ps.len();
-    let mut span: HashMap<(usize, usize), (usize, Option<(u16, &str, &str)>, Vec<usize>)> =
-        HashMap::new();
+    let mut span: HashMap<(usize, usize), SpanMatch> = HashMap::new();
     for i in 0..n {
         for j in i + 1..=n {
             let text = ps[i..j].join(": ");
@@ -286,12 +288,12 @@ pub fn explain(
     let mut best: Vec<(usize, usize, usize)> = vec![(0, 0, 0); n + 1]; // (score, -segments, prev)
     for j in 1..=n {
         let mut b = (0usize, usize::MAX, j - 1);
-        for i in 0..j {
+        for (i, prev) in best.iter().enumerate().take(j) {
             let s = span.get(&(i, j)).map_or(0, |x| x.0);
             if s == 0 && j - i > 1 {
                 continue;
             }
-            let cand = (best[i].0 + s, best[i].1 + 1, i);
+            let cand = (prev.0 + s, prev.1 + 1, i);
             if cand.0 > b.0 || (cand.0 == b.0 && cand.1 < b.1) {
                 b = cand;
             }

@@ -627,17 +627,6 @@ pub fn timeline_markdown(out: &mut dyn Write, t: &crate::history::Timeline) -> R
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn md_code_never_breaks_a_table() {
-        assert_eq!(md_code("a | b"), "`a \\| b`");
-        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
-    }
-}
-
 pub fn explain_text(out: &mut dyn WriteColor, e: &crate::explain::Explanation) -> Result<()> {
     for (i, s) in e.segments.iter().enumerate() {
         out.set_color(&spec(Color::Magenta, true))?;
@@ -804,4 +793,15 @@ pub fn explain_markdown(out: &mut dyn Write, e: &crate::explain::Explanation) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_code_never_breaks_a_table() {
+        assert_eq!(md_code("a | b"), "`a \\| b`");
+        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+    }
 }

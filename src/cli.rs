@@ -623,6 +623,20 @@ fn run_timeline(
     crate::history::timeline(&ctx.index_dir, cat, store, &a.rule, q.as_ref(), &a.repo)
 }
 
+/// Checks that archeo:begin arguments parse, as `archeo export` would run them.
+pub fn check_block_args(args: &[String]) -> Result<()> {
+    let mut words = args.to_vec();
+    if !matches!(
+        words.first().map(String::as_str),
+        Some("evidence" | "diff" | "timeline" | "explain")
+    ) {
+        words.insert(0, "evidence".into());
+    }
+    BlockCli::try_parse_from(&words)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or("")))?;
+    Ok(())
+}
+
 /// Unknown rule ids are errors (a typo must not give an empty block).
 fn ctx_rules_check(ctx: &Context, ids: &[String]) -> Result<()> {
     if ids.is_empty() {

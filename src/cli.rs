@@ -416,16 +416,7 @@ pub struct FetchArgs {
     pub list: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum Format {
-    /// Human-readable text (colored on a TTY).
-    #[default]
-    Text,
-    /// JSON Lines: one object per line.
-    Json,
-    /// Markdown, for pasting into documents.
-    Md,
-}
+pub use crate::render::Format;
 
 #[derive(Args, Debug)]
 pub struct PinsArgs {
@@ -524,30 +515,13 @@ pub fn run(cli: Cli) -> Result<Found> {
             ctx_rules_check(&ctx, &a.rule)?;
             let (cat, store) = crate::search::open(&ctx.index_dir)?;
             let d = run_diff(&ctx, &cat, &store, &a)?;
-            match a.format {
-                Format::Text => crate::render::diff_text(
-                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
-                    &d,
-                )?,
-                Format::Json => crate::render::diff_json(&mut std::io::stdout().lock(), &d)?,
-                Format::Md => crate::render::diff_markdown(&mut std::io::stdout().lock(), &d)?,
-            }
+            crate::render::print(&d, a.format, ctx.ui.color_choice())?;
             Ok(if d.is_empty() { Found::No } else { Found::Yes })
         }
         Command::Explain(a) => {
             let (cat, store) = crate::search::open(&ctx.index_dir)?;
             let e = run_explain(&ctx, &cat, &store, &a)?;
-            match a.format {
-                Format::Text => crate::render::explain_text(
-                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
-                    &e,
-                )?,
-                Format::Json => {
-                    serde_json::to_writer(std::io::stdout().lock(), &e)?;
-                    println!();
-                }
-                Format::Md => crate::render::explain_markdown(&mut std::io::stdout().lock(), &e)?,
-            }
+            crate::render::print(&e, a.format, ctx.ui.color_choice())?;
             Ok(if e.all_explained() {
                 Found::Yes
             } else {
@@ -558,14 +532,7 @@ pub fn run(cli: Cli) -> Result<Found> {
             ctx_rules_check(&ctx, &a.rule)?;
             let (cat, store) = crate::search::open(&ctx.index_dir)?;
             let t = run_timeline(&ctx, &cat, &store, &a)?;
-            match a.format {
-                Format::Text => crate::render::timeline_text(
-                    &mut termcolor::StandardStream::stdout(ctx.ui.color_choice()),
-                    &t,
-                )?,
-                Format::Json => crate::render::timeline_json(&mut std::io::stdout().lock(), &t)?,
-                Format::Md => crate::render::timeline_markdown(&mut std::io::stdout().lock(), &t)?,
-            }
+            crate::render::print(&t, a.format, ctx.ui.color_choice())?;
             Ok(if t.tracks.is_empty() {
                 Found::No
             } else {
@@ -894,11 +861,11 @@ fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
         let manifest = Manifest::load(&ctx.manifest_path).ok();
         if let Ok(rules) = ctx.rules(manifest.as_ref(), &[]) {
             for id in &a.rule {
+                // A rule loaded only at index time (--rules) is known by its findings.
                 if rules.get(id).is_none()
-                    && !store
+                    && store
                         .findings::<crate::rules::Finding>(std::slice::from_ref(id))?
-                        .iter()
-                        .any(|_| true)
+                        .is_empty()
                 {
                     anyhow::bail!(
                         "unknown rule {id:?}; rules: {}",
@@ -922,14 +889,7 @@ fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
         &a.repo,
         a.no_vendor,
     )?;
-    match a.format {
-        Format::Text => {
-            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
-            crate::render::findings_text(&mut out, &r)?;
-        }
-        Format::Json => crate::render::findings_json(&mut std::io::stdout().lock(), &r)?,
-        Format::Md => crate::render::findings_markdown(&mut std::io::stdout().lock(), &r)?,
-    }
+    crate::render::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(if r.is_empty() { Found::No } else { Found::Yes })
 }
 
@@ -945,14 +905,7 @@ fn search(ctx: &Context, a: SearchArgs) -> Result<Found> {
         a.context,
         a.limit,
     )?;
-    match a.format {
-        Format::Text => {
-            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
-            crate::render::text(&mut out, &r)?;
-        }
-        Format::Json => crate::render::json(&mut std::io::stdout().lock(), &r)?,
-        Format::Md => crate::render::markdown(&mut std::io::stdout().lock(), &r)?,
-    }
+    crate::render::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(if r.total == 0 { Found::No } else { Found::Yes })
 }
 

@@ -100,7 +100,7 @@ pub fn build(index_dir: &Path, cat: &Catalog, store: &Store, req: &Request) -> R
                 req.limit,
             )?;
             total = res.total;
-            rows.extend(res.hits.iter().map(|h| hit_row(cat, store, h)));
+            rows.extend(res.hits.iter().map(|h| hit_row(cat, h)));
         }
         None => {
             let mut found = crate::findings::query(
@@ -312,7 +312,7 @@ fn others(display: &str, count: usize) -> String {
     }
 }
 
-fn hit_row(cat: &Catalog, _store: &Store, h: &Hit) -> Row {
+fn hit_row(cat: &Catalog, h: &Hit) -> Row {
     let rev = h.revs.last().map(|r| r.rev.clone()).unwrap_or_default();
     let mut context: Vec<(u32, String)> = h.before.clone();
     context.push((h.line, h.text.clone()));

@@ -8,6 +8,82 @@ use termcolor::{Color, ColorSpec, WriteColor};
 
 use crate::search::{Hit, Results};
 
+/// Output formats every result-printing command offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// Human-readable text (colored on a TTY).
+    #[default]
+    Text,
+    /// JSON Lines: one object per line.
+    Json,
+    /// Markdown, for pasting into documents.
+    Md,
+}
+
+/// A result that can be printed in every format.
+pub trait Report {
+    fn text(&self, out: &mut dyn WriteColor) -> Result<()>;
+    fn json(&self, out: &mut dyn Write) -> Result<()>;
+    fn markdown(&self, out: &mut dyn Write) -> Result<()>;
+}
+
+/// Prints a report to stdout in `format`.
+pub fn print(report: &dyn Report, format: Format, color: termcolor::ColorChoice) -> Result<()> {
+    match format {
+        Format::Text => report.text(&mut termcolor::StandardStream::stdout(color)),
+        Format::Json => report.json(&mut std::io::stdout().lock()),
+        Format::Md => report.markdown(&mut std::io::stdout().lock()),
+    }
+}
+
+macro_rules! report {
+    ($t:ty, $text:ident, $json:ident, $md:ident) => {
+        impl Report for $t {
+            fn text(&self, out: &mut dyn WriteColor) -> Result<()> {
+                $text(out, self)
+            }
+            fn json(&self, out: &mut dyn Write) -> Result<()> {
+                $json(out, self)
+            }
+            fn markdown(&self, out: &mut dyn Write) -> Result<()> {
+                $md(out, self)
+            }
+        }
+    };
+}
+
+report!(Results, text, json, markdown);
+report!(
+    Vec<crate::findings::FindingHit>,
+    findings_text,
+    findings_json,
+    findings_markdown
+);
+report!(
+    crate::history::DiffReport,
+    diff_text,
+    diff_json,
+    diff_markdown
+);
+report!(
+    crate::history::Timeline,
+    timeline_text,
+    timeline_json,
+    timeline_markdown
+);
+report!(
+    crate::explain::Explanation,
+    explain_text,
+    explain_json,
+    explain_markdown
+);
+
+pub fn explain_json(out: &mut dyn Write, e: &crate::explain::Explanation) -> Result<()> {
+    serde_json::to_writer(&mut *out, e)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Inline code for a Markdown table cell: pipes escaped, backticks fenced so the table never breaks.
 pub fn md_code(s: &str) -> String {
     let s = s.trim().replace('|', "\\|");

@@ -1096,6 +1096,25 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {
     };
     let ui = ctx.ui;
     let spinner = std::cell::RefCell::new(None::<indicatif::ProgressBar>);
+    // A ticker shows gix's live counters (objects, bytes) on the current spinner (TTY only).
+    let live = crate::git::FetchProgress::new();
+    let current: std::sync::Arc<std::sync::Mutex<Option<(String, indicatif::ProgressBar)>>> =
+        Default::default();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = ui.progress.then(|| {
+        let (live, current, done) = (live.clone(), current.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some((name, pb)) = current.lock().expect("ticker lock").as_ref() {
+                    let lines = live.lines();
+                    if !lines.is_empty() {
+                        pb.set_message(format!("fetching {name}: {}", lines.join(" · ")));
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(120));
+            }
+        })
+    });
     let lock = crate::fetch::fetch_all(
         &manifest,
         &ctx.cache_dir,
@@ -1159,10 +1178,17 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {
             }
         },
         |spec| {
-            *spinner.borrow_mut() =
-                Some(ui.spinner(format!("fetching {} ({})", spec.name, spec.url)));
+            let pb = ui.spinner(format!("fetching {} ({})", spec.name, spec.url));
+            *current.lock().expect("ticker lock") = Some((spec.name.clone(), pb.clone()));
+            *spinner.borrow_mut() = Some(pb);
         },
-    )?;
+        &live,
+    );
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    let lock = lock?;
     if let Some(pb) = spinner.borrow_mut().take() {
         pb.finish_and_clear();
     }

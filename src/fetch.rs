@@ -59,6 +59,7 @@ pub fn fetch_all(
     opts: FetchOptions,
     mut on_event: impl FnMut(&Event),
     mut on_start: impl FnMut(&RepoSpec),
+    progress: &crate::git::FetchProgress,
 ) -> Result<Lock> {
     let interrupt = AtomicBool::new(false);
     if opts.locked {
@@ -67,6 +68,7 @@ pub fn fetch_all(
         })?;
         check_agrees(manifest, old)?;
         for spec in &manifest.repos {
+            progress.reset();
             on_start(spec);
             let locked = old.repo(&spec.name).expect("checked by check_agrees");
             let repo = open_for(cache, spec, opts)?;
@@ -84,7 +86,7 @@ pub fn fetch_all(
                     }
                 }
                 refspecs.dedup();
-                let rep = repo.fetch(&spec.url, &refspecs, &interrupt)?;
+                let rep = repo.fetch(&spec.url, &refspecs, progress, &interrupt)?;
                 on_event(&fetched(spec, rep));
             }
             for r in &locked.revs {
@@ -110,6 +112,7 @@ pub fn fetch_all(
     let mut lock = Lock::default();
     let mut moved_tags = Vec::new();
     for spec in &manifest.repos {
+        progress.reset();
         on_start(spec);
         let repo = open_for(cache, spec, opts)?;
         if !opts.offline {
@@ -117,7 +120,7 @@ pub fn fetch_all(
                 "+refs/heads/*:refs/heads/*".to_string(),
                 "+refs/tags/*:refs/tags/*".to_string(),
             ];
-            let rep = repo.fetch(&spec.url, &refspecs, &interrupt)?;
+            let rep = repo.fetch(&spec.url, &refspecs, progress, &interrupt)?;
             on_event(&fetched(spec, rep));
         }
         let tags = repo.tags()?;

@@ -26,7 +26,14 @@ use crate::ui::{ColorWhen, Ui, human_bytes};
 ///
 /// Exit codes follow grep: 0 found, 1 nothing found, 2 error.
 #[derive(Parser, Debug)]
-#[command(name = "archeo", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "archeo",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -95,7 +102,7 @@ pub enum Command {
     Index(IndexArgs),
     /// What the index holds, per repository and revision.
     Stats(StatsArgs),
-    /// Code-aware search across every pinned revision, with citations.
+    /// Code-aware search across every pinned revision, with citations
     ///
     /// A term matches an identifier whole or any of its camelCase/snake_case parts,
     /// case-insensitively: `openat2` finds `unix.Openat2(`, `processOpenat2`, `SYS_OPENAT2`,
@@ -124,7 +131,7 @@ pub enum Command {
     /// Rules: list them, test them against their cases, or show the syntax tree they match on.
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// Rule findings across pinned revisions, with citations (run `archeo index` first).
+    /// Rule findings across pinned revisions, with citations (run `archeo index` first)
     ///
     /// A finding in one distinct file version is shown once, with the revisions holding it.
     /// Examples:
@@ -132,7 +139,7 @@ pub enum Command {
     ///   archeo findings --at sysbox-fs@master --format md
     #[command(verbatim_doc_comment)]
     Findings(FindingsArgs),
-    /// Print a Markdown evidence block: search hits and/or rule findings with citations.
+    /// Print a Markdown evidence block: search hits and/or rule findings with citations
     ///
     /// A caption states what was asked and every cited revision's full commit (branches as
     /// pinned); then a table (default) or a list with code blocks. Only pinned commits appear,
@@ -143,7 +150,7 @@ pub enum Command {
     ///   archeo evidence '"unsafe procfs detected"' --repo runc --no-vendor --style list -C 2
     #[command(verbatim_doc_comment)]
     Evidence(EvidenceArgs),
-    /// What changed between two revisions, at the level of findings (or search hits).
+    /// What changed between two revisions, at the level of findings (or search hits)
     ///
     /// Findings are matched by identity (rule + enclosing declaration + matched text without
     /// whitespace and comments), never by line: each is added, removed, moved (same identity,
@@ -157,7 +164,7 @@ pub enum Command {
     ///   archeo diff runc@v1.3.2 runc@v1.3.3 --search openat2 --format md
     #[command(verbatim_doc_comment)]
     Diff(DiffArgs),
-    /// Which revisions hold each finding (or search hit): ranges with their gaps.
+    /// Which revisions hold each finding (or search hit): ranges with their gaps
     ///
     /// Revisions are ordered by version (tags by semantic version, branches last); a finding
     /// held by v1.2.8 and v1.3.3..v1.3.5 but not v1.3.0..v1.3.2 shows exactly that.
@@ -167,7 +174,7 @@ pub enum Command {
     ///   archeo timeline '"unsafe procfs detected"' --repo runc --format md
     #[command(verbatim_doc_comment)]
     Timeline(TimelineArgs),
-    /// From a runtime error message to the code that emits it, and the releases that do.
+    /// From a runtime error message to the code that emits it, and the releases that do
     ///
     /// The message is split into its wrapped segments the way Go error chains build them
     /// (": " joins fmt.Errorf("...: %w") layers; a segment may contain ": " itself). Each

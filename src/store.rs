@@ -145,16 +145,8 @@ impl Store {
             .register(TOKENIZER, crate::tokenize::CodeTokenizer::default());
     }
 
-    pub fn create_or_open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let (schema, f) = schema();
-        let index = if dir.join("meta.json").exists() {
-            Index::open_in_dir(dir)
-                .with_context(|| format!("cannot open the index at {}", dir.display()))?
-        } else {
-            Index::create_in_dir(dir, schema.clone())
-                .with_context(|| format!("cannot create an index at {}", dir.display()))?
-        };
+    /// Checks the schema, registers the tokenizer and opens a reader.
+    fn ready(index: Index, schema: Schema, f: Fields, dir: &Path) -> Result<Store> {
         if index.schema() != schema {
             anyhow::bail!(
                 "the index at {} was written with another schema: rebuild it with `archeo index --rebuild`",
@@ -166,19 +158,24 @@ impl Store {
         Ok(Store { index, reader, f })
     }
 
+    pub fn create_or_open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let (schema, f) = schema();
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)
+                .with_context(|| format!("cannot open the index at {}", dir.display()))?
+        } else {
+            Index::create_in_dir(dir, schema.clone())
+                .with_context(|| format!("cannot create an index at {}", dir.display()))?
+        };
+        Self::ready(index, schema, f, dir)
+    }
+
     pub fn open(dir: &Path) -> Result<Store> {
         let (schema, f) = schema();
         let index = Index::open_in_dir(dir)
             .with_context(|| format!("cannot open the index at {}", dir.display()))?;
-        if index.schema() != schema {
-            anyhow::bail!(
-                "the index at {} was written with another schema: rebuild it with `archeo index --rebuild`",
-                dir.display()
-            );
-        }
-        Self::register(&index);
-        let reader = index.reader()?;
-        Ok(Store { index, reader, f })
+        Self::ready(index, schema, f, dir)
     }
 
     /// Blob ids already in the index (one `file` document each).

@@ -121,7 +121,13 @@ pub fn build(index_dir: &Path, cat: &Catalog, store: &Store, req: &Request) -> R
                 found.truncate(l);
             }
             for f in &found {
-                rows.push(finding_row(cat, store, f, req.context)?);
+                rows.push(finding_row(
+                    cat,
+                    store,
+                    f,
+                    req.context,
+                    req.style == Style::List,
+                )?);
             }
         }
     }
@@ -336,10 +342,21 @@ fn hit_row(cat: &Catalog, h: &Hit) -> Row {
     }
 }
 
-fn finding_row(cat: &Catalog, store: &Store, f: &FindingHit, context: usize) -> Result<Row> {
+/// A finding's row; the file is read for code context only when a list will print it.
+fn finding_row(
+    cat: &Catalog,
+    store: &Store,
+    f: &FindingHit,
+    context: usize,
+    with_code: bool,
+) -> Result<Row> {
     let rev = f.revs.last().map(|r| r.rev.clone()).unwrap_or_default();
     let mut lines: Vec<(u32, String)> = Vec::new();
-    if let Some(file) = store.file_by_blob(&f.blob)? {
+    if let Some(file) = if with_code {
+        store.file_by_blob(&f.blob)?
+    } else {
+        None
+    } {
         let all: Vec<&str> = file.content.lines().collect();
         let from = (f.start as usize).saturating_sub(1 + context);
         let to = ((f.end as usize) + context).min(all.len());

@@ -28,6 +28,13 @@ pub struct Query {
     pub excluded_filters: Vec<Filter>,
 }
 
+impl Query {
+    /// The values of the (positive) filters `pick` selects, e.g. every `rule:` id.
+    pub fn filter_values(&self, pick: impl Fn(&Filter) -> Option<&String>) -> Vec<String> {
+        self.filters.iter().filter_map(pick).cloned().collect()
+    }
+}
+
 const FIELDS: &str = "repo:, path:, sym:, lang:, rule:";
 
 impl Query {

@@ -187,27 +187,23 @@ pub fn search(
         },
     )?;
 
-    let rule_filters: Vec<String> = q
-        .filters
-        .iter()
-        .filter_map(|f| {
-            if let Filter::Rule(r) = f {
-                Some(r.clone())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let rule_filters = q.filter_values(|f| {
+        if let Filter::Rule(r) = f {
+            Some(r)
+        } else {
+            None
+        }
+    });
     let sym_filters: Vec<String> = q
-        .filters
-        .iter()
-        .filter_map(|f| {
+        .filter_values(|f| {
             if let Filter::Sym(s) = f {
-                Some(s.to_lowercase())
+                Some(s)
             } else {
                 None
             }
         })
+        .iter()
+        .map(|s| s.to_lowercase())
         .collect();
     let rule_lines: HashMap<String, Vec<(u32, u32)>> = if rule_filters.is_empty() {
         HashMap::new()

@@ -171,23 +171,13 @@ func processOpenat2(path string) (int, error) {
 "#;
 
 /// v1.1.0 shifts every line by two (a comment), nothing else.
-pub const OPEN_GO_V2: &str = r#"package libct
-
-// Package libct opens things.
-// It uses openat2 where it can.
-import "golang.org/x/sys/unix"
-
-const SYS_OPENAT2 = 437
-
-type openat2SyscallInfo struct {
-	dirfd int
-	path  string
+pub fn open_go_v2() -> String {
+    OPEN_GO_V1.replacen(
+        "package libct\n\n",
+        "package libct\n\n// Package libct opens things.\n// It uses openat2 where it can.\n",
+        1,
+    )
 }
-
-func processOpenat2(path string) (int, error) {
-	return unix.Openat2(unix.AT_FDCWD, path, &unix.OpenHow{Flags: unix.O_PATH})
-}
-"#;
 
 pub const PROCFS_V1: &str = r#"package securejoin
 
@@ -212,28 +202,13 @@ func lookupInRoot(root int, path string) (*os.File, error) {
 }
 "#;
 
-pub const PROCFS_V2: &str = r#"package securejoin
-
-import (
-	"errors"
-	"os"
-
-	"golang.org/x/sys/unix"
-)
-
-var errUnsafeProcfs = errors.New("unsafe procfs detected")
-
-func lookupInRoot(root int, path string) (*os.File, error) {
-	fd, err := unix.Openat2(root, path, &unix.OpenHow{
-		Flags:   unix.O_PATH | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS,
-	})
-	if err != nil {
-		return nil, &os.PathError{Op: "openat2", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), nil
+/// v1.2.0's vendored module adds RESOLVE_NO_XDEV to the same lookup.
+pub fn procfs_v2() -> String {
+    PROCFS_V1.replace(
+        "unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS",
+        "unix.RESOLVE_BENEATH | unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_MAGICLINKS",
+    )
 }
-"#;
 
 /// A Go project with three release tags sharing most files: v1.0.0, v1.1.0 (a file's lines
 /// shift), v1.2.0 (the vendored module is bumped and gains RESOLVE_NO_XDEV). Also a submodule,
@@ -274,14 +249,14 @@ pub fn go_project(ws: &Workspace) -> (GitRepo, Vec<String>) {
     std::fs::create_dir_all(up.dir.join("deps/fs")).unwrap();
     commits.push(up.commit("v1.0.0"));
     up.tag("v1.0.0");
-    up.write("libct/open.go", OPEN_GO_V2);
+    up.write("libct/open.go", open_go_v2());
     commits.push(up.commit("v1.1.0"));
     up.annotated_tag("v1.1.0");
     up.write(
         "vendor/modules.txt",
         "# example.com/securejoin v0.5.1\n## explicit; go 1.18\nexample.com/securejoin\n",
     );
-    up.write("vendor/example.com/securejoin/procfs.go", PROCFS_V2);
+    up.write("vendor/example.com/securejoin/procfs.go", procfs_v2());
     commits.push(up.commit("v1.2.0"));
     up.tag("v1.2.0");
     (up, commits)

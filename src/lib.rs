@@ -2,31 +2,24 @@
 //! checkout, run tree-sitter rules over each distinct file version once, and answer questions
 //! with file:line citations on immutable commits.
 //!
-//! Data flows one way; each stage is one module:
-//! manifest -> fetch (lock) -> git (trees, blobs) -> lang (parse) + rules (facts) -> store
-//! (tantivy) -> search/query -> render (printers).
+//! Data flows one way, and each stage is a folder:
+//!
+//! ```text
+//! source/  manifest -> fetch (gix) -> lock (Pin); trees and blobs from the cache
+//! lang/    bytes of one file version -> Parsed (per language)       rules: Parsed -> Finding
+//! index/   build (parallel parse of new blobs) -> store (tantivy) + catalog; the Index handle
+//! query/   Index -> search, findings, history, explain: typed results with Citations
+//! report/  printers (text, JSON Lines, Markdown), evidence blocks, export into documents
+//! cli/     clap definitions and one thin file per command
+//! ```
 
 pub mod atomic;
-pub mod catalog;
 pub mod cli;
-pub mod errno;
-pub mod evidence;
-pub mod explain;
-pub mod export;
-pub mod fetch;
-pub mod findings;
-pub mod git;
-pub mod history;
 pub mod index;
 pub mod lang;
-pub mod lock;
-pub mod manifest;
 pub mod query;
-pub mod render;
+pub mod report;
 pub mod rules;
-pub mod search;
-pub mod selector;
-pub mod store;
-pub mod tokenize;
+pub mod source;
 pub mod ui;
 pub mod version;

@@ -249,7 +249,7 @@ impl Rule {
                 path.display()
             );
         }
-        if !crate::manifest::is_selector_safe(&meta.id) {
+        if !crate::source::manifest::is_selector_safe(&meta.id) {
             bail!(
                 "{}:1:1: rule id {:?} may use only letters, digits, '-', '_', '.'",
                 path.display(),

@@ -8,7 +8,7 @@ use std::path::Path;
 
 fn lock_commits() -> HashSet<String> {
     let lock =
-        archeo::lock::Lock::require(Path::new("archeo.lock")).expect("archeo.lock is committed");
+        archeo::source::lock::Lock::require(Path::new("archeo.lock")).expect("archeo.lock is committed");
     lock.pins().into_iter().map(|p| p.commit).collect()
 }
 
@@ -80,7 +80,7 @@ fn every_region_parses_and_is_filled() {
     let mut blocks = 0;
     for doc in documents() {
         let text = std::fs::read_to_string(&doc).unwrap();
-        let parsed = archeo::export::parse_blocks(&doc, &text).unwrap();
+        let parsed = archeo::report::export::parse_blocks(&doc, &text).unwrap();
         for b in &parsed {
             archeo::cli::check_block_args(&b.args)
                 .unwrap_or_else(|e| panic!("{}:{}: {e}", doc.display(), b.line));

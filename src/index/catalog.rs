@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::lock::{Pin, RefKind};
+use crate::source::lock::{Pin, RefKind};
 
 /// Bumped whenever the catalog or the tantivy schema changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::catalog::Catalog;
-use crate::findings::FindingHit;
-use crate::lock::RefKind;
-use crate::render::{facts_text, location, md_code, md_link, md_text};
-use crate::search::{Hit, Scope};
-use crate::store::Store;
+use crate::index::catalog::Catalog;
+use crate::query::findings::FindingHit;
+use crate::source::lock::RefKind;
+use crate::report::render::{facts_text, location, md_code, md_link, md_text};
+use crate::query::search::{Hit, Scope};
+use crate::index::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Style {
@@ -89,8 +89,8 @@ pub fn build(index_dir: &Path, cat: &Catalog, store: &Store, req: &Request) -> R
             for r in &req.rules {
                 text.push_str(&format!(" rule:{r}"));
             }
-            let query = crate::query::Query::parse(&text)?;
-            let res = crate::search::search(
+            let query = crate::query::syntax::Query::parse(&text)?;
+            let res = crate::query::search::search(
                 index_dir,
                 cat,
                 store,
@@ -103,7 +103,7 @@ pub fn build(index_dir: &Path, cat: &Catalog, store: &Store, req: &Request) -> R
             rows.extend(res.hits.iter().map(|h| hit_row(cat, h)));
         }
         None => {
-            let mut found = crate::findings::query(
+            let mut found = crate::query::findings::query(
                 index_dir,
                 cat,
                 store,

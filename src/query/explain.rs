@@ -12,9 +12,9 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::Catalog;
-use crate::search::{RevOrder, RevRef, permalink, places};
-use crate::store::{Store, StoredLiteral};
+use crate::index::catalog::Catalog;
+use crate::query::search::{RevOrder, RevRef, permalink, places};
+use crate::index::store::{Store, StoredLiteral};
 
 /// Callees whose string arguments are error texts.
 const ERROR_CALLEES: &[&str] = &[
@@ -221,11 +221,11 @@ pub fn explain(
 ) -> Result<Explanation> {
     let ps = pieces(message);
     let message = ps.join(": ");
-    let revs = crate::selector::select(cat, at, repos)?;
+    let revs = crate::query::selector::select(cat, at, repos)?;
     let order = RevOrder::new(cat);
 
     // Candidate literals: those sharing a token with the message, whose literal parts all occur.
-    let tokens = crate::tokenize::token_set(&message);
+    let tokens = crate::index::tokenize::token_set(&message);
     let lits = store.literals_with_any(&tokens)?;
     let mut by_format: HashMap<String, (String, Vec<StoredLiteral>)> = HashMap::new();
     for l in lits {
@@ -258,7 +258,7 @@ pub fn explain(
     for i in 0..n {
         for j in i + 1..=n {
             let text = ps[i..j].join(": ");
-            let errno = crate::errno::by_text(&text);
+            let errno = crate::query::errno::by_text(&text);
             let mut matched: Vec<usize> = patterns
                 .iter()
                 .enumerate()
@@ -489,14 +489,14 @@ fn sentinel_link(
 ) -> Result<String> {
     let var = c.kind.split_whitespace().nth(1).unwrap_or(var);
     let dir = site.path.rsplit_once('/').map_or("", |(d, _)| d);
-    let q = crate::query::Query::parse(var)?;
-    let scope = crate::search::Scope {
+    let q = crate::query::syntax::Query::parse(var)?;
+    let scope = crate::query::search::Scope {
         at: vec![format!("{}@{}", site.repo, site.rev)],
         path: Some(format!("{dir}/")),
         ..Default::default()
     };
-    let res = crate::search::search(index_dir, cat, store, &q, &scope, 0, None)?;
-    let users: Vec<&crate::search::Hit> = res
+    let res = crate::query::search::search(index_dir, cat, store, &q, &scope, 0, None)?;
+    let users: Vec<&crate::query::search::Hit> = res
         .hits
         .iter()
         .filter(|h| {
@@ -534,7 +534,7 @@ fn sentinel_link(
 /// Per repository: the revisions holding a site of every segment explained there.
 fn emission(
     order: &RevOrder,
-    revs: &[&crate::catalog::IndexedRev],
+    revs: &[&crate::index::catalog::IndexedRev],
     segments: &[Segment],
 ) -> Vec<RepoEmission> {
     let mut repos: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -550,7 +550,7 @@ fn emission(
     }
     let mut out = Vec::new();
     for (repo, segs) in repos {
-        let ordered: Vec<&crate::catalog::IndexedRev> = order
+        let ordered: Vec<&crate::index::catalog::IndexedRev> = order
             .of(&repo)
             .iter()
             .copied()
@@ -582,7 +582,7 @@ fn emission(
             }
         }
         out.push(RepoEmission {
-            emit: crate::selector::compress(&names, &mask),
+            emit: crate::query::selector::compress(&names, &mask),
             revs: ordered
                 .iter()
                 .zip(&mask)

@@ -7,9 +7,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Result, bail};
 
-use crate::git::CachedRepo;
-use crate::lock::{Lock, LockedRepo, LockedRev, RefKind};
-use crate::manifest::{Manifest, RepoSpec, RevSpec};
+use crate::source::git::CachedRepo;
+use crate::source::lock::{Lock, LockedRepo, LockedRev, RefKind};
+use crate::source::manifest::{Manifest, RepoSpec, RevSpec};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FetchOptions {
@@ -59,7 +59,7 @@ pub fn fetch_all(
     opts: FetchOptions,
     mut on_event: impl FnMut(&Event),
     mut on_start: impl FnMut(&RepoSpec),
-    progress: &crate::git::FetchProgress,
+    progress: &crate::source::git::FetchProgress,
 ) -> Result<Lock> {
     let interrupt = AtomicBool::new(false);
     if opts.locked {
@@ -190,7 +190,7 @@ pub fn fetch_all(
     Ok(lock)
 }
 
-fn fetched(spec: &RepoSpec, rep: crate::git::FetchReport) -> Event {
+fn fetched(spec: &RepoSpec, rep: crate::source::git::FetchReport) -> Event {
     Event::Fetched {
         repo: spec.name.clone(),
         url: spec.url.clone(),
@@ -206,7 +206,7 @@ fn open_for(cache: &Path, spec: &RepoSpec, opts: FetchOptions) -> Result<CachedR
         None => bail!(
             "--offline: {} has never been fetched into the cache {}: run `archeo fetch` with network (or mirrors) first",
             spec.name,
-            crate::git::cache_dir_for(cache, &spec.name).display()
+            crate::source::git::cache_dir_for(cache, &spec.name).display()
         ),
     }
 }

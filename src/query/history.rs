@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, IndexedRev};
-use crate::findings::FindingHit;
-use crate::search::{Hit, RevOrder, Scope};
-use crate::store::Store;
+use crate::index::catalog::{Catalog, IndexedRev};
+use crate::query::findings::FindingHit;
+use crate::query::search::{Hit, RevOrder, Scope};
+use crate::index::store::Store;
 
 /// One side of a change: where the thing stands in one revision.
 #[derive(Debug, Clone, Serialize)]
@@ -106,7 +106,7 @@ fn side_of_finding(f: &FindingHit, rev: &IndexedRev) -> Side {
         end: f.end,
         text: f.text.clone(),
         facts: f.facts.clone(),
-        url: crate::search::permalink(&rev.url, &rev.commit, &f.path, f.start, f.end),
+        url: crate::query::search::permalink(&rev.url, &rev.commit, &f.path, f.start, f.end),
     }
 }
 
@@ -116,13 +116,13 @@ fn items_at(
     store: &Store,
     rev: &IndexedRev,
     rules: &[String],
-    search: Option<&crate::query::Query>,
+    search: Option<&crate::query::syntax::Query>,
 ) -> Result<Vec<Item>> {
     let sel = format!("{}@{}", rev.repo, rev.rev);
     let mut out = Vec::new();
     match search {
         None => {
-            for f in crate::findings::query(
+            for f in crate::query::findings::query(
                 index_dir,
                 cat,
                 store,
@@ -145,7 +145,7 @@ fn items_at(
                 at: vec![sel],
                 ..Default::default()
             };
-            let res = crate::search::search(index_dir, cat, store, q, &scope, 0, None)?;
+            let res = crate::query::search::search(index_dir, cat, store, q, &scope, 0, None)?;
             for h in res.hits {
                 out.push(hit_item(&h, rev));
             }
@@ -186,10 +186,10 @@ pub fn diff(
     a_sel: &str,
     b_sel: &str,
     rules: &[String],
-    search: Option<&crate::query::Query>,
+    search: Option<&crate::query::syntax::Query>,
 ) -> Result<DiffReport> {
-    let a = crate::selector::resolve(cat, a_sel)?;
-    let b = crate::selector::resolve(cat, b_sel)?;
+    let a = crate::query::selector::resolve(cat, a_sel)?;
+    let b = crate::query::selector::resolve(cat, b_sel)?;
     let ia = items_at(index_dir, cat, store, a, rules, search)?;
     let ib = items_at(index_dir, cat, store, b, rules, search)?;
 
@@ -296,11 +296,11 @@ pub fn diff(
     }
 
     // Files holding findings on one side only.
-    let paths_a: BTreeSet<String> = crate::catalog::read_tree(index_dir, &a.commit)?
+    let paths_a: BTreeSet<String> = crate::index::catalog::read_tree(index_dir, &a.commit)?
         .into_iter()
         .map(|e| e.path)
         .collect();
-    let paths_b: BTreeSet<String> = crate::catalog::read_tree(index_dir, &b.commit)?
+    let paths_b: BTreeSet<String> = crate::index::catalog::read_tree(index_dir, &b.commit)?
         .into_iter()
         .map(|e| e.path)
         .collect();
@@ -358,11 +358,11 @@ pub fn timeline(
     cat: &Catalog,
     store: &Store,
     rules: &[String],
-    search: Option<&crate::query::Query>,
+    search: Option<&crate::query::syntax::Query>,
     repos: &[String],
 ) -> Result<Timeline> {
     let order = RevOrder::new(cat);
-    let revs = crate::selector::select(cat, &[], repos)?;
+    let revs = crate::query::selector::select(cat, &[], repos)?;
     // identity -> (first-seen info, set of (repo, rev))
     // The item shown is the one in the newest revision holding the identity.
     let mut by_id: BTreeMap<(String, String), (Item, usize, BTreeSet<String>)> = BTreeMap::new();
@@ -394,7 +394,7 @@ pub fn timeline(
     };
     match search {
         None => {
-            for f in crate::findings::query(index_dir, cat, store, rules, &[], repos, false)? {
+            for f in crate::query::findings::query(index_dir, cat, store, rules, &[], repos, false)? {
                 let newest = order
                     .of(&f.repo)
                     .iter()
@@ -424,7 +424,7 @@ pub fn timeline(
                 repos: repos.to_vec(),
                 ..Default::default()
             };
-            let res = crate::search::search(index_dir, cat, store, q, &scope, 0, None)?;
+            let res = crate::query::search::search(index_dir, cat, store, q, &scope, 0, None)?;
             for h in res.hits {
                 let newest = order.of(&h.repo)[h.newest];
                 let holders = h.revs.iter().map(|r| r.rev.clone()).collect();
@@ -450,7 +450,7 @@ pub fn timeline(
                 url: item.side.url,
                 held: format!(
                     "{} ({n} rev{})",
-                    crate::selector::compress(&names, &mask),
+                    crate::query::selector::compress(&names, &mask),
                     if n == 1 { "" } else { "s" }
                 ),
                 revs: ordered

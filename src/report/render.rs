@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use crate::search::{Hit, Results};
+use crate::query::search::{Hit, Results};
 
 /// Output formats every result-printing command offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -54,31 +54,31 @@ macro_rules! report {
 
 report!(Results, text, json, markdown);
 report!(
-    Vec<crate::findings::FindingHit>,
+    Vec<crate::query::findings::FindingHit>,
     findings_text,
     findings_json,
     findings_markdown
 );
 report!(
-    crate::history::DiffReport,
+    crate::query::history::DiffReport,
     diff_text,
     diff_json,
     diff_markdown
 );
 report!(
-    crate::history::Timeline,
+    crate::query::history::Timeline,
     timeline_text,
     timeline_json,
     timeline_markdown
 );
 report!(
-    crate::explain::Explanation,
+    crate::query::explain::Explanation,
     explain_text,
     explain_json,
     explain_markdown
 );
 
-pub fn explain_json(out: &mut dyn Write, e: &crate::explain::Explanation) -> Result<()> {
+pub fn explain_json(out: &mut dyn Write, e: &crate::query::explain::Explanation) -> Result<()> {
     serde_json::to_writer(&mut *out, e)?;
     writeln!(out)?;
     Ok(())
@@ -315,7 +315,7 @@ pub fn facts_text(facts: &std::collections::BTreeMap<String, Vec<String>>) -> St
         .join("; ")
 }
 
-pub fn findings_text(out: &mut dyn WriteColor, hits: &[crate::findings::FindingHit]) -> Result<()> {
+pub fn findings_text(out: &mut dyn WriteColor, hits: &[crate::query::findings::FindingHit]) -> Result<()> {
     let mut rule = "";
     for h in hits {
         if h.rule != rule {
@@ -386,7 +386,7 @@ pub fn findings_text(out: &mut dyn WriteColor, hits: &[crate::findings::FindingH
     Ok(())
 }
 
-pub fn findings_json(out: &mut dyn Write, hits: &[crate::findings::FindingHit]) -> Result<()> {
+pub fn findings_json(out: &mut dyn Write, hits: &[crate::query::findings::FindingHit]) -> Result<()> {
     for h in hits {
         serde_json::to_writer(&mut *out, h)?;
         writeln!(out)?;
@@ -394,7 +394,7 @@ pub fn findings_json(out: &mut dyn Write, hits: &[crate::findings::FindingHit]) 
     Ok(())
 }
 
-pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHit]) -> Result<()> {
+pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::query::findings::FindingHit]) -> Result<()> {
     writeln!(
         out,
         "| rule | revisions | location | symbol | excerpt | facts |"
@@ -418,15 +418,15 @@ pub fn findings_markdown(out: &mut dyn Write, hits: &[crate::findings::FindingHi
     Ok(())
 }
 
-fn side_cite(s: &crate::history::Side) -> String {
+fn side_cite(s: &crate::query::history::Side) -> String {
     format!("{}@{} {}", s.repo, s.rev, location(&s.path, s.start, s.end))
 }
 
-pub fn diff_text(out: &mut dyn WriteColor, d: &crate::history::DiffReport) -> Result<()> {
-    use crate::history::Class;
+pub fn diff_text(out: &mut dyn WriteColor, d: &crate::query::history::DiffReport) -> Result<()> {
+    use crate::query::history::Class;
     writeln!(out, "{} ({}) -> {} ({})", d.a, d.a_commit, d.b, d.b_commit)?;
     for class in [Class::Added, Class::Removed, Class::Changed, Class::Moved] {
-        let items: Vec<&crate::history::Change> =
+        let items: Vec<&crate::query::history::Change> =
             d.changes.iter().filter(|c| c.class == class).collect();
         if items.is_empty() {
             continue;
@@ -508,7 +508,7 @@ pub fn diff_text(out: &mut dyn WriteColor, d: &crate::history::DiffReport) -> Re
     Ok(())
 }
 
-pub fn diff_json(out: &mut dyn Write, d: &crate::history::DiffReport) -> Result<()> {
+pub fn diff_json(out: &mut dyn Write, d: &crate::query::history::DiffReport) -> Result<()> {
     for c in &d.changes {
         serde_json::to_writer(&mut *out, c)?;
         writeln!(out)?;
@@ -537,7 +537,7 @@ pub fn diff_json(out: &mut dyn Write, d: &crate::history::DiffReport) -> Result<
     Ok(())
 }
 
-pub fn diff_markdown(out: &mut dyn Write, d: &crate::history::DiffReport) -> Result<()> {
+pub fn diff_markdown(out: &mut dyn Write, d: &crate::query::history::DiffReport) -> Result<()> {
     writeln!(
         out,
         "**Diff** `{}` = `{}` -> `{}` = `{}`: {} change{}, {} unchanged.",
@@ -558,7 +558,7 @@ pub fn diff_markdown(out: &mut dyn Write, d: &crate::history::DiffReport) -> Res
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for c in &d.changes {
-            let cell = |s: &Option<crate::history::Side>| {
+            let cell = |s: &Option<crate::query::history::Side>| {
                 s.as_ref()
                     .map(|s| {
                         format!(
@@ -613,7 +613,7 @@ pub fn diff_markdown(out: &mut dyn Write, d: &crate::history::DiffReport) -> Res
     Ok(())
 }
 
-pub fn timeline_text(out: &mut dyn WriteColor, t: &crate::history::Timeline) -> Result<()> {
+pub fn timeline_text(out: &mut dyn WriteColor, t: &crate::query::history::Timeline) -> Result<()> {
     for (i, tr) in t.tracks.iter().enumerate() {
         out.set_color(&spec(Color::Magenta, true))?;
         write!(out, "T{}", i + 1)?;
@@ -652,7 +652,7 @@ pub fn timeline_text(out: &mut dyn WriteColor, t: &crate::history::Timeline) -> 
     Ok(())
 }
 
-pub fn timeline_json(out: &mut dyn Write, t: &crate::history::Timeline) -> Result<()> {
+pub fn timeline_json(out: &mut dyn Write, t: &crate::query::history::Timeline) -> Result<()> {
     for tr in &t.tracks {
         serde_json::to_writer(&mut *out, tr)?;
         writeln!(out)?;
@@ -667,7 +667,7 @@ pub fn timeline_json(out: &mut dyn Write, t: &crate::history::Timeline) -> Resul
     Ok(())
 }
 
-pub fn timeline_markdown(out: &mut dyn Write, t: &crate::history::Timeline) -> Result<()> {
+pub fn timeline_markdown(out: &mut dyn Write, t: &crate::query::history::Timeline) -> Result<()> {
     writeln!(out, "| # | where (newest) | symbol | held by | facts |")?;
     writeln!(out, "| --- | --- | --- | --- | --- |")?;
     for (i, tr) in t.tracks.iter().enumerate() {
@@ -703,7 +703,7 @@ pub fn timeline_markdown(out: &mut dyn Write, t: &crate::history::Timeline) -> R
     Ok(())
 }
 
-pub fn explain_text(out: &mut dyn WriteColor, e: &crate::explain::Explanation) -> Result<()> {
+pub fn explain_text(out: &mut dyn WriteColor, e: &crate::query::explain::Explanation) -> Result<()> {
     for (i, s) in e.segments.iter().enumerate() {
         out.set_color(&spec(Color::Magenta, true))?;
         write!(out, "[{}] {}", i + 1, s.text)?;
@@ -796,7 +796,7 @@ pub fn explain_text(out: &mut dyn WriteColor, e: &crate::explain::Explanation) -
     Ok(())
 }
 
-pub fn explain_markdown(out: &mut dyn Write, e: &crate::explain::Explanation) -> Result<()> {
+pub fn explain_markdown(out: &mut dyn Write, e: &crate::query::explain::Explanation) -> Result<()> {
     writeln!(out, "**Explain** {}\n", md_code(&e.message))?;
     writeln!(out, "| # | segment | source | site | function |")?;
     writeln!(out, "| --- | --- | --- | --- | --- |")?;

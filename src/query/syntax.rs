@@ -149,12 +149,12 @@ impl Query {
 /// case-insensitively; anything else (several words, punctuation, a phrase) matches as
 /// adjacent words or as a case-insensitive substring.
 pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
-    let words: Vec<crate::tokenize::Word> = crate::tokenize::words(&term.text).collect();
+    let words: Vec<crate::index::tokenize::Word> = crate::index::tokenize::words(&term.text).collect();
     let single = !term.phrase && words.len() == 1 && words[0].text.len() == term.text.len();
     if single {
         let want = term.text.to_lowercase();
         let mut ranges = Vec::new();
-        crate::tokenize::tokens(line, |t, s, e| {
+        crate::index::tokenize::tokens(line, |t, s, e| {
             if t == want {
                 ranges.push((s, e));
             }
@@ -178,7 +178,7 @@ pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
     }
     if term.phrase && !words.is_empty() {
         let want: Vec<String> = words.iter().map(|w| w.text.to_lowercase()).collect();
-        let lw: Vec<crate::tokenize::Word> = crate::tokenize::words(line).collect();
+        let lw: Vec<crate::index::tokenize::Word> = crate::index::tokenize::words(line).collect();
         for k in 0..lw.len().saturating_sub(want.len() - 1) {
             if lw[k..k + want.len()]
                 .iter()
@@ -194,7 +194,7 @@ pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
 
 /// Tokens a file must hold to possibly match `term` (for the index lookup).
 pub fn required_tokens(term: &Term) -> Vec<String> {
-    crate::tokenize::words(&term.text)
+    crate::index::tokenize::words(&term.text)
         .map(|w| w.text.to_lowercase())
         .collect()
 }

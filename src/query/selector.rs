@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use anyhow::{Result, bail};
 
-use crate::catalog::{Catalog, IndexedRev};
-use crate::lock::RefKind;
+use crate::index::catalog::{Catalog, IndexedRev};
+use crate::source::lock::RefKind;
 
 /// Parses `REPO@REV`.
 pub fn parse(s: &str) -> Result<(&str, &str)> {

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use crate::fetch::{Event, FetchOptions};
-use crate::lock::Lock;
-use crate::manifest::Manifest;
+use crate::source::fetch::{Event, FetchOptions};
+use crate::source::lock::Lock;
+use crate::source::manifest::Manifest;
 use crate::ui::{ColorWhen, Ui, human_bytes};
 
 /// archeo: code archaeology on pinned upstream releases.
@@ -214,7 +214,7 @@ pub struct EvidenceArgs {
     pub context: usize,
     /// table: one row per place; list: a citation and a code block per place.
     #[arg(long, default_value = "table")]
-    pub style: crate::evidence::Style,
+    pub style: crate::report::evidence::Style,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -352,8 +352,8 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    pub fn scope(&self) -> crate::search::Scope {
-        crate::search::Scope {
+    pub fn scope(&self) -> crate::query::search::Scope {
+        crate::query::search::Scope {
             at: self.at.clone(),
             repos: self.repo.clone(),
             path: self.path.clone(),
@@ -423,7 +423,7 @@ pub struct FetchArgs {
     pub list: bool,
 }
 
-pub use crate::render::Format;
+pub use crate::report::render::Format;
 
 #[derive(Args, Debug)]
 pub struct PinsArgs {
@@ -450,7 +450,7 @@ impl Context {
                 .join("archeo"),
         };
         Ok(Context {
-            lock_path: crate::lock::path_for(&g.manifest),
+            lock_path: crate::source::lock::path_for(&g.manifest),
             manifest_path: g.manifest.clone(),
             cache_dir,
             index_dir: g.index_dir.clone(),
@@ -511,7 +511,7 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Rules(c) => rules_cmd(&ctx, c),
         Command::Findings(a) => findings(&ctx, a),
         Command::Evidence(a) => {
-            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
             ctx_rules_check(&ctx, &a.rule)?;
             let md = evidence_block(&ctx, &cat, &store, &a)?;
             std::io::stdout().lock().write_all(md.as_bytes())?;
@@ -520,15 +520,15 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Export(a) => export(&ctx, a),
         Command::Diff(a) => {
             ctx_rules_check(&ctx, &a.rule)?;
-            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
             let d = run_diff(&ctx, &cat, &store, &a)?;
-            crate::render::print(&d, a.format, ctx.ui.color_choice())?;
+            crate::report::render::print(&d, a.format, ctx.ui.color_choice())?;
             Ok(if d.is_empty() { Found::No } else { Found::Yes })
         }
         Command::Explain(a) => {
-            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
             let e = run_explain(&ctx, &cat, &store, &a)?;
-            crate::render::print(&e, a.format, ctx.ui.color_choice())?;
+            crate::report::render::print(&e, a.format, ctx.ui.color_choice())?;
             Ok(if e.all_explained() {
                 Found::Yes
             } else {
@@ -537,9 +537,9 @@ pub fn run(cli: Cli) -> Result<Found> {
         }
         Command::Timeline(a) => {
             ctx_rules_check(&ctx, &a.rule)?;
-            let (cat, store) = crate::search::open(&ctx.index_dir)?;
+            let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
             let t = run_timeline(&ctx, &cat, &store, &a)?;
-            crate::render::print(&t, a.format, ctx.ui.color_choice())?;
+            crate::report::render::print(&t, a.format, ctx.ui.color_choice())?;
             Ok(if t.tracks.is_empty() {
                 Found::No
             } else {
@@ -551,24 +551,24 @@ pub fn run(cli: Cli) -> Result<Found> {
 
 fn run_diff(
     ctx: &Context,
-    cat: &crate::catalog::Catalog,
-    store: &crate::store::Store,
+    cat: &crate::index::catalog::Catalog,
+    store: &crate::index::store::Store,
     a: &DiffArgs,
-) -> Result<crate::history::DiffReport> {
+) -> Result<crate::query::history::DiffReport> {
     let q = a
         .search
         .as_deref()
-        .map(crate::query::Query::parse)
+        .map(crate::query::syntax::Query::parse)
         .transpose()?;
-    crate::history::diff(&ctx.index_dir, cat, store, &a.a, &a.b, &a.rule, q.as_ref())
+    crate::query::history::diff(&ctx.index_dir, cat, store, &a.a, &a.b, &a.rule, q.as_ref())
 }
 
 fn run_explain(
     ctx: &Context,
-    cat: &crate::catalog::Catalog,
-    store: &crate::store::Store,
+    cat: &crate::index::catalog::Catalog,
+    store: &crate::index::store::Store,
     a: &ExplainArgs,
-) -> Result<crate::explain::Explanation> {
+) -> Result<crate::query::explain::Explanation> {
     let message = match a.message.as_deref() {
         Some("-") | None => {
             let mut s = String::new();
@@ -580,21 +580,21 @@ fn run_explain(
     if message.trim().is_empty() {
         anyhow::bail!("no message to explain: pass it as an argument or on standard input");
     }
-    crate::explain::explain(&ctx.index_dir, cat, store, &message, &a.at, &a.repo)
+    crate::query::explain::explain(&ctx.index_dir, cat, store, &message, &a.at, &a.repo)
 }
 
 fn run_timeline(
     ctx: &Context,
-    cat: &crate::catalog::Catalog,
-    store: &crate::store::Store,
+    cat: &crate::index::catalog::Catalog,
+    store: &crate::index::store::Store,
     a: &TimelineArgs,
-) -> Result<crate::history::Timeline> {
+) -> Result<crate::query::history::Timeline> {
     let q = a
         .query
         .as_deref()
-        .map(crate::query::Query::parse)
+        .map(crate::query::syntax::Query::parse)
         .transpose()?;
-    crate::history::timeline(&ctx.index_dir, cat, store, &a.rule, q.as_ref(), &a.repo)
+    crate::query::history::timeline(&ctx.index_dir, cat, store, &a.rule, q.as_ref(), &a.repo)
 }
 
 /// Checks that archeo:begin arguments parse, as `archeo export` would run them.
@@ -636,11 +636,11 @@ fn ctx_rules_check(ctx: &Context, ids: &[String]) -> Result<()> {
 
 fn evidence_block(
     ctx: &Context,
-    cat: &crate::catalog::Catalog,
-    store: &crate::store::Store,
+    cat: &crate::index::catalog::Catalog,
+    store: &crate::index::store::Store,
     a: &EvidenceArgs,
 ) -> Result<String> {
-    let req = crate::evidence::Request {
+    let req = crate::report::evidence::Request {
         query: a.query.clone(),
         rules: a.rule.clone(),
         scope: a.scope.scope(),
@@ -648,13 +648,13 @@ fn evidence_block(
         context: a.context,
         style: a.style,
     };
-    crate::evidence::build(&ctx.index_dir, cat, store, &req)
+    crate::report::evidence::build(&ctx.index_dir, cat, store, &req)
 }
 
 /// Every selector must name a pinned revision that the index holds at its pinned commit.
-fn check_fresh(lock: &Lock, cat: &crate::catalog::Catalog, at: &[String]) -> Result<()> {
+fn check_fresh(lock: &Lock, cat: &crate::index::catalog::Catalog, at: &[String]) -> Result<()> {
     let pins = lock.pins();
-    let stale = |p: &crate::lock::Pin| {
+    let stale = |p: &crate::source::lock::Pin| {
         cat.find(&p.repo, &p.rev)
             .is_none_or(|r| r.commit != p.commit)
     };
@@ -670,7 +670,7 @@ fn check_fresh(lock: &Lock, cat: &crate::catalog::Catalog, at: &[String]) -> Res
         return Ok(());
     }
     for sel in at {
-        let (repo, rev) = crate::selector::parse(sel)?;
+        let (repo, rev) = crate::query::selector::parse(sel)?;
         let pin = pins.iter().find(|p| {
             p.repo == repo
                 && (p.rev == rev
@@ -694,16 +694,16 @@ fn check_fresh(lock: &Lock, cat: &crate::catalog::Catalog, at: &[String]) -> Res
 }
 
 fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
-    let (cat, store) = crate::search::open(&ctx.index_dir)?;
+    let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
     let lock = ctx.lock()?;
     let mut stale = 0;
     let mut out = std::io::stdout().lock();
     for file in &a.files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-        let blocks = crate::export::parse_blocks(file, &text)?;
+        let blocks = crate::report::export::parse_blocks(file, &text)?;
         let mut diffs = Vec::new();
-        let new = crate::export::regenerate(&text, &blocks, |b| {
+        let new = crate::report::export::regenerate(&text, &blocks, |b| {
             let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
             let mut words = b.args.clone();
             if !matches!(
@@ -731,14 +731,14 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
                     check_fresh(&lock, &cat, &[d.a.clone(), d.b.clone()]).map_err(at)?;
                     let r = run_diff(ctx, &cat, &store, &d).map_err(at)?;
                     let mut buf = Vec::new();
-                    crate::render::diff_markdown(&mut buf, &r)?;
+                    crate::report::render::diff_markdown(&mut buf, &r)?;
                     String::from_utf8(buf)?
                 }
                 BlockCommand::Explain(x) => {
                     check_fresh(&lock, &cat, &x.at).map_err(at)?;
                     let r = run_explain(ctx, &cat, &store, &x).map_err(at)?;
                     let mut buf = Vec::new();
-                    crate::render::explain_markdown(&mut buf, &r)?;
+                    crate::report::render::explain_markdown(&mut buf, &r)?;
                     String::from_utf8(buf)?
                 }
                 BlockCommand::Timeline(t) => {
@@ -746,7 +746,7 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
                     check_fresh(&lock, &cat, &[]).map_err(at)?;
                     let r = run_timeline(ctx, &cat, &store, &t).map_err(at)?;
                     let mut buf = Vec::new();
-                    crate::render::timeline_markdown(&mut buf, &r)?;
+                    crate::report::render::timeline_markdown(&mut buf, &r)?;
                     String::from_utf8(buf)?
                 }
             };
@@ -757,7 +757,7 @@ fn export(ctx: &Context, a: ExportArgs) -> Result<Found> {
                 body.clone()
             };
             if old != normalised {
-                diffs.push((b.line, crate::export::diff(old, &normalised)));
+                diffs.push((b.line, crate::report::export::diff(old, &normalised)));
             }
             Ok(body)
         })?;
@@ -863,7 +863,7 @@ fn rules_cmd(ctx: &Context, c: RulesCommand) -> Result<Found> {
 }
 
 fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
-    let (cat, store) = crate::search::open(&ctx.index_dir)?;
+    let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
     if !a.rule.is_empty() {
         let manifest = Manifest::load(&ctx.manifest_path).ok();
         if let Ok(rules) = ctx.rules(manifest.as_ref(), &[]) {
@@ -887,7 +887,7 @@ fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
             }
         }
     }
-    let r = crate::findings::query(
+    let r = crate::query::findings::query(
         &ctx.index_dir,
         &cat,
         &store,
@@ -896,14 +896,14 @@ fn findings(ctx: &Context, a: FindingsArgs) -> Result<Found> {
         &a.repo,
         a.no_vendor,
     )?;
-    crate::render::print(&r, a.format, ctx.ui.color_choice())?;
+    crate::report::render::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(if r.is_empty() { Found::No } else { Found::Yes })
 }
 
 fn search(ctx: &Context, a: SearchArgs) -> Result<Found> {
-    let q = crate::query::Query::parse(&a.query)?;
-    let (cat, store) = crate::search::open(&ctx.index_dir)?;
-    let r = crate::search::search(
+    let q = crate::query::syntax::Query::parse(&a.query)?;
+    let (cat, store) = crate::query::search::open(&ctx.index_dir)?;
+    let r = crate::query::search::search(
         &ctx.index_dir,
         &cat,
         &store,
@@ -912,7 +912,7 @@ fn search(ctx: &Context, a: SearchArgs) -> Result<Found> {
         a.context,
         a.limit,
     )?;
-    crate::render::print(&r, a.format, ctx.ui.color_choice())?;
+    crate::report::render::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(if r.total == 0 { Found::No } else { Found::Yes })
 }
 
@@ -941,12 +941,12 @@ fn index(ctx: &Context, a: IndexArgs) -> Result<Found> {
     let manifest = ctx.manifest()?;
     let lock = ctx.lock()?;
     let rules = ctx.rules(Some(&manifest), &a.rules)?;
-    let opts = crate::index::IndexOptions {
+    let opts = crate::index::build::IndexOptions {
         rebuild: a.rebuild,
         max_file_size: a.max_file_size,
         dry_run: a.dry_run,
     };
-    let s = crate::index::run(
+    let s = crate::index::build::run(
         &manifest,
         &lock,
         &ctx.cache_dir,
@@ -1022,8 +1022,8 @@ fn dir_size(p: &std::path::Path) -> u64 {
 }
 
 fn stats(ctx: &Context, format: Format) -> Result<Found> {
-    let cat = crate::catalog::Catalog::require(&ctx.index_dir)?;
-    let store = crate::store::Store::open(&cat.store_dir(&ctx.index_dir))?;
+    let cat = crate::index::catalog::Catalog::require(&ctx.index_dir)?;
+    let store = crate::index::store::Store::open(&cat.store_dir(&ctx.index_dir))?;
     let blobs = store.indexed_blobs()?.len();
     let size = dir_size(&ctx.index_dir);
     let mut out = std::io::stdout().lock();
@@ -1104,7 +1104,7 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {
     let ui = ctx.ui;
     let spinner = std::cell::RefCell::new(None::<indicatif::ProgressBar>);
     // A ticker shows gix's live counters (objects, bytes) on the current spinner (TTY only).
-    let live = crate::git::FetchProgress::new();
+    let live = crate::source::git::FetchProgress::new();
     let current: std::sync::Arc<std::sync::Mutex<Option<(String, indicatif::ProgressBar)>>> =
         Default::default();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1122,7 +1122,7 @@ fn fetch(ctx: &Context, a: FetchArgs) -> Result<Found> {
             }
         })
     });
-    let lock = crate::fetch::fetch_all(
+    let lock = crate::source::fetch::fetch_all(
         &manifest,
         &ctx.cache_dir,
         old.as_ref(),

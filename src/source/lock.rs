@@ -78,7 +78,7 @@ impl Lock {
         };
         let lock: Lock = toml::from_str(&text).map_err(|e| {
             let loc = e.span().map(|s| {
-                let (l, c) = crate::manifest::line_col(&text, s.start);
+                let (l, c) = crate::source::manifest::line_col(&text, s.start);
                 format!(":{l}:{c}")
             });
             anyhow::anyhow!(

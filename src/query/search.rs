@@ -9,9 +9,9 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::{self, Catalog, IndexedRev};
-use crate::query::{Filter, Query, match_term, required_tokens};
-use crate::store::Store;
+use crate::index::catalog::{self, Catalog, IndexedRev};
+use crate::query::syntax::{Filter, Query, match_term, required_tokens};
+use crate::index::store::Store;
 
 /// A revision holding a hit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -132,7 +132,7 @@ pub fn search(
             _ => {}
         }
     }
-    let revs = crate::selector::select(cat, &scope.at, &scope.repos)?;
+    let revs = crate::query::selector::select(cat, &scope.at, &scope.repos)?;
     let mut path_filters: Vec<(bool, PathPredicate)> = Vec::new();
     if let Some(p) = &scope.path {
         path_filters.push((true, path_matcher(p)?));
@@ -389,7 +389,7 @@ impl<'a> RevOrder<'a> {
             order.entry(r.repo.as_str()).or_default().push(r);
         }
         for v in order.values_mut() {
-            v.sort_by(|a, b| crate::selector::cmp_revs(a, b));
+            v.sort_by(|a, b| crate::query::selector::cmp_revs(a, b));
         }
         RevOrder { order }
     }
@@ -421,7 +421,7 @@ impl<'a> RevOrder<'a> {
         Held {
             display: format!(
                 "{} ({count} rev{})",
-                crate::selector::compress(&names, &held),
+                crate::query::selector::compress(&names, &held),
                 if count == 1 { "" } else { "s" }
             ),
             revs,

@@ -6,10 +6,10 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::Catalog;
+use crate::index::catalog::Catalog;
 use crate::rules::Finding;
-use crate::search::{RevOrder, RevRef, permalink, places};
-use crate::store::Store;
+use crate::query::search::{RevOrder, RevRef, permalink, places};
+use crate::index::store::Store;
 
 /// A finding in one distinct file version, with every selected revision holding it.
 #[derive(Debug, Clone, Serialize)]
@@ -54,7 +54,7 @@ pub fn query(
     repos: &[String],
     no_vendor: bool,
 ) -> Result<Vec<FindingHit>> {
-    let revs = crate::selector::select(cat, at, repos)?;
+    let revs = crate::query::selector::select(cat, at, repos)?;
     let found: Vec<Finding> = store.findings(rules)?;
     let wanted: std::collections::HashSet<&str> = found.iter().map(|f| f.blob.as_str()).collect();
     let occ = places(

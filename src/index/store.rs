@@ -142,7 +142,7 @@ impl Store {
     fn register(index: &Index) {
         index
             .tokenizers()
-            .register(TOKENIZER, crate::tokenize::CodeTokenizer::default());
+            .register(TOKENIZER, crate::index::tokenize::CodeTokenizer::default());
     }
 
     /// Checks the schema, registers the tokenizer and opens a reader.

@@ -11,13 +11,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::catalog::{self, Catalog, IndexedRev, Occurrence};
-use crate::git::{CachedRepo, EntryKind};
+use crate::index::catalog::{self, Catalog, IndexedRev, Occurrence};
+use crate::source::git::{CachedRepo, EntryKind};
 use crate::lang::{Lang, Parsed};
-use crate::lock::Lock;
-use crate::manifest::Manifest;
+use crate::source::lock::Lock;
+use crate::source::manifest::Manifest;
 use crate::rules::RuleSet;
-use crate::store::{BlobRecord, BlobStatus, Store};
+use crate::index::store::{BlobRecord, BlobStatus, Store};
 
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
@@ -156,7 +156,7 @@ pub fn run(
                 format!(
                     "{} is pinned but not in the cache {}: run `archeo fetch` first",
                     locked.name,
-                    crate::git::cache_dir_for(cache_dir, &locked.name).display()
+                    crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
                 )
             })?;
         let ri = repos.len();
@@ -255,7 +255,7 @@ pub fn run(
     jobs.par_iter().try_for_each_init(
         || {
             dirs.iter()
-                .map(|d| crate::git::blob_reader_at(d))
+                .map(|d| crate::source::git::blob_reader_at(d))
                 .collect::<Vec<_>>()
         },
         |readers, job| -> Result<()> {

@@ -143,7 +143,7 @@ impl Manifest {
                 );
             }
             let url = r.url.get_ref().trim().to_string();
-            if let Err(msg) = crate::git::validate_url(&url) {
+            if let Err(msg) = crate::source::git::validate_url(&url) {
                 bail!("{}: url {url:?}: {msg}", at(path, text, r.url.span()));
             }
             if r.revs.get_ref().is_empty() {

@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod cli;
 pub mod index;
 pub mod lang;
+pub mod path_filter;
 pub mod query;
 pub mod report;
 pub mod rules;

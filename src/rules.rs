@@ -105,8 +105,33 @@ pub fn default_dirs(manifest_dir: &Path) -> Vec<PathBuf> {
 }
 
 impl RuleSet {
+    /// No rules.
     pub fn empty() -> RuleSet {
         RuleSet::default()
+    }
+
+    /// A project's rule set: `queries/` beside the manifest (else the built-in rules), the
+    /// manifest's `[rules] paths`, and `extra` directories.
+    pub fn for_project(
+        manifest_dir: &Path,
+        manifest: Option<&crate::source::manifest::Manifest>,
+        extra: &[PathBuf],
+    ) -> Result<RuleSet> {
+        let mut dirs = default_dirs(manifest_dir);
+        if let Some(m) = manifest {
+            dirs.extend(m.rule_paths.iter().cloned());
+        }
+        dirs.extend(extra.iter().cloned());
+        RuleSet::load(&dirs)
+    }
+
+    /// The loaded rule ids, for messages.
+    pub fn ids(&self) -> String {
+        self.rules
+            .iter()
+            .map(|r| r.meta.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Loads every `*.scm` under each dir's `go/` (or the dir itself).
@@ -499,6 +524,13 @@ pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
         out.push(t);
     }
     Ok(out)
+}
+
+/// Prints the syntax tree of a source file (what rule queries match against).
+pub fn print_file_tree(out: &mut dyn std::io::Write, path: &Path, src: &str) -> Result<()> {
+    let tree = crate::lang::go::parse_tree(src)
+        .with_context(|| format!("tree-sitter could not parse {}", path.display()))?;
+    print_tree(out, tree.root_node(), src)
 }
 
 /// Prints a syntax tree as indented S-expressions with field names and positions.

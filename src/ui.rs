@@ -99,6 +99,50 @@ impl Ui {
     }
 }
 
+/// A spinner whose message a background thread refreshes from a status function (e.g. gix's
+/// live fetch counters) until it is dropped. Hidden when stderr is not a TTY.
+pub struct LiveSpinner {
+    pb: ProgressBar,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ui {
+    /// Starts a spinner showing `label`, then `prefix: LINE · LINE` once `status` has lines.
+    pub fn live_spinner(
+        &self,
+        label: String,
+        prefix: String,
+        status: impl Fn() -> Vec<String> + Send + 'static,
+    ) -> LiveSpinner {
+        let pb = self.spinner(label);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ticker = self.progress.then(|| {
+            let (pb, stop) = (pb.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let lines = status();
+                    if !lines.is_empty() {
+                        pb.set_message(format!("{prefix}: {}", lines.join(" · ")));
+                    }
+                    std::thread::sleep(Duration::from_millis(120));
+                }
+            })
+        });
+        LiveSpinner { pb, stop, ticker }
+    }
+}
+
+impl Drop for LiveSpinner {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.pb.finish_and_clear();
+    }
+}
+
 /// `12.3 MiB`
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

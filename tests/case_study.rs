@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 fn lock_commits() -> HashSet<String> {
-    let lock =
-        archeo::source::lock::Lock::require(Path::new("archeo.lock")).expect("archeo.lock is committed");
+    let lock = archeo::source::lock::Lock::require(Path::new("archeo.lock"))
+        .expect("archeo.lock is committed");
     lock.pins().into_iter().map(|p| p.commit).collect()
 }
 

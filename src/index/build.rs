@@ -1,10 +1,13 @@
-//! The index stage's orchestration: pins -> trees -> distinct new blobs -> parse (+ rules) in
-//! parallel -> store, then the catalog. Single writer (a pid lock file), crash-safe (the
-//! catalog is replaced atomically only after the store has committed).
+//! Building the index: pins -> trees -> distinct new blobs -> parse (+ rules) in parallel ->
+//! store, then the catalog. Single writer (a pid lock file), crash-safe (the catalog is replaced
+//! atomically only after the store has committed). The steps are [`plan`] (what is new),
+//! [`parse_all`] (read, parse, add to the store), [`commit`] (catalog) and [`collect_garbage`]
+//! (stores and trees nothing names any more).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -12,44 +15,66 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::index::catalog::{self, Catalog, IndexedRev, Occurrence};
-use crate::source::git::{CachedRepo, EntryKind};
+use crate::index::store::{BlobRecord, BlobStatus, Store, StoreWriter};
 use crate::lang::{Lang, Parsed};
+use crate::rules::RuleSet;
+use crate::source::git::{CachedRepo, EntryKind};
 use crate::source::lock::Lock;
 use crate::source::manifest::Manifest;
-use crate::rules::RuleSet;
-use crate::index::store::{BlobRecord, BlobStatus, Store};
 
-#[derive(Debug, Clone)]
+/// Called with the number of blobs done after each blob: progress for embedders, and the seam
+/// the interrupted-run tests use to kill the process mid-index.
+pub type BlobObserver = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// How to index.
+#[derive(Clone)]
 pub struct IndexOptions {
+    /// Throw the index away and build it again.
     pub rebuild: bool,
     /// Files larger than this are skipped (and counted).
     pub max_file_size: u64,
     /// Read and parse every blob that would be indexed, with tree-sitter alone: no rules, no
     /// store, no catalog. The parse floor the index benchmark compares against.
     pub dry_run: bool,
+    /// Told after every blob.
+    pub observer: Option<BlobObserver>,
 }
 
 /// What an index run did, for the summary line and tests.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct IndexSummary {
+    /// Revisions indexed.
     pub revisions: usize,
+    /// Files across every revision.
     pub occurrences: u64,
+    /// Distinct blobs across every revision.
     pub distinct_blobs: u64,
     /// Blobs read and parsed by this run (not already indexed).
     pub parsed_blobs: u64,
+    /// Their bytes.
     pub parsed_bytes: u64,
+    /// Go files among them.
     pub go_files: u64,
+    /// Binary blobs (not indexed as text).
     pub binary: u64,
+    /// Blobs over the size cap.
     pub oversize: u64,
+    /// Blobs that are not valid UTF-8 (indexed lossily).
     pub lossy: u64,
     /// Blobs the cache does not have (partial clones).
     pub unavailable: u64,
+    /// Syntax error nodes tree-sitter recovered from.
     pub error_nodes: u64,
+    /// Findings in the blobs parsed now.
     pub findings: u64,
+    /// Revisions the previous index held that are no longer pinned.
     pub dropped_revisions: usize,
+    /// Wall time.
     pub seconds: f64,
+    /// Paths of blobs over the size cap (for -v).
     #[serde(skip)]
     pub oversize_paths: Vec<String>,
+    /// Paths of blobs indexed lossily (for -v).
     #[serde(skip)]
     pub lossy_paths: Vec<String>,
 }
@@ -60,6 +85,7 @@ pub struct WriterLock {
 }
 
 impl WriterLock {
+    /// Takes the lock, or fails at once naming the pid holding it.
     pub fn acquire(index_dir: &Path) -> Result<WriterLock> {
         std::fs::create_dir_all(index_dir)
             .with_context(|| format!("cannot create {}", index_dir.display()))?;
@@ -95,10 +121,29 @@ impl WriterLock {
     }
 }
 
+/// One blob to read and parse, with a path that holds it (for its language).
 struct Job {
     blob: String,
     path: String,
     repo: usize,
+}
+
+/// What is to be done: the revisions as they will be cataloged, and the new blobs.
+struct Plan {
+    cache_dirs: Vec<PathBuf>,
+    revisions: Vec<IndexedRev>,
+    jobs: Vec<Job>,
+    occurrences: u64,
+    distinct_blobs: u64,
+}
+
+/// The store a run writes into.
+struct Target {
+    old: Option<Catalog>,
+    store_name: String,
+    store_dir: PathBuf,
+    store: Store,
+    fingerprint: String,
 }
 
 /// Indexes every pinned revision of `lock` into `index_dir`.
@@ -113,20 +158,63 @@ pub fn run(
 ) -> Result<IndexSummary> {
     let started = Instant::now();
     let _guard = WriterLock::acquire(index_dir)?;
+    let target = open_target(index_dir, rules, opts, ui)?;
+    let known = target.store.indexed_blobs()?;
+    let plan = plan(manifest, lock, cache_dir, index_dir, &known)?;
+    let writer = if opts.dry_run {
+        None
+    } else {
+        Some(target.store.writer(rayon::current_num_threads())?)
+    };
+    let mut summary = parse_all(&plan, rules, opts, writer.as_ref(), ui)?;
+    summary.revisions = plan.revisions.len();
+    summary.occurrences = plan.occurrences;
+    summary.distinct_blobs = plan.distinct_blobs;
+    match writer {
+        Some(w) => {
+            w.commit()?;
+            let catalog = Catalog {
+                schema_version: catalog::SCHEMA_VERSION,
+                store: target.store_name.clone(),
+                rules: target.fingerprint.clone(),
+                revisions: plan.revisions,
+            };
+            catalog.write(index_dir)?;
+            summary.dropped_revisions = collect_garbage(index_dir, &catalog, target.old.as_ref());
+        }
+        None => {
+            // A dry run leaves no new store behind.
+            if target
+                .old
+                .as_ref()
+                .is_none_or(|c| c.store != target.store_name)
+            {
+                drop(target.store);
+                let _ = std::fs::remove_dir_all(&target.store_dir);
+            }
+        }
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Opens the store this run writes into: the catalog's own for an incremental run, a new
+/// directory for a rebuild (or a first run, or when the rules changed), which becomes the index
+/// only when the new catalog names it.
+fn open_target(
+    index_dir: &Path,
+    rules: &RuleSet,
+    opts: &IndexOptions,
+    ui: &crate::ui::Ui,
+) -> Result<Target> {
     let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
     let fingerprint = rules.fingerprint();
     let rules_changed = old.as_ref().is_some_and(|c| c.rules != fingerprint);
     if rules_changed && !opts.dry_run {
         ui.info("the rules changed since the index was built: indexing every blob again");
     }
-    let opts = &IndexOptions {
-        rebuild: opts.rebuild || rules_changed,
-        ..opts.clone()
-    };
-    // Incremental runs add to the catalog's store; a rebuild (or a first run) writes a new
-    // store directory, which only becomes the index when the new catalog names it.
     let store_name = match &old {
-        Some(c) if !opts.rebuild => c.store.clone(),
+        Some(c) if !opts.rebuild && !rules_changed => c.store.clone(),
         _ => format!(
             "tantivy-{}",
             std::time::SystemTime::now()
@@ -136,21 +224,38 @@ pub fn run(
     };
     let store_dir = index_dir.join(&store_name);
     let store = Store::create_or_open(&store_dir)?;
-    let known = store.indexed_blobs()?;
+    Ok(Target {
+        old,
+        store_name,
+        store_dir,
+        store,
+        fingerprint,
+    })
+}
 
-    let mut summary = IndexSummary::default();
-    let mut repos: Vec<CachedRepo> = Vec::new();
-    let mut repo_index: HashMap<String, usize> = HashMap::new();
-    let mut revisions = Vec::new();
-    let mut jobs: Vec<Job> = Vec::new();
+/// Reads every pinned tree (from the index's tree files when present, else from git) and queues
+/// each blob the store does not hold yet, once.
+fn plan(
+    manifest: &Manifest,
+    lock: &Lock,
+    cache_dir: &Path,
+    index_dir: &Path,
+    known: &HashSet<String>,
+) -> Result<Plan> {
+    let mut plan = Plan {
+        cache_dirs: Vec::new(),
+        revisions: Vec::new(),
+        jobs: Vec::new(),
+        occurrences: 0,
+        distinct_blobs: 0,
+    };
     let mut queued: HashSet<String> = HashSet::new();
     let mut distinct: HashSet<String> = HashSet::new();
-
     for locked in &lock.repos {
-        let spec = manifest.repo(&locked.name);
-        let exclude = spec
+        let exclude = manifest
+            .repo(&locked.name)
             .map(|s| s.exclude_set())
-            .unwrap_or_else(globset::GlobSet::empty);
+            .unwrap_or_default();
         let repo =
             CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
                 format!(
@@ -159,7 +264,7 @@ pub fn run(
                     crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
                 )
             })?;
-        let ri = repos.len();
+        let ri = plan.cache_dirs.len();
         for rev in &locked.revs {
             if !repo.has_commit(&rev.commit) {
                 bail!(
@@ -169,92 +274,137 @@ pub fn run(
                     rev.commit
                 );
             }
-            let tree: Vec<Occurrence> = if catalog::tree_path(index_dir, &rev.commit).exists() {
-                catalog::read_tree(index_dir, &rev.commit)?
-            } else {
-                repo.tree(&rev.commit)?
-                    .into_iter()
-                    .filter(|e| e.kind != EntryKind::Symlink)
-                    .filter(|e| e.kind == EntryKind::Submodule || !exclude.is_match(&e.path))
-                    .map(|e| Occurrence {
-                        submodule: e.kind == EntryKind::Submodule,
-                        path: e.path,
-                        id: e.id,
-                    })
-                    .collect()
+            let tree = pinned_tree(&repo, index_dir, &rev.commit, &exclude)?;
+            let mut indexed = IndexedRev {
+                repo: locked.name.clone(),
+                url: locked.url.clone(),
+                rev: rev.name.clone(),
+                kind: rev.kind,
+                commit: rev.commit.clone(),
+                files: 0,
+                vendor: Vec::new(),
+                submodules: Vec::new(),
             };
-            catalog::write_tree(index_dir, &rev.commit, &tree)?;
-            let mut vendor = Vec::new();
-            let mut submodules = Vec::new();
-            let mut files = 0;
             for e in &tree {
                 if e.submodule {
-                    submodules.push(catalog::Submodule {
+                    indexed.submodules.push(catalog::Submodule {
                         path: e.path.clone(),
                         commit: e.id.clone(),
                     });
                     continue;
                 }
-                files += 1;
+                indexed.files += 1;
                 if e.path == "vendor/modules.txt"
                     && let Ok(bytes) = repo.blob_reader().read(&e.id)
                 {
-                    vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
+                    indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
                 }
-                if !distinct.contains(&e.id) {
-                    distinct.insert(e.id.clone());
-                }
+                distinct.insert(e.id.clone());
                 if !known.contains(&e.id) && queued.insert(e.id.clone()) {
-                    jobs.push(Job {
+                    plan.jobs.push(Job {
                         blob: e.id.clone(),
                         path: e.path.clone(),
                         repo: ri,
                     });
                 }
             }
-            summary.occurrences += files;
-            revisions.push(IndexedRev {
-                repo: locked.name.clone(),
-                url: locked.url.clone(),
-                rev: rev.name.clone(),
-                kind: rev.kind,
-                commit: rev.commit.clone(),
-                files,
-                vendor,
-                submodules,
-            });
+            plan.occurrences += indexed.files;
+            plan.revisions.push(indexed);
         }
-        repo_index.insert(locked.name.clone(), ri);
-        repos.push(repo);
+        plan.cache_dirs.push(repo.dir.clone());
     }
-    summary.revisions = revisions.len();
-    summary.distinct_blobs = distinct.len() as u64;
-    drop(distinct);
+    plan.distinct_blobs = distinct.len() as u64;
+    Ok(plan)
+}
 
-    let dirs: Vec<std::path::PathBuf> = repos.iter().map(|r| r.dir.clone()).collect();
-    let threads = rayon::current_num_threads();
-    let writer = if opts.dry_run {
-        None
-    } else {
-        Some(store.writer(threads)?)
-    };
+/// A pinned commit's tree after exclusion (symlinks left out, submodules kept), written to the
+/// index's tree files the first time.
+fn pinned_tree(
+    repo: &CachedRepo,
+    index_dir: &Path,
+    commit: &str,
+    exclude: &crate::path_filter::PathSet,
+) -> Result<Vec<Occurrence>> {
+    if catalog::tree_path(index_dir, commit).exists() {
+        return catalog::read_tree(index_dir, commit);
+    }
+    let tree: Vec<Occurrence> = repo
+        .tree(commit)?
+        .into_iter()
+        .filter(|e| e.kind != EntryKind::Symlink)
+        .filter(|e| e.kind == EntryKind::Submodule || !exclude.excludes(&e.path))
+        .map(|e| Occurrence {
+            submodule: e.kind == EntryKind::Submodule,
+            path: e.path,
+            id: e.id,
+        })
+        .collect();
+    catalog::write_tree(index_dir, commit, &tree)?;
+    Ok(tree)
+}
+
+/// Counters shared by the parse workers.
+#[derive(Default)]
+struct Counters {
+    bytes: AtomicU64,
+    go: AtomicU64,
+    binary: AtomicU64,
+    oversize: AtomicU64,
+    lossy: AtomicU64,
+    unavailable: AtomicU64,
+    errors: AtomicU64,
+    findings: AtomicU64,
+    done: AtomicU64,
+    oversize_paths: std::sync::Mutex<Vec<String>>,
+    lossy_paths: std::sync::Mutex<Vec<String>>,
+}
+
+impl Counters {
+    fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn summary(self, jobs: usize) -> IndexSummary {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut o = self.oversize_paths.into_inner().unwrap_or_default();
+        let mut l = self.lossy_paths.into_inner().unwrap_or_default();
+        o.sort();
+        l.sort();
+        IndexSummary {
+            parsed_blobs: jobs as u64 - get(&self.unavailable),
+            parsed_bytes: get(&self.bytes),
+            go_files: get(&self.go),
+            binary: get(&self.binary),
+            oversize: get(&self.oversize),
+            lossy: get(&self.lossy),
+            unavailable: get(&self.unavailable),
+            error_nodes: get(&self.errors),
+            findings: get(&self.findings),
+            oversize_paths: o,
+            lossy_paths: l,
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads, parses and (unless a dry run) stores every queued blob, in parallel.
+fn parse_all(
+    plan: &Plan,
+    rules: &RuleSet,
+    opts: &IndexOptions,
+    writer: Option<&StoreWriter>,
+    ui: &crate::ui::Ui,
+) -> Result<IndexSummary> {
     let pb = ui.bar(
-        jobs.len() as u64,
+        plan.jobs.len() as u64,
         "{bar:30} {pos}/{len} blobs {msg} [{elapsed}]",
     );
-    let bytes = AtomicU64::new(0);
-    let counters: [AtomicU64; 7] = Default::default();
-    let (go, binary, oversize, lossy, unavailable, errors, findings) = (0, 1, 2, 3, 4, 5, 6);
-    let notes = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    let counters = Counters::default();
     let t0 = Instant::now();
-    // Crash injection for the interrupted-run test: abort (no cleanup, like SIGKILL) after N blobs.
-    let abort_after: Option<u64> = std::env::var("ARCHEO_TEST_ABORT_AFTER_BLOBS")
-        .ok()
-        .and_then(|v| v.parse().ok());
-    let done = AtomicU64::new(0);
-    jobs.par_iter().try_for_each_init(
+    plan.jobs.par_iter().try_for_each_init(
         || {
-            dirs.iter()
+            plan.cache_dirs
+                .iter()
                 .map(|d| crate::source::git::blob_reader_at(d))
                 .collect::<Vec<_>>()
         },
@@ -263,150 +413,130 @@ pub fn run(
                 Ok(r) => r,
                 Err(e) => bail!("{e:#}"),
             };
-            let data = match reader.read(&job.blob) {
-                Ok(d) => d,
-                Err(_) => {
-                    counters[unavailable].fetch_add(1, Ordering::Relaxed);
-                    pb.inc(1);
-                    return Ok(());
-                }
-            };
-            let size = data.len() as u64;
-            let lang = Lang::detect(&job.path);
-            let mut rec = BlobRecord {
-                blob: job.blob.clone(),
-                lang,
-                status: BlobStatus::Indexed,
-                size,
-                content: None,
-                parsed: Parsed::default(),
-                findings: Vec::new(),
-            };
-            if size > opts.max_file_size {
-                rec.status = BlobStatus::Oversize;
-                counters[oversize].fetch_add(1, Ordering::Relaxed);
-                notes.lock().unwrap().0.push(format!(
-                    "{} ({})",
-                    job.path,
-                    crate::ui::human_bytes(size)
-                ));
-            } else if data[..data.len().min(8000)].contains(&0) {
-                rec.status = BlobStatus::Binary;
-                counters[binary].fetch_add(1, Ordering::Relaxed);
-            } else {
-                let text = match String::from_utf8(data) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        rec.status = BlobStatus::Lossy;
-                        counters[lossy].fetch_add(1, Ordering::Relaxed);
-                        notes.lock().unwrap().1.push(job.path.clone());
-                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+            match reader.read(&job.blob) {
+                Ok(data) => {
+                    let rec = parse_blob(job, data, rules, opts, &counters)?;
+                    if let Some(w) = writer {
+                        w.add(rec)?;
                     }
-                };
-                bytes.fetch_add(size, Ordering::Relaxed);
-                if lang == Lang::Go {
-                    counters[go].fetch_add(1, Ordering::Relaxed);
-                    let (parsed, tree) = crate::lang::go::parse(&text);
-                    counters[errors].fetch_add(parsed.error_nodes as u64, Ordering::Relaxed);
-                    if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
-                        rec.findings = rules.run(&job.blob, tree, &text, &parsed)?;
-                        counters[findings].fetch_add(rec.findings.len() as u64, Ordering::Relaxed);
-                    }
-                    rec.parsed = parsed;
                 }
-                rec.content = Some(text);
+                Err(_) => Counters::add(&counters.unavailable, 1),
             }
-            if let Some(w) = &writer {
-                w.add(rec)?;
-            }
-            if abort_after.is_some_and(|n| done.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
-                std::process::abort();
+            let done = counters.done.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some(observe) = &opts.observer {
+                observe(done);
             }
             pb.inc(1);
-            if pb.position().is_multiple_of(64) {
-                let b = bytes.load(Ordering::Relaxed);
+            if done.is_multiple_of(64) {
+                let b = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
                 let secs = t0.elapsed().as_secs_f64().max(0.001);
-                pb.set_message(format!(
-                    "{:.1} MB, {:.1} MB/s",
-                    b as f64 / 1e6,
-                    b as f64 / 1e6 / secs
-                ));
+                pb.set_message(format!("{b:.1} MB, {:.1} MB/s", b / secs));
             }
             Ok(())
         },
     )?;
     pb.finish_and_clear();
-    let Some(writer) = writer else {
-        if old.as_ref().is_none_or(|c| c.store != store_name) {
-            drop(store);
-            let _ = std::fs::remove_dir_all(&store_dir);
-        }
-        summary.parsed_blobs = jobs.len() as u64 - counters[unavailable].load(Ordering::Relaxed);
-        summary.parsed_bytes = bytes.load(Ordering::Relaxed);
-        summary.go_files = counters[go].load(Ordering::Relaxed);
-        summary.seconds = started.elapsed().as_secs_f64();
-        return Ok(summary);
-    };
-    writer.commit()?;
+    Ok(counters.summary(plan.jobs.len()))
+}
 
-    let new_catalog = Catalog {
-        schema_version: catalog::SCHEMA_VERSION,
-        store: store_name.clone(),
-        rules: fingerprint,
-        revisions,
+/// One blob: status (binary, oversize, lossy), and for Go the parse and the rules' findings.
+fn parse_blob(
+    job: &Job,
+    data: Vec<u8>,
+    rules: &RuleSet,
+    opts: &IndexOptions,
+    counters: &Counters,
+) -> Result<BlobRecord> {
+    let size = data.len() as u64;
+    let lang = Lang::detect(&job.path);
+    let mut rec = BlobRecord {
+        blob: job.blob.clone(),
+        lang,
+        status: BlobStatus::Indexed,
+        size,
+        content: None,
+        parsed: Parsed::default(),
+        findings: Vec::new(),
     };
-    new_catalog.write(index_dir)?;
-    // Stores no catalog names any more: replaced by a rebuild, or left by an interrupted run.
-    if let Ok(rd) = std::fs::read_dir(index_dir) {
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("tantivy") && name != store_name && e.path().is_dir() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+    if size > opts.max_file_size {
+        rec.status = BlobStatus::Oversize;
+        Counters::add(&counters.oversize, 1);
+        counters
+            .oversize_paths
+            .lock()
+            .expect("counter lock")
+            .push(format!("{} ({})", job.path, crate::ui::human_bytes(size)));
+        return Ok(rec);
+    }
+    if data[..data.len().min(8000)].contains(&0) {
+        rec.status = BlobStatus::Binary;
+        Counters::add(&counters.binary, 1);
+        return Ok(rec);
+    }
+    let text = match String::from_utf8(data) {
+        Ok(t) => t,
+        Err(e) => {
+            rec.status = BlobStatus::Lossy;
+            Counters::add(&counters.lossy, 1);
+            counters
+                .lossy_paths
+                .lock()
+                .expect("counter lock")
+                .push(job.path.clone());
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    };
+    Counters::add(&counters.bytes, size);
+    if lang == Lang::Go {
+        Counters::add(&counters.go, 1);
+        let (parsed, tree) = crate::lang::go::parse(&text);
+        Counters::add(&counters.errors, parsed.error_nodes as u64);
+        if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
+            rec.findings = rules.run(&job.blob, tree, &text, &parsed)?;
+            Counters::add(&counters.findings, rec.findings.len() as u64);
+        }
+        rec.parsed = parsed;
+    }
+    rec.content = Some(text);
+    Ok(rec)
+}
+
+/// After the new catalog is in place: removes stores it does not name (replaced by a rebuild,
+/// or left by an interrupted run) and trees of commits no longer pinned. Returns how many of the
+/// old catalog's revisions are gone.
+fn collect_garbage(index_dir: &Path, catalog: &Catalog, old: Option<&Catalog>) -> usize {
+    for e in std::fs::read_dir(index_dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("tantivy") && name != catalog.store && e.path().is_dir() {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
-    // Trees of commits no longer pinned go once the new catalog is in place.
-    let live: HashSet<&str> = new_catalog
+    let live: HashSet<&str> = catalog
         .revisions
         .iter()
         .map(|r| r.commit.as_str())
         .collect();
-    if let Some(old) = &old {
-        summary.dropped_revisions = old
-            .revisions
-            .iter()
-            .filter(|o| {
-                new_catalog
-                    .find(&o.repo, &o.rev)
-                    .is_none_or(|n| n.commit != o.commit)
-            })
-            .count();
-    }
-    if let Ok(rd) = std::fs::read_dir(index_dir.join("trees")) {
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(c) = name.strip_suffix(".tsv")
-                && !live.contains(c)
-            {
-                let _ = std::fs::remove_file(e.path());
-            }
+    for e in std::fs::read_dir(index_dir.join("trees"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(c) = name.strip_suffix(".tsv")
+            && !live.contains(c)
+        {
+            let _ = std::fs::remove_file(e.path());
         }
     }
-
-    summary.parsed_blobs = jobs.len() as u64 - counters[unavailable].load(Ordering::Relaxed);
-    summary.parsed_bytes = bytes.load(Ordering::Relaxed);
-    summary.go_files = counters[go].load(Ordering::Relaxed);
-    summary.binary = counters[binary].load(Ordering::Relaxed);
-    summary.oversize = counters[oversize].load(Ordering::Relaxed);
-    summary.lossy = counters[lossy].load(Ordering::Relaxed);
-    summary.unavailable = counters[unavailable].load(Ordering::Relaxed);
-    summary.error_nodes = counters[errors].load(Ordering::Relaxed);
-    summary.findings = counters[findings].load(Ordering::Relaxed);
-    let (mut o, mut l) = notes.into_inner().unwrap();
-    o.sort();
-    l.sort();
-    summary.oversize_paths = o;
-    summary.lossy_paths = l;
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+    let by_repo: HashMap<(&str, &str), &str> = catalog
+        .revisions
+        .iter()
+        .map(|r| ((r.repo.as_str(), r.rev.as_str()), r.commit.as_str()))
+        .collect();
+    old.map_or(0, |old| {
+        old.revisions
+            .iter()
+            .filter(|o| by_repo.get(&(o.repo.as_str(), o.rev.as_str())) != Some(&o.commit.as_str()))
+            .count()
+    })
 }

@@ -132,6 +132,14 @@ pub struct StoredLiteral {
     pub decl: Option<String>,
 }
 
+/// A file document found by a token query: its blob id, and where the store keeps it.
+#[derive(Debug, Clone)]
+pub struct FileRef {
+    addr: DocAddress,
+    /// The git blob id.
+    pub blob: String,
+}
+
 pub struct Store {
     index: Index,
     reader: IndexReader,
@@ -214,12 +222,12 @@ impl Store {
     }
 
     /// `file` documents holding every token of `all`, and at least one token of each group
-    /// in `any_of` (an empty list means every file).
+    /// in `any_of` (an empty list means every file), with their blob ids.
     pub fn files_with_tokens(
         &self,
         all: &[String],
         any_of: &[Vec<String>],
-    ) -> Result<Vec<DocAddress>> {
+    ) -> Result<Vec<FileRef>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, self.term_query(self.f.kind, "file"))];
         for t in all {
@@ -232,7 +240,13 @@ impl Store {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(g))));
         }
-        self.collect(&BooleanQuery::new(clauses))
+        let addrs = self.collect(&BooleanQuery::new(clauses))?;
+        let blobs = self.blobs_of(&addrs)?;
+        Ok(addrs
+            .into_iter()
+            .zip(blobs)
+            .map(|(addr, blob)| FileRef { addr, blob })
+            .collect())
     }
 
     fn collect(&self, q: &dyn Query) -> Result<Vec<DocAddress>> {
@@ -242,8 +256,12 @@ impl Store {
         Ok(v)
     }
 
-    /// The stored file document at `addr`.
-    pub fn file(&self, addr: DocAddress) -> Result<StoredFile> {
+    /// The stored file document `r` refers to.
+    pub fn file(&self, r: &FileRef) -> Result<StoredFile> {
+        self.file_at(r.addr)
+    }
+
+    fn file_at(&self, addr: DocAddress) -> Result<StoredFile> {
         let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
         let s = |f: Field| {
             doc.get_first(f)
@@ -265,7 +283,7 @@ impl Store {
     }
 
     /// The blob ids of documents, read from the fast field (no document is loaded).
-    pub fn blobs_of(&self, addrs: &[DocAddress]) -> Result<Vec<String>> {
+    fn blobs_of(&self, addrs: &[DocAddress]) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();
         let mut cols = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(addrs.len());
@@ -296,7 +314,7 @@ impl Store {
             (Occur::Must, self.term_query(self.f.blob, blob)),
         ]);
         match self.collect(&q)?.first() {
-            Some(a) => Ok(Some(self.file(*a)?)),
+            Some(a) => Ok(Some(self.file_at(*a)?)),
             None => Ok(None),
         }
     }

@@ -7,14 +7,14 @@
 //! and errno texts, and the segmentation explaining the most literal text wins.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::index::catalog::Catalog;
-use crate::query::search::{RevOrder, RevRef, permalink, places};
-use crate::index::store::{Store, StoredLiteral};
+use crate::index::catalog::IndexedRev;
+use crate::index::citation::Citation;
+use crate::index::store::StoredLiteral;
+use crate::index::{Index, Places};
 
 /// Callees whose string arguments are error texts.
 const ERROR_CALLEES: &[&str] = &[
@@ -30,20 +30,13 @@ const ERROR_CALLEES: &[&str] = &[
     "xerrors.Errorf",
 ];
 
-#[derive(Debug, Clone, Serialize)]
+/// A place emitting a segment.
+#[derive(Debug, Clone)]
 pub struct Site {
-    pub repo: String,
-    pub path: String,
-    pub line: u32,
+    /// The literal's line, cited with the revisions holding it.
+    pub cite: Citation,
+    /// The function holding it.
     pub function: Option<String>,
-    pub vendored_module: Option<String>,
-    pub revs: Vec<RevRef>,
-    pub revs_display: String,
-    /// Newest revision holding it, and its permalink.
-    pub rev: String,
-    pub url: String,
-    #[serde(skip)]
-    pub blob: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,24 +204,60 @@ pub fn pieces(message: &str) -> Vec<String> {
     norm.split(": ").map(str::to_string).collect()
 }
 
+/// A format string known to the index, compiled, with the literals holding it.
+struct Known {
+    format: String,
+    kind: String,
+    pattern: Pattern,
+    literals: Vec<StoredLiteral>,
+}
+
+/// Explains a message over the revisions `--at`/`--repo` select.
 pub fn explain(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
+    index: &Index,
     message: &str,
     at: &[String],
     repos: &[String],
 ) -> Result<Explanation> {
     let ps = pieces(message);
     let message = ps.join(": ");
-    let revs = crate::query::selector::select(cat, at, repos)?;
-    let order = RevOrder::new(cat);
+    let revs = index.select(at, repos)?;
+    let known = known_formats(index, &message)?;
+    // Keep only literals present in the selected revisions.
+    let wanted: BTreeSet<String> = known
+        .iter()
+        .flat_map(|k| k.literals.iter().map(|l| l.blob.clone()))
+        .collect();
+    let places = index.places(&revs, |id| wanted.contains(id), |_| true)?;
+    let spans = match_spans(&ps, &known, &places);
+    let mut segments: Vec<Segment> = segmentation(ps.len(), &spans)
+        .into_iter()
+        .map(|(i, j)| {
+            segment(
+                index,
+                &ps[i..j].join(": "),
+                spans.get(&(i, j)),
+                &known,
+                &places,
+            )
+        })
+        .collect();
+    rank_by_affinity(&mut segments);
+    let chain = links(index, &segments)?;
+    let emitted_by = emission(index, &revs, &segments);
+    Ok(Explanation {
+        message,
+        segments,
+        chain,
+        emitted_by,
+    })
+}
 
-    // Candidate literals: those sharing a token with the message, whose literal parts all occur.
-    let tokens = crate::index::tokenize::token_set(&message);
-    let lits = store.literals_with_any(&tokens)?;
+/// Format strings sharing a token with the message whose literal parts all occur in it.
+fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
+    let tokens = crate::index::tokenize::token_set(message);
     let mut by_format: HashMap<String, (String, Vec<StoredLiteral>)> = HashMap::new();
-    for l in lits {
+    for l in index.literals_with_any(&tokens)? {
         if let Some((f, kind)) = segment_format(&l) {
             by_format
                 .entry(f)
@@ -237,46 +266,56 @@ pub fn explain(
                 .push(l);
         }
     }
-    let mut patterns: Vec<(String, String, Pattern, Vec<StoredLiteral>)> = Vec::new();
-    for (f, (kind, ls)) in by_format {
-        let Some(p) = compile(&f) else { continue };
-        if p.literal < 3 || !p.parts.iter().all(|part| message.contains(part.as_str())) {
-            continue;
-        }
-        patterns.push((f, kind, p, ls));
-    }
-    // Keep only literals present in the selected revisions.
-    let wanted: BTreeSet<String> = patterns
-        .iter()
-        .flat_map(|p| p.3.iter().map(|l| l.blob.clone()))
+    let mut known: Vec<Known> = by_format
+        .into_iter()
+        .filter_map(|(format, (kind, literals))| {
+            let pattern = compile(&format)?;
+            let fits =
+                pattern.literal >= 3 && pattern.parts.iter().all(|p| message.contains(p.as_str()));
+            fits.then_some(Known {
+                format,
+                kind,
+                pattern,
+                literals,
+            })
+        })
         .collect();
-    let occ = places(index_dir, &revs, |id| wanted.contains(id), |_| true)?;
+    known.sort_by(|a, b| a.format.cmp(&b.format));
+    Ok(known)
+}
 
-    // Best explanation of each span [i, j).
+/// The best explanation of each span `[i, j)` of pieces: errno texts and known formats present
+/// in the selected revisions.
+fn match_spans(
+    ps: &[String],
+    known: &[Known],
+    places: &Places,
+) -> HashMap<(usize, usize), SpanMatch> {
     let n = ps.len();
-    let mut span: HashMap<(usize, usize), SpanMatch> = HashMap::new();
+    let mut span = HashMap::new();
     for i in 0..n {
         for j in i + 1..=n {
             let text = ps[i..j].join(": ");
             let errno = crate::query::errno::by_text(&text);
-            let mut matched: Vec<usize> = patterns
+            let mut matched: Vec<usize> = known
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| {
-                    p.2.re.is_match(&text) && p.3.iter().any(|l| occ.contains_key(&l.blob))
+                .filter(|(_, k)| {
+                    k.pattern.re.is_match(&text)
+                        && k.literals.iter().any(|l| places.contains_key(&l.blob))
                 })
                 .map(|(k, _)| k)
                 .collect();
             matched.sort_by(|a, b| {
-                patterns[*b]
-                    .2
+                known[*b]
+                    .pattern
                     .literal
-                    .cmp(&patterns[*a].2.literal)
-                    .then_with(|| patterns[*a].0.cmp(&patterns[*b].0))
+                    .cmp(&known[*a].pattern.literal)
+                    .then_with(|| known[*a].format.cmp(&known[*b].format))
             });
             let score = match (errno, matched.first()) {
                 (Some(_), _) => text.chars().count(),
-                (None, Some(k)) => patterns[*k].2.literal,
+                (None, Some(k)) => known[*k].pattern.literal,
                 (None, None) => 0,
             };
             if score > 0 {
@@ -284,12 +323,16 @@ pub fn explain(
             }
         }
     }
-    // Segmentation maximising explained literal text; fewer segments on ties.
-    let mut best: Vec<(usize, usize, usize)> = vec![(0, 0, 0); n + 1]; // (score, -segments, prev)
+    span
+}
+
+/// The segmentation of `n` pieces maximising explained literal text; fewer segments on ties.
+fn segmentation(n: usize, spans: &HashMap<(usize, usize), SpanMatch>) -> Vec<(usize, usize)> {
+    let mut best: Vec<(usize, usize, usize)> = vec![(0, 0, 0); n + 1]; // (score, segments, prev)
     for j in 1..=n {
         let mut b = (0usize, usize::MAX, j - 1);
         for (i, prev) in best.iter().enumerate().take(j) {
-            let s = span.get(&(i, j)).map_or(0, |x| x.0);
+            let s = spans.get(&(i, j)).map_or(0, |x| x.0);
             if s == 0 && j - i > 1 {
                 continue;
             }
@@ -308,94 +351,76 @@ pub fn explain(
         j = i;
     }
     cuts.reverse();
+    cuts
+}
 
-    let mut segments = Vec::new();
-    for (i, j) in cuts {
-        let text = ps[i..j].join(": ");
-        let Some((_, errno, matched)) = span.get(&(i, j)) else {
-            segments.push(Segment {
-                text,
-                errno: None,
-                candidates: Vec::new(),
-            });
-            continue;
+/// One segment with its candidates, each with every site emitting it, ranked.
+fn segment(
+    index: &Index,
+    text: &str,
+    span: Option<&SpanMatch>,
+    known: &[Known],
+    places: &Places,
+) -> Segment {
+    let Some((_, errno, matched)) = span else {
+        return Segment {
+            text: text.to_string(),
+            errno: None,
+            candidates: Vec::new(),
         };
-        let mut candidates = Vec::new();
-        for k in matched {
-            let (f, kind, p, ls) = &patterns[*k];
-            let mut sites = Vec::new();
-            for l in ls {
-                let Some(at) = occ.get(&l.blob) else { continue };
-                for ((repo, path), holders) in at {
-                    let held = order.held(repo, holders);
-                    sites.push(Site {
-                        repo: repo.clone(),
-                        path: path.clone(),
-                        line: l.line,
-                        function: l.decl.clone(),
-                        vendored_module: held
-                            .newest
-                            .vendored_module(path)
-                            .map(|m| format!("{} {}", m.module, m.version)),
-                        rev: held.newest.rev.clone(),
-                        url: permalink(&held.newest.url, &held.newest.commit, path, l.line, l.line),
-                        revs_display: held.display,
-                        revs: held.revs,
-                        blob: l.blob.clone(),
-                    });
-                }
-            }
-            // Own code first, newest first, then by place.
-            sites.sort_by(|a, b| {
-                a.vendored_module
-                    .is_some()
-                    .cmp(&b.vendored_module.is_some())
-                    .then_with(|| b.revs.len().cmp(&a.revs.len()))
-                    .then_with(|| (&a.repo, &a.path, a.line).cmp(&(&b.repo, &b.path, b.line)))
-            });
-            let display = if kind == "os.PathError Op" {
-                format!("Op: {:?}", f.trim_end_matches(" %s"))
-            } else {
-                f.clone()
-            };
-            candidates.push(Candidate {
-                format: display,
-                kind: kind.clone(),
-                literal_chars: p.literal,
-                sites,
-            });
-        }
-        // Alternatives with less than half the best literal text are noise ("%d to %d").
-        if let Some(best) = candidates.first().map(|c| c.literal_chars) {
-            candidates.retain(|c| c.literal_chars * 2 >= best);
-        }
-        segments.push(Segment {
-            text,
-            errno: errno.map(|(num, name, _)| format!("{name} ({num})")),
-            candidates,
-        });
+    };
+    let mut candidates: Vec<Candidate> = matched
+        .iter()
+        .map(|k| candidate(index, &known[*k], places))
+        .collect();
+    // Alternatives with less than half the best literal text are noise ("%d to %d").
+    if let Some(best) = candidates.first().map(|c| c.literal_chars) {
+        candidates.retain(|c| c.literal_chars * 2 >= best);
     }
-    rank_by_affinity(&mut segments);
+    Segment {
+        text: text.to_string(),
+        errno: errno.map(|(num, name, _)| format!("{name} ({num})")),
+        candidates,
+    }
+}
 
-    let chain = links(index_dir, cat, store, &segments)?;
-    let emitted_by = emission(&order, &revs, &segments);
-    Ok(Explanation {
-        message,
-        segments,
-        chain,
-        emitted_by,
-    })
+fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
+    let mut sites = Vec::new();
+    for l in &k.literals {
+        for place in places.get(&l.blob).into_iter().flatten() {
+            sites.push(Site {
+                cite: index.cite(&l.blob, place, l.line, l.line),
+                function: l.decl.clone(),
+            });
+        }
+    }
+    // A site emitting the message in more releases is its more typical source: breadth first,
+    // then the shared ranking.
+    sites.sort_by(|a, b| {
+        let (x, y) = (&a.cite, &b.cite);
+        (x.vendored_module.is_some(), y.revs.len())
+            .cmp(&(y.vendored_module.is_some(), x.revs.len()))
+            .then_with(|| x.rank(y))
+    });
+    let format = if k.kind == "os.PathError Op" {
+        format!("Op: {:?}", k.format.trim_end_matches(" %s"))
+    } else {
+        k.format.clone()
+    };
+    Candidate {
+        format,
+        kind: k.kind.clone(),
+        literal_chars: k.pattern.literal,
+        sites,
+    }
 }
 
 /// The module (or top directory) a site belongs to.
 fn module_of(site: &Site) -> String {
-    match &site.vendored_module {
+    let c = &site.cite;
+    match &c.vendored_module {
         Some(m) => m.split_whitespace().next().unwrap_or("").to_string(),
-        None => format!(
-            "{}:{}",
-            site.repo,
-            site.path.split('/').next().unwrap_or("")
-        ),
+        None => format!("{}:{}", c.repo, c.path.split('/').next().unwrap_or("")),
     }
 }
 
@@ -421,12 +446,7 @@ fn rank_by_affinity(segments: &mut [Segment]) {
 }
 
 /// Direct calls between the functions holding consecutive segments, where the index shows them.
-fn links(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
-    segments: &[Segment],
-) -> Result<Vec<Link>> {
+fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
     let mut out = Vec::new();
     let explained: Vec<usize> = (0..segments.len())
         .filter(|i| !segments[*i].candidates.is_empty())
@@ -439,34 +459,12 @@ fn links(
         let (Some(fa), Some(fb)) = (&sa.function, &sb.function) else {
             continue;
         };
-        let callee_ident = fb.rsplit('.').next().unwrap_or(fb).to_string();
-        if a.kind.starts_with("sentinel") {
-            out.push(Link {
-                from: w[0],
-                to: w[1],
-                how: sentinel_link(index_dir, cat, store, a, sa, fa, &callee_ident)?,
-            });
-            continue;
-        }
-        let mut how = format!(
-            "no direct call from {fa} to {fb} in the index (the chain runs through other functions)"
-        );
-        if let Some(file) = store.file_by_blob(&sa.blob)? {
-            let (_, parsed) = file.parsed()?;
-            if let Some(d) = file.decls.iter().find(|d| &d.name == fa) {
-                if let Some(c) = parsed.calls.iter().find(|c| {
-                    c.line >= d.start
-                        && c.line <= d.end
-                        && c.callee.rsplit('.').next() == Some(callee_ident.as_str())
-                }) {
-                    how = format!("{fa} calls {} ({}:{})", c.callee, sa.path, c.line);
-                } else if b.kind.starts_with("sentinel") {
-                    how = format!(
-                        "{fb} is a sentinel error; the error {fa} wraps carries it (through the functions that return it)"
-                    );
-                }
-            }
-        }
+        let callee = fb.rsplit('.').next().unwrap_or(fb);
+        let how = if a.kind.starts_with("sentinel") {
+            sentinel_link(index, a, sa, fa, callee)?
+        } else {
+            direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?
+        };
         out.push(Link {
             from: w[0],
             to: w[1],
@@ -476,26 +474,53 @@ fn links(
     Ok(out)
 }
 
+/// Does function `fa` (holding site `sa`) call `callee` directly?
+fn direct_link(
+    index: &Index,
+    sa: &Site,
+    fa: &str,
+    fb: &str,
+    callee: &str,
+    b_is_sentinel: bool,
+) -> Result<String> {
+    let mut how = format!(
+        "no direct call from {fa} to {fb} in the index (the chain runs through other functions)"
+    );
+    if let Some(file) = index.file_by_blob(&sa.cite.blob)? {
+        let (_, parsed) = file.parsed()?;
+        if let Some(d) = file.decls.iter().find(|d| d.name == fa) {
+            if let Some(c) = parsed.calls.iter().find(|c| {
+                c.line >= d.start && c.line <= d.end && c.callee.rsplit('.').next() == Some(callee)
+            }) {
+                how = format!("{fa} calls {} ({}:{})", c.callee, sa.cite.path, c.line);
+            } else if b_is_sentinel {
+                how = format!(
+                    "{fb} is a sentinel error; the error {fa} wraps carries it (through the functions that return it)"
+                );
+            }
+        }
+    }
+    Ok(how)
+}
+
 /// How a sentinel (segment N) meets segment N+1: the functions of the sentinel's package that
 /// use it, and whether one of them calls the function holding segment N+1.
 fn sentinel_link(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
+    index: &Index,
     c: &Candidate,
     site: &Site,
     var: &str,
     next_fn: &str,
 ) -> Result<String> {
     let var = c.kind.split_whitespace().nth(1).unwrap_or(var);
-    let dir = site.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = site.cite.path.rsplit_once('/').map_or("", |(d, _)| d);
     let q = crate::query::syntax::Query::parse(var)?;
     let scope = crate::query::search::Scope {
-        at: vec![format!("{}@{}", site.repo, site.rev)],
+        at: vec![format!("{}@{}", site.cite.repo, site.cite.rev)],
         path: Some(format!("{dir}/")),
         ..Default::default()
     };
-    let res = crate::query::search::search(index_dir, cat, store, &q, &scope, 0, None)?;
+    let res = crate::query::search::search(index, &q, &scope, 0, None)?;
     let users: Vec<&crate::query::search::Hit> = res
         .hits
         .iter()
@@ -504,11 +529,11 @@ fn sentinel_link(
         })
         .collect();
     for h in &users {
-        let Some(file) = store.file_by_blob(&h.blob)? else {
+        let Some(file) = index.file_by_blob(&h.cite.blob)? else {
             continue;
         };
         let (_, parsed) = file.parsed()?;
-        let Some(d) = file.decl_at(h.line) else {
+        let Some(d) = file.decl_at(h.line()) else {
             continue;
         };
         if let Some(call) = parsed.calls.iter().find(|x| {
@@ -516,7 +541,12 @@ fn sentinel_link(
         }) {
             return Ok(format!(
                 "{} wraps {var} ({}:{}) around the error of {} ({}:{})",
-                d.name, h.path, h.line, call.callee, h.path, call.line
+                d.name,
+                h.cite.path,
+                h.line(),
+                call.callee,
+                h.cite.path,
+                call.line
             ));
         }
     }
@@ -532,16 +562,12 @@ fn sentinel_link(
 }
 
 /// Per repository: the revisions holding a site of every segment explained there.
-fn emission(
-    order: &RevOrder,
-    revs: &[&crate::index::catalog::IndexedRev],
-    segments: &[Segment],
-) -> Vec<RepoEmission> {
+fn emission(index: &Index, revs: &[&IndexedRev], segments: &[Segment]) -> Vec<RepoEmission> {
     let mut repos: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in segments.iter().enumerate() {
         for c in s.candidates.iter().take(1) {
             for site in &c.sites {
-                let e = repos.entry(site.repo.clone()).or_default();
+                let e = repos.entry(site.cite.repo.clone()).or_default();
                 if !e.contains(&i) {
                     e.push(i);
                 }
@@ -550,10 +576,9 @@ fn emission(
     }
     let mut out = Vec::new();
     for (repo, segs) in repos {
-        let ordered: Vec<&crate::index::catalog::IndexedRev> = order
-            .of(&repo)
-            .iter()
-            .copied()
+        let ordered: Vec<&IndexedRev> = index
+            .ordered(&repo)
+            .into_iter()
             .filter(|r| revs.iter().any(|x| std::ptr::eq(*x, *r)))
             .collect();
         // Which segments each revision holds (top candidate, any site in this repo).
@@ -561,7 +586,7 @@ fn emission(
             segments[seg].candidates.first().is_some_and(|c| {
                 c.sites
                     .iter()
-                    .any(|s| s.repo == repo && s.revs.iter().any(|r| r.rev == rev))
+                    .any(|s| s.cite.repo == repo && s.cite.held_by(rev))
             })
         };
         let mask: Vec<bool> = ordered
@@ -582,7 +607,7 @@ fn emission(
             }
         }
         out.push(RepoEmission {
-            emit: crate::query::selector::compress(&names, &mask),
+            emit: crate::index::selector::compress(&names, &mask),
             revs: ordered
                 .iter()
                 .zip(&mask)

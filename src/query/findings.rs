@@ -1,36 +1,27 @@
-//! The query stage for rule findings: stored findings of the selected rules, placed in the
-//! selected revisions, one per distinct file version, with the revisions holding it.
+//! Rule findings placed in the selected revisions: one [`FindingHit`] per finding in a distinct
+//! file version, cited with every revision holding it.
 
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
 
-use anyhow::Result;
-use serde::Serialize;
+use anyhow::{Result, bail};
 
-use crate::index::catalog::Catalog;
-use crate::rules::Finding;
-use crate::query::search::{RevOrder, RevRef, permalink, places};
-use crate::index::store::Store;
+use crate::index::Index;
+use crate::index::citation::Citation;
+use crate::path_filter::{PathFilter, PathSet};
 
 /// A finding in one distinct file version, with every selected revision holding it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FindingHit {
+    /// The rule id.
     pub rule: String,
-    pub repo: String,
-    pub path: String,
-    pub start: u32,
-    pub end: u32,
+    /// Where: the matched lines and the revisions holding them.
+    pub cite: Citation,
+    /// The innermost declaration holding the match.
     pub symbol: Option<String>,
+    /// The matched source text.
     pub text: String,
-    pub facts: std::collections::BTreeMap<String, Vec<String>>,
-    pub vendored_module: Option<String>,
-    pub revs: Vec<RevRef>,
-    #[serde(skip)]
-    pub revs_display: String,
-    pub url: String,
-    #[serde(skip)]
-    pub blob: String,
-    #[serde(skip)]
-    pub newest: usize,
+    /// Named facts the rule captured (e.g. `resolve = [RESOLVE_BENEATH, RESOLVE_NO_XDEV]`).
+    pub facts: BTreeMap<String, Vec<String>>,
 }
 
 impl FindingHit {
@@ -45,65 +36,60 @@ impl FindingHit {
     }
 }
 
-pub fn query(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
-    rules: &[String],
-    at: &[String],
-    repos: &[String],
-    no_vendor: bool,
-) -> Result<Vec<FindingHit>> {
-    let revs = crate::query::selector::select(cat, at, repos)?;
-    let found: Vec<Finding> = store.findings(rules)?;
-    let wanted: std::collections::HashSet<&str> = found.iter().map(|f| f.blob.as_str()).collect();
-    let occ = places(
-        index_dir,
+/// Which findings to place.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Rule ids (every rule when empty).
+    pub rules: Vec<String>,
+    /// `REPO@REV` selectors (every revision when empty).
+    pub at: Vec<String>,
+    /// Repository names.
+    pub repos: Vec<String>,
+    /// A path pattern (see [`crate::path_filter`]).
+    pub path: Option<String>,
+    /// Leave out vendored code.
+    pub no_vendor: bool,
+}
+
+/// The stored findings of the selected rules, placed in the selected revisions; grouped by rule,
+/// then in the shared citation order.
+pub fn query(index: &Index, sel: &Selection) -> Result<Vec<FindingHit>> {
+    let revs = index.select(&sel.at, &sel.repos)?;
+    let mut paths = PathSet::default();
+    if let Some(p) = &sel.path {
+        paths.include(PathFilter::new(p)?);
+    }
+    let found = index.findings(&sel.rules)?;
+    let wanted: HashSet<&str> = found.iter().map(|f| f.blob.as_str()).collect();
+    let places = index.places(
         &revs,
         |id| wanted.contains(id),
-        |p| !(no_vendor && p.starts_with("vendor/")),
+        |p| !(sel.no_vendor && p.starts_with("vendor/")) && paths.allows(p),
     )?;
-    let order = RevOrder::new(cat);
     let mut out = Vec::new();
     for f in &found {
-        let Some(at) = occ.get(&f.blob) else { continue };
-        for ((repo, path), holders) in at {
-            let held = order.held(repo, holders);
+        for place in places.get(&f.blob).into_iter().flatten() {
             out.push(FindingHit {
                 rule: f.rule.clone(),
-                repo: repo.clone(),
-                path: path.clone(),
-                start: f.start,
-                end: f.end,
+                cite: index.cite(&f.blob, place, f.start, f.end),
                 symbol: f.decl.clone(),
                 text: f.text.clone(),
                 facts: f.facts.clone(),
-                vendored_module: held
-                    .newest
-                    .vendored_module(path)
-                    .map(|m| format!("{} {}", m.module, m.version)),
-                url: permalink(&held.newest.url, &held.newest.commit, path, f.start, f.end),
-                revs_display: held.display,
-                revs: held.revs,
-                blob: f.blob.clone(),
-                newest: held.newest_index,
             });
         }
     }
-    // Grouped by rule, own code before vendored, newest first, then by place.
-    out.sort_by(|a, b| {
-        a.rule
-            .cmp(&b.rule)
-            .then_with(|| {
-                a.vendored_module
-                    .is_some()
-                    .cmp(&b.vendored_module.is_some())
-            })
-            .then_with(|| b.newest.cmp(&a.newest))
-            .then_with(|| a.repo.cmp(&b.repo))
-            .then_with(|| a.path.cmp(&b.path))
-            .then_with(|| a.start.cmp(&b.start))
-            .then_with(|| a.blob.cmp(&b.blob))
-    });
+    out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.cite.rank(&b.cite)));
     Ok(out)
+}
+
+/// Unknown rule ids are errors (a typo must not give an empty answer). A rule is known when the
+/// rule set has it, or when the index holds findings of it (a rule loaded only at index time,
+/// with `--rules`).
+pub fn check_rule_ids(index: &Index, rules: &crate::rules::RuleSet, ids: &[String]) -> Result<()> {
+    for id in ids {
+        if rules.get(id).is_none() && !index.has_findings_of(id)? {
+            bail!("unknown rule {id:?}; rules: {}", rules.ids());
+        }
+    }
+    Ok(())
 }

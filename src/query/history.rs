@@ -1,42 +1,53 @@
-//! Findings (or search hits) across revisions: `diff` classifies what changed between two
+//! Findings (or search hits) across revisions: [`diff`] classifies what changed between two
 //! revisions by identity (rule + enclosing declaration + matched text without whitespace and
-//! comments, never line numbers); `timeline` shows, per identity, which revisions hold it.
+//! comments, never line numbers); [`timeline`] shows, per identity, which revisions hold it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use anyhow::Result;
-use serde::Serialize;
 
-use crate::index::catalog::{Catalog, IndexedRev};
-use crate::query::findings::FindingHit;
-use crate::query::search::{Hit, RevOrder, Scope};
-use crate::index::store::Store;
+use crate::index::Index;
+use crate::index::catalog::IndexedRev;
+use crate::index::citation::Citation;
+use crate::query::findings::{self, FindingHit, Selection};
+use crate::query::search::{self, Hit, Scope};
+use crate::query::syntax::Query;
 
-/// One side of a change: where the thing stands in one revision.
-#[derive(Debug, Clone, Serialize)]
-pub struct Side {
-    pub repo: String,
-    pub rev: String,
-    pub commit: String,
-    pub path: String,
-    pub start: u32,
-    pub end: u32,
-    pub text: String,
-    pub facts: BTreeMap<String, Vec<String>>,
-    pub url: String,
+/// What a diff or timeline follows.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// Findings of these rules (every rule when empty).
+    Rules(&'a [String]),
+    /// The lines a search matches.
+    Search(&'a Query),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// One side of a change: where the thing stands in one revision.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The place, at that one revision.
+    pub cite: Citation,
+    /// The matched text.
+    pub text: String,
+    /// The rule's facts there.
+    pub facts: BTreeMap<String, Vec<String>>,
+}
+
+/// How a thing changed between the two revisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
+    /// Only in the new revision.
     Added,
+    /// Only in the old revision.
     Removed,
+    /// Same rule and declaration, other text or facts.
     Changed,
+    /// Same identity, other path or lines.
     Moved,
 }
 
 impl Class {
+    /// The class's name, as printed.
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Added => "added",
@@ -47,37 +58,57 @@ impl Class {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One change.
+#[derive(Debug, Clone)]
 pub struct Change {
+    /// What kind of change.
     pub class: Class,
+    /// The rule, for findings.
     pub rule: Option<String>,
+    /// The enclosing declaration.
     pub symbol: Option<String>,
+    /// The old side.
     pub a: Option<Side>,
+    /// The new side.
     pub b: Option<Side>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A vendored module whose version differs.
+#[derive(Debug, Clone)]
 pub struct ModuleChange {
+    /// Module path.
     pub module: String,
+    /// Version at the old revision.
     pub from: Option<String>,
+    /// Version at the new revision.
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What changed between two revisions.
+#[derive(Debug, Clone)]
 pub struct DiffReport {
+    /// The old side's selector (`repo@rev`).
     pub a: String,
+    /// Its commit.
     pub a_commit: String,
+    /// The new side's selector.
     pub b: String,
+    /// Its commit.
     pub b_commit: String,
+    /// Every change, by class then place.
     pub changes: Vec<Change>,
+    /// Things at the same place on both sides.
     pub unchanged: usize,
+    /// Vendored modules whose versions differ.
     pub modules: Vec<ModuleChange>,
-    /// Files holding findings at A that B does not have, and the reverse.
+    /// Files holding findings at A that B does not have.
     pub files_removed: Vec<String>,
+    /// Files holding findings at B that A does not have.
     pub files_added: Vec<String>,
 }
 
 impl DiffReport {
+    /// No change of any kind.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
             && self.modules.is_empty()
@@ -96,225 +127,101 @@ struct Item {
     side: Side,
 }
 
-fn side_of_finding(f: &FindingHit, rev: &IndexedRev) -> Side {
-    Side {
-        repo: f.repo.clone(),
-        rev: rev.rev.clone(),
-        commit: rev.commit.clone(),
-        path: f.path.clone(),
-        start: f.start,
-        end: f.end,
-        text: f.text.clone(),
-        facts: f.facts.clone(),
-        url: crate::query::search::permalink(&rev.url, &rev.commit, &f.path, f.start, f.end),
+impl Item {
+    fn of_finding(f: &FindingHit, cite: Citation) -> Item {
+        Item {
+            identity: f.identity(),
+            slot: format!("{}\u{1f}{}", f.rule, f.symbol.as_deref().unwrap_or("")),
+            rule: Some(f.rule.clone()),
+            symbol: f.symbol.clone(),
+            side: Side {
+                cite,
+                text: f.text.clone(),
+                facts: f.facts.clone(),
+            },
+        }
+    }
+
+    fn of_hit(h: &Hit) -> Item {
+        let norm = crate::rules::normalise_code(&h.text);
+        Item {
+            identity: format!("{}\u{1f}{norm}", h.symbol.as_deref().unwrap_or("")),
+            slot: format!("\u{1f}{}", h.symbol.as_deref().unwrap_or("")),
+            rule: None,
+            symbol: h.symbol.clone(),
+            side: Side {
+                cite: h.cite.clone(),
+                text: h.text.clone(),
+                facts: BTreeMap::new(),
+            },
+        }
+    }
+
+    fn change(&self, class: Class, a: Option<&Item>, b: Option<&Item>) -> Change {
+        Change {
+            class,
+            rule: self.rule.clone(),
+            symbol: self.symbol.clone(),
+            a: a.map(|x| x.side.clone()),
+            b: b.map(|x| x.side.clone()),
+        }
     }
 }
 
-fn items_at(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
-    rev: &IndexedRev,
-    rules: &[String],
-    search: Option<&crate::query::syntax::Query>,
-) -> Result<Vec<Item>> {
+fn items_at(index: &Index, rev: &IndexedRev, subject: Subject) -> Result<Vec<Item>> {
     let sel = format!("{}@{}", rev.repo, rev.rev);
-    let mut out = Vec::new();
-    match search {
-        None => {
-            for f in crate::query::findings::query(
-                index_dir,
-                cat,
-                store,
-                rules,
-                std::slice::from_ref(&sel),
-                &[],
-                false,
-            )? {
-                out.push(Item {
-                    identity: f.identity(),
-                    slot: format!("{}\u{1f}{}", f.rule, f.symbol.as_deref().unwrap_or("")),
-                    rule: Some(f.rule.clone()),
-                    symbol: f.symbol.clone(),
-                    side: side_of_finding(&f, rev),
-                });
-            }
+    let mut out: Vec<Item> = match subject {
+        Subject::Rules(rules) => {
+            let s = Selection {
+                rules: rules.to_vec(),
+                at: vec![sel],
+                ..Default::default()
+            };
+            findings::query(index, &s)?
+                .iter()
+                .map(|f| {
+                    let c = &f.cite;
+                    Item::of_finding(f, index.cite_at(rev, &c.blob, &c.path, c.start, c.end))
+                })
+                .collect()
         }
-        Some(q) => {
+        Subject::Search(q) => {
             let scope = Scope {
                 at: vec![sel],
                 ..Default::default()
             };
-            let res = crate::query::search::search(index_dir, cat, store, q, &scope, 0, None)?;
-            for h in res.hits {
-                out.push(hit_item(&h, rev));
-            }
+            search::search(index, q, &scope, 0, None)?
+                .hits
+                .iter()
+                .map(Item::of_hit)
+                .collect()
         }
-    }
+    };
     out.sort_by(|a, b| {
-        (&a.identity, &a.side.path, a.side.start).cmp(&(&b.identity, &b.side.path, b.side.start))
+        (&a.identity, &a.side.cite.path, a.side.cite.start).cmp(&(
+            &b.identity,
+            &b.side.cite.path,
+            b.side.cite.start,
+        ))
     });
     Ok(out)
 }
 
-fn hit_item(h: &Hit, rev: &IndexedRev) -> Item {
-    let norm = crate::rules::normalise_code(&h.text);
-    Item {
-        identity: format!("{}\u{1f}{norm}", h.symbol.as_deref().unwrap_or("")),
-        slot: format!("\u{1f}{}", h.symbol.as_deref().unwrap_or("")),
-        rule: None,
-        symbol: h.symbol.clone(),
-        side: Side {
-            repo: h.repo.clone(),
-            rev: rev.rev.clone(),
-            commit: rev.commit.clone(),
-            path: h.path.clone(),
-            start: h.line,
-            end: h.line,
-            text: h.text.clone(),
-            facts: BTreeMap::new(),
-            url: h.url.clone(),
-        },
-    }
-}
-
 /// Compares two revisions.
-pub fn diff(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
-    a_sel: &str,
-    b_sel: &str,
-    rules: &[String],
-    search: Option<&crate::query::syntax::Query>,
-) -> Result<DiffReport> {
-    let a = crate::query::selector::resolve(cat, a_sel)?;
-    let b = crate::query::selector::resolve(cat, b_sel)?;
-    let ia = items_at(index_dir, cat, store, a, rules, search)?;
-    let ib = items_at(index_dir, cat, store, b, rules, search)?;
-
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
-    // Pair equal identities first (in path/line order), then what is left by slot.
-    let mut left_b: Vec<Option<&Item>> = ib.iter().map(Some).collect();
-    let mut left_a: Vec<&Item> = Vec::new();
-    for x in &ia {
-        let m = left_b
-            .iter_mut()
-            .find(|y| y.is_some_and(|y| y.identity == x.identity && y.side.path == x.side.path));
-        let m = match m {
-            Some(m) => m,
-            None => match left_b
-                .iter_mut()
-                .find(|y| y.is_some_and(|y| y.identity == x.identity))
-            {
-                Some(m) => m,
-                None => {
-                    left_a.push(x);
-                    continue;
-                }
-            },
-        };
-        let y = m.take().expect("found as Some");
-        if y.side.path == x.side.path && y.side.start == x.side.start && y.side.end == x.side.end {
-            unchanged += 1;
-        } else {
-            changes.push(Change {
-                class: Class::Moved,
-                rule: x.rule.clone(),
-                symbol: x.symbol.clone(),
-                a: Some(x.side.clone()),
-                b: Some(y.side.clone()),
-            });
-        }
-    }
-    let mut rest_b: Vec<&Item> = left_b.into_iter().flatten().collect();
-    for x in left_a {
-        let same_slot = rest_b.iter().position(|y| {
-            y.slot == x.slot
-                && x.symbol.is_some()
-                && (y.side.facts != x.side.facts || search.is_none())
-        });
-        match same_slot {
-            Some(i) => {
-                let y = rest_b.remove(i);
-                changes.push(Change {
-                    class: Class::Changed,
-                    rule: x.rule.clone(),
-                    symbol: x.symbol.clone(),
-                    a: Some(x.side.clone()),
-                    b: Some(y.side.clone()),
-                });
-            }
-            None => changes.push(Change {
-                class: Class::Removed,
-                rule: x.rule.clone(),
-                symbol: x.symbol.clone(),
-                a: Some(x.side.clone()),
-                b: None,
-            }),
-        }
-    }
-    for y in rest_b {
-        changes.push(Change {
-            class: Class::Added,
-            rule: y.rule.clone(),
-            symbol: y.symbol.clone(),
-            a: None,
-            b: Some(y.side.clone()),
-        });
-    }
+pub fn diff(index: &Index, a_sel: &str, b_sel: &str, subject: Subject) -> Result<DiffReport> {
+    let a = index.resolve(a_sel)?;
+    let b = index.resolve(b_sel)?;
+    let ia = items_at(index, a, subject)?;
+    let ib = items_at(index, b, subject)?;
+    let (mut changes, unchanged) = pair(&ia, &ib, matches!(subject, Subject::Search(_)));
     changes.sort_by(|x, y| {
         let key = |c: &Change| {
             let s = c.b.as_ref().or(c.a.as_ref()).expect("a side");
-            (c.class, c.rule.clone(), s.path.clone(), s.start)
+            (c.class, c.rule.clone(), s.cite.path.clone(), s.cite.start)
         };
         key(x).cmp(&key(y))
     });
-
-    // Vendored module versions.
-    let va: BTreeMap<&str, &str> = a
-        .vendor
-        .iter()
-        .map(|m| (m.module.as_str(), m.version.as_str()))
-        .collect();
-    let vb: BTreeMap<&str, &str> = b
-        .vendor
-        .iter()
-        .map(|m| (m.module.as_str(), m.version.as_str()))
-        .collect();
-    let mut modules = Vec::new();
-    for m in va.keys().chain(vb.keys()).collect::<BTreeSet<_>>() {
-        let (x, y) = (va.get(m), vb.get(m));
-        if x != y {
-            modules.push(ModuleChange {
-                module: m.to_string(),
-                from: x.map(|s| s.to_string()),
-                to: y.map(|s| s.to_string()),
-            });
-        }
-    }
-
-    // Files holding findings on one side only.
-    let paths_a: BTreeSet<String> = crate::index::catalog::read_tree(index_dir, &a.commit)?
-        .into_iter()
-        .map(|e| e.path)
-        .collect();
-    let paths_b: BTreeSet<String> = crate::index::catalog::read_tree(index_dir, &b.commit)?
-        .into_iter()
-        .map(|e| e.path)
-        .collect();
-    let files_removed: BTreeSet<String> = ia
-        .iter()
-        .map(|i| i.side.path.clone())
-        .filter(|p| !paths_b.contains(p))
-        .collect();
-    let files_added: BTreeSet<String> = ib
-        .iter()
-        .map(|i| i.side.path.clone())
-        .filter(|p| !paths_a.contains(p))
-        .collect();
-
+    let (files_removed, files_added) = files_changed(index, (a, &ia), (b, &ib))?;
     Ok(DiffReport {
         a: format!("{}@{}", a.repo, a.rev),
         a_commit: a.commit.clone(),
@@ -322,153 +229,234 @@ pub fn diff(
         b_commit: b.commit.clone(),
         changes,
         unchanged,
-        modules,
-        files_removed: files_removed.into_iter().collect(),
-        files_added: files_added.into_iter().collect(),
+        modules: modules_changed(a, b),
+        files_removed,
+        files_added,
     })
 }
 
-/// One identity's presence across revisions.
-#[derive(Debug, Clone, Serialize)]
-pub struct Track {
-    pub rule: Option<String>,
-    pub symbol: Option<String>,
-    pub repo: String,
-    /// Where it stands in the newest revision holding it.
-    pub path: String,
-    pub line: u32,
-    pub text: String,
-    pub facts: BTreeMap<String, Vec<String>>,
-    pub url: String,
-    /// `v1.2.8, v1.3.3..v1.3.6 (5 revs)`
-    pub held: String,
-    pub revs: Vec<String>,
+/// Pairs equal identities first (same path preferred), then what is left by slot (rule +
+/// declaration): moved, changed, added and removed, and the count of unchanged.
+fn pair(ia: &[Item], ib: &[Item], by_search: bool) -> (Vec<Change>, usize) {
+    let mut changes = Vec::new();
+    let mut unchanged = 0;
+    let mut left_b: Vec<Option<&Item>> = ib.iter().map(Some).collect();
+    let mut left_a: Vec<&Item> = Vec::new();
+    for x in ia {
+        let same = |y: &&Item, same_path: bool| {
+            y.identity == x.identity && (!same_path || y.side.cite.path == x.side.cite.path)
+        };
+        let slot = left_b
+            .iter()
+            .position(|y| y.as_ref().is_some_and(|y| same(y, true)))
+            .or_else(|| {
+                left_b
+                    .iter()
+                    .position(|y| y.as_ref().is_some_and(|y| same(y, false)))
+            });
+        let Some(i) = slot else {
+            left_a.push(x);
+            continue;
+        };
+        let y = left_b[i].take().expect("found as Some");
+        let (sa, sb) = (&x.side.cite, &y.side.cite);
+        if sa.path == sb.path && sa.start == sb.start && sa.end == sb.end {
+            unchanged += 1;
+        } else {
+            changes.push(x.change(Class::Moved, Some(x), Some(y)));
+        }
+    }
+    let mut rest_b: Vec<&Item> = left_b.into_iter().flatten().collect();
+    for x in left_a {
+        let same_slot = rest_b.iter().position(|y| {
+            y.slot == x.slot && x.symbol.is_some() && (y.side.facts != x.side.facts || !by_search)
+        });
+        match same_slot {
+            Some(i) => {
+                let y = rest_b.remove(i);
+                changes.push(x.change(Class::Changed, Some(x), Some(y)));
+            }
+            None => changes.push(x.change(Class::Removed, Some(x), None)),
+        }
+    }
+    for y in rest_b {
+        changes.push(y.change(Class::Added, None, Some(y)));
+    }
+    (changes, unchanged)
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Vendored module versions that differ between two revisions.
+fn modules_changed(a: &IndexedRev, b: &IndexedRev) -> Vec<ModuleChange> {
+    let versions = |r: &IndexedRev| -> BTreeMap<String, String> {
+        r.vendor
+            .iter()
+            .map(|m| (m.module.clone(), m.version.clone()))
+            .collect()
+    };
+    let (va, vb) = (versions(a), versions(b));
+    va.keys()
+        .chain(vb.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|m| va.get(*m) != vb.get(*m))
+        .map(|m| ModuleChange {
+            module: m.clone(),
+            from: va.get(m).cloned(),
+            to: vb.get(m).cloned(),
+        })
+        .collect()
+}
+
+/// Files holding things at one side whose path the other side's tree lacks.
+fn files_changed(
+    index: &Index,
+    (a, ia): (&IndexedRev, &[Item]),
+    (b, ib): (&IndexedRev, &[Item]),
+) -> Result<(Vec<String>, Vec<String>)> {
+    let paths = |r: &IndexedRev| -> Result<BTreeSet<String>> {
+        Ok(index.tree(&r.commit)?.into_iter().map(|e| e.path).collect())
+    };
+    let (pa, pb) = (paths(a)?, paths(b)?);
+    let only = |items: &[Item], other: &BTreeSet<String>| -> Vec<String> {
+        items
+            .iter()
+            .map(|i| i.side.cite.path.clone())
+            .filter(|p| !other.contains(p))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    Ok((only(ia, &pb), only(ib, &pa)))
+}
+
+/// One identity's presence across revisions.
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// The rule, for findings.
+    pub rule: Option<String>,
+    /// The enclosing declaration.
+    pub symbol: Option<String>,
+    /// Where it stands in the newest revision holding it; `revs` lists every revision holding
+    /// the identity (at any path), `revs_display` compresses them.
+    pub cite: Citation,
+    /// The matched text there.
+    pub text: String,
+    /// The rule's facts there.
+    pub facts: BTreeMap<String, Vec<String>>,
+}
+
+/// A revision of a timeline and how many tracked things it holds.
+#[derive(Debug, Clone)]
+pub struct TimelineRev {
+    /// Repository name.
+    pub repo: String,
+    /// Rev name.
+    pub rev: String,
+    /// Commit.
+    pub commit: String,
+    /// How many tracked things it holds.
+    pub count: usize,
+}
+
+/// Which revisions hold each identity.
+#[derive(Debug, Clone)]
 pub struct Timeline {
     /// Every selected revision in version order, with its count.
-    pub revisions: Vec<(String, String, String, usize)>,
+    pub revisions: Vec<TimelineRev>,
+    /// Oldest first appearance first.
     pub tracks: Vec<Track>,
 }
 
+/// An identity seen in some revisions.
+struct Seen {
+    item: Item,
+    /// Position of the newest revision holding `item`'s place.
+    newest: usize,
+    holders: BTreeSet<String>,
+}
+
 /// Which revisions hold each finding (or search hit) identity.
-pub fn timeline(
-    index_dir: &Path,
-    cat: &Catalog,
-    store: &Store,
-    rules: &[String],
-    search: Option<&crate::query::syntax::Query>,
-    repos: &[String],
-) -> Result<Timeline> {
-    let order = RevOrder::new(cat);
-    let revs = crate::query::selector::select(cat, &[], repos)?;
-    // identity -> (first-seen info, set of (repo, rev))
-    // The item shown is the one in the newest revision holding the identity.
-    let mut by_id: BTreeMap<(String, String), (Item, usize, BTreeSet<String>)> = BTreeMap::new();
+pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Timeline> {
+    let revs = index.select(&[], repos)?;
+    let mut by_id: BTreeMap<(String, String), Seen> = BTreeMap::new();
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let mut add = |item: Item, holders: Vec<String>| {
-        let key = (item.side.repo.clone(), item.identity.clone());
-        for h in &holders {
-            *counts
-                .entry((item.side.repo.clone(), h.clone()))
-                .or_default() += 1;
+    let mut add = |item: Item, newest: usize| {
+        let c = &item.side.cite;
+        for h in &c.revs {
+            *counts.entry((c.repo.clone(), h.rev.clone())).or_default() += 1;
         }
-        let pos = order
-            .of(&item.side.repo)
-            .iter()
-            .rposition(|r| holders.contains(&r.rev))
-            .unwrap_or(0);
-        match by_id.get_mut(&key) {
-            Some(e) => {
-                if pos > e.1 {
-                    e.0 = item;
-                    e.1 = pos;
+        let holders: BTreeSet<String> = c.revs.iter().map(|r| r.rev.clone()).collect();
+        match by_id.entry((c.repo.clone(), item.identity.clone())) {
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                let seen = e.get_mut();
+                seen.holders.extend(holders);
+                if newest > seen.newest {
+                    seen.item = item;
+                    seen.newest = newest;
                 }
-                e.2.extend(holders);
             }
-            None => {
-                by_id.insert(key, (item, pos, holders.into_iter().collect()));
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(Seen {
+                    item,
+                    newest,
+                    holders,
+                });
             }
         }
     };
-    match search {
-        None => {
-            for f in crate::query::findings::query(index_dir, cat, store, rules, &[], repos, false)? {
-                let newest = order
-                    .of(&f.repo)
-                    .iter()
-                    .rev()
-                    .find(|r| {
-                        f.revs
-                            .iter()
-                            .any(|x| x.commit == r.commit && x.rev == r.rev)
-                    })
-                    .copied();
-                let Some(newest) = newest else { continue };
-                let holders = f.revs.iter().map(|r| r.rev.clone()).collect();
-                add(
-                    Item {
-                        identity: f.identity(),
-                        slot: String::new(),
-                        rule: Some(f.rule.clone()),
-                        symbol: f.symbol.clone(),
-                        side: side_of_finding(&f, newest),
-                    },
-                    holders,
-                );
+    match subject {
+        Subject::Rules(rules) => {
+            let sel = Selection {
+                rules: rules.to_vec(),
+                repos: repos.to_vec(),
+                ..Default::default()
+            };
+            for f in findings::query(index, &sel)? {
+                add(Item::of_finding(&f, f.cite.clone()), f.cite.newest);
             }
         }
-        Some(q) => {
+        Subject::Search(q) => {
             let scope = Scope {
                 repos: repos.to_vec(),
                 ..Default::default()
             };
-            let res = crate::query::search::search(index_dir, cat, store, q, &scope, 0, None)?;
-            for h in res.hits {
-                let newest = order.of(&h.repo)[h.newest];
-                let holders = h.revs.iter().map(|r| r.rev.clone()).collect();
-                add(hit_item(&h, newest), holders);
+            for h in search::search(index, q, &scope, 0, None)?.hits {
+                let newest = h.cite.newest;
+                add(Item::of_hit(&h), newest);
             }
         }
     }
-    let mut tracks: Vec<Track> = by_id
+    let mut tracks: Vec<(usize, Track)> = by_id
         .into_values()
-        .map(|(item, _, held)| {
-            let ordered = order.of(&item.side.repo);
-            let mask: Vec<bool> = ordered.iter().map(|r| held.contains(&r.rev)).collect();
-            let names: Vec<&str> = ordered.iter().map(|r| r.rev.as_str()).collect();
-            let n = held.len();
-            Track {
-                rule: item.rule,
-                symbol: item.symbol,
-                repo: item.side.repo.clone(),
-                path: item.side.path,
-                line: item.side.start,
-                text: item.side.text,
-                facts: item.side.facts,
-                url: item.side.url,
-                held: format!(
-                    "{} ({n} rev{})",
-                    crate::query::selector::compress(&names, &mask),
-                    if n == 1 { "" } else { "s" }
-                ),
-                revs: ordered
-                    .iter()
-                    .filter(|r| held.contains(&r.rev))
-                    .map(|r| r.rev.clone())
-                    .collect(),
-            }
+        .map(|seen| {
+            let repo = seen.item.side.cite.repo.clone();
+            let held = index.held(&repo, |r| seen.holders.contains(&r.rev));
+            let first = index
+                .ordered(&repo)
+                .iter()
+                .position(|r| seen.holders.contains(&r.rev))
+                .unwrap_or(usize::MAX);
+            let mut cite = seen.item.side.cite;
+            cite.revs = held.revs;
+            cite.revs_display = held.display;
+            let track = Track {
+                rule: seen.item.rule,
+                symbol: seen.item.symbol,
+                cite,
+                text: seen.item.side.text,
+                facts: seen.item.side.facts,
+            };
+            (first, track)
         })
         .collect();
     // Oldest first appearance first.
-    tracks.sort_by_key(|t| {
-        let ordered = order.of(&t.repo);
-        let first = ordered
-            .iter()
-            .position(|r| t.revs.first() == Some(&r.rev))
-            .unwrap_or(usize::MAX);
-        (t.repo.clone(), first, t.path.clone(), t.line)
+    tracks.sort_by(|(fa, a), (fb, b)| {
+        (&a.cite.repo, fa, &a.cite.path, a.cite.start).cmp(&(
+            &b.cite.repo,
+            fb,
+            &b.cite.path,
+            b.cite.start,
+        ))
     });
     let mut revisions = Vec::new();
     let mut seen_repos: Vec<&str> = Vec::new();
@@ -478,15 +466,22 @@ pub fn timeline(
         }
     }
     for repo in seen_repos {
-        for r in order.of(repo) {
-            if revs.iter().any(|x| std::ptr::eq(*x, *r)) {
-                let c = counts
-                    .get(&(r.repo.clone(), r.rev.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                revisions.push((r.repo.clone(), r.rev.clone(), r.commit.clone(), c));
+        for r in index.ordered(repo) {
+            if revs.iter().any(|x| std::ptr::eq(*x, r)) {
+                revisions.push(TimelineRev {
+                    repo: r.repo.clone(),
+                    rev: r.rev.clone(),
+                    commit: r.commit.clone(),
+                    count: counts
+                        .get(&(r.repo.clone(), r.rev.clone()))
+                        .copied()
+                        .unwrap_or(0),
+                });
             }
         }
     }
-    Ok(Timeline { revisions, tracks })
+    Ok(Timeline {
+        revisions,
+        tracks: tracks.into_iter().map(|(_, t)| t).collect(),
+    })
 }

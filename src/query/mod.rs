@@ -6,5 +6,4 @@ pub mod explain;
 pub mod findings;
 pub mod history;
 pub mod search;
-pub mod selector;
 pub mod syntax;

@@ -149,7 +149,8 @@ impl Query {
 /// case-insensitively; anything else (several words, punctuation, a phrase) matches as
 /// adjacent words or as a case-insensitive substring.
 pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
-    let words: Vec<crate::index::tokenize::Word> = crate::index::tokenize::words(&term.text).collect();
+    let words: Vec<crate::index::tokenize::Word> =
+        crate::index::tokenize::words(&term.text).collect();
     let single = !term.phrase && words.len() == 1 && words[0].text.len() == term.text.len();
     if single {
         let want = term.text.to_lowercase();

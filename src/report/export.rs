@@ -2,9 +2,16 @@
 //! `<!-- archeo:end -->` in Markdown files. Every byte outside those regions is kept; line
 //! endings follow the begin marker's (CRLF files stay CRLF); files are replaced atomically.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+
+use crate::index::Index;
+use crate::query::history::Subject;
+use crate::query::syntax::Query;
+use crate::report::evidence;
+use crate::rules::RuleSet;
+use crate::source::lock::{Lock, Pin};
 
 const BEGIN: &str = "<!-- archeo:begin";
 const END: &str = "<!-- archeo:end -->";
@@ -111,6 +118,227 @@ pub fn diff(old: &str, new: &str) -> String {
         .context_radius(2)
         .header("in the document", "regenerated")
         .to_string()
+}
+
+/// What one block asks for: its arguments parsed by the command-line definitions of the
+/// command it names (`evidence` when it names none).
+#[derive(Debug, Clone)]
+pub enum BlockRequest {
+    /// `archeo evidence`.
+    Evidence(evidence::Request),
+    /// `archeo diff A B`.
+    Diff {
+        /// Old side.
+        a: String,
+        /// New side.
+        b: String,
+        /// Rules (every rule when empty and `search` is None).
+        rules: Vec<String>,
+        /// Compare search hits instead.
+        search: Option<Query>,
+    },
+    /// `archeo timeline`.
+    Timeline {
+        /// Rules followed.
+        rules: Vec<String>,
+        /// Or a search.
+        search: Option<Query>,
+        /// Repositories.
+        repos: Vec<String>,
+    },
+    /// `archeo explain MESSAGE` (the message is required: a block never reads stdin).
+    Explain {
+        /// The message.
+        message: String,
+        /// `REPO@REV` selectors.
+        at: Vec<String>,
+        /// Repositories.
+        repos: Vec<String>,
+    },
+}
+
+impl BlockRequest {
+    /// The rule ids the block names.
+    fn rules(&self) -> &[String] {
+        match self {
+            BlockRequest::Evidence(r) => &r.rules,
+            BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
+            BlockRequest::Explain { .. } => &[],
+        }
+    }
+
+    /// The selectors whose revisions must be indexed at their pinned commits (empty: all pins).
+    fn selectors(&self) -> Vec<String> {
+        match self {
+            BlockRequest::Evidence(r) => r.scope.at.clone(),
+            BlockRequest::Diff { a, b, .. } => vec![a.clone(), b.clone()],
+            BlockRequest::Timeline { .. } => Vec::new(),
+            BlockRequest::Explain { at, .. } => at.clone(),
+        }
+    }
+
+    /// The block's Markdown.
+    fn render(&self, index: &Index) -> Result<String> {
+        use crate::query::{explain, history};
+        use crate::report::to_markdown;
+        match self {
+            BlockRequest::Evidence(r) => evidence::build(index, r),
+            BlockRequest::Diff {
+                a,
+                b,
+                rules,
+                search,
+            } => to_markdown(&history::diff(
+                index,
+                a,
+                b,
+                subject(rules, search.as_ref()),
+            )?),
+            BlockRequest::Timeline {
+                rules,
+                search,
+                repos,
+            } => to_markdown(&history::timeline(
+                index,
+                subject(rules, search.as_ref()),
+                repos,
+            )?),
+            BlockRequest::Explain { message, at, repos } => {
+                to_markdown(&explain::explain(index, message, at, repos)?)
+            }
+        }
+    }
+}
+
+/// Findings of `rules`, or the hits of `search`.
+pub fn subject<'a>(rules: &'a [String], search: Option<&'a Query>) -> Subject<'a> {
+    match search {
+        Some(q) => Subject::Search(q),
+        None => Subject::Rules(rules),
+    }
+}
+
+/// What export reads besides the documents.
+pub struct Sources<'a> {
+    /// The opened index.
+    pub index: &'a Index,
+    /// The lock: every cited revision must be indexed at its pinned commit.
+    pub lock: &'a Lock,
+    /// The rule set: rule ids must be known.
+    pub rules: &'a RuleSet,
+}
+
+/// A block whose content differs from what the index gives now.
+#[derive(Debug, Clone)]
+pub struct Stale {
+    /// The begin marker's line.
+    pub line: usize,
+    /// Unified diff, document -> regenerated.
+    pub diff: String,
+}
+
+/// What export did to one document.
+#[derive(Debug, Clone)]
+pub struct DocumentOutcome {
+    /// The document.
+    pub path: PathBuf,
+    /// How many blocks it holds.
+    pub blocks: usize,
+    /// Blocks that were (or, with --check, would be) changed.
+    pub stale: Vec<Stale>,
+    /// The document was rewritten.
+    pub written: bool,
+}
+
+/// Regenerates (or with `check`, only compares) the blocks of each document. `parse` turns a
+/// block's arguments into a request (the CLI does it with its own argument definitions). A
+/// document is written atomically, and only when every block of it regenerated.
+pub fn run(
+    src: &Sources,
+    files: &[PathBuf],
+    check: bool,
+    parse: &dyn Fn(&[String]) -> Result<BlockRequest>,
+) -> Result<Vec<DocumentOutcome>> {
+    let mut out = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let blocks = parse_blocks(file, &text)?;
+        let mut stale = Vec::new();
+        let new = regenerate(&text, &blocks, |b| {
+            let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
+            let req = parse(&b.args).map_err(at)?;
+            crate::query::findings::check_rule_ids(src.index, src.rules, req.rules())
+                .map_err(at)?;
+            check_fresh(src.lock, src.index, &req.selectors()).map_err(at)?;
+            let body = req.render(src.index).map_err(at)?;
+            let old = &text[b.content.clone()];
+            let normalised = if b.eol == "\r\n" {
+                body.replace('\n', "\r\n")
+            } else {
+                body.clone()
+            };
+            if old != normalised {
+                stale.push(Stale {
+                    line: b.line,
+                    diff: diff(old, &normalised),
+                });
+            }
+            Ok(body)
+        })?;
+        let written = !check && new != text;
+        if written {
+            crate::atomic::write(file, new.as_bytes())?;
+        }
+        out.push(DocumentOutcome {
+            path: file.clone(),
+            blocks: blocks.len(),
+            stale,
+            written,
+        });
+    }
+    Ok(out)
+}
+
+/// Every selector must name a pinned revision that the index holds at its pinned commit (no
+/// selector: every pin).
+pub fn check_fresh(lock: &Lock, index: &Index, at: &[String]) -> Result<()> {
+    let pins = lock.pins();
+    let stale = |p: &Pin| {
+        index
+            .catalog()
+            .find(&p.repo, &p.rev)
+            .is_none_or(|r| r.commit != p.commit)
+    };
+    let lacks = |p: &Pin| {
+        anyhow::anyhow!(
+            "the index lacks {}@{} (pinned at {}): run `archeo index`",
+            p.repo,
+            p.rev,
+            p.commit
+        )
+    };
+    if at.is_empty() {
+        return match pins.iter().find(|p| stale(p)) {
+            Some(p) => Err(lacks(p)),
+            None => Ok(()),
+        };
+    }
+    for sel in at {
+        let (repo, rev) = crate::index::selector::parse(sel)?;
+        let lower = rev.to_ascii_lowercase();
+        let pin = pins.iter().find(|p| {
+            p.repo == repo && (p.rev == rev || (rev.len() >= 4 && p.commit.starts_with(&lower)))
+        });
+        match pin {
+            None => bail!(
+                "{sel} is not pinned in archeo.lock: add it to archeo.toml and run `archeo fetch && archeo index`"
+            ),
+            Some(p) if stale(p) => return Err(lacks(p)),
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,154 @@
-//! The report stage: printers over typed results (text, JSON Lines, Markdown), evidence blocks,
-//! and regenerating the evidence regions of Markdown documents. Nothing here searches.
+//! The report stage: printers over typed results (ripgrep-like text with color on a TTY, JSON
+//! Lines, Markdown), evidence blocks, and regenerating the evidence regions of Markdown
+//! documents. Printers never search; searches never format. Every printable result implements
+//! [`Report`]; commands hand it to [`print`].
 
 pub mod evidence;
+pub mod explain;
 pub mod export;
-pub mod render;
+pub mod findings;
+pub mod history;
+pub mod search;
+pub mod tables;
+
+use std::io::Write;
+
+use anyhow::Result;
+use termcolor::{Color, ColorSpec, WriteColor};
+
+pub use crate::index::citation::location;
+
+/// Output formats every result-printing command offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// Human-readable text (colored on a TTY).
+    #[default]
+    Text,
+    /// JSON Lines: one object per line.
+    Json,
+    /// Markdown, for pasting into documents.
+    Md,
+}
+
+/// A result that can be printed in every format.
+pub trait Report {
+    /// ripgrep-like text; color when `out` supports it.
+    fn text(&self, out: &mut dyn WriteColor) -> Result<()>;
+    /// JSON Lines.
+    fn json(&self, out: &mut dyn Write) -> Result<()>;
+    /// Markdown.
+    fn markdown(&self, out: &mut dyn Write) -> Result<()>;
+}
+
+/// Prints a report to stdout in `format`.
+pub fn print(report: &dyn Report, format: Format, color: termcolor::ColorChoice) -> Result<()> {
+    match format {
+        Format::Text => report.text(&mut termcolor::StandardStream::stdout(color)),
+        Format::Json => report.json(&mut std::io::stdout().lock()),
+        Format::Md => report.markdown(&mut std::io::stdout().lock()),
+    }
+}
+
+/// The report as a Markdown string (for evidence blocks).
+pub fn to_markdown(report: &dyn Report) -> Result<String> {
+    let mut buf = Vec::new();
+    report.markdown(&mut buf)?;
+    Ok(String::from_utf8(buf)?)
+}
+
+/// Implements [`Report`] for a type with three printer functions.
+macro_rules! report {
+    ($t:ty, $text:path, $json:path, $md:path) => {
+        impl $crate::report::Report for $t {
+            fn text(&self, out: &mut dyn termcolor::WriteColor) -> anyhow::Result<()> {
+                $text(out, self)
+            }
+            fn json(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+                $json(out, self)
+            }
+            fn markdown(&self, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+                $md(out, self)
+            }
+        }
+    };
+}
+pub(crate) use report;
+
+/// Writes one JSON value as a line.
+pub(crate) fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Inline code for a Markdown table cell: pipes escaped, backticks fenced so the table never breaks.
+pub fn md_code(s: &str) -> String {
+    let s = s.trim().replace('|', "\\|");
+    if s.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
+}
+
+/// A location linked to its permalink; a plain `repo@commit:path:line` citation (hosts without
+/// permalinks) is shown as code instead, since it is no URL.
+pub fn md_link(text: &str, url: &str) -> String {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        format!("[{}]({url})", md_text(text))
+    } else {
+        md_code(url)
+    }
+}
+
+/// Plain text for a Markdown table cell.
+pub fn md_text(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A color spec: foreground, bold or not.
+pub(crate) fn spec(fg: Color, bold: bool) -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_fg(Some(fg)).set_bold(bold);
+    c
+}
+
+/// Dimmed text (revision ranges, permalinks).
+pub(crate) fn dim() -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_dimmed(true);
+    c
+}
+
+/// Facts as `name = [A, B]; other = [C]`.
+pub fn facts_text(facts: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    facts
+        .iter()
+        .map(|(k, v)| format!("{k} = [{}]", v.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md_code_never_breaks_a_table() {
+        assert_eq!(md_code("a | b"), "`a \\| b`");
+        assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+    }
+}

@@ -51,6 +51,76 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Worth a warning rather than a note.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Event::TagMoved { .. })
+    }
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Fetched {
+                repo,
+                url,
+                effective_url,
+                objects,
+                bytes,
+            } => {
+                let via = if effective_url != url {
+                    format!(" via {effective_url}")
+                } else {
+                    String::new()
+                };
+                if *objects > 0 {
+                    write!(
+                        f,
+                        "{repo}: fetched {url}{via}: {objects} objects, {}",
+                        crate::ui::human_bytes(*bytes)
+                    )
+                } else {
+                    write!(f, "{repo}: fetched {url}{via}: up to date")
+                }
+            }
+            Event::BranchMoved {
+                repo,
+                rev,
+                old,
+                new,
+            } => {
+                write!(
+                    f,
+                    "{repo}@{rev}: branch moved {} -> {}",
+                    &old[..12],
+                    &new[..12]
+                )
+            }
+            Event::TagMoved {
+                repo,
+                rev,
+                old,
+                new,
+            } => write!(
+                f,
+                "{repo}@{rev}: tag now points elsewhere: {} -> {}",
+                &old[..12],
+                &new[..12]
+            ),
+            Event::Pinned {
+                repo,
+                tags,
+                branches,
+                commits,
+            } => write!(
+                f,
+                "{repo}: pinned {} revs ({tags} tags, {branches} branches, {commits} commits)",
+                tags + branches + commits
+            ),
+        }
+    }
+}
+
 /// Fetches every repository of the manifest and returns the lock to write.
 pub fn fetch_all(
     manifest: &Manifest,

@@ -170,12 +170,8 @@ impl Manifest {
             }
             let mut exclude = Vec::new();
             for g in &r.exclude {
-                if let Err(e) = globset::Glob::new(g.get_ref()) {
-                    bail!(
-                        "{}: bad exclude glob {:?}: {e}",
-                        at(path, text, g.span()),
-                        g.get_ref()
-                    );
+                if let Err(e) = crate::path_filter::PathFilter::new(g.get_ref()) {
+                    bail!("{}: exclude: {e}", at(path, text, g.span()));
                 }
                 exclude.push(g.get_ref().clone());
             }
@@ -204,16 +200,15 @@ impl Manifest {
 }
 
 impl RepoSpec {
-    /// A matcher for the manifest's `exclude` globs.
-    pub fn exclude_set(&self) -> globset::GlobSet {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &self.exclude {
-            // Validated at load time.
-            if let Ok(g) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-                b.add(g);
+    /// The manifest's `exclude` patterns (validated when the manifest was loaded).
+    pub fn exclude_set(&self) -> crate::path_filter::PathSet {
+        let mut set = crate::path_filter::PathSet::default();
+        for p in &self.exclude {
+            if let Ok(f) = crate::path_filter::PathFilter::new(p) {
+                set.exclude(f);
             }
         }
-        b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        set
     }
 }
 

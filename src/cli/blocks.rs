@@ -1,0 +1,77 @@
+//! The arguments of `<!-- archeo:begin ARGS -->` markers, parsed with the same definitions as
+//! the commands they name (`evidence` when they name none).
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+
+use super::diff::DiffArgs;
+use super::evidence::EvidenceArgs;
+use super::explain::ExplainArgs;
+use super::timeline::TimelineArgs;
+use crate::report::export::BlockRequest;
+
+/// What an archeo:begin marker may run.
+#[derive(Parser, Debug)]
+#[command(name = "archeo:begin", no_binary_name = true)]
+struct BlockCli {
+    #[command(subcommand)]
+    cmd: BlockCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum BlockCommand {
+    Evidence(EvidenceArgs),
+    Diff(DiffArgs),
+    Timeline(TimelineArgs),
+    Explain(ExplainArgs),
+}
+
+fn parse(args: &[String]) -> Result<BlockCommand> {
+    let mut words = args.to_vec();
+    if !matches!(
+        words.first().map(String::as_str),
+        Some("evidence" | "diff" | "timeline" | "explain")
+    ) {
+        words.insert(0, "evidence".into());
+    }
+    let cli = BlockCli::try_parse_from(&words).map_err(|e| {
+        anyhow!(
+            "bad archeo:begin arguments: {}",
+            e.to_string().lines().next().unwrap_or("")
+        )
+    })?;
+    Ok(cli.cmd)
+}
+
+/// Checks that archeo:begin arguments parse, as `archeo export` would run them.
+pub fn check_block_args(args: &[String]) -> Result<()> {
+    block_request(args).map(|_| ())
+}
+
+/// A block's request.
+pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
+    Ok(match parse(args)? {
+        BlockCommand::Evidence(e) => BlockRequest::Evidence(e.request()),
+        BlockCommand::Diff(d) => BlockRequest::Diff {
+            search: d.search()?,
+            a: d.a,
+            b: d.b,
+            rules: d.rule,
+        },
+        BlockCommand::Timeline(t) => BlockRequest::Timeline {
+            search: t.search()?,
+            rules: t.rule,
+            repos: t.repo,
+        },
+        BlockCommand::Explain(x) => match x.message.filter(|m| m != "-" && !m.trim().is_empty()) {
+            Some(message) => BlockRequest::Explain {
+                message,
+                at: x.at,
+                repos: x.repo,
+            },
+            None => bail!(
+                "an explain block needs its message as an argument (blocks never read standard input)"
+            ),
+        },
+    })
+}

@@ -1,0 +1,65 @@
+//! `archeo export`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Context, Found};
+use crate::report::export::Sources;
+
+/// Flags of `archeo export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Markdown files holding archeo:begin/end regions.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; exit 1 and show a diff when a block is stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
+    let index = ctx.index()?;
+    let lock = ctx.lock()?;
+    let rules = ctx.rules(&[])?;
+    let src = Sources {
+        index: &index,
+        lock: &lock,
+        rules: &rules,
+    };
+    let docs = crate::report::export::run(&src, &a.files, a.check, &super::blocks::block_request)?;
+    let mut out = std::io::stdout().lock();
+    let mut stale = 0;
+    for d in &docs {
+        if a.check {
+            for s in &d.stale {
+                stale += 1;
+                writeln!(out, "{}:{}: stale evidence block", d.path.display(), s.line)?;
+                write!(out, "{}", s.diff)?;
+            }
+        } else if d.written {
+            ctx.ui.info(format!(
+                "{}: {} block(s) regenerated, {} changed",
+                d.path.display(),
+                d.blocks,
+                d.stale.len()
+            ));
+        } else {
+            ctx.ui.detail(format!(
+                "{}: {} block(s), all current",
+                d.path.display(),
+                d.blocks
+            ));
+        }
+    }
+    if stale > 0 {
+        writeln!(
+            out,
+            "{stale} stale block(s): run `archeo export` on these files"
+        )?;
+        return Ok(Found::No);
+    }
+    Ok(Found::Yes)
+}

@@ -1,0 +1,83 @@
+//! `archeo fetch`.
+
+use std::cell::RefCell;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Context, Format, Found};
+use crate::source::fetch::FetchOptions;
+use crate::source::git::FetchProgress;
+use crate::source::lock::Lock;
+
+/// Flags of `archeo fetch`.
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Accept tags that now point to other commits than the lock records.
+    #[arg(long)]
+    pub update: bool,
+    /// Fetch only what the lock names and fail if manifest and lock disagree; never change the lock.
+    #[arg(long)]
+    pub locked: bool,
+    /// Use no network: resolve revs from the cache only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print what is pinned after fetching (like `archeo pins`).
+    #[arg(long)]
+    pub list: bool,
+}
+
+pub(super) fn run(ctx: &Context, a: FetchArgs) -> Result<Found> {
+    let manifest = ctx.manifest()?;
+    let old = Lock::read(&ctx.lock_path)?;
+    let opts = FetchOptions {
+        update: a.update,
+        locked: a.locked,
+        offline: a.offline,
+    };
+    let ui = ctx.ui;
+    let live = FetchProgress::new();
+    let spinner = RefCell::new(None);
+    let lock = crate::source::fetch::fetch_all(
+        &manifest,
+        &ctx.cache_dir,
+        old.as_ref(),
+        opts,
+        |ev| {
+            spinner.borrow_mut().take();
+            if ev.is_warning() {
+                ui.warn(ev.to_string());
+            } else {
+                ui.info(ev.to_string());
+            }
+        },
+        |spec| {
+            let status = live.clone();
+            *spinner.borrow_mut() = Some(ui.live_spinner(
+                format!("fetching {} ({})", spec.name, spec.url),
+                format!("fetching {}", spec.name),
+                move || status.lines(),
+            ));
+        },
+        &live,
+    );
+    spinner.borrow_mut().take();
+    let lock = lock?;
+    if !opts.locked {
+        if old.as_ref() == Some(&lock) {
+            ui.detail(format!("{} unchanged", ctx.lock_path.display()));
+        } else {
+            lock.write(&ctx.lock_path)?;
+            ui.info(format!("wrote {}", ctx.lock_path.display()));
+        }
+    }
+    if a.list {
+        super::pins::run(
+            ctx,
+            super::pins::PinsArgs {
+                format: Format::Text,
+            },
+        )?;
+    }
+    Ok(Found::Yes)
+}

@@ -1,0 +1,118 @@
+//! [`Citation`]: where something stands in the pinned revisions — repository, path, line span,
+//! every selected revision holding that file version there, the revision cited (the newest of
+//! them) with its commit, and a permalink on that immutable commit. Search hits, findings, diff
+//! sides, timeline tracks, explain sites and evidence rows all carry one, and all rank by
+//! [`Citation::rank`].
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+/// A revision holding a cited thing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevRef {
+    /// The pinned rev name (`v1.3.3`, `main`).
+    pub rev: String,
+    /// Its full commit id.
+    pub commit: String,
+}
+
+/// A place in the pinned revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    /// The repository's manifest name.
+    pub repo: String,
+    /// Repository-relative path.
+    pub path: String,
+    /// First line, 1-based.
+    pub start: u32,
+    /// Last line, inclusive.
+    pub end: u32,
+    /// Every selected revision holding this file version at this path, oldest first.
+    pub revs: Vec<RevRef>,
+    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`: `revs` compressed into ranges over the repository's
+    /// revisions in version order.
+    pub revs_display: String,
+    /// The revision cited: the newest of `revs`.
+    pub rev: String,
+    /// Its commit.
+    pub commit: String,
+    /// Permalink to the lines at `commit`.
+    pub url: String,
+    /// `module version` when the path is vendored code (from vendor/modules.txt).
+    pub vendored_module: Option<String>,
+    /// The git blob id of the file version.
+    pub blob: String,
+    /// Position of `rev` in the repository's version order (higher is newer): the ranking key.
+    pub newest: usize,
+}
+
+impl Citation {
+    /// The one order every result list shares: own code before vendored code, newer revisions
+    /// first, then by repository, path and line. (Callers put their own primary key first, e.g.
+    /// "declares the term" for search, the rule id for findings.)
+    pub fn rank(&self, other: &Citation) -> Ordering {
+        self.vendored_module
+            .is_some()
+            .cmp(&other.vendored_module.is_some())
+            .then_with(|| other.newest.cmp(&self.newest))
+            .then_with(|| self.repo.cmp(&other.repo))
+            .then_with(|| self.path.cmp(&other.path))
+            .then_with(|| self.start.cmp(&other.start))
+            .then_with(|| self.blob.cmp(&other.blob))
+    }
+
+    /// `path:line` or `path:start-end`.
+    pub fn location(&self) -> String {
+        location(&self.path, self.start, self.end)
+    }
+
+    /// Is `rev` among the revisions holding it?
+    pub fn held_by(&self, rev: &str) -> bool {
+        self.revs.iter().any(|r| r.rev == rev)
+    }
+}
+
+/// `path:line` or `path:start-end`.
+pub fn location(path: &str, start: u32, end: u32) -> String {
+    if end > start {
+        format!("{path}:{start}-{end}")
+    } else {
+        format!("{path}:{start}")
+    }
+}
+
+/// A permalink for lines of a file at a commit: a GitHub blob URL with `#L` anchors for GitHub
+/// repositories, else `name@commit:path:line` (no host-specific URL is guessed).
+pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> String {
+    let base = url.trim_end_matches('/').trim_end_matches(".git");
+    let anchor = if end > start {
+        format!("#L{start}-L{end}")
+    } else {
+        format!("#L{start}")
+    };
+    if let Some(rest) = base.strip_prefix("https://github.com/")
+        && rest.split('/').count() == 2
+    {
+        return format!("https://github.com/{rest}/blob/{commit}/{path}{anchor}");
+    }
+    let name = base.rsplit('/').next().unwrap_or(base);
+    format!("{name}@{commit}:{}", location(path, start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permalinks_use_github_anchors_or_a_plain_citation() {
+        assert_eq!(
+            permalink("https://github.com/o/r.git", "abc", "a/b.go", 3, 5),
+            "https://github.com/o/r/blob/abc/a/b.go#L3-L5"
+        );
+        assert_eq!(
+            permalink("file:///x/r", "abc", "a.go", 7, 7),
+            "r@abc:a.go:7"
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! Printers for `archeo diff` (changes by class, module and file changes) and `archeo timeline`
+//! (tracks and the revision x track grid).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+use termcolor::{Color, WriteColor};
+
+use super::{dim, facts_text, json_line, md_code, md_link, md_text, report, spec};
+use crate::query::history::{Change, Class, DiffReport, Side, Timeline};
+
+report!(DiffReport, diff_text, diff_json, diff_markdown);
+report!(Timeline, timeline_text, timeline_json, timeline_markdown);
+
+fn side_cite(s: &Side) -> String {
+    format!("{}@{} {}", s.cite.repo, s.cite.rev, s.cite.location())
+}
+
+fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
+    writeln!(out, "{} ({}) -> {} ({})", d.a, d.a_commit, d.b, d.b_commit)?;
+    for class in [Class::Added, Class::Removed, Class::Changed, Class::Moved] {
+        let items: Vec<&Change> = d.changes.iter().filter(|c| c.class == class).collect();
+        if items.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let (mark, color) = match class {
+            Class::Added => ("+", Color::Green),
+            Class::Removed => ("-", Color::Red),
+            Class::Changed => ("~", Color::Yellow),
+            Class::Moved => (">", Color::Cyan),
+        };
+        out.set_color(&spec(color, true))?;
+        write!(out, "{} ({})", class.as_str(), items.len())?;
+        out.reset()?;
+        writeln!(out)?;
+        for c in items {
+            let side = c.b.as_ref().or(c.a.as_ref()).expect("a side");
+            out.set_color(&spec(color, false))?;
+            write!(out, "  {mark} ")?;
+            out.reset()?;
+            if let Some(r) = &c.rule {
+                write!(out, "{r}  ")?;
+            }
+            if let Some(s) = &c.symbol {
+                write!(out, "‹{s}›  ")?;
+            }
+            writeln!(out, "{}", side.text.lines().next().unwrap_or("").trim())?;
+            match (&c.a, &c.b) {
+                (Some(a), Some(b)) => {
+                    writeln!(out, "      {}  {}", side_cite(a), facts_text(&a.facts))?;
+                    writeln!(out, "   -> {}  {}", side_cite(b), facts_text(&b.facts))?;
+                }
+                (Some(s), None) | (None, Some(s)) => {
+                    writeln!(out, "      {}  {}", side_cite(s), facts_text(&s.facts))?
+                }
+                (None, None) => {}
+            }
+            let url =
+                c.b.as_ref()
+                    .or(c.a.as_ref())
+                    .map(|s| s.cite.url.as_str())
+                    .unwrap_or("");
+            out.set_color(&dim())?;
+            write!(out, "      {url}")?;
+            out.reset()?;
+            writeln!(out)?;
+        }
+    }
+    if !d.modules.is_empty() {
+        writeln!(out, "\nvendored modules ({})", d.modules.len())?;
+        for m in &d.modules {
+            writeln!(
+                out,
+                "  {} {} -> {}",
+                m.module,
+                m.from.as_deref().unwrap_or("(none)"),
+                m.to.as_deref().unwrap_or("(none)")
+            )?;
+        }
+    }
+    if !d.files_removed.is_empty() || !d.files_added.is_empty() {
+        writeln!(out, "\nfiles holding findings")?;
+        for f in &d.files_removed {
+            writeln!(out, "  - {f} (not in {})", d.b)?;
+        }
+        for f in &d.files_added {
+            writeln!(out, "  + {f} (not in {})", d.a)?;
+        }
+    }
+    writeln!(
+        out,
+        "\n{} change{}, {} unchanged, {} vendored module change{}",
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        d.unchanged,
+        d.modules.len(),
+        if d.modules.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+/// One side of a change in JSON.
+#[derive(Serialize)]
+struct SideJson<'a> {
+    repo: &'a str,
+    rev: &'a str,
+    commit: &'a str,
+    path: &'a str,
+    start: u32,
+    end: u32,
+    text: &'a str,
+    facts: &'a BTreeMap<String, Vec<String>>,
+    url: &'a str,
+}
+
+impl<'a> SideJson<'a> {
+    fn of(s: &'a Side) -> SideJson<'a> {
+        let c = &s.cite;
+        SideJson {
+            repo: &c.repo,
+            rev: &c.rev,
+            commit: &c.commit,
+            path: &c.path,
+            start: c.start,
+            end: c.end,
+            text: &s.text,
+            facts: &s.facts,
+            url: &c.url,
+        }
+    }
+}
+
+/// One change in JSON.
+#[derive(Serialize)]
+struct ChangeJson<'a> {
+    class: &'a str,
+    rule: Option<&'a str>,
+    symbol: Option<&'a str>,
+    a: Option<SideJson<'a>>,
+    b: Option<SideJson<'a>>,
+}
+
+fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
+    for c in &d.changes {
+        json_line(
+            out,
+            &ChangeJson {
+                class: c.class.as_str(),
+                rule: c.rule.as_deref(),
+                symbol: c.symbol.as_deref(),
+                a: c.a.as_ref().map(SideJson::of),
+                b: c.b.as_ref().map(SideJson::of),
+            },
+        )?;
+    }
+    for m in &d.modules {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "module", "module": m.module, "from": m.from, "to": m.to})
+        )?;
+    }
+    for f in &d.files_removed {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "file-removed", "path": f})
+        )?;
+    }
+    for f in &d.files_added {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "file-added", "path": f})
+        )?;
+    }
+    Ok(())
+}
+
+fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
+    writeln!(
+        out,
+        "**Diff** `{}` = `{}` -> `{}` = `{}`: {} change{}, {} unchanged.",
+        d.a,
+        d.a_commit,
+        d.b,
+        d.b_commit,
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        d.unchanged
+    )?;
+    writeln!(out)?;
+    if !d.changes.is_empty() {
+        writeln!(
+            out,
+            "| change | rule | symbol | {} | {} | facts |",
+            d.a, d.b
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        for c in &d.changes {
+            let cell = |s: &Option<Side>| {
+                s.as_ref()
+                    .map(|s| {
+                        format!(
+                            "{} {}",
+                            md_link(&s.cite.location(), &s.cite.url),
+                            md_code(s.text.lines().next().unwrap_or(""))
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into())
+            };
+            let facts = match (&c.a, &c.b) {
+                (Some(a), Some(b)) if a.facts != b.facts => format!(
+                    "{} → {}",
+                    md_text(&facts_text(&a.facts)),
+                    md_text(&facts_text(&b.facts))
+                ),
+                (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {facts} |",
+                c.class.as_str(),
+                c.rule.as_deref().map(md_code).unwrap_or_default(),
+                c.symbol.as_deref().map(md_code).unwrap_or_default(),
+                cell(&c.a),
+                cell(&c.b)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !d.modules.is_empty() {
+        writeln!(out, "| vendored module | {} | {} |", d.a, d.b)?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for m in &d.modules {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                md_code(&m.module),
+                m.from.as_deref().unwrap_or("—"),
+                m.to.as_deref().unwrap_or("—")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for f in &d.files_removed {
+        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
+    }
+    for f in &d.files_added {
+        writeln!(out, "- file holding findings added: {}", md_code(f))?;
+    }
+    Ok(())
+}
+
+fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
+    for (i, tr) in t.tracks.iter().enumerate() {
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(out, "T{}", i + 1)?;
+        out.reset()?;
+        write!(out, " {} {}:{}", tr.cite.repo, tr.cite.path, tr.cite.start)?;
+        if let Some(s) = &tr.symbol {
+            write!(out, " ‹{s}›")?;
+        }
+        writeln!(out)?;
+        writeln!(out, "   held by {}", tr.cite.revs_display)?;
+        if !tr.facts.is_empty() {
+            writeln!(out, "   {}", facts_text(&tr.facts))?;
+        }
+        writeln!(out, "   {}", tr.text.lines().next().unwrap_or("").trim())?;
+    }
+    writeln!(out)?;
+    let w = t
+        .revisions
+        .iter()
+        .map(|r| r.repo.len() + r.rev.len() + 1)
+        .max()
+        .unwrap_or(8);
+    write!(out, "{:<w$}", "revision")?;
+    for i in 0..t.tracks.len() {
+        write!(out, " {:>3}", format!("T{}", i + 1))?;
+    }
+    writeln!(out, "  count")?;
+    for r in &t.revisions {
+        write!(out, "{:<w$}", format!("{}@{}", r.repo, r.rev))?;
+        for tr in &t.tracks {
+            let held = tr.cite.repo == r.repo && tr.cite.held_by(&r.rev);
+            write!(out, " {:>3}", if held { "●" } else { "·" })?;
+        }
+        writeln!(out, "  {}", r.count)?;
+    }
+    Ok(())
+}
+
+/// One timeline track in JSON.
+#[derive(Serialize)]
+struct TrackJson<'a> {
+    rule: Option<&'a str>,
+    symbol: Option<&'a str>,
+    repo: &'a str,
+    path: &'a str,
+    line: u32,
+    text: &'a str,
+    facts: &'a BTreeMap<String, Vec<String>>,
+    url: &'a str,
+    held: &'a str,
+    revs: Vec<&'a str>,
+}
+
+fn timeline_json(out: &mut dyn Write, t: &Timeline) -> Result<()> {
+    for tr in &t.tracks {
+        let c = &tr.cite;
+        json_line(
+            out,
+            &TrackJson {
+                rule: tr.rule.as_deref(),
+                symbol: tr.symbol.as_deref(),
+                repo: &c.repo,
+                path: &c.path,
+                line: c.start,
+                text: &tr.text,
+                facts: &tr.facts,
+                url: &c.url,
+                held: &c.revs_display,
+                revs: c.revs.iter().map(|r| r.rev.as_str()).collect(),
+            },
+        )?;
+    }
+    for r in &t.revisions {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"repo": r.repo, "rev": r.rev, "commit": r.commit, "count": r.count})
+        )?;
+    }
+    Ok(())
+}
+
+fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
+    writeln!(out, "| # | where (newest) | symbol | held by | facts |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for (i, tr) in t.tracks.iter().enumerate() {
+        writeln!(
+            out,
+            "| T{} | {} | {} | {} | {} |",
+            i + 1,
+            md_link(&format!("{}:{}", tr.cite.path, tr.cite.start), &tr.cite.url),
+            tr.symbol.as_deref().map(md_code).unwrap_or_default(),
+            md_text(&tr.cite.revs_display),
+            md_text(&facts_text(&tr.facts))
+        )?;
+    }
+    writeln!(out)?;
+    write!(out, "| revision | commit |")?;
+    for i in 0..t.tracks.len() {
+        write!(out, " T{} |", i + 1)?;
+    }
+    writeln!(out, " count |")?;
+    write!(out, "| --- | --- |")?;
+    for _ in &t.tracks {
+        write!(out, " :-: |")?;
+    }
+    writeln!(out, " ---: |")?;
+    for r in &t.revisions {
+        write!(out, "| {}@{} | `{}` |", r.repo, r.rev, &r.commit[..12])?;
+        for tr in &t.tracks {
+            let held = tr.cite.repo == r.repo && tr.cite.held_by(&r.rev);
+            write!(out, " {} |", if held { "●" } else { "" })?;
+        }
+        writeln!(out, " {} |", r.count)?;
+    }
+    Ok(())
+}

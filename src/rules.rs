@@ -1,5 +1,5 @@
-//! Rules: tree-sitter queries users own, loaded at run time from `queries/go/*.scm` (and
-//! `--rules DIR`, `[rules] paths`). Each file starts with a metadata header of `; key: value`
+//! Rules: tree-sitter queries users own, loaded at run time from `queries/LANG/*.scm` (one
+//! folder per language with a grammar: `queries/go/`; and `--rules DIR`, `[rules] paths`). Each file starts with a metadata header of `; key: value`
 //! comment lines; the query's `@match` capture is what a finding reports, and the captures listed
 //! in `facts` become named facts (identifiers normalised to their constant names).
 //!
@@ -21,12 +21,16 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 
-use crate::lang::Parsed;
+use crate::lang::{Lang, Parsed};
 
 /// A loaded, compiled rule.
 pub struct Rule {
+    /// Its metadata header.
     pub meta: RuleMeta,
+    /// The file it was loaded from.
     pub file: PathBuf,
+    /// The language whose syntax trees it matches.
+    pub lang: Lang,
     /// `; requires:` literals: a file holding none of them cannot match (a cheap prefilter).
     requires: Vec<String>,
     source: String,
@@ -134,24 +138,38 @@ impl RuleSet {
             .join(", ")
     }
 
-    /// Loads every `*.scm` under each dir's `go/` (or the dir itself).
+    /// Loads every `*.scm` under each dir's language folders (`go/`, ...); a dir without
+    /// language folders holds Go rules itself.
     pub fn load(dirs: &[PathBuf]) -> Result<RuleSet> {
         let mut rules: Vec<Rule> = Vec::new();
         for dir in dirs {
             if !dir.is_dir() {
                 bail!("rule directory {} does not exist", dir.display());
             }
-            let sub = dir.join("go");
-            let base = if sub.is_dir() { sub } else { dir.clone() };
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&base)
-                .with_context(|| format!("cannot read {}", base.display()))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "scm"))
+            let mut bases: Vec<(PathBuf, Lang)> = crate::lang::LANGUAGES
+                .iter()
+                .filter(|l| l.grammar().is_some())
+                .map(|l| (dir.join(l.name()), l.lang()))
+                .filter(|(d, _)| d.is_dir())
                 .collect();
+            if bases.is_empty() {
+                bases.push((dir.clone(), Lang::Go));
+            }
+            let mut files: Vec<(PathBuf, Lang)> = Vec::new();
+            for (base, lang) in bases {
+                for e in std::fs::read_dir(&base)
+                    .with_context(|| format!("cannot read {}", base.display()))?
+                    .flatten()
+                {
+                    let p = e.path();
+                    if p.extension().is_some_and(|e| e == "scm") {
+                        files.push((p, lang));
+                    }
+                }
+            }
             files.sort();
-            for f in files {
-                let rule = Rule::load(&f)?;
+            for (f, lang) in files {
+                let rule = Rule::load(&f, lang)?;
                 if let Some(prev) = rules.iter().find(|r| r.meta.id == rule.meta.id) {
                     bail!(
                         "{}: rule id {:?} is already defined in {}",
@@ -189,16 +207,17 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    /// Runs every rule on one parsed Go file; findings come without their blob id.
+    /// Runs the rules of `lang` on one parsed file, as (rule id, JSON payload) pairs.
     pub fn run(
         &self,
+        lang: Lang,
         blob: &str,
         tree: &Tree,
         src: &str,
         parsed: &Parsed,
     ) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
-        for r in &self.rules {
+        for r in self.rules.iter().filter(|r| r.lang == lang) {
             if !r.may_match(src) {
                 continue;
             }
@@ -212,13 +231,15 @@ impl RuleSet {
 }
 
 impl Rule {
-    pub fn load(path: &Path) -> Result<Rule> {
+    /// Loads and compiles a rule file for `lang`.
+    pub fn load(path: &Path, lang: Lang) -> Result<Rule> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Self::parse(path, &text)
+        Self::parse(path, &text, lang)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Rule> {
+    /// Compiles a rule's text for `lang`; errors name `path:line:col`.
+    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<Rule> {
         let mut meta = RuleMeta::default();
         let mut filters: BTreeMap<String, String> = BTreeMap::new();
         let mut requires = Vec::new();
@@ -281,7 +302,14 @@ impl Rule {
                 meta.id
             );
         }
-        let query = Query::new(&crate::lang::go::language(), text).map_err(|e| {
+        let grammar = lang.language().grammar().with_context(|| {
+            format!(
+                "{}: {} has no syntax tree to match",
+                path.display(),
+                lang.as_str()
+            )
+        })?;
+        let query = Query::new(&grammar, text).map_err(|e| {
             anyhow::anyhow!(
                 "{}:{}:{}: query error: {:?}: {}",
                 path.display(),
@@ -319,6 +347,7 @@ impl Rule {
         Ok(Rule {
             meta,
             file: path.to_path_buf(),
+            lang,
             requires,
             source: text.to_string(),
             query,
@@ -366,7 +395,7 @@ impl Rule {
             for (name, idx, filter) in &self.facts {
                 let vals = f.facts.entry(name.clone()).or_default();
                 for c in m.captures.iter().filter(|c| c.index == *idx) {
-                    for ident in fact_values(c.node, src) {
+                    for ident in self.lang.language().fact_values(c.node, src) {
                         if filter.as_ref().is_none_or(|g| g.is_match(&ident))
                             && !vals.contains(&ident)
                         {
@@ -385,42 +414,6 @@ impl Rule {
         }
         v
     }
-}
-
-/// The values a captured node contributes to a fact: string literal values, or identifiers with
-/// their package qualifier dropped (`unix.RESOLVE_NO_XDEV` -> `RESOLVE_NO_XDEV`).
-fn fact_values(node: Node, src: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        match n.kind() {
-            "interpreted_string_literal" | "raw_string_literal" => {
-                out.push(crate::lang::go::decode_string(
-                    n.utf8_text(src.as_bytes()).unwrap_or(""),
-                ));
-                continue;
-            }
-            "selector_expression" | "qualified_type" => {
-                if let Some(f) = n
-                    .child_by_field_name("field")
-                    .or_else(|| n.child_by_field_name("name"))
-                {
-                    out.push(f.utf8_text(src.as_bytes()).unwrap_or("").to_string());
-                }
-                continue;
-            }
-            "identifier" | "field_identifier" | "type_identifier" => {
-                out.push(n.utf8_text(src.as_bytes()).unwrap_or("").to_string());
-                continue;
-            }
-            _ => {}
-        }
-        let mut c = n.walk();
-        let mut kids: Vec<Node> = n.children(&mut c).collect();
-        kids.reverse();
-        stack.extend(kids);
-    }
-    out
 }
 
 /// One rule's test outcome.
@@ -445,12 +438,14 @@ fn case_dirs(rule: &Rule) -> Vec<PathBuf> {
     dirs.into_iter().filter(|d| d.is_dir()).collect()
 }
 
-fn go_files(dir: &Path) -> Vec<PathBuf> {
+/// The case files of a rule's language in `dir`.
+fn case_files(dir: &Path, lang: Lang) -> Vec<PathBuf> {
+    let exts = lang.language().case_extensions();
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "go"))
+                .filter(|p| p.extension().is_some_and(|e| exts.iter().any(|x| e == *x)))
                 .collect()
         })
         .unwrap_or_default();
@@ -471,10 +466,10 @@ pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
         };
         for dir in case_dirs(rule) {
             for (kind, want_match) in [("valid", true), ("invalid", false)] {
-                for f in go_files(&dir.join(kind)) {
+                for f in case_files(&dir.join(kind), rule.lang) {
                     let src = std::fs::read_to_string(&f)
                         .with_context(|| format!("cannot read {}", f.display()))?;
-                    let (parsed, tree) = crate::lang::go::parse(&src);
+                    let (parsed, tree) = rule.lang.language().parse(&src);
                     let Some(tree) = tree else { continue };
                     let found = rule.run(&tree, &src, &parsed);
                     if want_match {
@@ -528,8 +523,21 @@ pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
 
 /// Prints the syntax tree of a source file (what rule queries match against).
 pub fn print_file_tree(out: &mut dyn std::io::Write, path: &Path, src: &str) -> Result<()> {
-    let tree = crate::lang::go::parse_tree(src)
-        .with_context(|| format!("tree-sitter could not parse {}", path.display()))?;
+    let lang = Lang::detect_with(&path.to_string_lossy(), src.lines().next().unwrap_or(""));
+    let (_, tree) = lang.language().parse(src);
+    let tree = tree.with_context(|| {
+        format!(
+            "{}: no syntax tree for {} files (languages with a grammar: {})",
+            path.display(),
+            lang.as_str(),
+            crate::lang::LANGUAGES
+                .iter()
+                .filter(|l| l.grammar().is_some())
+                .map(|l| l.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
     print_tree(out, tree.root_node(), src)
 }
 

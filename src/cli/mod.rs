@@ -225,8 +225,8 @@ pub struct ScopeArgs {
     /// internal/sys/...) or a glob ('**/*_linux.go'); a leading / anchors it at the root.
     #[arg(long, value_name = "PATTERN")]
     pub path: Option<String>,
-    /// Only this language (go or text).
-    #[arg(long, value_name = "LANG", value_parser = ["go", "text"])]
+    /// Only this language (go, text).
+    #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Leave out vendored code (paths under vendor/).
     #[arg(long)]

@@ -448,7 +448,11 @@ fn parse_blob(
     counters: &Counters,
 ) -> Result<BlobRecord> {
     let size = data.len() as u64;
-    let lang = Lang::detect(&job.path);
+    let first_line = data.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let lang = Lang::detect_with(
+        &job.path,
+        &String::from_utf8_lossy(&first_line[..first_line.len().min(200)]),
+    );
     let mut rec = BlobRecord {
         blob: job.blob.clone(),
         lang,
@@ -489,14 +493,14 @@ fn parse_blob(
     Counters::add(&counters.bytes, size);
     if lang == Lang::Go {
         Counters::add(&counters.go, 1);
-        let (parsed, tree) = crate::lang::go::parse(&text);
-        Counters::add(&counters.errors, parsed.error_nodes as u64);
-        if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
-            rec.findings = rules.run(&job.blob, tree, &text, &parsed)?;
-            Counters::add(&counters.findings, rec.findings.len() as u64);
-        }
-        rec.parsed = parsed;
     }
+    let (parsed, tree) = lang.language().parse(&text);
+    Counters::add(&counters.errors, parsed.error_nodes as u64);
+    if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
+        rec.findings = rules.run(lang, &job.blob, tree, &text, &parsed)?;
+        Counters::add(&counters.findings, rec.findings.len() as u64);
+    }
+    rec.parsed = parsed;
     rec.content = Some(text);
     Ok(rec)
 }

@@ -227,13 +227,15 @@ impl Index {
         catalog::read_tree(&self.dir, commit)
     }
 
-    /// File versions holding every token of `all` and one of each group of `any_of`.
+    /// File versions (of language `lang` when given) holding every token of `all` and one of
+    /// each group of `any_of`.
     pub fn files_with_tokens(
         &self,
         all: &[String],
         any_of: &[Vec<String>],
+        lang: Option<crate::lang::Lang>,
     ) -> Result<Vec<FileRef>> {
-        self.store.files_with_tokens(all, any_of)
+        self.store.files_with_tokens(all, any_of, lang)
     }
 
     /// A file version found by [`Index::files_with_tokens`].

@@ -120,16 +120,23 @@ impl StoredFile {
     }
 }
 
-/// A string literal as stored, with its blob and enclosing declaration.
+/// A string literal as stored, with its blob, language and enclosing declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredLiteral {
+    /// The blob holding it.
     pub blob: String,
-    pub line: u32,
-    pub value: String,
-    pub callee: Option<String>,
-    pub field: Option<String>,
-    pub var: Option<String>,
+    /// The literal and its context.
+    #[serde(flatten)]
+    pub lit: crate::lang::StringLit,
+    /// The innermost declaration holding it.
     pub decl: Option<String>,
+    /// The language of the file.
+    #[serde(default = "go_lang")]
+    pub lang: Lang,
+}
+
+fn go_lang() -> Lang {
+    Lang::Go
 }
 
 /// A file document found by a token query: its blob id, and where the store keeps it.
@@ -221,15 +228,20 @@ impl Store {
         ))
     }
 
-    /// `file` documents holding every token of `all`, and at least one token of each group
-    /// in `any_of` (an empty list means every file), with their blob ids.
+    /// `file` documents (of language `lang` when given) holding every token of `all`, and at
+    /// least one token of each group in `any_of` (an empty list means every file), with their
+    /// blob ids.
     pub fn files_with_tokens(
         &self,
         all: &[String],
         any_of: &[Vec<String>],
+        lang: Option<Lang>,
     ) -> Result<Vec<FileRef>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, self.term_query(self.f.kind, "file"))];
+        if let Some(l) = lang {
+            clauses.push((Occur::Must, self.term_query(self.f.lang, l.as_str())));
+        }
         for t in all {
             clauses.push((Occur::Must, self.term_query(self.f.tokens, t)));
         }
@@ -271,11 +283,7 @@ impl Store {
         let decls = s(self.f.decls);
         Ok(StoredFile {
             blob: s(self.f.blob),
-            lang: if s(self.f.lang) == "go" {
-                Lang::Go
-            } else {
-                Lang::Text
-            },
+            lang: Lang::from_name(&s(self.f.lang)).unwrap_or(Lang::Text),
             content: s(self.f.content),
             decls: decode_decls(&decls).context("corrupt declarations in the index")?,
             meta_json: s(self.f.meta),
@@ -406,17 +414,14 @@ impl StoreWriter {
                 .map(|d| d.name.clone());
             let lit = StoredLiteral {
                 blob: rec.blob.clone(),
-                line: s.line,
-                value: s.value,
-                callee: s.callee,
-                field: s.field,
-                var: s.var,
+                lit: s,
                 decl,
+                lang: rec.lang,
             };
             let mut d = TantivyDocument::new();
             d.add_text(f.kind, "lit");
             d.add_text(f.blob, &rec.blob);
-            d.add_text(f.tokens, &lit.value);
+            d.add_text(f.tokens, &lit.lit.value);
             d.add_text(f.payload, serde_json::to_string(&lit)?);
             self.w.add_document(d)?;
         }

@@ -5,7 +5,91 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{Call, Decl, DeclKind, Parsed, StringLit};
+use super::{Call, Decl, DeclKind, Lang, Language, Parsed, StringLit};
+
+/// Go.
+pub struct Go;
+
+/// Callees whose string arguments are error texts.
+const ERROR_CALLEES: &[&str] = &[
+    "fmt.Errorf",
+    "errors.New",
+    "fmt.Sprintf",
+    "errors.Wrap",
+    "errors.Wrapf",
+    "errors.Errorf",
+    "pkgerrors.Wrap",
+    "pkgerrors.Wrapf",
+    "os.NewSyscallError",
+    "xerrors.Errorf",
+];
+
+impl Language for Go {
+    fn lang(&self) -> Lang {
+        Lang::Go
+    }
+    fn name(&self) -> &'static str {
+        "go"
+    }
+    fn detects(&self, path: &str, _first_line: &str) -> bool {
+        path.ends_with(".go")
+    }
+    fn grammar(&self) -> Option<tree_sitter::Language> {
+        Some(language())
+    }
+    fn case_extensions(&self) -> &'static [&'static str] {
+        &["go"]
+    }
+    fn parse(&self, src: &str) -> (Parsed, Option<Tree>) {
+        parse(src)
+    }
+
+    /// String literal values, or identifiers with their package qualifier dropped
+    /// (`unix.RESOLVE_NO_XDEV` -> `RESOLVE_NO_XDEV`).
+    fn fact_values(&self, node: Node, src: &str) -> Vec<String> {
+        fact_values(node, src)
+    }
+
+    /// fmt.Errorf / errors.New (sentinels) / os.NewSyscallError texts, and os.PathError `Op`s
+    /// (`Op + " " + Path`); a trailing `: %w` is the rest of the chain, not this segment.
+    fn error_format(&self, l: &StringLit) -> Option<(String, String)> {
+        if l.field.as_deref() == Some("Op") {
+            return Some((format!("{} %s", l.value), "os.PathError Op".into()));
+        }
+        let callee = l.callee.as_deref().unwrap_or("");
+        let short = callee.rsplit('.').next().unwrap_or(callee);
+        let is_error = ERROR_CALLEES.contains(&callee)
+            || matches!(
+                short,
+                "Errorf" | "New" | "Wrap" | "Wrapf" | "NewSyscallError"
+            );
+        if !is_error {
+            return None;
+        }
+        let mut f = l.value.clone();
+        for suffix in [": %w", ": %v", ": %s", ": %+v"] {
+            if let Some(x) = f.strip_suffix(suffix) {
+                f = x.to_string();
+                break;
+            }
+        }
+        for prefix in ["%w: ", "%v: ", "%s: "] {
+            if let Some(x) = f.strip_prefix(prefix) {
+                f = x.to_string();
+                break;
+            }
+        }
+        if f.trim().is_empty() || !f.chars().any(char::is_alphabetic) {
+            return None;
+        }
+        let kind = match (&l.var, short) {
+            (Some(v), _) => format!("sentinel {v} = {callee}"),
+            (None, "NewSyscallError") => "os.NewSyscallError".to_string(),
+            _ => callee.to_string(),
+        };
+        Some((f, kind))
+    }
+}
 
 thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new({
@@ -375,4 +459,38 @@ func WriteThing(key string) error {
         assert_eq!(decode_string(r#""a\tb\n\"q\"""#), "a\tb\n\"q\"");
         assert_eq!(decode_string("`raw %s`"), "raw %s");
     }
+}
+
+/// The values a captured node contributes to a fact: string literal values, or identifiers with
+/// their package qualifier dropped (`unix.RESOLVE_NO_XDEV` -> `RESOLVE_NO_XDEV`).
+fn fact_values(node: Node, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "interpreted_string_literal" | "raw_string_literal" => {
+                out.push(decode_string(n.utf8_text(src.as_bytes()).unwrap_or("")));
+                continue;
+            }
+            "selector_expression" | "qualified_type" => {
+                if let Some(f) = n
+                    .child_by_field_name("field")
+                    .or_else(|| n.child_by_field_name("name"))
+                {
+                    out.push(f.utf8_text(src.as_bytes()).unwrap_or("").to_string());
+                }
+                continue;
+            }
+            "identifier" | "field_identifier" | "type_identifier" => {
+                out.push(n.utf8_text(src.as_bytes()).unwrap_or("").to_string());
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        let mut kids: Vec<Node> = n.children(&mut c).collect();
+        kids.reverse();
+        stack.extend(kids);
+    }
+    out
 }

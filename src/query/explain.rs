@@ -16,20 +16,6 @@ use crate::index::citation::Citation;
 use crate::index::store::StoredLiteral;
 use crate::index::{Index, Places};
 
-/// Callees whose string arguments are error texts.
-const ERROR_CALLEES: &[&str] = &[
-    "fmt.Errorf",
-    "errors.New",
-    "fmt.Sprintf",
-    "errors.Wrap",
-    "errors.Wrapf",
-    "errors.Errorf",
-    "pkgerrors.Wrap",
-    "pkgerrors.Wrapf",
-    "os.NewSyscallError",
-    "xerrors.Errorf",
-];
-
 /// A place emitting a segment.
 #[derive(Debug, Clone)]
 pub struct Site {
@@ -157,47 +143,6 @@ fn compile(format: &str) -> Option<Pattern> {
     })
 }
 
-/// The segment pattern a literal stands for, and what kind of use it is.
-fn segment_format(l: &StoredLiteral) -> Option<(String, String)> {
-    if l.field.as_deref() == Some("Op") {
-        // os.PathError: Op + " " + Path
-        return Some((format!("{} %s", l.value), "os.PathError Op".into()));
-    }
-    let callee = l.callee.as_deref().unwrap_or("");
-    let short = callee.rsplit('.').next().unwrap_or(callee);
-    let is_error = ERROR_CALLEES.contains(&callee)
-        || matches!(
-            short,
-            "Errorf" | "New" | "Wrap" | "Wrapf" | "NewSyscallError"
-        );
-    if !is_error {
-        return None;
-    }
-    let mut f = l.value.clone();
-    // The wrapped error is the rest of the chain, not part of this segment.
-    for suffix in [": %w", ": %v", ": %s", ": %+v"] {
-        if let Some(x) = f.strip_suffix(suffix) {
-            f = x.to_string();
-            break;
-        }
-    }
-    for prefix in ["%w: ", "%v: ", "%s: "] {
-        if let Some(x) = f.strip_prefix(prefix) {
-            f = x.to_string();
-            break;
-        }
-    }
-    if f.trim().is_empty() || !f.chars().any(char::is_alphabetic) {
-        return None;
-    }
-    let kind = match (&l.var, short) {
-        (Some(v), _) => format!("sentinel {v} = {callee}"),
-        (None, "NewSyscallError") => "os.NewSyscallError".to_string(),
-        _ => callee.to_string(),
-    };
-    Some((f, kind))
-}
-
 /// Splits a message into ": "-separated pieces, whitespace normalised (wrapped log lines).
 pub fn pieces(message: &str) -> Vec<String> {
     let norm = message.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -258,7 +203,7 @@ fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
     let tokens = crate::index::tokenize::token_set(message);
     let mut by_format: HashMap<String, (String, Vec<StoredLiteral>)> = HashMap::new();
     for l in index.literals_with_any(&tokens)? {
-        if let Some((f, kind)) = segment_format(&l) {
+        if let Some((f, kind)) = l.lang.language().error_format(&l.lit) {
             by_format
                 .entry(f)
                 .or_insert_with(|| (kind, Vec::new()))
@@ -389,7 +334,7 @@ fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
     for l in &k.literals {
         for place in places.get(&l.blob).into_iter().flatten() {
             sites.push(Site {
-                cite: index.cite(&l.blob, place, l.line, l.line),
+                cite: index.cite(&l.blob, place, l.lit.line, l.lit.line),
                 function: l.decl.clone(),
             });
         }

@@ -11,6 +11,7 @@ use crate::index::catalog::IndexedRev;
 use crate::index::citation::Citation;
 use crate::index::store::StoredFile;
 use crate::index::{Index, Placement};
+use crate::lang::Lang;
 use crate::path_filter::{PathFilter, PathSet};
 use crate::query::syntax::{Filter, Query, match_term, required_tokens};
 
@@ -70,18 +71,13 @@ pub struct Results {
 struct Plan<'a> {
     revs: Vec<&'a IndexedRev>,
     paths: PathSet,
-    lang: Option<String>,
+    lang: Option<Lang>,
     no_vendor: bool,
 }
 
 impl Plan<'_> {
     fn keeps(&self, path: &str) -> bool {
-        !(self.no_vendor && path.starts_with("vendor/"))
-            && self
-                .lang
-                .as_ref()
-                .is_none_or(|l| crate::lang::Lang::detect(path).as_str() == l)
-            && self.paths.allows(path)
+        !(self.no_vendor && path.starts_with("vendor/")) && self.paths.allows(path)
     }
 }
 
@@ -113,6 +109,15 @@ fn plan<'a>(index: &'a Index, q: &Query, scope: &Scope) -> Result<Plan<'a>> {
         .into_iter()
         .filter(|r| !excluded_repos.contains(&r.repo.as_str()))
         .collect();
+    let lang = match lang {
+        Some(l) => Some(Lang::from_name(&l).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown language {l:?}: use {}",
+                crate::lang::names().join(", ")
+            )
+        })?),
+        None => None,
+    };
     Ok(Plan {
         revs,
         paths,
@@ -298,7 +303,7 @@ pub fn search(
 ) -> Result<Results> {
     let plan = plan(index, q, scope)?;
     let tokens: Vec<String> = q.terms.iter().flat_map(required_tokens).collect();
-    let files = index.files_with_tokens(&tokens, &[])?;
+    let files = index.files_with_tokens(&tokens, &[], plan.lang)?;
     let wanted: HashSet<&str> = files.iter().map(|f| f.blob.as_str()).collect();
     let places = index.places(&plan.revs, |id| wanted.contains(id), |p| plan.keeps(p))?;
     let matcher = Matcher::new(index, q, context)?;

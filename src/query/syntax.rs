@@ -97,10 +97,15 @@ impl Query {
                     "path" => Filter::Path(value.to_string()),
                     "sym" => Filter::Sym(value.to_string()),
                     "lang" => {
-                        if value != "go" && value != "text" {
+                        if crate::lang::Lang::from_name(value).is_none() {
                             bail!(
-                                "query syntax error at column {}: lang:{value} is not a language; use lang:go or lang:text",
-                                tpos + 1
+                                "query syntax error at column {}: lang:{value} is not a language; use one of {}",
+                                tpos + 1,
+                                crate::lang::names()
+                                    .iter()
+                                    .map(|n| format!("lang:{n}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             );
                         }
                         Filter::Lang(value.to_string())

@@ -376,6 +376,40 @@ pub fn decode_string(lit: &str) -> String {
     out
 }
 
+/// The values a captured node contributes to a fact: string literal values, or identifiers with
+/// their package qualifier dropped (`unix.RESOLVE_NO_XDEV` -> `RESOLVE_NO_XDEV`).
+fn fact_values(node: Node, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "interpreted_string_literal" | "raw_string_literal" => {
+                out.push(decode_string(n.utf8_text(src.as_bytes()).unwrap_or("")));
+                continue;
+            }
+            "selector_expression" | "qualified_type" => {
+                if let Some(f) = n
+                    .child_by_field_name("field")
+                    .or_else(|| n.child_by_field_name("name"))
+                {
+                    out.push(f.utf8_text(src.as_bytes()).unwrap_or("").to_string());
+                }
+                continue;
+            }
+            "identifier" | "field_identifier" | "type_identifier" => {
+                out.push(n.utf8_text(src.as_bytes()).unwrap_or("").to_string());
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        let mut kids: Vec<Node> = n.children(&mut c).collect();
+        kids.reverse();
+        stack.extend(kids);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,38 +493,4 @@ func WriteThing(key string) error {
         assert_eq!(decode_string(r#""a\tb\n\"q\"""#), "a\tb\n\"q\"");
         assert_eq!(decode_string("`raw %s`"), "raw %s");
     }
-}
-
-/// The values a captured node contributes to a fact: string literal values, or identifiers with
-/// their package qualifier dropped (`unix.RESOLVE_NO_XDEV` -> `RESOLVE_NO_XDEV`).
-fn fact_values(node: Node, src: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        match n.kind() {
-            "interpreted_string_literal" | "raw_string_literal" => {
-                out.push(decode_string(n.utf8_text(src.as_bytes()).unwrap_or("")));
-                continue;
-            }
-            "selector_expression" | "qualified_type" => {
-                if let Some(f) = n
-                    .child_by_field_name("field")
-                    .or_else(|| n.child_by_field_name("name"))
-                {
-                    out.push(f.utf8_text(src.as_bytes()).unwrap_or("").to_string());
-                }
-                continue;
-            }
-            "identifier" | "field_identifier" | "type_identifier" => {
-                out.push(n.utf8_text(src.as_bytes()).unwrap_or("").to_string());
-                continue;
-            }
-            _ => {}
-        }
-        let mut c = n.walk();
-        let mut kids: Vec<Node> = n.children(&mut c).collect();
-        kids.reverse();
-        stack.extend(kids);
-    }
-    out
 }

@@ -15,6 +15,7 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod error;
 pub mod index;
 pub mod lang;
 pub mod path_filter;

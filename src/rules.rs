@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 
+use crate::error::{FileError, Location};
 use crate::lang::{Lang, Parsed};
 
 /// A loaded, compiled rule.
@@ -230,114 +231,136 @@ impl RuleSet {
     }
 }
 
+/// A rule file's metadata header, before the query is compiled.
+struct Header {
+    meta: RuleMeta,
+    filters: BTreeMap<String, String>,
+    requires: Vec<String>,
+}
+
+/// Reads the `; key: value` lines at the top of a rule file.
+fn parse_header(path: &Path, text: &str) -> Result<Header, FileError> {
+    let mut h = Header {
+        meta: RuleMeta::default(),
+        filters: BTreeMap::new(),
+        requires: Vec::new(),
+    };
+    let list = |v: &str| -> Vec<String> {
+        v.split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix(';') else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break;
+        };
+        let rest = rest.trim_start_matches(';').trim();
+        let Some((k, v)) = rest.split_once(':') else {
+            continue;
+        };
+        let v = v.trim().to_string();
+        let m = &mut h.meta;
+        match k.trim() {
+            "id" => m.id = v,
+            "title" => m.title = v,
+            "description" => {
+                if !m.description.is_empty() {
+                    m.description.push(' ');
+                }
+                m.description.push_str(&v)
+            }
+            "category" => m.category = v,
+            "references" => m.references.extend(list(&v)),
+            "requires" => h.requires.extend(v.split_whitespace().map(String::from)),
+            "facts" => m.facts.extend(list(&v)),
+            "fact-filter" => {
+                let Some((name, glob)) = v.split_once('=') else {
+                    return Err(FileError::invalid(
+                        Location::at(path, i + 1, 1),
+                        "fact-filter takes `CAPTURE = GLOB`",
+                    ));
+                };
+                h.filters
+                    .insert(name.trim().to_string(), glob.trim().to_string());
+            }
+            _ => {}
+        }
+    }
+    if h.meta.id.is_empty() {
+        return Err(FileError::invalid(
+            Location::at(path, 1, 1),
+            "rule has no `; id: ...` header line",
+        ));
+    }
+    if !crate::source::manifest::is_selector_safe(&h.meta.id) {
+        return Err(FileError::invalid(
+            Location::at(path, 1, 1),
+            format!(
+                "rule id {:?} may use only letters, digits, '-', '_', '.'",
+                h.meta.id
+            ),
+        ));
+    }
+    Ok(h)
+}
+
 impl Rule {
     /// Loads and compiles a rule file for `lang`.
-    pub fn load(path: &Path, lang: Lang) -> Result<Rule> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+    pub fn load(path: &Path, lang: Lang) -> Result<Rule, FileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(path, &text, lang)
     }
 
     /// Compiles a rule's text for `lang`; errors name `path:line:col`.
-    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<Rule> {
-        let mut meta = RuleMeta::default();
-        let mut filters: BTreeMap<String, String> = BTreeMap::new();
-        let mut requires = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let Some(rest) = line.trim_start().strip_prefix(';') else {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                break;
-            };
-            let rest = rest.trim_start_matches(';').trim();
-            let Some((k, v)) = rest.split_once(':') else {
-                continue;
-            };
-            let v = v.trim().to_string();
-            match k.trim() {
-                "id" => meta.id = v,
-                "title" => meta.title = v,
-                "description" => {
-                    if !meta.description.is_empty() {
-                        meta.description.push(' ');
-                    }
-                    meta.description.push_str(&v)
-                }
-                "category" => meta.category = v,
-                "references" => meta.references.extend(
-                    v.split([',', ' '])
-                        .filter(|s| !s.is_empty())
-                        .map(String::from),
-                ),
-                "requires" => requires.extend(v.split_whitespace().map(String::from)),
-                "facts" => meta.facts.extend(
-                    v.split([',', ' '])
-                        .filter(|s| !s.is_empty())
-                        .map(String::from),
-                ),
-                "fact-filter" => {
-                    let Some((name, glob)) = v.split_once('=') else {
-                        bail!(
-                            "{}:{}:1: fact-filter takes `CAPTURE = GLOB`",
-                            path.display(),
-                            i + 1
-                        );
-                    };
-                    filters.insert(name.trim().to_string(), glob.trim().to_string());
-                }
-                _ => {}
-            }
-        }
-        if meta.id.is_empty() {
-            bail!(
-                "{}:1:1: rule has no `; id: ...` header line",
-                path.display()
-            );
-        }
-        if !crate::source::manifest::is_selector_safe(&meta.id) {
-            bail!(
-                "{}:1:1: rule id {:?} may use only letters, digits, '-', '_', '.'",
-                path.display(),
-                meta.id
-            );
-        }
-        let grammar = lang.language().grammar().with_context(|| {
-            format!(
-                "{}: {} has no syntax tree to match",
-                path.display(),
-                lang.as_str()
+    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<Rule, FileError> {
+        let Header {
+            meta,
+            filters,
+            requires,
+        } = parse_header(path, text)?;
+        let whole = || Location::file(path);
+        let grammar = lang.language().grammar().ok_or_else(|| {
+            FileError::invalid(
+                whole(),
+                format!("{} has no syntax tree to match", lang.as_str()),
             )
         })?;
         let query = Query::new(&grammar, text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: query error: {:?}: {}",
-                path.display(),
-                e.row + 1,
-                e.column + 1,
-                e.kind,
-                e.message
+            FileError::invalid(
+                Location::at(path, e.row + 1, e.column + 1),
+                format!("query error: {:?}: {}", e.kind, e.message),
             )
         })?;
-        let match_index = query.capture_index_for_name("match").with_context(|| {
-            format!(
-                "{}: rule {} has no @match capture (what a finding reports)",
-                path.display(),
-                meta.id
+        let match_index = query.capture_index_for_name("match").ok_or_else(|| {
+            FileError::invalid(
+                whole(),
+                format!(
+                    "rule {} has no @match capture (what a finding reports)",
+                    meta.id
+                ),
             )
         })?;
         let mut facts = Vec::new();
         for name in &meta.facts {
-            let idx = query.capture_index_for_name(name).with_context(|| {
-                format!(
-                    "{}: fact {name:?} names no capture of the query (add @{name})",
-                    path.display()
+            let idx = query.capture_index_for_name(name).ok_or_else(|| {
+                FileError::invalid(
+                    whole(),
+                    format!("fact {name:?} names no capture of the query (add @{name})"),
                 )
             })?;
             let filter = match filters.get(name) {
                 Some(g) => Some(
                     globset::Glob::new(g)
-                        .with_context(|| format!("{}: bad fact-filter glob {g:?}", path.display()))?
+                        .map_err(|e| {
+                            FileError::invalid(whole(), format!("bad fact-filter glob {g:?}: {e}"))
+                        })?
                         .compile_matcher(),
                 ),
                 None => None,

@@ -45,12 +45,12 @@ impl Context {
 
     /// The manifest, which must exist.
     pub fn manifest(&self) -> Result<Manifest> {
-        Manifest::load(&self.manifest_path)
+        Ok(Manifest::load(&self.manifest_path)?)
     }
 
     /// The lock, which must exist.
     pub fn lock(&self) -> Result<Lock> {
-        Lock::require(&self.lock_path)
+        Ok(Lock::require(&self.lock_path)?)
     }
 
     /// The rule set: queries/ (beside the manifest, else built in), the manifest's `[rules]

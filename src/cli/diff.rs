@@ -28,7 +28,7 @@ pub struct DiffArgs {
 impl DiffArgs {
     /// The parsed `--search` query.
     pub fn search(&self) -> Result<Option<Query>> {
-        self.search.as_deref().map(Query::parse).transpose()
+        Ok(self.search.as_deref().map(Query::parse).transpose()?)
     }
 }
 

@@ -275,22 +275,14 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(Found::Yes) => 0,
         Ok(Found::No) => 1,
-        Err(e) => exit_code(&e),
+        Err(e) => {
+            let code = crate::error::exit_code(&e);
+            if code == 2 {
+                eprintln!("error: {e:#}");
+            }
+            code
+        }
     }
-}
-
-/// The exit code of an error, reported on stderr: 2, except a closed pipe
-/// (`archeo search x | head`), which is no error worth reporting.
-fn exit_code(e: &anyhow::Error) -> i32 {
-    let broken_pipe = e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    });
-    if broken_pipe {
-        return 0;
-    }
-    eprintln!("error: {e:#}");
-    2
 }
 
 /// Runs one parsed command line.

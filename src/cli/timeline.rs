@@ -27,7 +27,7 @@ pub struct TimelineArgs {
 impl TimelineArgs {
     /// The parsed query.
     pub fn search(&self) -> Result<Option<Query>> {
-        self.query.as_deref().map(Query::parse).transpose()
+        Ok(self.query.as_deref().map(Query::parse).transpose()?)
     }
 }
 

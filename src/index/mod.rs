@@ -235,27 +235,27 @@ impl Index {
         any_of: &[Vec<String>],
         lang: Option<crate::lang::Lang>,
     ) -> Result<Vec<FileRef>> {
-        self.store.files_with_tokens(all, any_of, lang)
+        Ok(self.store.files_with_tokens(all, any_of, lang)?)
     }
 
     /// A file version found by [`Index::files_with_tokens`].
     pub fn file(&self, r: &FileRef) -> Result<StoredFile> {
-        self.store.file(r)
+        Ok(self.store.file(r)?)
     }
 
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
-        self.store.file_by_blob(blob)
+        Ok(self.store.file_by_blob(blob)?)
     }
 
     /// Stored findings of the given rules (every rule when empty).
     pub fn findings(&self, rules: &[String]) -> Result<Vec<Finding>> {
-        self.store.findings(rules)
+        Ok(self.store.findings(rules)?)
     }
 
     /// String literals holding one of `tokens`.
     pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        self.store.literals_with_any(tokens)
+        Ok(self.store.literals_with_any(tokens)?)
     }
 
     /// What the index holds, for `archeo stats`.

@@ -11,9 +11,52 @@
 //! - `finding`: one per rule match in a blob: `blob`, `rule`, `payload` (stored JSON).
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+/// What can go wrong with the tantivy store. Every variant that means "the index is not what
+/// this archeo expects" says how to rebuild it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory cannot be created or opened as an index.
+    #[error("cannot open the index at {}: {reason}: run `archeo index --rebuild`", dir.display())]
+    Open {
+        /// The store directory.
+        dir: PathBuf,
+        /// What tantivy or the OS said.
+        reason: String,
+    },
+    /// Written by another archeo with another schema.
+    #[error("the index at {} was written with another schema: rebuild it with `archeo index --rebuild`", dir.display())]
+    Schema {
+        /// The store directory.
+        dir: PathBuf,
+    },
+    /// Another process holds tantivy's writer lock.
+    #[error("the index is being written by another process")]
+    Locked,
+    /// Stored data that does not decode.
+    #[error("the index is damaged ({what}): run `archeo index --rebuild`")]
+    Damaged {
+        /// What did not decode.
+        what: String,
+    },
+    /// Any other tantivy failure.
+    #[error("index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// Reading the index's files failed.
+    #[error("cannot read the index: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Results of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn damaged(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> StoreError {
+    let what = what.into();
+    move |e| StoreError::Damaged {
+        what: format!("{what}: {e}"),
+    }
+}
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
@@ -114,7 +157,7 @@ impl StoredFile {
     /// The full parse result and status.
     pub fn parsed(&self) -> Result<(BlobStatus, Parsed)> {
         let mut m: FileMeta =
-            serde_json::from_str(&self.meta_json).context("corrupt file metadata in the index")?;
+            serde_json::from_str(&self.meta_json).map_err(damaged("file metadata"))?;
         m.parsed.decls = self.decls.clone();
         Ok((m.status, m.parsed))
     }
@@ -163,10 +206,9 @@ impl Store {
     /// Checks the schema, registers the tokenizer and opens a reader.
     fn ready(index: Index, schema: Schema, f: Fields, dir: &Path) -> Result<Store> {
         if index.schema() != schema {
-            anyhow::bail!(
-                "the index at {} was written with another schema: rebuild it with `archeo index --rebuild`",
-                dir.display()
-            );
+            return Err(StoreError::Schema {
+                dir: dir.to_path_buf(),
+            });
         }
         Self::register(&index);
         let reader = index.reader()?;
@@ -174,22 +216,26 @@ impl Store {
     }
 
     pub fn create_or_open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let open_err = |reason: String| StoreError::Open {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, f) = schema();
         let index = if dir.join("meta.json").exists() {
-            Index::open_in_dir(dir)
-                .with_context(|| format!("cannot open the index at {}", dir.display()))?
+            Index::open_in_dir(dir).map_err(|e| open_err(e.to_string()))?
         } else {
-            Index::create_in_dir(dir, schema.clone())
-                .with_context(|| format!("cannot create an index at {}", dir.display()))?
+            Index::create_in_dir(dir, schema.clone()).map_err(|e| open_err(e.to_string()))?
         };
         Self::ready(index, schema, f, dir)
     }
 
     pub fn open(dir: &Path) -> Result<Store> {
         let (schema, f) = schema();
-        let index = Index::open_in_dir(dir)
-            .with_context(|| format!("cannot open the index at {}", dir.display()))?;
+        let index = Index::open_in_dir(dir).map_err(|e| StoreError::Open {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Self::ready(index, schema, f, dir)
     }
 
@@ -213,10 +259,8 @@ impl Store {
             .index
             .writer_with_num_threads(threads, threads * 64 * 1024 * 1024)
             .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => {
-                    anyhow::anyhow!("the index is being written by another process")
-                }
-                e => anyhow::anyhow!("cannot write the index: {e}"),
+                tantivy::TantivyError::LockFailure(..) => StoreError::Locked,
+                e => StoreError::Tantivy(e),
             })?;
         Ok(StoreWriter { w, f: self.f })
     }
@@ -285,7 +329,7 @@ impl Store {
             blob: s(self.f.blob),
             lang: Lang::from_name(&s(self.f.lang)).unwrap_or(Lang::Text),
             content: s(self.f.content),
-            decls: decode_decls(&decls).context("corrupt declarations in the index")?,
+            decls: decode_decls(&decls)?,
             meta_json: s(self.f.meta),
         })
     }
@@ -303,7 +347,9 @@ impl Store {
                         .segment_reader(a.segment_ord)
                         .fast_fields()
                         .str("blob")?
-                        .context("the index has no blob fast field: rebuild with `archeo index --rebuild`")?,
+                        .ok_or_else(|| StoreError::Damaged {
+                            what: "no blob fast field".into(),
+                        })?,
                 ),
             };
             let mut s = String::new();
@@ -363,7 +409,7 @@ impl Store {
                 .get_first(self.f.payload)
                 .and_then(|v| v.as_str())
                 .unwrap_or("null");
-            out.push(serde_json::from_str(p).context("corrupt payload in the index")?);
+            out.push(serde_json::from_str(p).map_err(damaged("payload"))?);
         }
         Ok(out)
     }
@@ -404,7 +450,10 @@ impl StoreWriter {
             size: rec.size,
             parsed: rec.parsed,
         };
-        doc.add_text(f.meta, serde_json::to_string(&meta)?);
+        doc.add_text(
+            f.meta,
+            serde_json::to_string(&meta).expect("metadata serialises"),
+        );
         self.w.add_document(doc)?;
         for s in strings {
             let decl = decls
@@ -422,7 +471,10 @@ impl StoreWriter {
             d.add_text(f.kind, "lit");
             d.add_text(f.blob, &rec.blob);
             d.add_text(f.tokens, &lit.lit.value);
-            d.add_text(f.payload, serde_json::to_string(&lit)?);
+            d.add_text(
+                f.payload,
+                serde_json::to_string(&lit).expect("a literal serialises"),
+            );
             self.w.add_document(d)?;
         }
         for (rule, payload) in rec.findings {
@@ -462,6 +514,12 @@ fn encode_decls(decls: &[crate::lang::Decl]) -> String {
     s
 }
 
+fn line_number(s: &str) -> Result<u32> {
+    s.parse().map_err(|_| StoreError::Damaged {
+        what: format!("declaration line number {s:?}"),
+    })
+}
+
 fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
     use crate::lang::{Decl, DeclKind};
     let mut out = Vec::new();
@@ -470,7 +528,9 @@ fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
         let (Some(k), Some(a), Some(b), Some(ident), Some(name)) =
             (it.next(), it.next(), it.next(), it.next(), it.next())
         else {
-            anyhow::bail!("bad declaration line {line:?}");
+            return Err(StoreError::Damaged {
+                what: format!("declaration line {line:?}"),
+            });
         };
         let kind = match k {
             "f" => DeclKind::Func,
@@ -481,8 +541,8 @@ fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
         };
         out.push(Decl {
             kind,
-            start: a.parse()?,
-            end: b.parse()?,
+            start: line_number(a)?,
+            end: line_number(b)?,
             ident: ident.to_string(),
             name: name.to_string(),
         });

@@ -1,7 +1,49 @@
 //! Search query syntax: terms (identifier-aware), `"quoted phrases"`, `-term` to exclude, and
 //! field filters `repo:NAME path:GLOB|PREFIX sym:NAME lang:go rule:ID` (each negatable with `-`).
 
-use anyhow::{Result, bail};
+/// A query that does not parse: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct QueryError {
+    /// The query as given.
+    pub query: String,
+    /// Byte offset of the problem, when it has a place.
+    pub offset: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(off) = self.offset else {
+            return write!(f, "{}", self.message);
+        };
+        let col = self.query[..off].chars().count();
+        write!(
+            f,
+            "query syntax error at column {}: {}",
+            col + 1,
+            self.message
+        )?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  {}\n  {}^\nhint: {h}", self.query, " ".repeat(col))?;
+        }
+        Ok(())
+    }
+}
+
+type Result<T, E = QueryError> = std::result::Result<T, E>;
+
+/// A syntax error at byte `offset` of `q`.
+fn error(q: &str, offset: usize, message: String, hint: Option<String>) -> QueryError {
+    QueryError {
+        query: q.to_string(),
+        offset: Some(offset),
+        message,
+        hint,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
@@ -60,18 +102,16 @@ impl Query {
                     j += 1;
                 }
                 if j >= chars.len() {
-                    bail!(
-                        "query syntax error at column {}: unclosed quote\n  {q}\n  {}^\nhint: close the phrase with a matching \"",
-                        tpos + 1,
-                        " ".repeat(q[..tpos].chars().count())
-                    );
+                    return Err(error(
+                        q,
+                        tpos,
+                        "unclosed quote".into(),
+                        Some("close the phrase with a matching \"".into()),
+                    ));
                 }
                 let text: String = chars[start..j].iter().map(|x| x.1).collect();
                 if text.trim().is_empty() {
-                    bail!(
-                        "query syntax error at column {}: empty phrase \"\"",
-                        tpos + 1
-                    );
+                    return Err(error(q, tpos, "empty phrase \"\"".into(), None));
                 }
                 let t = Term { text, phrase: true };
                 if negated {
@@ -98,30 +138,41 @@ impl Query {
                     "sym" => Filter::Sym(value.to_string()),
                     "lang" => {
                         if crate::lang::Lang::from_name(value).is_none() {
-                            bail!(
-                                "query syntax error at column {}: lang:{value} is not a language; use one of {}",
-                                tpos + 1,
-                                crate::lang::names()
-                                    .iter()
-                                    .map(|n| format!("lang:{n}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            );
+                            let names: Vec<String> = crate::lang::names()
+                                .iter()
+                                .map(|n| format!("lang:{n}"))
+                                .collect();
+                            return Err(error(
+                                q,
+                                tpos,
+                                format!(
+                                    "lang:{value} is not a language; use one of {}",
+                                    names.join(", ")
+                                ),
+                                None,
+                            ));
                         }
                         Filter::Lang(value.to_string())
                     }
                     "rule" => Filter::Rule(value.to_string()),
-                    _ => bail!(
-                        "query syntax error at column {}: unknown field {field:?}\n  {q}\n  {}^\nhint: fields are {FIELDS}; to search for the text, quote it: \"{word}\"",
-                        pos + 1,
-                        " ".repeat(q[..pos].chars().count())
-                    ),
+                    _ => {
+                        return Err(error(
+                            q,
+                            pos,
+                            format!("unknown field {field:?}"),
+                            Some(format!(
+                                "fields are {FIELDS}; to search for the text, quote it: \"{word}\""
+                            )),
+                        ));
+                    }
                 };
                 if value.is_empty() {
-                    bail!(
-                        "query syntax error at column {}: {field}: needs a value (e.g. {field}:x)",
-                        tpos + 1
-                    );
+                    return Err(error(
+                        q,
+                        tpos,
+                        format!("{field}: needs a value (e.g. {field}:x)"),
+                        None,
+                    ));
                 }
                 if negated {
                     out.excluded_filters.push(filter)
@@ -141,9 +192,14 @@ impl Query {
             }
         }
         if out.terms.is_empty() && out.filters.is_empty() {
-            bail!(
-                "the query has nothing to search for: give a term (e.g. openat2), a \"phrase\" or a filter ({FIELDS})"
-            );
+            return Err(QueryError {
+                query: q.to_string(),
+                offset: None,
+                message: format!(
+                    "the query has nothing to search for: give a term (e.g. openat2), a \"phrase\" or a filter ({FIELDS})"
+                ),
+                hint: None,
+            });
         }
         Ok(out)
     }

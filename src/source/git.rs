@@ -6,22 +6,115 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{Context, Result, bail};
-
 /// File marking a cache directory as archeo's, with the manifest URL it was fetched from.
 const MARKER: &str = "archeo-cache.json";
 
-/// Checks that a manifest URL parses and uses a transport archeo allows.
-pub fn validate_url(url: &str) -> Result<(), String> {
-    if url.is_empty() {
-        return Err("empty URL".into());
-    }
-    let parsed = gix::url::parse(gix::bstr::BStr::new(url.as_bytes()))
-        .map_err(|e| format!("not a git URL: {e}"))?;
-    check_scheme(&parsed)
+/// What can go wrong with the cache and its repositories.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// A URL archeo will not use.
+    #[error("{url}: {reason}")]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A directory in the cache that archeo did not create.
+    #[error(
+        "{} exists but is not an archeo cache (no {MARKER}); move it away or choose another --cache-dir",
+        dir.display()
+    )]
+    NotACache {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A cache directory gix cannot open, or that is not bare.
+    #[error("the cache {} is corrupt ({reason}): delete that directory and run `archeo fetch` again", dir.display())]
+    Corrupt {
+        /// The directory.
+        dir: PathBuf,
+        /// What gix said.
+        reason: String,
+    },
+    /// A fetch that failed.
+    #[error(
+        "cannot fetch {url}: {reason}\nhint: check the URL; to use a mirror, set git's url.<base>.insteadOf (in ~/.gitconfig or GIT_CONFIG_COUNT/GIT_CONFIG_KEY_n/GIT_CONFIG_VALUE_n), or run with --offline to use the cache"
+    )]
+    Fetch {
+        /// The URL contacted (and the manifest's, when rewritten).
+        url: String,
+        /// What gix said, with its causes.
+        reason: String,
+    },
+    /// A commit prefix naming several objects.
+    #[error("commit prefix {prefix} is ambiguous: give more hex digits")]
+    AmbiguousPrefix {
+        /// The prefix.
+        prefix: String,
+    },
+    /// An object the cache does not have.
+    #[error("{kind} {id} is missing from the cache {}: run `archeo fetch`", dir.display())]
+    Missing {
+        /// `commit` or `blob`.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+        /// The cache directory.
+        dir: PathBuf,
+    },
+    /// Not a 40-hex object id.
+    #[error("bad object id {0:?}")]
+    BadId(String),
+    /// Any other gix or I/O failure, with what was being done.
+    #[error("{what}: {reason}")]
+    Other {
+        /// What archeo was doing.
+        what: String,
+        /// What failed.
+        reason: String,
+    },
 }
 
-fn check_scheme(url: &gix::Url) -> Result<(), String> {
+/// Results of the git stage.
+pub type Result<T, E = GitError> = std::result::Result<T, E>;
+
+/// Wraps any failure as [`GitError::Other`], saying what was being done.
+fn other<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> GitError {
+    let what = what.into();
+    move |e| GitError::Other {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// An error and its causes, joined with `: `.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+/// Checks that a manifest URL parses and uses a transport archeo allows.
+pub fn validate_url(url: &str) -> Result<()> {
+    let bad = |reason: String| GitError::BadUrl {
+        url: url.to_string(),
+        reason,
+    };
+    if url.is_empty() {
+        return Err(bad("empty URL".into()));
+    }
+    let parsed = gix::url::parse(gix::bstr::BStr::new(url.as_bytes()))
+        .map_err(|e| bad(format!("not a git URL: {e}")))?;
+    check_scheme(&parsed).map_err(bad)
+}
+
+fn check_scheme(url: &gix::Url) -> std::result::Result<(), String> {
     use gix::url::Scheme;
     match url.scheme {
         Scheme::File | Scheme::Git | Scheme::Ssh | Scheme::Http | Scheme::Https => Ok(()),
@@ -81,22 +174,17 @@ impl CachedRepo {
         let marker = dir.join(MARKER);
         if dir.exists() {
             if !marker.exists() {
-                bail!(
-                    "{} exists but is not an archeo cache (no {MARKER}); move it away or choose another --cache-dir",
-                    dir.display()
-                );
+                return Err(GitError::NotACache { dir });
             }
-            let repo = gix::open_opts(&dir, open_opts()).with_context(|| {
-                format!(
-                    "the cache {} is corrupt: delete that directory and run `archeo fetch` again",
-                    dir.display()
-                )
+            let repo = gix::open_opts(&dir, open_opts()).map_err(|e| GitError::Corrupt {
+                dir: dir.clone(),
+                reason: chain(&e),
             })?;
             if !repo.is_bare() {
-                bail!(
-                    "the cache {} is not a bare repository; delete it and fetch again",
-                    dir.display()
-                );
+                return Err(GitError::Corrupt {
+                    dir,
+                    reason: "not a bare repository".into(),
+                });
             }
             if create {
                 write_marker(&marker, name, url)?;
@@ -106,16 +194,22 @@ impl CachedRepo {
         if !create {
             return Ok(None);
         }
-        std::fs::create_dir_all(dir.parent().expect("cache dir has a parent"))
-            .with_context(|| format!("cannot create cache directory under {}", cache.display()))?;
+        std::fs::create_dir_all(dir.parent().expect("cache dir has a parent")).map_err(other(
+            format!("cannot create cache directory under {}", cache.display()),
+        ))?;
         // Build in a sibling directory and rename, so a half-created cache never looks valid.
         let tmp = dir.with_extension("git.tmp");
         let _ = std::fs::remove_dir_all(&tmp);
-        gix::init_bare(&tmp)
-            .with_context(|| format!("cannot create a repository at {}", tmp.display()))?;
+        gix::init_bare(&tmp).map_err(other(format!(
+            "cannot create a repository at {}",
+            tmp.display()
+        )))?;
         write_marker(&tmp.join(MARKER), name, url)?;
-        std::fs::rename(&tmp, &dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let repo = gix::open_opts(&dir, open_opts())?;
+        std::fs::rename(&tmp, &dir).map_err(other(format!("cannot create {}", dir.display())))?;
+        let repo = gix::open_opts(&dir, open_opts()).map_err(|e| GitError::Corrupt {
+            dir: dir.clone(),
+            reason: chain(&e),
+        })?;
         Ok(Some(CachedRepo { repo, dir }))
     }
 
@@ -128,37 +222,31 @@ impl CachedRepo {
         interrupt: &AtomicBool,
     ) -> Result<FetchReport> {
         use gix::remote::Direction;
-        let remote = self
-            .repo
-            .remote_at(url)
-            .with_context(|| format!("cannot use URL {url}"))?;
+        let remote = self.repo.remote_at(url).map_err(|e| GitError::BadUrl {
+            url: url.to_string(),
+            reason: chain(&e),
+        })?;
         let effective = remote
             .url(Direction::Fetch)
             .map(|u| u.to_bstring().to_string())
             .unwrap_or_else(|| url.to_string());
         if let Some(u) = remote.url(Direction::Fetch) {
-            check_scheme(u).map_err(|m| anyhow::anyhow!("{effective}: {m}"))?;
+            check_scheme(u).map_err(|reason| GitError::BadUrl {
+                url: effective.clone(),
+                reason,
+            })?;
         }
         let remote = remote
             .with_fetch_tags(gix::remote::fetch::Tags::None)
             .with_refspecs(refspecs.iter().map(|s| s.as_str()), Direction::Fetch)
-            .context("invalid refspec")?;
-        let hint = |e: &dyn std::error::Error| {
-            let mut chain = e.to_string();
-            let mut src = e.source();
-            while let Some(s) = src {
-                chain.push_str(": ");
-                chain.push_str(&s.to_string());
-                src = s.source();
-            }
-            let rewritten = if effective != url {
-                format!(" (rewritten from {url})")
+            .map_err(other("invalid refspec"))?;
+        let hint = |e: &dyn std::error::Error| GitError::Fetch {
+            url: if effective != url {
+                format!("{effective} (rewritten from {url})")
             } else {
-                String::new()
-            };
-            anyhow::anyhow!(
-                "cannot fetch {effective}{rewritten}: {chain}\nhint: check the URL; to use a mirror, set git's url.<base>.insteadOf (in ~/.gitconfig or GIT_CONFIG_COUNT/GIT_CONFIG_KEY_n/GIT_CONFIG_VALUE_n), or run with --offline to use the cache"
-            )
+                effective.clone()
+            },
+            reason: chain(e),
         };
         let conn = remote.connect(Direction::Fetch).map_err(|e| hint(&e))?;
         let prepare = conn
@@ -189,13 +277,15 @@ impl CachedRepo {
 
     fn refs_under(&self, prefix: &str) -> Result<BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
-        let platform = self.repo.references()?;
+        let what = format!("cannot read the references of {}", self.dir.display());
+        let platform = self.repo.references().map_err(other(what.as_str()))?;
         let iter = match prefix {
-            "refs/tags/" => platform.tags()?,
-            _ => platform.local_branches()?,
-        };
+            "refs/tags/" => platform.tags(),
+            _ => platform.local_branches(),
+        }
+        .map_err(other(what.as_str()))?;
         for r in iter {
-            let mut r = r.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut r = r.map_err(other(what.as_str()))?;
             let full = r.name().as_bstr().to_string();
             let short = full.strip_prefix(prefix).unwrap_or(&full).to_string();
             match r.peel_to_commit() {
@@ -219,23 +309,33 @@ impl CachedRepo {
         self.refs_under("refs/heads/")
     }
 
-    /// Resolves a (short) hex commit id to the full id of a commit in the cache.
+    /// Resolves a (short) hex commit id to the full id of a commit in the cache (a tag's
+    /// prefix peels to its commit).
     pub fn resolve_commit_prefix(&self, hex: &str) -> Result<Option<String>> {
         if hex.len() < 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        match self
-            .repo
-            .rev_parse_single(format!("{hex}^{{commit}}").as_str())
-        {
-            Ok(id) => Ok(Some(id.detach().to_string())),
-            Err(e) => {
-                let msg = e.to_string();
-                if msg.contains("ambiguous") || msg.contains("Ambiguous") {
-                    bail!("commit prefix {hex} is ambiguous: give more hex digits ({msg})");
-                }
-                Ok(None)
-            }
+        let prefix = gix::hash::Prefix::from_hex(&hex.to_ascii_lowercase())
+            .map_err(|_| GitError::BadId(hex.to_string()))?;
+        let mut candidates = std::collections::HashSet::new();
+        self.repo
+            .objects
+            .lookup_prefix(prefix, Some(&mut candidates))
+            .map_err(other(format!(
+                "cannot look up {hex} in {}",
+                self.dir.display()
+            )))?;
+        let commits: std::collections::BTreeSet<gix::ObjectId> = candidates
+            .into_iter()
+            .filter_map(|id| self.repo.find_object(id).ok()?.peel_to_commit().ok())
+            .map(|c| c.id)
+            .collect();
+        match commits.len() {
+            0 => Ok(None),
+            1 => Ok(commits.first().map(|c| c.to_string())),
+            _ => Err(GitError::AmbiguousPrefix {
+                prefix: hex.to_string(),
+            }),
         }
     }
 
@@ -250,13 +350,18 @@ impl CachedRepo {
     /// Every entry of the commit's tree, recursively, without a checkout.
     pub fn tree(&self, commit: &str) -> Result<Vec<TreeEntry>> {
         let id = gix::ObjectId::from_hex(commit.as_bytes())
-            .with_context(|| format!("bad commit id {commit}"))?;
-        let commit_obj = self.repo.find_commit(id).with_context(|| {
-            format!("commit {commit} is not in the cache {}", self.dir.display())
+            .map_err(|_| GitError::BadId(commit.to_string()))?;
+        let commit_obj = self.repo.find_commit(id).map_err(|_| GitError::Missing {
+            kind: "commit",
+            id: commit.to_string(),
+            dir: self.dir.clone(),
         })?;
-        let tree = commit_obj.tree()?;
+        let what = format!("cannot read the tree of {commit} in {}", self.dir.display());
+        let tree = commit_obj.tree().map_err(other(what.as_str()))?;
         let mut rec = gix::traverse::tree::Recorder::default();
-        tree.traverse().breadthfirst(&mut rec)?;
+        tree.traverse()
+            .breadthfirst(&mut rec)
+            .map_err(other(what.as_str()))?;
         let mut out = Vec::with_capacity(rec.records.len());
         for e in rec.records {
             let kind = if e.mode.is_commit() {
@@ -288,8 +393,10 @@ impl CachedRepo {
 
 /// Opens a blob reader on a cache directory; one per worker thread.
 pub fn blob_reader_at(dir: &Path) -> Result<BlobReader> {
-    let mut repo = gix::open_opts(dir, open_opts())
-        .with_context(|| format!("cannot open the cache {}", dir.display()))?;
+    let mut repo = gix::open_opts(dir, open_opts()).map_err(|e| GitError::Corrupt {
+        dir: dir.to_path_buf(),
+        reason: chain(&e),
+    })?;
     repo.object_cache_size_if_unset(4 * 1024 * 1024);
     Ok(BlobReader { repo })
 }
@@ -302,11 +409,12 @@ impl BlobReader {
     /// The bytes of a blob.
     pub fn read(&self, id: &str) -> Result<Vec<u8>> {
         let oid =
-            gix::ObjectId::from_hex(id.as_bytes()).with_context(|| format!("bad blob id {id}"))?;
-        let mut blob = self
-            .repo
-            .find_blob(oid)
-            .with_context(|| format!("blob {id} is missing from the cache"))?;
+            gix::ObjectId::from_hex(id.as_bytes()).map_err(|_| GitError::BadId(id.to_string()))?;
+        let mut blob = self.repo.find_blob(oid).map_err(|_| GitError::Missing {
+            kind: "blob",
+            id: id.to_string(),
+            dir: self.repo.path().to_path_buf(),
+        })?;
         Ok(blob.take_data())
     }
 }
@@ -315,8 +423,9 @@ fn write_marker(path: &Path, name: &str, url: &str) -> Result<()> {
     let body = serde_json::to_vec_pretty(&Marker {
         name: name.into(),
         url: url.into(),
-    })?;
-    crate::atomic::write(path, &body)
+    })
+    .expect("a marker serialises");
+    crate::atomic::write(path, &body).map_err(other(format!("cannot write {}", path.display())))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{FileError, Location};
+
+type Result<T, E = FileError> = std::result::Result<T, E>;
 use serde::{Deserialize, Serialize};
 
 /// What kind of reference a pin was resolved from.
@@ -71,33 +73,32 @@ pub fn path_for(manifest: &Path) -> PathBuf {
 impl Lock {
     /// Reads a lock; `Ok(None)` when there is none yet.
     pub fn read(path: &Path) -> Result<Option<Lock>> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let Some(text) = crate::error::read_optional(path)? else {
+            return Ok(None);
         };
         let lock: Lock = toml::from_str(&text).map_err(|e| {
-            let loc = e.span().map(|s| {
-                let (l, c) = crate::source::manifest::line_col(&text, s.start);
-                format!(":{l}:{c}")
-            });
-            anyhow::anyhow!(
-                "{}{}: invalid lock file: {}; regenerate it with `archeo fetch`",
-                path.display(),
-                loc.unwrap_or_default(),
-                e.message().trim()
+            let at = match e.span() {
+                Some(s) => Location::of_offset(path, &text, s.start),
+                None => Location::file(path),
+            };
+            FileError::invalid(
+                at,
+                format!(
+                    "invalid lock file: {}; regenerate it with `archeo fetch`",
+                    e.message().trim()
+                ),
             )
         })?;
         for r in &lock.repos {
             for rev in &r.revs {
                 if rev.commit.len() != 40 || !rev.commit.chars().all(|c| c.is_ascii_hexdigit()) {
-                    bail!(
-                        "{}: {}@{} has commit {:?}, not a 40-hex commit id; regenerate it with `archeo fetch`",
-                        path.display(),
-                        r.name,
-                        rev.name,
-                        rev.commit
-                    );
+                    return Err(FileError::invalid(
+                        Location::file(path),
+                        format!(
+                            "{}@{} has commit {:?}, not a 40-hex commit id; regenerate it with `archeo fetch`",
+                            r.name, rev.name, rev.commit
+                        ),
+                    ));
                 }
             }
         }
@@ -106,11 +107,10 @@ impl Lock {
 
     /// Reads a lock that must exist.
     pub fn require(path: &Path) -> Result<Lock> {
-        Self::read(path)?.with_context(|| {
-            format!(
-                "no lock file at {}: run `archeo fetch` first",
-                path.display()
-            )
+        Self::read(path)?.ok_or_else(|| FileError::NotFound {
+            what: "lock file",
+            path: path.to_path_buf(),
+            hint: "run `archeo fetch` first",
         })
     }
 
@@ -119,7 +119,8 @@ impl Lock {
         format!("{HEADER}{body}")
     }
 
-    pub fn write(&self, path: &Path) -> Result<()> {
+    /// Writes the lock atomically.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         crate::atomic::write(path, self.to_toml().as_bytes())
     }
 

@@ -1,10 +1,11 @@
 //! The manifest (`archeo.toml`): which upstream repositories to pin and at which revisions.
 //! Owns parsing and validation only; resolving revisions is the fetch stage's job.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use crate::error::{FileError, Location};
+
+type Result<T, E = FileError> = std::result::Result<T, E>;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -76,18 +77,14 @@ struct RawRepo {
     exclude: Vec<Spanned<String>>,
 }
 
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-fn at(path: &Path, text: &str, span: Range<usize>) -> String {
-    let (l, c) = line_col(text, span.start);
-    format!("{}:{l}:{c}", path.display())
+/// Returns an invalid-manifest error at a span of the text.
+macro_rules! invalid {
+    ($path:expr, $text:expr, $span:expr, $($fmt:tt)*) => {
+        return Err(FileError::invalid(
+            Location::of_offset($path, $text, $span.start),
+            format!($($fmt)*),
+        ))
+    };
 }
 
 /// Is `name` usable in a `REPO@REV` selector and as a directory name?
@@ -101,77 +98,86 @@ pub fn is_selector_safe(name: &str) -> bool {
 }
 
 impl Manifest {
+    /// Reads and validates a manifest.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-                "no manifest at {}: create one (see `archeo --help` and docs/manifest.md) or pass --manifest PATH",
-                path.display()
-            ),
-            Err(e) => bail!("cannot read manifest {}: {e}", path.display()),
-        };
+        let text = crate::error::read_optional(path)?.ok_or_else(|| FileError::NotFound {
+            what: "manifest",
+            path: path.to_path_buf(),
+            hint: "create one (see `archeo --help` and docs/manifest.md) or pass --manifest PATH",
+        })?;
         Self::parse(path, &text)
     }
 
+    /// Validates a manifest's text; errors name `path:line:col`.
     pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
-            let loc = match e.span() {
-                Some(span) => at(path, text, span),
-                None => path.display().to_string(),
+            let at = match e.span() {
+                Some(span) => Location::of_offset(path, text, span.start),
+                None => Location::file(path),
             };
-            anyhow::anyhow!("{loc}: invalid manifest: {}", e.message().trim())
+            FileError::invalid(at, format!("invalid manifest: {}", e.message().trim()))
         })?;
         if raw.repo.is_empty() {
-            bail!(
-                "{}: the manifest names no repository; add a [[repo]] table with name, url and revs",
-                path.display()
-            );
+            return Err(FileError::invalid(
+                Location::file(path),
+                "the manifest names no repository; add a [[repo]] table with name, url and revs",
+            ));
         }
         let mut repos: Vec<RepoSpec> = Vec::new();
         for r in raw.repo {
             let name = r.name.get_ref().clone();
             if !is_selector_safe(&name) {
-                bail!(
-                    "{}: repository name {name:?} is not selector-safe: use letters, digits, '-', '_' or '.' (it is used as NAME@REV)",
-                    at(path, text, r.name.span())
+                invalid!(
+                    path,
+                    text,
+                    r.name.span(),
+                    "repository name {name:?} is not selector-safe: use letters, digits, '-', '_' or '.' (it is used as NAME@REV)"
                 );
             }
             if repos.iter().any(|p| p.name == name) {
-                bail!(
-                    "{}: duplicate repository name {name:?}: names must be unique",
-                    at(path, text, r.name.span())
+                invalid!(
+                    path,
+                    text,
+                    r.name.span(),
+                    "duplicate repository name {name:?}: names must be unique"
                 );
             }
             let url = r.url.get_ref().trim().to_string();
-            if let Err(msg) = crate::source::git::validate_url(&url) {
-                bail!("{}: url {url:?}: {msg}", at(path, text, r.url.span()));
+            if let Err(crate::source::git::GitError::BadUrl { reason, .. }) =
+                crate::source::git::validate_url(&url)
+            {
+                invalid!(path, text, r.url.span(), "url {url:?}: {reason}");
             }
             if r.revs.get_ref().is_empty() {
-                bail!(
-                    "{}: repository {name:?} lists no revs: name at least one tag, branch, commit or tag glob",
-                    at(path, text, r.revs.span())
+                invalid!(
+                    path,
+                    text,
+                    r.revs.span(),
+                    "repository {name:?} lists no revs: name at least one tag, branch, commit or tag glob"
                 );
             }
             let mut revs = Vec::new();
             for rev in r.revs.get_ref() {
                 let s = rev.get_ref().trim();
                 if s.is_empty() || s.contains(char::is_whitespace) || s.contains('@') {
-                    bail!(
-                        "{}: rev {s:?} of {name:?} is not a tag, branch, commit or glob",
-                        at(path, text, rev.span())
+                    invalid!(
+                        path,
+                        text,
+                        rev.span(),
+                        "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
                     );
                 }
                 if let RevSpec::TagGlob(g) = RevSpec::parse(s)
                     && let Err(e) = globset::Glob::new(&g)
                 {
-                    bail!("{}: bad tag glob {g:?}: {e}", at(path, text, rev.span()));
+                    invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
                 }
                 revs.push(RevSpec::parse(s));
             }
             let mut exclude = Vec::new();
             for g in &r.exclude {
                 if let Err(e) = crate::path_filter::PathFilter::new(g.get_ref()) {
-                    bail!("{}: exclude: {e}", at(path, text, g.span()));
+                    invalid!(path, text, g.span(), "exclude: {e}");
                 }
                 exclude.push(g.get_ref().clone());
             }
@@ -194,6 +200,7 @@ impl Manifest {
         })
     }
 
+    /// The repository named `name`.
     pub fn repo(&self, name: &str) -> Option<&RepoSpec> {
         self.repos.iter().find(|r| r.name == name)
     }

@@ -191,3 +191,35 @@ fn errors_name_the_file_and_line_and_leave_the_file_untouched() {
         text
     );
 }
+
+#[test]
+fn path_patterns_mean_the_same_for_findings_and_searches() {
+    // `sys/` is a path prefix at any directory: it names internal/sys/ for rule evidence, for
+    // search evidence and for `findings --path` alike.
+    let (ws, _, _) = indexed();
+    let (code, by_rule, err) = archeo(
+        &ws,
+        &["evidence", "--rule", "sysctl-write", "--path", "sys/"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(by_rule.contains("internal/sys/sysctl.go"), "{by_rule}");
+    let (code, by_query, err) = archeo(&ws, &["evidence", "WriteSysctls", "--path", "sys/"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(by_query.contains("internal/sys/sysctl.go"), "{by_query}");
+    let (code, findings, err) = archeo(
+        &ws,
+        &["findings", "--rule", "sysctl-write", "--path", "sys/"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(findings.contains("internal/sys/sysctl.go"), "{findings}");
+    // Anchored with a leading slash, `/sys/` is the root's sys/ only: nothing here.
+    let (code, none, _) = archeo(
+        &ws,
+        &["findings", "--rule", "sysctl-write", "--path", "/sys/"],
+    );
+    assert_eq!(code, 1, "{none}");
+    // A hostile pattern is refused with a clear error, not a panic.
+    let (code, _, err) = archeo(&ws, &["findings", "--path", &"*".repeat(100_000)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("path pattern is 100000 bytes long"), "{err}");
+}

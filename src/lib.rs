@@ -13,7 +13,9 @@
 //! cli/     clap definitions and one thin file per command
 //! ```
 
-pub mod atomic;
+#![warn(missing_docs)]
+
+pub(crate) mod atomic;
 pub mod cli;
 pub mod error;
 pub mod index;
@@ -24,4 +26,4 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod ui;
-pub mod version;
+pub(crate) mod version;

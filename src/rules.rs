@@ -41,26 +41,39 @@ pub struct Rule {
     facts: Vec<(String, u32, Option<globset::GlobMatcher>)>,
 }
 
+/// A rule's metadata header.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RuleMeta {
+    /// Its id (`openat2-resolve-no-xdev`).
     pub id: String,
+    /// One-line title.
     pub title: String,
+    /// What it finds and why it matters.
     pub description: String,
+    /// A grouping (`procfs`, `seccomp`).
     pub category: String,
+    /// Advisories, issues, commits.
     pub references: Vec<String>,
+    /// Captures reported as named facts.
     pub facts: Vec<String>,
 }
 
 /// A rule's match in one file version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Finding {
+    /// The rule id.
     pub rule: String,
+    /// The blob it was found in.
     pub blob: String,
+    /// First line.
     pub start: u32,
+    /// Last line.
     pub end: u32,
+    /// The innermost declaration holding it.
     pub decl: Option<String>,
     /// The matched source text.
     pub text: String,
+    /// Named facts, values sorted.
     pub facts: BTreeMap<String, Vec<String>>,
 }
 
@@ -90,8 +103,10 @@ pub fn normalise_code(s: &str) -> String {
     out
 }
 
+/// The loaded rules.
 #[derive(Default)]
 pub struct RuleSet {
+    /// In load order.
     pub rules: Vec<Rule>,
 }
 
@@ -204,6 +219,7 @@ impl RuleSet {
         format!("{h:016x}")
     }
 
+    /// The rule with id `id`.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
@@ -441,9 +457,13 @@ impl Rule {
 
 /// One rule's test outcome.
 pub struct RuleTest {
+    /// The rule id.
     pub id: String,
+    /// Valid cases run.
     pub valid: usize,
+    /// Invalid cases run.
     pub invalid: usize,
+    /// What went wrong, `FILE:LINE: ...`.
     pub problems: Vec<String>,
 }
 

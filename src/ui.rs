@@ -6,11 +6,15 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// When to color output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ColorWhen {
+    /// Color when stdout is a terminal and NO_COLOR is not set.
     #[default]
     Auto,
+    /// Color even when piped.
     Always,
+    /// No color.
     Never,
 }
 
@@ -19,11 +23,14 @@ pub enum ColorWhen {
 pub struct Ui {
     /// -1 quiet, 0 normal, 1+ verbose.
     pub verbosity: i8,
+    /// Color stdout.
     pub color_stdout: bool,
+    /// Show progress on stderr.
     pub progress: bool,
 }
 
 impl Ui {
+    /// Resolves the global flags.
     pub fn new(quiet: bool, verbose: u8, color: ColorWhen) -> Ui {
         let verbosity = if quiet { -1 } else { verbose.min(3) as i8 };
         let color_stdout = match color {
@@ -55,12 +62,14 @@ impl Ui {
         }
     }
 
+    /// A warning on stderr (unless quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
             eprintln!("warning: {}", msg.as_ref());
         }
     }
 
+    /// The color choice for stdout.
     pub fn color_choice(&self) -> termcolor::ColorChoice {
         if self.color_stdout {
             termcolor::ColorChoice::Always

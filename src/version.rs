@@ -44,6 +44,7 @@ fn flush(s: &str, digits: bool) -> Chunk {
 }
 
 impl VersionKey {
+    /// The sort key of a version-like name.
     pub fn new(name: &str) -> VersionKey {
         let trimmed = name.strip_prefix('v').unwrap_or(name);
         let semver = semver::Version::parse(trimmed).ok().or_else(|| {

@@ -6,9 +6,10 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Context, Format, Found};
-use crate::source::fetch::FetchOptions;
+use crate::source::fetch::{Event, FetchOptions, Observer};
 use crate::source::git::FetchProgress;
 use crate::source::lock::Lock;
+use crate::source::manifest::RepoSpec;
 
 /// Flags of `archeo fetch`.
 #[derive(Args, Debug)]
@@ -38,29 +39,29 @@ pub(super) fn run(ctx: &Context, a: FetchArgs) -> Result<Found> {
     let ui = ctx.ui;
     let live = FetchProgress::new();
     let spinner = RefCell::new(None);
-    let lock = crate::source::fetch::fetch_all(
-        &manifest,
-        &ctx.cache_dir,
-        old.as_ref(),
-        opts,
-        |ev| {
-            spinner.borrow_mut().take();
-            if ev.is_warning() {
-                ui.warn(ev.to_string());
-            } else {
-                ui.info(ev.to_string());
-            }
-        },
-        |spec| {
-            let status = live.clone();
-            *spinner.borrow_mut() = Some(ui.live_spinner(
-                format!("fetching {} ({})", spec.name, spec.url),
-                format!("fetching {}", spec.name),
-                move || status.lines(),
-            ));
-        },
-        &live,
-    );
+    let mut on_event = |ev: &Event| {
+        spinner.borrow_mut().take();
+        if ev.is_warning() {
+            ui.warn(ev.to_string());
+        } else {
+            ui.info(ev.to_string());
+        }
+    };
+    let mut on_start = |spec: &RepoSpec| {
+        let status = live.clone();
+        *spinner.borrow_mut() = Some(ui.live_spinner(
+            format!("fetching {} ({})", spec.name, spec.url),
+            format!("fetching {}", spec.name),
+            move || status.lines(),
+        ));
+    };
+    let mut obs = Observer {
+        on_event: &mut on_event,
+        on_start: &mut on_start,
+        progress: &live,
+    };
+    let lock =
+        crate::source::fetch::fetch_all(&manifest, &ctx.cache_dir, old.as_ref(), opts, &mut obs);
     spinner.borrow_mut().take();
     let lock = lock?;
     if !opts.locked {

@@ -50,12 +50,15 @@ pub use context::Context;
     verbatim_doc_comment
 )]
 pub struct Cli {
+    /// Flags every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Flags every command takes: where the manifest, cache and index are, and how to talk.
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
     /// The manifest naming the repositories and revisions to pin; the lock sits beside it as
@@ -91,6 +94,7 @@ pub struct GlobalArgs {
     pub color: ColorWhen,
 }
 
+/// archeo's commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Fetch the manifest's repositories and pin every rev to a commit in archeo.lock.
@@ -225,8 +229,8 @@ pub struct ScopeArgs {
     /// internal/sys/...) or a glob ('**/*_linux.go'); a leading / anchors it at the root.
     #[arg(long, value_name = "PATTERN")]
     pub path: Option<String>,
-    /// Only this language (go, text).
-    #[arg(long, value_name = "LANG")]
+    /// Only this language.
+    #[arg(long, value_name = "LANG", value_parser = clap::builder::PossibleValuesParser::new(crate::lang::names()))]
     pub lang: Option<String>,
     /// Leave out vendored code (paths under vendor/).
     #[arg(long)]

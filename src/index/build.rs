@@ -1,8 +1,8 @@
 //! Building the index: pins -> trees -> distinct new blobs -> parse (+ rules) in parallel ->
 //! store, then the catalog. Single writer (a pid lock file), crash-safe (the catalog is replaced
-//! atomically only after the store has committed). The steps are [`plan`] (what is new),
-//! [`parse_all`] (read, parse, add to the store), [`commit`] (catalog) and [`collect_garbage`]
-//! (stores and trees nothing names any more).
+//! atomically only after the store has committed). The steps are `plan` (what is new),
+//! `parse_all` (read, parse, add to the store), the commit (store, then catalog) and
+//! `collect_garbage` (stores and trees nothing names any more).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, Write};
@@ -275,30 +275,8 @@ fn plan(
                 );
             }
             let tree = pinned_tree(&repo, index_dir, &rev.commit, &exclude)?;
-            let mut indexed = IndexedRev {
-                repo: locked.name.clone(),
-                url: locked.url.clone(),
-                rev: rev.name.clone(),
-                kind: rev.kind,
-                commit: rev.commit.clone(),
-                files: 0,
-                vendor: Vec::new(),
-                submodules: Vec::new(),
-            };
-            for e in &tree {
-                if e.submodule {
-                    indexed.submodules.push(catalog::Submodule {
-                        path: e.path.clone(),
-                        commit: e.id.clone(),
-                    });
-                    continue;
-                }
-                indexed.files += 1;
-                if e.path == "vendor/modules.txt"
-                    && let Ok(bytes) = repo.blob_reader().read(&e.id)
-                {
-                    indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
-                }
+            let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
+            for e in tree.iter().filter(|e| !e.submodule) {
                 distinct.insert(e.id.clone());
                 if !known.contains(&e.id) && queued.insert(e.id.clone()) {
                     plan.jobs.push(Job {
@@ -315,6 +293,42 @@ fn plan(
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
+}
+
+/// A revision as the catalog records it: files, submodules, vendored modules.
+fn catalog_entry(
+    repo: &CachedRepo,
+    name: &str,
+    url: &str,
+    rev: &crate::source::lock::LockedRev,
+    tree: &[Occurrence],
+) -> IndexedRev {
+    let mut indexed = IndexedRev {
+        repo: name.to_string(),
+        url: url.to_string(),
+        rev: rev.name.clone(),
+        kind: rev.kind,
+        commit: rev.commit.clone(),
+        files: 0,
+        vendor: Vec::new(),
+        submodules: Vec::new(),
+    };
+    for e in tree {
+        if e.submodule {
+            indexed.submodules.push(catalog::Submodule {
+                path: e.path.clone(),
+                commit: e.id.clone(),
+            });
+            continue;
+        }
+        indexed.files += 1;
+        if e.path == "vendor/modules.txt"
+            && let Ok(bytes) = repo.blob_reader().read(&e.id)
+        {
+            indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    indexed
 }
 
 /// A pinned commit's tree after exclusion (symlinks left out, submodules kept), written to the

@@ -13,6 +13,7 @@ use crate::source::lock::{Pin, RefKind};
 /// Bumped whenever the catalog or the tantivy schema changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// A Go module vendored by a revision (from its vendor/modules.txt).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VendoredModule {
     /// Module path, e.g. `github.com/cyphar/filepath-securejoin`.
@@ -24,13 +25,19 @@ pub struct VendoredModule {
 /// A revision as indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexedRev {
+    /// Repository name.
     pub repo: String,
+    /// Repository URL, as in the manifest.
     pub url: String,
+    /// Pinned rev name.
     pub rev: String,
+    /// Tag, branch or commit.
     pub kind: RefKind,
+    /// The pinned commit.
     pub commit: String,
     /// Files (not submodules) after exclusion.
     pub files: u64,
+    /// Vendored modules (from vendor/modules.txt).
     #[serde(default)]
     pub vendor: Vec<VendoredModule>,
     /// Submodules (gitlinks): path and the commit the revision pins; recorded, not followed.
@@ -38,13 +45,17 @@ pub struct IndexedRev {
     pub submodules: Vec<Submodule>,
 }
 
+/// A submodule (gitlink) of a revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submodule {
+    /// Its path.
     pub path: String,
+    /// The commit it pins.
     pub commit: String,
 }
 
 impl IndexedRev {
+    /// The pin this revision was indexed from.
     pub fn pin(&self) -> Pin {
         Pin {
             repo: self.repo.clone(),
@@ -65,8 +76,10 @@ impl IndexedRev {
     }
 }
 
+/// What the index holds: `catalog.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
+    /// [`SCHEMA_VERSION`] of the archeo that wrote it.
     pub schema_version: u32,
     /// The tantivy directory (under the index dir) this catalog goes with. A rebuild writes a
     /// new one and switches to it by replacing the catalog, so an interrupted rebuild leaves
@@ -76,27 +89,33 @@ pub struct Catalog {
     /// means every blob's findings must be computed again.
     #[serde(default)]
     pub rules: String,
+    /// Every indexed revision, in lock order.
     pub revisions: Vec<IndexedRev>,
 }
 
 /// One entry of an indexed tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence {
+    /// Repository-relative path.
     pub path: String,
     /// Blob id, or for a submodule the commit it pins.
     pub id: String,
+    /// A submodule rather than a file.
     pub submodule: bool,
 }
 
+/// `INDEX/catalog.json`.
 pub fn catalog_path(index_dir: &Path) -> PathBuf {
     index_dir.join("catalog.json")
 }
 
+/// `INDEX/trees/COMMIT.tsv`.
 pub fn tree_path(index_dir: &Path, commit: &str) -> PathBuf {
     index_dir.join("trees").join(format!("{commit}.tsv"))
 }
 
 impl Catalog {
+    /// The tantivy directory this catalog goes with.
     pub fn store_dir(&self, index_dir: &Path) -> PathBuf {
         index_dir.join(&self.store)
     }
@@ -147,12 +166,14 @@ impl Catalog {
         })
     }
 
+    /// Writes the catalog atomically.
     pub fn write(&self, index_dir: &Path) -> Result<()> {
         let mut body = serde_json::to_vec_pretty(self)?;
         body.push(b'\n');
         crate::atomic::write(&catalog_path(index_dir), &body)
     }
 
+    /// The indexed revision `repo@rev`.
     pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
         self.revisions
             .iter()
@@ -178,6 +199,7 @@ pub fn write_tree(index_dir: &Path, commit: &str, entries: &[Occurrence]) -> Res
     crate::atomic::write(&p, s.as_bytes())
 }
 
+/// Every entry of an indexed commit's tree.
 pub fn read_tree(index_dir: &Path, commit: &str) -> Result<Vec<Occurrence>> {
     read_tree_filtered(index_dir, commit, |_| true)
 }

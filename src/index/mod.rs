@@ -8,7 +8,7 @@ pub mod catalog;
 pub mod citation;
 pub mod selector;
 pub mod store;
-pub mod tokenize;
+pub(crate) mod tokenize;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -107,20 +107,29 @@ fn schema() -> (Schema, Fields) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BlobStatus {
+    /// Indexed as text (and parsed, for languages with a grammar).
     Indexed,
     /// Text indexed after replacing invalid UTF-8.
     Lossy,
+    /// Holds NUL bytes: not indexed as text.
     Binary,
+    /// Larger than `--max-file-size`: not read.
     Oversize,
 }
 
 /// What the indexer hands the store for one blob.
 pub struct BlobRecord {
+    /// The git blob id.
     pub blob: String,
+    /// Its language.
     pub lang: Lang,
+    /// How it was handled.
     pub status: BlobStatus,
+    /// Its size in bytes.
     pub size: u64,
+    /// Its text, when indexed as text.
     pub content: Option<String>,
+    /// What the parse found.
     pub parsed: Parsed,
     /// (rule id, JSON payload)
     pub findings: Vec<(String, String)>,
@@ -138,9 +147,13 @@ struct FileMeta {
 /// calls, literals' context) only on demand, as it is large and most queries never need it.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
+    /// The git blob id.
     pub blob: String,
+    /// Its language.
     pub lang: Lang,
+    /// Its text.
     pub content: String,
+    /// Its declarations.
     pub decls: Vec<crate::lang::Decl>,
     meta_json: String,
 }
@@ -190,6 +203,7 @@ pub struct FileRef {
     pub blob: String,
 }
 
+/// The opened tantivy index, with a reader.
 pub struct Store {
     index: Index,
     reader: IndexReader,
@@ -215,6 +229,7 @@ impl Store {
         Ok(Store { index, reader, f })
     }
 
+    /// Opens the store in `dir`, creating it when there is none.
     pub fn create_or_open(dir: &Path) -> Result<Store> {
         let open_err = |reason: String| StoreError::Open {
             dir: dir.to_path_buf(),
@@ -230,6 +245,7 @@ impl Store {
         Self::ready(index, schema, f, dir)
     }
 
+    /// Opens an existing store.
     pub fn open(dir: &Path) -> Result<Store> {
         let (schema, f) = schema();
         let index = Index::open_in_dir(dir).map_err(|e| StoreError::Open {
@@ -253,6 +269,7 @@ impl Store {
         Ok(out)
     }
 
+    /// The single writer, with up to `threads` indexing threads.
     pub fn writer(&self, threads: usize) -> Result<StoreWriter> {
         let threads = threads.clamp(1, 4);
         let w = self
@@ -423,6 +440,7 @@ impl Store {
     }
 }
 
+/// Adds blobs' documents; [`StoreWriter::commit`] makes them visible.
 pub struct StoreWriter {
     w: IndexWriter,
     f: Fields,

@@ -5,8 +5,11 @@
 /// A word of a line: a maximal run of identifier characters, with its byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Word<'a> {
+    /// The word.
     pub text: &'a str,
+    /// Its start byte.
     pub start: usize,
+    /// Its end byte.
     pub end: usize,
 }
 
@@ -111,6 +114,7 @@ pub struct CodeTokenizer {
     buf: Vec<tantivy::tokenizer::Token>,
 }
 
+/// The `archeo_code` tokenizer's token stream.
 pub struct CodeTokenStream<'a> {
     tokens: &'a mut Vec<tantivy::tokenizer::Token>,
     index: usize,

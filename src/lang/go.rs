@@ -99,6 +99,7 @@ thread_local! {
     });
 }
 
+/// The tree-sitter-go grammar.
 pub fn language() -> tree_sitter::Language {
     tree_sitter_go::LANGUAGE.into()
 }

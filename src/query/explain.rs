@@ -25,6 +25,7 @@ pub struct Site {
     pub function: Option<String>,
 }
 
+/// A format string that explains a segment, with every site holding it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
     /// The format string as written (`open sysctl %s file: %w`), or `Op: "openat2"`.
@@ -33,30 +34,40 @@ pub struct Candidate {
     pub kind: String,
     /// Characters of literal text it matches: the ranking.
     pub literal_chars: usize,
+    /// Where it stands, best first.
     pub sites: Vec<Site>,
 }
 
+/// One wrapped layer of the message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Segment {
+    /// The layer's text.
     pub text: String,
+    /// `EXDEV (18)` when the text is an errno's.
     pub errno: Option<String>,
     /// Best first; empty when no source is known.
     pub candidates: Vec<Candidate>,
 }
 
+/// How segment `from` leads to segment `to`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
+    /// The outer segment (index).
     pub from: usize,
+    /// The inner segment (index).
     pub to: usize,
     /// `WriteSysctls calls procfsOpenRoot (internal/sys/sysctl_linux.go:39)` or why not shown.
     pub how: String,
 }
 
+/// The revisions of one repository that emit the whole message.
 #[derive(Debug, Clone, Serialize)]
 pub struct RepoEmission {
+    /// Repository name.
     pub repo: String,
     /// Compressed: `v1.2.8, v1.3.3..v1.3.6`
     pub emit: String,
+    /// The emitting revisions, in version order.
     pub revs: Vec<String>,
     /// Nearest revisions that do not emit it, with the segments they lack.
     pub nearest_without: Vec<(String, Vec<usize>)>,
@@ -64,15 +75,21 @@ pub struct RepoEmission {
     pub segments: Vec<usize>,
 }
 
+/// What `archeo explain` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
+    /// The message, whitespace normalised.
     pub message: String,
+    /// Its segments, outermost first.
     pub segments: Vec<Segment>,
+    /// How consecutive segments are linked.
     pub chain: Vec<Link>,
+    /// Per repository, the revisions emitting it whole.
     pub emitted_by: Vec<RepoEmission>,
 }
 
 impl Explanation {
+    /// Every segment has a source or is an errno text.
     pub fn all_explained(&self) -> bool {
         self.segments
             .iter()

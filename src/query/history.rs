@@ -378,56 +378,73 @@ struct Seen {
 /// Which revisions hold each finding (or search hit) identity.
 pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Timeline> {
     let revs = index.select(&[], repos)?;
-    let mut by_id: BTreeMap<(String, String), Seen> = BTreeMap::new();
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let mut add = |item: Item, newest: usize| {
+    let mut by_id: BTreeMap<(String, String), Seen> = BTreeMap::new();
+    for (item, newest) in timeline_items(index, subject, repos)? {
         let c = &item.side.cite;
         for h in &c.revs {
             *counts.entry((c.repo.clone(), h.rev.clone())).or_default() += 1;
         }
         let holders: BTreeSet<String> = c.revs.iter().map(|r| r.rev.clone()).collect();
-        match by_id.entry((c.repo.clone(), item.identity.clone())) {
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                let seen = e.get_mut();
+        let key = (c.repo.clone(), item.identity.clone());
+        match by_id.get_mut(&key) {
+            Some(seen) => {
                 seen.holders.extend(holders);
+                // The place shown is the one in the newest revision holding the identity.
                 if newest > seen.newest {
                     seen.item = item;
                     seen.newest = newest;
                 }
             }
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(Seen {
-                    item,
-                    newest,
-                    holders,
-                });
+            None => {
+                by_id.insert(
+                    key,
+                    Seen {
+                        item,
+                        newest,
+                        holders,
+                    },
+                );
             }
         }
-    };
-    match subject {
+    }
+    Ok(Timeline {
+        revisions: revision_counts(index, &revs, &counts),
+        tracks: tracks(index, by_id.into_values()),
+    })
+}
+
+/// Every finding (or hit) in the selected repositories, with its newest holder's position.
+fn timeline_items(index: &Index, subject: Subject, repos: &[String]) -> Result<Vec<(Item, usize)>> {
+    Ok(match subject {
         Subject::Rules(rules) => {
             let sel = Selection {
                 rules: rules.to_vec(),
                 repos: repos.to_vec(),
                 ..Default::default()
             };
-            for f in findings::query(index, &sel)? {
-                add(Item::of_finding(&f, f.cite.clone()), f.cite.newest);
-            }
+            findings::query(index, &sel)?
+                .iter()
+                .map(|f| (Item::of_finding(f, f.cite.clone()), f.cite.newest))
+                .collect()
         }
         Subject::Search(q) => {
             let scope = Scope {
                 repos: repos.to_vec(),
                 ..Default::default()
             };
-            for h in search::search(index, q, &scope, 0, None)?.hits {
-                let newest = h.cite.newest;
-                add(Item::of_hit(&h), newest);
-            }
+            search::search(index, q, &scope, 0, None)?
+                .hits
+                .iter()
+                .map(|h| (Item::of_hit(h), h.cite.newest))
+                .collect()
         }
-    }
-    let mut tracks: Vec<(usize, Track)> = by_id
-        .into_values()
+    })
+}
+
+/// One track per identity, oldest first appearance first.
+fn tracks(index: &Index, seen: impl Iterator<Item = Seen>) -> Vec<Track> {
+    let mut tracks: Vec<(usize, Track)> = seen
         .map(|seen| {
             let repo = seen.item.side.cite.repo.clone();
             let held = index.held(&repo, |r| seen.holders.contains(&r.rev));
@@ -449,7 +466,6 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
             (first, track)
         })
         .collect();
-    // Oldest first appearance first.
     tracks.sort_by(|(fa, a), (fb, b)| {
         (&a.cite.repo, fa, &a.cite.path, a.cite.start).cmp(&(
             &b.cite.repo,
@@ -458,17 +474,26 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
             b.cite.start,
         ))
     });
-    let mut revisions = Vec::new();
-    let mut seen_repos: Vec<&str> = Vec::new();
-    for r in &revs {
-        if !seen_repos.contains(&r.repo.as_str()) {
-            seen_repos.push(&r.repo);
+    tracks.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The selected revisions, repository by repository in version order, with their counts.
+fn revision_counts(
+    index: &Index,
+    revs: &[&IndexedRev],
+    counts: &BTreeMap<(String, String), usize>,
+) -> Vec<TimelineRev> {
+    let mut repos: Vec<&str> = Vec::new();
+    for r in revs {
+        if !repos.contains(&r.repo.as_str()) {
+            repos.push(&r.repo);
         }
     }
-    for repo in seen_repos {
+    let mut out = Vec::new();
+    for repo in repos {
         for r in index.ordered(repo) {
             if revs.iter().any(|x| std::ptr::eq(*x, r)) {
-                revisions.push(TimelineRev {
+                out.push(TimelineRev {
                     repo: r.repo.clone(),
                     rev: r.rev.clone(),
                     commit: r.commit.clone(),
@@ -480,8 +505,5 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
             }
         }
     }
-    Ok(Timeline {
-        revisions,
-        tracks: tracks.into_iter().map(|(_, t)| t).collect(),
-    })
+    out
 }

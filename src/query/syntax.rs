@@ -45,15 +45,22 @@ fn error(q: &str, offset: usize, message: String, hint: Option<String>) -> Query
     }
 }
 
+/// A field filter of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
+    /// `repo:NAME`.
     Repo(String),
+    /// `path:PATTERN` (see [`crate::path_filter`]).
     Path(String),
+    /// `sym:NAME`: lines inside this declaration.
     Sym(String),
+    /// `lang:NAME`.
     Lang(String),
+    /// `rule:ID`: lines inside this rule's findings.
     Rule(String),
 }
 
+/// A term or phrase to match on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// As typed.
@@ -62,11 +69,16 @@ pub struct Term {
     pub phrase: bool,
 }
 
+/// A parsed search query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
+    /// Terms every line must match.
     pub terms: Vec<Term>,
+    /// Terms no line may match (`-term`).
     pub excluded: Vec<Term>,
+    /// Field filters.
     pub filters: Vec<Filter>,
+    /// Negated field filters (`-path:vendor/`).
     pub excluded_filters: Vec<Filter>,
 }
 
@@ -80,6 +92,7 @@ impl Query {
 const FIELDS: &str = "repo:, path:, sym:, lang:, rule:";
 
 impl Query {
+    /// Parses a query; errors name the column and how to fix it.
     pub fn parse(q: &str) -> Result<Query> {
         let mut out = Query::default();
         let chars: Vec<(usize, char)> = q.char_indices().collect();

@@ -14,20 +14,30 @@ use crate::query::search::{Hit, Scope};
 use crate::report::{facts_text, md_code, md_link, md_text};
 use crate::source::lock::RefKind;
 
+/// How an evidence block lays out its places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Style {
+    /// One table row per place.
     #[default]
     Table,
+    /// A citation and a code block per place.
     List,
 }
 
+/// What an evidence block shows.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// A search query.
     pub query: Option<String>,
+    /// Rule ids (findings; with a query: hits inside them).
     pub rules: Vec<String>,
+    /// Revisions and paths.
     pub scope: Scope,
+    /// At most this many places.
     pub limit: Option<usize>,
+    /// Lines of context in list style.
     pub context: usize,
+    /// Table or list.
     pub style: Style,
 }
 

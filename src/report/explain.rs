@@ -35,6 +35,12 @@ impl Serialize for Site {
 }
 
 fn explain_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
+    segments_text(out, e)?;
+    chain_and_emission_text(out, e)
+}
+
+/// Each segment with its candidate sources and their sites.
+fn segments_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
     for (i, s) in e.segments.iter().enumerate() {
         out.set_color(&spec(Color::Magenta, true))?;
         write!(out, "[{}] {}", i + 1, s.text)?;
@@ -83,6 +89,11 @@ fn explain_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// How the segments link, which revisions emit the whole message, what is unexplained.
+fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
     if !e.chain.is_empty() {
         writeln!(out, "\nchain (outermost first)")?;
         for l in &e.chain {

@@ -22,53 +22,68 @@ fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
     writeln!(out, "{} ({}) -> {} ({})", d.a, d.a_commit, d.b, d.b_commit)?;
     for class in [Class::Added, Class::Removed, Class::Changed, Class::Moved] {
         let items: Vec<&Change> = d.changes.iter().filter(|c| c.class == class).collect();
-        if items.is_empty() {
-            continue;
-        }
-        writeln!(out)?;
-        let (mark, color) = match class {
-            Class::Added => ("+", Color::Green),
-            Class::Removed => ("-", Color::Red),
-            Class::Changed => ("~", Color::Yellow),
-            Class::Moved => (">", Color::Cyan),
-        };
-        out.set_color(&spec(color, true))?;
-        write!(out, "{} ({})", class.as_str(), items.len())?;
-        out.reset()?;
-        writeln!(out)?;
-        for c in items {
-            let side = c.b.as_ref().or(c.a.as_ref()).expect("a side");
-            out.set_color(&spec(color, false))?;
-            write!(out, "  {mark} ")?;
-            out.reset()?;
-            if let Some(r) = &c.rule {
-                write!(out, "{r}  ")?;
-            }
-            if let Some(s) = &c.symbol {
-                write!(out, "‹{s}›  ")?;
-            }
-            writeln!(out, "{}", side.text.lines().next().unwrap_or("").trim())?;
-            match (&c.a, &c.b) {
-                (Some(a), Some(b)) => {
-                    writeln!(out, "      {}  {}", side_cite(a), facts_text(&a.facts))?;
-                    writeln!(out, "   -> {}  {}", side_cite(b), facts_text(&b.facts))?;
-                }
-                (Some(s), None) | (None, Some(s)) => {
-                    writeln!(out, "      {}  {}", side_cite(s), facts_text(&s.facts))?
-                }
-                (None, None) => {}
-            }
-            let url =
-                c.b.as_ref()
-                    .or(c.a.as_ref())
-                    .map(|s| s.cite.url.as_str())
-                    .unwrap_or("");
-            out.set_color(&dim())?;
-            write!(out, "      {url}")?;
-            out.reset()?;
-            writeln!(out)?;
+        if !items.is_empty() {
+            class_text(out, class, &items)?;
         }
     }
+    modules_and_files_text(out, d)?;
+    writeln!(
+        out,
+        "\n{} change{}, {} unchanged, {} vendored module change{}",
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        d.unchanged,
+        d.modules.len(),
+        if d.modules.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+/// The changes of one class, each with its sides and permalink.
+fn class_text(out: &mut dyn WriteColor, class: Class, items: &[&Change]) -> Result<()> {
+    writeln!(out)?;
+    let (mark, color) = match class {
+        Class::Added => ("+", Color::Green),
+        Class::Removed => ("-", Color::Red),
+        Class::Changed => ("~", Color::Yellow),
+        Class::Moved => (">", Color::Cyan),
+    };
+    out.set_color(&spec(color, true))?;
+    write!(out, "{} ({})", class.as_str(), items.len())?;
+    out.reset()?;
+    writeln!(out)?;
+    for c in items {
+        let side = c.b.as_ref().or(c.a.as_ref()).expect("a side");
+        out.set_color(&spec(color, false))?;
+        write!(out, "  {mark} ")?;
+        out.reset()?;
+        if let Some(r) = &c.rule {
+            write!(out, "{r}  ")?;
+        }
+        if let Some(s) = &c.symbol {
+            write!(out, "‹{s}›  ")?;
+        }
+        writeln!(out, "{}", side.text.lines().next().unwrap_or("").trim())?;
+        match (&c.a, &c.b) {
+            (Some(a), Some(b)) => {
+                writeln!(out, "      {}  {}", side_cite(a), facts_text(&a.facts))?;
+                writeln!(out, "   -> {}  {}", side_cite(b), facts_text(&b.facts))?;
+            }
+            (Some(s), None) | (None, Some(s)) => {
+                writeln!(out, "      {}  {}", side_cite(s), facts_text(&s.facts))?
+            }
+            (None, None) => {}
+        }
+        out.set_color(&dim())?;
+        write!(out, "      {}", side.cite.url)?;
+        out.reset()?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Vendored module versions and files holding findings on one side only.
+fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
     if !d.modules.is_empty() {
         writeln!(out, "\nvendored modules ({})", d.modules.len())?;
         for m in &d.modules {
@@ -90,15 +105,6 @@ fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
             writeln!(out, "  + {f} (not in {})", d.a)?;
         }
     }
-    writeln!(
-        out,
-        "\n{} change{}, {} unchanged, {} vendored module change{}",
-        d.changes.len(),
-        if d.changes.len() == 1 { "" } else { "s" },
-        d.unchanged,
-        d.modules.len(),
-        if d.modules.len() == 1 { "" } else { "s" }
-    )?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The report stage: printers over typed results (ripgrep-like text with color on a TTY, JSON
 //! Lines, Markdown), evidence blocks, and regenerating the evidence regions of Markdown
 //! documents. Printers never search; searches never format. Every printable result implements
-//! [`Report`]; commands hand it to [`print`].
+//! [`Report`]; commands hand it to [`print()`].
 
 pub mod evidence;
 pub mod explain;

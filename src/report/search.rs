@@ -37,82 +37,99 @@ fn groups(hits: &[Hit]) -> Vec<Vec<&Hit>> {
 fn text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
     let gs = groups(&r.hits);
     for (gi, g) in gs.iter().enumerate() {
-        let h0 = g[0];
         if gi > 0 {
             writeln!(out)?;
         }
-        let c0 = &h0.cite;
-        out.set_color(&spec(Color::Magenta, true))?;
-        write!(out, "{}@{} {}", c0.repo, c0.rev, c0.path)?;
-        out.reset()?;
-        writeln!(out)?;
-        out.set_color(&dim())?;
-        write!(out, "  {}", c0.revs_display)?;
-        if let Some(m) = &c0.vendored_module {
-            write!(out, " · vendored {m}")?;
-        }
-        out.reset()?;
-        writeln!(out)?;
-        let mut last_printed = 0u32;
-        for h in g {
-            for (n, t) in &h.before {
-                if *n > last_printed {
-                    if last_printed > 0 && *n > last_printed + 1 {
-                        writeln!(out, "--")?;
-                    }
-                    out.set_color(&spec(Color::Green, false))?;
-                    write!(out, "{n}")?;
-                    out.reset()?;
-                    writeln!(out, "-{t}")?;
-                    last_printed = *n;
-                }
-            }
-            if h.line() <= last_printed {
-                // Already shown as context of an earlier hit; nothing to add.
-            } else {
-                if last_printed > 0 && h.line() > last_printed + 1 && !h.before.is_empty() {
-                    writeln!(out, "--")?;
-                }
-            }
-            out.set_color(&spec(Color::Green, true))?;
-            write!(out, "{}", h.line())?;
-            out.reset()?;
-            write!(out, ":")?;
-            let mut pos = 0;
-            for &(s, e) in &merge(&h.ranges) {
-                if s < pos || e > h.text.len() {
-                    continue;
-                }
-                write!(out, "{}", &h.text[pos..s])?;
-                out.set_color(&spec(Color::Red, true))?;
-                write!(out, "{}", &h.text[s..e])?;
-                out.reset()?;
-                pos = e;
-            }
-            write!(out, "{}", &h.text[pos..])?;
-            if let Some(s) = &h.symbol {
-                out.set_color(&dim())?;
-                write!(out, "  ‹{s}›")?;
-                out.reset()?;
-            }
-            writeln!(out)?;
-            last_printed = last_printed.max(h.line());
-            for (n, t) in &h.after {
-                if *n > last_printed {
-                    out.set_color(&spec(Color::Green, false))?;
-                    write!(out, "{n}")?;
-                    out.reset()?;
-                    writeln!(out, "-{t}")?;
-                    last_printed = *n;
-                }
-            }
-        }
-        out.set_color(&dim())?;
-        write!(out, "  {}", c0.url.split("#L").next().unwrap_or(""))?;
-        out.reset()?;
+        group_text(out, g)?;
+    }
+    if !r.hits.is_empty() {
         writeln!(out)?;
     }
-    let files = gs.len();
+    summary_text(out, r, gs.len())
+}
+
+/// One file version: a header (where, which revisions), its lines with context, the permalink.
+fn group_text(out: &mut dyn WriteColor, g: &[&Hit]) -> Result<()> {
+    let c0 = &g[0].cite;
+    out.set_color(&spec(Color::Magenta, true))?;
+    write!(out, "{}@{} {}", c0.repo, c0.rev, c0.path)?;
+    out.reset()?;
+    writeln!(out)?;
+    out.set_color(&dim())?;
+    write!(out, "  {}", c0.revs_display)?;
+    if let Some(m) = &c0.vendored_module {
+        write!(out, " · vendored {m}")?;
+    }
+    out.reset()?;
+    writeln!(out)?;
+    let mut last = 0u32;
+    for h in g {
+        for (n, t) in &h.before {
+            if *n > last {
+                if last > 0 && *n > last + 1 {
+                    writeln!(out, "--")?;
+                }
+                context_line(out, *n, t)?;
+                last = *n;
+            }
+        }
+        if h.line() > last && last > 0 && h.line() > last + 1 && !h.before.is_empty() {
+            writeln!(out, "--")?;
+        }
+        hit_line(out, h)?;
+        last = last.max(h.line());
+        for (n, t) in &h.after {
+            if *n > last {
+                context_line(out, *n, t)?;
+                last = *n;
+            }
+        }
+    }
+    out.set_color(&dim())?;
+    write!(out, "  {}", c0.url.split("#L").next().unwrap_or(""))?;
+    out.reset()?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `12-text`: a context line.
+fn context_line(out: &mut dyn WriteColor, n: u32, t: &str) -> Result<()> {
+    out.set_color(&spec(Color::Green, false))?;
+    write!(out, "{n}")?;
+    out.reset()?;
+    writeln!(out, "-{t}")?;
+    Ok(())
+}
+
+/// `12:text  ‹symbol›` with the matches highlighted.
+fn hit_line(out: &mut dyn WriteColor, h: &Hit) -> Result<()> {
+    out.set_color(&spec(Color::Green, true))?;
+    write!(out, "{}", h.line())?;
+    out.reset()?;
+    write!(out, ":")?;
+    let mut pos = 0;
+    for &(s, e) in &merge(&h.ranges) {
+        if s < pos || e > h.text.len() {
+            continue;
+        }
+        write!(out, "{}", &h.text[pos..s])?;
+        out.set_color(&spec(Color::Red, true))?;
+        write!(out, "{}", &h.text[s..e])?;
+        out.reset()?;
+        pos = e;
+    }
+    write!(out, "{}", &h.text[pos..])?;
+    if let Some(s) = &h.symbol {
+        out.set_color(&dim())?;
+        write!(out, "  ‹{s}›")?;
+        out.reset()?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `3 hits in 2 file versions across 4 of 99 revisions searched`.
+fn summary_text(out: &mut dyn WriteColor, r: &Results, files: usize) -> Result<()> {
     let revs: std::collections::HashSet<(&str, &str)> = r
         .hits
         .iter()
@@ -123,9 +140,6 @@ fn text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
                 .map(move |v| (h.cite.repo.as_str(), v.commit.as_str()))
         })
         .collect();
-    if !r.hits.is_empty() {
-        writeln!(out)?;
-    }
     let shown = if r.total > r.hits.len() {
         format!(" (showing {}; raise --limit)", r.hits.len())
     } else {

@@ -11,6 +11,7 @@ use crate::source::git::CachedRepo;
 use crate::source::lock::{Lock, LockedRepo, LockedRev, RefKind};
 use crate::source::manifest::{Manifest, RepoSpec, RevSpec};
 
+/// How `archeo fetch` may change the lock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FetchOptions {
     /// Accept tags that now point elsewhere.
@@ -24,29 +25,50 @@ pub struct FetchOptions {
 /// Something worth telling the user about a repository's fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// A repository was fetched.
     Fetched {
+        /// Its name.
         repo: String,
+        /// The manifest's URL.
         url: String,
+        /// The URL contacted (after insteadOf).
         effective_url: String,
+        /// Objects received.
         objects: u64,
+        /// Bytes received.
         bytes: u64,
     },
+    /// A branch moved and was re-pinned.
     BranchMoved {
+        /// Repository name.
         repo: String,
+        /// Branch name.
         rev: String,
+        /// The commit the lock had.
         old: String,
+        /// The commit it has now.
         new: String,
     },
+    /// A tag points elsewhere than the lock says.
     TagMoved {
+        /// Repository name.
         repo: String,
+        /// Tag name.
         rev: String,
+        /// The commit the lock had.
         old: String,
+        /// The commit it has now.
         new: String,
     },
+    /// A repository's revs were pinned.
     Pinned {
+        /// Repository name.
         repo: String,
+        /// Tags pinned.
         tags: usize,
+        /// Branches pinned.
         branches: usize,
+        /// Commits pinned.
         commits: usize,
     },
 }
@@ -121,117 +143,42 @@ impl std::fmt::Display for Event {
     }
 }
 
-/// Fetches every repository of the manifest and returns the lock to write.
+/// What a fetch tells its caller as it goes.
+pub struct Observer<'a> {
+    /// Something worth telling the user.
+    pub on_event: &'a mut dyn FnMut(&Event),
+    /// A repository's fetch starts.
+    pub on_start: &'a mut dyn FnMut(&RepoSpec),
+    /// gix's live counters.
+    pub progress: &'a crate::source::git::FetchProgress,
+}
+
+/// Fetches every repository of the manifest and returns the lock to write (with `--locked`,
+/// the old lock, after checking the cache has every commit it names).
 pub fn fetch_all(
     manifest: &Manifest,
     cache: &Path,
     old: Option<&Lock>,
     opts: FetchOptions,
-    mut on_event: impl FnMut(&Event),
-    mut on_start: impl FnMut(&RepoSpec),
-    progress: &crate::source::git::FetchProgress,
+    obs: &mut Observer,
 ) -> Result<Lock> {
-    let interrupt = AtomicBool::new(false);
     if opts.locked {
         let old = old.ok_or_else(|| {
             anyhow::anyhow!("--locked needs a lock file, and there is none: run `archeo fetch` without --locked first")
         })?;
         check_agrees(manifest, old)?;
         for spec in &manifest.repos {
-            progress.reset();
-            on_start(spec);
             let locked = old.repo(&spec.name).expect("checked by check_agrees");
-            let repo = open_for(cache, spec, opts)?;
-            if !opts.offline {
-                let mut refspecs = Vec::new();
-                for r in &locked.revs {
-                    match r.kind {
-                        RefKind::Tag => {
-                            refspecs.push(format!("+refs/tags/{0}:refs/tags/{0}", r.name))
-                        }
-                        RefKind::Branch => {
-                            refspecs.push(format!("+refs/heads/{0}:refs/heads/{0}", r.name))
-                        }
-                        RefKind::Commit => refspecs.push("+refs/heads/*:refs/heads/*".to_string()),
-                    }
-                }
-                refspecs.dedup();
-                let rep = repo.fetch(&spec.url, &refspecs, progress, &interrupt)?;
-                on_event(&fetched(spec, rep));
-            }
-            for r in &locked.revs {
-                if !repo.has_commit(&r.commit) {
-                    bail!(
-                        "{}@{} is locked to commit {}, which the cache {} does not have{}",
-                        spec.name,
-                        r.name,
-                        r.commit,
-                        repo.dir.display(),
-                        if opts.offline {
-                            ": run `archeo fetch --locked` with network (or mirrors) to get it"
-                        } else {
-                            ": upstream no longer serves it under that name; run `archeo fetch` to re-pin"
-                        }
-                    );
-                }
-            }
+            fetch_locked(cache, spec, locked, opts, obs)?;
         }
         return Ok(old.clone());
     }
-
     let mut lock = Lock::default();
     let mut moved_tags = Vec::new();
     for spec in &manifest.repos {
-        progress.reset();
-        on_start(spec);
-        let repo = open_for(cache, spec, opts)?;
-        if !opts.offline {
-            let refspecs = [
-                "+refs/heads/*:refs/heads/*".to_string(),
-                "+refs/tags/*:refs/tags/*".to_string(),
-            ];
-            let rep = repo.fetch(&spec.url, &refspecs, progress, &interrupt)?;
-            on_event(&fetched(spec, rep));
-        }
-        let tags = repo.tags()?;
-        let branches = repo.branches()?;
-        let revs = resolve_revs(spec, &repo, &tags, &branches)?;
         let prev = old.and_then(|l| l.repo(&spec.name));
-        for r in &revs {
-            let Some(p) =
-                prev.and_then(|p| p.revs.iter().find(|x| x.name == r.name && x.kind == r.kind))
-            else {
-                continue;
-            };
-            if p.commit == r.commit {
-                continue;
-            }
-            let ev = match r.kind {
-                RefKind::Branch => Event::BranchMoved {
-                    repo: spec.name.clone(),
-                    rev: r.name.clone(),
-                    old: p.commit.clone(),
-                    new: r.commit.clone(),
-                },
-                _ => Event::TagMoved {
-                    repo: spec.name.clone(),
-                    rev: r.name.clone(),
-                    old: p.commit.clone(),
-                    new: r.commit.clone(),
-                },
-            };
-            if matches!(ev, Event::TagMoved { .. }) {
-                moved_tags.push(ev.clone());
-            }
-            on_event(&ev);
-        }
-        let count = |k| revs.iter().filter(|r| r.kind == k).count();
-        on_event(&Event::Pinned {
-            repo: spec.name.clone(),
-            tags: count(RefKind::Tag),
-            branches: count(RefKind::Branch),
-            commits: count(RefKind::Commit),
-        });
+        let (revs, moved) = fetch_and_pin(cache, spec, prev, opts, obs)?;
+        moved_tags.extend(moved);
         lock.repos.push(LockedRepo {
             name: spec.name.clone(),
             url: spec.url.clone(),
@@ -239,25 +186,139 @@ pub fn fetch_all(
         });
     }
     if !moved_tags.is_empty() && !opts.update {
-        let list: Vec<String> = moved_tags
+        bail!(
+            "{} tag(s) now point to other commits than the lock records:\n{}\ntags are supposed to be immutable, so archeo will not re-pin them silently; check upstream, then run `archeo fetch --update` to accept the new commits",
+            moved_tags.len(),
+            moved_tags.join("\n")
+        );
+    }
+    Ok(lock)
+}
+
+/// `--locked`: fetches only the refs the lock names, then checks every locked commit is there.
+fn fetch_locked(
+    cache: &Path,
+    spec: &RepoSpec,
+    locked: &LockedRepo,
+    opts: FetchOptions,
+    obs: &mut Observer,
+) -> Result<()> {
+    obs.progress.reset();
+    (obs.on_start)(spec);
+    let repo = open_for(cache, spec, opts)?;
+    if !opts.offline {
+        let mut refspecs: Vec<String> = locked
+            .revs
             .iter()
-            .map(|e| match e {
-                Event::TagMoved {
+            .map(|r| match r.kind {
+                RefKind::Tag => format!("+refs/tags/{0}:refs/tags/{0}", r.name),
+                RefKind::Branch => format!("+refs/heads/{0}:refs/heads/{0}", r.name),
+                RefKind::Commit => "+refs/heads/*:refs/heads/*".to_string(),
+            })
+            .collect();
+        refspecs.dedup();
+        let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
+        (obs.on_event)(&fetched(spec, rep));
+    }
+    for r in &locked.revs {
+        if !repo.has_commit(&r.commit) {
+            bail!(
+                "{}@{} is locked to commit {}, which the cache {} does not have{}",
+                spec.name,
+                r.name,
+                r.commit,
+                repo.dir.display(),
+                if opts.offline {
+                    ": run `archeo fetch --locked` with network (or mirrors) to get it"
+                } else {
+                    ": upstream no longer serves it under that name; run `archeo fetch` to re-pin"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Fetches every branch and tag, pins the manifest's revs, and reports what moved since the
+/// previous lock. Returns the pins and the moved tags (as lines for the refusal message).
+fn fetch_and_pin(
+    cache: &Path,
+    spec: &RepoSpec,
+    prev: Option<&LockedRepo>,
+    opts: FetchOptions,
+    obs: &mut Observer,
+) -> Result<(Vec<LockedRev>, Vec<String>)> {
+    obs.progress.reset();
+    (obs.on_start)(spec);
+    let repo = open_for(cache, spec, opts)?;
+    if !opts.offline {
+        let refspecs = [
+            "+refs/heads/*:refs/heads/*".to_string(),
+            "+refs/tags/*:refs/tags/*".to_string(),
+        ];
+        let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
+        (obs.on_event)(&fetched(spec, rep));
+    }
+    let revs = resolve_revs(spec, &repo, &repo.tags()?, &repo.branches()?)?;
+    let mut moved_tags = Vec::new();
+    for ev in moves(spec, prev, &revs) {
+        if let Event::TagMoved {
+            repo,
+            rev,
+            old,
+            new,
+        } = &ev
+        {
+            moved_tags.push(format!("  {repo}@{rev}: locked {old}, upstream now {new}"));
+        }
+        (obs.on_event)(&ev);
+    }
+    let count = |k| revs.iter().filter(|r| r.kind == k).count();
+    (obs.on_event)(&Event::Pinned {
+        repo: spec.name.clone(),
+        tags: count(RefKind::Tag),
+        branches: count(RefKind::Branch),
+        commits: count(RefKind::Commit),
+    });
+    Ok((revs, moved_tags))
+}
+
+/// Branches and tags pinned at other commits than the previous lock's.
+fn moves(spec: &RepoSpec, prev: Option<&LockedRepo>, revs: &[LockedRev]) -> Vec<Event> {
+    let Some(prev) = prev else {
+        return Vec::new();
+    };
+    revs.iter()
+        .filter_map(|r| {
+            let p = prev
+                .revs
+                .iter()
+                .find(|x| x.name == r.name && x.kind == r.kind)?;
+            if p.commit == r.commit {
+                return None;
+            }
+            let (repo, rev, old, new) = (
+                spec.name.clone(),
+                r.name.clone(),
+                p.commit.clone(),
+                r.commit.clone(),
+            );
+            Some(match r.kind {
+                RefKind::Branch => Event::BranchMoved {
                     repo,
                     rev,
                     old,
                     new,
-                } => format!("  {repo}@{rev}: locked {old}, upstream now {new}"),
-                _ => unreachable!(),
+                },
+                _ => Event::TagMoved {
+                    repo,
+                    rev,
+                    old,
+                    new,
+                },
             })
-            .collect();
-        bail!(
-            "{} tag(s) now point to other commits than the lock records:\n{}\ntags are supposed to be immutable, so archeo will not re-pin them silently; check upstream, then run `archeo fetch --update` to accept the new commits",
-            moved_tags.len(),
-            list.join("\n")
-        );
-    }
-    Ok(lock)
+        })
+        .collect()
 }
 
 fn fetched(spec: &RepoSpec, rep: crate::source::git::FetchReport) -> Event {

@@ -128,12 +128,14 @@ fn check_scheme(url: &gix::Url) -> std::result::Result<(), String> {
 /// A bare repository in archeo's cache.
 pub struct CachedRepo {
     repo: gix::Repository,
+    /// The cache directory.
     pub dir: PathBuf,
 }
 
 /// A reference as the cache holds it after a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefTarget {
+    /// Full ref name.
     pub name: String,
     /// The commit it peels to.
     pub commit: String,
@@ -144,8 +146,11 @@ pub struct RefTarget {
 pub struct FetchReport {
     /// The URL actually contacted after `url.<base>.insteadOf` rewriting.
     pub effective_url: String,
+    /// A pack was received.
     pub received_pack: bool,
+    /// Objects in it.
     pub objects: u64,
+    /// Its size.
     pub bytes: u64,
 }
 
@@ -401,6 +406,7 @@ pub fn blob_reader_at(dir: &Path) -> Result<BlobReader> {
     Ok(BlobReader { repo })
 }
 
+/// Reads blobs from one cache; one per worker thread.
 pub struct BlobReader {
     repo: gix::Repository,
 }
@@ -428,9 +434,12 @@ fn write_marker(path: &Path, name: &str, url: &str) -> Result<()> {
     crate::atomic::write(path, &body).map_err(other(format!("cannot write {}", path.display())))
 }
 
+/// What a tree entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A regular file.
     File,
+    /// A symbolic link (not followed, not indexed).
     Symlink,
     /// A gitlink: `id` is the commit the submodule is pinned to.
     Submodule,
@@ -439,8 +448,11 @@ pub enum EntryKind {
 /// One entry of a pinned tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeEntry {
+    /// Repository-relative path.
     pub path: String,
+    /// Blob id (or, for a submodule, the commit it pins).
     pub id: String,
+    /// What it is.
     pub kind: EntryKind,
 }
 
@@ -459,6 +471,7 @@ struct ProgressTask {
 }
 
 impl FetchProgress {
+    /// Counters for one fetch.
     pub fn new() -> FetchProgress {
         let p = FetchProgress::default();
         p.tasks.lock().expect("progress lock").push(ProgressTask {

@@ -12,12 +12,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
+    /// A tag (must not move).
     Tag,
+    /// A branch (re-pinned when it moves).
     Branch,
+    /// A commit id.
     Commit,
 }
 
 impl RefKind {
+    /// `tag`, `branch` or `commit`.
     pub fn as_str(self) -> &'static str {
         match self {
             RefKind::Tag => "tag",
@@ -31,8 +35,11 @@ impl RefKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockedRev {
+    /// The rev as the manifest names it (globs expanded).
     pub name: String,
+    /// What it resolved from.
     pub kind: RefKind,
+    /// The full commit id.
     pub commit: String,
 }
 
@@ -40,15 +47,20 @@ pub struct LockedRev {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockedRepo {
+    /// The manifest name.
     pub name: String,
+    /// The manifest URL (never the insteadOf rewrite).
     pub url: String,
+    /// Pinned revisions, in manifest order.
     #[serde(default, rename = "rev")]
     pub revs: Vec<LockedRev>,
 }
 
+/// `archeo.lock`: every manifest revision pinned to a commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lock {
+    /// Repositories, in manifest order.
     #[serde(default, rename = "repo")]
     pub repos: Vec<LockedRepo>,
 }
@@ -56,10 +68,15 @@ pub struct Lock {
 /// One pinned revision with its repository: the unit every later stage works on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Pin {
+    /// Repository name.
     pub repo: String,
+    /// Repository URL.
     pub url: String,
+    /// Rev name.
     pub rev: String,
+    /// What it resolved from.
     pub kind: RefKind,
+    /// The full commit id.
     pub commit: String,
 }
 
@@ -114,6 +131,7 @@ impl Lock {
         })
     }
 
+    /// The lock file's text (with its header).
     pub fn to_toml(&self) -> String {
         let body = toml::to_string(self).expect("a lock always serialises");
         format!("{HEADER}{body}")
@@ -124,6 +142,7 @@ impl Lock {
         crate::atomic::write(path, self.to_toml().as_bytes())
     }
 
+    /// The repository named `name`.
     pub fn repo(&self, name: &str) -> Option<&LockedRepo> {
         self.repos.iter().find(|r| r.name == name)
     }

@@ -12,7 +12,9 @@ use toml::Spanned;
 /// A validated manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    /// The manifest file.
     pub path: PathBuf,
+    /// Its repositories, in order.
     pub repos: Vec<RepoSpec>,
     /// Extra rule directories (`[rules] paths`), resolved against the manifest's directory.
     pub rule_paths: Vec<PathBuf>,
@@ -21,9 +23,13 @@ pub struct Manifest {
 /// One `[[repo]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepoSpec {
+    /// Unique name, used in selectors (`runc@v1.3.3`).
     pub name: String,
+    /// Where to fetch it.
     pub url: String,
+    /// Revisions to pin.
     pub revs: Vec<RevSpec>,
+    /// Path patterns the indexer skips (see [`crate::path_filter`]).
     pub exclude: Vec<String>,
 }
 
@@ -37,6 +43,7 @@ pub enum RevSpec {
 }
 
 impl RevSpec {
+    /// A glob when it holds glob characters, else a name.
     pub fn parse(s: &str) -> RevSpec {
         if s.contains(['*', '?', '[']) {
             RevSpec::TagGlob(s.to_string())
@@ -44,6 +51,7 @@ impl RevSpec {
             RevSpec::Name(s.to_string())
         }
     }
+    /// As written.
     pub fn as_str(&self) -> &str {
         match self {
             RevSpec::TagGlob(s) | RevSpec::Name(s) => s,

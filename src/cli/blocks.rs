@@ -66,8 +66,8 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
         BlockCommand::Explain(x) => match x.message.filter(|m| m != "-" && !m.trim().is_empty()) {
             Some(message) => BlockRequest::Explain {
                 message,
-                at: x.at,
-                repos: x.repo,
+                at: x.revs.at,
+                repos: x.revs.repo,
             },
             None => bail!(
                 "an explain block needs its message as an argument (blocks never read standard input)"

@@ -5,19 +5,16 @@ use std::io::Read;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use super::{Context, Format, Found};
+use super::{Context, Format, Found, RevisionArgs};
 
 /// Flags of `archeo explain` (and of explain blocks in documents).
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
     /// The error message; `-` or nothing reads it from standard input.
     pub message: Option<String>,
-    /// Only this revision (REPO@REV); repeatable.
-    #[arg(long = "at", value_name = "REPO@REV")]
-    pub at: Vec<String>,
-    /// Only this repository; repeatable.
-    #[arg(long = "repo", value_name = "NAME")]
-    pub repo: Vec<String>,
+    /// Which revisions.
+    #[command(flatten)]
+    pub revs: RevisionArgs,
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
@@ -36,7 +33,7 @@ pub(super) fn run(ctx: &Context, a: ExplainArgs) -> Result<Found> {
         bail!("no message to explain: pass it as an argument or on standard input");
     }
     let index = ctx.index()?;
-    let e = crate::query::explain::explain(&index, &message, &a.at, &a.repo)?;
+    let e = crate::query::explain::explain(&index, &message, &a.revs.at, &a.revs.repo)?;
     crate::report::print(&e, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(e.all_explained()))
 }

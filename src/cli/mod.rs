@@ -216,15 +216,23 @@ pub enum Command {
     Export(export::ExportArgs),
 }
 
-/// What to search: shared by search, evidence and diff --search.
+/// Which revisions: shared by every query command.
 #[derive(Args, Debug, Clone, Default)]
-pub struct ScopeArgs {
+pub struct RevisionArgs {
     /// Only this revision (REPO@REV: a pinned rev name or commit prefix); repeatable.
     #[arg(long = "at", value_name = "REPO@REV")]
     pub at: Vec<String>,
     /// Only this repository; repeatable.
     #[arg(long = "repo", value_name = "NAME")]
     pub repo: Vec<String>,
+}
+
+/// What to search: shared by search and evidence.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScopeArgs {
+    /// Which revisions.
+    #[command(flatten)]
+    pub revs: RevisionArgs,
     /// Only paths matching this pattern: a path prefix at any directory (sys/ matches
     /// internal/sys/...) or a glob ('**/*_linux.go'); a leading / anchors it at the root.
     #[arg(long, value_name = "PATTERN")]
@@ -241,8 +249,8 @@ impl ScopeArgs {
     /// The search scope these flags name.
     pub fn scope(&self) -> crate::query::search::Scope {
         crate::query::search::Scope {
-            at: self.at.clone(),
-            repos: self.repo.clone(),
+            at: self.revs.at.clone(),
+            repos: self.revs.repo.clone(),
             path: self.path.clone(),
             lang: self.lang.clone(),
             no_vendor: self.no_vendor,

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::index::Index;
 use crate::index::citation::Citation;
-use crate::path_filter::{PathFilter, PathSet};
+use crate::query::search::Scope;
 
 /// A finding in one distinct file version, with every selected revision holding it.
 #[derive(Debug, Clone)]
@@ -41,31 +41,25 @@ impl FindingHit {
 pub struct Selection {
     /// Rule ids (every rule when empty).
     pub rules: Vec<String>,
-    /// `REPO@REV` selectors (every revision when empty).
-    pub at: Vec<String>,
-    /// Repository names.
-    pub repos: Vec<String>,
-    /// A path pattern (see [`crate::path_filter`]).
-    pub path: Option<String>,
-    /// Leave out vendored code.
-    pub no_vendor: bool,
+    /// Revisions, paths, language, vendored code.
+    pub scope: Scope,
 }
 
 /// The stored findings of the selected rules, placed in the selected revisions; grouped by rule,
 /// then in the shared citation order.
 pub fn query(index: &Index, sel: &Selection) -> Result<Vec<FindingHit>> {
-    let revs = index.select(&sel.at, &sel.repos)?;
-    let mut paths = PathSet::default();
-    if let Some(p) = &sel.path {
-        paths.include(PathFilter::new(p)?);
+    let plan = sel.scope.plan(index, None)?;
+    let mut found = index.findings(&sel.rules)?;
+    if let Some(lang) = plan.lang {
+        let of_lang: HashSet<String> = index
+            .files_with_tokens(&[], &[], Some(lang))?
+            .into_iter()
+            .map(|f| f.blob)
+            .collect();
+        found.retain(|f| of_lang.contains(&f.blob));
     }
-    let found = index.findings(&sel.rules)?;
     let wanted: HashSet<&str> = found.iter().map(|f| f.blob.as_str()).collect();
-    let places = index.places(
-        &revs,
-        |id| wanted.contains(id),
-        |p| !(sel.no_vendor && p.starts_with("vendor/")) && paths.allows(p),
-    )?;
+    let places = index.places(&plan.revs, |id| wanted.contains(id), |p| plan.keeps(p))?;
     let mut out = Vec::new();
     for f in &found {
         for place in places.get(&f.blob).into_iter().flatten() {

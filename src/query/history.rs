@@ -174,8 +174,10 @@ fn items_at(index: &Index, rev: &IndexedRev, subject: Subject) -> Result<Vec<Ite
         Subject::Rules(rules) => {
             let s = Selection {
                 rules: rules.to_vec(),
-                at: vec![sel],
-                ..Default::default()
+                scope: Scope {
+                    at: vec![sel],
+                    ..Default::default()
+                },
             };
             findings::query(index, &s)?
                 .iter()
@@ -420,8 +422,10 @@ fn timeline_items(index: &Index, subject: Subject, repos: &[String]) -> Result<V
         Subject::Rules(rules) => {
             let sel = Selection {
                 rules: rules.to_vec(),
-                repos: repos.to_vec(),
-                ..Default::default()
+                scope: Scope {
+                    repos: repos.to_vec(),
+                    ..Default::default()
+                },
             };
             findings::query(index, &sel)?
                 .iter()

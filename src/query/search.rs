@@ -67,28 +67,42 @@ pub struct Results {
     pub revisions_searched: usize,
 }
 
-/// The scope a query and its options resolve to.
-struct Plan<'a> {
-    revs: Vec<&'a IndexedRev>,
+/// The revisions and paths a scope (and a query's own filters) resolve to.
+pub(crate) struct Plan<'a> {
+    /// The selected revisions.
+    pub(crate) revs: Vec<&'a IndexedRev>,
     paths: PathSet,
-    lang: Option<Lang>,
+    /// Only files of this language.
+    pub(crate) lang: Option<Lang>,
     no_vendor: bool,
 }
 
 impl Plan<'_> {
-    fn keeps(&self, path: &str) -> bool {
+    /// Is a file at `path` in scope? (Its language is the store's to check.)
+    pub(crate) fn keeps(&self, path: &str) -> bool {
         !(self.no_vendor && path.starts_with("vendor/")) && self.paths.allows(path)
     }
 }
 
-fn plan<'a>(index: &'a Index, q: &Query, scope: &Scope) -> Result<Plan<'a>> {
+impl Scope {
+    /// Resolves the scope, with a query's `repo:`, `path:` and `lang:` filters when given.
+    pub(crate) fn plan<'a>(&self, index: &'a Index, q: Option<&Query>) -> Result<Plan<'a>> {
+        plan(index, q, self)
+    }
+}
+
+fn plan<'a>(index: &'a Index, q: Option<&Query>, scope: &Scope) -> Result<Plan<'a>> {
     let mut repos = scope.repos.clone();
     let mut lang = scope.lang.clone();
     let mut paths = PathSet::default();
     if let Some(p) = &scope.path {
         paths.include(PathFilter::new(p)?);
     }
-    for f in &q.filters {
+    let (filters, excluded): (&[Filter], &[Filter]) = match q {
+        Some(q) => (&q.filters, &q.excluded_filters),
+        None => (&[], &[]),
+    };
+    for f in filters {
         match f {
             Filter::Repo(r) => repos.push(r.clone()),
             Filter::Lang(l) => lang = Some(l.clone()),
@@ -97,7 +111,7 @@ fn plan<'a>(index: &'a Index, q: &Query, scope: &Scope) -> Result<Plan<'a>> {
         }
     }
     let mut excluded_repos = Vec::new();
-    for f in &q.excluded_filters {
+    for f in excluded {
         match f {
             Filter::Path(p) => paths.exclude(PathFilter::new(p)?),
             Filter::Repo(r) => excluded_repos.push(r.as_str()),
@@ -301,7 +315,7 @@ pub fn search(
     context: usize,
     limit: Option<usize>,
 ) -> Result<Results> {
-    let plan = plan(index, q, scope)?;
+    let plan = plan(index, Some(q), scope)?;
     let tokens: Vec<String> = q.terms.iter().flat_map(required_tokens).collect();
     let files = index.files_with_tokens(&tokens, &[], plan.lang)?;
     let wanted: HashSet<&str> = files.iter().map(|f| f.blob.as_str()).collect();

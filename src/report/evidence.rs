@@ -118,10 +118,7 @@ fn rows(index: &Index, req: &Request) -> Result<(Vec<Row>, usize)> {
     }
     let sel = Selection {
         rules: req.rules.clone(),
-        at: req.scope.at.clone(),
-        repos: req.scope.repos.clone(),
-        path: req.scope.path.clone(),
-        no_vendor: req.scope.no_vendor,
+        scope: req.scope.clone(),
     };
     let mut found = crate::query::findings::query(index, &sel)?;
     let total = found.len();

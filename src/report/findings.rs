@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, facts_text, json_line, md_code, md_link, md_text, report, spec};
+use super::{cite_header, dim, facts_text, json_line, md_code, md_link, md_text, report, spec};
 use crate::index::citation::RevRef;
 use crate::query::findings::FindingHit;
 
@@ -27,20 +27,7 @@ fn text(out: &mut dyn WriteColor, hits: &Vec<FindingHit>) -> Result<()> {
             rule = &h.rule;
         }
         let c = &h.cite;
-        out.set_color(&spec(Color::Magenta, true))?;
-        write!(out, "{}@{} {}", c.repo, c.rev, c.location())?;
-        out.reset()?;
-        if let Some(s) = &h.symbol {
-            write!(out, "  ‹{s}›")?;
-        }
-        writeln!(out)?;
-        out.set_color(&dim())?;
-        write!(out, "  {}", c.revs_display)?;
-        if let Some(m) = &c.vendored_module {
-            write!(out, " · vendored {m}")?;
-        }
-        out.reset()?;
-        writeln!(out)?;
+        cite_header(out, c, &c.location(), h.symbol.as_deref())?;
         if !h.facts.is_empty() {
             writeln!(out, "  facts: {}", facts_text(&h.facts))?;
         }

@@ -133,6 +133,31 @@ pub(crate) fn dim() -> ColorSpec {
     c
 }
 
+/// How text printers introduce a cited place: `repo@rev WHERE  ‹symbol›`, then the revisions
+/// holding it and its vendored module, dimmed.
+pub(crate) fn cite_header(
+    out: &mut dyn WriteColor,
+    c: &crate::index::citation::Citation,
+    place: &str,
+    symbol: Option<&str>,
+) -> Result<()> {
+    out.set_color(&spec(Color::Magenta, true))?;
+    write!(out, "{}@{} {place}", c.repo, c.rev)?;
+    out.reset()?;
+    if let Some(s) = symbol {
+        write!(out, "  ‹{s}›")?;
+    }
+    writeln!(out)?;
+    out.set_color(&dim())?;
+    write!(out, "  {}", c.revs_display)?;
+    if let Some(m) = &c.vendored_module {
+        write!(out, " · vendored {m}")?;
+    }
+    out.reset()?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Facts as `name = [A, B]; other = [C]`.
 pub fn facts_text(facts: &std::collections::BTreeMap<String, Vec<String>>) -> String {
     facts

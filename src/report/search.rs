@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, json_line, md_code, md_link, md_text, report, spec};
+use super::{cite_header, dim, json_line, md_code, md_link, md_text, report, spec};
 use crate::index::citation::RevRef;
 use crate::query::search::{Hit, Results};
 
@@ -51,17 +51,7 @@ fn text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
 /// One file version: a header (where, which revisions), its lines with context, the permalink.
 fn group_text(out: &mut dyn WriteColor, g: &[&Hit]) -> Result<()> {
     let c0 = &g[0].cite;
-    out.set_color(&spec(Color::Magenta, true))?;
-    write!(out, "{}@{} {}", c0.repo, c0.rev, c0.path)?;
-    out.reset()?;
-    writeln!(out)?;
-    out.set_color(&dim())?;
-    write!(out, "  {}", c0.revs_display)?;
-    if let Some(m) = &c0.vendored_module {
-        write!(out, " · vendored {m}")?;
-    }
-    out.reset()?;
-    writeln!(out)?;
+    cite_header(out, c0, &c0.path, None)?;
     let mut last = 0u32;
     for h in g {
         for (n, t) in &h.before {

@@ -6,6 +6,7 @@
 //! manifest -> fetch (lock) -> git (trees, blobs) -> lang (parse) + rules (facts) -> store
 //! (tantivy) -> search/query -> render (printers).
 
+pub mod artifact;
 pub mod atomic;
 pub mod catalog;
 pub mod cli;

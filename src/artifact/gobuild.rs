@@ -144,7 +144,10 @@ fn find_build_info(view: &ElfView<'_>) -> Option<GoBuildInfo> {
         for hit in memchr::memmem::find_iter(range, MAGIC) {
             let offset = start + hit as u64;
             // Go aligns the header to 16 bytes in memory; use the address when mapped.
-            let aligned = view.address_of_offset(offset).unwrap_or(offset) % 16 == 0;
+            let aligned = view
+                .address_of_offset(offset)
+                .unwrap_or(offset)
+                .is_multiple_of(16);
             if !aligned {
                 continue;
             }
@@ -208,7 +211,7 @@ fn decode_header(view: &ElfView<'_>, offset: u64) -> Option<GoBuildInfo> {
     };
     let (mod_bytes, mod_off) = modinfo;
     let n = mod_bytes.len();
-    if n >= 2 * FRAME + 1 && mod_bytes[n - FRAME - 1] == b'\n' {
+    if n > 2 * FRAME && mod_bytes[n - FRAME - 1] == b'\n' {
         let text = String::from_utf8_lossy(&mod_bytes[FRAME..n - FRAME]);
         let base = mod_off + FRAME as u64;
         parse_modinfo(&text, &mut info, &|line_start| {

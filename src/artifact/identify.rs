@@ -15,6 +15,12 @@ use super::gobuild::{GoModule, InjectionOrigin};
 use super::{Artifact, DebPackage};
 use crate::lock::{Pin, RefKind};
 
+/// `(newest pinned tag before, oldest pinned tag after)` a commit.
+pub type TagsAround = (Option<String>, Option<String>);
+
+/// `(module, version)` pairs, as in `vendor/modules.txt`.
+pub type ModuleVersions = Vec<(String, String)>;
+
 /// What the caller knows about upstream.
 pub struct Upstream<'a> {
     /// Every pinned revision (`Lock::pins`).
@@ -25,10 +31,10 @@ pub struct Upstream<'a> {
     /// For a commit that no pin names, called with `(repo, commit)` (the commit possibly
     /// abbreviated): `Some((newest pinned tag before it, oldest pinned tag after it))` when
     /// the repository's cache has the commit, `None` when it does not.
-    pub locate_commit: &'a dyn Fn(&str, &str) -> Option<(Option<String>, Option<String>)>,
+    pub locate_commit: &'a dyn Fn(&str, &str) -> Option<TagsAround>,
     /// The `(module, version)` list of a pinned revision's `vendor/modules.txt` (the
     /// replacement's version for `=>` lines); `None` when unknown (not indexed).
-    pub vendored_modules: &'a dyn Fn(&Pin) -> Option<Vec<(String, String)>>,
+    pub vendored_modules: &'a dyn Fn(&Pin) -> Option<ModuleVersions>,
 }
 
 /// How sure an identification is.

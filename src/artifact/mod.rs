@@ -27,8 +27,8 @@ pub use gobuild::{
     InjectionOrigin,
 };
 pub use identify::{
-    Confidence, DependencyDifference, Identification, Upstream, compare_dependencies, identify,
-    upstream_version,
+    Confidence, DependencyDifference, Identification, ModuleVersions, TagsAround, Upstream,
+    compare_dependencies, identify, upstream_version,
 };
 
 /// How far [`scan`] goes into an input.

@@ -258,7 +258,7 @@ impl GoBinary {
         let mut symbols = Vec::new();
         let mut string_var =
             |rodata: &mut Vec<u8>, data: &mut Vec<u8>, name: &str, value: &[u8], nul: bool| {
-                while rodata.len() % 8 != 0 {
+                while !rodata.len().is_multiple_of(8) {
                     rodata.push(0);
                 }
                 let str_addr = RODATA + rodata.len() as u64;

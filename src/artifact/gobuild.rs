@@ -584,7 +584,13 @@ static COMMIT_SHAPED: LazyLock<Regex> =
 fn heuristic_strings(view: &ElfView<'_>, go_version: &str) -> Vec<InjectedString> {
     const LIMIT: usize = 64;
     let mut out = Vec::new();
-    for (section, start, len) in view.rodata_sections() {
+    // The linker puts -X values (SRODATA symbols) in `.rodata`; other read-only sections
+    // (`.gopclntab`, `.typelink`) hold names and tables whose fragments only add noise.
+    for (section, start, len) in view
+        .rodata_sections()
+        .into_iter()
+        .filter(|(name, _, _)| *name == ".rodata")
+    {
         let bytes = &view.data[start as usize..(start + len) as usize];
         let mut pos = 0;
         for nul in memchr::memchr_iter(0, bytes) {

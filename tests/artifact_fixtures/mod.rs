@@ -203,6 +203,7 @@ pub struct GoBinary {
 
 pub const TEXT: u64 = 0x40_1000;
 pub const RODATA: u64 = 0x40_2000;
+pub const PCLNTAB: u64 = 0x40_3000;
 pub const DATA: u64 = 0x40_4000;
 pub const BUILDINFO: u64 = 0x40_6000;
 
@@ -337,6 +338,14 @@ impl GoBinary {
                     name: ".rodata",
                     addr: RODATA,
                     data: rodata,
+                    writable: false,
+                    executable: false,
+                },
+                Section {
+                    // Function and file names: NUL-separated, some version-like ("8.1").
+                    name: ".gopclntab",
+                    addr: PCLNTAB,
+                    data: b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
                     writable: false,
                     executable: false,
                 },

@@ -192,6 +192,22 @@ fn injected_strings_are_read_through_symbols_exactly() {
 }
 
 #[test]
+fn position_independent_variables_are_read_from_their_str_symbols() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut b = GoBinary::new(Format::Inline, RUNC_MOD).inject("main.version", "1.4.2");
+    b.pie = true;
+    let bin = b.build();
+    let found = scan_bytes(tmp.path(), "runtime", &bin);
+    let v = &found[0].go.as_ref().unwrap().injected[0];
+    assert_eq!(
+        (v.variable.as_deref(), v.value.as_str()),
+        (Some("main.version"), "1.4.2")
+    );
+    assert_eq!(v.origin, InjectionOrigin::Symbol);
+    assert_eq!(bytes_at(&bin, &v.at, 6), b"1.4.2\0");
+}
+
+#[test]
 fn stripped_binaries_yield_marked_heuristic_strings_only() {
     let tmp = tempfile::tempdir().unwrap();
     let mut b = GoBinary::new(Format::Inline, "path\tgithub.com/acme/runtime\n")

@@ -199,6 +199,9 @@ pub struct GoBinary {
     pub injected: Vec<(String, String)>,
     /// Write `.symtab` (false: a stripped binary).
     pub symbols: bool,
+    /// Leave the `-X` variables' string pointers zero, as a position-independent binary does
+    /// (the dynamic loader fills them in from relocations).
+    pub pie: bool,
 }
 
 pub const TEXT: u64 = 0x40_1000;
@@ -221,6 +224,7 @@ impl GoBinary {
             modinfo: modinfo.to_string(),
             injected: Vec::new(),
             symbols: true,
+            pie: false,
         }
     }
 
@@ -257,6 +261,7 @@ impl GoBinary {
         let mut rodata = b"\0\0\0\0\0\0\0\0unexpected EOFinvalid argument".to_vec();
         let mut data = Vec::new();
         let mut symbols = Vec::new();
+        let pie = self.pie;
         let mut string_var =
             |rodata: &mut Vec<u8>, data: &mut Vec<u8>, name: &str, value: &[u8], nul: bool| {
                 while !rodata.len().is_multiple_of(8) {
@@ -268,7 +273,8 @@ impl GoBinary {
                     rodata.push(0);
                 }
                 let var_addr = DATA + data.len() as u64;
-                data.extend(self.word(str_addr));
+                let relocated = pie && !name.starts_with("runtime.");
+                data.extend(self.word(if relocated { 0 } else { str_addr }));
                 data.extend(self.word(value.len() as u64));
                 symbols.push(Symbol {
                     name: name.to_string(),

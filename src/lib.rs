@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod artifact;
 pub(crate) mod atomic;
 pub mod cli;
 pub mod error;

@@ -467,6 +467,8 @@ fn version_candidates(v: &str) -> Vec<String> {
     ]
     .iter()
     .any(|m| lower.contains(m))
+        // A plain Debian revision: `1.1.0-2` (but not an upstream pre-release, `1.1.0-rc.1`).
+        || debian_revision(v).is_some_and(|r| r.chars().next().is_some_and(|c| c.is_ascii_digit()))
     {
         let up = upstream_version(v);
         if !out.contains(&up) {

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use super::diff::DiffArgs;
 use super::evidence::EvidenceArgs;
 use super::explain::ExplainArgs;
+use super::identify::IdentifyArgs;
 use super::timeline::TimelineArgs;
 use crate::report::export::BlockRequest;
 
@@ -24,13 +25,14 @@ enum BlockCommand {
     Diff(DiffArgs),
     Timeline(TimelineArgs),
     Explain(ExplainArgs),
+    Identify(IdentifyArgs),
 }
 
 fn parse(args: &[String]) -> Result<BlockCommand> {
     let mut words = args.to_vec();
     if !matches!(
         words.first().map(String::as_str),
-        Some("evidence" | "diff" | "timeline" | "explain")
+        Some("evidence" | "diff" | "timeline" | "explain" | "identify")
     ) {
         words.insert(0, "evidence".into());
     }
@@ -63,6 +65,7 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
             rules: t.rule,
             repos: t.repo,
         },
+        BlockCommand::Identify(i) => BlockRequest::Identify(i.request()),
         BlockCommand::Explain(x) => match x.message.filter(|m| m != "-" && !m.trim().is_empty()) {
             Some(message) => BlockRequest::Explain {
                 message,

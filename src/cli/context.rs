@@ -65,6 +65,13 @@ impl Context {
         RuleSet::for_project(dir, manifest.as_ref(), extra)
     }
 
+    /// `(alias, repo)` pairs the manifest declares (none without a manifest).
+    pub fn aliases(&self) -> Vec<(String, String)> {
+        Manifest::load(&self.manifest_path)
+            .map(|m| m.aliases())
+            .unwrap_or_default()
+    }
+
     /// The index, opened once for the command.
     pub fn index(&self) -> Result<Index> {
         Index::open(&self.index_dir)

@@ -24,10 +24,13 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
     let index = ctx.index()?;
     let lock = ctx.lock()?;
     let rules = ctx.rules(&[])?;
+    let aliases = ctx.aliases();
     let src = Sources {
         index: &index,
         lock: &lock,
         rules: &rules,
+        cache_dir: &ctx.cache_dir,
+        aliases: &aliases,
     };
     let docs = crate::report::export::run(&src, &a.files, a.check, &super::blocks::block_request)?;
     let mut out = std::io::stdout().lock();

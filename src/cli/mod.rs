@@ -10,6 +10,7 @@ mod explain;
 mod export;
 mod fetch;
 mod findings;
+mod identify;
 mod index;
 mod pins;
 mod rules;
@@ -214,6 +215,27 @@ pub enum Command {
     /// regions are kept exactly; files are replaced atomically. With --check nothing is written:
     /// stale blocks are listed as FILE:LINE with a diff, and the exit code is 1.
     Export(export::ExportArgs),
+    /// Which pinned upstream release is this binary, layer, image or package?
+    ///
+    /// Reads artifacts without running anything from them: ELF binaries (Go build info: Go
+    /// version, module, dependencies, vcs.revision, -ldflags; strings injected with -X), and
+    /// every binary inside directories, image layers (tar, tar.gz, tar.zst, tar.xz), `docker
+    /// save` archives, OCI image layouts and Debian packages (control fields too). Each is
+    /// matched to a pinned revision: exact commit (vcs.revision or an injected commit), else by
+    /// version (the version string names a pinned tag), else unknown; distribution rebuilds and
+    /// dependency versions that differ from upstream's vendor/modules.txt are reported. Every
+    /// fact is shown with where it was read (section and file offset, symbol, control field).
+    ///
+    /// With --rule or --findings, says which rule findings the matched revision carries (needs
+    /// `archeo index`); --fail-on makes it a gate: exit 3 when a matched revision carries the
+    /// rule's findings. Exit 0 when something was matched, 1 when nothing was.
+    ///
+    /// Examples:
+    ///   archeo identify /usr/sbin/runc
+    ///   archeo identify runc_1.1.5+ds1-1_amd64.deb --rule openat2-resolve-no-xdev
+    ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
+    #[command(verbatim_doc_comment)]
+    Identify(identify::IdentifyArgs),
 }
 
 /// Which revisions: shared by every query command.
@@ -289,7 +311,7 @@ pub fn main() -> i32 {
         Ok(Found::No) => 1,
         Err(e) => {
             let code = crate::error::exit_code(&e);
-            if code == 2 {
+            if code >= 2 {
                 eprintln!("error: {e:#}");
             }
             code
@@ -313,5 +335,6 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Timeline(a) => timeline::run(&ctx, a),
         Command::Explain(a) => explain::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Identify(a) => identify::run(&ctx, a),
     }
 }

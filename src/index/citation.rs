@@ -100,6 +100,18 @@ pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> S
     format!("{name}@{commit}:{}", location(path, start, end))
 }
 
+/// A link to a repository's tree at a commit: GitHub's `/tree/COMMIT`, else `name@commit`.
+pub fn tree_link(url: &str, commit: &str) -> String {
+    let base = url.trim_end_matches('/').trim_end_matches(".git");
+    if let Some(rest) = base.strip_prefix("https://github.com/")
+        && rest.split('/').count() == 2
+    {
+        return format!("https://github.com/{rest}/tree/{commit}");
+    }
+    let name = base.rsplit('/').next().unwrap_or(base);
+    format!("{name}@{commit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

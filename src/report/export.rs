@@ -146,6 +146,8 @@ pub enum BlockRequest {
         /// Repositories.
         repos: Vec<String>,
     },
+    /// `archeo identify PATH...`.
+    Identify(crate::query::identify::Request),
     /// `archeo explain MESSAGE` (the message is required: a block never reads stdin).
     Explain {
         /// The message.
@@ -162,6 +164,7 @@ impl BlockRequest {
     fn rules(&self) -> &[String] {
         match self {
             BlockRequest::Evidence(r) => &r.rules,
+            BlockRequest::Identify(r) => &r.rules,
             BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
             BlockRequest::Explain { .. } => &[],
         }
@@ -174,11 +177,13 @@ impl BlockRequest {
             BlockRequest::Diff { a, b, .. } => vec![a.clone(), b.clone()],
             BlockRequest::Timeline { .. } => Vec::new(),
             BlockRequest::Explain { at, .. } => at.clone(),
+            BlockRequest::Identify(_) => Vec::new(),
         }
     }
 
     /// The block's Markdown.
-    fn render(&self, index: &Index) -> Result<String> {
+    fn render(&self, src: &Sources) -> Result<String> {
+        let index = src.index;
         use crate::query::{explain, history};
         use crate::report::to_markdown;
         match self {
@@ -206,6 +211,16 @@ impl BlockRequest {
             BlockRequest::Explain { message, at, repos } => {
                 to_markdown(&explain::explain(index, message, at, repos)?)
             }
+            BlockRequest::Identify(req) => {
+                let pins = src.lock.pins();
+                let sources = crate::query::identify::Sources {
+                    pins: &pins,
+                    aliases: src.aliases,
+                    cache_dir: src.cache_dir,
+                    index: Some(index),
+                };
+                to_markdown(&crate::query::identify::identify(&sources, req)?)
+            }
         }
     }
 }
@@ -226,6 +241,10 @@ pub struct Sources<'a> {
     pub lock: &'a Lock,
     /// The rule set: rule ids must be known.
     pub rules: &'a RuleSet,
+    /// The repository cache (identify blocks place unpinned commits with it).
+    pub cache_dir: &'a Path,
+    /// The manifest's aliases (identify blocks).
+    pub aliases: &'a [(String, String)],
 }
 
 /// A block whose content differs from what the index gives now.
@@ -271,7 +290,7 @@ pub fn run(
             crate::query::findings::check_rule_ids(src.index, src.rules, req.rules())
                 .map_err(at)?;
             check_fresh(src.lock, src.index, &req.selectors()).map_err(at)?;
-            let body = req.render(src.index).map_err(at)?;
+            let body = req.render(src).map_err(at)?;
             let old = &text[b.content.clone()];
             let normalised = if b.eol == "\r\n" {
                 body.replace('\n', "\r\n")

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod export;
 pub mod findings;
 pub mod history;
+pub mod identify;
 pub mod search;
 pub mod tables;
 

@@ -352,6 +352,26 @@ impl CachedRepo {
             .is_some_and(|o| o.kind == gix::object::Kind::Commit)
     }
 
+    /// Every ancestor of `commit` (itself included), as full hex ids.
+    pub fn ancestors(&self, commit: &str) -> Result<std::collections::HashSet<String>> {
+        let id = gix::ObjectId::from_hex(commit.as_bytes())
+            .map_err(|_| GitError::BadId(commit.to_string()))?;
+        let what = format!(
+            "cannot walk the history of {commit} in {}",
+            self.dir.display()
+        );
+        let walk = self
+            .repo
+            .rev_walk([id])
+            .all()
+            .map_err(other(what.as_str()))?;
+        let mut out = std::collections::HashSet::new();
+        for info in walk {
+            out.insert(info.map_err(other(what.as_str()))?.id.to_string());
+        }
+        Ok(out)
+    }
+
     /// Every entry of the commit's tree, recursively, without a checkout.
     pub fn tree(&self, commit: &str) -> Result<Vec<TreeEntry>> {
         let id = gix::ObjectId::from_hex(commit.as_bytes())

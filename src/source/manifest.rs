@@ -208,6 +208,12 @@ impl Manifest {
         })
     }
 
+    /// `(alias, repo)` pairs: names (module paths, package names, version variables) that
+    /// stand for a pinned repository.
+    pub fn aliases(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The repository named `name`.
     pub fn repo(&self, name: &str) -> Option<&RepoSpec> {
         self.repos.iter().find(|r| r.name == name)

@@ -9,6 +9,7 @@
 pub mod atomic;
 pub mod catalog;
 pub mod cli;
+pub mod deps;
 pub mod errno;
 pub mod evidence;
 pub mod explain;

@@ -24,6 +24,18 @@ pub struct RepoSpec {
     pub url: String,
     pub revs: Vec<RevSpec>,
     pub exclude: Vec<String>,
+    /// Names other repositories' files use for this one (`provides`), for dependency links.
+    pub provides: Vec<Provide>,
+}
+
+/// One `provides` entry: a name (a variable such as `RUNC_VERSION`, a package such as
+/// `containerd.io`, a module path) that, in the files of the repositories listed in `within`
+/// (any repository when empty), stands for this repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provide {
+    pub name: String,
+    /// Manifest names of the repositories whose files use `name` this way (`in = [...]`).
+    pub within: Vec<String>,
 }
 
 /// How a manifest names a revision.
@@ -74,6 +86,8 @@ struct RawRepo {
     revs: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    provides: Vec<Spanned<toml::Value>>,
 }
 
 /// 1-based line and column of a byte offset.
@@ -127,6 +141,8 @@ impl Manifest {
                 path.display()
             );
         }
+        let names: Vec<String> = raw.repo.iter().map(|r| r.name.get_ref().clone()).collect();
+        let mut pending_provides = Vec::new();
         let mut repos: Vec<RepoSpec> = Vec::new();
         for r in raw.repo {
             let name = r.name.get_ref().clone();
@@ -179,12 +195,41 @@ impl Manifest {
                 }
                 exclude.push(g.get_ref().clone());
             }
+            let mut provides = Vec::new();
+            for item in &r.provides {
+                let p = parse_provide(item.get_ref())
+                    .map_err(|msg| anyhow::anyhow!("{}: provides of {name:?}: {msg}", at(path, text, item.span())))?;
+                if provides.iter().any(|(q, _): &(Provide, Range<usize>)| q.name == p.name && q.within == p.within) {
+                    bail!(
+                        "{}: provides of {name:?} lists {:?} twice: remove one",
+                        at(path, text, item.span()),
+                        p.name
+                    );
+                }
+                provides.push((p, item.span()));
+            }
             repos.push(RepoSpec {
                 name,
                 url,
                 revs,
                 exclude,
+                provides: Vec::new(),
             });
+            pending_provides.push(provides);
+        }
+        // `in` may name a repository listed later in the manifest.
+        for (repo, provides) in repos.iter_mut().zip(pending_provides) {
+            for (p, span) in provides {
+                if let Some(unknown) = p.within.iter().find(|w| !names.contains(w)) {
+                    bail!(
+                        "{}: provides {:?} of {:?}: `in` names {unknown:?}, which is not a repository of this manifest",
+                        at(path, text, span),
+                        p.name,
+                        repo.name
+                    );
+                }
+                repo.provides.push(p);
+            }
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let rule_paths = raw
@@ -200,6 +245,45 @@ impl Manifest {
 
     pub fn repo(&self, name: &str) -> Option<&RepoSpec> {
         self.repos.iter().find(|r| r.name == name)
+    }
+}
+
+/// A `provides` item: `"NAME"` or `{ name = "NAME", in = ["repo", ...] }` (`in` may be one string).
+fn parse_provide(v: &toml::Value) -> std::result::Result<Provide, String> {
+    let check = |n: &str| -> std::result::Result<String, String> {
+        let n = n.trim();
+        if n.is_empty() || n.contains(char::is_whitespace) {
+            Err(format!("{n:?} is not a name: use a variable, package, image or module name without spaces"))
+        } else {
+            Ok(n.to_string())
+        }
+    };
+    match v {
+        toml::Value::String(s) => Ok(Provide {
+            name: check(s)?,
+            within: Vec::new(),
+        }),
+        toml::Value::Table(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "name" && *k != "in") {
+                return Err(format!("unknown key {k:?}: an entry has `name` and optionally `in`"));
+            }
+            let name = match t.get("name") {
+                Some(toml::Value::String(s)) => check(s)?,
+                _ => return Err("an entry needs `name = \"...\"`".into()),
+            };
+            let within = match t.get("in") {
+                None => Vec::new(),
+                Some(toml::Value::String(s)) => vec![s.clone()],
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or("`in` lists repository names: strings")?,
+                Some(_) => return Err("`in` is a repository name or a list of them".into()),
+            };
+            Ok(Provide { name, within })
+        }
+        _ => Err("an entry is a name (\"RUNC_VERSION\") or a table ({ name = \"REF\", in = [\"repo\"] })".into()),
     }
 }
 
@@ -266,6 +350,44 @@ mod tests {
                 .to_string()
                 .contains("selector-safe")
         );
+    }
+
+    #[test]
+    fn provides_takes_names_and_scoped_tables() {
+        let m = parse(
+            "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\nprovides = [\"RUNC_VERSION\", { name = \"runc_ref\", in = \"pkg\" }]\n[[repo]]\nname = \"pkg\"\nurl = \"https://x.org/pkg\"\nrevs = [\"main\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.repos[0].provides,
+            vec![
+                Provide {
+                    name: "RUNC_VERSION".into(),
+                    within: vec![]
+                },
+                Provide {
+                    name: "runc_ref".into(),
+                    within: vec!["pkg".into()]
+                }
+            ]
+        );
+        assert!(m.repos[1].provides.is_empty());
+    }
+
+    #[test]
+    fn bad_provides_are_reported_at_their_entry() {
+        let base = "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\n";
+        let err = |p: &str| parse(&format!("{base}{p}\n")).unwrap_err().to_string();
+        let e = err("provides = [\"A\", { name = \"REF\", in = [\"nope\"] }]");
+        assert!(e.starts_with("archeo.toml:5:18:") && e.contains("\"nope\""), "{e}");
+        let e = err("provides = [\"two words\"]");
+        assert!(e.starts_with("archeo.toml:5:13:") && e.contains("not a name"), "{e}");
+        let e = err("provides = [{ name = \"REF\", scope = \"x\" }]");
+        assert!(e.contains("unknown key \"scope\""), "{e}");
+        let e = err("provides = [\"A\", \"A\"]");
+        assert!(e.contains("twice"), "{e}");
+        let e = err("provides = [3]");
+        assert!(e.contains("archeo.toml:5:13"), "{e}");
     }
 
     #[test]

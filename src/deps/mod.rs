@@ -17,7 +17,10 @@ mod shell;
 
 use serde::{Deserialize, Serialize};
 
-pub use link::{Candidate, Link, Match, PinnedRepo, PinnedRev, Repos, Resolution, Via, link};
+pub(crate) use gomod::modules_txt;
+pub use link::{
+    Candidate, Link, Match, PinnedRepo, PinnedRev, Repos, Resolution, Via, link, normalize_url,
+};
 
 /// One dependency edge found in one file version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -413,7 +416,7 @@ pub(crate) fn edge_from(
 ) -> Option<DepEdge> {
     let (version, origin) = match &e.val {
         lex::Val::Known(v) => {
-            if v.contains(lex::ROOT) || v.is_empty() {
+            if v.contains(lex::ROOT) || v.is_empty() || is_not_a_pin(v) {
                 return None;
             }
             let ok = match require {
@@ -463,6 +466,14 @@ pub(crate) fn edge_from(
         url: None,
         replaced_by: None,
     })
+}
+
+/// Values version-named variables hold that pin nothing: git's moving refs and switches.
+fn is_not_a_pin(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "head" | "fetch_head" | "orig_head" | "true" | "false" | "yes" | "no"
+    )
 }
 
 /// What a value must look like to make an edge.
@@ -535,6 +546,11 @@ mod tests {
         for n in ["DOCKER_STATIC", "PREFIX", "BASE_DEBIAN_DISTRO", "GOLANG_IMAGE"] {
             assert!(!is_version_name(n), "{n}");
         }
+        // Version-named variables holding a moving ref or a switch pin nothing.
+        let script = "#!/bin/sh\nREF=\"FETCH_HEAD\"\nPUSH_VERSION=${PUSH_VERSION:-false}\nREF=v1.0.0\n";
+        let edges = extract("scripts/checkout.sh", script);
+        assert_eq!(edges.len(), 1);
+        assert_eq!((edges[0].line, edges[0].version.as_str()), (4, "v1.0.0"));
     }
 
     #[test]

@@ -197,9 +197,15 @@ impl Manifest {
             }
             let mut provides = Vec::new();
             for item in &r.provides {
-                let p = parse_provide(item.get_ref())
-                    .map_err(|msg| anyhow::anyhow!("{}: provides of {name:?}: {msg}", at(path, text, item.span())))?;
-                if provides.iter().any(|(q, _): &(Provide, Range<usize>)| q.name == p.name && q.within == p.within) {
+                let p = parse_provide(item.get_ref()).map_err(|msg| {
+                    anyhow::anyhow!(
+                        "{}: provides of {name:?}: {msg}",
+                        at(path, text, item.span())
+                    )
+                })?;
+                if provides.iter().any(|(q, _): &(Provide, Range<usize>)| {
+                    q.name == p.name && q.within == p.within
+                }) {
                     bail!(
                         "{}: provides of {name:?} lists {:?} twice: remove one",
                         at(path, text, item.span()),
@@ -253,7 +259,9 @@ fn parse_provide(v: &toml::Value) -> std::result::Result<Provide, String> {
     let check = |n: &str| -> std::result::Result<String, String> {
         let n = n.trim();
         if n.is_empty() || n.contains(char::is_whitespace) {
-            Err(format!("{n:?} is not a name: use a variable, package, image or module name without spaces"))
+            Err(format!(
+                "{n:?} is not a name: use a variable, package, image or module name without spaces"
+            ))
         } else {
             Ok(n.to_string())
         }
@@ -379,9 +387,15 @@ mod tests {
         let base = "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\n";
         let err = |p: &str| parse(&format!("{base}{p}\n")).unwrap_err().to_string();
         let e = err("provides = [\"A\", { name = \"REF\", in = [\"nope\"] }]");
-        assert!(e.starts_with("archeo.toml:5:18:") && e.contains("\"nope\""), "{e}");
+        assert!(
+            e.starts_with("archeo.toml:5:18:") && e.contains("\"nope\""),
+            "{e}"
+        );
         let e = err("provides = [\"two words\"]");
-        assert!(e.starts_with("archeo.toml:5:13:") && e.contains("not a name"), "{e}");
+        assert!(
+            e.starts_with("archeo.toml:5:13:") && e.contains("not a name"),
+            "{e}"
+        );
         let e = err("provides = [{ name = \"REF\", scope = \"x\" }]");
         assert!(e.contains("unknown key \"scope\""), "{e}");
         let e = err("provides = [\"A\", \"A\"]");

@@ -120,11 +120,19 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
         let mut heredocs = Vec::new();
         if matches!(kw.as_str(), "RUN" | "COPY" | "ADD") {
             for (delim, strip) in heredoc_markers(&args.text) {
-                let start = if l < lines.len() { lines.span(l).0 } else { text.len() };
+                let start = if l < lines.len() {
+                    lines.span(l).0
+                } else {
+                    text.len()
+                };
                 let mut k = l;
                 while k < lines.len() {
                     let lt = lines.text(k);
-                    let lt = if strip { lt.trim_start_matches('\t') } else { lt };
+                    let lt = if strip {
+                        lt.trim_start_matches('\t')
+                    } else {
+                        lt
+                    };
                     if lt == delim {
                         break;
                     }
@@ -133,10 +141,14 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
                 if k >= lines.len() {
                     x.warnings.push(format!(
                         "{path}:{}:1: heredoc <<{delim} is never closed: the rest of the file is its body",
-                        l.min(lines.len())
+                        lines.pos(kw_start).0
                     ));
                 }
-                let end = if k < lines.len() { lines.span(k).0 } else { text.len() };
+                let end = if k < lines.len() {
+                    lines.span(k).0
+                } else {
+                    text.len()
+                };
                 heredocs.push(Heredoc { delim, start, end });
                 l = k + 1;
             }
@@ -158,7 +170,14 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
                             };
                             env.line = line;
                             let e = env.expand(&value);
-                            push(&mut cx, &args, value_at(&args, &w), &name, EdgeKind::DockerArg, &e);
+                            push(
+                                &mut cx,
+                                &args,
+                                value_at(&args, &w),
+                                &name,
+                                EdgeKind::DockerArg,
+                                &e,
+                            );
                             env.set(&name, e, line);
                         }
                         None => {
@@ -187,7 +206,9 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
                         .collect(),
                     Some(first) => {
                         // Legacy `ENV NAME value with spaces`.
-                        let Some(name) = first.literal() else { continue };
+                        let Some(name) = first.literal() else {
+                            continue;
+                        };
                         let mut value = Vec::new();
                         for (i, w) in ws[1..].iter().enumerate() {
                             if i > 0 {
@@ -218,7 +239,9 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
                 }
             }
             "RUN" => {
-                let Some(st) = stages.last_mut() else { continue };
+                let Some(st) = stages.last_mut() else {
+                    continue;
+                };
                 let ws = words();
                 let cmd_start = ws
                     .iter()
@@ -281,7 +304,14 @@ fn unquoted(args: &Joined, at: usize) -> usize {
 }
 
 fn push(cx: &mut Ctx, args: &Joined, at: usize, name: &str, kind: EdgeKind, e: &Expansion) {
-    if let Some(edge) = edge_from(cx.lines, args.src(at), kind, name, e, Require::VersionOrName) {
+    if let Some(edge) = edge_from(
+        cx.lines,
+        args.src(at),
+        kind,
+        name,
+        e,
+        Require::VersionOrName,
+    ) {
         cx.out.push(edge);
     }
 }
@@ -317,11 +347,11 @@ fn from(words: &[Word], args: &Joined, global: &mut Env, stages: &[Stage], cx: &
     let Val::Known(img) = &e.val else {
         return stage;
     };
-    if let Some(parent) = stages
-        .iter()
-        .rev()
-        .find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(img)))
-    {
+    if let Some(parent) = stages.iter().rev().find(|s| {
+        s.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(img))
+    }) {
         for n in &parent.env_names {
             if let Some(v) = parent.env.vars.get(n) {
                 stage.env.vars.insert(n.clone(), v.clone());
@@ -340,8 +370,14 @@ fn from(words: &[Word], args: &Joined, global: &mut Env, stages: &[Stage], cx: &
             val: Val::Known(version.to_string()),
             uses: e.uses.clone(),
         };
-        if let Some(edge) = edge_from(cx.lines, args.src(image.start), EdgeKind::DockerFrom, repo, &ve, Require::Any)
-        {
+        if let Some(edge) = edge_from(
+            cx.lines,
+            args.src(image.start),
+            EdgeKind::DockerFrom,
+            repo,
+            &ve,
+            Require::Any,
+        ) {
             cx.out.push(edge);
         }
     }
@@ -393,7 +429,9 @@ fn heredoc_markers(s: &str) -> Vec<(String, bool)> {
                         j += 1;
                     }
                     let st = j;
-                    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+                    while j < b.len()
+                        && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-')
+                    {
                         j += 1;
                     }
                     if j > st {
@@ -419,7 +457,15 @@ mod tests {
     fn summary(edges: &[DepEdge]) -> Vec<(EdgeKind, &str, &str, u32, u32)> {
         edges
             .iter()
-            .map(|e| (e.kind, e.name.as_str(), e.version.as_str(), e.line, e.column))
+            .map(|e| {
+                (
+                    e.kind,
+                    e.name.as_str(),
+                    e.version.as_str(),
+                    e.line,
+                    e.column,
+                )
+            })
             .collect()
     }
 
@@ -485,10 +531,16 @@ FROM build-${TARGETOS} AS final
             panic!("{:?}", from.origin)
         };
         let names: Vec<(&str, u32)> = vars.iter().map(|v| (v.name.as_str(), v.line)).collect();
-        assert_eq!(names, [("GOLANG_IMAGE", 5), ("GO_VERSION", 3), ("BASE_DISTRO", 4)]);
+        assert_eq!(
+            names,
+            [("GOLANG_IMAGE", 5), ("GO_VERSION", 3), ("BASE_DISTRO", 4)]
+        );
         // The git fetch names the stage's remote and the ARG on the line before.
         let fetch = &x.edges[4];
-        assert_eq!(fetch.url.as_ref().map(|u| (u.url.as_str(), u.line)), Some(("https://example.org/acme/tool.git", 15)));
+        assert_eq!(
+            fetch.url.as_ref().map(|u| (u.url.as_str(), u.line)),
+            Some(("https://example.org/acme/tool.git", 15))
+        );
         assert_eq!(
             fetch.origin,
             Origin::Expanded {
@@ -502,7 +554,10 @@ FROM build-${TARGETOS} AS final
         assert_eq!(x.edges[3].url, fetch.url);
         // The stage-scoped ARG without a value takes the global default (line 6).
         let helper = &x.edges[6];
-        assert_eq!(helper.url.as_ref().unwrap().url, "https://example.org/acme/helper.git");
+        assert_eq!(
+            helper.url.as_ref().unwrap().url,
+            "https://example.org/acme/helper.git"
+        );
         assert!(matches!(&helper.origin, Origin::Expanded { vars } if vars[0].line == 6));
         assert_eq!(x.edges[5].text, "        libfoo-dev=2.5.1-1 \\");
     }
@@ -516,7 +571,13 @@ FROM build-${TARGETOS} AS final
             summary(&x.edges),
             vec![
                 (EdgeKind::DockerArg, "WIN_TAG", "ltsc2022", 4, 13),
-                (EdgeKind::DockerFrom, "mcr.example.com/windows/servercore", "ltsc2022", 5, 6),
+                (
+                    EdgeKind::DockerFrom,
+                    "mcr.example.com/windows/servercore",
+                    "ltsc2022",
+                    5,
+                    6
+                ),
                 (EdgeKind::DockerArg, "TOOL_VERSION", "v1.7.28", 6, 18),
                 (EdgeKind::DockerEnv, "TOOL_VERSION", "v1.7.28", 7, 18),
                 (EdgeKind::DockerEnv, "GIT_VERSION", "2.11.1", 9, 17),
@@ -532,12 +593,39 @@ FROM build-${TARGETOS} AS final
         assert_eq!(
             summary(&edges),
             vec![
-                (EdgeKind::DockerFrom, "docker.io/library/alpine", "3.20", 2, 6),
+                (
+                    EdgeKind::DockerFrom,
+                    "docker.io/library/alpine",
+                    "3.20",
+                    2,
+                    6
+                ),
                 (EdgeKind::DockerEnv, "TOOL_VERSION", "1.2.3", 3, 18),
                 (EdgeKind::GitRef, "TOOL_VERSION", "1.2.3", 5, 24),
             ]
         );
         assert_eq!(edges[0].origin, Origin::Literal);
-        assert_eq!(edges[2].url.as_ref().unwrap().url, "https://example.org/t.git");
+        assert_eq!(
+            edges[2].url.as_ref().unwrap().url,
+            "https://example.org/t.git"
+        );
+    }
+
+    #[test]
+    fn shell_heredocs_are_scripts_and_unclosed_ones_are_reported() {
+        let df = "FROM alpine:3.20\nARG TOOL_VERSION=v2.0.0\nRUN bash -e <<'SCRIPT'\n  git clone https://example.org/t.git /t\n  git -C /t checkout \"$TOOL_VERSION\"\nSCRIPT\nRUN python3 <<EOF\ngit checkout v7.7.7\nEOF\nRUN cat <<EOF\nnever closed\n";
+        let x = extract_all("Dockerfile", df);
+        assert_eq!(
+            summary(&x.edges),
+            vec![
+                (EdgeKind::DockerFrom, "alpine", "3.20", 1, 6),
+                (EdgeKind::DockerArg, "TOOL_VERSION", "v2.0.0", 2, 18),
+                (EdgeKind::GitRef, "TOOL_VERSION", "v2.0.0", 5, 22),
+            ]
+        );
+        assert_eq!(
+            x.warnings,
+            ["Dockerfile:10:1: heredoc <<EOF is never closed: the rest of the file is its body"]
+        );
     }
 }

@@ -77,6 +77,10 @@ mod tests {
                 ("ipc", 7, 9, "https://example.org/acme/ipc.git", 6)
             ]
         );
-        assert!(edges.iter().all(|e| e.kind == EdgeKind::Submodule && e.origin == Origin::Gitlink));
+        assert!(
+            edges
+                .iter()
+                .all(|e| e.kind == EdgeKind::Submodule && e.origin == Origin::Gitlink)
+        );
     }
 }

@@ -23,10 +23,12 @@ fn tokens(s: &str) -> Vec<(usize, &str)> {
         out.push((st, &s[st..]));
     }
     out.into_iter()
-        .map(|(i, t)| match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            Some(inner) => (i + 1, inner),
-            None => (i, t),
-        })
+        .map(
+            |(i, t)| match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) => (i + 1, inner),
+                None => (i, t),
+            },
+        )
         .collect()
 }
 
@@ -84,9 +86,15 @@ pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
             }
         };
         match (verb.as_str(), args) {
-            ("require", [(_, module), (at, version), ..]) => {
-                out.push(edge(&lines, l, *at, EdgeKind::GoRequire, module, version, None))
-            }
+            ("require", [(_, module), (at, version), ..]) => out.push(edge(
+                &lines,
+                l,
+                *at,
+                EdgeKind::GoRequire,
+                module,
+                version,
+                None,
+            )),
             ("replace", _) => {
                 let Some(arrow) = args.iter().position(|(_, t)| *t == "=>") else {
                     continue;
@@ -136,7 +144,15 @@ pub(crate) fn modules_txt(text: &str) -> Vec<DepEdge> {
             _ => continue,
         };
         let replaced_by = replaced_by.filter(|r| !is_local_path(r));
-        out.push(edge(&lines, l, at, EdgeKind::Vendored, module, version, replaced_by));
+        out.push(edge(
+            &lines,
+            l,
+            at,
+            EdgeKind::Vendored,
+            module,
+            version,
+            replaced_by,
+        ));
     }
     out
 }
@@ -145,22 +161,69 @@ pub(crate) fn modules_txt(text: &str) -> Vec<DepEdge> {
 mod tests {
     use super::super::{EdgeKind, extract};
 
+    /// kind, name, version, line, column, replaced_by
+    type Row<'a> = (EdgeKind, &'a str, &'a str, u32, u32, Option<&'a str>);
+
     #[test]
     fn go_mod_requires_and_replaces_single_and_in_blocks() {
         let gomod = "module example.org/acme/app\n\ngo 1.23.0\n\nrequire example.org/acme/tool v1.3.0\n\nrequire (\n\tgithub.com/acme/lib/v2 v2.1.4\n\tgithub.com/acme/spec v0.9.1-0.20221107090550-2e043c6bd626 // indirect\n\t// github.com/acme/old v0.0.1\n)\n\nreplace github.com/acme/lib/v2 => github.com/fork/lib/v2 v2.1.5\n\nreplace (\n\tgithub.com/acme/local => ../local\n\tgithub.com/acme/spec v0.9.1 => github.com/fork/spec v0.9.2\n)\n";
         let edges = extract("go.mod", gomod);
-        let got: Vec<(EdgeKind, &str, &str, u32, u32, Option<&str>)> = edges
+        let got: Vec<Row> = edges
             .iter()
-            .map(|e| (e.kind, e.name.as_str(), e.version.as_str(), e.line, e.column, e.replaced_by.as_deref()))
+            .map(|e| {
+                (
+                    e.kind,
+                    e.name.as_str(),
+                    e.version.as_str(),
+                    e.line,
+                    e.column,
+                    e.replaced_by.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                (EdgeKind::GoRequire, "example.org/acme/tool", "v1.3.0", 5, 31, None),
-                (EdgeKind::GoRequire, "github.com/acme/lib/v2", "v2.1.4", 8, 25, None),
-                (EdgeKind::GoRequire, "github.com/acme/spec", "v0.9.1-0.20221107090550-2e043c6bd626", 9, 23, None),
-                (EdgeKind::GoReplace, "github.com/acme/lib/v2", "v2.1.5", 13, 58, Some("github.com/fork/lib/v2")),
-                (EdgeKind::GoReplace, "github.com/acme/spec", "v0.9.2", 17, 54, Some("github.com/fork/spec")),
+                (
+                    EdgeKind::GoRequire,
+                    "example.org/acme/tool",
+                    "v1.3.0",
+                    5,
+                    31,
+                    None
+                ),
+                (
+                    EdgeKind::GoRequire,
+                    "github.com/acme/lib/v2",
+                    "v2.1.4",
+                    8,
+                    25,
+                    None
+                ),
+                (
+                    EdgeKind::GoRequire,
+                    "github.com/acme/spec",
+                    "v0.9.1-0.20221107090550-2e043c6bd626",
+                    9,
+                    23,
+                    None
+                ),
+                (
+                    EdgeKind::GoReplace,
+                    "github.com/acme/lib/v2",
+                    "v2.1.5",
+                    13,
+                    58,
+                    Some("github.com/fork/lib/v2")
+                ),
+                (
+                    EdgeKind::GoReplace,
+                    "github.com/acme/spec",
+                    "v0.9.2",
+                    17,
+                    54,
+                    Some("github.com/fork/spec")
+                ),
             ]
         );
     }
@@ -171,7 +234,15 @@ mod tests {
         let edges = extract("vendor/modules.txt", txt);
         let got: Vec<(&str, &str, u32, u32, Option<&str>)> = edges
             .iter()
-            .map(|e| (e.name.as_str(), e.version.as_str(), e.line, e.column, e.replaced_by.as_deref()))
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    e.version.as_str(),
+                    e.line,
+                    e.column,
+                    e.replaced_by.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

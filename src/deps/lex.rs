@@ -54,7 +54,11 @@ impl<'a> Lines<'a> {
     /// Byte range of a 0-based line without its line ending, and the offset of the next line.
     pub fn span(&self, line0: usize) -> (usize, usize, usize) {
         let s = self.starts[line0];
-        let next = self.starts.get(line0 + 1).copied().unwrap_or(self.text.len());
+        let next = self
+            .starts
+            .get(line0 + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let e = s + self.text[s..next].trim_end_matches(['\n', '\r']).len();
         (s, e, next)
     }
@@ -167,7 +171,10 @@ pub(crate) enum VarOp {
         word: Vec<Part>,
     },
     /// `${V:+w}`, `${V+w}`.
-    Alt { colon: bool, word: Vec<Part> },
+    Alt {
+        colon: bool,
+        word: Vec<Part>,
+    },
     /// Pattern removal, substitution, substrings, lengths: the value is not followed.
     Other,
 }
@@ -355,7 +362,8 @@ impl<'a> Lexer<'a> {
                         }
                         continue;
                     }
-                    while self.i < self.b.len() && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|')
+                    while self.i < self.b.len()
+                        && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|')
                     {
                         self.i += 1;
                     }
@@ -422,7 +430,8 @@ impl<'a> Lexer<'a> {
         match mode {
             Mode::Top => {
                 c.is_ascii_whitespace()
-                    || (!self.dockerfile && matches!(c, b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'))
+                    || (!self.dockerfile
+                        && matches!(c, b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'))
             }
             Mode::Brace => c == b'}',
             Mode::DQuote => c == b'"',
@@ -535,7 +544,8 @@ impl<'a> Lexer<'a> {
                     out.push(Part::Subst(None));
                 } else {
                     let end = self.matching_paren(self.i + 2);
-                    let inner = self.s[self.i + 2..end.saturating_sub(1).max(self.i + 2)].to_string();
+                    let inner =
+                        self.s[self.i + 2..end.saturating_sub(1).max(self.i + 2)].to_string();
                     self.i = end;
                     out.push(Part::Subst(Some(inner)));
                 }
@@ -629,7 +639,9 @@ impl<'a> Lexer<'a> {
             match self.b[j] {
                 b'\\' => j += 1,
                 b'\'' => {
-                    j = self.s[j + 1..].find('\'').map_or(self.b.len(), |e| j + 1 + e);
+                    j = self.s[j + 1..]
+                        .find('\'')
+                        .map_or(self.b.len(), |e| j + 1 + e);
                 }
                 b'"' => {
                     j += 1;
@@ -754,7 +766,9 @@ impl Env {
                 }
                 v.val.clone()
             }
-            None if name == "0" || name == "BASH_SOURCE" => Val::Known(format!("{ROOT}{}", self.file)),
+            None if name == "0" || name == "BASH_SOURCE" => {
+                Val::Known(format!("{ROOT}{}", self.file))
+            }
             None => Val::Unknown,
         }
     }
@@ -853,7 +867,9 @@ impl Env {
             }
             ("cd", _, [dir])
                 if cmds.len() >= 2
-                    && cmds.last().is_some_and(|c| c.words.first().is_some_and(|w| w.is("pwd"))) =>
+                    && cmds
+                        .last()
+                        .is_some_and(|c| c.words.first().is_some_and(|w| w.is("pwd"))) =>
             {
                 let e = self.expand(&dir.parts);
                 match e.val {
@@ -977,9 +993,17 @@ mod tests {
         .commands();
         let lits: Vec<Vec<String>> = cmds
             .iter()
-            .map(|c| c.words.iter().map(|w| w.literal().unwrap_or("?".into())).collect())
+            .map(|c| {
+                c.words
+                    .iter()
+                    .map(|w| w.literal().unwrap_or("?".into()))
+                    .collect()
+            })
             .collect();
-        assert_eq!(lits, vec![vec!["cd", "?"], vec!["cat"], vec!["echo", "done"]]);
+        assert_eq!(
+            lits,
+            vec![vec!["cd", "?"], vec!["cat"], vec!["echo", "done"]]
+        );
     }
 
     #[test]

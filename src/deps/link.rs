@@ -117,7 +117,11 @@ pub enum Via {
 pub enum Resolution {
     /// A pinned revision. For a commit pinned under several names, `rev` is the first tag (else
     /// the first name) in lock order: they are the same code.
-    Pinned { rev: String, commit: String, by: Match },
+    Pinned {
+        rev: String,
+        commit: String,
+        by: Match,
+    },
     /// Not pinned; the nearest pinned tags below and above it in version order.
     NotPinned {
         below: Option<String>,
@@ -175,10 +179,14 @@ fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
             .and_then(super::version_file_subject),
         _ => None,
     };
-    let names: Vec<&str> = [Some(edge.name.as_str()), Some(module), file_subject.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let names: Vec<&str> = [
+        Some(edge.name.as_str()),
+        Some(module),
+        file_subject.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     for scoped in [true, false] {
         let found: Vec<Candidate> = repos
             .repos
@@ -224,7 +232,9 @@ fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
         let m = module.to_ascii_lowercase();
         let mut best: Vec<(usize, Candidate)> = Vec::new();
         for r in &repos.repos {
-            let Some(url) = normalize_url(&r.url) else { continue };
+            let Some(url) = normalize_url(&r.url) else {
+                continue;
+            };
             let sub = if m == url {
                 ""
             } else if let Some(rest) = m.strip_prefix(&url).and_then(|r| r.strip_prefix('/')) {
@@ -269,7 +279,10 @@ fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
 }
 
 fn is_go(kind: EdgeKind) -> bool {
-    matches!(kind, EdgeKind::GoRequire | EdgeKind::GoReplace | EdgeKind::Vendored)
+    matches!(
+        kind,
+        EdgeKind::GoRequire | EdgeKind::GoReplace | EdgeKind::Vendored
+    )
 }
 
 /// `v2` -> ``, `api` -> `api`, `api/v3` -> `api`: a Go major-version suffix is not a directory.
@@ -309,7 +322,14 @@ fn resolve_relative(url: &str, base: Option<&str>) -> Option<String> {
 /// `https://github.com/o/r.git`, `git@github.com:o/r`, `github.com/o/r/` -> `github.com/o/r`.
 pub fn normalize_url(url: &str) -> Option<String> {
     let mut u = url.trim();
-    for scheme in ["https://", "http://", "git+ssh://", "ssh://", "git://", "file://"] {
+    for scheme in [
+        "https://",
+        "http://",
+        "git+ssh://",
+        "ssh://",
+        "git://",
+        "file://",
+    ] {
         if let Some(r) = u.strip_prefix(scheme) {
             u = r;
             break;
@@ -320,7 +340,11 @@ pub fn normalize_url(url: &str) -> Option<String> {
         && !user_host.contains('/')
         && user_host.contains('@')
     {
-        owned = format!("{}/{}", user_host.rsplit('@').next().unwrap_or(user_host), path);
+        owned = format!(
+            "{}/{}",
+            user_host.rsplit('@').next().unwrap_or(user_host),
+            path
+        );
         u = &owned;
     } else if let Some((user, rest)) = u.split_once('@')
         && !user.contains('/')
@@ -337,13 +361,15 @@ fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Rep
     let unresolved = |reason: String| Resolution::Unresolved { reason };
     if edge.version.is_empty() {
         return match &edge.origin {
-            Origin::File { path, in_repo, .. } => in_file(path, *in_repo, from, repos).unwrap_or_else(|| {
-                unresolved(format!(
-                    "the version is the content of {path}, which names no pinned repository"
-                ))
-            }),
+            Origin::File { path, in_repo, .. } => in_file(path, *in_repo, from, repos)
+                .unwrap_or_else(|| {
+                    unresolved(format!(
+                        "the version is the content of {path}, which names no pinned repository"
+                    ))
+                }),
             Origin::Gitlink => unresolved(
-                "the submodule's commit comes from the revision's tree (see deps::with_gitlinks)".into(),
+                "the submodule's commit comes from the revision's tree (see deps::with_gitlinks)"
+                    .into(),
             ),
             _ => unresolved("no version".into()),
         };
@@ -352,7 +378,10 @@ fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Rep
         Via::Module { subdir, .. } if !subdir.is_empty() => format!("{subdir}/"),
         _ => String::new(),
     };
-    let version = edge.version.strip_suffix("+incompatible").unwrap_or(&edge.version);
+    let version = edge
+        .version
+        .strip_suffix("+incompatible")
+        .unwrap_or(&edge.version);
 
     let mut names = vec![version.to_string()];
     if let Some(rest) = version.strip_prefix('v')
@@ -365,8 +394,14 @@ fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Rep
     if let Some(r) = by_names(repo, &prefix, &names, Match::Name) {
         return r;
     }
-    if let Some(commit) = pseudo_version_commit(version).or(is_commit_like(version).then_some(version)) {
-        let hits: Vec<&PinnedRev> = repo.revs.iter().filter(|r| r.commit.starts_with(commit)).collect();
+    if let Some(commit) =
+        pseudo_version_commit(version).or(is_commit_like(version).then_some(version))
+    {
+        let hits: Vec<&PinnedRev> = repo
+            .revs
+            .iter()
+            .filter(|r| r.commit.starts_with(commit))
+            .collect();
         if let Some(r) = pinned(&hits, Match::Commit) {
             return r;
         }
@@ -419,7 +454,10 @@ fn pinned(hits: &[&PinnedRev], by: Match) -> Option<Resolution> {
             revs: hits.iter().map(|h| h.name.clone()).collect(),
         });
     }
-    let best = hits.iter().find(|h| h.kind == RefKind::Tag).unwrap_or(first);
+    let best = hits
+        .iter()
+        .find(|h| h.kind == RefKind::Tag)
+        .unwrap_or(first);
     Some(Resolution::Pinned {
         rev: best.name.clone(),
         commit: best.commit.clone(),
@@ -434,7 +472,9 @@ fn nearest(repo: &PinnedRepo, prefix: &str, version: &str) -> Resolution {
         if r.kind != RefKind::Tag {
             continue;
         }
-        let Some(tag) = r.name.strip_prefix(prefix) else { continue };
+        let Some(tag) = r.name.strip_prefix(prefix) else {
+            continue;
+        };
         if !looks_like_version(tag) {
             continue;
         }
@@ -474,7 +514,11 @@ fn pseudo_version_commit(v: &str) -> Option<&str> {
 /// `2.0.0~rc.1-1` -> `2.0.0-rc.1`, `1.2.3-r0` -> `1.2.3`.
 fn package_upstream(v: &str) -> Option<String> {
     let v = v.split_once(':').map_or(v, |(epoch, rest)| {
-        if epoch.bytes().all(|b| b.is_ascii_digit()) { rest } else { v }
+        if epoch.bytes().all(|b| b.is_ascii_digit()) {
+            rest
+        } else {
+            v
+        }
     });
     let upstream = v.rsplit_once('-').map_or(v, |(u, _)| u);
     let upstream = upstream.replace('~', "-");
@@ -488,7 +532,9 @@ fn in_file(path: &str, in_repo: bool, from: &str, repos: &Repos) -> Option<Resol
     let segs: Vec<&str> = path.split('/').collect();
     for i in 0..segs.len() {
         for r in &repos.repos {
-            let Some(url) = normalize_url(&r.url) else { continue };
+            let Some(url) = normalize_url(&r.url) else {
+                continue;
+            };
             let n = url.split('/').count();
             if i + n < segs.len() && segs[i..i + n].join("/").to_ascii_lowercase() == url {
                 return Some(Resolution::InFile {
@@ -599,7 +645,11 @@ mod tests {
     #[test]
     fn go_modules_link_by_url_with_major_suffix_and_nested_module_tags() {
         let r = repos();
-        let l = link(&edge(EdgeKind::GoRequire, "github.com/acme/tool", "v1.3.3"), "packaging", &r);
+        let l = link(
+            &edge(EdgeKind::GoRequire, "github.com/acme/tool", "v1.3.3"),
+            "packaging",
+            &r,
+        );
         assert_eq!(
             l,
             Link::Repo {
@@ -615,13 +665,31 @@ mod tests {
                 }
             }
         );
-        let (repo, res) = resolution(link(&edge(EdgeKind::GoRequire, "github.com/acme/app/v2", "v2.1.4"), "x", &r));
+        let (repo, res) = resolution(link(
+            &edge(EdgeKind::GoRequire, "github.com/acme/app/v2", "v2.1.4"),
+            "x",
+            &r,
+        ));
         assert_eq!(repo, "app");
-        assert!(matches!(res, Resolution::Pinned { ref rev, .. } if rev == "v2.1.4"), "{res:?}");
-        let (_, res) = resolution(link(&edge(EdgeKind::GoRequire, "github.com/acme/app/api", "v1.9.0"), "x", &r));
-        assert!(matches!(res, Resolution::Pinned { ref rev, .. } if rev == "api/v1.9.0"), "{res:?}");
+        assert!(
+            matches!(res, Resolution::Pinned { ref rev, .. } if rev == "v2.1.4"),
+            "{res:?}"
+        );
+        let (_, res) = resolution(link(
+            &edge(EdgeKind::GoRequire, "github.com/acme/app/api", "v1.9.0"),
+            "x",
+            &r,
+        ));
+        assert!(
+            matches!(res, Resolution::Pinned { ref rev, .. } if rev == "api/v1.9.0"),
+            "{res:?}"
+        );
         assert_eq!(
-            link(&edge(EdgeKind::GoRequire, "golang.org/x/sys", "v0.30.0"), "x", &r),
+            link(
+                &edge(EdgeKind::GoRequire, "golang.org/x/sys", "v0.30.0"),
+                "x",
+                &r
+            ),
             Link::External
         );
     }
@@ -631,7 +699,9 @@ mod tests {
         let r = repos();
         let res = |k: EdgeKind, n: &str, v: &str| resolution(link(&edge(k, n, v), "x", &r)).1;
         // `1.3.3` names tag `v1.3.3`.
-        assert!(matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", "1.3.3"), Resolution::Pinned { ref rev, by: Match::Name, .. } if rev == "v1.3.3"));
+        assert!(
+            matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", "1.3.3"), Resolution::Pinned { ref rev, by: Match::Name, .. } if rev == "v1.3.3")
+        );
         assert_eq!(
             res(EdgeKind::DockerArg, "TOOL_VERSION", "v1.3.1"),
             Resolution::NotPinned {
@@ -648,7 +718,11 @@ mod tests {
         );
         // A pseudo-version is its commit: pinned when that commit is.
         assert_eq!(
-            res(EdgeKind::GoRequire, "github.com/acme/tool", "v1.4.1-0.20240101120000-abcdef123456"),
+            res(
+                EdgeKind::GoRequire,
+                "github.com/acme/tool",
+                "v1.4.1-0.20240101120000-abcdef123456"
+            ),
             Resolution::Pinned {
                 rev: "main".into(),
                 commit: "abcdef1234567890abcdef1234567890abcdef12".into(),
@@ -656,18 +730,32 @@ mod tests {
             }
         );
         assert_eq!(
-            res(EdgeKind::GoRequire, "github.com/acme/tool", "v1.3.4-0.20240101120000-0123456789ab"),
+            res(
+                EdgeKind::GoRequire,
+                "github.com/acme/tool",
+                "v1.3.4-0.20240101120000-0123456789ab"
+            ),
             Resolution::NotPinned {
                 below: Some("v1.3.3".into()),
                 above: Some("v1.4.0-rc.1".into())
             }
         );
         // The same commit under a tag and a branch is one revision: the tag is named.
-        assert!(matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", &commit('3')), Resolution::Pinned { ref rev, by: Match::Commit, .. } if rev == "v1.3.3"));
-        assert!(matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", "fedcba9"), Resolution::Unresolved { .. }));
-        assert!(matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", "latest"), Resolution::Unresolved { .. }));
+        assert!(
+            matches!(res(EdgeKind::DockerArg, "TOOL_VERSION", &commit('3')), Resolution::Pinned { ref rev, by: Match::Commit, .. } if rev == "v1.3.3")
+        );
+        assert!(matches!(
+            res(EdgeKind::DockerArg, "TOOL_VERSION", "fedcba9"),
+            Resolution::Unresolved { .. }
+        ));
+        assert!(matches!(
+            res(EdgeKind::DockerArg, "TOOL_VERSION", "latest"),
+            Resolution::Unresolved { .. }
+        ));
         // Package versions drop the epoch and the packaging revision.
-        assert!(matches!(res(EdgeKind::Package, "app.io", "1.7.28-1"), Resolution::Pinned { ref rev, by: Match::Package, .. } if rev == "v1.7.28"));
+        assert!(
+            matches!(res(EdgeKind::Package, "app.io", "1.7.28-1"), Resolution::Pinned { ref rev, by: Match::Package, .. } if rev == "v1.7.28")
+        );
         assert_eq!(
             res(EdgeKind::Package, "app.io", "1:1.7.29-1~ubuntu.24.04~noble"),
             Resolution::NotPinned {
@@ -682,7 +770,9 @@ mod tests {
         let r = repos();
         // `REF` is the app's only inside the packaging repository.
         let e = edge(EdgeKind::MakeVar, "REF", "release/1.7");
-        assert!(matches!(link(&e, "packaging", &r), Link::Repo { ref repo, via: Via::Alias { scoped: true, .. }, resolution: Resolution::Pinned { ref rev, .. } } if repo == "app" && rev == "release/1.7"));
+        assert!(
+            matches!(link(&e, "packaging", &r), Link::Repo { ref repo, via: Via::Alias { scoped: true, .. }, resolution: Resolution::Pinned { ref rev, .. } } if repo == "app" && rev == "release/1.7")
+        );
         assert_eq!(link(&e, "tool", &r), Link::External);
         // A git fetch's URL names the repository without any alias (scp-style URL in the lock).
         let mut fetch = edge(EdgeKind::GitRef, "APP_VERSION", "v1.7.28");
@@ -690,9 +780,13 @@ mod tests {
             url: "https://github.com/acme/app.git".into(),
             line: 1,
         });
-        assert!(matches!(link(&fetch, "x", &r), Link::Repo { ref repo, via: Via::Url { .. }, .. } if repo == "app"));
+        assert!(
+            matches!(link(&fetch, "x", &r), Link::Repo { ref repo, via: Via::Url { .. }, .. } if repo == "app")
+        );
         // A version file's subject is the repository's manifest name.
-        assert!(matches!(link(&edge(EdgeKind::VersionFile, "tool", "v1.3.0"), "app", &r), Link::Repo { ref repo, via: Via::Name { .. }, .. } if repo == "tool"));
+        assert!(
+            matches!(link(&edge(EdgeKind::VersionFile, "tool", "v1.3.0"), "app", &r), Link::Repo { ref repo, via: Via::Name { .. }, .. } if repo == "tool")
+        );
     }
 
     #[test]
@@ -703,13 +797,19 @@ mod tests {
             within: vec![],
         });
         let l = link(&edge(EdgeKind::Package, "app.io", "1.7.28-1"), "x", &r);
-        let Link::Ambiguous { candidates } = l else { panic!("{l:?}") };
+        let Link::Ambiguous { candidates } = l else {
+            panic!("{l:?}")
+        };
         let names: Vec<&str> = candidates.iter().map(|c| c.repo.as_str()).collect();
         assert_eq!(names, ["app", "packaging"]);
 
         let mut r = repos();
         r.repos[0].revs.push(rev("1.3.3", RefKind::Tag, 'e'));
-        let (_, res) = resolution(link(&edge(EdgeKind::DockerArg, "TOOL_VERSION", "v1.3.3"), "x", &r));
+        let (_, res) = resolution(link(
+            &edge(EdgeKind::DockerArg, "TOOL_VERSION", "v1.3.3"),
+            "x",
+            &r,
+        ));
         assert_eq!(
             res,
             Resolution::Ambiguous {
@@ -721,11 +821,20 @@ mod tests {
     #[test]
     fn relative_submodule_urls_and_version_files_in_other_checkouts() {
         let r = repos();
-        let subs = extract(".gitmodules", "[submodule \"tool\"]\n\tpath = tool\n\turl = ../tool.git\n");
-        let pinned = crate::deps::with_gitlinks(&subs, [("tool", "abcdef1234567890abcdef1234567890abcdef12")]);
+        let subs = extract(
+            ".gitmodules",
+            "[submodule \"tool\"]\n\tpath = tool\n\turl = ../tool.git\n",
+        );
+        let pinned = crate::deps::with_gitlinks(
+            &subs,
+            [("tool", "abcdef1234567890abcdef1234567890abcdef12")],
+        );
         let (repo, res) = resolution(link(&pinned[0], "packaging", &r));
         assert_eq!(repo, "tool");
-        assert!(matches!(res, Resolution::Pinned { ref rev, .. } if rev == "main"), "{res:?}");
+        assert!(
+            matches!(res, Resolution::Pinned { ref rev, .. } if rev == "main"),
+            "{res:?}"
+        );
 
         let mut e = edge(EdgeKind::ShellAssign, "tool_ref", "");
         e.origin = Origin::File {
@@ -741,7 +850,9 @@ mod tests {
             link(&e, "packaging", &r),
             Link::Repo {
                 repo: "tool".into(),
-                via: Via::Name { name: "tool".into() },
+                via: Via::Name {
+                    name: "tool".into()
+                },
                 resolution: Resolution::InFile {
                     repo: "app".into(),
                     path: "script/setup/tool-version".into()
@@ -758,7 +869,11 @@ mod tests {
             "ssh://git@github.com/acme/tool/",
             "github.com/acme/tool",
         ] {
-            assert_eq!(normalize_url(u).as_deref(), Some("github.com/acme/tool"), "{u}");
+            assert_eq!(
+                normalize_url(u).as_deref(),
+                Some("github.com/acme/tool"),
+                "{u}"
+            );
         }
     }
 }

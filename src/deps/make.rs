@@ -63,7 +63,14 @@ pub(super) fn extract(text: &str, out: &mut Vec<DepEdge>) {
             _ => expand(&env, value),
         };
         let at = raw.find(value).map_or(start, |i| start + i);
-        if let Some(edge) = edge_from(&lines, at, EdgeKind::MakeVar, name, &e, Require::VersionOrName) {
+        if let Some(edge) = edge_from(
+            &lines,
+            at,
+            EdgeKind::MakeVar,
+            name,
+            &e,
+            Require::VersionOrName,
+        ) {
             out.push(edge);
         }
         if op != "?=" || !env.vars.contains_key(name) {

@@ -163,7 +163,9 @@ pub enum FileKind {
 pub fn classify(path: &str, text: &str) -> Option<FileKind> {
     let file = path.rsplit('/').next().unwrap_or(path);
     let under_vendor = path.starts_with("vendor/") || path.contains("/vendor/");
-    if file == "modules.txt" && (path == "vendor/modules.txt" || path.ends_with("/vendor/modules.txt")) {
+    if file == "modules.txt"
+        && (path == "vendor/modules.txt" || path.ends_with("/vendor/modules.txt"))
+    {
         let outer = &path[..path.len() - "vendor/modules.txt".len()];
         return (!outer.starts_with("vendor/") && !outer.contains("/vendor/"))
             .then_some(FileKind::ModulesTxt);
@@ -378,15 +380,15 @@ pub fn looks_like_version(s: &str) -> bool {
     !first.is_empty()
         && t[first.len()..].starts_with('.')
         && t[first.len() + 1..].starts_with(|c: char| c.is_ascii_digit())
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '~' | '_' | ':'))
 }
 
 /// 7 to 40 lower-case hex digits with at least one digit and one letter.
 pub fn is_commit_like(s: &str) -> bool {
     (7..=40).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && s.bytes().any(|b| b.is_ascii_digit())
         && s.bytes().any(|b| b.is_ascii_alphabetic())
 }
@@ -501,17 +503,26 @@ mod tests {
         assert_eq!(c("vendor/github.com/x/y/go.mod", ""), None);
         assert_eq!(c("Dockerfile", ""), Some(FileKind::Dockerfile));
         assert_eq!(c("contrib/Dockerfile.test", ""), Some(FileKind::Dockerfile));
-        assert_eq!(c("dockerfiles/deb.dockerfile", ""), Some(FileKind::Dockerfile));
+        assert_eq!(
+            c("dockerfiles/deb.dockerfile", ""),
+            Some(FileKind::Dockerfile)
+        );
         assert_eq!(c("build/app.Dockerfile", ""), Some(FileKind::Dockerfile));
         assert_eq!(c("Dockerfile.dockerignore", ""), None);
         assert_eq!(c("syntax/Dockerfile.tmLanguage", ""), None);
         assert_eq!(c("common/common.mk", ""), Some(FileKind::Makefile));
         assert_eq!(c("Makefile", ""), Some(FileKind::Makefile));
         assert_eq!(c("hack/install/tool.installer", ""), Some(FileKind::Shell));
-        assert_eq!(c("script/setup/install-tool", "#!/usr/bin/env bash\n"), Some(FileKind::Shell));
+        assert_eq!(
+            c("script/setup/install-tool", "#!/usr/bin/env bash\n"),
+            Some(FileKind::Shell)
+        );
         assert_eq!(c("scripts/pick", "#!/bin/sh -e\n"), Some(FileKind::Shell));
         assert_eq!(c("scripts/pick", "#!/usr/bin/python3\n"), None);
-        assert_eq!(c("script/setup/tool-version", "v1.0.0\n"), Some(FileKind::VersionFile));
+        assert_eq!(
+            c("script/setup/tool-version", "v1.0.0\n"),
+            Some(FileKind::VersionFile)
+        );
         assert_eq!(c("VERSION", "1.3.3\n"), None);
         assert_eq!(c("pkg/version.go", ""), None);
         assert_eq!(c(".gitmodules", ""), Some(FileKind::GitModules));
@@ -523,7 +534,13 @@ mod tests {
         let e = extract("script/setup/tool-version", "v1.2.0\n");
         assert_eq!(e.len(), 1);
         assert_eq!(
-            (e[0].kind, e[0].name.as_str(), e[0].version.as_str(), e[0].line, e[0].column),
+            (
+                e[0].kind,
+                e[0].name.as_str(),
+                e[0].version.as_str(),
+                e[0].line,
+                e[0].column
+            ),
             (EdgeKind::VersionFile, "tool", "v1.2.0", 1, 1)
         );
         assert!(extract("script/setup/tool-version", "v1.2.0 v1.3.0\n").is_empty());
@@ -534,20 +551,47 @@ mod tests {
 
     #[test]
     fn version_values_and_names_are_recognised() {
-        for v in ["v1.3.3", "1.21", "18.06.3-ce", "2.0.0~rc.1-1", "c56166c036004ba7a3a321e5951ba472b9ae298c"] {
+        for v in [
+            "v1.3.3",
+            "1.21",
+            "18.06.3-ce",
+            "2.0.0~rc.1-1",
+            "c56166c036004ba7a3a321e5951ba472b9ae298c",
+        ] {
             assert!(looks_like_version(v), "{v}");
         }
-        for v in ["1", "bookworm", "/usr/local/bin", "latest", "v", "1.", "deadbeefcafe"] {
+        for v in [
+            "1",
+            "bookworm",
+            "/usr/local/bin",
+            "latest",
+            "v",
+            "1.",
+            "deadbeefcafe",
+        ] {
             assert!(!looks_like_version(v), "{v}");
         }
-        for n in ["RUNC_VERSION", "GO_VERSION", "REF", "runc_ref", "GO_SWAGGER_COMMIT", "TOOL_TAG"] {
+        for n in [
+            "RUNC_VERSION",
+            "GO_VERSION",
+            "REF",
+            "runc_ref",
+            "GO_SWAGGER_COMMIT",
+            "TOOL_TAG",
+        ] {
             assert!(is_version_name(n), "{n}");
         }
-        for n in ["DOCKER_STATIC", "PREFIX", "BASE_DEBIAN_DISTRO", "GOLANG_IMAGE"] {
+        for n in [
+            "DOCKER_STATIC",
+            "PREFIX",
+            "BASE_DEBIAN_DISTRO",
+            "GOLANG_IMAGE",
+        ] {
             assert!(!is_version_name(n), "{n}");
         }
         // Version-named variables holding a moving ref or a switch pin nothing.
-        let script = "#!/bin/sh\nREF=\"FETCH_HEAD\"\nPUSH_VERSION=${PUSH_VERSION:-false}\nREF=v1.0.0\n";
+        let script =
+            "#!/bin/sh\nREF=\"FETCH_HEAD\"\nPUSH_VERSION=${PUSH_VERSION:-false}\nREF=v1.0.0\n";
         let edges = extract("scripts/checkout.sh", script);
         assert_eq!(edges.len(), 1);
         assert_eq!((edges[0].line, edges[0].version.as_str()), (4, "v1.0.0"));
@@ -561,6 +605,9 @@ mod tests {
         );
         assert_eq!(edges[0].version, "");
         let pinned = with_gitlinks(&edges, [("fs", "0123456789abcdef0123456789abcdef01234567")]);
-        assert_eq!(pinned[0].version, "0123456789abcdef0123456789abcdef01234567");
+        assert_eq!(
+            pinned[0].version,
+            "0123456789abcdef0123456789abcdef01234567"
+        );
     }
 }

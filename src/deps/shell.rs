@@ -14,8 +14,8 @@ pub(super) struct Ctx<'a, 'l> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac",
-    "!", "{", "}", "function", "in",
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!",
+    "{", "}", "function", "in",
 ];
 
 pub(super) fn extract(path: &str, text: &str, out: &mut Vec<DepEdge>) {
@@ -95,7 +95,8 @@ fn strip_prefixes(mut rest: &[Word]) -> &[Word] {
                 while let Some(w) = rest.first() {
                     if w.is("-u") {
                         rest = &rest[2.min(rest.len())..];
-                    } else if w.literal().is_some_and(|l| l.starts_with('-')) || w.assignment().is_some()
+                    } else if w.literal().is_some_and(|l| l.starts_with('-'))
+                        || w.assignment().is_some()
                     {
                         rest = &rest[1..];
                     } else {
@@ -130,7 +131,14 @@ fn assign(w: &Word, text: &str, src: &dyn Fn(usize) -> usize, env: &mut Env, cx:
         EdgeKind::ShellAssign
     };
     let value_at = w.start + text[w.start..w.end].find('=').map_or(0, |i| i + 1);
-    if let Some(edge) = edge_from(cx.lines, src(value_at), kind, &name, &e, Require::VersionOrName) {
+    if let Some(edge) = edge_from(
+        cx.lines,
+        src(value_at),
+        kind,
+        &name,
+        &e,
+        Require::VersionOrName,
+    ) {
         cx.out.push(edge);
     }
     env.set(&name, e, line);
@@ -168,19 +176,45 @@ fn defaults(args: &[Word], text: &str, src: &dyn Fn(usize) -> usize, env: &mut E
 }
 
 const CLONE_ARG_OPTS: &[&str] = &[
-    "-b", "--branch", "--depth", "-o", "--origin", "--reference", "-c", "--config", "-j",
-    "--jobs", "-u", "--upload-pack", "--separate-git-dir", "--template", "--shallow-since",
-    "--shallow-exclude", "--filter",
+    "-b",
+    "--branch",
+    "--depth",
+    "-o",
+    "--origin",
+    "--reference",
+    "-c",
+    "--config",
+    "-j",
+    "--jobs",
+    "-u",
+    "--upload-pack",
+    "--separate-git-dir",
+    "--template",
+    "--shallow-since",
+    "--shallow-exclude",
+    "--filter",
 ];
 const FETCH_ARG_OPTS: &[&str] = &[
-    "--depth", "-j", "--jobs", "--shallow-since", "--shallow-exclude", "--negotiation-tip",
-    "-o", "--server-option", "--refmap", "--filter", "--upload-pack",
+    "--depth",
+    "-j",
+    "--jobs",
+    "--shallow-since",
+    "--shallow-exclude",
+    "--negotiation-tip",
+    "-o",
+    "--server-option",
+    "--refmap",
+    "--filter",
+    "--upload-pack",
 ];
 const CHECKOUT_ARG_OPTS: &[&str] = &["-b", "-B", "-c", "-C", "--orphan", "--conflict"];
 
 /// Splits arguments into options (with the values of `with_arg` options) and positionals,
 /// stopping at `--`.
-fn positionals<'w>(args: &'w [Word], with_arg: &[&str]) -> (Vec<&'w Word>, Vec<(String, &'w Word)>) {
+fn positionals<'w>(
+    args: &'w [Word],
+    with_arg: &[&str],
+) -> (Vec<&'w Word>, Vec<(String, &'w Word)>) {
     let mut pos = Vec::new();
     let mut opts = Vec::new();
     let mut i = 0;
@@ -337,7 +371,14 @@ fn packages(args: &[Word], text: &str, src: &dyn Fn(usize) -> usize, env: &mut E
             val: super::lex::Val::Known(version.to_string()),
             uses: e.uses.clone(),
         };
-        if let Some(edge) = edge_from(cx.lines, src(w.start + eq + 1), EdgeKind::Package, pkg, &ve, Require::Any) {
+        if let Some(edge) = edge_from(
+            cx.lines,
+            src(w.start + eq + 1),
+            EdgeKind::Package,
+            pkg,
+            &ve,
+            Require::Any,
+        ) {
             cx.out.push(edge);
         }
     }
@@ -381,15 +422,42 @@ EOF
         assert_eq!(
             summary("hack/install/tool.installer", INSTALLER),
             vec![
-                (EdgeKind::ShellDefault, "TOOL_VERSION".into(), "v1.4.2".into(), 5, 20),
-                (EdgeKind::ShellDefault, "HELPER_VERSION".into(), "2.0.1".into(), 6, 21),
-                (EdgeKind::ShellDefault, "OTHER_VERSION".into(), "0.3.0".into(), 8, 15),
-                (EdgeKind::GitRef, "TOOL_VERSION".into(), "v1.4.2".into(), 15, 18),
+                (
+                    EdgeKind::ShellDefault,
+                    "TOOL_VERSION".into(),
+                    "v1.4.2".into(),
+                    5,
+                    20
+                ),
+                (
+                    EdgeKind::ShellDefault,
+                    "HELPER_VERSION".into(),
+                    "2.0.1".into(),
+                    6,
+                    21
+                ),
+                (
+                    EdgeKind::ShellDefault,
+                    "OTHER_VERSION".into(),
+                    "0.3.0".into(),
+                    8,
+                    15
+                ),
+                (
+                    EdgeKind::GitRef,
+                    "TOOL_VERSION".into(),
+                    "v1.4.2".into(),
+                    15,
+                    18
+                ),
             ]
         );
         let edges = super::super::extract("hack/install/tool.installer", INSTALLER);
         let checkout = &edges[3];
-        assert_eq!(checkout.url.as_ref().unwrap().url, "https://example.org/acme/tool.git");
+        assert_eq!(
+            checkout.url.as_ref().unwrap().url,
+            "https://example.org/acme/tool.git"
+        );
         assert_eq!(checkout.url.as_ref().unwrap().line, 13);
         let Origin::Expanded { vars } = &checkout.origin else {
             panic!("{:?}", checkout.origin)
@@ -422,10 +490,16 @@ function install_tool() {
             let Origin::File { path, in_repo, .. } = &e.origin else {
                 panic!("{:?}", e.origin)
             };
-            assert_eq!((path.as_str(), *in_repo), ("script/setup/tool-version", true));
+            assert_eq!(
+                (path.as_str(), *in_repo),
+                ("script/setup/tool-version", true)
+            );
         }
         assert_eq!(edges[1].kind, EdgeKind::GitRef);
-        assert_eq!(edges[1].url.as_ref().unwrap().url, "https://example.org/acme/tool.git");
+        assert_eq!(
+            edges[1].url.as_ref().unwrap().url,
+            "https://example.org/acme/tool.git"
+        );
         assert_eq!(edges[0].url, edges[1].url);
     }
 
@@ -449,7 +523,10 @@ pick
         let edges = super::super::extract("scripts/pick-tool-version", script);
         assert_eq!(edges.len(), 1, "{edges:#?}");
         let e = &edges[0];
-        assert_eq!((e.kind, e.name.as_str(), e.line, e.column), (EdgeKind::ShellAssign, "tool_ref", 10, 12));
+        assert_eq!(
+            (e.kind, e.name.as_str(), e.line, e.column),
+            (EdgeKind::ShellAssign, "tool_ref", 10, 12)
+        );
         assert_eq!(
             e.origin,
             Origin::File {
@@ -477,9 +554,27 @@ pick
         assert_eq!(
             summary("install.sh", script),
             vec![
-                (EdgeKind::ShellAssign, "PKG_VERSION".into(), "1.7.28-1".into(), 2, 13),
-                (EdgeKind::Package, "containerd.io".into(), "1.7.28-1".into(), 5, 19),
-                (EdgeKind::Package, "runc".into(), "1.1.12-0ubuntu3".into(), 6, 10),
+                (
+                    EdgeKind::ShellAssign,
+                    "PKG_VERSION".into(),
+                    "1.7.28-1".into(),
+                    2,
+                    13
+                ),
+                (
+                    EdgeKind::Package,
+                    "containerd.io".into(),
+                    "1.7.28-1".into(),
+                    5,
+                    19
+                ),
+                (
+                    EdgeKind::Package,
+                    "runc".into(),
+                    "1.1.12-0ubuntu3".into(),
+                    6,
+                    10
+                ),
             ]
         );
     }

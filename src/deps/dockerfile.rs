@@ -418,7 +418,7 @@ fn heredoc_markers(s: &str) -> Vec<(String, bool)> {
                     quote = Some(c);
                 } else if c == b'\\' {
                     i += 1;
-                } else if s[i..].starts_with("<<") && !s[i..].starts_with("<<<") {
+                } else if b[i..].starts_with(b"<<") && !b[i..].starts_with(b"<<<") {
                     let mut j = i + 2;
                     let strip = b.get(j) == Some(&b'-');
                     if strip {
@@ -608,6 +608,14 @@ FROM build-${TARGETOS} AS final
         assert_eq!(
             edges[2].url.as_ref().unwrap().url,
             "https://example.org/t.git"
+        );
+    }
+
+    #[test]
+    fn heredoc_markers_skip_quotes_and_survive_multibyte_text() {
+        assert_eq!(
+            super::heredoc_markers("caf\u{e9} \"<<NO\" <<-'ONE' x <<TWO \u{e9}<<"),
+            vec![("ONE".to_string(), true), ("TWO".to_string(), false)]
         );
     }
 

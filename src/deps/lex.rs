@@ -528,7 +528,7 @@ impl<'a> Lexer<'a> {
                     while self.i < self.b.len() && self.b[self.i] != b']' {
                         self.i += 1;
                     }
-                    self.i += 1;
+                    self.i = (self.i + 1).min(self.b.len());
                 }
                 let op = self.brace_op();
                 out.push(Part::Var(VarRef {
@@ -544,8 +544,13 @@ impl<'a> Lexer<'a> {
                     out.push(Part::Subst(None));
                 } else {
                     let end = self.matching_paren(self.i + 2);
-                    let inner =
-                        self.s[self.i + 2..end.saturating_sub(1).max(self.i + 2)].to_string();
+                    // Unterminated at the end of the text: everything after `$(`.
+                    let inner_end = if end > self.i + 2 && self.b[end - 1] == b')' {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    let inner = self.s[self.i + 2..inner_end].to_string();
                     self.i = end;
                     out.push(Part::Subst(Some(inner)));
                 }
@@ -1024,6 +1029,21 @@ mod tests {
             env.vars["v"].val,
             Val::File(format!("{ROOT}script/tool-version"))
         );
+    }
+
+    #[test]
+    fn unterminated_expansions_in_binary_like_text_do_not_panic() {
+        for s in [
+            "$(caf\u{e9}",
+            "${A[1",
+            "`x\u{e9}",
+            "\"$(a \u{e9}\"",
+            "<<\u{e9}",
+            "${#",
+        ] {
+            let _ = Lexer::shell(s).commands();
+            let _ = Lexer::dockerfile(s, '\\').words();
+        }
     }
 
     #[test]

@@ -862,6 +862,34 @@ mod tests {
     }
 
     #[test]
+    fn repos_come_from_the_lock_with_the_manifest_aliases() {
+        let manifest = Manifest::parse(
+            std::path::Path::new("archeo.toml"),
+            "[[repo]]\nname = \"tool\"\nurl = \"https://github.com/acme/tool\"\nrevs = [\"v1.*\"]\nprovides = [\"TOOL_VERSION\"]\n",
+        )
+        .unwrap();
+        let lock = Lock {
+            repos: vec![crate::lock::LockedRepo {
+                name: "tool".into(),
+                url: "https://github.com/acme/tool".into(),
+                revs: vec![crate::lock::LockedRev {
+                    name: "v1.3.3".into(),
+                    kind: RefKind::Tag,
+                    commit: commit('3'),
+                }],
+            }],
+        };
+        let r = Repos::from_lock(&lock, &manifest);
+        let (repo, res) = resolution(link(
+            &edge(EdgeKind::DockerArg, "TOOL_VERSION", "v1.3.3"),
+            "x",
+            &r,
+        ));
+        assert_eq!(repo, "tool");
+        assert!(matches!(res, Resolution::Pinned { ref rev, .. } if rev == "v1.3.3"));
+    }
+
+    #[test]
     fn urls_normalise_across_forms() {
         for u in [
             "https://github.com/Acme/Tool.git",

@@ -18,6 +18,7 @@
 pub mod artifact;
 pub(crate) mod atomic;
 pub mod cli;
+pub mod deps;
 pub mod error;
 pub mod index;
 pub mod lang;

@@ -240,22 +240,12 @@ pub fn read_tree_filtered(
     Ok(out)
 }
 
-/// Parses `vendor/modules.txt`: `# module version` or `# module version => replacement version`.
+/// Parses `vendor/modules.txt` (`# module version` or `# module version => replacement version`)
+/// through the one model of it, [`crate::deps::modules_txt`]: module and version are kept here.
 pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("# ") else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let (module, version) = match fields.as_slice() {
-            [m, v] => (*m, *v),
-            [m, v, "=>", _, rv] => (*m, if rv.starts_with('v') { *rv } else { *v }),
-            [m, "=>", _, rv] => (*m, *rv),
-            [m, v, "=>", _] => (*m, *v),
-            _ => continue,
-        };
-        out.insert(module.to_string(), version.to_string());
+    for e in crate::deps::modules_txt(text) {
+        out.insert(e.name, e.version);
     }
     out.into_iter()
         .map(|(module, version)| VendoredModule { module, version })

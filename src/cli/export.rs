@@ -25,7 +25,9 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
     let lock = ctx.lock()?;
     let rules = ctx.rules(&[])?;
     let aliases = ctx.aliases();
+    let repos = super::deps::repos(ctx)?;
     let src = Sources {
+        repos: &repos,
         index: &index,
         lock: &lock,
         rules: &rules,

@@ -4,6 +4,7 @@
 
 mod blocks;
 mod context;
+mod deps;
 mod diff;
 mod evidence;
 mod explain;
@@ -215,6 +216,35 @@ pub enum Command {
     /// regions are kept exactly; files are replaced atomically. With --check nothing is written:
     /// stale blocks are listed as FILE:LINE with a diff, and the exit code is 1.
     Export(export::ExportArgs),
+    /// What a release builds with: dependency edges, followed across pinned repositories
+    ///
+    /// Edges are read from every file version at index time: go.mod require/replace,
+    /// vendor/modules.txt, Dockerfile ARG/ENV/FROM, `apt-get install pkg=version`, `git
+    /// checkout`/`fetch` of a version variable, shell installers' `: "${NAME:=VALUE}"`
+    /// defaults, Makefile variables, one-line version files (`script/setup/runc-version`) and
+    /// submodules. Each is cited (file:line permalink) and linked to a pinned repository when
+    /// its module path or URL names one, or the manifest's `provides` says so; its version
+    /// resolves to a pinned revision (`pinned`), or the nearest pinned tags (`not pinned`), or
+    /// says why not (`unresolved`). --depth follows pinned edges into the revisions they name.
+    ///
+    /// Examples:
+    ///   archeo deps moby@v28.5.2
+    ///   archeo deps containerd@v1.7.28 --depth 2 --format md
+    #[command(verbatim_doc_comment)]
+    Deps(deps::DepsArgs),
+    /// Which releases ship a component version that carries a finding
+    ///
+    /// For every release of the consumers (every pinned repository, or --repo), each edge to a
+    /// repository holding the target (a rule's findings, or a search's lines) is resolved to
+    /// the pinned component revision, and that revision is checked: present, absent, or
+    /// unknown (the version is not pinned, or not resolvable from source). Each row cites the
+    /// consumer's file that pins the version.
+    ///
+    /// Examples:
+    ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
+    ///   archeo affected 'rule:openat2-resolve-no-xdev sym:procfsLookupInRoot' --format md
+    #[command(verbatim_doc_comment)]
+    Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?
     ///
     /// Reads artifacts without running anything from them: ELF binaries (Go build info: Go
@@ -336,5 +366,7 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Explain(a) => explain::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Identify(a) => identify::run(&ctx, a),
+        Command::Deps(a) => deps::run(&ctx, a),
+        Command::Affected(a) => deps::run_affected(&ctx, a),
     }
 }

@@ -475,6 +475,7 @@ fn parse_blob(
         content: None,
         parsed: Parsed::default(),
         findings: Vec::new(),
+        deps: None,
     };
     if size > opts.max_file_size {
         rec.status = BlobStatus::Oversize;
@@ -507,6 +508,18 @@ fn parse_blob(
     Counters::add(&counters.bytes, size);
     if lang == Lang::Go {
         Counters::add(&counters.go, 1);
+    }
+    let edges = if opts.dry_run {
+        Vec::new()
+    } else {
+        crate::deps::extract(&job.path, &text)
+    };
+    if !edges.is_empty() {
+        rec.deps = Some(crate::index::store::StoredDeps {
+            blob: String::new(),
+            path: job.path.clone(),
+            edges,
+        });
     }
     let (parsed, tree) = lang.language().parse(&text);
     Counters::add(&counters.errors, parsed.error_nodes as u64);

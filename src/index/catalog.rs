@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::lock::{Pin, RefKind};
 
 /// Bumped whenever the catalog or the tantivy schema changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A Go module vendored by a revision (from its vendor/modules.txt).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

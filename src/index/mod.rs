@@ -253,6 +253,11 @@ impl Index {
         Ok(self.store.findings(rules)?)
     }
 
+    /// Every file version's stored dependency edges.
+    pub fn deps(&self) -> Result<Vec<store::StoredDeps>> {
+        Ok(self.store.deps()?)
+    }
+
     /// String literals holding one of `tokens`.
     pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
         Ok(self.store.literals_with_any(tokens)?)

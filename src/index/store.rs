@@ -133,6 +133,21 @@ pub struct BlobRecord {
     pub parsed: Parsed,
     /// (rule id, JSON payload)
     pub findings: Vec<(String, String)>,
+    /// Dependency edges found in it, with the path they were read at (reading depends on the
+    /// path: a Dockerfile, a script, a version file).
+    pub deps: Option<StoredDeps>,
+}
+
+/// A file version's dependency edges as stored: one `deps` document per blob that has any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDeps {
+    /// The blob.
+    #[serde(default)]
+    pub blob: String,
+    /// The path the edges were read at.
+    pub path: String,
+    /// The edges, in file order.
+    pub edges: Vec<crate::deps::DepEdge>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -431,6 +446,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Every file version's dependency edges.
+    pub fn deps(&self) -> Result<Vec<StoredDeps>> {
+        self.payloads(&self.term_query(self.f.kind, "deps"))
+    }
+
     /// Number of documents of every kind (for stats).
     pub fn num_docs(&self) -> Result<u64> {
         Ok(self
@@ -492,6 +512,17 @@ impl StoreWriter {
             d.add_text(
                 f.payload,
                 serde_json::to_string(&lit).expect("a literal serialises"),
+            );
+            self.w.add_document(d)?;
+        }
+        if let Some(mut deps) = rec.deps.take() {
+            deps.blob = rec.blob.clone();
+            let mut d = TantivyDocument::new();
+            d.add_text(f.kind, "deps");
+            d.add_text(f.blob, &rec.blob);
+            d.add_text(
+                f.payload,
+                serde_json::to_string(&deps).expect("edges serialise"),
             );
             self.w.add_document(d)?;
         }

@@ -146,6 +146,26 @@ pub enum BlockRequest {
         /// Repositories.
         repos: Vec<String>,
     },
+    /// `archeo deps REPO@REV`.
+    Deps {
+        /// The release.
+        at: String,
+        /// Hops to follow.
+        depth: usize,
+        /// Edges to unpinned dependencies too.
+        all: bool,
+    },
+    /// `archeo affected`.
+    Affected {
+        /// What a component must hold.
+        target: crate::query::deps::Target,
+        /// How it was asked.
+        asked: String,
+        /// Rule ids named (checked).
+        rules: Vec<String>,
+        /// Consumers.
+        repos: Vec<String>,
+    },
     /// `archeo identify PATH...`.
     Identify(crate::query::identify::Request),
     /// `archeo explain MESSAGE` (the message is required: a block never reads stdin).
@@ -165,6 +185,8 @@ impl BlockRequest {
         match self {
             BlockRequest::Evidence(r) => &r.rules,
             BlockRequest::Identify(r) => &r.rules,
+            BlockRequest::Affected { rules, .. } => rules,
+            BlockRequest::Deps { .. } => &[],
             BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
             BlockRequest::Explain { .. } => &[],
         }
@@ -177,7 +199,8 @@ impl BlockRequest {
             BlockRequest::Diff { a, b, .. } => vec![a.clone(), b.clone()],
             BlockRequest::Timeline { .. } => Vec::new(),
             BlockRequest::Explain { at, .. } => at.clone(),
-            BlockRequest::Identify(_) => Vec::new(),
+            BlockRequest::Identify(_) | BlockRequest::Affected { .. } => Vec::new(),
+            BlockRequest::Deps { at, .. } => vec![at.clone()],
         }
     }
 
@@ -211,6 +234,17 @@ impl BlockRequest {
             BlockRequest::Explain { message, at, repos } => {
                 to_markdown(&explain::explain(index, message, at, repos)?)
             }
+            BlockRequest::Deps { at, depth, all } => to_markdown(&crate::query::deps::deps(
+                index, at, &src.repos, *depth, *all,
+            )?),
+            BlockRequest::Affected {
+                target,
+                asked,
+                repos,
+                ..
+            } => to_markdown(&crate::query::deps::affected(
+                index, &src.repos, target, asked, repos,
+            )?),
             BlockRequest::Identify(req) => {
                 let pins = src.lock.pins();
                 let sources = crate::query::identify::Sources {
@@ -245,6 +279,8 @@ pub struct Sources<'a> {
     pub cache_dir: &'a Path,
     /// The manifest's aliases (identify blocks).
     pub aliases: &'a [(String, String)],
+    /// The pinned repositories with their aliases (deps and affected blocks).
+    pub repos: &'a crate::deps::Repos,
 }
 
 /// A block whose content differs from what the index gives now.

@@ -235,7 +235,7 @@ impl BlockRequest {
                 to_markdown(&explain::explain(index, message, at, repos)?)
             }
             BlockRequest::Deps { at, depth, all } => to_markdown(&crate::query::deps::deps(
-                index, at, &src.repos, *depth, *all,
+                index, at, src.repos, *depth, *all,
             )?),
             BlockRequest::Affected {
                 target,
@@ -243,7 +243,7 @@ impl BlockRequest {
                 repos,
                 ..
             } => to_markdown(&crate::query::deps::affected(
-                index, &src.repos, target, asked, repos,
+                index, src.repos, target, asked, repos,
             )?),
             BlockRequest::Identify(req) => {
                 let pins = src.lock.pins();

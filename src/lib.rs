@@ -30,3 +30,4 @@ pub mod store;
 pub mod tokenize;
 pub mod ui;
 pub mod version;
+pub mod xref;

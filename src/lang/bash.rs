@@ -143,10 +143,14 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
         .filter(|d| d.kind == DeclKind::Func)
         .map(|d| d.ident.clone())
         .collect();
-    out.refs
-        .retain(|r| !BUILTINS.contains(&r.name.as_str()) || defined.contains(&r.name));
-    out.refs
-        .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    // An argument word counts when it looks like a function name: with an underscore
+    // (`test_fn`, `_cai_probe`), or naming a function of this file; bare words such as `info`
+    // in `docker info` would otherwise pass for functions of the same name elsewhere.
+    out.refs.retain(|r| match r.via {
+        Via::Argument => r.name.contains('_') || defined.contains(&r.name),
+        _ => !BUILTINS.contains(&r.name.as_str()) || defined.contains(&r.name),
+    });
+    out.refs.sort_by_key(|a| (a.line, a.col));
     out.calls = out
         .refs
         .iter()
@@ -157,8 +161,7 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
         })
         .collect();
     out.decls.sort_by_key(|d| (d.start, d.end));
-    out.strings
-        .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    out.strings.sort_by_key(|a| (a.line, a.col));
     (out, Some(tree))
 }
 
@@ -169,8 +172,20 @@ struct Extractor<'a, 'p> {
     out: &'p mut Parsed,
 }
 
-/// A node to visit and the index (+1) in `scopes` of its innermost enclosing function.
-type Visit<'t> = (Node<'t>, usize);
+/// What a string literal stands in, known from its parent. Carried down the walk because
+/// `Node::parent` searches from the root: calling it per string is quadratic on large files.
+#[derive(Clone, Copy)]
+enum Context<'t> {
+    None,
+    /// An argument of this command (directly, or inside a concatenation).
+    ArgOf(Node<'t>),
+    /// The value assigned to this variable name.
+    ValueOf(Node<'t>),
+}
+
+/// A node to visit, the index (+1) in `scopes` of its innermost enclosing function, and its
+/// context.
+type Visit<'t> = (Node<'t>, usize, Context<'t>);
 
 impl<'a> Extractor<'a, '_> {
     fn text(&self, n: Node) -> &'a str {
@@ -214,8 +229,8 @@ impl<'a> Extractor<'a, '_> {
                 stack.extend(n.children(&mut c));
             }
         }
-        let mut stack: Vec<Visit> = vec![(root, 0)];
-        while let Some((n, scope)) = stack.pop() {
+        let mut stack: Vec<Visit> = vec![(root, 0, Context::None)];
+        while let Some((n, scope, ctx)) = stack.pop() {
             let mut inner = scope;
             match n.kind() {
                 "comment" | "heredoc_content" | "heredoc_start" | "heredoc_end" => continue,
@@ -232,29 +247,8 @@ impl<'a> Extractor<'a, '_> {
                         self.scopes.push(name);
                         inner = self.scopes.len();
                     }
-                    // The name word is not a command.
-                    let mut c = n.walk();
-                    let rest: Vec<Node> = n
-                        .children(&mut c)
-                        .filter(|ch| {
-                            n.child_by_field_name("name")
-                                .is_none_or(|nm| nm.id() != ch.id())
-                        })
-                        .collect();
-                    stack.extend(rest.into_iter().rev().map(|ch| (ch, inner)));
-                    continue;
                 }
-                "command" => {
-                    self.on_command(n, scope);
-                    // The command word is handled; its arguments may hold `$(...)` and strings.
-                    let mut c = n.walk();
-                    let rest: Vec<Node> = n
-                        .children(&mut c)
-                        .filter(|ch| ch.kind() != "command_name")
-                        .collect();
-                    stack.extend(rest.into_iter().rev().map(|ch| (ch, scope)));
-                    continue;
-                }
+                "command" => self.on_command(n, scope),
                 "declaration_command" => self.on_declaration(n, scope),
                 "unset_command" => {
                     let mut c = n.walk();
@@ -273,12 +267,44 @@ impl<'a> Extractor<'a, '_> {
                         }
                     }
                 }
-                "string" | "raw_string" | "ansi_c_string" => self.on_string(n),
+                "string" | "raw_string" | "ansi_c_string" => self.on_string(n, ctx),
+                // `_emit=_cai_info` (run later as "$_emit"), `cmd=(_cai_timeout 5 docker)`.
+                "variable_assignment" => {
+                    if let Some(v) = n.child_by_field_name("value") {
+                        if v.kind() == "array" {
+                            let mut c = v.walk();
+                            let items: Vec<Node> = v.named_children(&mut c).collect();
+                            for item in items {
+                                self.argument_ref(item, scope);
+                            }
+                        } else {
+                            self.argument_ref(v, scope);
+                        }
+                    }
+                }
                 _ => {}
             }
-            let mut c = n.walk();
-            let children: Vec<Node> = n.children(&mut c).collect();
-            stack.extend(children.into_iter().rev().map(|ch| (ch, inner)));
+            let at = stack.len();
+            let mut cur = n.walk();
+            if cur.goto_first_child() {
+                loop {
+                    let child = cur.node();
+                    let field = cur.field_name();
+                    let child_ctx = match (n.kind(), field) {
+                        ("command", Some("argument")) => Context::ArgOf(n),
+                        ("concatenation", _) => ctx,
+                        ("variable_assignment", Some("value")) => n
+                            .child_by_field_name("name")
+                            .map_or(Context::None, Context::ValueOf),
+                        _ => Context::None,
+                    };
+                    stack.push((child, inner, child_ctx));
+                    if !cur.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            stack[at..].reverse();
         }
     }
 
@@ -357,21 +383,20 @@ impl<'a> Extractor<'a, '_> {
                 }
             }
             // `command -v f` names f; `command f` bypasses functions and runs the program.
-            "command" => {
+            "command"
                 if args
                     .first()
                     .and_then(|a| self.flags(*a))
-                    .is_some_and(|f| f.contains('v') || f.contains('V'))
-                {
-                    let named: Vec<Node> = args[1..]
-                        .iter()
-                        .copied()
-                        .filter(|a| self.flags(*a).is_none())
-                        .collect();
-                    for a in named {
-                        if let Some(n) = self.literal(a) {
-                            self.ref_at(a, &n, RefKind::Value, scope);
-                        }
+                    .is_some_and(|f| f.contains('v') || f.contains('V')) =>
+            {
+                let named: Vec<Node> = args[1..]
+                    .iter()
+                    .copied()
+                    .filter(|a| self.flags(*a).is_none())
+                    .collect();
+                for a in named {
+                    if let Some(n) = self.literal(a) {
+                        self.ref_at(a, &n, RefKind::Value, scope);
                     }
                 }
             }
@@ -409,9 +434,63 @@ impl<'a> Extractor<'a, '_> {
                     self.ref_at(*a, &n, RefKind::Call, scope);
                 }
             }
+            // After `!`, tree-sitter-bash parses these as plain commands, not declarations.
+            "declare" | "typeset" | "export" | "readonly" | "local" | "unset" => {
+                let fns = args
+                    .iter()
+                    .filter_map(|a| self.flags(*a))
+                    .any(|f| f.contains('f') || f.contains('F'));
+                if fns {
+                    let named: Vec<Node> = args
+                        .iter()
+                        .copied()
+                        .filter(|a| self.flags(*a).is_none())
+                        .collect();
+                    for a in named {
+                        if let Some(n) = self.literal(a) {
+                            self.ref_at(a, &n, RefKind::Value, scope);
+                        }
+                    }
+                }
+            }
+            // A wrapper's arguments may name the function it runs (`run_test "t" test_fn`,
+            // `_cai_timeout 5 _cai_probe`). Builtins print or store their arguments instead.
+            other if !BUILTINS.contains(&other) => {
+                for a in &args {
+                    self.argument_ref(*a, scope);
+                }
+            }
             _ => {}
         }
         self.ref_at(name_node, &name, RefKind::Call, scope);
+    }
+
+    /// A literal word that may name a function: recorded as [`Via::Argument`], kept by `parse`
+    /// only when it looks like one, and by the graph only where such a function exists.
+    fn argument_ref(&mut self, n: Node, scope: usize) {
+        let Some(word) = self.literal(n) else {
+            return;
+        };
+        let mut chars = word.chars();
+        let ident = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return;
+        }
+        let p = n.start_position();
+        let col = p.column as u32 + 1 + matches!(n.kind(), "string" | "raw_string") as u32;
+        let scope = self.scope(scope);
+        self.out.refs.push(Ref {
+            line: p.row as u32 + 1,
+            col,
+            name: word,
+            written: String::new(),
+            kind: RefKind::Value,
+            via: Via::Argument,
+            scope,
+        });
     }
 
     /// The first word of a `trap`/`eval` argument, as the command it will run.
@@ -485,7 +564,7 @@ impl<'a> Extractor<'a, '_> {
         }
     }
 
-    fn on_string(&mut self, n: Node) {
+    fn on_string(&mut self, n: Node, ctx: Context) {
         let raw = self.text(n);
         let value = match n.kind() {
             "raw_string" => raw
@@ -501,30 +580,15 @@ impl<'a> Extractor<'a, '_> {
         if !value.chars().any(char::is_alphabetic) {
             return;
         }
-        let mut callee = None;
-        let mut var = None;
-        let mut cur = n;
-        // A string stands as an argument directly, or as part of a concatenation (`"a"$b`).
-        for _ in 0..2 {
-            let Some(p) = cur.parent() else { break };
-            match p.kind() {
-                "command" => {
-                    callee = p
-                        .child_by_field_name("name")
-                        .filter(|nm| nm.id() != cur.id())
-                        .and_then(|nm| self.literal(nm));
-                    break;
-                }
-                "variable_assignment" => {
-                    var = p
-                        .child_by_field_name("name")
-                        .map(|v| self.text(v).to_string());
-                    break;
-                }
-                "concatenation" => cur = p,
-                _ => break,
-            }
-        }
+        let (callee, var) = match ctx {
+            Context::ArgOf(cmd) => (
+                cmd.child_by_field_name("name")
+                    .and_then(|nm| self.literal(nm)),
+                None,
+            ),
+            Context::ValueOf(name) => (None, Some(self.text(name).to_string())),
+            Context::None => (None, None),
+        };
         let p = n.start_position();
         self.out.strings.push(StringLit {
             line: p.row as u32 + 1,
@@ -738,7 +802,7 @@ EOF
 
     #[test]
     fn value_forms_and_handlers() {
-        let src = "unset -f _a\nexport -f _b\ntype -t _c\ntrap cleanup INT TERM\neval \"_d --x\"\ntime _e 1\ncommand _f\n";
+        let src = "unset -f _a\nexport -f _b\ntype -t _c\ntrap cleanup INT TERM\neval \"_d --x\"\ntime _e 1\ncommand _f\n$(_pick_cmd) --flag\n";
         let (p, _) = parse(src);
         assert_eq!(
             names(&p, RefKind::Value),
@@ -754,9 +818,44 @@ EOF
                 (4, "cleanup".to_string()),
                 (5, "_d".to_string()),
                 (6, "_e".to_string()),
+                (8, "_pick_cmd".to_string()),
             ]
         );
         assert_eq!(p.refs.iter().find(|r| r.name == "_d").unwrap().col, 7);
+    }
+
+    #[test]
+    fn function_names_as_arguments_and_assigned_values() {
+        let src = r#"helper() { "$@"; }
+run_test "probe works" test_probe
+_cai_timeout 5 docker info
+echo _cai_not_a_call
+emit=_cai_info
+cmd=(_cai_retry 3 curl)
+if ! declare -f _cai_optional >/dev/null 2>&1; then :; fi
+helper usage
+usage() { :; }
+"#;
+        let (p, _) = parse(src);
+        let args: Vec<(u32, &str, u32)> = p
+            .refs
+            .iter()
+            .filter(|r| r.via == Via::Argument)
+            .map(|r| (r.line, r.name.as_str(), r.col))
+            .collect();
+        // `docker`/`info` lack an underscore and no function of this file has that name;
+        // `usage` is defined here; echo's arguments are printed, not run.
+        assert_eq!(
+            args,
+            [
+                (2, "test_probe", 24),
+                (5, "_cai_info", 6),
+                (6, "_cai_retry", 6),
+                (8, "usage", 8)
+            ]
+        );
+        let opt = p.refs.iter().find(|r| r.name == "_cai_optional").unwrap();
+        assert_eq!((opt.kind, &opt.via), (RefKind::Value, &Via::Local));
     }
 
     #[test]

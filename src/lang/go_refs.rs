@@ -5,6 +5,7 @@
 //! need. Sees one file only: resolving across files and packages is the xref graph's job.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use tree_sitter::Node;
 
@@ -58,6 +59,19 @@ const PREDECLARED_VALUES: &[&str] = &["_", "nil", "true", "false", "iota"];
 /// Longest callee text kept in [`Ref::written`]; longer chains keep only the name.
 const MAX_WRITTEN: usize = 200;
 
+/// A node's kind by id. `Node::kind` measures and validates a C string on every call, which
+/// the walk would do for every node of every file.
+fn kind(n: Node) -> &'static str {
+    static KINDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let kinds = KINDS.get_or_init(|| {
+        let lang = super::go::language();
+        (0..lang.node_kind_count() as u16)
+            .map(|id| lang.node_kind_for_id(id).unwrap_or(""))
+            .collect()
+    });
+    kinds.get(n.kind_id() as usize).copied().unwrap_or("")
+}
+
 /// Appends the file's references to `out.refs` and its named types to `out.types`.
 pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
     let mut w = Walker {
@@ -109,11 +123,9 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
                 if let Some(tp) = top.child_by_field_name("type_parameters") {
                     w.bind_params(tp);
                 }
-                if let Some(p) = top.child_by_field_name("parameters") {
-                    w.bind_params(p);
-                }
+                w.bind_signature(*top);
                 if let Some(body) = top.child_by_field_name("body") {
-                    w.walk(body);
+                    w.walk(body, Role::Other);
                 }
             }
             "method_declaration" => {
@@ -131,11 +143,9 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
                 if let Some(r) = recv {
                     w.bind_params(r);
                 }
-                if let Some(p) = top.child_by_field_name("parameters") {
-                    w.bind_params(p);
-                }
+                w.bind_signature(*top);
                 if let Some(body) = top.child_by_field_name("body") {
-                    w.walk(body);
+                    w.walk(body, Role::Other);
                 }
             }
             "var_declaration" => {
@@ -147,14 +157,14 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
                     w.scope = w.text(first).to_string();
                     w.locals.clear();
                     if let Some(v) = spec.child_by_field_name("value") {
-                        w.walk(v);
+                        w.walk(v, Role::Rhs);
                     }
                 }
             }
             _ => {}
         }
     }
-    w.refs.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    w.refs.sort_by_key(|a| (a.line, a.col));
     out.refs.append(&mut w.refs);
 }
 
@@ -237,11 +247,40 @@ struct Walker<'a> {
 /// Work items of the iterative walk; iterative so that deeply nested expressions in generated
 /// code cannot overflow a worker thread's stack.
 enum Task<'t> {
-    Visit(Node<'t>),
+    Visit(Node<'t>, Role),
     /// Leave a block: drop the names declared in it.
     Truncate(usize),
     /// Bind the left side of `:=` / `var` / `range` after its right side was visited.
     Bind(Node<'t>),
+}
+
+/// Where a node stands relative to its parent, as far as value references care. Carried down
+/// the walk because `Node::parent` searches from the root: calling it per identifier is
+/// quadratic on large files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Other,
+    /// Read as a value: an argument, a right-hand side, a returned value, a composite
+    /// literal's element.
+    Value,
+    /// The key of a keyed element (`Name:` in `T{Name: x}`).
+    Key,
+    /// The expression list on the right of `=`/`:=`, of a `var` spec, or of `return`.
+    Rhs,
+}
+
+/// The role of a child, from its parent's kind and role and the child's field name.
+fn child_role(parent: &str, parent_role: Role, field: Option<&str>) -> Role {
+    match parent {
+        "argument_list" | "variadic_argument" => Role::Value,
+        "literal_element" if parent_role != Role::Key => Role::Value,
+        "expression_list" if parent_role == Role::Rhs => Role::Value,
+        "keyed_element" if field == Some("key") => Role::Key,
+        "return_statement" => Role::Rhs,
+        "assignment_statement" | "short_var_declaration" if field == Some("right") => Role::Rhs,
+        "var_spec" if field == Some("value") => Role::Rhs,
+        _ => Role::Other,
+    }
 }
 
 impl<'a> Walker<'a> {
@@ -260,6 +299,19 @@ impl<'a> Walker<'a> {
     fn bind(&mut self, name: &str, ty: Option<TypeRef>) {
         if name != "_" {
             self.locals.push((name.to_string(), ty));
+        }
+    }
+
+    /// Binds a function's parameters and named results.
+    fn bind_signature(&mut self, f: Node) {
+        if let Some(p) = f.child_by_field_name("parameters") {
+            self.bind_params(p);
+        }
+        if let Some(r) = f
+            .child_by_field_name("result")
+            .filter(|r| r.kind() == "parameter_list")
+        {
+            self.bind_params(r);
         }
     }
 
@@ -367,10 +419,12 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn walk(&mut self, root: Node) {
-        let mut stack = vec![Task::Visit(root)];
+    fn walk(&mut self, root: Node, role: Role) {
+        let mut stack = vec![Task::Visit(root, role)];
+        // One cursor for the whole walk: a cursor per node allocates.
+        let mut cur = root.walk();
         while let Some(task) = stack.pop() {
-            let n = match task {
+            let (n, role) = match task {
                 Task::Truncate(len) => {
                     self.locals.truncate(len);
                     continue;
@@ -379,9 +433,10 @@ impl<'a> Walker<'a> {
                     self.bind_left(n);
                     continue;
                 }
-                Task::Visit(n) => n,
+                Task::Visit(n, role) => (n, role),
             };
-            match n.kind() {
+            let k = kind(n);
+            match k {
                 "block"
                 | "if_statement"
                 | "for_statement"
@@ -393,7 +448,7 @@ impl<'a> Walker<'a> {
                 | "default_case"
                 | "communication_case" => {
                     stack.push(Task::Truncate(self.locals.len()));
-                    if n.kind() == "type_switch_statement"
+                    if k == "type_switch_statement"
                         && let Some(alias) = n.child_by_field_name("alias")
                     {
                         let mut c = alias.walk();
@@ -406,42 +461,56 @@ impl<'a> Walker<'a> {
                 }
                 "func_literal" => {
                     stack.push(Task::Truncate(self.locals.len()));
-                    if let Some(p) = n.child_by_field_name("parameters") {
-                        self.bind_params(p);
-                    }
+                    self.bind_signature(n);
                     if let Some(b) = n.child_by_field_name("body") {
-                        stack.push(Task::Visit(b));
+                        stack.push(Task::Visit(b, Role::Other));
                     }
                     continue;
                 }
                 "short_var_declaration" | "range_clause" | "receive_statement" => {
                     stack.push(Task::Bind(n));
                     if let Some(r) = n.child_by_field_name("right") {
-                        stack.push(Task::Visit(r));
+                        let role = if k == "short_var_declaration" {
+                            Role::Rhs
+                        } else {
+                            Role::Other
+                        };
+                        stack.push(Task::Visit(r, role));
                     }
                     continue;
                 }
                 "var_spec" => {
                     stack.push(Task::Bind(n));
                     if let Some(v) = n.child_by_field_name("value") {
-                        stack.push(Task::Visit(v));
+                        stack.push(Task::Visit(v, Role::Rhs));
                     }
                     continue;
                 }
                 "const_declaration" | "type_declaration" => continue,
                 "call_expression" => self.on_call(n),
                 "identifier" => {
-                    self.on_value_ident(n);
+                    if role == Role::Value {
+                        self.on_value_ident(n);
+                    }
                     continue;
                 }
-                "selector_expression" => self.on_value_selector(n),
+                "selector_expression" if role == Role::Value => self.on_value_selector(n),
                 // Literals hold no references; skip their contents.
                 "interpreted_string_literal" | "raw_string_literal" | "comment" => continue,
                 _ => {}
             }
-            let mut c = n.walk();
-            let children: Vec<Node> = n.children(&mut c).collect();
-            stack.extend(children.into_iter().rev().map(Task::Visit));
+            cur.reset(n);
+            let at = stack.len();
+            if cur.goto_first_child() {
+                loop {
+                    let r = child_role(k, role, cur.field_name());
+                    stack.push(Task::Visit(cur.node(), r));
+                    if !cur.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            stack[at..].reverse();
         }
     }
 
@@ -635,41 +704,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Whether `n` stands where a value is read: an argument, a right-hand side, a returned
-    /// value, a composite literal's element (not its key).
-    fn in_value_position(n: Node) -> bool {
-        let Some(p) = n.parent() else {
-            return false;
-        };
-        match p.kind() {
-            "argument_list" | "variadic_argument" => true,
-            "literal_element" => match p.parent() {
-                Some(k) if k.kind() == "keyed_element" => k
-                    .child_by_field_name("key")
-                    .is_none_or(|key| key.id() != p.id()),
-                _ => true,
-            },
-            "expression_list" => match p.parent() {
-                Some(g) => match g.kind() {
-                    "return_statement" => true,
-                    "assignment_statement" | "short_var_declaration" => g
-                        .child_by_field_name("right")
-                        .is_some_and(|r| r.id() == p.id()),
-                    "var_spec" => g
-                        .child_by_field_name("value")
-                        .is_some_and(|v| v.id() == p.id()),
-                    _ => false,
-                },
-                None => false,
-            },
-            _ => false,
-        }
-    }
-
+    /// An identifier read as a value.
     fn on_value_ident(&mut self, n: Node) {
-        if !Self::in_value_position(n) {
-            return;
-        }
         let name = self.text(n);
         if PREDECLARED_VALUES.contains(&name)
             || self.local(name).is_some()
@@ -683,9 +719,6 @@ impl<'a> Walker<'a> {
     /// `pkg.F` as a value. Method values (`x.M` unqualified) are not recorded: from one file
     /// they cannot be told from field reads, which are far more common.
     fn on_value_selector(&mut self, n: Node) {
-        if !Self::in_value_position(n) {
-            return;
-        }
         let (Some(op), Some(field)) = (
             n.child_by_field_name("operand"),
             n.child_by_field_name("field"),
@@ -1042,6 +1075,14 @@ func main() {
                 path: "github.com/urfave/cli".into()
             }
         );
+    }
+
+    #[test]
+    fn named_results_are_locals() {
+        let r = refs(
+            "package p\n\nfunc labels() (processLabel, fileLabel string) {\n\treturn \"\", fileLabel\n}\n\nfunc fileLabel() {}\n",
+        );
+        assert!(find(&r, "fileLabel").is_empty(), "{r:?}");
     }
 
     #[test]

@@ -156,6 +156,10 @@ pub enum Via {
     },
     /// `expr.M()` where nothing is known of the receiver: by method name only.
     Method,
+    /// Shell: a literal word among a command's arguments or in an assignment that names a
+    /// function (`run_test "t" test_fn`, `_emit=_cai_info`): a reference only where a function
+    /// of that name exists.
+    Argument,
 }
 
 /// A reference from this file to a named function, method, variable or command.

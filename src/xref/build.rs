@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::{Certainty, Edge, GoModule, Graph, Node, NodeId, NodeKind, Site};
+use super::{Certainty, Edge, GoModule, Graph, Node, NodeId, NodeKind, Site, Text};
 use crate::lang::{DeclKind, Lang, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
 
 /// How deep embedded types and aliases are followed: deeper chains are rare and a cycle
@@ -38,13 +38,15 @@ const PREDECLARED_TYPES: &[&str] = &[
 ];
 
 struct Pkg {
-    dir: String,
-    name: String,
-    import_path: Option<String>,
+    dir: Text,
+    name: Text,
+    import_path: Option<Text>,
     /// Functions, variables, constants and types by name.
     members: HashMap<String, Vec<NodeId>>,
     /// Receiver type -> method name -> methods (several under build tags).
     methods: HashMap<String, HashMap<String, Vec<NodeId>>>,
+    /// Method name -> methods, whatever the receiver.
+    by_method: HashMap<String, Vec<NodeId>>,
     /// Type name -> (file index, index in that file's `types`).
     types: HashMap<String, (usize, usize)>,
 }
@@ -71,12 +73,13 @@ enum Found {
 
 pub(super) struct Builder<'a> {
     files: &'a [(&'a str, &'a Parsed)],
+    paths: Vec<Text>,
     modules: Vec<GoModule<'a>>,
     nodes: Vec<Node>,
     edges: Vec<Edge>,
     edge_keys: HashSet<(NodeId, NodeId, usize, u32, u32)>,
-    /// Per file: its declaration nodes.
-    file_decls: Vec<Vec<NodeId>>,
+    /// Per file: its declaration nodes by name (the scopes references name).
+    file_decls: Vec<HashMap<String, Vec<NodeId>>>,
     /// Per file: its package (Go).
     file_pkg: Vec<Option<usize>>,
     pkgs: Vec<Pkg>,
@@ -87,9 +90,18 @@ pub(super) struct Builder<'a> {
     shell_sources: Vec<Vec<usize>>,
     script_node: HashMap<usize, NodeId>,
     externals: HashMap<(Lang, String, String), NodeId>,
+    /// Go: method name -> methods, across the revision; and (package, receiver type) pairs
+    /// holding a method of that name themselves.
+    method_index: HashMap<String, Vec<NodeId>>,
+    holders: HashMap<String, Vec<(usize, String)>>,
+    /// Structs with embedded types: they may hold methods by promotion.
+    embedding: Vec<(usize, String)>,
+    /// Per file: its package and the packages it imports, once computed.
+    near: Vec<Option<Vec<usize>>>,
     /// (package, interface) -> method name -> implementing methods.
     dispatch_cache: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
-    method_set_cache: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
+    /// (package, type) -> method name -> methods, promoted ones included.
+    method_sets: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
 }
 
 fn is_go(path: &str) -> bool {
@@ -117,11 +129,12 @@ impl<'a> Builder<'a> {
         modules.sort_by_key(|m| std::cmp::Reverse(m.dir.len()));
         let mut b = Builder {
             files,
+            paths: files.iter().map(|(p, _)| Text::from(*p)).collect(),
             modules,
             nodes: Vec::new(),
             edges: Vec::new(),
             edge_keys: HashSet::new(),
-            file_decls: vec![Vec::new(); files.len()],
+            file_decls: vec![HashMap::new(); files.len()],
             file_pkg: vec![None; files.len()],
             pkgs: Vec::new(),
             pkg_by_key: HashMap::new(),
@@ -130,8 +143,12 @@ impl<'a> Builder<'a> {
             shell_sources: vec![Vec::new(); files.len()],
             script_node: HashMap::new(),
             externals: HashMap::new(),
+            method_index: HashMap::new(),
+            holders: HashMap::new(),
+            embedding: Vec::new(),
+            near: vec![None; files.len()],
             dispatch_cache: HashMap::new(),
-            method_set_cache: HashMap::new(),
+            method_sets: HashMap::new(),
         };
         b.declare();
         b.resolve_sources();
@@ -164,18 +181,18 @@ impl<'a> Builder<'a> {
         for (fi, (path, parsed)) in self.files.iter().enumerate() {
             let go = is_go(path);
             let pkg = if go {
-                let Some(name) = parsed.package.clone() else {
+                let Some(name) = parsed.package.as_deref() else {
                     continue;
                 };
-                let dir = dir_of(path).to_string();
-                let key = (dir.clone(), name.clone());
+                let dir = dir_of(path);
+                let key = (dir.to_string(), name.to_string());
                 let idx = match self.pkg_by_key.get(&key) {
                     Some(&i) => i,
                     None => {
                         let import_path = if name.ends_with("_test") || name == "main" {
                             None
                         } else {
-                            self.import_path_of(&dir)
+                            self.import_path_of(dir)
                         };
                         if let Some(ip) = &import_path {
                             self.pkg_by_import
@@ -184,11 +201,12 @@ impl<'a> Builder<'a> {
                                 .push(self.pkgs.len());
                         }
                         self.pkgs.push(Pkg {
-                            dir: dir.clone(),
-                            name,
-                            import_path,
+                            dir: Text::from(dir),
+                            name: Text::from(name),
+                            import_path: import_path.map(Text::from),
                             members: HashMap::new(),
                             methods: HashMap::new(),
+                            by_method: HashMap::new(),
                             types: HashMap::new(),
                         });
                         self.pkg_by_key.insert(key, self.pkgs.len() - 1);
@@ -197,50 +215,81 @@ impl<'a> Builder<'a> {
                 };
                 self.file_pkg[fi] = Some(idx);
                 for (ti, t) in parsed.types.iter().enumerate() {
-                    self.pkgs[idx]
-                        .types
-                        .entry(t.name.clone())
-                        .or_insert((fi, ti));
+                    if self.pkgs[idx].types.contains_key(&t.name) {
+                        continue;
+                    }
+                    self.pkgs[idx].types.insert(t.name.clone(), (fi, ti));
+                    if t.kind == TypeKind::Struct && !t.embeds.is_empty() {
+                        self.embedding.push((idx, t.name.clone()));
+                    }
                 }
                 Some(idx)
             } else {
                 None
             };
+            let path_text = self.paths[fi].clone();
+            let (package, import_path, dir) = match pkg {
+                Some(p) => (
+                    Some(self.pkgs[p].name.clone()),
+                    self.pkgs[p].import_path.clone(),
+                    self.pkgs[p].dir.clone(),
+                ),
+                None => (None, None, Text::from("")),
+            };
             for d in &parsed.decls {
                 let id = self.nodes.len();
                 let receiver = (d.kind == DeclKind::Method)
-                    .then(|| receiver_of(&d.name).map(str::to_string))
+                    .then(|| receiver_of(&d.name))
                     .flatten();
-                let (package, import_path, dir) = match pkg {
-                    Some(p) => (
-                        Some(self.pkgs[p].name.clone()),
-                        self.pkgs[p].import_path.clone(),
-                        dir_of(path).to_string(),
-                    ),
-                    None => (None, None, String::new()),
+                let name = Text::from(d.name.as_str());
+                let ident = if d.ident == d.name {
+                    name.clone()
+                } else {
+                    Text::from(d.ident.as_str())
                 };
                 self.nodes.push(Node {
                     kind: d.kind.into(),
                     lang: if go { Lang::Go } else { Lang::Shell },
-                    path: path.to_string(),
-                    dir,
-                    name: d.name.clone(),
-                    ident: d.ident.clone(),
-                    package,
-                    import_path,
-                    receiver: receiver.clone(),
+                    path: path_text.clone(),
+                    dir: dir.clone(),
+                    name,
+                    ident,
+                    package: package.clone(),
+                    import_path: import_path.clone(),
+                    receiver: receiver.map(Text::from),
                     start: d.start,
                     end: d.end,
                 });
-                self.file_decls[fi].push(id);
+                // Constants and types are never a reference's scope or target (runc's tree holds
+                // some 90 000 constants, nearly all in x/sys/unix): nodes for `defs` only.
+                if matches!(d.kind, DeclKind::Const | DeclKind::Type) {
+                    continue;
+                }
+                self.file_decls[fi]
+                    .entry(d.name.clone())
+                    .or_default()
+                    .push(id);
                 match (pkg, receiver) {
-                    (Some(p), Some(r)) => self.pkgs[p]
-                        .methods
-                        .entry(r)
-                        .or_default()
-                        .entry(d.ident.clone())
-                        .or_default()
-                        .push(id),
+                    (Some(p), Some(r)) => {
+                        let by_recv = self.pkgs[p].methods.entry(r.to_string()).or_default();
+                        let ids = by_recv.entry(d.ident.clone()).or_default();
+                        if ids.is_empty() {
+                            self.holders
+                                .entry(d.ident.clone())
+                                .or_default()
+                                .push((p, r.to_string()));
+                        }
+                        ids.push(id);
+                        self.pkgs[p]
+                            .by_method
+                            .entry(d.ident.clone())
+                            .or_default()
+                            .push(id);
+                        self.method_index
+                            .entry(d.ident.clone())
+                            .or_default()
+                            .push(id);
+                    }
                     (Some(p), None) => self.pkgs[p]
                         .members
                         .entry(d.ident.clone())
@@ -340,7 +389,7 @@ impl<'a> Builder<'a> {
             outgoing[e.from].push(i);
             incoming[e.to].push(i);
         }
-        let mut by_ident: HashMap<String, Vec<NodeId>> = HashMap::new();
+        let mut by_ident: HashMap<Text, Vec<NodeId>> = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
             by_ident.entry(node.ident.clone()).or_default().push(i);
             if node.lang == Lang::Shell && node.name != node.ident {
@@ -364,7 +413,7 @@ impl<'a> Builder<'a> {
             from,
             to,
             site: Site {
-                path: self.files[fi].0.to_string(),
+                path: self.paths[fi].clone(),
                 line: r.line,
                 col: r.col,
             },
@@ -376,12 +425,12 @@ impl<'a> Builder<'a> {
 
     /// The node a reference is made from: its enclosing declaration, or the script.
     fn scope_node(&mut self, fi: usize, r: &Ref) -> Option<NodeId> {
-        let decls = &self.file_decls[fi];
         if let Some(scope) = &r.scope {
-            let named = decls
-                .iter()
-                .copied()
-                .filter(|&d| self.nodes[d].name == *scope);
+            let named = self.file_decls[fi]
+                .get(scope)
+                .into_iter()
+                .flatten()
+                .copied();
             let inside = named
                 .clone()
                 .filter(|&d| self.nodes[d].start <= r.line && r.line <= self.nodes[d].end)
@@ -396,10 +445,10 @@ impl<'a> Builder<'a> {
             self.nodes.push(Node {
                 kind: NodeKind::Script,
                 lang: Lang::Shell,
-                path: path.to_string(),
-                dir: String::new(),
-                name: path.to_string(),
-                ident: path.rsplit('/').next().unwrap_or(path).to_string(),
+                path: self.paths[fi].clone(),
+                dir: Text::from(""),
+                name: self.paths[fi].clone(),
+                ident: Text::from(path.rsplit('/').next().unwrap_or(path)),
                 package: None,
                 import_path: None,
                 receiver: None,
@@ -417,19 +466,22 @@ impl<'a> Builder<'a> {
             return id;
         }
         let package = (lang == Lang::Go).then(|| {
-            crate::lang::go_refs::default_names(import)
-                .pop()
-                .unwrap_or_else(|| import.to_string())
+            Text::from(
+                crate::lang::go_refs::default_names(import)
+                    .pop()
+                    .unwrap_or_else(|| import.to_string()),
+            )
         });
+        let name = Text::from(name);
         self.nodes.push(Node {
             kind: NodeKind::External,
             lang,
-            path: String::new(),
-            dir: String::new(),
-            name: name.to_string(),
-            ident: name.to_string(),
+            path: Text::from(""),
+            dir: Text::from(""),
+            ident: name.clone(),
+            name,
             package,
-            import_path: (lang == Lang::Go).then(|| import.to_string()),
+            import_path: (lang == Lang::Go).then(|| Text::from(import)),
             receiver: None,
             start: 0,
             end: 0,
@@ -443,7 +495,11 @@ impl<'a> Builder<'a> {
 
     fn resolve_shell(&mut self, fi: usize, r: &Ref) -> Vec<(NodeId, Certainty)> {
         let Some(defs) = self.shell_funcs.get(&r.name) else {
-            // A program (`docker`), or a function of a file outside the revision.
+            // A program (`docker`), or a function of a file outside the revision; a mere word
+            // that names no function is nothing.
+            if r.via == Via::Argument {
+                return Vec::new();
+            }
             return vec![(self.external(Lang::Shell, "", &r.name), Certainty::Exact)];
         };
         let defs = defs.clone();
@@ -454,7 +510,7 @@ impl<'a> Builder<'a> {
             let here: Vec<(NodeId, Certainty)> = defs
                 .iter()
                 .copied()
-                .filter(|&d| self.nodes[d].path == self.files[f].0)
+                .filter(|&d| *self.nodes[d].path == *self.files[f].0)
                 .map(|d| (d, Certainty::Exact))
                 .collect();
             if !here.is_empty() {
@@ -483,7 +539,7 @@ impl<'a> Builder<'a> {
                 let path = self.files[fi].1.imports.iter().find(|p| {
                     self.pkg_by_import
                         .get(p.as_str())
-                        .is_some_and(|ps| ps.iter().any(|&i| self.pkgs[i].name == *qualifier))
+                        .is_some_and(|ps| ps.iter().any(|&i| *self.pkgs[i].name == **qualifier))
                 });
                 match path {
                     Some(p) => {
@@ -514,6 +570,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Via::Method => self.by_method_name(fi, pkg, &r.name),
+            Via::Argument => Vec::new(),
         }
     }
 
@@ -574,30 +631,26 @@ impl<'a> Builder<'a> {
 
     /// Methods of that name in the caller's package and the packages its file imports; when
     /// none are there, in every package of the revision.
-    fn by_method_name(&self, fi: usize, pkg: usize, name: &str) -> Vec<(NodeId, Certainty)> {
-        let collect = |ps: &mut dyn Iterator<Item = usize>| -> Vec<(NodeId, Certainty)> {
-            ps.flat_map(|p| {
-                self.pkgs[p]
-                    .methods
-                    .values()
-                    .filter_map(|m| m.get(name))
-                    .flatten()
-                    .copied()
-            })
-            .map(|n| (n, Certainty::ByName))
-            .collect()
-        };
-        let mut near: Vec<usize> = vec![pkg];
-        for imp in &self.files[fi].1.imports {
-            near.extend(self.import_pkgs(fi, imp));
+    fn by_method_name(&mut self, fi: usize, pkg: usize, name: &str) -> Vec<(NodeId, Certainty)> {
+        if self.near[fi].is_none() {
+            let mut near = vec![pkg];
+            for imp in &self.files[fi].1.imports {
+                near.extend(self.import_pkgs(fi, imp));
+            }
+            near.sort_unstable();
+            near.dedup();
+            self.near[fi] = Some(near);
         }
-        near.sort_unstable();
-        near.dedup();
-        let found = collect(&mut near.into_iter());
-        if !found.is_empty() {
-            return found;
+        let near = self.near[fi].as_deref().unwrap_or_default();
+        let mut found: Vec<NodeId> = near
+            .iter()
+            .flat_map(|&p| self.pkgs[p].by_method.get(name).into_iter().flatten())
+            .copied()
+            .collect();
+        if found.is_empty() {
+            found = self.method_index.get(name).cloned().unwrap_or_default();
         }
-        collect(&mut (0..self.pkgs.len()))
+        found.into_iter().map(|n| (n, Certainty::ByName)).collect()
     }
 
     fn type_def(&self, pkg: usize, name: &str) -> Option<(usize, &'a TypeDef)> {
@@ -629,7 +682,7 @@ impl<'a> Builder<'a> {
                 let p = self.files[fi].1.imports.iter().find_map(|imp| {
                     self.import_pkgs(fi, imp)
                         .into_iter()
-                        .find(|&p| self.pkgs[p].name == *q)
+                        .find(|&p| *self.pkgs[p].name == **q)
                 });
                 match p {
                     Some(p) => TypeLoc::In(p, t.name.clone()),
@@ -743,10 +796,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Type `t`'s methods, its own and those promoted from embedded types.
-    fn method_set(&mut self, pkg: usize, t: &str, depth: u32) -> HashMap<String, Vec<NodeId>> {
-        if let Some(s) = self.method_set_cache.get(&(pkg, t.to_string())) {
-            return s.clone();
+    /// Fills `method_sets` for type `t`: its own methods and those promoted from embedded
+    /// types (its own win).
+    fn fill_method_set(&mut self, pkg: usize, t: &str, depth: u32) {
+        let key = (pkg, t.to_string());
+        if self.method_sets.contains_key(&key) {
+            return;
         }
         let mut set: HashMap<String, Vec<NodeId>> =
             self.pkgs[pkg].methods.get(t).cloned().unwrap_or_default();
@@ -754,19 +809,18 @@ impl<'a> Builder<'a> {
             && let Some((fi, def)) = self.type_def(pkg, t)
             && def.kind == TypeKind::Struct
         {
-            for e in def.embeds.clone() {
-                if let TypeLoc::In(p, t2) = self.type_loc(&e, fi) {
-                    for (name, ids) in self.method_set(p, &t2, depth + 1) {
-                        set.entry(name).or_insert(ids);
+            for e in &def.embeds {
+                if let TypeLoc::In(p, t2) = self.type_loc(e, fi) {
+                    self.fill_method_set(p, &t2, depth + 1);
+                    if let Some(inner) = self.method_sets.get(&(p, t2)) {
+                        for (name, ids) in inner {
+                            set.entry(name.clone()).or_insert_with(|| ids.clone());
+                        }
                     }
                 }
             }
         }
-        if depth == 0 {
-            self.method_set_cache
-                .insert((pkg, t.to_string()), set.clone());
-        }
-        set
+        self.method_sets.insert(key, set);
     }
 
     /// Interface dispatch: method `m` of every concrete type of the revision whose method set
@@ -778,52 +832,51 @@ impl<'a> Builder<'a> {
         }
         let mut required = HashSet::new();
         self.interface_methods(pkg, iface, 0, &mut required);
+        // When `m` is not among the known methods (it comes from an embedded interface outside
+        // the revision), the answer holds for `m` alone.
+        let shared = required.contains(m);
         required.insert(m.to_string());
-        let mut out = Vec::new();
-        let candidates: Vec<(usize, String)> = (0..self.pkgs.len())
-            .flat_map(|p| {
-                self.pkgs[p]
-                    .methods
-                    .iter()
-                    .filter(|(_, ms)| ms.contains_key(m))
-                    .map(move |(t, _)| (p, t.clone()))
-            })
-            .chain((0..self.pkgs.len()).flat_map(|p| {
-                // Structs that only get `m` by embedding.
-                self.pkgs[p]
-                    .types
-                    .iter()
-                    .filter(|(_, (fi, ti))| {
-                        let d = &self.files[*fi].1.types[*ti];
-                        d.kind == TypeKind::Struct && !d.embeds.is_empty()
-                    })
-                    .map(move |(t, _)| (p, t.clone()))
-            }))
-            .collect();
-        let mut seen = HashSet::new();
+        // Candidates: holders of the rarest required method, and structs that may hold it by
+        // promotion.
+        let rarest = required
+            .iter()
+            .min_by_key(|r| self.holders.get(*r).map_or(0, Vec::len))
+            .cloned()
+            .unwrap_or_default();
+        let mut candidates: Vec<(usize, String)> =
+            self.holders.get(&rarest).cloned().unwrap_or_default();
+        candidates.extend(self.embedding.iter().cloned());
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut table: HashMap<String, Vec<NodeId>> = HashMap::new();
         for (p, t) in candidates {
-            if !seen.insert((p, t.clone())) {
-                continue;
-            }
             if self
                 .type_def(p, &t)
                 .is_some_and(|(_, d)| d.kind == TypeKind::Interface)
             {
                 continue;
             }
-            let set = self.method_set(p, &t, 0);
-            if required.iter().all(|r| set.contains_key(r))
-                && let Some(ids) = set.get(m)
-            {
-                out.extend(ids.iter().copied());
+            self.fill_method_set(p, &t, 0);
+            let set = &self.method_sets[&(p, t)];
+            if required.iter().all(|r| set.contains_key(r)) {
+                for r in &required {
+                    table.entry(r.clone()).or_default().extend(&set[r]);
+                }
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        self.dispatch_cache
-            .entry(key)
-            .or_default()
-            .insert(m.to_string(), out.clone());
+        for ids in table.values_mut() {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        let out = table.get(m).cloned().unwrap_or_default();
+        let cache = self.dispatch_cache.entry(key).or_default();
+        if shared {
+            // The same requirement set answers the interface's other methods.
+            for (name, ids) in table {
+                cache.entry(name).or_insert(ids);
+            }
+        }
+        cache.entry(m.to_string()).or_insert_with(|| out.clone());
         out
     }
 }

@@ -109,10 +109,12 @@ impl Name {
 
     pub(super) fn matches(&self, n: &Node) -> bool {
         if n.lang == Lang::Shell {
-            return n.name == self.raw
-                || (self.qualifier.is_none() && self.receiver.is_none() && n.ident == self.ident);
+            return *n.name == *self.raw
+                || (self.qualifier.is_none()
+                    && self.receiver.is_none()
+                    && *n.ident == *self.ident);
         }
-        if n.kind == NodeKind::Script || n.ident != self.ident {
+        if n.kind == NodeKind::Script || *n.ident != *self.ident {
             return false;
         }
         match (&self.receiver, &self.qualifier) {
@@ -140,7 +142,7 @@ fn package_matches(n: &Node, q: &str) -> bool {
         return true;
     }
     n.import_path.as_deref().is_some_and(ends)
-        || (!n.dir.is_empty() && ends(&n.dir))
+        || (!n.dir.is_empty() && ends(&n.dir[..]))
         || (n.kind == NodeKind::External && n.package.as_deref() == Some(q))
 }
 

@@ -6,8 +6,12 @@
 //! against an independent line scan that plays `git grep -w` with comments, strings and
 //! here-docs blanked out.
 
-use super::*;
-use crate::lang::{bash, go};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use archeo::lang::{Lang, Parsed, RefKind, bash, go, go_refs};
+use archeo::xref::{Certainty, GoModule, Graph, Link, Name, NodeKind, Site, go_module_path};
 
 const MODULE: &str = "github.com/example/runc";
 
@@ -372,6 +376,9 @@ if ! source "$_CAI_SCRIPT_DIR/lib/core.sh"; then
 fi
 source "$_CAI_SCRIPT_DIR/lib/docker.sh"
 source "$_CAI_SCRIPT_DIR/lib/setup.sh"
+if ! declare -f _cai_setup >/dev/null 2>&1; then
+    return 1
+fi
 
 cai() {
     local cmd="${1:-help}"
@@ -462,7 +469,8 @@ _cai_setup() {
     cat >"$_CAI_TMP/daemon.json" <<EOF
 { "runtime": "sysbox-runc", "note": "written by _cai_setup" }
 EOF
-    _cai_info "context $ctx ready"
+    local emit=_cai_info
+    "$emit" "context $ctx ready"
 }
 "#;
 
@@ -471,11 +479,16 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$REPO_ROOT/src/lib/docker.sh"
 
+run_test() {
+    local fn=$1
+    "$fn" || echo "FAIL: $fn"
+}
+
 test_docker_ok() {
     _cai_docker_ok || { _cai_warn "skipped: no docker"; return 0; }
 }
 
-test_docker_ok
+run_test test_docker_ok
 "#;
 
 fn shell_files() -> Vec<(&'static str, &'static str)> {
@@ -544,7 +557,7 @@ fn name(s: &str) -> Name {
 fn sites(links: &[Link]) -> Vec<(String, u32)> {
     let mut v: Vec<(String, u32)> = links
         .iter()
-        .map(|l| (l.edge.site.path.clone(), l.edge.site.line))
+        .map(|l| (l.edge.site.path.to_string(), l.edge.site.line))
         .collect();
     v.sort();
     v.dedup();
@@ -555,6 +568,20 @@ fn sites(links: &[Link]) -> Vec<(String, u32)> {
 /// string literals blanked; shell `#` comments, quoted text (but not `$(...)` inside double
 /// quotes) and here-doc bodies blanked. Independent of tree-sitter on purpose.
 fn grep_code(files: &[(&'static str, &'static str)], word: &str) -> Vec<(String, u32)> {
+    let owned: Vec<(String, String)> = files
+        .iter()
+        .map(|(p, s)| (p.to_string(), s.to_string()))
+        .collect();
+    grep_code_owned(&owned, word)
+}
+
+fn grep_code_owned(files: &[(String, String)], word: &str) -> Vec<(String, u32)> {
+    grep_code_with(files, word, false)
+}
+
+/// As [`grep_code_owned`]; with `calls_only`, only lines where the word is followed by `(`
+/// (a Go call; the word alone also matches variables and fields of the same name).
+fn grep_code_with(files: &[(String, String)], word: &str, calls_only: bool) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     for (path, src) in files {
         let go = path.ends_with(".go");
@@ -573,7 +600,7 @@ fn grep_code(files: &[(&'static str, &'static str)], word: &str) -> Vec<(String,
                 heredoc = start;
                 code
             };
-            if has_word(&code, word) {
+            if has_word(&code, word) && (!calls_only || has_call(&code, word)) {
                 out.push((path.to_string(), i as u32 + 1));
             }
         }
@@ -588,6 +615,15 @@ fn has_word(s: &str, word: &str) -> bool {
         let before = s[..i].chars().next_back();
         let after = s[i + word.len()..].chars().next();
         !before.is_some_and(is_w) && !after.is_some_and(is_w)
+    })
+}
+
+fn has_call(s: &str, word: &str) -> bool {
+    let is_w = |c: char| c.is_alphanumeric() || c == '_';
+    s.match_indices(word).any(|(i, _)| {
+        let before = s[..i].chars().next_back();
+        let rest = s[i + word.len()..].trim_start();
+        !before.is_some_and(is_w) && (rest.starts_with('(') || rest.starts_with('['))
     })
 }
 
@@ -697,7 +733,7 @@ fn assert_matches_grep(rev: &Revision, g: &Graph, word: &str) {
     let defs: Vec<(String, u32)> = g
         .defs(&n)
         .iter()
-        .map(|d| (d.path.clone(), d.start))
+        .map(|d| (d.path.to_string(), d.start))
         .collect();
     let want: Vec<(String, u32)> = grep_code(&rev.sources, word)
         .into_iter()
@@ -718,7 +754,7 @@ fn write_sysctls_has_one_caller_resolved_across_packages() {
         c.to.import_path.as_deref(),
         Some("github.com/example/runc/internal/sys")
     );
-    assert_eq!(c.to.path, "internal/sys/sysctl_linux.go");
+    assert_eq!(&*c.to.path, "internal/sys/sysctl_linux.go");
     let line = rev.line_of(
         "libcontainer/standard_init_linux.go",
         "if err := sys.WriteSysctls",
@@ -810,7 +846,7 @@ fn path_from_the_init_entry_point_to_write_sysctls() {
         .map(|l| {
             (
                 l.to.display(),
-                l.edge.site.path.clone(),
+                l.edge.site.path.to_string(),
                 l.edge.site.line,
                 l.edge.certainty,
             )
@@ -976,13 +1012,21 @@ fn shell_calls_resolve_through_sources() {
         "_cai_usage",
         "_cai_cleanup",
         "_cai_config_context",
+        "test_docker_ok",
+        "run_test",
     ] {
         assert_matches_grep(&rev, &g, w);
     }
     let how = |callee: &str| -> Vec<(String, u32, Certainty)> {
         g.callers(&name(callee), 1)
             .iter()
-            .map(|l| (l.edge.site.path.clone(), l.edge.site.line, l.edge.certainty))
+            .map(|l| {
+                (
+                    l.edge.site.path.to_string(),
+                    l.edge.site.line,
+                    l.edge.certainty,
+                )
+            })
             .collect()
     };
     // docker.sh sources core.sh; the test sources docker.sh, hence core.sh; setup.sh sources
@@ -1014,7 +1058,7 @@ fn shell_calls_resolve_through_sources() {
     );
     // The trap handler is a call from _cai_setup; `command -v` names a function as a value.
     let cleanup = g.callers(&name("_cai_cleanup"), 1);
-    assert_eq!(cleanup[0].from.name, "_cai_setup");
+    assert_eq!(&*cleanup[0].from.name, "_cai_setup");
     let cfg = g.callers(&name("_cai_config_context"), 1);
     assert_eq!(
         cfg.iter().map(|l| l.edge.kind).collect::<Vec<_>>(),
@@ -1024,20 +1068,20 @@ fn shell_calls_resolve_through_sources() {
     let top = g.callees(&name("src/containai.sh"));
     assert!(
         top.iter()
-            .any(|l| l.to.name == "dirname" && l.to.kind == NodeKind::External)
+            .any(|l| &*l.to.name == "dirname" && l.to.kind == NodeKind::External)
     );
     assert!(top.iter().all(|l| l.from.kind == NodeKind::Script));
     let script_calls = g.callers(&name("_cai_setup"), 2);
     assert!(
         script_calls
             .iter()
-            .any(|l| l.depth == 1 && l.from.name == "cai")
+            .any(|l| l.depth == 1 && &*l.from.name == "cai")
     );
     // Commands no script defines are externals: callers of `docker` are the functions running it.
     let docker: Vec<String> = g
         .callers(&name("docker"), 1)
         .iter()
-        .map(|l| l.from.name.clone())
+        .map(|l| l.from.name.to_string())
         .collect();
     assert_eq!(docker, ["_cai_docker_desktop_version", "_cai_docker_ok"]);
 }
@@ -1047,7 +1091,7 @@ fn shell_paths_prefer_exact_hops_and_fall_back_to_by_name() {
     let g = Revision::new(shell_files()).graph();
     let p = g.paths(&name("cai"), &name("_cai_select_context"), 3);
     assert!(!p.is_empty());
-    let shape: Vec<String> = p[0].iter().map(|l| l.to.name.clone()).collect();
+    let shape: Vec<String> = p[0].iter().map(|l| l.to.name.to_string()).collect();
     assert_eq!(shape, ["_cai_docker_ok", "_cai_select_context"]);
     assert!(p[0].iter().all(|l| l.edge.certainty == Certainty::Exact));
     // setup.sh sources nothing: its path to _cai_select_context exists only by name.
@@ -1097,4 +1141,409 @@ fn nested_modules_and_vendored_import_paths() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].to.import_path.as_deref(), Some("example.com/app/api"));
     assert_eq!(c[0].from.display(), "main.main");
+}
+
+// ---- Real upstreams, checked by hand ----
+//
+// Ignored by default: they need bare clones named by environment variables, and they print
+// what a reader compares with `git grep` (and extraction cost figures: run them in release).
+//
+//   ARCHEO_RUNC_GIT=/path/to/runc.git ARCHEO_CONTAINAI_GIT=/path/to/ContainAI.git \
+//     cargo test --release --test xref -- --ignored --nocapture --test-threads 1
+
+fn git_bytes(git_dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("git runs");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.unwrap_or_default().to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "git {args:?} failed");
+    out.stdout
+}
+
+/// Every file of `rev` whose path `keep` accepts, as (path, text), read with one
+/// `git cat-file --batch`.
+fn load(git_dir: &Path, rev: &str, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let tree = String::from_utf8(git_bytes(
+        git_dir,
+        &["ls-tree", "-r", "--full-tree", rev],
+        None,
+    ))
+    .unwrap();
+    let mut wanted: Vec<(String, String)> = tree
+        .lines()
+        .filter_map(|l| {
+            let (meta, path) = l.split_once('\t')?;
+            let mut m = meta.split(' ');
+            let (_mode, kind, id) = (m.next()?, m.next()?, m.next()?);
+            (kind == "blob" && keep(path)).then(|| (id.to_string(), path.to_string()))
+        })
+        .collect();
+    wanted.sort_by(|a, b| a.1.cmp(&b.1));
+    let ids: String = wanted.iter().map(|(id, _)| format!("{id}\n")).collect();
+    let out = git_bytes(git_dir, &["cat-file", "--batch"], Some(ids.as_bytes()));
+    let mut files = Vec::new();
+    let mut at = 0;
+    for (_, path) in wanted {
+        let nl = at + out[at..].iter().position(|&b| b == b'\n').unwrap();
+        let header = std::str::from_utf8(&out[at..nl]).unwrap();
+        let size: usize = header.rsplit(' ').next().unwrap().parse().unwrap();
+        let body = &out[nl + 1..nl + 1 + size];
+        at = nl + 1 + size + 1;
+        files.push((path, String::from_utf8_lossy(body).into_owned()));
+    }
+    files
+}
+
+fn git_grep(git_dir: &Path, rev: &str, word: &str, paths: &[&str]) -> Vec<(String, u32)> {
+    let mut args = vec!["grep", "-n", "-w", word, rev, "--"];
+    args.extend_from_slice(paths);
+    let out = Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(&args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let (_rev, path, line) = (parts.next()?, parts.next()?, parts.next()?);
+            Some((path.to_string(), line.parse().ok()?))
+        })
+        .collect()
+}
+
+fn upstream(var: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os(var)?;
+    Some(dir.into())
+}
+
+fn show_links(title: &str, links: &[Link]) {
+    println!("{title}: {} site(s)", links.len());
+    for l in links {
+        println!(
+            "  depth {} {}:{}:{} {} -> {} [{}, {}]",
+            l.depth,
+            l.edge.site.path,
+            l.edge.site.line,
+            l.edge.site.col,
+            l.from.display(),
+            l.to.display(),
+            l.edge.certainty.as_str(),
+            match l.edge.kind {
+                RefKind::Call => "call",
+                RefKind::Value => "value",
+            }
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// CPU time this thread has run (Linux schedstat), so figures hold on a loaded machine; wall
+/// time where that is not available.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_else(|| {
+            static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+            T0.get_or_init(Instant::now).elapsed()
+        })
+}
+
+/// The least CPU time of `runs` runs of `f`.
+fn best_of(runs: usize, f: &mut dyn FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let t = thread_cpu();
+            f();
+            thread_cpu() - t
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "needs ARCHEO_RUNC_GIT (a runc clone); prints figures"]
+fn upstream_runc_callers_of_write_sysctls_and_extraction_cost() {
+    let Some(dir) = upstream("ARCHEO_RUNC_GIT") else {
+        eprintln!("skipped: set ARCHEO_RUNC_GIT to a runc clone");
+        return;
+    };
+    let rev = std::env::var("ARCHEO_RUNC_REV").unwrap_or_else(|_| "v1.3.3".into());
+    let sources = load(&dir, &rev, |p| p.ends_with(".go") || p == "go.mod");
+    let module = sources
+        .iter()
+        .find(|(p, _)| p == "go.mod")
+        .and_then(|(_, s)| go_module_path(s))
+        .expect("go.mod declares the module");
+    let go_files: Vec<&(String, String)> =
+        sources.iter().filter(|(p, _)| p.ends_with(".go")).collect();
+    let bytes: usize = go_files.iter().map(|(_, s)| s.len()).sum();
+
+    // Cost: the whole parse stage, tree-sitter alone, and reference extraction alone, on one
+    // thread, least CPU time of 5 runs.
+    let full = best_of(5, &mut || {
+        for (_, s) in &go_files {
+            std::hint::black_box(go::parse(s));
+        }
+    });
+    let trees: Vec<_> = go_files
+        .iter()
+        .map(|(_, s)| go::parse_tree(s).unwrap())
+        .collect();
+    let tree_only = best_of(5, &mut || {
+        for (_, s) in &go_files {
+            std::hint::black_box(go::parse_tree(s));
+        }
+    });
+    let refs_only = best_of(5, &mut || {
+        for ((_, s), tree) in go_files.iter().zip(&trees) {
+            let mut p = Parsed::default();
+            go_refs::extract(tree.root_node(), s.as_bytes(), &mut p);
+            std::hint::black_box(p);
+        }
+    });
+    let parsed: Vec<(String, Parsed)> = go_files
+        .iter()
+        .map(|(p, s)| (p.clone(), go::parse(s).0))
+        .collect();
+    let refs: usize = parsed.iter().map(|(_, p)| p.refs.len()).sum();
+    let types: usize = parsed.iter().map(|(_, p)| p.types.len()).sum();
+    let json_all: usize = parsed
+        .iter()
+        .map(|(_, p)| serde_json::to_vec(p).unwrap().len())
+        .sum();
+    let json_new: usize = parsed
+        .iter()
+        .map(|(_, p)| serde_json::to_vec(&(&p.refs, &p.types)).unwrap().len())
+        .sum();
+    println!(
+        "runc {rev}: {} Go files, {:.1} MiB, module {module}",
+        go_files.len(),
+        bytes as f64 / 1048576.0
+    );
+    println!(
+        "  parse stage {:.0} ms = tree-sitter {:.0} ms + extraction; reference extraction alone {:.0} ms \
+         (+{:.0}% over the parse stage without it)",
+        ms(full),
+        ms(tree_only),
+        ms(refs_only),
+        100.0 * refs_only.as_secs_f64() / (full - refs_only).as_secs_f64()
+    );
+    println!(
+        "  {refs} refs, {types} types; facts as JSON {:.1} MiB, of which refs+types {:.1} MiB",
+        json_all as f64 / 1048576.0,
+        json_new as f64 / 1048576.0
+    );
+
+    let files: Vec<(&str, &Parsed)> = parsed.iter().map(|(p, x)| (p.as_str(), x)).collect();
+    let mut graph = None;
+    let build = best_of(3, &mut || {
+        graph = Some(Graph::build(
+            &files,
+            &[GoModule {
+                dir: "",
+                path: &module,
+            }],
+        ));
+    });
+    let g = graph.unwrap();
+    let n = Name::parse("WriteSysctls").unwrap();
+    let query = best_of(3, &mut || {
+        for _ in 0..100 {
+            std::hint::black_box(g.callers(&n, 1));
+        }
+    }) / 100;
+    let by = |c: Certainty| g.edges().iter().filter(|e| e.certainty == c).count();
+    println!(
+        "  graph: {} nodes, {} edges ({} exact, {} dispatch, {} by-name), built in {:.0} ms; callers WriteSysctls in {:.4} ms",
+        g.nodes().len(),
+        g.edges().len(),
+        by(Certainty::Exact),
+        by(Certainty::Dispatch),
+        by(Certainty::ByName),
+        ms(build),
+        ms(query)
+    );
+
+    let mut kinds: std::collections::BTreeMap<String, usize> = Default::default();
+    for node in g.nodes() {
+        *kinds.entry(format!("{:?}", node.kind)).or_default() += 1;
+    }
+    println!("  nodes by kind: {kinds:?}");
+    let callers = g.callers(&n, 1);
+    show_links("callers WriteSysctls", &callers);
+    let grep = git_grep(&dir, &rev, "WriteSysctls", &[]);
+    println!("git grep -n -w WriteSysctls {rev}:");
+    for (p, l) in &grep {
+        println!("  {p}:{l}");
+    }
+    let defs: Vec<(String, u32)> = g
+        .defs(&n)
+        .iter()
+        .map(|d| (d.path.to_string(), d.start))
+        .collect();
+    let owned: Vec<(String, String)> = go_files
+        .iter()
+        .map(|(p, s)| (p.clone(), s.clone()))
+        .collect();
+    let want: Vec<(String, u32)> = grep_code_owned(&owned, "WriteSysctls")
+        .into_iter()
+        .filter(|s| !defs.contains(s))
+        .collect();
+    assert_eq!(
+        sites(&callers),
+        want,
+        "every code line git grep finds, and nothing else"
+    );
+    assert!(want.iter().all(|s| grep.contains(s)));
+
+    if let Ok(names) = std::env::var("ARCHEO_RUNC_NAMES") {
+        let names: Vec<String> = names.split(',').map(str::to_string).collect();
+        compare_with_line_scan(&g, &dir, &rev, &owned, &names);
+    }
+    show_links("callers WriteSysctls --depth 6", &g.callers(&n, 6));
+    let paths = g.paths(&Name::parse("main.init").unwrap(), &n, 3);
+    for (i, p) in paths.iter().enumerate() {
+        show_links(&format!("path {} main.init -> WriteSysctls", i + 1), p);
+    }
+    assert!(!paths.is_empty());
+}
+
+#[test]
+#[ignore = "needs ARCHEO_CONTAINAI_GIT (a ContainAI clone); prints figures"]
+fn upstream_containai_shell_callers() {
+    let Some(dir) = upstream("ARCHEO_CONTAINAI_GIT") else {
+        eprintln!("skipped: set ARCHEO_CONTAINAI_GIT to a ContainAI clone");
+        return;
+    };
+    let rev = std::env::var("ARCHEO_CONTAINAI_REV").unwrap_or_else(|_| "main".into());
+    let all = load(&dir, &rev, |_| true);
+    let shell: Vec<(String, String)> = all
+        .into_iter()
+        .filter(|(p, s)| Lang::detect_with_head(p, s.as_bytes()) == Lang::Shell)
+        .collect();
+    let t = Instant::now();
+    let parsed: Vec<(String, Parsed)> = shell
+        .iter()
+        .map(|(p, s)| (p.clone(), bash::parse(s).0))
+        .collect();
+    let parse = t.elapsed();
+    let errors: Vec<&str> = parsed
+        .iter()
+        .filter(|(_, p)| p.error_nodes > 0)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let files: Vec<(&str, &Parsed)> = parsed.iter().map(|(p, x)| (p.as_str(), x)).collect();
+    let t = Instant::now();
+    let g = Graph::build(&files, &[]);
+    let build = t.elapsed();
+    let by = |c: Certainty| g.edges().iter().filter(|e| e.certainty == c).count();
+    println!(
+        "ContainAI {rev}: {} shell files ({} with syntax errors: {errors:?}), parsed in {:.0} ms; graph {} nodes, {} edges ({} exact, {} by-name) in {:.0} ms",
+        shell.len(),
+        errors.len(),
+        ms(parse),
+        g.nodes().len(),
+        g.edges().len(),
+        by(Certainty::Exact),
+        by(Certainty::ByName),
+        ms(build)
+    );
+    let names: Vec<String> = std::env::var("ARCHEO_CONTAINAI_NAMES")
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|_| {
+            [
+                "_cai_docker_desktop_version",
+                "_cai_select_context",
+                "_cai_expected_docker_host",
+                "_cai_sandbox_available",
+                "_containai_libs_exist",
+                "_cai_error",
+            ]
+            .map(str::to_string)
+            .to_vec()
+        });
+    compare_with_line_scan(&g, &dir, &rev, &shell, &names);
+}
+
+/// For each name: the sites `callers NAME` reports beside the code lines `git grep -w NAME`
+/// finds (the line scan), printing every line where they disagree for a reader to judge.
+fn compare_with_line_scan(
+    g: &Graph,
+    dir: &Path,
+    rev: &str,
+    files: &[(String, String)],
+    names: &[String],
+) {
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    let mut mismatches = 0;
+    for word in names {
+        let n = Name::parse(word).unwrap();
+        let callers = g.callers(&n, 1);
+        let defs: Vec<(String, u32)> = g
+            .defs(&n)
+            .iter()
+            .map(|d| (d.path.to_string(), d.start))
+            .collect();
+        let grep = if paths.len() < 2000 {
+            git_grep(dir, rev, word, &paths)
+        } else {
+            git_grep(dir, rev, word, &[])
+        };
+        let calls_only = std::env::var_os("ARCHEO_LINE_SCAN_CALLS").is_some();
+        let code: Vec<(String, u32)> = grep_code_with(files, word, calls_only)
+            .into_iter()
+            .filter(|s| !defs.contains(s))
+            .collect();
+        let got = sites(&callers);
+        let count = |c: Certainty| callers.iter().filter(|l| l.edge.certainty == c).count();
+        println!(
+            "{word}: {} def(s) {defs:?}; {} reported site(s) ({} exact, {} dispatch, {} by-name); git grep -w: {} line(s), {} of them code by the line scan",
+            defs.len(),
+            got.len(),
+            count(Certainty::Exact),
+            count(Certainty::Dispatch),
+            count(Certainty::ByName),
+            grep.len(),
+            code.len()
+        );
+        if got.len() <= 12 {
+            show_links(&format!("  callers {word}"), &callers);
+        }
+        for s in code.iter().filter(|s| !got.contains(s)) {
+            mismatches += 1;
+            println!(
+                "  MISSED? {}:{} (code by the line scan, not reported)",
+                s.0, s.1
+            );
+        }
+        for s in got.iter().filter(|s| !code.contains(s)) {
+            mismatches += 1;
+            println!(
+                "  EXTRA? {}:{} (reported, not code by the line scan)",
+                s.0, s.1
+            );
+        }
+        assert!(
+            got.iter().all(|s| grep.contains(s)),
+            "every reported site of {word} is a git grep line"
+        );
+    }
+    println!("{mismatches} line(s) where the graph and the line scan disagree (read them above)");
 }

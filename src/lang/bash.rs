@@ -89,6 +89,7 @@ const BUILTINS: &[&str] = &[
     "wait",
 ];
 
+/// The tree-sitter language, for rules (`queries/bash/*.scm`) to compile against.
 pub fn language() -> tree_sitter::Language {
     tree_sitter_bash::LANGUAGE.into()
 }
@@ -124,7 +125,9 @@ pub fn is_shell_shebang(head: &[u8]) -> bool {
     matches!(prog, "sh" | "bash" | "dash" | "ash" | "ksh" | "bats")
 }
 
-/// Parses and extracts; `tree` is returned too so rules can run on it.
+/// Parses and extracts: `decls` (functions; readonly and exported variables as `Const` and
+/// `Var`), `refs`, `calls` (the call refs, for callers that only know `Call`), `sources`,
+/// `strings`, `error_nodes`. `tree` is returned too so rules can run on it.
 pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
     let Some(tree) = parse_tree(src) else {
         return (Parsed::default(), None);

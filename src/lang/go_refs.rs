@@ -1099,6 +1099,21 @@ func main() {
     }
 
     #[test]
+    fn facts_round_trip_through_json_and_older_facts_still_load() {
+        let (p, _) = parse(INIT);
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Parsed = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        // Facts stored before references existed.
+        let old: Parsed = serde_json::from_str(
+            r#"{"package":"sys","imports":[],"decls":[],"strings":[{"line":3,"value":"x","callee":null,"field":null,"var":null}],"calls":[],"error_nodes":0}"#,
+        )
+        .unwrap();
+        assert!(old.refs.is_empty() && old.types.is_empty() && old.sources.is_empty());
+        assert_eq!(old.strings[0].col, 0);
+    }
+
+    #[test]
     fn default_import_names() {
         assert_eq!(default_names("fmt"), ["fmt"]);
         assert_eq!(

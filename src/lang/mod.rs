@@ -37,6 +37,7 @@ impl Lang {
             lang => lang,
         }
     }
+    /// `go`, `shell`, `text`: the index's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Go => "go",

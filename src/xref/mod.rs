@@ -156,6 +156,7 @@ pub enum Certainty {
 }
 
 impl Certainty {
+    /// `exact`, `dispatch`, `by-name`: as JSON spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Certainty::Exact => "exact",
@@ -214,14 +215,17 @@ impl Graph {
         build::Builder::new(files, modules).finish()
     }
 
+    /// Every node; a [`NodeId`] indexes this.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
 
+    /// Every edge, in the order the references were resolved (file by file).
     pub fn edges(&self) -> &[Edge] {
         &self.edges
     }
 
+    /// The node with this id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }

@@ -35,6 +35,8 @@ impl fmt::Display for Name {
 }
 
 impl Name {
+    /// Reads a name in any of the forms above. Forms that are not Go-shaped are kept whole,
+    /// for shell names; only empty names, whitespace and malformed receivers are errors.
     pub fn parse(s: &str) -> Result<Name, NameError> {
         let raw = s.trim();
         if raw.is_empty() {

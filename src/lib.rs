@@ -29,3 +29,4 @@ pub mod rules;
 pub mod source;
 pub mod ui;
 pub(crate) mod version;
+pub mod xref;

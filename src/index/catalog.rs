@@ -241,7 +241,7 @@ pub fn read_tree_filtered(
 }
 
 /// Parses `vendor/modules.txt` (`# module version` or `# module version => replacement version`)
-/// through the one model of it, [`crate::deps::modules_txt`]: module and version are kept here.
+/// through the one model of it, `deps::modules_txt`: module and version are kept here.
 pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for e in crate::deps::modules_txt(text) {

@@ -302,6 +302,7 @@ impl<'a> Lexer<'a> {
     pub fn commands(mut self) -> Vec<Command> {
         let mut out = Vec::new();
         let mut cur = Command::default();
+        // Heredocs opened on the current line: their bodies start on the next one.
         let mut pending: Vec<(String, bool)> = Vec::new();
         let mut skip_next_word = false;
         loop {
@@ -323,15 +324,15 @@ impl<'a> Lexer<'a> {
                         self.i += 1;
                     }
                 }
-                b';' | b'&' | b'|' | b'(' | b')' => {
-                    if c == b'&' && self.b.get(self.i + 1) == Some(&b'>') {
-                        self.i += 2;
-                        if self.b.get(self.i) == Some(&b'>') {
-                            self.i += 1;
-                        }
-                        skip_next_word = true;
-                        continue;
+                b'&' if self.b.get(self.i + 1) == Some(&b'>') => {
+                    // `&>` and `&>>` redirect both outputs: the next word is their file.
+                    self.i += 2;
+                    if self.b.get(self.i) == Some(&b'>') {
+                        self.i += 1;
                     }
+                    skip_next_word = true;
+                }
+                b';' | b'&' | b'|' | b'(' | b')' => {
                     self.i += 1;
                     if matches!(c, b';' | b'&' | b'|') && self.b.get(self.i) == Some(&c) {
                         self.i += 1;
@@ -339,48 +340,53 @@ impl<'a> Lexer<'a> {
                     out.push(std::mem::take(&mut cur));
                 }
                 b'<' | b'>' => {
-                    // An fd number written against the operator (`2>&1`) is not a word.
-                    if let Some(w) = cur.words.last()
-                        && w.end == self.i
-                        && w.literal()
-                            .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
-                    {
-                        cur.words.pop();
+                    if self.redirection(&mut cur, &mut pending) {
+                        skip_next_word = true;
                     }
-                    if self.s[self.i..].starts_with("<<") && !self.s[self.i..].starts_with("<<<") {
-                        self.i += 2;
-                        let strip = self.b.get(self.i) == Some(&b'-');
-                        if strip {
-                            self.i += 1;
-                        }
-                        self.skip_blanks();
-                        let w = self.word();
-                        let delim = w.literal().unwrap_or_default();
-                        if !delim.is_empty() {
-                            cur.heredocs.push(delim.clone());
-                            pending.push((delim, strip));
-                        }
-                        continue;
-                    }
-                    while self.i < self.b.len()
-                        && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|')
-                    {
-                        self.i += 1;
-                    }
-                    skip_next_word = true;
                 }
                 _ => {
                     let w = self.word();
-                    if std::mem::take(&mut skip_next_word) {
-                        continue;
+                    if !std::mem::take(&mut skip_next_word) {
+                        cur.words.push(w);
                     }
-                    cur.words.push(w);
                 }
             }
         }
         out.push(cur);
         out.retain(|c| !c.words.is_empty() || !c.heredocs.is_empty());
         out
+    }
+
+    /// A redirection operator at the cursor. An fd number written against it (`2>&1`) is not
+    /// a word of the command; a heredoc's delimiter is recorded in `cur` and `pending`. True
+    /// when the next word is the redirection's target rather than an argument.
+    fn redirection(&mut self, cur: &mut Command, pending: &mut Vec<(String, bool)>) -> bool {
+        if let Some(w) = cur.words.last()
+            && w.end == self.i
+            && w.literal()
+                .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+        {
+            cur.words.pop();
+        }
+        if self.s[self.i..].starts_with("<<") && !self.s[self.i..].starts_with("<<<") {
+            self.i += 2;
+            let strip = self.b.get(self.i) == Some(&b'-');
+            if strip {
+                self.i += 1;
+            }
+            self.skip_blanks();
+            let w = self.word();
+            let delim = w.literal().unwrap_or_default();
+            if !delim.is_empty() {
+                cur.heredocs.push(delim.clone());
+                pending.push((delim, strip));
+            }
+            return false;
+        }
+        while self.i < self.b.len() && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|') {
+            self.i += 1;
+        }
+        true
     }
 
     fn skip_blanks(&mut self) {

@@ -714,6 +714,16 @@ pub(crate) struct Expansion {
     pub uses: Vec<VarUse>,
 }
 
+impl Expansion {
+    /// A value that cannot be known from the file.
+    pub fn unknown() -> Expansion {
+        Expansion {
+            val: Val::Unknown,
+            uses: Vec::new(),
+        }
+    }
+}
+
 /// Variables in scope, and where the file being read sits (for `$0`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env {
@@ -843,12 +853,8 @@ impl Env {
     /// `$(cat FILE)`, `$(dirname "$0")`, `$(cd DIR; pwd)`, `$(git rev-parse --show-toplevel)`.
     fn substitute(&mut self, inner: &str) -> Expansion {
         let cmds = Lexer::shell(inner).commands();
-        let unknown = Expansion {
-            val: Val::Unknown,
-            uses: Vec::new(),
-        };
         let Some(first) = cmds.first().filter(|c| !c.words.is_empty()) else {
-            return unknown;
+            return Expansion::unknown();
         };
         let args: Vec<&Word> = first.words[1..]
             .iter()
@@ -856,46 +862,34 @@ impl Env {
             .collect();
         let head = first.words[0].literal().unwrap_or_default();
         match (head.as_str(), cmds.len(), args.as_slice()) {
-            ("cat", 1, [path]) => {
-                let e = self.expand(&path.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::File(normalize(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
-            }
-            ("dirname", 1, [path]) => {
-                let e = self.expand(&path.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::Known(dirname(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
-            }
+            ("cat", 1, [path]) => self.expand_known(path, |p| Val::File(normalize(p))),
+            ("dirname", 1, [path]) => self.expand_known(path, |p| Val::Known(dirname(p))),
             ("cd", _, [dir])
                 if cmds.len() >= 2
                     && cmds
                         .last()
                         .is_some_and(|c| c.words.first().is_some_and(|w| w.is("pwd"))) =>
             {
-                let e = self.expand(&dir.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::Known(normalize(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
+                self.expand_known(dir, |p| Val::Known(normalize(p)))
             }
             ("git", 1, _) if first.words.iter().any(|w| w.is("--show-toplevel")) => Expansion {
                 val: Val::Known(ROOT.to_string()),
                 uses: Vec::new(),
             },
-            _ => unknown,
+            _ => Expansion::unknown(),
+        }
+    }
+
+    /// A word's known value turned into what a command prints from it; unknown when the
+    /// word's value is not known.
+    fn expand_known(&mut self, word: &Word, prints: impl FnOnce(&str) -> Val) -> Expansion {
+        let e = self.expand(&word.parts);
+        match e.val {
+            Val::Known(p) => Expansion {
+                val: prints(&p),
+                uses: e.uses,
+            },
+            _ => Expansion::unknown(),
         }
     }
 }

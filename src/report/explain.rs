@@ -149,7 +149,7 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
                         format!(
                             "{}@{} {}{}",
                             x.repo,
-                            x.rev,
+                            md_text(&x.rev),
                             md_link(&format!("{}:{}", x.path, x.start), &x.url),
                             x.vendored_module
                                 .as_ref()
@@ -205,7 +205,13 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
         )?;
         for (rev, lacks) in &r.nearest_without {
             let l: Vec<String> = lacks.iter().map(|s| format!("[{}]", s + 1)).collect();
-            writeln!(out, "  - not {}@{}: lacks {}", r.repo, rev, l.join(" "))?;
+            writeln!(
+                out,
+                "  - not {}@{}: lacks {}",
+                r.repo,
+                md_text(rev),
+                l.join(" ")
+            )?;
         }
     }
     Ok(())

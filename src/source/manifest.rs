@@ -95,6 +95,9 @@ macro_rules! invalid {
     };
 }
 
+/// The longest rev (tag, branch, commit or tag glob) a manifest may name, in bytes.
+pub const MAX_REV_LEN: usize = 256;
+
 /// Is `name` usable in a `REPO@REV` selector and as a directory name?
 pub fn is_selector_safe(name: &str) -> bool {
     !name.is_empty()
@@ -175,10 +178,29 @@ impl Manifest {
                         "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
                     );
                 }
-                if let RevSpec::TagGlob(g) = RevSpec::parse(s)
-                    && let Err(e) = globset::Glob::new(&g)
-                {
-                    invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
+                if s.len() > MAX_REV_LEN {
+                    invalid!(
+                        path,
+                        text,
+                        rev.span(),
+                        "rev of {name:?} is {} bytes long; the limit is {MAX_REV_LEN}",
+                        s.len()
+                    );
+                }
+                if let RevSpec::TagGlob(g) = RevSpec::parse(s) {
+                    let wildcards = g.matches(['*', '?', '[']).count();
+                    if wildcards > crate::path_filter::MAX_WILDCARDS {
+                        invalid!(
+                            path,
+                            text,
+                            rev.span(),
+                            "tag glob of {name:?} has {wildcards} wildcards; the limit is {}",
+                            crate::path_filter::MAX_WILDCARDS
+                        );
+                    }
+                    if let Err(e) = globset::Glob::new(&g) {
+                        invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
+                    }
                 }
                 revs.push(RevSpec::parse(s));
             }

@@ -107,6 +107,10 @@ impl OwnedDir {
             Some(names) => made.extend(names),
             None => {
                 let foreign = colliding(dir, kind).map_err(io("cannot read", dir))?;
+                // Another archeo may have marked it since the marker was looked for.
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    return Self::loaded(dir, kind, path, &text);
+                }
                 if !foreign.is_empty() {
                     return Err(MarkerError::Foreign {
                         dir: dir.to_path_buf(),

@@ -24,8 +24,8 @@ pub struct ExportArgs {
 }
 
 pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
-    let index = ctx.index()?;
     let lock = ctx.lock()?;
+    let index = ctx.index()?;
     let rules = ctx.rules(&[])?;
     let src = Sources {
         index: &index,

@@ -281,7 +281,16 @@ fn open_target(
     };
     owned.record(&store_name)?;
     let store_dir = index_dir.join(&store_name);
-    let store = Store::create_or_open(&store_dir)?;
+    let store = match Store::create_or_open(&store_dir) {
+        Ok(s) => s,
+        Err(e) if old.as_ref().is_none_or(|c| c.store != store_name) => {
+            let _ = owned.remove(&store_name);
+            return Err(anyhow::Error::new(e).context(format!(
+                "indexing failed; the partial store {store_name} was removed and the previous index is as it was"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Target {
         old,
         store_name,

@@ -32,6 +32,14 @@ pub enum StoreError {
         /// What tantivy or the OS said.
         reason: String,
     },
+    /// A new store cannot be made (a full disk, no permission).
+    #[error("cannot create the index at {}: {reason}", dir.display())]
+    Create {
+        /// The store directory.
+        dir: PathBuf,
+        /// What tantivy or the OS said.
+        reason: String,
+    },
     /// Written by another archeo with another schema.
     #[error("the index at {} was written with another schema: rebuild it with `archeo index --rebuild`", dir.display())]
     Schema {
@@ -88,7 +96,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
         }),
         Err(payload) => Err(StoreError::Damaged {
             what: format!(
-                "reading it panicked: {}",
+                "reading it failed: {}",
                 payload
                     .downcast_ref::<String>()
                     .map(String::as_str)
@@ -438,8 +446,10 @@ impl Store {
                 Self::ready(index, schema, f, dir)
             });
         }
-        let index =
-            Index::create_in_dir(dir, schema.clone()).map_err(|e| open_err(e.to_string()))?;
+        let index = Index::create_in_dir(dir, schema.clone()).map_err(|e| StoreError::Create {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let mut store = Self::ready(index, schema, f, dir)?;
         store.sealed = true;
         Ok(store)

@@ -255,18 +255,22 @@ fn fetch_locked(
     obs.progress.reset();
     (obs.on_start)(spec);
     let repo = open_for(cache, spec, opts, obs)?;
-    let mut refspecs: Vec<String> = Vec::new();
+    let refspecs: Vec<String> = locked
+        .revs
+        .iter()
+        .map(|r| match r.kind {
+            RefKind::Tag => format!("+refs/tags/{0}:refs/tags/{0}", r.name),
+            RefKind::Branch => format!("+refs/heads/{0}:refs/heads/{0}", r.name),
+            RefKind::Commit => "+refs/heads/*:refs/heads/*".to_string(),
+        })
+        .fold(Vec::new(), |mut v, s| {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        });
+    let repo = ensure_complete(spec, repo, &[], &refspecs, opts, obs)?;
     if !opts.offline {
-        refspecs = locked
-            .revs
-            .iter()
-            .map(|r| match r.kind {
-                RefKind::Tag => format!("+refs/tags/{0}:refs/tags/{0}", r.name),
-                RefKind::Branch => format!("+refs/heads/{0}:refs/heads/{0}", r.name),
-                RefKind::Commit => "+refs/heads/*:refs/heads/*".to_string(),
-            })
-            .collect();
-        refspecs.dedup();
         let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
         (obs.on_event)(&fetched(spec, rep));
     }
@@ -314,6 +318,8 @@ fn fetch_and_pin(
         "+refs/heads/*:refs/heads/*".to_string(),
         "+refs/tags/*:refs/tags/*".to_string(),
     ];
+    // A damaged pack hides the commits refs point at, which fails a fetch: repair it first.
+    let repo = ensure_complete(spec, repo, &[], &refspecs, opts, obs)?;
     if !opts.offline {
         let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
         (obs.on_event)(&fetched(spec, rep));
@@ -509,6 +515,9 @@ fn ensure_complete(
             m.id,
             m.commit
         );
+    }
+    if commits.is_empty() {
+        return Ok(repo);
     }
     let blobs: Vec<String> = missing.iter().map(|m| m.id.clone()).collect();
     if let Some(m) = missing.first() {

@@ -303,6 +303,7 @@ impl CachedRepo {
         }
         let tmp = init_marked(&dir.with_extension("git.tmp"), name, url)?;
         std::fs::rename(&tmp, &dir).map_err(other(format!("cannot create {}", dir.display())))?;
+        remove_staging(&tmp);
         Ok(Some(CachedRepo {
             repo: open_bare(&dir)?,
             dir,
@@ -322,6 +323,7 @@ impl CachedRepo {
         std::fs::rename(&dir, &old)
             .map_err(other(format!("cannot move {} aside", dir.display())))?;
         std::fs::rename(&tmp, &dir).map_err(other(format!("cannot create {}", dir.display())))?;
+        remove_staging(&tmp);
         let _ = std::fs::remove_dir_all(&old);
         Ok(CachedRepo {
             repo: open_bare(&dir)?,
@@ -525,11 +527,24 @@ impl CachedRepo {
         Ok(out)
     }
 
-    /// Packs whose checksums do not match their content (truncated or altered), with why.
+    /// Packs whose checksums do not match their content (truncated or altered), and reference
+    /// files that do not decode, with why.
     pub fn damaged_packs(&self) -> Vec<(PathBuf, String)> {
         use gix::odb::pack;
         let never = AtomicBool::new(false);
         let mut out = Vec::new();
+        let refs = self
+            .repo
+            .references()
+            .map_err(|e| e.to_string())
+            .and_then(|p| {
+                p.all()
+                    .map_err(|e| e.to_string())?
+                    .try_for_each(|r| r.map(|_| ()).map_err(|e| e.to_string()))
+            });
+        if let Err(why) = refs {
+            out.push((self.dir.join("packed-refs"), why));
+        }
         let packs = files_in(&self.dir.join("objects").join("pack"), false);
         for idx_path in packs
             .iter()
@@ -698,8 +713,10 @@ fn open_bare(dir: &Path) -> Result<gix::Repository> {
     Ok(repo)
 }
 
-/// Makes an empty bare repository at `tmp`, marked as archeo's: a `tmp` left by a killed run
-/// is archeo's (marked) and replaced; anything else there is refused.
+/// Makes an empty bare repository, marked as archeo's, staged in `tmp` (itself marked before
+/// anything else is made in it, so a run killed at any point leaves nothing unmarked): returns
+/// the repository's directory inside `tmp`, ready to be renamed into place. A `tmp` left by a
+/// killed run is archeo's and replaced; anything else there is refused.
 fn init_marked(tmp: &Path, name: &str, url: &str) -> Result<PathBuf> {
     let parent = tmp.parent().expect("a cache repository has a parent");
     std::fs::create_dir_all(parent).map_err(other(format!(
@@ -707,26 +724,46 @@ fn init_marked(tmp: &Path, name: &str, url: &str) -> Result<PathBuf> {
         parent.display()
     )))?;
     remove_if_ours(tmp)?;
-    gix::init_bare(tmp).map_err(other(format!(
-        "cannot create a repository at {}",
-        tmp.display()
-    )))?;
-    Marker {
+    std::fs::create_dir(tmp).map_err(other(format!("cannot create {}", tmp.display())))?;
+    let marker = Marker {
         format: MARKER_FORMAT,
         name: name.into(),
         url: url.into(),
         absent: Vec::new(),
-    }
-    .write(tmp)?;
-    Ok(tmp.to_path_buf())
+    };
+    marker.write(tmp)?;
+    let repo = tmp.join("repo.git");
+    gix::init_bare(&repo).map_err(other(format!(
+        "cannot create a repository at {}",
+        repo.display()
+    )))?;
+    marker.write(&repo)?;
+    Ok(repo)
 }
 
-/// Deletes `dir` when it is a repository archeo marked; refuses anything else.
+/// Removes the staging directory of [`init_marked`] once its repository moved out.
+fn remove_staging(repo: &Path) {
+    if let Some(tmp) = repo.parent() {
+        let _ = remove_if_ours(tmp);
+    }
+}
+
+/// Deletes `dir` when it is archeo's: marked, or holding nothing but archeo's temporary files (a
+/// run killed before its marker was in place); refuses anything else.
 fn remove_if_ours(dir: &Path) -> Result<()> {
     if std::fs::symlink_metadata(dir).is_err() {
         return Ok(());
     }
-    if !dir.is_dir() || Marker::read(dir).ok().flatten().is_none() {
+    let only_temporaries = || {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(".archeo-") && n.ends_with(".tmp")
+            })
+        })
+    };
+    let ours = dir.is_dir() && (Marker::read(dir).ok().flatten().is_some() || only_temporaries());
+    if !ours {
         return Err(GitError::NotACache {
             dir: dir.to_path_buf(),
         });

@@ -498,6 +498,17 @@ fn ensure_complete(
         (obs.on_event)(&fetched(spec, rep));
         fresh
     };
+    record_upstream_gaps(spec, repo, commits, obs)
+}
+
+/// After a repair: what is still missing is upstream's gap. Blobs are recorded (indexed as
+/// unavailable) and reported; a missing commit or tree is an error.
+fn record_upstream_gaps(
+    spec: &RepoSpec,
+    repo: CachedRepo,
+    commits: &[String],
+    obs: &mut Observer,
+) -> Result<CachedRepo> {
     if let Some((pack, why)) = repo.damaged_packs().first() {
         bail!(
             "{}: {} is damaged even after fetching again ({why}): check the disk",

@@ -86,11 +86,22 @@ fn judge(code: i32, out: &str, err: &str, baseline: &str, fix: &str) -> Outcome 
         0 | 1 if out == baseline => Outcome::Unaffected,
         // A panic would print "thread '…' panicked" and exit 101.
         2 if err.contains(fix) && !err.contains("thread '") => Outcome::Detected,
-        _ => Outcome::Wrong(format!(
-            "exit {code}\nstdout: {}\nstderr: {}",
-            out.chars().take(600).collect::<String>(),
-            err.chars().take(600).collect::<String>()
-        )),
+        _ => {
+            let lost: Vec<&str> = baseline
+                .lines()
+                .filter(|l| !out.contains(l))
+                .take(3)
+                .collect();
+            let new: Vec<&str> = out
+                .lines()
+                .filter(|l| !baseline.contains(l))
+                .take(3)
+                .collect();
+            Outcome::Wrong(format!(
+                "exit {code}\nlines lost: {lost:#?}\nlines new: {new:#?}\nstderr: {}",
+                err.chars().take(600).collect::<String>()
+            ))
+        }
     }
 }
 
@@ -673,4 +684,18 @@ fn kills_at_random_points_leave_fetch_index_and_export_usable() {
         4 * kills,
         2 * kills
     );
+}
+
+#[test]
+fn a_ref_upstream_does_not_serve_is_never_pinned() {
+    let (ws, _, commits) = fetched_project("\"v1.*\"");
+    // A tag name damaged on disk (or a tag deleted upstream) stays in the cache...
+    let refs = ws.path().join("cache/git/proj.git/refs/tags");
+    std::fs::create_dir_all(&refs).unwrap();
+    std::fs::write(refs.join("v1.9.9"), format!("{}\n", commits[0])).unwrap();
+    let (code, _, err) = archeo(&ws, &["fetch"]);
+    assert_eq!(code, 0, "{err}");
+    // ...until a fetch leaves only the refs upstream advertises.
+    assert!(!ws.lock_text().contains("v1.9.9"), "{}", ws.lock_text());
+    assert!(!refs.join("v1.9.9").exists());
 }

@@ -182,6 +182,11 @@ fn crc(key: &str, text: &str) -> u32 {
     h.finalize()
 }
 
+/// What a file's text is sealed with: its blob id and language, so neither can change unseen.
+fn text_key(blob: &str, lang: Lang) -> String {
+    format!("{blob}\u{0}{}", lang.as_str())
+}
+
 /// Splits a sealed field into its text and CRC; `None` when it carries no seal.
 fn split_seal(mut s: String) -> Option<(String, u32)> {
     let at = s.len().checked_sub(9)?;
@@ -344,7 +349,7 @@ impl StoredFile {
     /// is; text made valid UTF-8 cannot be checked that way).
     pub fn verify(&self) -> Result<()> {
         let good = match self.content_sum {
-            Some(sum) => crc(&self.blob, &self.content) == sum,
+            Some(sum) => crc(&text_key(&self.blob, self.lang), &self.content) == sum,
             None if self.sealed => self.content.is_empty(),
             None => {
                 crate::source::git::blob_id(self.content.as_bytes()) == self.blob
@@ -601,6 +606,7 @@ impl Store {
             }
             None => String::new(),
         };
+        let lang = Lang::from_name(&get(self.f.lang).unwrap_or_default()).unwrap_or(Lang::Text);
         let (content, content_sum) = match get(self.f.content) {
             Some(c) if self.sealed => match split_seal(c) {
                 Some((text, sum)) => (text, Some(sum)),
@@ -611,10 +617,15 @@ impl Store {
                 }
             },
             Some(c) => (c, None),
+            None if self.sealed => {
+                return Err(StoreError::Damaged {
+                    what: format!("the stored text of blob {blob} is missing"),
+                });
+            }
             None => (String::new(), None),
         };
         Ok(StoredFile {
-            lang: Lang::from_name(&get(self.f.lang).unwrap_or_default()).unwrap_or(Lang::Text),
+            lang,
             content,
             decls: decode_decls(&decls)?,
             meta_json: get(self.f.meta).unwrap_or_default(),
@@ -840,6 +851,15 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
+    /// A file's text as stored: sealed with [`text_key`] in a sealed store.
+    fn seal_text(&self, blob: &str, lang: Lang, text: String) -> String {
+        if self.sealed {
+            seal(&text_key(blob, lang), &text)
+        } else {
+            text
+        }
+    }
+
     /// Adds one blob's documents. Safe to call from many threads.
     pub fn add(&self, mut rec: BlobRecord) -> Result<()> {
         let f = self.f;
@@ -857,7 +877,12 @@ impl StoreWriter {
         doc.add_text(f.lang, rec.lang.as_str());
         if let Some(c) = &rec.content {
             doc.add_text(f.tokens, c);
-            doc.add_text(f.content, sealed(c.clone()));
+        }
+        // A sealed store gives every file document its text field (empty for binaries), so a
+        // field lost to damage is noticed rather than read as a file without lines.
+        if self.sealed || rec.content.is_some() {
+            let text = rec.content.clone().unwrap_or_default();
+            doc.add_text(f.content, self.seal_text(&blob, rec.lang, text));
         }
         let strings = std::mem::take(&mut rec.parsed.strings);
         let decls = std::mem::take(&mut rec.parsed.decls);

@@ -400,6 +400,13 @@ impl CachedRepo {
             .with_write_packed_refs_only(true)
             .receive(progress.clone(), interrupt)
             .map_err(|e| hint(&e))?;
+        let mapped: std::collections::HashSet<String> = outcome
+            .ref_map
+            .mappings
+            .iter()
+            .filter_map(|m| m.local.as_ref().map(|l| l.to_string()))
+            .collect();
+        self.prune(refspecs, &mapped)?;
         let mut report = FetchReport {
             effective_url: effective,
             ..Default::default()
@@ -417,6 +424,43 @@ impl CachedRepo {
                 .map_or(0, |m| m.len());
         }
         Ok(report)
+    }
+
+    /// Deletes the refs under a wildcard refspec's destination (`refs/tags/`) that upstream no
+    /// longer advertises (`mapped`): the cache holds upstream's refs, no others, so a deleted
+    /// tag or a ref name damaged on disk is never pinned.
+    fn prune(&self, refspecs: &[String], mapped: &std::collections::HashSet<String>) -> Result<()> {
+        use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
+        let prefixes: Vec<&str> = refspecs
+            .iter()
+            .filter_map(|s| s.split_once(':')?.1.strip_suffix('*'))
+            .collect();
+        if prefixes.is_empty() {
+            return Ok(());
+        }
+        let what = format!("cannot prune the references of {}", self.dir.display());
+        let platform = self.repo.references().map_err(other(what.as_str()))?;
+        let stale: Vec<String> = platform
+            .all()
+            .map_err(other(what.as_str()))?
+            .filter_map(|r| r.ok().map(|r| r.name().as_bstr().to_string()))
+            .filter(|n| prefixes.iter().any(|p| n.starts_with(p)) && !mapped.contains(n))
+            .collect();
+        for name in stale {
+            let full: gix::refs::FullName =
+                name.as_str().try_into().map_err(other(what.as_str()))?;
+            self.repo
+                .edit_reference(RefEdit {
+                    change: Change::Delete {
+                        expected: PreviousValue::Any,
+                        log: RefLog::AndReference,
+                    },
+                    name: full,
+                    deref: false,
+                })
+                .map_err(other(what.as_str()))?;
+        }
+        Ok(())
     }
 
     fn refs_under(&self, prefix: &str) -> Result<BTreeMap<String, String>> {

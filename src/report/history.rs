@@ -241,13 +241,8 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         writeln!(out)?;
     }
     if !d.modules.is_empty() {
-        writeln!(
-            out,
-            "| vendored module | {} | {} |",
-            md_text(&d.a),
-            md_text(&d.b)
-        )?;
-        writeln!(out, "| --- | --- | --- |")?;
+        let (a, b) = (md_text(&d.a), md_text(&d.b));
+        writeln!(out, "| vendored module | {a} | {b} |\n| --- | --- | --- |")?;
         for m in &d.modules {
             writeln!(
                 out,

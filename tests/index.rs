@@ -148,6 +148,12 @@ fn a_second_writer_fails_at_once_naming_the_pid() {
     let (ws, _, _) = fetched_project("\"v1.0.0\"");
     let index = ws.path().join("index");
     std::fs::create_dir_all(&index).unwrap();
+    // The directory as the other archeo marked it before taking its lock.
+    std::fs::write(
+        index.join("archeo-index.json"),
+        r#"{"archeo":"index","format":1,"made":["catalog.json","trees","writer.lock"]}"#,
+    )
+    .unwrap();
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -8,6 +8,8 @@ pub mod explain;
 pub mod export;
 pub mod findings;
 pub mod history;
+pub mod json;
+pub mod sarif;
 pub mod search;
 pub mod tables;
 

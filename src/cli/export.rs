@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{Context, Found};
 use crate::report::export::Sources;
+use crate::report::tables::plural;
 
 /// Flags of `archeo export`.
 #[derive(Args, Debug)]
@@ -24,6 +25,7 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
     let index = ctx.index()?;
     let lock = ctx.lock()?;
     let rules = ctx.rules(&[])?;
+    ctx.warn_if_rules_differ(&index, &rules);
     let src = Sources {
         index: &index,
         lock: &lock,
@@ -54,12 +56,29 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
             ));
         }
     }
+    let blocks: usize = docs.iter().map(|d| d.blocks).sum();
+    let checked = format!(
+        "{}, {}",
+        plural(docs.len() as u64, "document", "documents"),
+        plural(blocks as u64, "block", "blocks")
+    );
     if stale > 0 {
         writeln!(
             out,
-            "{stale} stale block(s): run `archeo export` on these files"
+            "{stale} of {} stale ({} checked): run `archeo export` on these files",
+            plural(blocks as u64, "block", "blocks"),
+            plural(docs.len() as u64, "document", "documents")
         )?;
         return Ok(Found::No);
+    }
+    if a.check {
+        ctx.ui.info(format!("{checked}: all current"));
+    } else {
+        let written = docs.iter().filter(|d| d.written).count();
+        ctx.ui.info(format!(
+            "{checked}: {} rewritten",
+            plural(written as u64, "document", "documents")
+        ));
     }
     Ok(Found::Yes)
 }

@@ -77,6 +77,9 @@ pub struct IndexSummary {
     /// Paths of blobs indexed lossily (for -v).
     #[serde(skip)]
     pub lossy_paths: Vec<String>,
+    /// Repository and path of blobs the cache lacks (for -v).
+    #[serde(skip)]
+    pub unavailable_paths: Vec<String>,
 }
 
 /// The single-writer lock: held for the whole run, released when dropped.
@@ -131,6 +134,8 @@ struct Job {
 /// What is to be done: the revisions as they will be cataloged, and the new blobs.
 struct Plan {
     cache_dirs: Vec<PathBuf>,
+    /// Repository names, by the index `Job::repo` uses.
+    repo_names: Vec<String>,
     revisions: Vec<IndexedRev>,
     jobs: Vec<Job>,
     occurrences: u64,
@@ -244,6 +249,7 @@ fn plan(
 ) -> Result<Plan> {
     let mut plan = Plan {
         cache_dirs: Vec::new(),
+        repo_names: Vec::new(),
         revisions: Vec::new(),
         jobs: Vec::new(),
         occurrences: 0,
@@ -290,6 +296,7 @@ fn plan(
             plan.revisions.push(indexed);
         }
         plan.cache_dirs.push(repo.dir.clone());
+        plan.repo_names.push(locked.name.clone());
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
@@ -371,6 +378,7 @@ struct Counters {
     done: AtomicU64,
     oversize_paths: std::sync::Mutex<Vec<String>>,
     lossy_paths: std::sync::Mutex<Vec<String>>,
+    unavailable_paths: std::sync::Mutex<Vec<String>>,
 }
 
 impl Counters {
@@ -382,8 +390,10 @@ impl Counters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut o = self.oversize_paths.into_inner().unwrap_or_default();
         let mut l = self.lossy_paths.into_inner().unwrap_or_default();
+        let mut u = self.unavailable_paths.into_inner().unwrap_or_default();
         o.sort();
         l.sort();
+        u.sort();
         IndexSummary {
             parsed_blobs: jobs as u64 - get(&self.unavailable),
             parsed_bytes: get(&self.bytes),
@@ -396,6 +406,7 @@ impl Counters {
             findings: get(&self.findings),
             oversize_paths: o,
             lossy_paths: l,
+            unavailable_paths: u,
             ..Default::default()
         }
     }
@@ -434,7 +445,17 @@ fn parse_all(
                         w.add(rec)?;
                     }
                 }
-                Err(_) => Counters::add(&counters.unavailable, 1),
+                Err(e) => {
+                    Counters::add(&counters.unavailable, 1);
+                    counters
+                        .unavailable_paths
+                        .lock()
+                        .expect("counter lock")
+                        .push(format!(
+                            "{}: {} (blob {}): {e:#}",
+                            plan.repo_names[job.repo], job.path, job.blob
+                        ));
+                }
             }
             let done = counters.done.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some(observe) = &opts.observer {

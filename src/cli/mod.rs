@@ -320,7 +320,7 @@ pub enum Command {
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
-    ///   archeo affected 'rule:openat2-resolve-no-xdev sym:procfsLookupInRoot' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?

@@ -448,68 +448,8 @@ impl<'a> Walker<'a> {
                 Task::Visit(n, role) => (n, role),
             };
             let k = kind(n);
-            match k {
-                "block"
-                | "if_statement"
-                | "for_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "select_statement"
-                | "expression_case"
-                | "type_case"
-                | "default_case"
-                | "communication_case" => {
-                    stack.push(Task::Truncate(self.locals.len()));
-                    if k == "type_switch_statement"
-                        && let Some(alias) = n.child_by_field_name("alias")
-                    {
-                        let mut c = alias.walk();
-                        let names: Vec<&str> =
-                            alias.named_children(&mut c).map(|a| self.text(a)).collect();
-                        for name in names {
-                            self.bind(name, None);
-                        }
-                    }
-                }
-                "func_literal" => {
-                    stack.push(Task::Truncate(self.locals.len()));
-                    self.bind_signature(n);
-                    if let Some(b) = n.child_by_field_name("body") {
-                        stack.push(Task::Visit(b, Role::Other));
-                    }
-                    continue;
-                }
-                "short_var_declaration" | "range_clause" | "receive_statement" => {
-                    stack.push(Task::Bind(n));
-                    if let Some(r) = n.child_by_field_name("right") {
-                        let role = if k == "short_var_declaration" {
-                            Role::Rhs
-                        } else {
-                            Role::Other
-                        };
-                        stack.push(Task::Visit(r, role));
-                    }
-                    continue;
-                }
-                "var_spec" => {
-                    stack.push(Task::Bind(n));
-                    if let Some(v) = n.child_by_field_name("value") {
-                        stack.push(Task::Visit(v, Role::Rhs));
-                    }
-                    continue;
-                }
-                "const_declaration" | "type_declaration" => continue,
-                "call_expression" => self.on_call(n),
-                "identifier" => {
-                    if role == Role::Value {
-                        self.on_value_ident(n);
-                    }
-                    continue;
-                }
-                "selector_expression" if role == Role::Value => self.on_value_selector(n),
-                // Literals hold no references; skip their contents.
-                "interpreted_string_literal" | "raw_string_literal" | "comment" => continue,
-                _ => {}
+            if !self.enter(n, k, role, &mut stack) {
+                continue;
             }
             cur.reset(n);
             let at = stack.len();
@@ -524,6 +464,75 @@ impl<'a> Walker<'a> {
             }
             stack[at..].reverse();
         }
+    }
+
+    /// What visiting `n` does before its children: scopes opened, names bound, calls and
+    /// value references recorded. `false` when its children are not to be walked.
+    fn enter<'t>(&mut self, n: Node<'t>, k: &str, role: Role, stack: &mut Vec<Task<'t>>) -> bool {
+        match k {
+            "block"
+            | "if_statement"
+            | "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement"
+            | "expression_case"
+            | "type_case"
+            | "default_case"
+            | "communication_case" => {
+                stack.push(Task::Truncate(self.locals.len()));
+                if k == "type_switch_statement"
+                    && let Some(alias) = n.child_by_field_name("alias")
+                {
+                    let mut c = alias.walk();
+                    let names: Vec<&str> =
+                        alias.named_children(&mut c).map(|a| self.text(a)).collect();
+                    for name in names {
+                        self.bind(name, None);
+                    }
+                }
+            }
+            "func_literal" => {
+                stack.push(Task::Truncate(self.locals.len()));
+                self.bind_signature(n);
+                if let Some(b) = n.child_by_field_name("body") {
+                    stack.push(Task::Visit(b, Role::Other));
+                }
+                return false;
+            }
+            "short_var_declaration" | "range_clause" | "receive_statement" => {
+                stack.push(Task::Bind(n));
+                if let Some(r) = n.child_by_field_name("right") {
+                    let role = if k == "short_var_declaration" {
+                        Role::Rhs
+                    } else {
+                        Role::Other
+                    };
+                    stack.push(Task::Visit(r, role));
+                }
+                return false;
+            }
+            "var_spec" => {
+                stack.push(Task::Bind(n));
+                if let Some(v) = n.child_by_field_name("value") {
+                    stack.push(Task::Visit(v, Role::Rhs));
+                }
+                return false;
+            }
+            "const_declaration" | "type_declaration" => return false,
+            "call_expression" => self.on_call(n),
+            "identifier" => {
+                if role == Role::Value {
+                    self.on_value_ident(n);
+                }
+                return false;
+            }
+            "selector_expression" if role == Role::Value => self.on_value_selector(n),
+            // Literals hold no references; skip their contents.
+            "interpreted_string_literal" | "raw_string_literal" | "comment" => return false,
+            _ => {}
+        }
+        true
     }
 
     /// Declares the names on the left of `:=`, `var`, `range ... :=`, `case v := <-ch`.

@@ -12,6 +12,7 @@ pub mod history;
 pub mod identify;
 pub mod search;
 pub mod tables;
+pub mod xref;
 
 use std::io::Write;
 

@@ -615,3 +615,34 @@ fn the_shell_rule_finds_sysbox_runs_in_code_only() {
         ]
     );
 }
+
+#[test]
+fn xref_json_records_match_the_documented_schema() {
+    let ws = workspace();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/archeo.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = jsonschema::options().build(&schema).unwrap();
+    let msg = "unable to start container process: error during container init: \
+               open sysctl k file: unsafe procfs detected";
+    for (args, kind) in [
+        (vec!["defs", "WriteSysctls"], "definition"),
+        (vec!["refs", "_cai_info"], "reference"),
+        (vec!["callers", "WriteSysctls", "--depth", "2"], "caller"),
+        (vec!["callees", "WriteSysctls"], "callee"),
+        (vec!["path", "main.init", "WriteSysctls"], "path"),
+        (vec!["explain", msg], "explanation"),
+    ] {
+        let mut full = args.clone();
+        full.extend(["--at", "rt@v1.1.0", "--format", "json"]);
+        let (code, out, err) = archeo(&ws, &full);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!out.is_empty(), "{args:?}");
+        for line in out.lines() {
+            let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+            let errs: Vec<String> = v.iter_errors(&rec).map(|e| e.to_string()).collect();
+            assert!(errs.is_empty(), "{args:?}: {line}\n{}", errs.join("\n"));
+            assert_eq!(rec["type"], kind, "{line}");
+        }
+    }
+}

@@ -8,8 +8,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{cite_header, dim, json_line, md_code, md_link, md_text, report, spec};
-use crate::index::citation::{Citation, RevRef};
+use super::json::{CiteJson, record};
+use super::{cite_header, dim, md_code, md_link, md_text, report, spec};
 use crate::query::xref::{Ask, PathReport, XrefReport, XrefSite};
 
 report!(XrefReport, xref_text, xref_json, xref_markdown);
@@ -96,44 +96,8 @@ fn xref_text(out: &mut dyn WriteColor, r: &XrefReport) -> Result<()> {
     Ok(())
 }
 
-/// A cited place in JSON: the fields every command's `cite` object has.
-#[derive(Serialize)]
-struct CiteJson<'a> {
-    repo: &'a str,
-    path: &'a str,
-    start: u32,
-    end: u32,
-    rev: &'a str,
-    commit: &'a str,
-    url: &'a str,
-    revs: &'a [RevRef],
-    revs_display: &'a str,
-    vendored_module: Option<&'a str>,
-    blob: &'a str,
-}
-
-impl<'a> CiteJson<'a> {
-    fn of(c: &'a Citation) -> CiteJson<'a> {
-        CiteJson {
-            repo: &c.repo,
-            path: &c.path,
-            start: c.start,
-            end: c.end,
-            rev: &c.rev,
-            commit: &c.commit,
-            url: &c.url,
-            revs: &c.revs,
-            revs_display: &c.revs_display,
-            vendored_module: c.vendored_module.as_deref(),
-            blob: &c.blob,
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct SiteJson<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
     name: &'a str,
     from: &'a str,
     to: &'a str,
@@ -148,9 +112,8 @@ struct SiteJson<'a> {
     cite: CiteJson<'a>,
 }
 
-fn site_json<'a>(kind: &'static str, name: &'a str, s: &'a XrefSite) -> SiteJson<'a> {
+fn site_json<'a>(name: &'a str, s: &'a XrefSite) -> SiteJson<'a> {
     SiteJson {
-        kind,
         name,
         from: &s.from,
         to: &s.to,
@@ -171,7 +134,7 @@ fn xref_json(out: &mut dyn Write, r: &XrefReport) -> Result<()> {
         Ask::Callees => "callee",
     };
     for s in &r.sites {
-        json_line(out, &site_json(kind, &r.name, s))?;
+        record(out, kind, &site_json(&r.name, s))?;
     }
     Ok(())
 }
@@ -264,8 +227,6 @@ fn path_text(out: &mut dyn WriteColor, r: &PathReport) -> Result<()> {
 
 #[derive(Serialize)]
 struct PathJson<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
     from: &'a str,
     to: &'a str,
     hops: Vec<SiteJson<'a>>,
@@ -273,13 +234,13 @@ struct PathJson<'a> {
 
 fn path_json(out: &mut dyn Write, r: &PathReport) -> Result<()> {
     for p in &r.paths {
-        json_line(
+        record(
             out,
+            "path",
             &PathJson {
-                kind: "path",
                 from: &r.from,
                 to: &r.to,
-                hops: p.hops.iter().map(|h| site_json("hop", &r.to, h)).collect(),
+                hops: p.hops.iter().map(|h| site_json(&r.to, h)).collect(),
             },
         )?;
     }

@@ -179,11 +179,26 @@ impl std::fmt::Display for Event {
                 tags,
                 branches,
                 commits,
-            } => write!(
-                f,
-                "{repo}: pinned {} revs ({tags} tags, {branches} branches, {commits} commits)",
-                tags + branches + commits
-            ),
+            } => {
+                let n = |n: &usize, one: &str, many: &str| {
+                    format!("{n} {}", if *n == 1 { one } else { many })
+                };
+                let kinds: Vec<String> = [
+                    (tags, "tag", "tags"),
+                    (branches, "branch", "branches"),
+                    (commits, "commit", "commits"),
+                ]
+                .into_iter()
+                .filter(|(k, ..)| **k > 0)
+                .map(|(k, one, many)| n(k, one, many))
+                .collect();
+                write!(
+                    f,
+                    "{repo}: pinned {} ({})",
+                    n(&(tags + branches + commits), "rev", "revs"),
+                    kinds.join(", ")
+                )
+            }
         }
     }
 }

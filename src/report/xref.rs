@@ -74,7 +74,7 @@ fn site_text(out: &mut dyn WriteColor, s: &XrefSite, ask: Option<Ask>) -> Result
         write!(out, "{}", s.to)?;
         out.reset()?;
         write!(out, "  {}", edge_words(s))?;
-        if !s.written.is_empty() && s.written != s.to {
+        if !s.written.is_empty() && !s.to.ends_with(s.written.as_str()) {
             write!(out, " · as {}", s.written)?;
         }
     } else {

@@ -334,3 +334,20 @@ fn debian_packages_with_hostile_control_files_are_read_as_text() {
     let (code, _, err) = identify(&ws, "magic.deb", b"!<arch>\n", "text");
     assert!(code <= 2, "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_not_waited_on() {
+    let ws = identify_workspace();
+    let fifo = ws.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.display().to_string(), "/dev/zero".to_string()] {
+        let (code, _, err) = assert_clean(&path, guarded(&ws, &["identify", &path], 30));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}

@@ -1125,4 +1125,67 @@ mod tests {
         let sh = join("x \\\ny", 0, 5, '\\', false);
         assert_eq!(sh.text, "x y");
     }
+
+    #[test]
+    fn nesting_past_the_bound_is_unknown_not_a_stack_overflow() {
+        let deep = |open: &str, close: &str| {
+            format!(
+                "A={}v1.0.0{}\n",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            )
+        };
+        for text in [
+            deep("${X:-", "}"),
+            deep("$(cat ", ")"),
+            deep("\"$(echo \"", "\")\""),
+        ] {
+            let cmds = Lexer::shell(&text).commands();
+            let mut env = Env::new("x.sh");
+            for c in &cmds {
+                for w in &c.words {
+                    if let Some((_, parts)) = w.assignment() {
+                        assert_eq!(env.expand(&parts).val, Val::Unknown);
+                    }
+                }
+            }
+        }
+        // Within the bound, still read.
+        let ok = format!("A={}v1.0.0{}\n", "${X:-".repeat(8), "}".repeat(8));
+        let cmds = Lexer::shell(&ok).commands();
+        let (_, parts) = cmds[0].words[0].assignment().unwrap();
+        assert_eq!(
+            Env::new("x.sh").expand(&parts).val,
+            Val::Known("v1.0.0".into())
+        );
+    }
+
+    #[test]
+    fn doubling_and_chained_values_stay_bounded() {
+        let mut env = Env::new("x.sh");
+        let mut text = String::from("A=v1\n");
+        text.push_str(&"A=$A$A\n".repeat(64));
+        text.push_str(
+            &(0..200)
+                .map(|i| format!("B{}=$B{i}$A\n", i + 1))
+                .collect::<String>(),
+        );
+        for (line, c) in Lexer::shell(&text).commands().iter().enumerate() {
+            let (name, parts) = c.words[0].assignment().unwrap();
+            let e = env.expand(&parts);
+            assert!(e.uses.len() <= MAX_USES);
+            assert!(e.uses.iter().all(|u| u.value.len() <= MAX_USE_VALUE + 3));
+            env.set(&name, e, line as u32 + 1);
+        }
+        assert_eq!(env.vars["A"].val, Val::Unknown, "2^64 bytes are no version");
+        // 2^10 bytes are still a value.
+        let mut env = Env::new("x.sh");
+        let text = format!("A=v\n{}", "A=$A$A\n".repeat(10));
+        for c in Lexer::shell(&text).commands() {
+            let (name, parts) = c.words[0].assignment().unwrap();
+            let e = env.expand(&parts);
+            env.set(&name, e, 1);
+        }
+        assert_eq!(env.vars["A"].val, Val::Known("v".repeat(1024)));
+    }
 }

@@ -194,4 +194,25 @@ mod tests {
         };
         assert_eq!((vars[0].name.as_str(), vars[0].line), ("TOOL_VERSION", 4));
     }
+
+    #[test]
+    fn doubling_definitions_and_long_chains_stay_bounded() {
+        let mut mk = String::from("TOOL_VERSION := 1.0\n");
+        mk.push_str(&"TOOL_VERSION := $(TOOL_VERSION)$(TOOL_VERSION)\n".repeat(64));
+        mk.push_str(&format!("V0 := 1.{}\n", "0".repeat(1000)));
+        mk.push_str(
+            &(0..2000)
+                .map(|i| format!("V{} := $(V{i})\n", i + 1))
+                .collect::<String>(),
+        );
+        let edges = extract("Makefile", &mk);
+        // 1.0 doubled up to 4 KiB, then unknown (and no edge).
+        assert!(edges.iter().filter(|e| e.name == "TOOL_VERSION").count() <= 12);
+        for e in &edges {
+            assert!(e.version.len() <= super::super::lex::MAX_VALUE);
+            if let Origin::Expanded { vars } = &e.origin {
+                assert!(vars.len() <= super::super::lex::MAX_USES);
+            }
+        }
+    }
 }

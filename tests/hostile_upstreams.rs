@@ -118,6 +118,17 @@ fn hostile_dependency_files_are_indexed_in_bounded_time_and_space() {
             "$(echo \"".repeat(20_000)
         ),
     );
+    // Forty thousand chained build stages, each copying its parent's ENV (quadratic if read).
+    up.write(
+        "Dockerfile.stages",
+        format!(
+            "FROM alpine:3.20 AS s0\n{}",
+            repeat(40_000, |i| format!(
+                "FROM s{i} AS s{}\nENV V{i}=1.{i}\n",
+                i + 1
+            ))
+        ),
+    );
     // Long chains: each value recorded with every variable it came from (quadratic if kept).
     up.write(
         "hack/chain.sh",

@@ -22,6 +22,10 @@ pub(crate) const MAX_VALUE: usize = 4096;
 /// Most variables one value records as what it was expanded from (a chain of thousands of
 /// assignments would otherwise copy quadratically many).
 pub(crate) const MAX_USES: usize = 8;
+/// Most variables one scope holds (a shell file, a Dockerfile stage): later new names are not
+/// recorded, so their values are unknown. Real files set a few hundred; a Dockerfile's stages
+/// copy their parent's, which must stay cheap.
+pub(crate) const MAX_VARS: usize = 4096;
 /// Longest value shown for a variable a value was expanded from (longer ones end in `…`): every
 /// edge carries these, so a long value repeated on thousands of edges stays small.
 pub(crate) const MAX_USE_VALUE: usize = 256;
@@ -785,7 +789,11 @@ impl Env {
         }
     }
 
+    /// Sets `name`; past [`MAX_VARS`] names, a new name is not recorded (its value unknown).
     pub fn set(&mut self, name: &str, e: Expansion, line: u32) {
+        if self.vars.len() >= MAX_VARS && !self.vars.contains_key(name) {
+            return;
+        }
         self.vars.insert(
             name.to_string(),
             Var {

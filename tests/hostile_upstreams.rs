@@ -129,6 +129,15 @@ fn hostile_dependency_files_are_indexed_in_bounded_time_and_space() {
             ))
         ),
     );
+    // Four thousand variables copied into each of sixty thousand RUN commands.
+    up.write(
+        "Dockerfile.runs",
+        format!(
+            "FROM alpine:3.20\n{}{}",
+            repeat(4000, |i| format!("ENV V{i}=1.{i}\n")),
+            "RUN true\n".repeat(60_000)
+        ),
+    );
     // Long chains: each value recorded with every variable it came from (quadratic if kept).
     up.write(
         "hack/chain.sh",

@@ -122,9 +122,12 @@ pub fn read_optional(path: &Path) -> Result<Option<String>, FileError> {
 /// The exit code of a failed command: 2 for every error, except a closed pipe (`archeo search x
 /// | head`), which is no error: 0.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
+    let pipe = std::io::ErrorKind::BrokenPipe;
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == pipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(pipe))
     });
     if broken_pipe { 0 } else { 2 }
 }

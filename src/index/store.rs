@@ -1,16 +1,14 @@
-//! The store stage: the tantivy index holding every distinct file version (blob) once, its
-//! string literals and its rule findings. This is the only module that touches tantivy; the rest
-//! of archeo sees [`BlobRecord`], [`StoredFile`], [`StoredLiteral`] and JSON finding payloads.
+//! The store stage's tantivy part: every distinct file version's string literals and rule
+//! findings, searchable by token and by rule. This is the only module that touches tantivy; the
+//! rest of archeo sees [`StoredLiteral`] and JSON finding payloads. File versions themselves
+//! (text, declarations, regions) live in `blobs.dat` ([`crate::index::blobs`]) and their
+//! trigrams in the n-gram file ([`crate::index::grams`]): searching text never opens tantivy.
 //!
 //! Documents, one `kind` each:
-//! - `file`: one per processed blob: `blob`, `lang`, `tokens` (code tokens of the whole text,
-//!   indexed, not stored), `content` (stored text), `meta` (stored JSON: status, package,
-//!   imports, declarations, calls, error nodes).
-//! - `lit`: one per string literal of a Go blob: `blob`, `tokens` (of the value), `payload`
+//! - `lit`: one per string literal of a parsed blob: `blob`, `tokens` (of the value), `payload`
 //!   (stored JSON [`StoredLiteral`]).
 //! - `finding`: one per rule match in a blob: `blob`, `rule`, `payload` (stored JSON).
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What can go wrong with the tantivy store. Every variant that means "the index is not what
@@ -61,11 +59,11 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
-use crate::lang::{Lang, Parsed};
+use crate::lang::Lang;
 
 const TOKENIZER: &str = "archeo_code";
 
@@ -73,12 +71,8 @@ const TOKENIZER: &str = "archeo_code";
 struct Fields {
     kind: Field,
     blob: Field,
-    lang: Field,
     rule: Field,
     tokens: Field,
-    content: Field,
-    meta: Field,
-    decls: Field,
     payload: Field,
 }
 
@@ -91,89 +85,12 @@ fn schema() -> (Schema, Fields) {
     );
     let f = Fields {
         kind: b.add_text_field("kind", STRING),
-        blob: b.add_text_field("blob", STRING | STORED | FAST),
-        lang: b.add_text_field("lang", STRING | STORED),
-        rule: b.add_text_field("rule", STRING | STORED),
+        blob: b.add_text_field("blob", STRING),
+        rule: b.add_text_field("rule", STRING),
         tokens: b.add_text_field("tokens", tokens_opts),
-        content: b.add_text_field("content", STORED),
-        meta: b.add_text_field("meta", STORED),
-        decls: b.add_text_field("decls", STORED),
         payload: b.add_text_field("payload", STORED),
     };
     (b.build(), f)
-}
-
-/// How a blob was handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BlobStatus {
-    /// Indexed as text (and parsed, for languages with a grammar).
-    Indexed,
-    /// Text indexed after replacing invalid UTF-8.
-    Lossy,
-    /// Holds NUL bytes: not indexed as text.
-    Binary,
-    /// Larger than `--max-file-size`: not read.
-    Oversize,
-}
-
-/// What the indexer hands the store for one blob.
-pub struct BlobRecord {
-    /// The git blob id.
-    pub blob: String,
-    /// Its language.
-    pub lang: Lang,
-    /// How it was handled.
-    pub status: BlobStatus,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its text, when indexed as text.
-    pub content: Option<String>,
-    /// What the parse found.
-    pub parsed: Parsed,
-    /// (rule id, JSON payload)
-    pub findings: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct FileMeta {
-    status: BlobStatus,
-    size: u64,
-    #[serde(flatten)]
-    parsed: Parsed,
-}
-
-/// A file version as stored. Declarations are always loaded; the rest of the parse (imports,
-/// calls, literals' context) only on demand, as it is large and most queries never need it.
-#[derive(Debug, Clone)]
-pub struct StoredFile {
-    /// The git blob id.
-    pub blob: String,
-    /// Its language.
-    pub lang: Lang,
-    /// Its text.
-    pub content: String,
-    /// Its declarations.
-    pub decls: Vec<crate::lang::Decl>,
-    meta_json: String,
-}
-
-impl StoredFile {
-    /// The innermost declaration holding `line`.
-    pub fn decl_at(&self, line: u32) -> Option<&crate::lang::Decl> {
-        self.decls
-            .iter()
-            .filter(|d| d.start <= line && line <= d.end)
-            .min_by_key(|d| d.end - d.start)
-    }
-
-    /// The full parse result and status.
-    pub fn parsed(&self) -> Result<(BlobStatus, Parsed)> {
-        let mut m: FileMeta =
-            serde_json::from_str(&self.meta_json).map_err(damaged("file metadata"))?;
-        m.parsed.decls = self.decls.clone();
-        Ok((m.status, m.parsed))
-    }
 }
 
 /// A string literal as stored, with its blob, language and enclosing declaration.
@@ -193,14 +110,6 @@ pub struct StoredLiteral {
 
 fn go_lang() -> Lang {
     Lang::Go
-}
-
-/// A file document found by a token query: its blob id, and where the store keeps it.
-#[derive(Debug, Clone)]
-pub struct FileRef {
-    addr: DocAddress,
-    /// The git blob id.
-    pub blob: String,
 }
 
 /// The opened tantivy index, with a reader.
@@ -225,7 +134,11 @@ impl Store {
             });
         }
         Self::register(&index);
-        let reader = index.reader()?;
+        // Readers never reload: a command sees the index as it was when it started.
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
         Ok(Store { index, reader, f })
     }
 
@@ -255,26 +168,13 @@ impl Store {
         Self::ready(index, schema, f, dir)
     }
 
-    /// Blob ids already in the index (one `file` document each).
-    pub fn indexed_blobs(&self) -> Result<HashSet<String>> {
-        let searcher = self.reader.searcher();
-        let mut out = HashSet::new();
-        for seg in searcher.segment_readers() {
-            let inv = seg.inverted_index(self.f.blob)?;
-            let mut stream = inv.terms().stream()?;
-            while stream.advance() {
-                out.insert(String::from_utf8_lossy(stream.key()).into_owned());
-            }
-        }
-        Ok(out)
-    }
-
     /// The single writer, with up to `threads` indexing threads.
     pub fn writer(&self, threads: usize) -> Result<StoreWriter> {
-        let threads = threads.clamp(1, 4);
+        // Literals and findings are small: two indexing threads keep up with any parse rate.
+        let threads = threads.clamp(1, 2);
         let w = self
             .index
-            .writer_with_num_threads(threads, threads * 64 * 1024 * 1024)
+            .writer_with_num_threads(threads, threads * 32 * 1024 * 1024)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => StoreError::Locked,
                 e => StoreError::Tantivy(e),
@@ -289,105 +189,11 @@ impl Store {
         ))
     }
 
-    /// `file` documents (of language `lang` when given) holding every token of `all`, and at
-    /// least one token of each group in `any_of` (an empty list means every file), with their
-    /// blob ids.
-    pub fn files_with_tokens(
-        &self,
-        all: &[String],
-        any_of: &[Vec<String>],
-        lang: Option<Lang>,
-    ) -> Result<Vec<FileRef>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, self.term_query(self.f.kind, "file"))];
-        if let Some(l) = lang {
-            clauses.push((Occur::Must, self.term_query(self.f.lang, l.as_str())));
-        }
-        for t in all {
-            clauses.push((Occur::Must, self.term_query(self.f.tokens, t)));
-        }
-        for group in any_of {
-            let g: Vec<(Occur, Box<dyn Query>)> = group
-                .iter()
-                .map(|t| (Occur::Should, self.term_query(self.f.tokens, t)))
-                .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(g))));
-        }
-        let addrs = self.collect(&BooleanQuery::new(clauses))?;
-        let blobs = self.blobs_of(&addrs)?;
-        Ok(addrs
-            .into_iter()
-            .zip(blobs)
-            .map(|(addr, blob)| FileRef { addr, blob })
-            .collect())
-    }
-
     fn collect(&self, q: &dyn Query) -> Result<Vec<DocAddress>> {
         let searcher = self.reader.searcher();
         let mut v: Vec<DocAddress> = searcher.search(q, &DocSetCollector)?.into_iter().collect();
         v.sort();
         Ok(v)
-    }
-
-    /// The stored file document `r` refers to.
-    pub fn file(&self, r: &FileRef) -> Result<StoredFile> {
-        self.file_at(r.addr)
-    }
-
-    fn file_at(&self, addr: DocAddress) -> Result<StoredFile> {
-        let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
-        let s = |f: Field| {
-            doc.get_first(f)
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
-        let decls = s(self.f.decls);
-        Ok(StoredFile {
-            blob: s(self.f.blob),
-            lang: Lang::from_name(&s(self.f.lang)).unwrap_or(Lang::Text),
-            content: s(self.f.content),
-            decls: decode_decls(&decls)?,
-            meta_json: s(self.f.meta),
-        })
-    }
-
-    /// The blob ids of documents, read from the fast field (no document is loaded).
-    fn blobs_of(&self, addrs: &[DocAddress]) -> Result<Vec<String>> {
-        let searcher = self.reader.searcher();
-        let mut cols = std::collections::HashMap::new();
-        let mut out = Vec::with_capacity(addrs.len());
-        for a in addrs {
-            let col = match cols.entry(a.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(a.segment_ord)
-                        .fast_fields()
-                        .str("blob")?
-                        .ok_or_else(|| StoreError::Damaged {
-                            what: "no blob fast field".into(),
-                        })?,
-                ),
-            };
-            let mut s = String::new();
-            if let Some(ord) = col.term_ords(a.doc_id).next() {
-                col.ord_to_str(ord, &mut s)?;
-            }
-            out.push(s);
-        }
-        Ok(out)
-    }
-
-    /// The file document of a blob.
-    pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
-        let q = BooleanQuery::new(vec![
-            (Occur::Must, self.term_query(self.f.kind, "file")),
-            (Occur::Must, self.term_query(self.f.blob, blob)),
-        ]);
-        match self.collect(&q)?.first() {
-            Some(a) => Ok(Some(self.file_at(*a)?)),
-            None => Ok(None),
-        }
     }
 
     /// String literals holding at least one of `tokens`.
@@ -447,32 +253,17 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    /// Adds one blob's documents. Safe to call from many threads.
-    pub fn add(&self, mut rec: BlobRecord) -> Result<()> {
+    /// Adds one blob's literals (each with its innermost declaration) and findings. Safe to
+    /// call from many threads.
+    pub fn add(
+        &self,
+        blob: &str,
+        lang: Lang,
+        decls: &[crate::lang::Decl],
+        strings: Vec<crate::lang::StringLit>,
+        findings: Vec<(String, String)>,
+    ) -> Result<()> {
         let f = self.f;
-        let mut doc = TantivyDocument::new();
-        doc.add_text(f.kind, "file");
-        doc.add_text(f.blob, &rec.blob);
-        doc.add_text(f.lang, rec.lang.as_str());
-        if let Some(c) = &rec.content {
-            doc.add_text(f.tokens, c);
-            doc.add_text(f.content, c);
-        }
-        let strings = std::mem::take(&mut rec.parsed.strings);
-        let decls = std::mem::take(&mut rec.parsed.decls);
-        if !decls.is_empty() {
-            doc.add_text(f.decls, encode_decls(&decls));
-        }
-        let meta = FileMeta {
-            status: rec.status,
-            size: rec.size,
-            parsed: rec.parsed,
-        };
-        doc.add_text(
-            f.meta,
-            serde_json::to_string(&meta).expect("metadata serialises"),
-        );
-        self.w.add_document(doc)?;
         for s in strings {
             let decl = decls
                 .iter()
@@ -480,14 +271,14 @@ impl StoreWriter {
                 .min_by_key(|d| d.end - d.start)
                 .map(|d| d.name.clone());
             let lit = StoredLiteral {
-                blob: rec.blob.clone(),
+                blob: blob.to_string(),
                 lit: s,
                 decl,
-                lang: rec.lang,
+                lang,
             };
             let mut d = TantivyDocument::new();
             d.add_text(f.kind, "lit");
-            d.add_text(f.blob, &rec.blob);
+            d.add_text(f.blob, blob);
             d.add_text(f.tokens, &lit.lit.value);
             d.add_text(
                 f.payload,
@@ -495,15 +286,22 @@ impl StoreWriter {
             );
             self.w.add_document(d)?;
         }
-        for (rule, payload) in rec.findings {
+        for (rule, payload) in findings {
             let mut d = TantivyDocument::new();
             d.add_text(f.kind, "finding");
-            d.add_text(f.blob, &rec.blob);
+            d.add_text(f.blob, blob);
             d.add_text(f.rule, &rule);
             d.add_text(f.payload, payload);
             self.w.add_document(d)?;
         }
         Ok(())
+    }
+
+    /// Deletes a blob's documents (when the commit is made): a blob indexed again after a run
+    /// that committed the store but died before its catalog must not count twice.
+    pub fn purge(&self, blob: &str) {
+        self.w
+            .delete_term(Term::from_field_text(self.f.blob, blob));
     }
 
     /// Makes everything added visible, atomically.
@@ -512,58 +310,4 @@ impl StoreWriter {
         self.w.wait_merging_threads()?;
         Ok(())
     }
-}
-
-/// Declarations as compact lines (`kind start end ident name`): read for every candidate file of
-/// every search, so cheaper to decode than JSON.
-fn encode_decls(decls: &[crate::lang::Decl]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(decls.len() * 40);
-    for d in decls {
-        let k = match d.kind {
-            crate::lang::DeclKind::Func => 'f',
-            crate::lang::DeclKind::Method => 'm',
-            crate::lang::DeclKind::Type => 't',
-            crate::lang::DeclKind::Const => 'c',
-            crate::lang::DeclKind::Var => 'v',
-        };
-        let _ = writeln!(s, "{k}\t{}\t{}\t{}\t{}", d.start, d.end, d.ident, d.name);
-    }
-    s
-}
-
-fn line_number(s: &str) -> Result<u32> {
-    s.parse().map_err(|_| StoreError::Damaged {
-        what: format!("declaration line number {s:?}"),
-    })
-}
-
-fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
-    use crate::lang::{Decl, DeclKind};
-    let mut out = Vec::new();
-    for line in s.lines() {
-        let mut it = line.splitn(5, '\t');
-        let (Some(k), Some(a), Some(b), Some(ident), Some(name)) =
-            (it.next(), it.next(), it.next(), it.next(), it.next())
-        else {
-            return Err(StoreError::Damaged {
-                what: format!("declaration line {line:?}"),
-            });
-        };
-        let kind = match k {
-            "f" => DeclKind::Func,
-            "m" => DeclKind::Method,
-            "t" => DeclKind::Type,
-            "c" => DeclKind::Const,
-            _ => DeclKind::Var,
-        };
-        out.push(Decl {
-            kind,
-            start: line_number(a)?,
-            end: line_number(b)?,
-            ident: ident.to_string(),
-            name: name.to_string(),
-        });
-    }
-    Ok(out)
 }

@@ -5,5 +5,6 @@ pub(crate) mod errno;
 pub mod explain;
 pub mod findings;
 pub mod history;
+pub mod prefilter;
 pub mod search;
 pub mod syntax;

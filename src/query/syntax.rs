@@ -838,7 +838,7 @@ mod tests {
             ("colour:red", 1, "unknown field \"colour\""),
             ("a /b(/", 5, "bad regex"),
             ("a /unclosed", 3, "unclosed /regex/"),
-            ("/proc/sys", 6, "text right after the closing /"),
+            ("/proc/sys", 7, "text right after the closing /"),
             ("(a OR b", 1, "unclosed ("),
             ("a )", 3, "unmatched )"),
             ("a OR", 3, "OR needs a pattern on each side"),

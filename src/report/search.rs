@@ -122,7 +122,7 @@ fn group_text(out: &mut dyn WriteColor, g: &[&Hit]) -> Result<()> {
     }
     let (first, end) = (g[0].line(), g[g.len() - 1].line());
     out.set_color(&dim())?;
-    write!(out, "  {}", relined(&c0.url, first, end))?;
+    write!(out, "  {}", printable(&relined(&c0.url, first, end)))?;
     out.reset()?;
     writeln!(out)?;
     Ok(())

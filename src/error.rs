@@ -119,8 +119,16 @@ pub fn read_optional(path: &Path) -> Result<Option<String>, FileError> {
     }
 }
 
-/// The exit code of a failed command: 2 for every error, except a closed pipe (`archeo search x
-/// | head`), which is no error: 0.
+/// A gate refused: something checked carries what it must not (`identify --fail-on`). Exit 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{} artifact(s) carry a finding named by --fail-on:\n{}", carriers.len(), carriers.join("\n"))]
+pub struct GateFailed {
+    /// `ARTIFACT: RULE at REPO@REV`, one per line.
+    pub carriers: Vec<String>,
+}
+
+/// The exit code of a failed command: 3 for a refused gate, 2 for every other error, except a
+/// closed pipe (`archeo search x | head`), which is no error: 0.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     let pipe = std::io::ErrorKind::BrokenPipe;
     let broken_pipe = e.chain().any(|c| {
@@ -129,7 +137,13 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(pipe))
     });
-    if broken_pipe { 0 } else { 2 }
+    if broken_pipe {
+        0
+    } else if e.downcast_ref::<GateFailed>().is_some() {
+        3
+    } else {
+        2
+    }
 }
 
 #[cfg(test)]

@@ -15,15 +15,20 @@
 
 #![warn(missing_docs)]
 
+pub mod artifact;
 pub(crate) mod atomic;
 pub mod cli;
+pub mod deps;
 pub mod error;
 pub mod index;
 pub mod lang;
+pub mod marker;
 pub mod path_filter;
+pub(crate) mod pidlock;
 pub mod query;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod ui;
 pub(crate) mod version;
+pub mod xref;

@@ -4,9 +4,11 @@
 use anyhow::{Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 
+use super::deps::{AffectedArgs, DepsArgs};
 use super::diff::DiffArgs;
 use super::evidence::EvidenceArgs;
 use super::explain::ExplainArgs;
+use super::identify::IdentifyArgs;
 use super::timeline::TimelineArgs;
 use crate::report::export::BlockRequest;
 
@@ -24,13 +26,16 @@ enum BlockCommand {
     Diff(DiffArgs),
     Timeline(TimelineArgs),
     Explain(ExplainArgs),
+    Identify(IdentifyArgs),
+    Deps(DepsArgs),
+    Affected(AffectedArgs),
 }
 
 fn parse(args: &[String]) -> Result<BlockCommand> {
     let mut words = args.to_vec();
     if !matches!(
         words.first().map(String::as_str),
-        Some("evidence" | "diff" | "timeline" | "explain")
+        Some("evidence" | "diff" | "timeline" | "explain" | "identify" | "deps" | "affected")
     ) {
         words.insert(0, "evidence".into());
     }
@@ -63,6 +68,21 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
             rules: t.rule,
             repos: t.repo,
         },
+        BlockCommand::Identify(i) => BlockRequest::Identify(i.request()),
+        BlockCommand::Deps(d) => BlockRequest::Deps {
+            at: d.at,
+            depth: d.depth,
+            all: d.all,
+        },
+        BlockCommand::Affected(a) => {
+            let (target, asked) = a.target()?;
+            BlockRequest::Affected {
+                target,
+                asked,
+                rules: a.rule,
+                repos: a.repo,
+            }
+        }
         BlockCommand::Explain(x) => match x.message.filter(|m| m != "-" && !m.trim().is_empty()) {
             Some(message) => BlockRequest::Explain {
                 message,

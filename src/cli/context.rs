@@ -48,9 +48,11 @@ impl Context {
         Ok(Manifest::load(&self.manifest_path)?)
     }
 
-    /// The lock, which must exist.
+    /// The lock, which must exist and pin the manifest's repositories from the manifest's URLs.
     pub fn lock(&self) -> Result<Lock> {
-        Ok(Lock::require(&self.lock_path)?)
+        let lock = Lock::require(&self.lock_path)?;
+        lock.check_manifest(&self.lock_path, &self.manifest()?)?;
+        Ok(lock)
     }
 
     /// The rule set: queries/ (beside the manifest, else built in), the manifest's `[rules]
@@ -63,6 +65,13 @@ impl Context {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."));
         RuleSet::for_project(dir, manifest.as_ref(), extra)
+    }
+
+    /// `(alias, repo)` pairs the manifest declares (none without a manifest).
+    pub fn aliases(&self) -> Vec<(String, String)> {
+        Manifest::load(&self.manifest_path)
+            .map(|m| m.aliases())
+            .unwrap_or_default()
     }
 
     /// The index, opened once for the command.

@@ -4,12 +4,14 @@
 
 mod blocks;
 mod context;
+mod deps;
 mod diff;
 mod evidence;
 mod explain;
 mod export;
 mod fetch;
 mod findings;
+mod identify;
 mod index;
 mod pins;
 mod rules;
@@ -226,6 +228,56 @@ pub enum Command {
     /// regions are kept exactly; files are replaced atomically. With --check nothing is written:
     /// stale blocks are listed as FILE:LINE with a diff, and the exit code is 1.
     Export(export::ExportArgs),
+    /// What a release builds with: dependency edges, followed across pinned repositories
+    ///
+    /// Edges are read from every file version at index time: go.mod require/replace,
+    /// vendor/modules.txt, Dockerfile ARG/ENV/FROM, `apt-get install pkg=version`, `git
+    /// checkout`/`fetch` of a version variable, shell installers' `: "${NAME:=VALUE}"`
+    /// defaults, Makefile variables, one-line version files (`script/setup/runc-version`) and
+    /// submodules. Each is cited (file:line permalink) and linked to a pinned repository when
+    /// its module path or URL names one, or the manifest's `provides` says so; its version
+    /// resolves to a pinned revision (`pinned`), or the nearest pinned tags (`not pinned`), or
+    /// says why not (`unresolved`). --depth follows pinned edges into the revisions they name.
+    ///
+    /// Examples:
+    ///   archeo deps moby@v28.5.2
+    ///   archeo deps containerd@v1.7.28 --depth 2 --format md
+    #[command(verbatim_doc_comment)]
+    Deps(deps::DepsArgs),
+    /// Which releases ship a component version that carries a finding
+    ///
+    /// For every release of the consumers (every pinned repository, or --repo), each edge to a
+    /// repository holding the target (a rule's findings, or a search's lines) is resolved to
+    /// the pinned component revision, and that revision is checked: present, absent, or
+    /// unknown (the version is not pinned, or not resolvable from source). Each row cites the
+    /// consumer's file that pins the version.
+    ///
+    /// Examples:
+    ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
+    ///   archeo affected 'rule:openat2-resolve-no-xdev sym:procfsLookupInRoot' --format md
+    #[command(verbatim_doc_comment)]
+    Affected(deps::AffectedArgs),
+    /// Which pinned upstream release is this binary, layer, image or package?
+    ///
+    /// Reads artifacts without running anything from them: ELF binaries (Go build info: Go
+    /// version, module, dependencies, vcs.revision, -ldflags; strings injected with -X), and
+    /// every binary inside directories, image layers (tar, tar.gz, tar.zst, tar.xz), `docker
+    /// save` archives, OCI image layouts and Debian packages (control fields too). Each is
+    /// matched to a pinned revision: exact commit (vcs.revision or an injected commit), else by
+    /// version (the version string names a pinned tag), else unknown; distribution rebuilds and
+    /// dependency versions that differ from upstream's vendor/modules.txt are reported. Every
+    /// fact is shown with where it was read (section and file offset, symbol, control field).
+    ///
+    /// With --rule or --findings, says which rule findings the matched revision carries (needs
+    /// `archeo index`); --fail-on makes it a gate: exit 3 when a matched revision carries the
+    /// rule's findings. Exit 0 when something was matched, 1 when nothing was.
+    ///
+    /// Examples:
+    ///   archeo identify /usr/sbin/runc
+    ///   archeo identify runc_1.1.5+ds1-1_amd64.deb --rule openat2-resolve-no-xdev
+    ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
+    #[command(verbatim_doc_comment)]
+    Identify(identify::IdentifyArgs),
 }
 
 /// Which revisions: shared by every query command.
@@ -301,7 +353,7 @@ pub fn main() -> i32 {
         Ok(Found::No) => 1,
         Err(e) => {
             let code = crate::error::exit_code(&e);
-            if code == 2 {
+            if code >= 2 {
                 eprintln!("error: {e:#}");
             }
             code
@@ -325,5 +377,8 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Timeline(a) => timeline::run(&ctx, a),
         Command::Explain(a) => explain::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Identify(a) => identify::run(&ctx, a),
+        Command::Deps(a) => deps::run(&ctx, a),
+        Command::Affected(a) => deps::run_affected(&ctx, a),
     }
 }

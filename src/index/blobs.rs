@@ -313,6 +313,23 @@ impl StoredFile {
             .min_by_key(|d| d.end - d.start)
     }
 
+    /// Checks that the text is this blob's before anything cites its lines (the record's CRC is
+    /// checked on load; this also catches a record placed under another blob's id): by git's
+    /// blob id of the text, when it was stored as is (text made valid UTF-8 cannot be checked
+    /// that way).
+    pub fn verify(&self) -> Result<()> {
+        if self.meta.is_empty()
+            || crate::source::git::blob_id(self.content.as_bytes()) == self.blob
+            || self.parsed()?.0 != crate::index::catalog::BlobStatus::Indexed
+        {
+            return Ok(());
+        }
+        Err(damaged(&format!(
+            "the stored text of blob {} is not that blob's",
+            self.blob
+        )))
+    }
+
     /// The full parse result and status (string literals are stored apart, see
     /// `Index::literals_with_any`).
     pub fn parsed(&self) -> Result<(crate::index::catalog::BlobStatus, Parsed)> {

@@ -7,7 +7,6 @@
 //! (store, blobs, n-grams, then the catalog) and `collect_garbage` (what nothing names any more).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -92,44 +91,59 @@ pub struct IndexSummary {
 
 /// The single-writer lock: held for the whole run, released when dropped.
 pub struct WriterLock {
-    _file: std::fs::File,
+    _lock: crate::pidlock::PidLock,
 }
 
 impl WriterLock {
     /// Takes the lock, or fails at once naming the pid holding it.
     pub fn acquire(index_dir: &Path) -> Result<WriterLock> {
-        std::fs::create_dir_all(index_dir)
-            .with_context(|| format!("cannot create {}", index_dir.display()))?;
-        let p = index_dir.join("writer.lock");
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&p)
-            .with_context(|| format!("cannot open {}", p.display()))?;
-        match f.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut s = String::new();
-                let _ = f.read_to_string(&mut s);
-                let pid = s.trim();
-                bail!(
-                    "index is locked by pid {}: another `archeo index` is writing {}; wait for it to finish",
-                    if pid.is_empty() { "?" } else { pid },
-                    index_dir.display()
-                );
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", p.display()));
-            }
+        use crate::pidlock::{LockError, PidLock};
+        match PidLock::try_acquire(&index_dir.join("writer.lock")) {
+            Ok(l) => Ok(WriterLock { _lock: l }),
+            Err(LockError::Busy { pid }) => bail!(
+                "index is locked by pid {}: another `archeo index` is writing {}; wait for it to finish",
+                pid.map_or("?".to_string(), |p| p.to_string()),
+                index_dir.display()
+            ),
+            Err(e) => Err(e.into()),
         }
-        f.set_len(0)?;
-        f.rewind()?;
-        write!(f, "{}", std::process::id())?;
-        f.flush()?;
-        Ok(WriterLock { _file: f })
     }
+}
+
+/// An index directory as archeo marks it: the names it makes there, and the stores
+/// (`tantivy-*`) it records before creating them.
+const INDEX_DIR: crate::marker::Kind = crate::marker::Kind {
+    name: "index",
+    marker: "archeo-index.json",
+    names: &["catalog.bin", "catalog.json", "writer.lock", "trees"],
+    prefixes: &["tantivy"],
+};
+
+/// `tantivy-MILLIS`: the only store names archeo makes (and so may delete).
+fn is_store_name(name: &str) -> bool {
+    name.strip_prefix("tantivy-")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Claims the index directory (see [`crate::marker`]). An index written before markers existed
+/// is recognised by its catalog and adopted with the store that catalog names, nothing else.
+pub fn claim_index_dir(index_dir: &Path) -> Result<crate::marker::OwnedDir> {
+    Ok(crate::marker::OwnedDir::claim(
+        index_dir,
+        &INDEX_DIR,
+        |d| {
+            #[derive(serde::Deserialize)]
+            struct Legacy {
+                schema_version: u32,
+                store: String,
+            }
+            let text = std::fs::read_to_string(catalog::catalog_path(d)).ok()?;
+            let c: Legacy = serde_json::from_str(&text).ok()?;
+            let _ = c.schema_version;
+            let store = Some(c.store).filter(|s| is_store_name(s));
+            Some(store.into_iter().collect())
+        },
+    )?)
 }
 
 /// One blob to read and parse: its ordinal in the store, its id, and a path that holds it
@@ -146,6 +160,8 @@ struct Job {
 /// parsed from its predecessor's tree).
 struct Plan {
     cache_dirs: Vec<PathBuf>,
+    /// Per repository, blobs upstream does not serve (recorded by fetch): unavailable, not damage.
+    absent: Vec<HashSet<String>>,
     revisions: Vec<IndexedRev>,
     trees: Vec<Vec<(String, u32)>>,
     blobs: Vec<BlobEntry>,
@@ -171,7 +187,8 @@ pub fn tantivy_dir(store_dir: &Path) -> PathBuf {
     store_dir.join("tantivy")
 }
 
-/// Indexes every pinned revision of `lock` into `index_dir`.
+/// Indexes every pinned revision of `lock` into `index_dir`. A run that fails (a full disk, a
+/// damaged cache) removes the store it was creating; the previous index is left as it was.
 pub fn run(
     manifest: &Manifest,
     lock: &Lock,
@@ -182,43 +199,85 @@ pub fn run(
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
     let started = Instant::now();
+    let mut owned = claim_index_dir(index_dir)?;
     let _guard = WriterLock::acquire(index_dir)?;
-    let target = open_target(index_dir, rules, opts, ui)?;
-    let mut plan = plan(manifest, lock, cache_dir, &target, opts.rebuild)?;
-    let sink = if opts.dry_run {
-        None
-    } else {
-        std::fs::create_dir_all(&target.store_dir)
-            .with_context(|| format!("cannot create {}", target.store_dir.display()))?;
-        let store = Store::create_or_open(&tantivy_dir(&target.store_dir))?;
-        let valid = match (&target.old, target.reuse) {
-            (Some(c), true) => c.blobs_len,
-            _ => 0,
+    sweep_dead_stores(&mut owned, ui);
+    let target = open_target(index_dir, rules, opts, ui, &mut owned)?;
+    let fresh = !target.reuse;
+    let store_name = target.store_name.clone();
+    let outcome = (|| {
+        let mut plan = plan(manifest, lock, cache_dir, &target, opts.rebuild)?;
+        let sink = if opts.dry_run {
+            None
+        } else {
+            std::fs::create_dir_all(&target.store_dir)
+                .with_context(|| format!("cannot create {}", target.store_dir.display()))?;
+            let store = Store::create_or_open(&tantivy_dir(&target.store_dir))?;
+            let valid = match (&target.old, target.reuse) {
+                (Some(c), true) => c.blobs_len,
+                _ => 0,
+            };
+            Some(Sink {
+                store: store.writer(rayon::current_num_threads())?,
+                // A blob re-parsed after a crash between the store's commit and the catalog's
+                // must not leave its literals and findings twice.
+                purge: target.reuse,
+                out: Mutex::new(SinkState {
+                    writer: BlobWriter::open(&target.store_dir, valid)?,
+                    rows: Vec::new(),
+                }),
+                grams: (0..=rayon::current_num_threads())
+                    .map(|_| Mutex::new(grams::Builder::default()))
+                    .collect(),
+            })
         };
-        Some(Sink {
-            store: store.writer(rayon::current_num_threads())?,
-            // A blob re-parsed after a crash between the store's commit and the catalog's
-            // must not leave its literals and findings twice.
-            purge: target.reuse,
-            out: Mutex::new(SinkState {
-                writer: BlobWriter::open(&target.store_dir, valid)?,
-                rows: Vec::new(),
-            }),
-            grams: (0..=rayon::current_num_threads())
-                .map(|_| Mutex::new(grams::Builder::default()))
-                .collect(),
-        })
-    };
-    let mut summary = parse_all(&plan, rules, opts, sink.as_ref(), ui)?;
-    summary.revisions = plan.revisions.len();
-    summary.occurrences = plan.occurrences;
-    summary.distinct_blobs = plan.distinct_blobs;
-    if let Some(sink) = sink {
-        let catalog = commit(index_dir, &target, &mut plan, sink)?;
-        summary.dropped_revisions = collect_garbage(index_dir, &catalog, target.old.as_ref());
+        let mut summary = parse_all(&plan, rules, opts, sink.as_ref(), ui)?;
+        summary.revisions = plan.revisions.len();
+        summary.occurrences = plan.occurrences;
+        summary.distinct_blobs = plan.distinct_blobs;
+        if let Some(sink) = sink {
+            let catalog = commit(index_dir, &target, &mut plan, sink)?;
+            summary.dropped_revisions =
+                collect_garbage(index_dir, &catalog, target.old.as_ref(), &mut owned);
+        }
+        Ok(summary)
+    })();
+    if fresh && (outcome.is_err() || opts.dry_run) {
+        // A dry run leaves no new store behind, and a failed run gives its space back.
+        if let Err(e) = owned.remove(&store_name) {
+            ui.warn(format!("{e}"));
+        }
     }
+    let mut summary: IndexSummary = outcome.map_err(|e: anyhow::Error| {
+        if fresh && !opts.dry_run {
+            e.context(format!(
+                "indexing failed; the partial store {store_name} was removed and the previous index is as it was"
+            ))
+        } else {
+            e
+        }
+    })?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+/// Removes the stores archeo made that the catalog does not name: left by a run that was killed
+/// (or hit a full disk) before it could clean up. Only the writer runs this, under its lock, so
+/// no store being written is touched.
+fn sweep_dead_stores(owned: &mut crate::marker::OwnedDir, ui: &crate::ui::Ui) {
+    let live = match Catalog::read(owned.dir()) {
+        Ok(c) => c.map(|c| c.store),
+        // An unreadable catalog: which store is live is unknown; a rebuild collects them after.
+        Err(_) => return,
+    };
+    for name in owned.made_with_prefix("tantivy-") {
+        if Some(&name) != live.as_ref() {
+            match owned.remove(&name) {
+                Ok(true) => ui.detail(format!("removed {name}, left by an interrupted run")),
+                Ok(false) => {}
+                Err(e) => ui.warn(format!("{e}")),
+            }
+        }
+    }
 }
 
 /// Makes a run's work the index: the store commits, `blobs.dat` is synced, the n-gram file is
@@ -227,7 +286,6 @@ fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Res
     let Sink {
         store, out, grams, ..
     } = sink;
-    store.commit()?;
     let state = out.into_inner().expect("sink lock");
     let blobs_len = state.writer.finish()?;
     let added = !state.rows.is_empty();
@@ -267,7 +325,15 @@ fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Res
         grams: grams_name,
         blobs_len,
     };
-    catalog.write(index_dir)?;
+    let bytes = catalog.encode()?;
+    // The store names the catalogs it goes with: the new one, and, until it is written, the one
+    // readers still find (an incremental run writes into the live store).
+    let mut catalogs = vec![crate::index::store::catalog_sum(&bytes)];
+    if let Some(old) = old {
+        catalogs.push(crate::index::store::catalog_sum(old.bytes()?));
+    }
+    store.commit(&catalogs)?;
+    crate::atomic::write(&catalog::catalog_path(index_dir), &bytes)?;
     Ok(catalog)
 }
 
@@ -285,6 +351,7 @@ fn open_target(
     rules: &RuleSet,
     opts: &IndexOptions,
     ui: &crate::ui::Ui,
+    owned: &mut crate::marker::OwnedDir,
 ) -> Result<Target> {
     let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
     let fingerprint = rules.fingerprint();
@@ -295,8 +362,9 @@ fn open_target(
     let reuse = old.is_some() && !opts.rebuild && !rules_changed;
     let store_name = match &old {
         Some(c) if reuse => c.store.clone(),
-        _ => format!("store-{}", millis()),
+        _ => format!("tantivy-{}", millis()),
     };
+    owned.record(&store_name)?;
     let store_dir = index_dir.join(&store_name);
     Ok(Target {
         old,
@@ -327,6 +395,7 @@ fn plan(
 ) -> Result<Plan> {
     let mut plan = Plan {
         cache_dirs: Vec::new(),
+        absent: Vec::new(),
         revisions: Vec::new(),
         trees: Vec::new(),
         blobs: match (&target.old, target.reuse) {
@@ -411,6 +480,7 @@ fn plan(
         }
         plan.excludes.insert(locked.name.clone(), fp);
         plan.cache_dirs.push(repo.dir.clone());
+        plan.absent.push(repo.absent());
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
@@ -503,6 +573,8 @@ struct Counters {
     oversize: AtomicU64,
     lossy: AtomicU64,
     unavailable: AtomicU64,
+    /// Blobs that cannot be read and are not known to be absent upstream: (count, first error).
+    unreadable: std::sync::Mutex<(u64, Option<String>)>,
     errors: AtomicU64,
     findings: AtomicU64,
     incremental: AtomicU64,
@@ -601,8 +673,14 @@ impl Sink {
                     .expect("grams lock")
                     .add(job.ord, keys);
             });
-            self.store
-                .add(&hex, b.lang, &b.parsed.decls, b.parsed.strings, b.findings)?;
+            self.store.add(
+                &hex,
+                b.lang,
+                &b.parsed.decls,
+                b.parsed.strings,
+                b.findings,
+                b.deps,
+            )?;
             let mut out = self.out.lock().expect("sink lock");
             let (offset, len) = out.writer.append(&record)?;
             entry.offset = offset;
@@ -674,7 +752,16 @@ fn parse_all(
                             s.add(job, b)?;
                         }
                     }
-                    Err(_) => Counters::add(&counters.unavailable, 1),
+                    Err(crate::source::git::GitError::Missing { .. })
+                        if plan.absent[job.repo].contains(&catalog::hex(&job.id)) =>
+                    {
+                        Counters::add(&counters.unavailable, 1)
+                    }
+                    Err(e) => {
+                        let mut u = counters.unreadable.lock().expect("counter lock");
+                        u.0 += 1;
+                        u.1.get_or_insert_with(|| format!("{} ({e})", job.path));
+                    }
                 }
                 step(job);
             }
@@ -682,6 +769,12 @@ fn parse_all(
         },
     )?;
     pb.finish_and_clear();
+    let (count, first) = std::mem::take(&mut *counters.unreadable.lock().expect("counter lock"));
+    if let Some(first) = first {
+        bail!(
+            "{count} file version(s) the pinned revisions hold cannot be read from the cache, e.g. {first}"
+        );
+    }
     Ok(counters.summary(plan.jobs))
 }
 
@@ -694,6 +787,7 @@ struct BlobParse {
     parsed: Parsed,
     tree: Option<tree_sitter::Tree>,
     findings: Vec<(String, String)>,
+    deps: Option<crate::index::store::StoredDeps>,
 }
 
 /// One blob: status (binary, oversize, lossy), and for a language with a grammar the parse
@@ -721,6 +815,7 @@ fn parse_blob(
         parsed: Parsed::default(),
         tree: None,
         findings: Vec::new(),
+        deps: None,
     };
     if size > opts.max_file_size {
         rec.status = BlobStatus::Oversize;
@@ -754,6 +849,18 @@ fn parse_blob(
     if lang == Lang::Go {
         Counters::add(&counters.go, 1);
     }
+    let edges = if opts.dry_run {
+        Vec::new()
+    } else {
+        crate::deps::extract(&job.path, &text)
+    };
+    if !edges.is_empty() {
+        rec.deps = Some(crate::index::store::StoredDeps {
+            blob: String::new(),
+            path: job.path.clone(),
+            edges,
+        });
+    }
     let old = prev
         .filter(|_| !opts.dry_run)
         .map(|(t, s)| (t, s.as_str()));
@@ -775,23 +882,25 @@ fn parse_blob(
 }
 
 /// After the new catalog is in place: removes stores it does not name (replaced by a rebuild,
-/// or left by an interrupted run), n-gram files of its store it does not name, and what an
-/// index of the previous layout (`catalog.json`, `trees/`, `tantivy-*`) left. Returns how many
-/// of the old catalog's revisions are gone.
-fn collect_garbage(index_dir: &Path, catalog: &NewCatalog, old: Option<&Catalog>) -> usize {
-    let old_layout = index_dir.join("catalog.json");
-    let migrating = old_layout.exists();
-    for e in std::fs::read_dir(index_dir).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let stale_store = name.starts_with("store-") && name != catalog.store;
-        let old_store = migrating && name.starts_with("tantivy-");
-        if (stale_store || old_store) && e.path().is_dir() {
-            let _ = std::fs::remove_dir_all(e.path());
+/// or left by an interrupted run; only stores the index directory's marker lists), n-gram files
+/// of its store it does not name, and what an index of the previous layout (`catalog.json`,
+/// `trees/`) left, when the marker lists it. Returns how many of the old catalog's revisions are
+/// gone.
+fn collect_garbage(
+    index_dir: &Path,
+    catalog: &NewCatalog,
+    old: Option<&Catalog>,
+    owned: &mut crate::marker::OwnedDir,
+) -> usize {
+    let migrating = index_dir.join("catalog.json").exists();
+    for name in owned.made_with_prefix("tantivy-") {
+        if name != catalog.store {
+            let _ = owned.remove(&name);
         }
     }
     if migrating {
-        let _ = std::fs::remove_dir_all(index_dir.join("trees"));
-        let _ = std::fs::remove_file(old_layout);
+        let _ = owned.remove("trees");
+        let _ = owned.remove("catalog.json");
     }
     let store_dir = index_dir.join(&catalog.store);
     for e in std::fs::read_dir(&store_dir).into_iter().flatten().flatten() {

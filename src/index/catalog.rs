@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::lock::{Pin, RefKind};
 
 /// Bumped whenever the catalog or the store changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
 const SECTIONS: usize = 5;
@@ -315,7 +315,7 @@ impl Catalog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if index_dir.join("catalog.json").exists() {
                     bail!(
-                        "the index at {} has schema version 1, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
+                        "the index at {} has an older format (catalog.json), this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
                         index_dir.display()
                     );
                 }
@@ -417,6 +417,11 @@ impl Catalog {
                     .iter()
                     .position(|r| r.repo == rev.repo && r.rev == rev.rev)
             })
+    }
+
+    /// The catalog file's bytes, as read.
+    pub fn bytes(&self) -> Result<&[u8]> {
+        Ok(&self.tables()?.map[..])
     }
 
     fn tables(&self) -> Result<&Tables> {
@@ -723,22 +728,12 @@ pub fn exclude_fingerprint(patterns: &[String]) -> String {
     format!("{h:016x}")
 }
 
-/// Parses `vendor/modules.txt`: `# module version` or `# module version => replacement version`.
+/// Parses `vendor/modules.txt` (`# module version` or `# module version => replacement version`)
+/// through the one model of it, `deps::modules_txt`: module and version are kept here.
 pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("# ") else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let (module, version) = match fields.as_slice() {
-            [m, v] => (*m, *v),
-            [m, v, "=>", _, rv] => (*m, if rv.starts_with('v') { *rv } else { *v }),
-            [m, "=>", _, rv] => (*m, *rv),
-            [m, v, "=>", _] => (*m, *v),
-            _ => continue,
-        };
-        out.insert(module.to_string(), version.to_string());
+    for e in crate::deps::modules_txt(text) {
+        out.insert(e.name, e.version);
     }
     out.into_iter()
         .map(|(module, version)| VendoredModule { module, version })
@@ -901,7 +896,7 @@ mod tests {
         std::fs::write(dir.path().join("catalog.json"), "{\"schema_version\": 1}").unwrap();
         let e = Catalog::read(dir.path()).err().unwrap().to_string();
         assert!(
-            e.contains("schema version 1") && e.contains("--rebuild"),
+            e.contains("older format") && e.contains("--rebuild"),
             "{e}"
         );
     }

@@ -109,6 +109,16 @@ impl Index {
             return Ok(s);
         }
         let s = Store::open(&build::tantivy_dir(&self.store_dir))?;
+        // A damaged or foreign catalog would cite other URLs and commits.
+        if !s.goes_with(self.catalog.bytes()?) {
+            return Err(store::StoreError::Damaged {
+                what: format!(
+                    "{} is not the catalog its store was written with",
+                    catalog::catalog_path(&self.dir).display()
+                ),
+            }
+            .into());
+        }
         Ok(self.store.get_or_init(|| s))
     }
 
@@ -433,6 +443,11 @@ impl Index {
     /// Stored findings of the given rules (every rule when empty).
     pub fn findings(&self, rules: &[String]) -> Result<Vec<Finding>> {
         Ok(self.store()?.findings(rules)?)
+    }
+
+    /// Every file version's stored dependency edges.
+    pub fn deps(&self) -> Result<Vec<store::StoredDeps>> {
+        Ok(self.store()?.deps()?)
     }
 
     /// String literals holding one of `tokens`.

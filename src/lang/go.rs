@@ -248,6 +248,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
                 break;
             }
             if !cursor.goto_parent() {
+                super::go_refs::extract(root, bytes, &mut out);
                 out.strings.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
                 out.calls.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
                 out.regions.sort_by_key(|r| (r.start, r.end));
@@ -273,6 +274,7 @@ fn string_literal(n: Node, ancestors: &[Node], bytes: &[u8], out: &mut Parsed) {
         let (callee, field, var) = literal_context(n, ancestors, bytes);
         out.strings.push(StringLit {
             line: n.start_position().row as u32 + 1,
+            col: n.start_position().column as u32 + 1,
             value,
             callee,
             field,

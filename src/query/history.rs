@@ -84,6 +84,21 @@ pub struct ModuleChange {
     pub to: Option<String>,
 }
 
+/// A dependency edge (not a Go module: those are `modules`) whose version differs.
+#[derive(Debug, Clone)]
+pub struct DepChange {
+    /// The file declaring it (at B when present there, else at A).
+    pub path: String,
+    /// What kind of edge.
+    pub kind: crate::deps::EdgeKind,
+    /// What the file calls the dependency.
+    pub name: String,
+    /// Version at the old revision, with its citation.
+    pub from: Option<(String, Citation)>,
+    /// Version at the new revision, with its citation.
+    pub to: Option<(String, Citation)>,
+}
+
 /// What changed between two revisions.
 #[derive(Debug, Clone)]
 pub struct DiffReport {
@@ -101,6 +116,8 @@ pub struct DiffReport {
     pub unchanged: usize,
     /// Vendored modules whose versions differ.
     pub modules: Vec<ModuleChange>,
+    /// Other dependency edges (Dockerfiles, installers, version files, submodules) that differ.
+    pub deps: Vec<DepChange>,
     /// Files holding findings at A that B does not have.
     pub files_removed: Vec<String>,
     /// Files holding findings at B that A does not have.
@@ -112,6 +129,7 @@ impl DiffReport {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
             && self.modules.is_empty()
+            && self.deps.is_empty()
             && self.files_added.is_empty()
             && self.files_removed.is_empty()
     }
@@ -232,6 +250,7 @@ pub fn diff(index: &Index, a_sel: &str, b_sel: &str, subject: Subject) -> Result
         changes,
         unchanged,
         modules: modules_changed(a, b),
+        deps: deps_changed(index, a, b)?,
         files_removed,
         files_added,
     })
@@ -307,6 +326,39 @@ fn modules_changed(a: &IndexedRev, b: &IndexedRev) -> Vec<ModuleChange> {
             to: vb.get(m).cloned(),
         })
         .collect()
+}
+
+/// Dependency edges other than Go modules whose versions differ between two revisions, keyed
+/// by (file, kind, name).
+fn deps_changed(index: &Index, a: &IndexedRev, b: &IndexedRev) -> Result<Vec<DepChange>> {
+    use crate::deps::EdgeKind;
+    type Key = (String, EdgeKind, String);
+    let none = crate::deps::Repos::default();
+    let edges = |r: &IndexedRev| -> Result<BTreeMap<Key, (String, Citation)>> {
+        Ok(crate::query::deps::edges_at(index, r, &none)?
+            .into_iter()
+            .filter(|e| !matches!(e.edge.kind, EdgeKind::GoRequire | EdgeKind::Vendored))
+            .map(|e| {
+                (
+                    (e.cite.path.clone(), e.edge.kind, e.edge.name.clone()),
+                    (e.edge.version.clone(), e.cite),
+                )
+            })
+            .collect())
+    };
+    let (ea, eb) = (edges(a)?, edges(b)?);
+    let keys: BTreeSet<&Key> = ea.keys().chain(eb.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter(|k| ea.get(*k).map(|x| &x.0) != eb.get(*k).map(|x| &x.0))
+        .map(|k| DepChange {
+            path: k.0.clone(),
+            kind: k.1,
+            name: k.2.clone(),
+            from: ea.get(k).cloned(),
+            to: eb.get(k).cloned(),
+        })
+        .collect())
 }
 
 /// Files holding things at one side whose path the other side's tree lacks.

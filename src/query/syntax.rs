@@ -607,20 +607,36 @@ impl Parser<'_> {
     }
 }
 
+/// The most words (terms, phrases' words, filters) a query may hold.
+pub const MAX_QUERY_WORDS: usize = 64;
+
+/// Refuses a query too large to be a question (before any work is spent on it).
+fn check_size(q: &str) -> Result<()> {
+    let too = |message: String| QueryError {
+        query: String::new(),
+        offset: None,
+        message,
+        hint: None,
+    };
+    if q.len() > MAX_QUERY_LEN {
+        return Err(too(format!(
+            "the query is {} bytes long; the limit is {MAX_QUERY_LEN}: search for fewer or shorter terms",
+            q.len()
+        )));
+    }
+    let words = q.split_whitespace().count();
+    if words > MAX_QUERY_WORDS {
+        return Err(too(format!(
+            "the query has {words} words; the limit is {MAX_QUERY_WORDS}: search for fewer terms"
+        )));
+    }
+    Ok(())
+}
+
 impl Query {
     /// Parses a query; errors name the column and how to fix it.
     pub fn parse(q: &str) -> Result<Query> {
-        if q.len() > MAX_QUERY_LEN {
-            return Err(QueryError {
-                query: String::new(),
-                offset: None,
-                message: format!(
-                    "the query is {} bytes long; the limit is {MAX_QUERY_LEN}",
-                    q.len()
-                ),
-                hint: Some("search for a shorter, distinctive part of the text".into()),
-            });
-        }
+        check_size(q)?;
         let mut out = Query::default();
         let mut rest: Vec<(Tok, usize)> = Vec::new();
         let mut negate: Option<usize> = None;

@@ -82,8 +82,27 @@ fn class_text(out: &mut dyn WriteColor, class: Class, items: &[&Change]) -> Resu
     Ok(())
 }
 
-/// Vendored module versions and files holding findings on one side only.
+/// Vendored module versions, other dependency edges, and files holding findings on one side
+/// only.
 fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
+    if !d.deps.is_empty() {
+        writeln!(out, "\ndependency edges ({})", d.deps.len())?;
+        for c in &d.deps {
+            let v = |x: &Option<(String, crate::index::citation::Citation)>| {
+                x.as_ref().map_or("(none)".to_string(), |(v, _)| v.clone())
+            };
+            let at = c.to.as_ref().or(c.from.as_ref()).map(|(_, c)| c.location());
+            writeln!(
+                out,
+                "  {} {} {} -> {}  ({})",
+                c.kind.as_str(),
+                c.name,
+                v(&c.from),
+                v(&c.to),
+                at.unwrap_or_default()
+            )?;
+        }
+    }
     if !d.modules.is_empty() {
         writeln!(out, "\nvendored modules ({})", d.modules.len())?;
         for m in &d.modules {
@@ -169,6 +188,17 @@ fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
             serde_json::json!({"class": "module", "module": m.module, "from": m.from, "to": m.to})
         )?;
     }
+    for c in &d.deps {
+        let side = |x: &Option<(String, crate::index::citation::Citation)>| {
+            x.as_ref()
+                .map(|(v, c)| serde_json::json!({"version": v, "line": c.start, "url": c.url}))
+        };
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"class": "dep", "path": c.path, "kind": c.kind.as_str(), "name": c.name, "from": side(&c.from), "to": side(&c.to)})
+        )?;
+    }
     for f in &d.files_removed {
         writeln!(
             out,
@@ -189,10 +219,10 @@ fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
 fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     writeln!(
         out,
-        "**Diff** `{}` = `{}` -> `{}` = `{}`: {} change{}, {} unchanged.",
-        d.a,
+        "**Diff** {} = `{}` -> {} = `{}`: {} change{}, {} unchanged.",
+        md_code(&d.a),
         d.a_commit,
-        d.b,
+        md_code(&d.b),
         d.b_commit,
         d.changes.len(),
         if d.changes.len() == 1 { "" } else { "s" },
@@ -203,7 +233,8 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         writeln!(
             out,
             "| change | rule | symbol | {} | {} | facts |",
-            d.a, d.b
+            md_text(&d.a),
+            md_text(&d.b)
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for c in &d.changes {
@@ -240,15 +271,34 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         writeln!(out)?;
     }
     if !d.modules.is_empty() {
-        writeln!(out, "| vendored module | {} | {} |", d.a, d.b)?;
-        writeln!(out, "| --- | --- | --- |")?;
+        let (a, b) = (md_text(&d.a), md_text(&d.b));
+        writeln!(out, "| vendored module | {a} | {b} |\n| --- | --- | --- |")?;
         for m in &d.modules {
             writeln!(
                 out,
                 "| {} | {} | {} |",
                 md_code(&m.module),
-                m.from.as_deref().unwrap_or("—"),
-                m.to.as_deref().unwrap_or("—")
+                m.from.as_deref().map_or("—".into(), md_text),
+                m.to.as_deref().map_or("—".into(), md_text)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !d.deps.is_empty() {
+        writeln!(out, "| dependency | {} | {} |", d.a, d.b)?;
+        writeln!(out, "| --- | --- | --- |")?;
+        for c in &d.deps {
+            let cell = |x: &Option<(String, crate::index::citation::Citation)>| {
+                x.as_ref().map_or("—".to_string(), |(v, c)| {
+                    format!("{} {}", md_code(v), md_link(&c.location(), &c.url))
+                })
+            };
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                md_code(&format!("{} {}", c.kind.as_str(), c.name)),
+                cell(&c.from),
+                cell(&c.to)
             )?;
         }
         writeln!(out)?;
@@ -371,7 +421,13 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
     }
     writeln!(out, " ---: |")?;
     for r in &t.revisions {
-        write!(out, "| {}@{} | `{}` |", r.repo, r.rev, &r.commit[..12])?;
+        write!(
+            out,
+            "| {}@{} | `{}` |",
+            r.repo,
+            md_text(&r.rev),
+            &r.commit[..12]
+        )?;
         for tr in &t.tracks {
             let held = tr.cite.repo == r.repo && tr.cite.held_by(&r.rev);
             write!(out, " {} |", if held { "●" } else { "" })?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A validated manifest.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Manifest {
     /// The manifest file.
     pub path: PathBuf,
@@ -31,6 +31,19 @@ pub struct RepoSpec {
     pub revs: Vec<RevSpec>,
     /// Path patterns the indexer skips (see [`crate::path_filter`]).
     pub exclude: Vec<String>,
+    /// Names other repositories' files use for this one (`provides`), for dependency links.
+    pub provides: Vec<Provide>,
+}
+
+/// One `provides` entry: a name (a variable such as `RUNC_VERSION`, a package such as
+/// `containerd.io`, a module path) that, in the files of the repositories listed in `within`
+/// (any repository when empty), stands for this repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provide {
+    /// The name (a variable, package, image or module name).
+    pub name: String,
+    /// Manifest names of the repositories whose files use `name` this way (`in = [...]`).
+    pub within: Vec<String>,
 }
 
 /// How a manifest names a revision.
@@ -83,6 +96,8 @@ struct RawRepo {
     revs: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    provides: Vec<Spanned<toml::Value>>,
 }
 
 /// Returns an invalid-manifest error at a span of the text.
@@ -94,6 +109,9 @@ macro_rules! invalid {
         ))
     };
 }
+
+/// The longest rev (tag, branch, commit or tag glob) a manifest may name, in bytes.
+pub const MAX_REV_LEN: usize = 256;
 
 /// Is `name` usable in a `REPO@REV` selector and as a directory name?
 pub fn is_selector_safe(name: &str) -> bool {
@@ -131,70 +149,29 @@ impl Manifest {
                 "the manifest names no repository; add a [[repo]] table with name, url and revs",
             ));
         }
+        let names: Vec<String> = raw.repo.iter().map(|r| r.name.get_ref().clone()).collect();
         let mut repos: Vec<RepoSpec> = Vec::new();
-        for r in raw.repo {
-            let name = r.name.get_ref().clone();
-            if !is_selector_safe(&name) {
-                invalid!(
-                    path,
-                    text,
-                    r.name.span(),
-                    "repository name {name:?} is not selector-safe: use letters, digits, '-', '_' or '.' (it is used as NAME@REV)"
-                );
-            }
-            if repos.iter().any(|p| p.name == name) {
-                invalid!(
-                    path,
-                    text,
-                    r.name.span(),
-                    "duplicate repository name {name:?}: names must be unique"
-                );
-            }
-            let url = r.url.get_ref().trim().to_string();
-            if let Err(crate::source::git::GitError::BadUrl { reason, .. }) =
-                crate::source::git::validate_url(&url)
-            {
-                invalid!(path, text, r.url.span(), "url {url:?}: {reason}");
-            }
-            if r.revs.get_ref().is_empty() {
-                invalid!(
-                    path,
-                    text,
-                    r.revs.span(),
-                    "repository {name:?} lists no revs: name at least one tag, branch, commit or tag glob"
-                );
-            }
-            let mut revs = Vec::new();
-            for rev in r.revs.get_ref() {
-                let s = rev.get_ref().trim();
-                if s.is_empty() || s.contains(char::is_whitespace) || s.contains('@') {
+        let mut pending_provides = Vec::new();
+        for r in &raw.repo {
+            let spec = repo_spec(path, text, r, &repos)?;
+            pending_provides.push(provides(path, text, r, &spec.name)?);
+            repos.push(spec);
+        }
+        // `in` may name a repository listed later in the manifest.
+        for (repo, provides) in repos.iter_mut().zip(pending_provides) {
+            for (p, span) in provides {
+                if let Some(unknown) = p.within.iter().find(|w| !names.contains(w)) {
                     invalid!(
                         path,
                         text,
-                        rev.span(),
-                        "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
+                        span,
+                        "provides {:?} of {:?}: `in` names {unknown:?}, which is not a repository of this manifest",
+                        p.name,
+                        repo.name
                     );
                 }
-                if let RevSpec::TagGlob(g) = RevSpec::parse(s)
-                    && let Err(e) = globset::Glob::new(&g)
-                {
-                    invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
-                }
-                revs.push(RevSpec::parse(s));
+                repo.provides.push(p);
             }
-            let mut exclude = Vec::new();
-            for g in &r.exclude {
-                if let Err(e) = crate::path_filter::PathFilter::new(g.get_ref()) {
-                    invalid!(path, text, g.span(), "exclude: {e}");
-                }
-                exclude.push(g.get_ref().clone());
-            }
-            repos.push(RepoSpec {
-                name,
-                url,
-                revs,
-                exclude,
-            });
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let rule_paths = raw
@@ -208,9 +185,186 @@ impl Manifest {
         })
     }
 
+    /// `(alias, repo)` pairs: the names (module paths, package names, version variables)
+    /// that `provides` declares for a repository, whichever repository uses them.
+    pub fn aliases(&self) -> Vec<(String, String)> {
+        self.repos
+            .iter()
+            .flat_map(|r| {
+                r.provides
+                    .iter()
+                    .filter(|p| p.within.is_empty())
+                    .map(|p| (p.name.clone(), r.name.clone()))
+            })
+            .collect()
+    }
+
     /// The repository named `name`.
     pub fn repo(&self, name: &str) -> Option<&RepoSpec> {
         self.repos.iter().find(|r| r.name == name)
+    }
+}
+
+/// One `[[repo]]` table, validated (its `provides` are read by [`provides`]).
+fn repo_spec(path: &Path, text: &str, r: &RawRepo, before: &[RepoSpec]) -> Result<RepoSpec> {
+    let name = r.name.get_ref().clone();
+    if !is_selector_safe(&name) {
+        invalid!(
+            path,
+            text,
+            r.name.span(),
+            "repository name {name:?} is not selector-safe: use letters, digits, '-', '_' or '.' (it is used as NAME@REV)"
+        );
+    }
+    if before.iter().any(|p| p.name == name) {
+        invalid!(
+            path,
+            text,
+            r.name.span(),
+            "duplicate repository name {name:?}: names must be unique"
+        );
+    }
+    let url = r.url.get_ref().trim().to_string();
+    if let Err(crate::source::git::GitError::BadUrl { reason, .. }) =
+        crate::source::git::validate_url(&url)
+    {
+        invalid!(path, text, r.url.span(), "url {url:?}: {reason}");
+    }
+    if r.revs.get_ref().is_empty() {
+        invalid!(
+            path,
+            text,
+            r.revs.span(),
+            "repository {name:?} lists no revs: name at least one tag, branch, commit or tag glob"
+        );
+    }
+    let mut revs = Vec::new();
+    for rev in r.revs.get_ref() {
+        revs.push(check_rev(path, text, &name, rev)?);
+    }
+    let mut exclude = Vec::new();
+    for g in &r.exclude {
+        if let Err(e) = crate::path_filter::PathFilter::new(g.get_ref()) {
+            invalid!(path, text, g.span(), "exclude: {e}");
+        }
+        exclude.push(g.get_ref().clone());
+    }
+    Ok(RepoSpec {
+        name,
+        url,
+        revs,
+        exclude,
+        provides: Vec::new(),
+    })
+}
+
+/// One `revs` entry, checked: a tag, branch, commit or bounded tag glob.
+fn check_rev(path: &Path, text: &str, name: &str, rev: &Spanned<String>) -> Result<RevSpec> {
+    let s = rev.get_ref().trim();
+    if s.is_empty() || s.contains(char::is_whitespace) || s.contains('@') {
+        invalid!(
+            path,
+            text,
+            rev.span(),
+            "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
+        );
+    }
+    if s.len() > MAX_REV_LEN {
+        invalid!(
+            path,
+            text,
+            rev.span(),
+            "rev of {name:?} is {} bytes long; the limit is {MAX_REV_LEN}",
+            s.len()
+        );
+    }
+    if let RevSpec::TagGlob(g) = RevSpec::parse(s) {
+        let wildcards = g.matches(['*', '?', '[']).count();
+        if wildcards > crate::path_filter::MAX_WILDCARDS {
+            invalid!(
+                path,
+                text,
+                rev.span(),
+                "tag glob of {name:?} has {wildcards} wildcards; the limit is {}",
+                crate::path_filter::MAX_WILDCARDS
+            );
+        }
+        if let Err(e) = globset::Glob::new(&g) {
+            invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
+        }
+    }
+    Ok(RevSpec::parse(s))
+}
+
+/// A repository's `provides` items with their spans (`in` is checked once every repository is
+/// known).
+fn provides(
+    path: &Path,
+    text: &str,
+    r: &RawRepo,
+    name: &str,
+) -> Result<Vec<(Provide, std::ops::Range<usize>)>> {
+    let mut out: Vec<(Provide, std::ops::Range<usize>)> = Vec::new();
+    for item in &r.provides {
+        let p = match parse_provide(item.get_ref()) {
+            Ok(p) => p,
+            Err(msg) => invalid!(path, text, item.span(), "provides of {name:?}: {msg}"),
+        };
+        if out
+            .iter()
+            .any(|(q, _)| q.name == p.name && q.within == p.within)
+        {
+            invalid!(
+                path,
+                text,
+                item.span(),
+                "provides of {name:?} lists {:?} twice: remove one",
+                p.name
+            );
+        }
+        out.push((p, item.span()));
+    }
+    Ok(out)
+}
+
+/// A `provides` item: `"NAME"` or `{ name = "NAME", in = ["repo", ...] }` (`in` may be one string).
+fn parse_provide(v: &toml::Value) -> std::result::Result<Provide, String> {
+    let check = |n: &str| -> std::result::Result<String, String> {
+        let n = n.trim();
+        if n.is_empty() || n.contains(char::is_whitespace) {
+            Err(format!(
+                "{n:?} is not a name: use a variable, package, image or module name without spaces"
+            ))
+        } else {
+            Ok(n.to_string())
+        }
+    };
+    match v {
+        toml::Value::String(s) => Ok(Provide {
+            name: check(s)?,
+            within: Vec::new(),
+        }),
+        toml::Value::Table(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "name" && *k != "in") {
+                return Err(format!("unknown key {k:?}: an entry has `name` and optionally `in`"));
+            }
+            let name = match t.get("name") {
+                Some(toml::Value::String(s)) => check(s)?,
+                _ => return Err("an entry needs `name = \"...\"`".into()),
+            };
+            let within = match t.get("in") {
+                None => Vec::new(),
+                Some(toml::Value::String(s)) => vec![s.clone()],
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or("`in` lists repository names: strings")?,
+                Some(_) => return Err("`in` is a repository name or a list of them".into()),
+            };
+            Ok(Provide { name, within })
+        }
+        _ => Err("an entry is a name (\"RUNC_VERSION\") or a table ({ name = \"REF\", in = [\"repo\"] })".into()),
     }
 }
 
@@ -276,6 +430,50 @@ mod tests {
                 .to_string()
                 .contains("selector-safe")
         );
+    }
+
+    #[test]
+    fn provides_takes_names_and_scoped_tables() {
+        let m = parse(
+            "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\nprovides = [\"RUNC_VERSION\", { name = \"runc_ref\", in = \"pkg\" }]\n[[repo]]\nname = \"pkg\"\nurl = \"https://x.org/pkg\"\nrevs = [\"main\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.repos[0].provides,
+            vec![
+                Provide {
+                    name: "RUNC_VERSION".into(),
+                    within: vec![]
+                },
+                Provide {
+                    name: "runc_ref".into(),
+                    within: vec!["pkg".into()]
+                }
+            ]
+        );
+        assert!(m.repos[1].provides.is_empty());
+    }
+
+    #[test]
+    fn bad_provides_are_reported_at_their_entry() {
+        let base = "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\n";
+        let err = |p: &str| parse(&format!("{base}{p}\n")).unwrap_err().to_string();
+        let e = err("provides = [\"A\", { name = \"REF\", in = [\"nope\"] }]");
+        assert!(
+            e.starts_with("archeo.toml:5:18:") && e.contains("\"nope\""),
+            "{e}"
+        );
+        let e = err("provides = [\"two words\"]");
+        assert!(
+            e.starts_with("archeo.toml:5:13:") && e.contains("not a name"),
+            "{e}"
+        );
+        let e = err("provides = [{ name = \"REF\", scope = \"x\" }]");
+        assert!(e.contains("unknown key \"scope\""), "{e}");
+        let e = err("provides = [\"A\", \"A\"]");
+        assert!(e.contains("twice"), "{e}");
+        let e = err("provides = [3]");
+        assert!(e.contains("archeo.toml:5:13"), "{e}");
     }
 
     #[test]

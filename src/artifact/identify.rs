@@ -1,0 +1,859 @@
+//! Matching an artifact's facts against the pins: which pinned repository it was built from
+//! (module path -> repository URL, or an alias, or the package's homepage/name), then which
+//! pinned revision (a commit the binary names -> exact; else a version -> the pinned tag, "by
+//! version"), and how far a distribution rebuild strays from upstream (dependency versions
+//! against the pinned revision's vendor/modules.txt).
+//!
+//! Pure: no I/O. What needs git or the index (where an unpinned commit lies, a revision's
+//! vendored modules) is asked through the closures of [`Upstream`].
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::gobuild::{GoBuildInfo, GoModule, InjectedString, InjectionOrigin};
+use super::{Artifact, DebPackage};
+use crate::source::lock::{Pin, RefKind};
+
+/// `(newest pinned tag before, oldest pinned tag after)` a commit.
+pub type TagsAround = (Option<String>, Option<String>);
+
+/// `(module, version)` pairs, as in `vendor/modules.txt`.
+pub type ModuleVersions = Vec<(String, String)>;
+
+/// What the caller knows about upstream.
+pub struct Upstream<'a> {
+    /// Every pinned revision (`Lock::pins`).
+    pub pins: &'a [Pin],
+    /// `(alias, repo)`: a Go module path (prefix) or a Debian source/package name that stands
+    /// for a pinned repository, e.g. `("docker.io", "moby")`.
+    pub aliases: &'a [(String, String)],
+    /// For a commit that no pin names, called with `(repo, commit)` (the commit possibly
+    /// abbreviated): `Some((newest pinned tag before it, oldest pinned tag after it))` when
+    /// the repository's cache has the commit, `None` when it does not.
+    pub locate_commit: &'a dyn Fn(&str, &str) -> Option<TagsAround>,
+    /// The `(module, version)` list of a pinned revision's `vendor/modules.txt` (the
+    /// replacement's version for `=>` lines); `None` when unknown (not indexed).
+    pub vendored_modules: &'a dyn Fn(&Pin) -> Option<ModuleVersions>,
+}
+
+/// How sure an identification is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Confidence {
+    /// The artifact names a commit (vcs.revision, an injected commit) that a pin has.
+    #[serde(rename = "exact commit")]
+    ExactCommit,
+    /// The artifact's version string equals a pinned tag; the code may still differ.
+    #[serde(rename = "by version")]
+    ByVersion,
+    /// Nothing ties it to a pin.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Confidence::ExactCommit => "exact commit",
+            Confidence::ByVersion => "by version",
+            Confidence::Unknown => "unknown",
+        })
+    }
+}
+
+/// A dependency whose version in the binary is not upstream's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DependencyDifference {
+    /// The module path.
+    pub module: String,
+    /// As linked into the binary (the replacement's version when replaced).
+    pub binary: String,
+    /// As in upstream's `vendor/modules.txt`; `None` when upstream does not vendor it.
+    pub upstream: Option<String>,
+}
+
+impl fmt::Display for DependencyDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.upstream {
+            Some(u) => write!(f, "{} {} (upstream vendors {u})", self.module, self.binary),
+            None => write!(
+                f,
+                "{} {} (not in upstream's vendor/modules.txt)",
+                self.module, self.binary
+            ),
+        }
+    }
+}
+
+/// Which upstream code an artifact is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identification {
+    /// The pinned repository's name; the module path or package name when nothing pinned
+    /// matches; `None` when the artifact says nothing about its origin.
+    pub component: Option<String>,
+    /// The version the artifact states (the evidence used for matching when there is one).
+    pub version: Option<String>,
+    /// The commit the artifact itself names (possibly abbreviated); the pinned commit is in
+    /// `pin`.
+    pub commit: Option<String>,
+    /// How sure the match is.
+    pub confidence: Confidence,
+    /// The matched pinned revision.
+    #[serde(serialize_with = "serialize_pin")]
+    pub pin: Option<Pin>,
+    /// Built by a distribution from repacked sources or with other dependency versions.
+    pub distribution_rebuild: bool,
+    /// Dependencies whose versions differ from the pinned revision's vendored modules.
+    pub dependency_differences: Vec<DependencyDifference>,
+    /// How the match was made and what to keep in mind, one sentence each.
+    pub notes: Vec<String>,
+}
+
+fn serialize_pin<S: Serializer>(pin: &Option<Pin>, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct PinView<'a> {
+        repo: &'a str,
+        url: &'a str,
+        rev: &'a str,
+        kind: RefKind,
+        commit: &'a str,
+    }
+    pin.as_ref()
+        .map(|p| PinView {
+            repo: &p.repo,
+            url: &p.url,
+            rev: &p.rev,
+            kind: p.kind,
+            commit: &p.commit,
+        })
+        .serialize(s)
+}
+
+/// One piece of evidence: a value and a phrase saying where it came from.
+struct Evidence {
+    value: String,
+    from: String,
+    heuristic: bool,
+}
+
+impl Evidence {
+    /// What a note must add when the evidence was guessed rather than read.
+    fn caveat(&self) -> &'static str {
+        if self.heuristic {
+            " (heuristic evidence: the binary has no symbol table)"
+        } else {
+            ""
+        }
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} from {}", self.value, self.from)
+    }
+}
+
+impl Identification {
+    /// Nothing matched yet.
+    fn unknown(component: Option<String>) -> Identification {
+        Identification {
+            component,
+            version: None,
+            commit: None,
+            confidence: Confidence::Unknown,
+            pin: None,
+            distribution_rebuild: false,
+            dependency_differences: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Identifies one artifact against the pins: which repository, which revision, and how far
+/// a distribution rebuild strays from it.
+pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
+    let info = artifact.go.as_ref().map(|g| &g.build_info);
+    let module = info.and_then(|b| {
+        b.main
+            .as_ref()
+            .map(|m| m.path.clone())
+            .or_else(|| b.path.as_ref().map(|p| p.value.clone()))
+    });
+    let package = artifact.package.as_ref();
+
+    // Which repository.
+    let by_package = package.and_then(|p| repo_for_package(p, upstream));
+    let Some((repo, how)) = module
+        .as_deref()
+        .and_then(|m| repo_for_module(m, upstream))
+        .or_else(|| by_package.clone())
+    else {
+        return unmatched(module, package);
+    };
+    let mut id = Identification::unknown(Some(repo.clone()));
+    id.notes.push(how);
+    // The package's version speaks for this binary only when the package names the same
+    // repository (a package can ship binaries of other projects).
+    let package_speaks = by_package.as_ref().is_some_and(|(r, _)| *r == repo)
+        || (module.is_none() && package.is_some());
+
+    // Which revision: a commit the artifact names, else a version it states.
+    let pins: Vec<&Pin> = upstream.pins.iter().filter(|p| p.repo == repo).collect();
+    let versions = version_evidence(artifact, package_speaks);
+    match_commit(&mut id, &commit_evidence(artifact), &pins, &repo, upstream);
+    if id.pin.is_some() {
+        check_versions(&mut id, &versions, &pins);
+    } else {
+        match_version(&mut id, &versions, &pins, &repo);
+    }
+    if info
+        .and_then(|b| b.setting("vcs.modified"))
+        .is_some_and(|s| s.value == "true")
+    {
+        id.notes.push(
+            "built from a modified work tree (vcs.modified=true): the code may differ from the commit"
+                .into(),
+        );
+    }
+
+    // How far a rebuild strays from upstream.
+    if let Some(p) = package.filter(|_| package_speaks) {
+        note_package_rebuild(&mut id, p);
+    }
+    if let Some(info) = info {
+        compare_with_vendored(&mut id, info, upstream);
+    }
+    id
+}
+
+/// What can be said of an artifact that names no pinned repository.
+fn unmatched(module: Option<String>, package: Option<&DebPackage>) -> Identification {
+    let note = match (&module, package) {
+        (Some(m), _) => format!(
+            "module {m} names no pinned repository: add it to archeo.toml, or an alias if it is pinned under another URL"
+        ),
+        (None, Some(p)) => format!(
+            "package {} (source {}) names no pinned repository: add an alias or pin its upstream",
+            p.package, p.source
+        ),
+        (None, None) => "no Go build information and no package metadata: nothing to match".into(),
+    };
+    Identification {
+        version: package.map(|p| p.version.clone()),
+        notes: vec![note],
+        ..Identification::unknown(module.or_else(|| package.map(|p| p.source.clone())))
+    }
+}
+
+/// The first commit a pin of the repository has is an exact match; failing that, the first
+/// commit read (not guessed) is placed among the pinned tags.
+fn match_commit(
+    id: &mut Identification,
+    commits: &[Evidence],
+    pins: &[&Pin],
+    repo: &str,
+    upstream: &Upstream<'_>,
+) {
+    for ev in commits {
+        let hex = ev.value.to_ascii_lowercase();
+        if let Some(pin) = best_pin(pins.iter().copied().filter(|p| p.commit.starts_with(&hex))) {
+            id.confidence = Confidence::ExactCommit;
+            id.commit = Some(ev.value.clone());
+            id.notes.push(format!(
+                "commit {ev} is pinned as {}@{}{}",
+                pin.repo,
+                pin.rev,
+                ev.caveat()
+            ));
+            id.pin = Some(pin.clone());
+            return;
+        }
+    }
+    let Some(ev) = commits.iter().find(|e| !e.heuristic) else {
+        return;
+    };
+    id.commit = Some(ev.value.clone());
+    id.notes.push(match (upstream.locate_commit)(repo, &ev.value) {
+        Some((before, after)) => format!(
+            "commit {ev} is not pinned; {}",
+            between(before.as_deref(), after.as_deref())
+        ),
+        None => format!(
+            "commit {ev} is not pinned and not in the cache: run `archeo fetch`, or pin it in archeo.toml"
+        ),
+    });
+}
+
+/// With a revision pinned by commit: notes each version read that names another revision.
+fn check_versions(id: &mut Identification, versions: &[Evidence], pins: &[&Pin]) {
+    let Some(pin) = &id.pin else {
+        return;
+    };
+    for ev in versions.iter().filter(|e| !e.heuristic) {
+        if tag_for(pins, &ev.value).is_none_or(|t| t.commit != pin.commit) {
+            id.notes.push(format!(
+                "version {ev} does not name the pinned revision {}",
+                pin.rev
+            ));
+        }
+    }
+    id.version = versions.first().map(|e| e.value.clone());
+}
+
+/// Without a commit: the first stated version that names a pinned tag, or why none does.
+fn match_version(id: &mut Identification, versions: &[Evidence], pins: &[&Pin], repo: &str) {
+    for ev in versions {
+        if let Some(pin) = tag_for(pins, &ev.value) {
+            id.confidence = Confidence::ByVersion;
+            id.version = Some(ev.value.clone());
+            id.notes.push(format!(
+                "by version: {ev} names pinned tag {}@{}{}",
+                pin.repo,
+                pin.rev,
+                ev.caveat()
+            ));
+            if let Some(c) = &id.commit {
+                id.notes.push(format!(
+                    "the binary names commit {c}, not the tag's commit {}: it was not built from the tag",
+                    pin.commit
+                ));
+            }
+            id.pin = Some(pin.clone());
+            return;
+        }
+    }
+    match versions.first() {
+        Some(ev) => {
+            id.version = Some(ev.value.clone());
+            id.notes.push(format!(
+                "version {ev} matches no pinned tag of {repo}: pin that release in archeo.toml"
+            ));
+        }
+        None if id.commit.is_none() => id.notes.push(format!(
+            "the artifact states neither a commit nor a version of {repo}"
+        )),
+        None => {}
+    }
+}
+
+/// The pinned tag a stated version names (the best one when several do).
+fn tag_for<'p>(pins: &[&'p Pin], version: &str) -> Option<&'p Pin> {
+    let wanted = version_candidates(version);
+    best_pin(
+        pins.iter()
+            .copied()
+            .filter(|p| p.kind == RefKind::Tag && wanted.contains(&normalize_version(&p.rev))),
+    )
+}
+
+/// What a Debian version says: repacked upstream sources, a distribution revision.
+fn note_package_rebuild(id: &mut Identification, p: &DebPackage) {
+    let upstream_v = upstream_version(&p.version);
+    if let Some(marker) = repack_marker(&p.version) {
+        id.distribution_rebuild = true;
+        id.notes.push(format!(
+            "distribution rebuild: package {} {} repacks upstream {upstream_v} ({marker}: upstream sources repacked, usually without vendor/; dependencies come from the distribution{})",
+            p.package,
+            p.version,
+            if p.built_using.is_empty() {
+                String::new()
+            } else {
+                format!(", Built-Using lists {} packages", p.built_using.len())
+            }
+        ));
+    }
+    if let Some(rev) = debian_revision(&p.version).filter(|r| is_distribution_update(r)) {
+        id.notes.push(format!(
+            "package revision -{rev} may carry distribution patches over upstream {upstream_v} (e.g. security backports): findings at the upstream tag may not hold for this build"
+        ));
+    }
+}
+
+/// The binary's module versions against the matched revision's `vendor/modules.txt`.
+fn compare_with_vendored(id: &mut Identification, info: &GoBuildInfo, upstream: &Upstream<'_>) {
+    let Some(pin) = &id.pin else {
+        return;
+    };
+    if info.deps.is_empty() {
+        if info.main.is_none() {
+            id.notes.push(
+                "the binary lists no modules (built in GOPATH mode, as Debian does): dependency versions cannot be compared with upstream"
+                    .into(),
+            );
+        }
+        return;
+    }
+    match (upstream.vendored_modules)(pin) {
+        Some(v) if v.is_empty() => id.notes.push(format!(
+            "{}@{} vendors no modules: dependency versions not compared",
+            pin.repo, pin.rev
+        )),
+        Some(v) => {
+            let diffs = compare_dependencies(&info.deps, &v);
+            if !diffs.is_empty() {
+                id.distribution_rebuild = true;
+                id.notes.push(format!(
+                    "dependency versions differ from upstream's vendor/modules.txt at {}@{}: {}",
+                    pin.repo,
+                    pin.rev,
+                    diffs
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+            id.dependency_differences = diffs;
+        }
+        None => id.notes.push(format!(
+            "vendored modules of {}@{} unknown (not indexed): dependency versions not compared",
+            pin.repo, pin.rev
+        )),
+    }
+}
+
+/// The dependencies whose linked version differs from upstream's vendored one, or that
+/// upstream does not vendor, sorted by module. Modules upstream vendors but the binary does
+/// not link are not differences: `vendor/` also holds test and other-binary dependencies.
+pub fn compare_dependencies(
+    deps: &[GoModule],
+    vendored: &[(String, String)],
+) -> Vec<DependencyDifference> {
+    let mut out: Vec<DependencyDifference> = deps
+        .iter()
+        .filter_map(|d| {
+            let linked = d.effective_version();
+            let linked = if linked.is_empty() {
+                // A directory replacement: no version to compare.
+                d.replace
+                    .as_ref()
+                    .map_or(String::new(), |r| format!("=> {}", r.path))
+            } else {
+                linked.to_string()
+            };
+            match vendored.iter().find(|(m, _)| *m == d.path) {
+                Some((_, v)) if *v == linked => None,
+                Some((_, v)) => Some(DependencyDifference {
+                    module: d.path.clone(),
+                    binary: linked,
+                    upstream: Some(v.clone()),
+                }),
+                None => Some(DependencyDifference {
+                    module: d.path.clone(),
+                    binary: linked,
+                    upstream: None,
+                }),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.module.cmp(&b.module));
+    out
+}
+
+/// The upstream version inside a Debian version: `1:1.1.5+ds1-1+deb12u1` -> `1.1.5`,
+/// `1.7.28-1~debian.12~bookworm` -> `1.7.28`, `1.0.0~rc92+dfsg1-5` -> `1.0.0-rc92`.
+pub fn upstream_version(debian_version: &str) -> String {
+    let v = debian_version.trim();
+    let v = match v.split_once(':') {
+        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => v,
+    };
+    let v = match v.rsplit_once('-') {
+        Some((up, _)) => up,
+        None => v,
+    };
+    strip_repack(v).replace('~', "-")
+}
+
+/// Drops a repack suffix (`+ds1`, `+dfsg`, `+repack2`, `~ds1`) and what follows it.
+fn strip_repack(v: &str) -> &str {
+    let lower = v.to_ascii_lowercase();
+    ["+ds", "+dfsg", "+repack", "~ds", "~dfsg", "+really"]
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .map_or(v, |i| &v[..i])
+}
+
+fn repack_marker(debian_version: &str) -> Option<&'static str> {
+    let up = debian_version
+        .rsplit_once('-')
+        .map_or(debian_version, |(u, _)| u);
+    let lower = up.to_ascii_lowercase();
+    ["+ds", "+dfsg", "+repack", "~ds", "~dfsg"]
+        .into_iter()
+        .find(|m| lower.contains(m))
+}
+
+fn debian_revision(v: &str) -> Option<&str> {
+    v.rsplit_once('-').map(|(_, r)| r)
+}
+
+/// A revision naming a distribution release update (`+deb12u1`, `ubuntu0.22.04.1`).
+fn is_distribution_update(rev: &str) -> bool {
+    let r = rev.to_ascii_lowercase();
+    (r.contains("deb") && r.contains('u')) || r.contains("ubuntu")
+}
+
+/// A tag or version as compared: no `v`, no `+incompatible`, no repack suffix.
+fn normalize_version(v: &str) -> String {
+    let v = v.trim();
+    let v = v.strip_prefix('v').unwrap_or(v);
+    let v = v.strip_suffix("+incompatible").unwrap_or(v);
+    strip_repack(v).to_string()
+}
+
+/// The forms a stated version may take for tag matching: itself normalised, and its
+/// upstream part when it is a Debian version.
+fn version_candidates(v: &str) -> Vec<String> {
+    let mut out = vec![normalize_version(v)];
+    let lower = v.to_ascii_lowercase();
+    if [
+        "+ds", "+dfsg", "+repack", "+deb", "~deb", "~bpo", "ubuntu", "~",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+        // A plain Debian revision: `1.1.0-2` (but not an upstream pre-release, `1.1.0-rc.1`).
+        || debian_revision(v).is_some_and(|r| r.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    {
+        let up = upstream_version(v);
+        if !out.contains(&up) {
+            out.push(up);
+        }
+    }
+    out
+}
+
+/// The commit in a stated commit value: a bare hex id, or `git describe` output.
+fn commit_in(value: &str) -> Option<String> {
+    let v = value.trim();
+    let v = v.strip_suffix("-dirty").unwrap_or(v);
+    let is_hex = |s: &str| (7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit());
+    if is_hex(v) {
+        return Some(v.to_ascii_lowercase());
+    }
+    let (_, tail) = v.rsplit_once("-g")?;
+    is_hex(tail).then(|| tail.to_ascii_lowercase())
+}
+
+/// The commit prefix of a Go pseudo-version: `v0.0.0-20240101120000-0123456789ab`.
+fn pseudo_version_commit(v: &str) -> Option<String> {
+    let v = v.strip_suffix("+incompatible").unwrap_or(v);
+    let v = v.split('+').next()?;
+    let mut parts = v.rsplitn(3, '-');
+    let hash = parts.next()?;
+    let stamp = parts.next()?;
+    let stamp = stamp.rsplit('.').next()?;
+    (hash.len() == 12
+        && hash.chars().all(|c| c.is_ascii_hexdigit())
+        && stamp.len() == 14
+        && stamp.chars().all(|c| c.is_ascii_digit()))
+    .then(|| hash.to_string())
+}
+
+fn commit_evidence(a: &Artifact) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    let Some(go) = &a.go else {
+        return out;
+    };
+    let info = &go.build_info;
+    if let Some(s) = info.setting("vcs.revision")
+        && let Some(c) = commit_in(&s.value)
+    {
+        out.push(Evidence {
+            value: c,
+            from: format!("build setting vcs.revision ({})", s.at),
+            heuristic: false,
+        });
+    }
+    for inj in &go.injected {
+        let heuristic = inj.origin == InjectionOrigin::Heuristic;
+        if !(named_like(inj, &["commit", "revision", "sha"]) || heuristic) {
+            continue;
+        }
+        if let Some(c) = commit_in(&inj.value) {
+            out.push(Evidence {
+                value: c,
+                from: injected_from(inj),
+                heuristic,
+            });
+        }
+    }
+    if let Some(m) = &info.main
+        && let Some(c) = pseudo_version_commit(&m.version)
+    {
+        out.push(Evidence {
+            value: c,
+            from: format!("the main module's pseudo-version {} ({})", m.version, m.at),
+            heuristic: false,
+        });
+    }
+    out
+}
+
+fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    if let Some(go) = &a.go {
+        if let Some(m) = &go.build_info.main
+            && !m.version.is_empty()
+            && m.version != "(devel)"
+            && pseudo_version_commit(&m.version).is_none()
+        {
+            out.push(Evidence {
+                value: m.version.clone(),
+                from: format!("the main module version ({})", m.at),
+                heuristic: false,
+            });
+        }
+        for inj in &go.injected {
+            let heuristic = inj.origin == InjectionOrigin::Heuristic;
+            if !(named_like(inj, &["version"]) || heuristic) || commit_in(&inj.value).is_some() {
+                continue;
+            }
+            out.push(Evidence {
+                value: inj.value.clone(),
+                from: injected_from(inj),
+                heuristic,
+            });
+        }
+    }
+    if let Some(p) = a.package.as_ref().filter(|_| package_speaks) {
+        // Before heuristic strings: a control field is read, not guessed.
+        let at = out.iter().position(|e| e.heuristic).unwrap_or(out.len());
+        out.insert(
+            at,
+            Evidence {
+                value: p.version.clone(),
+                from: format!("package {} ({})", p.package, p.provenance("Version")),
+                heuristic: false,
+            },
+        );
+    }
+    out
+}
+
+/// Whether an injected variable's own name (without its package) contains one of `words`.
+fn named_like(inj: &InjectedString, words: &[&str]) -> bool {
+    inj.variable.as_deref().is_some_and(|n| {
+        let n = n.rsplit('.').next().unwrap_or(n).to_ascii_lowercase();
+        words.iter().any(|w| n.contains(w))
+    })
+}
+
+/// Where an injected string came from: its `-X` variable, or the heuristic scan.
+fn injected_from(inj: &InjectedString) -> String {
+    match &inj.variable {
+        Some(v) => format!("-X {v} ({})", inj.at),
+        None => format!("a string in the binary ({})", inj.at),
+    }
+}
+
+/// Prefers tags, then commits, then branches; the first in lock order among equals.
+fn best_pin<'p>(pins: impl Iterator<Item = &'p Pin>) -> Option<&'p Pin> {
+    let rank = |k: RefKind| match k {
+        RefKind::Tag => 0,
+        RefKind::Commit => 1,
+        RefKind::Branch => 2,
+    };
+    let mut best: Option<&Pin> = None;
+    for p in pins {
+        if best.is_none_or(|b| rank(p.kind) < rank(b.kind)) {
+            best = Some(p);
+        }
+    }
+    best
+}
+
+fn between(before: Option<&str>, after: Option<&str>) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) => format!("it lies between pinned tags {b} and {a}"),
+        (Some(b), None) => format!("it comes after pinned tag {b} (no pinned tag contains it)"),
+        (None, Some(a)) => format!("it comes before pinned tag {a} (no pinned tag precedes it)"),
+        (None, None) => "no pinned tag precedes or contains it".into(),
+    }
+}
+
+/// `https://github.com/opencontainers/runc.git` -> `github.com/opencontainers/runc`.
+fn url_key(url: &str) -> String {
+    let u = url.trim().to_ascii_lowercase();
+    let u = u
+        .split_once("://")
+        .map_or(u.as_str(), |(_, r)| r)
+        .to_string();
+    // scp-like `git@host:path`.
+    let u = match u.split_once('@') {
+        Some((_, rest)) => rest.replacen(':', "/", 1),
+        None => u,
+    };
+    let u = u.trim_end_matches('/');
+    u.strip_suffix(".git").unwrap_or(u).to_string()
+}
+
+/// A module path without its major-version suffix: `example.com/x/v2` -> `example.com/x`.
+fn module_key(module: &str) -> String {
+    let m = module.trim().to_ascii_lowercase();
+    match m.rsplit_once('/') {
+        Some((base, last))
+            if last.len() > 1
+                && last.starts_with('v')
+                && last[1..].chars().all(|c| c.is_ascii_digit()) =>
+        {
+            base.to_string()
+        }
+        _ => m,
+    }
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Distinct repositories of the pins, with their URL keys.
+fn repos<'p>(up: &'p Upstream<'_>) -> Vec<(&'p str, String)> {
+    let mut out: Vec<(&str, String)> = Vec::new();
+    for p in up.pins {
+        if !out.iter().any(|(r, _)| *r == p.repo) {
+            out.push((&p.repo, url_key(&p.url)));
+        }
+    }
+    out
+}
+
+fn alias_target(up: &Upstream<'_>, alias: &str, repo: &str) -> Option<(String, String)> {
+    repos(up).iter().any(|(r, _)| *r == repo).then(|| {
+        (
+            repo.to_string(),
+            format!("alias {alias} stands for pinned repository {repo}"),
+        )
+    })
+}
+
+fn repo_for_module(module: &str, up: &Upstream<'_>) -> Option<(String, String)> {
+    let key = module_key(module);
+    for (alias, repo) in up.aliases {
+        if under(&key, &module_key(alias)) {
+            return alias_target(up, alias, repo);
+        }
+    }
+    repos(up)
+        .into_iter()
+        .filter(|(_, k)| under(&key, k))
+        .max_by_key(|(_, k)| k.len())
+        .map(|(r, k)| {
+            (
+                r.to_string(),
+                format!("module {module} is pinned repository {r} ({k})"),
+            )
+        })
+}
+
+fn repo_for_package(p: &DebPackage, up: &Upstream<'_>) -> Option<(String, String)> {
+    let names = [
+        p.source.to_ascii_lowercase(),
+        p.package.to_ascii_lowercase(),
+    ];
+    for (alias, repo) in up.aliases {
+        if names.contains(&alias.to_ascii_lowercase()) {
+            return alias_target(up, alias, repo);
+        }
+    }
+    let all = repos(up);
+    if let Some(home) = &p.homepage {
+        let hk = url_key(home);
+        if let Some((r, _)) = all.iter().find(|(_, k)| under(&hk, k)) {
+            return Some((
+                r.to_string(),
+                format!(
+                    "package {} has homepage {home}, pinned repository {r}",
+                    p.package
+                ),
+            ));
+        }
+    }
+    all.iter()
+        .find(|(r, k)| {
+            let last = k.rsplit('/').next().unwrap_or(k);
+            names
+                .iter()
+                .any(|n| n == last || n == &r.to_ascii_lowercase())
+        })
+        .map(|(r, _)| {
+            (
+                r.to_string(),
+                format!(
+                    "package {} (source {}) is named like pinned repository {r}",
+                    p.package, p.source
+                ),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_versions_reduce_to_upstream() {
+        assert_eq!(upstream_version("1.1.5+ds1-1"), "1.1.5");
+        assert_eq!(upstream_version("1.1.5+ds1-1+deb12u1"), "1.1.5");
+        assert_eq!(upstream_version("1.7.28-1~debian.12~bookworm"), "1.7.28");
+        assert_eq!(upstream_version("2:1.0.0~rc92+dfsg1-5"), "1.0.0-rc92");
+        assert_eq!(upstream_version("20.10.24+dfsg1-1"), "20.10.24");
+        assert_eq!(upstream_version("1.2.3"), "1.2.3");
+    }
+
+    #[test]
+    fn versions_normalise_for_tag_comparison() {
+        assert_eq!(normalize_version("v1.1.5"), "1.1.5");
+        assert_eq!(normalize_version("v2.0.0+incompatible"), "2.0.0");
+        assert_eq!(normalize_version("1.1.5+ds1"), "1.1.5");
+        assert_eq!(normalize_version("v1.2.0-rc.1"), "1.2.0-rc.1");
+        assert!(version_candidates("1.1.5+ds1-1+deb12u1").contains(&"1.1.5".to_string()));
+        assert_eq!(
+            version_candidates("1.2.0-rc.1"),
+            vec!["1.2.0-rc.1".to_string()]
+        );
+    }
+
+    #[test]
+    fn commits_come_out_of_describe_and_pseudo_versions() {
+        assert_eq!(commit_in("0123abcd").as_deref(), Some("0123abcd"));
+        assert_eq!(
+            commit_in("v1.1.5-0-gf19387a6-dirty").as_deref(),
+            Some("f19387a6")
+        );
+        assert_eq!(commit_in("1.1.5"), None);
+        assert_eq!(commit_in("abc"), None);
+        assert_eq!(
+            pseudo_version_commit("v0.0.0-20240101120000-0123456789ab").as_deref(),
+            Some("0123456789ab")
+        );
+        assert_eq!(
+            pseudo_version_commit("v1.2.4-0.20240101120000-0123456789ab+dirty").as_deref(),
+            Some("0123456789ab")
+        );
+        assert_eq!(pseudo_version_commit("v1.2.3"), None);
+    }
+
+    #[test]
+    fn urls_and_modules_meet_on_a_key() {
+        assert_eq!(
+            url_key("https://github.com/opencontainers/runc.git/"),
+            "github.com/opencontainers/runc"
+        );
+        assert_eq!(
+            url_key("git@github.com:moby/moby.git"),
+            "github.com/moby/moby"
+        );
+        assert_eq!(
+            module_key("github.com/containerd/containerd/v2"),
+            "github.com/containerd/containerd"
+        );
+        assert_eq!(module_key("gopkg.in/yaml.v3"), "gopkg.in/yaml.v3");
+        assert!(under("github.com/a/b/cmd/x", "github.com/a/b"));
+        assert!(!under("github.com/a/bc", "github.com/a/b"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Shipped artifacts -> facts about the upstream code they were built from, for `archeo
+//! identify`. Owns reading artifacts (ELF binaries, directories, tar layers with gzip/zstd/xz,
+//! `docker save` archives, OCI image layouts, Debian packages), Go build evidence inside ELF
+//! files (build info, `-X` strings) and matching those facts against pins.
+//!
+//! Must not: execute anything from an artifact, unpack to disk, hold more than one ELF file in
+//! memory at a time, or touch git, the index or the network (callers pass pins and answers in).
+//!
+//! Flow: [`scan`] -> [`Artifact`]s (each fact with its [`Provenance`]) -> [`identify()`] with an
+//! [`Upstream`] view of the pins -> [`Identification`].
+
+mod deb;
+mod elf;
+mod gobuild;
+mod identify;
+mod walk;
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+pub use deb::DebPackage;
+pub use gobuild::{
+    BuildInfoFormat, BuildSetting, GoBuildInfo, GoEvidence, GoModule, InjectedString,
+    InjectionOrigin,
+};
+pub use identify::{
+    Confidence, DependencyDifference, Identification, ModuleVersions, TagsAround, Upstream,
+    compare_dependencies, identify, upstream_version,
+};
+
+/// How far [`scan`] goes into an input.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// ELF files larger than this are not read (they are reported as [`ArtifactKind::Skipped`]).
+    pub max_elf_bytes: u64,
+    /// Archives nested deeper than this (a layer in an image, a package in a layer, ...) are
+    /// skipped and noted. Decompression counts as a level.
+    pub max_depth: usize,
+    /// Report ELF files without Go build information found inside archives and directories too
+    /// (an ELF file named directly on the command line is always reported).
+    pub include_non_go: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_elf_bytes: 512 << 20,
+            max_depth: 12,
+            include_non_go: false,
+        }
+    }
+}
+
+/// What an [`Artifact`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// An ELF file; `go` is set when it carries Go build information.
+    Elf,
+    /// A Debian package holding no Go binary: identified by its control fields alone.
+    DebPackage,
+    /// Something that looked relevant but was not read; `notes` say why.
+    Skipped,
+}
+
+/// One thing found in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// Where it is, nesting shown with `!`:
+    /// `runc_1.1.5+ds1-1_amd64.deb!data.tar.xz!/usr/sbin/runc`.
+    pub path: String,
+    /// What it is.
+    pub kind: ArtifactKind,
+    /// Size in bytes when known.
+    pub size: Option<u64>,
+    /// Go evidence (build info, `-X` strings); `None` for a non-Go ELF file.
+    pub go: Option<GoEvidence>,
+    /// The Debian package the artifact came from (or is).
+    pub package: Option<DebPackage>,
+    /// What was skipped or could not be read, and why.
+    pub notes: Vec<String>,
+}
+
+impl Artifact {
+    fn skipped(path: String, size: Option<u64>, note: String) -> Artifact {
+        Artifact {
+            path,
+            kind: ArtifactKind::Skipped,
+            size,
+            go: None,
+            package: None,
+            notes: vec![note],
+        }
+    }
+}
+
+/// Where a fact was read: enough to check it with a hex dump or `dpkg-deb -f`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "kebab-case")]
+pub enum Provenance {
+    /// Bytes at a file offset of the ELF file, in `section` when a section covers it.
+    File {
+        /// The section holding it.
+        section: Option<String>,
+        /// File offset.
+        offset: u64,
+    },
+    /// A Go string variable read through `.symtab`: the string header at `address` (file
+    /// offset `offset`) points at the string's bytes at file offset `data_offset`.
+    Symbol {
+        /// The symbol (`main.version`).
+        symbol: String,
+        /// Its virtual address.
+        address: u64,
+        /// The section holding the string header.
+        section: Option<String>,
+        /// The header's file offset.
+        offset: u64,
+        /// The section holding the string's bytes.
+        data_section: Option<String>,
+        /// The bytes' file offset.
+        data_offset: u64,
+    },
+    /// A field of a Debian control file (`control` is its display path).
+    Control {
+        /// The control file's display path.
+        control: String,
+        /// The field (`Version`).
+        field: String,
+    },
+    /// Found by a heuristic, not by a name or a format: `why` says which.
+    Heuristic {
+        /// The section holding it.
+        section: Option<String>,
+        /// File offset.
+        offset: u64,
+        /// Which heuristic found it.
+        why: String,
+    },
+}
+
+fn section_suffix(section: &Option<String>) -> String {
+    section
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default()
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Provenance::File { section, offset } => {
+                write!(f, "file offset {offset:#x}{}", section_suffix(section))
+            }
+            Provenance::Symbol {
+                symbol,
+                address,
+                section,
+                offset,
+                data_section,
+                data_offset,
+            } => write!(
+                f,
+                "symbol {symbol} @ {address:#x} (file offset {offset:#x}{}) -> string at file offset {data_offset:#x}{}",
+                section
+                    .as_deref()
+                    .map(|s| format!(", {s}"))
+                    .unwrap_or_default(),
+                section_suffix(data_section)
+            ),
+            Provenance::Control { control, field } => write!(f, "{control}: field {field}"),
+            Provenance::Heuristic {
+                section,
+                offset,
+                why,
+            } => write!(
+                f,
+                "heuristic: file offset {offset:#x}{}: {why}",
+                section_suffix(section)
+            ),
+        }
+    }
+}
+
+/// A value and where it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fact<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was read.
+    pub at: Provenance,
+}
+
+/// Reads `path` and returns every artifact in it: the ELF file itself, or the ELF files in a
+/// directory (walked without following symlinks), a tar archive (plain, gzip, zstd or xz: an
+/// image layer), a `docker save` archive, an OCI image layout directory or a Debian package,
+/// nested archives included. Archives are streamed; nothing is written to disk or executed.
+///
+/// Errors: `path` cannot be read, or it is none of the kinds above. Trouble inside an archive
+/// (a corrupt member, an ELF file over the size cap) becomes an [`ArtifactKind::Skipped`]
+/// artifact instead, so one bad layer does not hide the rest.
+pub fn scan(path: &Path, options: &ScanOptions) -> Result<Vec<Artifact>> {
+    walk::scan(path, options)
+}

@@ -1,0 +1,258 @@
+//! Go modules: go.mod (and moby's vendor.mod) `require` and `replace`, single and in blocks,
+//! and vendor/modules.txt, the one model of vendored modules (`catalog` keeps only module and
+//! version from these edges). Must not know other file kinds.
+
+use super::lex::Lines;
+use super::{DepEdge, EdgeKind, Origin};
+
+/// Whitespace-separated tokens with their byte offsets; go.mod's quoted paths lose their quotes.
+fn tokens(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(st)) => {
+                out.push((st, &s[st..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, &s[st..]));
+    }
+    out.into_iter()
+        .map(
+            |(i, t)| match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) => (i + 1, inner),
+                None => (i, t),
+            },
+        )
+        .collect()
+}
+
+fn is_local_path(p: &str) -> bool {
+    p.starts_with("./") || p.starts_with("../") || p.starts_with('/') || p == "." || p == ".."
+}
+
+fn edge(
+    lines: &Lines,
+    line0: usize,
+    col_byte: usize,
+    kind: EdgeKind,
+    name: &str,
+    version: &str,
+    replaced_by: Option<&str>,
+) -> DepEdge {
+    let text = lines.text(line0);
+    DepEdge {
+        kind,
+        line: line0 as u32 + 1,
+        column: text[..col_byte.min(text.len())].chars().count() as u32 + 1,
+        text: text.to_string(),
+        name: name.to_string(),
+        version: version.to_string(),
+        origin: Origin::Literal,
+        url: None,
+        replaced_by: replaced_by.map(str::to_string),
+    }
+}
+
+pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
+    let lines = Lines::new(text);
+    let mut block: Option<String> = None;
+    for l in 0..lines.len() {
+        let raw = lines.text(l);
+        let code = raw.find("//").map_or(raw, |i| &raw[..i]);
+        let toks = tokens(code);
+        let Some(&(_, first)) = toks.first() else {
+            continue;
+        };
+        let (verb, args) = match &block {
+            Some(v) => {
+                if first == ")" {
+                    block = None;
+                    continue;
+                }
+                (v.clone(), &toks[..])
+            }
+            None => {
+                if toks.len() == 2 && toks[1].1 == "(" {
+                    block = Some(first.to_string());
+                    continue;
+                }
+                (first.to_string(), &toks[1..])
+            }
+        };
+        match (verb.as_str(), args) {
+            ("require", [(_, module), (at, version), ..]) => out.push(edge(
+                &lines,
+                l,
+                *at,
+                EdgeKind::GoRequire,
+                module,
+                version,
+                None,
+            )),
+            ("replace", _) => {
+                let Some(arrow) = args.iter().position(|(_, t)| *t == "=>") else {
+                    continue;
+                };
+                let old = args[0].1;
+                match &args[arrow + 1..] {
+                    [(_, new), (at, version)] if !is_local_path(new) => out.push(edge(
+                        &lines,
+                        l,
+                        *at,
+                        EdgeKind::GoReplace,
+                        old,
+                        version,
+                        Some(new),
+                    )),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// vendor/modules.txt: `# module version`, `# module version => replacement version`,
+/// `# module => replacement version`, `# module version => ./local`.
+pub(crate) fn modules_txt(text: &str) -> Vec<DepEdge> {
+    let lines = Lines::new(text);
+    let mut out = Vec::new();
+    for l in 0..lines.len() {
+        let raw = lines.text(l);
+        let Some(rest) = raw.strip_prefix("# ") else {
+            continue;
+        };
+        let toks: Vec<(usize, &str)> = tokens(rest).into_iter().map(|(i, t)| (i + 2, t)).collect();
+        let fields: Vec<&str> = toks.iter().map(|(_, t)| *t).collect();
+        let (module, at, version, replaced_by) = match fields.as_slice() {
+            [m, v] => (*m, toks[1].0, *v, None),
+            [m, v, "=>", r, rv] => {
+                if rv.starts_with('v') {
+                    (*m, toks[4].0, *rv, Some(*r))
+                } else {
+                    (*m, toks[1].0, *v, Some(*r))
+                }
+            }
+            [m, "=>", r, rv] => (*m, toks[3].0, *rv, Some(*r)),
+            [m, v, "=>", _] => (*m, toks[1].0, *v, None),
+            _ => continue,
+        };
+        let replaced_by = replaced_by.filter(|r| !is_local_path(r));
+        out.push(edge(
+            &lines,
+            l,
+            at,
+            EdgeKind::Vendored,
+            module,
+            version,
+            replaced_by,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{EdgeKind, extract};
+
+    /// kind, name, version, line, column, replaced_by
+    type Row<'a> = (EdgeKind, &'a str, &'a str, u32, u32, Option<&'a str>);
+
+    #[test]
+    fn go_mod_requires_and_replaces_single_and_in_blocks() {
+        let gomod = "module example.org/acme/app\n\ngo 1.23.0\n\nrequire example.org/acme/tool v1.3.0\n\nrequire (\n\tgithub.com/acme/lib/v2 v2.1.4\n\tgithub.com/acme/spec v0.9.1-0.20221107090550-2e043c6bd626 // indirect\n\t// github.com/acme/old v0.0.1\n)\n\nreplace github.com/acme/lib/v2 => github.com/fork/lib/v2 v2.1.5\n\nreplace (\n\tgithub.com/acme/local => ../local\n\tgithub.com/acme/spec v0.9.1 => github.com/fork/spec v0.9.2\n)\n";
+        let edges = extract("go.mod", gomod);
+        let got: Vec<Row> = edges
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    e.name.as_str(),
+                    e.version.as_str(),
+                    e.line,
+                    e.column,
+                    e.replaced_by.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    EdgeKind::GoRequire,
+                    "example.org/acme/tool",
+                    "v1.3.0",
+                    5,
+                    31,
+                    None
+                ),
+                (
+                    EdgeKind::GoRequire,
+                    "github.com/acme/lib/v2",
+                    "v2.1.4",
+                    8,
+                    25,
+                    None
+                ),
+                (
+                    EdgeKind::GoRequire,
+                    "github.com/acme/spec",
+                    "v0.9.1-0.20221107090550-2e043c6bd626",
+                    9,
+                    23,
+                    None
+                ),
+                (
+                    EdgeKind::GoReplace,
+                    "github.com/acme/lib/v2",
+                    "v2.1.5",
+                    13,
+                    58,
+                    Some("github.com/fork/lib/v2")
+                ),
+                (
+                    EdgeKind::GoReplace,
+                    "github.com/acme/spec",
+                    "v0.9.2",
+                    17,
+                    54,
+                    Some("github.com/fork/spec")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn modules_txt_lines_become_vendored_edges_with_lines() {
+        let txt = "# github.com/acme/securejoin v0.5.1\n## explicit; go 1.18\ngithub.com/acme/securejoin\n# golang.org/x/sys v0.30.0\n# example.com/a v1.0.0 => example.com/b v1.2.0\n# example.com/c v1.0.0 => ./c\n";
+        let edges = extract("vendor/modules.txt", txt);
+        let got: Vec<(&str, &str, u32, u32, Option<&str>)> = edges
+            .iter()
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    e.version.as_str(),
+                    e.line,
+                    e.column,
+                    e.replaced_by.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("github.com/acme/securejoin", "v0.5.1", 1, 30, None),
+                ("golang.org/x/sys", "v0.30.0", 4, 20, None),
+                ("example.com/a", "v1.2.0", 5, 41, Some("example.com/b")),
+                ("example.com/c", "v1.0.0", 6, 17, None),
+            ]
+        );
+        assert!(edges.iter().all(|e| e.kind == EdgeKind::Vendored));
+    }
+}

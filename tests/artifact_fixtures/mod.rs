@@ -1,0 +1,530 @@
+//! Fixture builders for the artifact tests: ELF executables written with `object`'s ELF writer
+//! carrying a Go build info blob (inline or pointer format) and `-X` string variables laid out
+//! the way the Go linker lays them out, and the archives around them (tar, gzip, zstd, xz,
+//! Debian packages, `docker save` archives, OCI image layouts), all made in memory.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+
+use object::elf;
+use object::write::elf::{FileHeader, ProgramHeader, SectionHeader, Sym, Writer};
+
+/// Virtual address of file offset 0, as in a non-PIE Go binary on amd64.
+pub const BASE: u64 = 0x40_0000;
+
+pub struct Section {
+    pub name: &'static str,
+    /// Virtual address; the section sits at file offset `addr - BASE`.
+    pub addr: u64,
+    pub data: Vec<u8>,
+    pub writable: bool,
+    pub executable: bool,
+}
+
+pub struct Symbol {
+    pub name: String,
+    pub addr: u64,
+    pub size: u64,
+    pub section: &'static str,
+}
+
+/// An ELF executable: one PT_LOAD segment per section, `.symtab` when there are symbols.
+pub struct Elf {
+    pub is_64: bool,
+    pub big_endian: bool,
+    pub sections: Vec<Section>,
+    pub symbols: Vec<Symbol>,
+}
+
+impl Elf {
+    pub fn build(&self) -> Vec<u8> {
+        let endian = if self.big_endian {
+            object::Endianness::Big
+        } else {
+            object::Endianness::Little
+        };
+        let mut buf = Vec::new();
+        let mut w = Writer::new(endian, self.is_64, &mut buf);
+        w.reserve_file_header();
+        w.reserve_program_headers(self.sections.len() as u32);
+        let mut offsets = Vec::new();
+        for s in &self.sections {
+            let off = s.addr - BASE;
+            assert!(off >= w.reserved_len(), "section {} overlaps", s.name);
+            w.reserve_until(off);
+            w.reserve(s.data.len() as u64, 1);
+            offsets.push(off);
+        }
+        let names: Vec<_> = self
+            .sections
+            .iter()
+            .map(|s| w.add_section_name(s.name.as_bytes()))
+            .collect();
+        let indices: Vec<_> = self
+            .sections
+            .iter()
+            .map(|_| w.reserve_section_index())
+            .collect();
+        let sym_names: Vec<_> = self
+            .symbols
+            .iter()
+            .map(|s| w.add_string(s.name.as_bytes()))
+            .collect();
+        if !self.symbols.is_empty() {
+            w.reserve_null_symbol_index();
+            for s in &self.symbols {
+                let i = self.section_index(s.section);
+                w.reserve_symbol_index(Some(indices[i]));
+            }
+            w.reserve_symtab();
+            w.reserve_symtab_section_index();
+            w.reserve_strtab().unwrap();
+            w.reserve_strtab_section_index();
+        }
+        w.reserve_shstrtab_section_index();
+        w.reserve_shstrtab().unwrap();
+        w.reserve_section_headers();
+
+        w.write_file_header(&FileHeader {
+            os_abi: elf::ELFOSABI_NONE,
+            abi_version: 0,
+            e_type: elf::ET_EXEC,
+            e_machine: if self.is_64 {
+                elf::EM_X86_64
+            } else {
+                elf::EM_386
+            },
+            e_entry: self.sections[0].addr,
+            e_flags: Default::default(),
+        })
+        .unwrap();
+        w.write_align_program_headers();
+        for (s, off) in self.sections.iter().zip(&offsets) {
+            let mut flags = elf::PF_R.0;
+            if s.writable {
+                flags |= elf::PF_W.0;
+            }
+            if s.executable {
+                flags |= elf::PF_X.0;
+            }
+            w.write_program_header(&ProgramHeader {
+                p_type: elf::PT_LOAD,
+                p_flags: elf::ProgramFlags(flags),
+                p_offset: *off,
+                p_vaddr: s.addr,
+                p_paddr: s.addr,
+                p_filesz: s.data.len() as u64,
+                p_memsz: s.data.len() as u64,
+                p_align: 1,
+            });
+        }
+        for (s, off) in self.sections.iter().zip(&offsets) {
+            w.pad_until(*off);
+            w.write(&s.data);
+        }
+        if !self.symbols.is_empty() {
+            w.write_null_symbol();
+            for (s, name) in self.symbols.iter().zip(&sym_names) {
+                let i = self.section_index(s.section);
+                w.write_symbol(&Sym {
+                    section: Some(indices[i].0),
+                    st_name: w.string_offset(Some(*name)),
+                    st_info: elf::SymbolInfo::new(elf::STB_GLOBAL, elf::STT_OBJECT),
+                    st_other: Default::default(),
+                    st_shndx: Default::default(),
+                    st_value: s.addr,
+                    st_size: s.size,
+                });
+            }
+            w.write_strtab();
+        }
+        w.write_shstrtab();
+        w.write_null_section_header();
+        for ((s, off), name) in self.sections.iter().zip(&offsets).zip(&names) {
+            let mut flags = elf::SHF_ALLOC.0;
+            if s.writable {
+                flags |= elf::SHF_WRITE.0;
+            }
+            if s.executable {
+                flags |= elf::SHF_EXECINSTR.0;
+            }
+            w.write_section_header(&SectionHeader {
+                sh_name: w.section_name_offset(Some(*name)),
+                sh_type: elf::SHT_PROGBITS,
+                sh_flags: elf::SectionFlags(flags),
+                sh_addr: s.addr,
+                sh_offset: *off,
+                sh_size: s.data.len() as u64,
+                sh_link: 0,
+                sh_info: 0,
+                sh_addralign: 1,
+                sh_entsize: 0,
+            });
+        }
+        if !self.symbols.is_empty() {
+            w.write_symtab_section_header(1);
+            w.write_strtab_section_header();
+        }
+        w.write_shstrtab_section_header();
+        buf
+    }
+
+    fn section_index(&self, name: &str) -> usize {
+        self.sections
+            .iter()
+            .position(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no section {name}"))
+    }
+}
+
+/// Which build info layout to write.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Go >= 1.18.
+    Inline,
+    /// Go < 1.18: pointers to string headers in `.data`.
+    Pointers,
+}
+
+/// A Go binary as the Go linker would lay it out, reduced to what archeo reads.
+pub struct GoBinary {
+    pub format: Format,
+    pub is_64: bool,
+    pub big_endian: bool,
+    pub go_version: String,
+    /// The module info text (`path\t...\nmod\t...\n`), framed when written.
+    pub modinfo: String,
+    /// `-X` variables: `(name, value)`.
+    pub injected: Vec<(String, String)>,
+    /// Write `.symtab` (false: a stripped binary).
+    pub symbols: bool,
+    /// Leave the `-X` variables' string pointers zero, as a position-independent binary does
+    /// (the dynamic loader fills them in from relocations).
+    pub pie: bool,
+}
+
+pub const TEXT: u64 = 0x40_1000;
+pub const RODATA: u64 = 0x40_2000;
+pub const PCLNTAB: u64 = 0x40_3000;
+pub const DATA: u64 = 0x40_4000;
+pub const BUILDINFO: u64 = 0x40_6000;
+
+/// The 16-byte sentinels the go command frames module info with.
+const INFO_START: &[u8] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+const INFO_END: &[u8] = b"\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+
+impl GoBinary {
+    pub fn new(format: Format, modinfo: &str) -> GoBinary {
+        GoBinary {
+            format,
+            is_64: true,
+            big_endian: false,
+            go_version: "go1.22.4".into(),
+            modinfo: modinfo.to_string(),
+            injected: Vec::new(),
+            symbols: true,
+            pie: false,
+        }
+    }
+
+    pub fn inject(mut self, name: &str, value: &str) -> Self {
+        self.injected.push((name.into(), value.into()));
+        self
+    }
+
+    fn word(&self, v: u64) -> Vec<u8> {
+        let n = if self.is_64 { 8 } else { 4 };
+        let bytes = v.to_be_bytes();
+        let mut w = bytes[8 - n..].to_vec();
+        if !self.big_endian {
+            w.reverse();
+        }
+        w
+    }
+
+    fn ptr_size(&self) -> u64 {
+        if self.is_64 { 8 } else { 4 }
+    }
+
+    pub fn framed_modinfo(&self) -> Vec<u8> {
+        let mut m = INFO_START.to_vec();
+        m.extend_from_slice(self.modinfo.as_bytes());
+        m.extend_from_slice(INFO_END);
+        m
+    }
+
+    pub fn build(&self) -> Vec<u8> {
+        let ptr = self.ptr_size();
+        // Read-only data: a Go string literal blob (no NULs between literals), then each
+        // -X value as its own NUL-terminated, 8-aligned `NAME.str` symbol.
+        let mut rodata = b"\0\0\0\0\0\0\0\0unexpected EOFinvalid argument".to_vec();
+        let mut data = Vec::new();
+        let mut symbols = Vec::new();
+        let pie = self.pie;
+        let mut string_var =
+            |rodata: &mut Vec<u8>, data: &mut Vec<u8>, name: &str, value: &[u8], nul: bool| {
+                while !rodata.len().is_multiple_of(8) {
+                    rodata.push(0);
+                }
+                let str_addr = RODATA + rodata.len() as u64;
+                rodata.extend_from_slice(value);
+                if nul {
+                    rodata.push(0);
+                }
+                let var_addr = DATA + data.len() as u64;
+                let relocated = pie && !name.starts_with("runtime.");
+                data.extend(self.word(if relocated { 0 } else { str_addr }));
+                data.extend(self.word(value.len() as u64));
+                symbols.push(Symbol {
+                    name: name.to_string(),
+                    addr: var_addr,
+                    size: 2 * ptr,
+                    section: ".data",
+                });
+                if nul {
+                    symbols.push(Symbol {
+                        name: format!("{name}.str"),
+                        addr: str_addr,
+                        size: value.len() as u64 + 1,
+                        section: ".rodata",
+                    });
+                }
+                var_addr
+            };
+        let version_var = string_var(
+            &mut rodata,
+            &mut data,
+            "runtime.buildVersion",
+            self.go_version.as_bytes(),
+            true,
+        );
+        let modinfo_var = string_var(
+            &mut rodata,
+            &mut data,
+            "runtime.modinfo",
+            &self.framed_modinfo(),
+            false,
+        );
+        for (name, value) in &self.injected {
+            string_var(&mut rodata, &mut data, name, value.as_bytes(), true);
+        }
+        rodata.extend_from_slice(b"\x01\x02pointer tables follow");
+
+        let mut buildinfo = b"\xff Go buildinf:".to_vec();
+        buildinfo.push(ptr as u8);
+        match self.format {
+            Format::Inline => {
+                buildinfo.push(2 | u8::from(self.big_endian));
+                buildinfo.resize(32, 0);
+                for s in [self.go_version.as_bytes().to_vec(), self.framed_modinfo()] {
+                    uvarint(&mut buildinfo, s.len() as u64);
+                    buildinfo.extend_from_slice(&s);
+                }
+            }
+            Format::Pointers => {
+                buildinfo.push(u8::from(self.big_endian));
+                buildinfo.extend(self.word(version_var));
+                buildinfo.extend(self.word(modinfo_var));
+                buildinfo.resize(32, 0);
+            }
+        }
+        Elf {
+            is_64: self.is_64,
+            big_endian: self.big_endian,
+            sections: vec![
+                Section {
+                    name: ".text",
+                    addr: TEXT,
+                    data: vec![0xc3; 64],
+                    writable: false,
+                    executable: true,
+                },
+                Section {
+                    name: ".rodata",
+                    addr: RODATA,
+                    data: rodata,
+                    writable: false,
+                    executable: false,
+                },
+                Section {
+                    // Function and file names: NUL-separated, some version-like ("8.1").
+                    name: ".gopclntab",
+                    addr: PCLNTAB,
+                    data: b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                    writable: false,
+                    executable: false,
+                },
+                Section {
+                    name: ".data",
+                    addr: DATA,
+                    data,
+                    writable: true,
+                    executable: false,
+                },
+                Section {
+                    name: ".go.buildinfo",
+                    addr: BUILDINFO,
+                    data: buildinfo,
+                    writable: true,
+                    executable: false,
+                },
+            ],
+            symbols: if self.symbols { symbols } else { Vec::new() },
+        }
+        .build()
+    }
+}
+
+fn uvarint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A non-Go ELF executable (no build info).
+pub fn plain_elf() -> Vec<u8> {
+    Elf {
+        is_64: true,
+        big_endian: false,
+        sections: vec![Section {
+            name: ".text",
+            addr: TEXT,
+            data: vec![0x90; 32],
+            writable: false,
+            executable: true,
+        }],
+        symbols: Vec::new(),
+    }
+    .build()
+}
+
+/// A tar archive of regular files `(path, bytes)`, plus symlinks `(path, target)`.
+pub fn tar(files: &[(&str, &[u8])], symlinks: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, bytes) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o755);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, path, *bytes).unwrap();
+    }
+    for (path, target) in symlinks {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(tar::EntryType::Symlink);
+        b.append_link(&mut h, path, target).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn zstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).unwrap()
+}
+
+pub fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    w.write_all(bytes).unwrap();
+    w.finish().unwrap()
+}
+
+/// A Debian package: `debian-binary`, `control.tar.gz` holding `./control`, `data.tar.xz`.
+pub fn deb(control: &str, data_tar: &[u8]) -> Vec<u8> {
+    let control_tar = {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(control.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "./control", control.as_bytes())
+            .unwrap();
+        b.into_inner().unwrap()
+    };
+    let members: Vec<(&str, Vec<u8>)> = vec![
+        ("debian-binary", b"2.0\n".to_vec()),
+        ("control.tar.gz", gzip(&control_tar)),
+        ("data.tar.xz", xz(data_tar)),
+    ];
+    let mut out = Vec::new();
+    {
+        let mut b = ar::Builder::new(&mut out);
+        for (name, bytes) in &members {
+            let h = ar::Header::new(name.as_bytes().to_vec(), bytes.len() as u64);
+            b.append(&h, &bytes[..]).unwrap();
+        }
+    }
+    out
+}
+
+/// A `docker save` archive (legacy layout): `manifest.json` and `ID/layer.tar` per layer.
+pub fn docker_save(layers: &[Vec<u8>]) -> Vec<u8> {
+    let names: Vec<String> = (0..layers.len())
+        .map(|i| format!("{:064x}/layer.tar", i + 1))
+        .collect();
+    let manifest = format!(
+        r#"[{{"Config":"config.json","RepoTags":["fixture/tool:1"],"Layers":[{}]}}]"#,
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(layers.iter().map(Vec::as_slice))
+        .collect();
+    files.push(("manifest.json", manifest.as_bytes()));
+    tar(&files, &[])
+}
+
+/// Writes an OCI image layout under `dir`: `index.json` -> an image index -> one manifest
+/// with `layers`, plus an unreferenced `stray` blob. Digests are made-up hex names: archeo
+/// does not verify them.
+pub fn oci_layout(dir: &Path, layers: &[Vec<u8>], stray: &[u8]) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let digest = |n: u32| format!("{n:064x}");
+    let mut layer_descs = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        let d = digest(100 + i as u32);
+        std::fs::write(blobs.join(&d), l).unwrap();
+        layer_descs.push(format!(
+            r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:{d}","size":{}}}"#,
+            l.len()
+        ));
+    }
+    std::fs::write(blobs.join(digest(999)), stray).unwrap();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":2}},"layers":[{}]}}"#,
+        digest(1),
+        layer_descs.join(",")
+    );
+    std::fs::write(blobs.join(digest(1)), "{}").unwrap();
+    std::fs::write(blobs.join(digest(2)), &manifest).unwrap();
+    let image_index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}},{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":10,"platform":{{"architecture":"arm64","os":"linux"}}}}]}}"#,
+        digest(2),
+        manifest.len(),
+        digest(3)
+    );
+    std::fs::write(blobs.join(digest(4)), &image_index).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"1"}}}}]}}"#,
+            digest(4),
+            image_index.len()
+        ),
+    )
+    .unwrap();
+}

@@ -1,0 +1,168 @@
+//! `archeo identify` end to end: fixture artifacts (hand-made Go ELF files, a .deb) matched
+//! against a fixture repository pinned under a github.com URL (served from disk through git's
+//! insteadOf), findings at the matched revision, and the --fail-on gate's exit codes.
+
+mod artifact_fixtures;
+mod common;
+
+use artifact_fixtures::{Format, GoBinary, deb, tar};
+use common::*;
+
+/// A workspace pinning `proj` (go_project: v1.0.0, v1.1.0, v1.2.0; RESOLVE_NO_XDEV appears in
+/// v1.2.0's vendored module) as https://github.com/acme/proj, fetched and indexed.
+fn indexed() -> (Workspace, Vec<String>) {
+    let ws = Workspace::new();
+    let (_, commits) = go_project(&ws);
+    ws.manifest(
+        "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n",
+    );
+    for cmd in [&["fetch"][..], &["index"][..]] {
+        let (code, _, err) = run(insteadof(&ws).args(cmd));
+        assert_eq!(code, 0, "{err}");
+    }
+    (ws, commits)
+}
+
+fn insteadof(ws: &Workspace) -> std::process::Command {
+    let mut c = ws.archeo();
+    c.env("GIT_CONFIG_COUNT", "1")
+        .env(
+            "GIT_CONFIG_KEY_0",
+            format!(
+                "url.file://{}/.insteadOf",
+                ws.path().join("upstream").display()
+            ),
+        )
+        .env("GIT_CONFIG_VALUE_0", "https://github.com/acme/");
+    c
+}
+
+fn write(ws: &Workspace, name: &str, bytes: &[u8]) -> String {
+    let p = ws.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+fn binary(revision: &str) -> Vec<u8> {
+    GoBinary::new(
+        Format::Inline,
+        &format!(
+            "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={revision}\nbuild\tvcs.modified=false\n"
+        ),
+    )
+    .build()
+}
+
+#[test]
+fn an_exact_commit_is_matched_and_its_findings_reported() {
+    let (ws, commits) = indexed();
+    let bin = write(&ws, "proj-bin", &binary(&commits[2]));
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "identify",
+            &bin,
+            "--rule",
+            "openat2-resolve-no-xdev",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["confidence"], "exact commit", "{out}");
+    assert_eq!(v["pin"]["rev"], "v1.2.0");
+    assert_eq!(v["pin"]["commit"], commits[2].as_str());
+    assert_eq!(
+        v["permalink"],
+        format!("https://github.com/acme/proj/tree/{}", commits[2]).as_str()
+    );
+    assert_eq!(v["findings"][0]["rule"], "openat2-resolve-no-xdev");
+    assert_eq!(v["findings"][0]["present"], true);
+    // Every fact names where it was read.
+    let ev = v["evidence"].as_array().unwrap();
+    assert!(
+        ev.iter().any(|e| e["fact"] == "build vcs.revision"
+            && e["at"].as_str().unwrap().contains("file offset")),
+        "{out}"
+    );
+
+    // v1.0.0 lacks RESOLVE_NO_XDEV: the same rule is absent there, and the gate passes.
+    let old = write(&ws, "proj-old", &binary(&commits[0]));
+    let (code, out, err) = archeo(
+        &ws,
+        &["identify", &old, "--fail-on", "openat2-resolve-no-xdev"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("openat2-resolve-no-xdev absent"), "{out}");
+    // ... and refuses v1.2.0 with exit 3, naming the artifact, the rule and the revision.
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &bin, "--fail-on", "openat2-resolve-no-xdev"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("openat2-resolve-no-xdev at proj@v1.2.0") && err.contains("proj-bin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unpinned_commit_is_placed_between_pinned_tags_from_the_cache() {
+    let ws = Workspace::new();
+    let (up, _) = go_project(&ws);
+    up.write("libct/extra.go", "package libct\n\nfunc Extra() {}\n");
+    let unpinned = up.commit("after v1.2.0");
+    up.write("libct/more.go", "package libct\n\nfunc More() {}\n");
+    up.commit("v1.3.0");
+    up.tag("v1.3.0");
+    ws.manifest(
+        "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n",
+    );
+    let (code, _, err) = run(insteadof(&ws).arg("fetch"));
+    assert_eq!(code, 0, "{err}");
+    let bin = write(&ws, "proj-dev", &binary(&unpinned));
+    let (code, out, err) = archeo(&ws, &["identify", &bin]);
+    assert_eq!(code, 1, "nothing pinned matches: {out}{err}");
+    assert!(
+        out.contains("lies between pinned tags v1.2.0 and v1.3.0"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_package_matches_by_version_with_its_debian_revision_dropped() {
+    let (ws, commits) = indexed();
+    let bin = GoBinary::new(Format::Inline, "path\tgithub.com/acme/proj\n").build();
+    let data = tar(&[("./usr/bin/proj", &bin)], &[]);
+    let control = "Package: proj\nVersion: 1.1.0-2\nArchitecture: amd64\nMaintainer: F <f@example.invalid>\nHomepage: https://github.com/acme/proj\nDescription: fixture\n";
+    let pkg = write(&ws, "proj_1.1.0-2_amd64.deb", &deb(control, &data));
+    let (code, out, err) = archeo(&ws, &["identify", &pkg, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["confidence"], "by version", "{out}");
+    assert_eq!(v["pin"]["commit"], commits[1].as_str());
+    let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
+    assert!(md.contains("| by version | [proj@v1.1.0]"), "{md}");
+    // Nothing in an artifact is ever run: an executable script (in a layer, and named
+    // directly) that would leave a marker if executed leaves none.
+    let marker = ws.path().join("executed");
+    let script = format!("#!/bin/sh\ntouch {}\n", marker.display());
+    let layer = write(
+        &ws,
+        "layer.tar",
+        &tar(&[("./usr/bin/proj", script.as_bytes())], &[]),
+    );
+    let direct = write(&ws, "proj-script", script.as_bytes());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&direct, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert_eq!(archeo(&ws, &["identify", &layer]).0, 1);
+    assert_eq!(archeo(&ws, &["identify", &direct]).0, 2);
+    assert!(!marker.exists(), "an artifact was executed");
+    // Unreadable input is an error naming the path.
+    let (code, _, err) = archeo(&ws, &["identify", "no-such-file"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-file"), "{err}");
+}

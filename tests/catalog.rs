@@ -71,7 +71,10 @@ fn a_changed_exclude_takes_effect_on_the_next_index() {
     let (ws, up, _) = fetched_project("\"v1.0.0\"");
     assert_eq!(archeo(&ws, &["index"]).0, 0);
     let (_, out, _) = archeo(&ws, &["search", "openat2", "--format", "json"]);
-    assert!(json_paths(&out).iter().any(|p| p.starts_with("docs/")), "{out}");
+    assert!(
+        json_paths(&out).iter().any(|p| p.starts_with("docs/")),
+        "{out}"
+    );
     let manifest = |exclude: &str| {
         ws.manifest(&format!(
             "[[repo]]\nname = \"proj\"\nurl = \"{}\"\nrevs = [\"v1.0.0\"]\nexclude = [{exclude}]\n",
@@ -83,11 +86,17 @@ fn a_changed_exclude_takes_effect_on_the_next_index() {
     assert_eq!(code, 0, "{err}");
     let (_, out, _) = archeo(&ws, &["search", "openat2", "--format", "json"]);
     let paths = json_paths(&out);
-    assert!(!paths.is_empty() && !paths.iter().any(|p| p.starts_with("docs/")), "{out}");
+    assert!(
+        !paths.is_empty() && !paths.iter().any(|p| p.starts_with("docs/")),
+        "{out}"
+    );
     manifest("");
     assert_eq!(archeo(&ws, &["index"]).0, 0);
     let (_, out, _) = archeo(&ws, &["search", "openat2", "--format", "json"]);
-    assert!(json_paths(&out).iter().any(|p| p.starts_with("docs/")), "{out}");
+    assert!(
+        json_paths(&out).iter().any(|p| p.starts_with("docs/")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -103,7 +112,10 @@ fn hostile_file_names_are_stored_and_cited_as_themselves() {
         "plain.go",
     ];
     for (i, n) in names.iter().enumerate() {
-        up.write(n, format!("package p\n\n// openat2 in file {i}\nfunc F{i}() {{}}\n"));
+        up.write(
+            n,
+            format!("package p\n\n// openat2 in file {i}\nfunc F{i}() {{}}\n"),
+        );
     }
     up.commit("v1");
     up.tag("v1.0.0");
@@ -129,7 +141,9 @@ fn hostile_file_names_are_stored_and_cited_as_themselves() {
     // Text output escapes control characters: no line of it is a forged path.
     let (_, text, _) = archeo(&ws, &["search", "openat2"]);
     assert!(
-        !text.lines().any(|l| l.starts_with(&"0".repeat(40)) || l.starts_with("INJECTED")),
+        !text
+            .lines()
+            .any(|l| l.starts_with(&"0".repeat(40)) || l.starts_with("INJECTED")),
         "{text}"
     );
     assert!(text.contains("x\\n0000"), "{text}");

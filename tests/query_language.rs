@@ -99,7 +99,10 @@ fn regexes_find_exactly_what_git_grep_e_finds() {
             compared += want.len();
         }
     }
-    assert!(compared > 250, "the comparison covered real matches ({compared})");
+    assert!(
+        compared > 250,
+        "the comparison covered real matches ({compared})"
+    );
 }
 
 #[test]
@@ -136,7 +139,10 @@ fn literals_case_or_and_exclusions_mean_what_git_grep_means() {
     // A punctuated literal needs its punctuation: `Openat2` lines without `(` are not hits.
     let all = archeo_lines(&ws, "Openat2", "v1.2.0");
     let paren = archeo_lines(&ws, r#""Openat2(""#, "v1.2.0");
-    assert!(paren.len() < all.len() && paren.is_subset(&all), "{paren:?} {all:?}");
+    assert!(
+        paren.len() < all.len() && paren.is_subset(&all),
+        "{paren:?} {all:?}"
+    );
 }
 
 /// A Go file holding `Reopen` in comments, strings and code, with the code lines known.
@@ -218,7 +224,12 @@ fn generated_files_rank_after_hand_written_ones() {
     let (_, out, _) = archeo(&ws, &["search", "openat2", "--format", "json"]);
     let paths: Vec<String> = out
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["path"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(paths, ["open.go", "zerrors_linux.go"], "{out}");
 }
@@ -307,7 +318,16 @@ fn a_closed_pipe_ends_quietly_with_exit_zero() {
         }
         let out = child.wait_with_output().unwrap();
         assert!(!first.is_empty());
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

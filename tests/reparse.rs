@@ -22,7 +22,11 @@ fn sources() -> Vec<String> {
     let mut files = Vec::new();
     for rule in std::fs::read_dir(&root).unwrap().flatten() {
         for kind in ["valid", "invalid"] {
-            for f in std::fs::read_dir(rule.path().join(kind)).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(rule.path().join(kind))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 if f.path().extension().is_some_and(|e| e == "go") {
                     files.push(f.path());
                 }
@@ -39,7 +43,7 @@ fn versions(src: &str, seed: usize) -> Vec<String> {
     let mut v = vec![src.to_string()];
     let mut cur: Vec<String> = src.lines().map(String::from).collect();
     let n = cur.len().max(1);
-    let edits: Vec<Box<dyn Fn(&mut Vec<String>)>> = vec![
+    let edits: Vec<Box<Edit>> = vec![
         Box::new(move |l| l.insert((seed + 3) % n.min(l.len() + 1), "// a comment added".into())),
         Box::new(move |l| {
             if l.len() > 4 {
@@ -83,6 +87,9 @@ fn rules() -> archeo::rules::RuleSet {
     archeo::rules::RuleSet::load(&[dir]).unwrap()
 }
 
+/// One step of a file's history: an edit of its lines.
+type Edit = dyn Fn(&mut Vec<String>);
+
 #[test]
 fn reparsing_from_the_previous_version_gives_a_full_parse_s_facts() {
     let rules = rules();
@@ -96,12 +103,19 @@ fn reparsing_from_the_previous_version_gives_a_full_parse_s_facts() {
             let (old, new) = (&w[0], &w[1]);
             let (full, full_tree) = parse(new);
             let (inc, inc_tree, kind) = reparse(new, prev_tree.as_ref().map(|t| (t, old.as_str())));
-            assert_eq!(inc, full, "source {s}: facts differ after {kind:?}\n--- old\n{old}\n--- new\n{new}");
+            assert_eq!(
+                inc, full,
+                "source {s}: facts differ after {kind:?}\n--- old\n{old}\n--- new\n{new}"
+            );
             assert_eq!(inc.regions, full.regions, "source {s}: regions differ");
             let (a, b) = (inc_tree.unwrap(), full_tree.unwrap());
             assert_eq!(
-                rules.run(archeo::lang::Lang::Go, "b", &a, new, &inc).unwrap(),
-                rules.run(archeo::lang::Lang::Go, "b", &b, new, &full).unwrap(),
+                rules
+                    .run(archeo::lang::Lang::Go, "b", &a, new, &inc)
+                    .unwrap(),
+                rules
+                    .run(archeo::lang::Lang::Go, "b", &b, new, &full)
+                    .unwrap(),
                 "source {s}: findings differ"
             );
             steps += 1;

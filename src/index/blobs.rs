@@ -210,7 +210,9 @@ impl BlobStore {
         }
         let [text_len, text_c, decls, regions, meta] = lens;
         let mut part = |n: usize| -> Result<&[u8]> {
-            let s = body.get(at..at + n).ok_or_else(|| damaged("blob record length"))?;
+            let s = body
+                .get(at..at + n)
+                .ok_or_else(|| damaged("blob record length"))?;
             at += n;
             Ok(s)
         };
@@ -370,7 +372,10 @@ fn encode_decls(decls: &[Decl]) -> String {
 
 fn decode_decls(s: &str) -> Result<Vec<Decl>> {
     let mut out = Vec::new();
-    let num = |s: &str| s.parse::<u32>().map_err(|_| damaged("declaration line number"));
+    let num = |s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| damaged("declaration line number"))
+    };
     for line in s.lines() {
         let mut it = line.splitn(5, '\t');
         let (Some(k), Some(a), Some(b), Some(ident), Some(name)) =
@@ -473,7 +478,10 @@ mod tests {
         std::fs::write(blobs_path(dir.path()), &bytes).unwrap();
         let store = BlobStore::open(dir.path(), total).unwrap();
         let err = store.record(&e).err().unwrap().to_string();
-        assert!(err.contains("checksum") && err.contains("--rebuild"), "{err}");
+        assert!(
+            err.contains("checksum") && err.contains("--rebuild"),
+            "{err}"
+        );
     }
 
     #[test]

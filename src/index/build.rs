@@ -666,7 +666,9 @@ impl Sink {
             let record = blobs::encode(b.status, b.size, text, &b.parsed);
             SCRATCH.with(|s| {
                 let mut s = s.borrow_mut();
-                let keys = s.get_or_insert_with(Default::default).distinct(text.as_bytes());
+                let keys = s
+                    .get_or_insert_with(Default::default)
+                    .distinct(text.as_bytes());
                 let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
                 self.grams[slot.min(self.grams.len() - 1)]
                     .lock()
@@ -706,7 +708,10 @@ fn parse_all(
     sink: Option<&Sink>,
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
-    let pb = ui.bar(plan.jobs as u64, "{bar:30} {pos}/{len} blobs {msg} [{elapsed}]");
+    let pb = ui.bar(
+        plan.jobs as u64,
+        "{bar:30} {pos}/{len} blobs {msg} [{elapsed}]",
+    );
     let counters = Counters::default();
     let t0 = Instant::now();
     let step = |job: &Job| {
@@ -740,11 +745,7 @@ fn parse_all(
                     Ok(data) => {
                         let started = Instant::now();
                         let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
-                        counters.timed(
-                            started.elapsed().as_secs_f64() * 1000.0,
-                            &job.path,
-                            b.size,
-                        );
+                        counters.timed(started.elapsed().as_secs_f64() * 1000.0, &job.path, b.size);
                         if let (Some(t), Some(text)) = (b.tree.take(), &b.text) {
                             prev = Some((t, text.clone()));
                         }
@@ -861,9 +862,7 @@ fn parse_blob(
             edges,
         });
     }
-    let old = prev
-        .filter(|_| !opts.dry_run)
-        .map(|(t, s)| (t, s.as_str()));
+    let old = prev.filter(|_| !opts.dry_run).map(|(t, s)| (t, s.as_str()));
     let (parsed, tree, kind) = lang.language().reparse(&text, old);
     match kind {
         ParseKind::Incremental => Counters::add(&counters.incremental, 1),
@@ -903,7 +902,11 @@ fn collect_garbage(
         let _ = owned.remove("catalog.json");
     }
     let store_dir = index_dir.join(&catalog.store);
-    for e in std::fs::read_dir(&store_dir).into_iter().flatten().flatten() {
+    for e in std::fs::read_dir(&store_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("grams-") && name.ends_with(".dat") && name != catalog.grams {
             let _ = std::fs::remove_file(e.path());

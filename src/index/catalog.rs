@@ -474,7 +474,9 @@ impl Catalog {
 
     /// Every row of the blob table, by ordinal.
     pub fn blobs(&self) -> Result<Vec<BlobEntry>> {
-        (0..self.blob_count() as u32).map(|o| self.blob(o)).collect()
+        (0..self.blob_count() as u32)
+            .map(|o| self.blob(o))
+            .collect()
     }
 
     /// The ordinal of a blob id (40 hex digits), when the store knows it.
@@ -505,7 +507,11 @@ impl Catalog {
     /// How many distinct paths the trees name.
     pub fn path_count(&self) -> Result<usize> {
         let p = self.section(PATHS)?;
-        Ok(if p.len() >= 4 { u32_at(p, 0) as usize } else { 0 })
+        Ok(if p.len() >= 4 {
+            u32_at(p, 0) as usize
+        } else {
+            0
+        })
     }
 
     /// The path with id `id`.
@@ -518,7 +524,10 @@ impl Catalog {
             return Err(file());
         }
         let base = 4 + (n + 1) * 4;
-        let (s, e) = (u32_at(p, 4 + id * 4) as usize, u32_at(p, 8 + id * 4) as usize);
+        let (s, e) = (
+            u32_at(p, 4 + id * 4) as usize,
+            u32_at(p, 8 + id * 4) as usize,
+        );
         let bytes = p.get(base + s..base + e).ok_or_else(file)?;
         std::str::from_utf8(bytes).map_err(|_| file())
     }
@@ -642,7 +651,8 @@ impl NewCatalog {
         let mut trees = Vec::new();
         let mut spans = Vec::new();
         for t in &self.trees {
-            let mut rows: Vec<(u32, u32)> = t.iter().map(|(p, o)| (path_id[p.as_str()], *o)).collect();
+            let mut rows: Vec<(u32, u32)> =
+                t.iter().map(|(p, o)| (path_id[p.as_str()], *o)).collect();
             rows.sort_unstable();
             let start = trees.len();
             for (p, o) in &rows {
@@ -844,7 +854,10 @@ mod tests {
         let c = NewCatalog {
             store: "s".into(),
             revisions: vec![rev("v1")],
-            trees: vec![vec![(evil.into(), 0), ("](javascript:alert(1)).go".into(), 0)]],
+            trees: vec![vec![
+                (evil.into(), 0),
+                ("](javascript:alert(1)).go".into(), 0),
+            ]],
             blobs: vec![blob(1)],
             ..Default::default()
         };
@@ -873,7 +886,10 @@ mod tests {
         std::fs::write(catalog_path(dir.path()), &bad).unwrap();
         let cat = Catalog::require(dir.path()).unwrap();
         let e = cat.entries(0).err().unwrap().to_string();
-        assert!(e.contains("r@v1") && e.contains("archeo index --rebuild"), "{e}");
+        assert!(
+            e.contains("r@v1") && e.contains("archeo index --rebuild"),
+            "{e}"
+        );
         // A flipped byte in the blob table.
         let mut bad = bytes.clone();
         let blobs_at = u64_at(&bad, 16 + 20) as usize;
@@ -895,9 +911,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("catalog.json"), "{\"schema_version\": 1}").unwrap();
         let e = Catalog::read(dir.path()).err().unwrap().to_string();
-        assert!(
-            e.contains("older format") && e.contains("--rebuild"),
-            "{e}"
-        );
+        assert!(e.contains("older format") && e.contains("--rebuild"), "{e}");
     }
 }

@@ -126,8 +126,16 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 
 /// Writes a new n-gram file holding `old`'s postings and the builders', for ordinals below
 /// `universe`; atomically.
-pub fn write(path: &Path, old: Option<&Grams>, builders: Vec<Builder>, universe: u32) -> Result<()> {
-    let mut keys: Vec<u32> = builders.iter().flat_map(|b| b.lists.keys().copied()).collect();
+pub fn write(
+    path: &Path,
+    old: Option<&Grams>,
+    builders: Vec<Builder>,
+    universe: u32,
+) -> Result<()> {
+    let mut keys: Vec<u32> = builders
+        .iter()
+        .flat_map(|b| b.lists.keys().copied())
+        .collect();
     if let Some(o) = old {
         keys.extend((0..o.keys).map(|i| o.row(i).0));
     }
@@ -541,7 +549,10 @@ mod tests {
         assert_eq!(g.eval(&q).unwrap(), Some(vec![0]));
         let q = GramQuery::all_of(b"reopen");
         assert_eq!(g.eval(&q).unwrap(), Some(vec![0, 1]));
-        let q = GramQuery::or(vec![GramQuery::all_of(b"nothing"), GramQuery::all_of(b"open")]);
+        let q = GramQuery::or(vec![
+            GramQuery::all_of(b"nothing"),
+            GramQuery::all_of(b"open"),
+        ]);
         assert_eq!(g.eval(&q).unwrap(), Some(vec![0, 1, 2, 3]));
         assert_eq!(g.eval(&GramQuery::all_of(b"op")).unwrap(), None);
         assert_eq!(g.eval(&GramQuery::all_of(b"zzz")).unwrap(), Some(vec![]));
@@ -552,18 +563,26 @@ mod tests {
         let (d, g) = build(&["alpha", "beta"]);
         let mut s = Scratch::default();
         let mut b = Builder::default();
-        b.add(2, &s.distinct(b"alphabet").to_vec());
+        b.add(2, s.distinct(b"alphabet"));
         let p = d.path().join("g2.dat");
         write(&p, Some(&g), vec![b], 3).unwrap();
         let g2 = Grams::open(&p).unwrap();
-        assert_eq!(g2.eval(&GramQuery::all_of(b"alpha")).unwrap(), Some(vec![0, 2]));
-        assert_eq!(g2.eval(&GramQuery::all_of(b"bet")).unwrap(), Some(vec![1, 2]));
+        assert_eq!(
+            g2.eval(&GramQuery::all_of(b"alpha")).unwrap(),
+            Some(vec![0, 2])
+        );
+        assert_eq!(
+            g2.eval(&GramQuery::all_of(b"bet")).unwrap(),
+            Some(vec![1, 2])
+        );
         assert_eq!(g2.universe(), 3);
     }
 
     #[test]
     fn a_flipped_byte_is_reported() {
-        let texts: Vec<String> = (0..300).map(|i| format!("file {i} holds word{i}")).collect();
+        let texts: Vec<String> = (0..300)
+            .map(|i| format!("file {i} holds word{i}"))
+            .collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let (d, _) = build(&refs);
         let p = d.path().join("g.dat");

@@ -596,11 +596,7 @@ impl StoreWriter {
     ) -> Result<()> {
         let f = self.f;
         let sealed = |text: String| {
-            if self.sealed {
-                seal(blob, &text)
-            } else {
-                text
-            }
+            if self.sealed { seal(blob, &text) } else { text }
         };
         for s in strings {
             let decl = decls
@@ -649,8 +645,7 @@ impl StoreWriter {
     /// Deletes a blob's documents (when the commit is made): a blob indexed again after a run
     /// that committed the store but died before its catalog must not count twice.
     pub fn purge(&self, blob: &str) {
-        self.w
-            .delete_term(Term::from_field_text(self.f.blob, blob));
+        self.w.delete_term(Term::from_field_text(self.f.blob, blob));
     }
 
     /// Makes everything added visible, atomically, recording the CRC-32s ([`catalog_sum`]) of

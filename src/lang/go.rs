@@ -5,7 +5,9 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit};
+use super::{
+    Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit,
+};
 
 /// Go.
 pub struct Go;
@@ -249,8 +251,10 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
             }
             if !cursor.goto_parent() {
                 super::go_refs::extract(root, bytes, &mut out);
-                out.strings.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
-                out.calls.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
+                out.strings
+                    .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
+                out.calls
+                    .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
                 out.regions.sort_by_key(|r| (r.start, r.end));
                 return out;
             }
@@ -333,8 +337,7 @@ fn top_level(root: Node, bytes: &[u8], out: &mut Parsed) {
                     end: end_line(top),
                 });
             }
-        } else if id == k.type_declaration || id == k.const_declaration || id == k.var_declaration
-        {
+        } else if id == k.type_declaration || id == k.const_declaration || id == k.var_declaration {
             let kind = if id == k.type_declaration {
                 DeclKind::Type
             } else if id == k.const_declaration {
@@ -417,7 +420,8 @@ fn literal_context(
 ) -> (Option<String>, Option<String>, Option<String>) {
     let k = kinds();
     let txt = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
-    let up = |i: usize| -> Option<Node> { ancestors.len().checked_sub(i + 1).map(|j| ancestors[j]) };
+    let up =
+        |i: usize| -> Option<Node> { ancestors.len().checked_sub(i + 1).map(|j| ancestors[j]) };
     let mut callee = None;
     let mut field = None;
     let mut var = None;

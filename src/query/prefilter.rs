@@ -294,7 +294,10 @@ fn analyze(h: &Hir) -> Info {
         }
         HirKind::Alternation(parts) => {
             let mut it = parts.iter();
-            let first = it.next().map(analyze).unwrap_or_else(|| Info::exact(one(b"")));
+            let first = it
+                .next()
+                .map(analyze)
+                .unwrap_or_else(|| Info::exact(one(b"")));
             it.fold(first, |acc, p| alternate(acc, analyze(p)))
         }
     };
@@ -362,7 +365,10 @@ mod tests {
     #[test]
     fn a_literal_regex_needs_all_its_trigrams() {
         assert_eq!(regex_query("Reopen", true), GramQuery::all_of(b"reopen"));
-        assert_eq!(regex_query("(?i)REOPEN", false), GramQuery::all_of(b"reopen"));
+        assert_eq!(
+            regex_query("(?i)REOPEN", false),
+            GramQuery::all_of(b"reopen")
+        );
     }
 
     #[test]

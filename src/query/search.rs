@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use anyhow::Result;
 use rayon::prelude::*;
 use regex_automata::meta::Regex;
-use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
+use regex_syntax::hir::{
+    Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+    Look, Repetition,
+};
 
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
@@ -397,7 +400,8 @@ impl<'q> Matcher<'q> {
         for (i, p) in self.patterns.iter().enumerate() {
             let mut at = 0;
             while at <= text.len() {
-                let Some(m) = p.re.search(&regex_automata::Input::new(text).span(at..text.len()))
+                let Some(m) =
+                    p.re.search(&regex_automata::Input::new(text).span(at..text.len()))
                 else {
                     break;
                 };
@@ -454,7 +458,9 @@ impl<'q> Matcher<'q> {
             if !self.expr.is_none_or(|x| x.eval(&matched)) {
                 continue;
             }
-            let inside = |s: Option<&Vec<(u32, u32)>>| s.is_some_and(|v| v.iter().any(|(a, b)| *a <= n && n <= *b));
+            let inside = |s: Option<&Vec<(u32, u32)>>| {
+                s.is_some_and(|v| v.iter().any(|(a, b)| *a <= n && n <= *b))
+            };
             if (spans.is_some() && !inside(spans)) || inside(not_spans) {
                 continue;
             }
@@ -580,7 +586,10 @@ impl<'t> Lines<'t> {
                 break;
             }
             let e = memchr::memchr(b'\n', &b[s..]).map_or(b.len(), |i| s + i);
-            out.push((self.n - 1 + k, self.text[s..e].trim_end_matches('\r').to_string()));
+            out.push((
+                self.n - 1 + k,
+                self.text[s..e].trim_end_matches('\r').to_string(),
+            ));
             s = e + 1;
         }
         out
@@ -624,7 +633,12 @@ pub fn search(
 }
 
 /// The candidate file versions of a query in its plan, with where they stand.
-fn candidates(index: &Index, q: &Query, plan: &Plan, m: &Matcher) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
+fn candidates(
+    index: &Index,
+    q: &Query,
+    plan: &Plan,
+    m: &Matcher,
+) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
     let gq = match &q.expr {
         Some(e) => crate::query::prefilter::expr_query(e, q.case_sensitive),
         None => crate::index::grams::GramQuery::All,
@@ -677,7 +691,12 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
         .collect::<Result<_>>()?;
     let keys: Vec<Vec<PlaceKey>> = cands
         .iter()
-        .map(|(_, places)| places.iter().map(|p| place_key(index, p)).collect::<Result<_>>())
+        .map(|(_, places)| {
+            places
+                .iter()
+                .map(|p| place_key(index, p))
+                .collect::<Result<_>>()
+        })
         .collect::<Result<_>>()?;
     let mut raw: Vec<Raw> = Vec::new();
     for (((ord, places), (hits, generated)), keys) in cands.iter().zip(&scanned).zip(&keys) {
@@ -715,8 +734,7 @@ fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
     let (newest, cited) = ordered
         .iter()
         .enumerate()
-        .filter(|(_, r)| p.holders.iter().any(|h| std::ptr::eq(&revs[*h], **r)))
-        .next_back()
+        .rfind(|(_, r)| p.holders.iter().any(|h| std::ptr::eq(&revs[*h], **r)))
         .map(|(i, r)| (i, *r))
         .expect("a placement has a holder");
     Ok(PlaceKey {
@@ -799,7 +817,10 @@ fn materialise(index: &Index, raw: &[Raw]) -> Result<Vec<Hit>> {
         let r0 = &raw[idx[0]];
         let place = index.placement(r0.place)?;
         let hex = index.blob(r0.ord)?.hex();
-        let spans: Vec<(u32, u32)> = idx.iter().map(|i| (raw[*i].hit.line, raw[*i].hit.line)).collect();
+        let spans: Vec<(u32, u32)> = idx
+            .iter()
+            .map(|i| (raw[*i].hit.line, raw[*i].hit.line))
+            .collect();
         for (i, cite) in idx.iter().zip(index.cite_lines(&hex, &place, &spans)) {
             let h = raw[*i].hit;
             out[*i] = Some(Hit {
@@ -857,7 +878,11 @@ mod tests {
         let n: Vec<u32> = got.iter().map(|x| x.0).collect();
         assert_eq!(n, [3, 4, 5, 6, 8], "{got:?}");
         assert!(lines_of("eopen", SRC).is_empty());
-        assert_eq!(lines_of("reopen case:yes", SRC).len(), 1, "only `reopen` itself");
+        assert_eq!(
+            lines_of("reopen case:yes", SRC).len(),
+            1,
+            "only `reopen` itself"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use common::*;
 fn json_paths(out: &str) -> Vec<String> {
     out.lines()
         .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["cite"]["path"]
                 .as_str()
                 .unwrap()
                 .to_string()
@@ -135,7 +135,7 @@ fn hostile_file_names_are_stored_and_cited_as_themselves() {
     // Each hit's line is its own file's.
     for l in out.lines() {
         let h: serde_json::Value = serde_json::from_str(l).unwrap();
-        let i = names.iter().position(|n| *n == h["path"]).unwrap();
+        let i = names.iter().position(|n| *n == h["cite"]["path"]).unwrap();
         assert_eq!(h["text"], format!("// openat2 in file {i}"));
     }
     // Text output escapes control characters: no line of it is a forged path.

@@ -36,8 +36,8 @@ fn archeo_lines(ws: &Workspace, query: &str, rev: &str) -> BTreeSet<(String, u64
         .map(|l| {
             let h: serde_json::Value = serde_json::from_str(l).unwrap();
             (
-                h["path"].as_str().unwrap().to_string(),
-                h["line"].as_u64().unwrap(),
+                h["cite"]["path"].as_str().unwrap().to_string(),
+                h["cite"]["start"].as_u64().unwrap(),
             )
         })
         .collect()
@@ -225,7 +225,7 @@ fn generated_files_rank_after_hand_written_ones() {
     let paths: Vec<String> = out
         .lines()
         .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["cite"]["path"]
                 .as_str()
                 .unwrap()
                 .to_string()

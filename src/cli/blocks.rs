@@ -59,6 +59,7 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
         BlockCommand::Evidence(e) => BlockRequest::Evidence(e.request()),
         BlockCommand::Diff(d) => BlockRequest::Diff {
             search: d.search()?,
+            scope: d.scope(),
             a: d.a,
             b: d.b,
             rules: d.rule,

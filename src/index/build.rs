@@ -87,6 +87,9 @@ pub struct IndexSummary {
     /// The slowest file versions to parse: (milliseconds, path, bytes), slowest first (for -v).
     #[serde(skip)]
     pub slowest: Vec<(f64, String, u64)>,
+    /// Repository and path of blobs the cache lacks (for -v).
+    #[serde(skip)]
+    pub unavailable_paths: Vec<String>,
 }
 
 /// The single-writer lock: held for the whole run, released when dropped.
@@ -162,6 +165,8 @@ struct Plan {
     cache_dirs: Vec<PathBuf>,
     /// Per repository, blobs upstream does not serve (recorded by fetch): unavailable, not damage.
     absent: Vec<HashSet<String>>,
+    /// Repository names, by the index `Job::repo` uses.
+    repo_names: Vec<String>,
     revisions: Vec<IndexedRev>,
     trees: Vec<Vec<(String, u32)>>,
     blobs: Vec<BlobEntry>,
@@ -396,6 +401,7 @@ fn plan(
     let mut plan = Plan {
         cache_dirs: Vec::new(),
         absent: Vec::new(),
+        repo_names: Vec::new(),
         revisions: Vec::new(),
         trees: Vec::new(),
         blobs: match (&target.old, target.reuse) {
@@ -481,6 +487,7 @@ fn plan(
         plan.excludes.insert(locked.name.clone(), fp);
         plan.cache_dirs.push(repo.dir.clone());
         plan.absent.push(repo.absent());
+        plan.repo_names.push(locked.name.clone());
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
@@ -583,6 +590,7 @@ struct Counters {
     oversize_paths: Mutex<Vec<String>>,
     lossy_paths: Mutex<Vec<String>>,
     slowest: Mutex<Vec<(f64, String, u64)>>,
+    unavailable_paths: Mutex<Vec<String>>,
 }
 
 impl Counters {
@@ -604,8 +612,10 @@ impl Counters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut o = self.oversize_paths.into_inner().unwrap_or_default();
         let mut l = self.lossy_paths.into_inner().unwrap_or_default();
+        let mut u = self.unavailable_paths.into_inner().unwrap_or_default();
         o.sort();
         l.sort();
+        u.sort();
         IndexSummary {
             parsed_blobs: jobs as u64 - get(&self.unavailable),
             parsed_bytes: get(&self.bytes),
@@ -621,6 +631,7 @@ impl Counters {
             oversize_paths: o,
             lossy_paths: l,
             slowest: self.slowest.into_inner().unwrap_or_default(),
+            unavailable_paths: u,
             ..Default::default()
         }
     }
@@ -756,7 +767,17 @@ fn parse_all(
                     Err(crate::source::git::GitError::Missing { .. })
                         if plan.absent[job.repo].contains(&catalog::hex(&job.id)) =>
                     {
-                        Counters::add(&counters.unavailable, 1)
+                        Counters::add(&counters.unavailable, 1);
+                        counters
+                            .unavailable_paths
+                            .lock()
+                            .expect("counter lock")
+                            .push(format!(
+                                "{}: {} (blob {})",
+                                plan.repo_names[job.repo],
+                                job.path,
+                                catalog::hex(&job.id)
+                            ));
                     }
                     Err(e) => {
                         let mut u = counters.unreadable.lock().expect("counter lock");

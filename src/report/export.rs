@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::index::Index;
-use crate::query::history::Subject;
+use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::evidence;
 use crate::rules::RuleSet;
@@ -174,6 +174,8 @@ pub enum BlockRequest {
         rules: Vec<String>,
         /// Compare search hits instead.
         search: Option<Query>,
+        /// `--path`, `--no-vendor`.
+        scope: DiffScope,
     },
     /// `archeo timeline`.
     Timeline {
@@ -254,11 +256,13 @@ impl BlockRequest {
                 b,
                 rules,
                 search,
+                scope,
             } => to_markdown(&history::diff(
                 index,
                 a,
                 b,
                 subject(rules, search.as_ref()),
+                scope,
             )?),
             BlockRequest::Timeline {
                 rules,

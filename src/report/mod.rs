@@ -10,6 +10,8 @@ pub mod export;
 pub mod findings;
 pub mod history;
 pub mod identify;
+pub mod json;
+pub mod sarif;
 pub mod search;
 pub mod tables;
 

@@ -1,47 +1,104 @@
 #!/usr/bin/env bash
-# Search benchmark: whole-process `archeo search TERM --repo REPO` over every indexed revision of
-# REPO, side by side with `git grep -n -i TERM <every pinned commit>` on the cached repository,
-# runs interleaved (A B A B ...); then the median per term of a 20-term list with --at one
-# revision, and the p50 over those terms.
+# Search benchmark: whole-process wall time of `archeo search`, warm cache, medians, beside
+# git grep over the same commits and codesearch (cindex/csearch, a trigram index) over the same
+# distinct file versions, all measured in this one run (runs interleaved: A B C A B C ...).
 #
-#   benches/search.sh [REPO] [REV] [RUNS]      (defaults: runc v1.3.3 7)
+#   benches/search.sh [REPO] [REV] [RUNS]      (defaults: runc v1.3.3 15)
 #
-# Needs `archeo fetch && archeo index` done for the manifest in the current directory.
+# Figures: `openat2` over every pinned revision of REPO; a query with no hits; the 20-term list
+# at REPO@REV (p50 and max of the per-term medians). Also the spawn floor (/bin/true) and the
+# machine. Needs `archeo fetch && archeo index` done for the manifest in the current directory;
+# codesearch is optional (apt-get install codesearch): without it its column is left out.
 set -euo pipefail
 repo=${1:-runc}
 rev=${2:-v1.3.3}
-runs=${3:-7}
+runs=${3:-15}
 bin=${ARCHEO_BIN:-target/release/archeo}
 [ -x "$bin" ] || cargo build --release --quiet
 cache=${ARCHEO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/archeo}
 gitdir=$cache/git/$repo.git
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 commits=$("$bin" pins --format json | python3 -c "import sys,json; print(' '.join(j['commit'] for j in map(json.loads, sys.stdin) if j['repo']=='$repo'))")
-python3 - "$bin" "$repo" "$rev" "$runs" "$gitdir" $commits <<'PY'
-import os, subprocess, sys, time, statistics
-bin, repo, rev, runs, gitdir, *commits = sys.argv[1:]
-runs = int(runs)
-def timed(cmd):
+at=$("$bin" pins --format json | python3 -c "import sys,json; print(next(j['commit'] for j in map(json.loads, sys.stdin) if j['repo']=='$repo' and j['rev']=='$rev'))")
+
+# codesearch over the same distinct blobs (every pinned revision), and over the one revision.
+have_cs=0
+if command -v cindex >/dev/null && command -v csearch >/dev/null; then
+  have_cs=1
+  mkdir -p "$work/all" "$work/one"
+  for c in $commits; do git --git-dir "$gitdir" ls-tree -r "$c"; done \
+    | awk '$2 == "blob" && $1 != "120000" {print $3}' | sort -u \
+    | git --git-dir "$gitdir" cat-file --batch \
+    | python3 -c '
+import sys
+out = sys.argv[1]
+r = sys.stdin.buffer
+while True:
+    h = r.readline()
+    if not h: break
+    oid, _, n = h.split()
+    data = r.read(int(n)); r.read(1)
+    open(f"{out}/{oid.decode()}", "wb").write(data)
+' "$work/all"
+  git --git-dir "$gitdir" archive "$at" | tar -x -C "$work/one"
+  CSEARCHINDEX=$work/cs-all cindex "$work/all" >/dev/null 2>&1
+  CSEARCHINDEX=$work/cs-one cindex "$work/one" >/dev/null 2>&1
+fi
+
+python3 - "$bin" "$repo" "$rev" "$runs" "$gitdir" "$at" "$work" "$have_cs" $commits <<'PY'
+import os, statistics, sys, time
+bin, repo, rev, runs, gitdir, at, work, have_cs, *commits = sys.argv[1:]
+runs, have_cs = int(runs), have_cs == "1"
+devnull = os.open(os.devnull, os.O_WRONLY)
+
+def timed(cmd, env=None):
+    """Whole-process wall time: posix_spawn to exit, output discarded."""
+    fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid = os.posix_spawnp(cmd[0], cmd, env or os.environ, file_actions=fa)
+    os.waitpid(pid, 0)
     return time.perf_counter() - t
-a_cmd = [bin, "search", "openat2", "--repo", repo]
-b_cmd = ["git", "--git-dir", gitdir, "grep", "-n", "-i", "openat2", *commits]
-timed(a_cmd); timed(b_cmd)  # warm-up
-a, b = [], []
-for _ in range(runs):
-    a.append(timed(a_cmd)); b.append(timed(b_cmd))
-ratios = [y / x for x, y in zip(a, b)]
-print(f"machine: {os.cpu_count()} cores; {runs} runs each, interleaved; {len(commits)} revisions of {repo}")
-print(f"archeo search openat2 --repo {repo}: median {statistics.median(a)*1000:.1f} ms")
-print(f"git grep -n -i openat2 (all {len(commits)} commits): median {statistics.median(b)*1000:.1f} ms")
-print(f"speed-up (git grep / archeo), median of pairs: {statistics.median(ratios):.1f}x")
+
+def bench(cmds):
+    """Median per command over `runs` interleaved rounds (after one warm-up each)."""
+    for c, e in cmds: timed(c, e)
+    samples = [[] for _ in cmds]
+    for _ in range(runs):
+        for i, (c, e) in enumerate(cmds):
+            samples[i].append(timed(c, e))
+    return [statistics.median(s) * 1000 for s in samples]
+
+cs_all = dict(os.environ, CSEARCHINDEX=f"{work}/cs-all")
+cs_one = dict(os.environ, CSEARCHINDEX=f"{work}/cs-one")
+ms = lambda x: f"{x:7.1f} ms"
+load = os.getloadavg()[0]
+print(f"machine: {os.cpu_count()} cores, load average {load:.1f}; {runs} runs each, interleaved, medians")
+print(f"spawn floor (/bin/true): {ms(bench([(['true'], None)])[0])}")
+
+def row(label, term, every_rev):
+    a = [bin, "search", term] + (["--repo", repo] if every_rev else ["--at", f"{repo}@{rev}"])
+    g = ["git", "--git-dir", gitdir, "grep", "-n", "-i", "-I", "-e", term] + (commits if every_rev else [at])
+    cmds = [(a, None), (g, None)]
+    if have_cs:
+        cmds.append((["csearch", "-i", "-n", term], cs_all if every_rev else cs_one))
+    r = bench(cmds)
+    cs = f"   codesearch {ms(r[2])} ({r[2]/r[0]:.1f}x)" if have_cs else ""
+    print(f"{label:38} archeo {ms(r[0])}   git grep {ms(r[1])} ({r[1]/r[0]:.1f}x){cs}")
+    return r
+
+n = len(commits)
+row(f"openat2, every {repo} revision ({n})", "openat2", True)
+row(f"no hits, every {repo} revision ({n})", "zzqxnohitsxyz", True)
+row(f"no hits, {repo}@{rev}", "zzqxnohitsxyz", False)
 terms = ["openat2", "RESOLVE_NO_XDEV", "procfs", "sysctl", "WriteSysctls", "errUnsafeProcfs",
          "OpenHow", "seccomp", "mount", "cgroup", "Statfs", "PROC_SUPER_MAGIC", "O_PATH",
          "securejoin", "Errorf", "pidfd", "rootfs", "overlay", "capabilities", "unix"]
-per_term = []
-for t in terms:
-    cmd = [bin, "search", t, "--at", f"{repo}@{rev}"]
-    timed(cmd)
-    per_term.append(statistics.median(timed(cmd) for _ in range(runs)))
-print(f"20 terms, --at {repo}@{rev}: p50 {statistics.median(per_term)*1000:.1f} ms, max {max(per_term)*1000:.1f} ms")
+per = [row(f"  {t} @{rev}", t, False) for t in terms]
+cols = list(zip(*per))
+def summary(i, name):
+    v = cols[i]
+    return f"{name} p50 {statistics.median(v):.1f} ms, max {max(v):.1f} ms"
+parts = [summary(0, "archeo"), summary(1, "git grep")] + ([summary(2, "codesearch")] if have_cs else [])
+print(f"20 terms at {repo}@{rev}: " + "; ".join(parts))
 PY

@@ -130,9 +130,12 @@ pub struct GateFailed {
 /// The exit code of a failed command: 3 for a refused gate, 2 for every other error, except a
 /// closed pipe (`archeo search x | head`), which is no error: 0.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
+    let pipe = std::io::ErrorKind::BrokenPipe;
     let broken_pipe = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == pipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(pipe))
     });
     if broken_pipe {
         0

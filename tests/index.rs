@@ -198,18 +198,12 @@ fn missing_lock_missing_commit_and_schema_mismatch_are_explained() {
 
     let (ws, _, _) = fetched_project("\"v1.0.0\"");
     assert_eq!(archeo(&ws, &["index"]).0, 0);
-    let cat = ws.path().join("index/catalog.json");
-    let text = std::fs::read_to_string(&cat).unwrap();
-    let at = text
-        .find("\"schema_version\": ")
-        .expect("catalog names its schema version");
-    let digits = text[at + 18..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .count();
-    assert!(digits > 0, "{text}");
-    let text = format!("{}999{}", &text[..at + 18], &text[at + 18 + digits..]);
-    std::fs::write(&cat, text).unwrap();
+    // The binary catalog: magic (8 bytes), then the schema version (u32, little-endian).
+    let cat = ws.path().join("index/catalog.bin");
+    let mut bytes = std::fs::read(&cat).unwrap();
+    assert_eq!(&bytes[..7], b"ARCHCAT", "catalog magic");
+    bytes[8..12].copy_from_slice(&999u32.to_le_bytes());
+    std::fs::write(&cat, bytes).unwrap();
     let (code, _, err) = archeo(&ws, &["search", "openat2"]);
     assert_eq!(code, 2);
     assert!(

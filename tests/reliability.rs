@@ -110,16 +110,16 @@ fn damaged_index_files_are_detected_never_cited_and_never_panic() {
     let (ws, _, search, findings) = indexed();
     let index = ws.path().join("index");
     let store = store_dirs(&index).pop().unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&store)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
+    // The store: blobs.dat, the n-gram file and tantivy's files (in `tantivy/`).
+    let mut files: Vec<PathBuf> = [store.clone(), store.join("tantivy")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten().map(|e| e.path()))
         .filter(|p| {
             let n = p.file_name().unwrap().to_string_lossy().into_owned();
-            !n.starts_with(".tantivy") && !n.ends_with(".lock")
+            p.is_file() && !n.starts_with(".tantivy") && !n.ends_with(".lock")
         })
         .collect();
-    files.push(index.join("catalog.json"));
+    files.push(index.join("catalog.bin"));
     files.sort();
     let mut rng = Rng(0x9e3779b97f4a7c15);
     let (mut tried, mut detected) = (0, 0);
@@ -163,7 +163,7 @@ fn damaged_index_files_are_detected_never_cited_and_never_panic() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
     assert!(detected > 0);
     // The fix named is the fix.
-    std::fs::write(index.join("catalog.json"), b"{").unwrap();
+    std::fs::write(index.join("catalog.bin"), b"{").unwrap();
     assert_eq!(archeo(&ws, &["index", "--rebuild"]).0, 0);
     assert_eq!(
         archeo(&ws, &["search", "openat2", "--format", "json"]).1,

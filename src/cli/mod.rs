@@ -174,25 +174,37 @@ pub enum Command {
     ///
     /// A term matches an identifier whole or any of its camelCase/snake_case parts,
     /// case-insensitively: `openat2` finds `unix.Openat2(`, `processOpenat2`, `SYS_OPENAT2`,
-    /// `openat2SyscallInfo`. Several terms must all be on the line.
+    /// `openat2SyscallInfo`. Patterns side by side must all be on the line.
     ///
     /// Query syntax:
-    ///   "quoted phrase"   adjacent words (or the exact text, case-insensitive)
-    ///   -term             lines holding term are left out
-    ///   repo:NAME         only this repository
+    ///   term              an identifier or a camelCase/snake_case part of one
+    ///   "exact text"      the text itself, punctuation and spaces kept ("Reopen(", \" for ")
+    ///   unix.Openat2      other unquoted text matches exactly too
+    ///   /regex/           a Rust regex (https://docs.rs/regex) matched per line, like git grep -E
+    ///   a OR b            either; AND is implied between patterns and OR binds looser
+    ///   ( ... )           grouping: (Reopen OR openat2) -test
+    ///   -term             lines holding term are left out (also -"text", -/re/, -( ... ))
+    ///   case:yes          match case (default: ignore case)
+    ///   in:code           only matches outside comments and strings (Go files; also
+    ///   in:comment        in:comment and in:string)
+    ///   repo:NAME         only this repository; -repo: leaves it out
     ///   path:PREFIX|GLOB  only these paths (path:vendor/, path:'**/*_linux.go'); -path: excludes
     ///   sym:NAME          only lines inside this declaration (func, method, type, const, var)
     ///   lang:go|text      only Go files, or only other text files
     ///   rule:ID           only lines inside findings of this rule (see `archeo rules list`)
+    /// Filters apply to the whole query wherever they stand (outside parentheses).
     ///
     /// Each hit is a line of one distinct file version, shown once with the revisions holding it
-    /// (`v1.2.8, v1.3.3..v1.3.5 (4 revs)`) and a permalink on an immutable commit. Ranking:
-    /// declarations of the term first, own code before vendored, newer revisions first.
+    /// (`v1.2.8, v1.3.3..v1.3.5 (4 revs)`) and a permalink to its lines on an immutable commit.
+    /// Ranking: declarations of a term first, hand-written before generated files (`// Code
+    /// generated ... DO NOT EDIT.`), own code before vendored, exact case before folded, newer
+    /// revisions first.
     ///
     /// Examples:
     ///   archeo search openat2
     ///   archeo search RESOLVE_NO_XDEV --at runc@v1.3.3 --no-vendor
-    ///   archeo search '"unsafe procfs detected"' --format md
+    ///   archeo search '"Reopen(" in:code' -l
+    ///   archeo search '/Openat2\(.*RESOLVE_/ OR "unsafe procfs detected"' --format md
     ///   archeo search 'sym:WriteSysctls sysctl' -C 2
     #[command(verbatim_doc_comment)]
     Search(search::SearchArgs),

@@ -1,10 +1,12 @@
-//! `archeo search`.
+//! `archeo search`: parses the query and flags, runs the search, hands the result to a printer.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{Context, Format, Found, ScopeArgs};
+use crate::query::search::Options;
 use crate::query::syntax::Query;
+use crate::report::search::FileList;
 
 /// Flags of `archeo search`.
 #[derive(Args, Debug)]
@@ -13,12 +15,18 @@ pub struct SearchArgs {
     pub query: String,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Show at most N hits.
+    /// Show at most N hits (the summary still counts every hit).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Show N lines of context around each hit.
     #[arg(short = 'C', long = "context", value_name = "N", default_value_t = 0)]
     pub context: usize,
+    /// List only the file versions with hits, one `repo@rev path` per line, best first.
+    #[arg(short = 'l', long = "files-with-matches", conflicts_with = "count")]
+    pub files: bool,
+    /// List the file versions with hits and how many each holds: `repo@rev path:N`.
+    #[arg(short = 'c', long = "count")]
+    pub count: bool,
     /// Output format: text, json (JSON Lines, one object per hit) or md (a Markdown table).
     #[arg(long, default_value = "text")]
     pub format: Format,
@@ -26,8 +34,27 @@ pub struct SearchArgs {
 
 pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
     let q = Query::parse(&a.query)?;
+    let list = match (a.files, a.count) {
+        (true, _) => Some(FileList::Names),
+        (_, true) => Some(FileList::Counts),
+        _ => None,
+    };
+    if list.is_some() && a.format != Format::Text {
+        bail!("-l and -c list file versions as text; --format json and md print every hit");
+    }
     let index = ctx.index()?;
-    let r = crate::query::search::search(&index, &q, &a.scope.scope(), a.context, a.limit)?;
-    crate::report::print(&r, a.format, ctx.ui.color_choice())?;
+    let opts = Options {
+        context: a.context,
+        limit: if list.is_some() { Some(0) } else { a.limit },
+        files: list.is_some(),
+    };
+    let r = crate::query::search::search_with(&index, &q, &a.scope.scope(), opts)?;
+    match list {
+        Some(how) => {
+            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
+            crate::report::search::files_text(&mut out, &r, how)?;
+        }
+        None => crate::report::print(&r, a.format, ctx.ui.color_choice())?,
+    }
     Ok(Found::from(r.total > 0))
 }

@@ -1,21 +1,25 @@
 //! Building the index: pins -> trees -> distinct new blobs -> parse (+ rules) in parallel ->
-//! store, then the catalog. Single writer (a pid lock file), crash-safe (the catalog is replaced
-//! atomically only after the store has committed). The steps are `plan` (what is new),
-//! `parse_all` (read, parse, add to the store), the commit (store, then catalog) and
-//! `collect_garbage` (stores and trees nothing names any more).
+//! store, then the catalog. It must not parse or store by itself (lang/ and the store do).
+//! Single writer (a pid lock file), crash-safe: the catalog is replaced atomically only after
+//! the store has committed, `blobs.dat` is synced and the n-gram file is written. The steps are
+//! `plan` (trees and what is new, grouped into chains: the new versions of one path, each parsed
+//! incrementally from its predecessor), `parse_all` (read, parse, add to the store), `commit`
+//! (store, blobs, n-grams, then the catalog) and `collect_garbage` (what nothing names any more).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::index::catalog::{self, Catalog, IndexedRev, Occurrence};
-use crate::index::store::{BlobRecord, BlobStatus, Store, StoreWriter};
-use crate::lang::{Lang, Parsed};
+use crate::index::blobs::{self, BlobWriter};
+use crate::index::catalog::{self, BlobEntry, BlobStatus, Catalog, IndexedRev, NewCatalog};
+use crate::index::grams::{self, Grams};
+use crate::index::store::{Store, StoreWriter};
+use crate::lang::{Lang, ParseKind, Parsed};
 use crate::rules::RuleSet;
 use crate::source::git::{CachedRepo, EntryKind};
 use crate::source::lock::Lock;
@@ -66,6 +70,10 @@ pub struct IndexSummary {
     pub error_nodes: u64,
     /// Findings in the blobs parsed now.
     pub findings: u64,
+    /// File versions parsed from their predecessor's tree (an incremental parse).
+    pub incremental: u64,
+    /// Incremental parses whose tree had errors, done again from scratch.
+    pub fallbacks: u64,
     /// Revisions the previous index held that are no longer pinned.
     pub dropped_revisions: usize,
     /// Wall time.
@@ -76,6 +84,9 @@ pub struct IndexSummary {
     /// Paths of blobs indexed lossily (for -v).
     #[serde(skip)]
     pub lossy_paths: Vec<String>,
+    /// The slowest file versions to parse: (milliseconds, path, bytes), slowest first (for -v).
+    #[serde(skip)]
+    pub slowest: Vec<(f64, String, u64)>,
     /// Repository and path of blobs the cache lacks (for -v).
     #[serde(skip)]
     pub unavailable_paths: Vec<String>,
@@ -107,7 +118,7 @@ impl WriterLock {
 const INDEX_DIR: crate::marker::Kind = crate::marker::Kind {
     name: "index",
     marker: "archeo-index.json",
-    names: &["catalog.json", "writer.lock", "trees"],
+    names: &["catalog.bin", "catalog.json", "writer.lock", "trees"],
     prefixes: &["tantivy"],
 };
 
@@ -138,14 +149,18 @@ pub fn claim_index_dir(index_dir: &Path) -> Result<crate::marker::OwnedDir> {
     )?)
 }
 
-/// One blob to read and parse, with a path that holds it (for its language).
+/// One blob to read and parse: its ordinal in the store, its id, and a path that holds it
+/// (for its language).
 struct Job {
-    blob: String,
+    ord: u32,
+    id: [u8; 20],
     path: String,
     repo: usize,
 }
 
-/// What is to be done: the revisions as they will be cataloged, and the new blobs.
+/// What is to be done: the revisions and trees as they will be cataloged, the blob table, and
+/// the new blobs grouped into chains (the new versions of one path, in revision order, each
+/// parsed from its predecessor's tree).
 struct Plan {
     cache_dirs: Vec<PathBuf>,
     /// Per repository, blobs upstream does not serve (recorded by fetch): unavailable, not damage.
@@ -153,17 +168,28 @@ struct Plan {
     /// Repository names, by the index `Job::repo` uses.
     repo_names: Vec<String>,
     revisions: Vec<IndexedRev>,
-    jobs: Vec<Job>,
+    trees: Vec<Vec<(String, u32)>>,
+    blobs: Vec<BlobEntry>,
+    chains: Vec<Vec<Job>>,
+    jobs: usize,
     occurrences: u64,
     distinct_blobs: u64,
+    excludes: BTreeMap<String, String>,
 }
 
 /// The store a run writes into.
 struct Target {
     old: Option<Catalog>,
+    /// The run adds to the old catalog's store (an incremental run).
+    reuse: bool,
     store_name: String,
-    store: Store,
+    store_dir: PathBuf,
     fingerprint: String,
+}
+
+/// `STORE/tantivy`.
+pub fn tantivy_dir(store_dir: &Path) -> PathBuf {
+    store_dir.join("tantivy")
 }
 
 /// Indexes every pinned revision of `lock` into `index_dir`. A run that fails (a full disk, a
@@ -182,44 +208,45 @@ pub fn run(
     let _guard = WriterLock::acquire(index_dir)?;
     sweep_dead_stores(&mut owned, ui);
     let target = open_target(index_dir, rules, opts, ui, &mut owned)?;
-    let fresh = target
-        .old
-        .as_ref()
-        .is_none_or(|c| c.store != target.store_name);
+    let fresh = !target.reuse;
     let store_name = target.store_name.clone();
     let outcome = (|| {
-        let known = target.store.indexed_blobs()?;
-        let plan = plan(manifest, lock, cache_dir, index_dir, &known)?;
-        let writer = if opts.dry_run {
+        let mut plan = plan(manifest, lock, cache_dir, &target, opts.rebuild)?;
+        let sink = if opts.dry_run {
             None
         } else {
-            Some(target.store.writer(rayon::current_num_threads())?)
+            std::fs::create_dir_all(&target.store_dir)
+                .with_context(|| format!("cannot create {}", target.store_dir.display()))?;
+            let store = Store::create_or_open(&tantivy_dir(&target.store_dir))?;
+            let valid = match (&target.old, target.reuse) {
+                (Some(c), true) => c.blobs_len,
+                _ => 0,
+            };
+            Some(Sink {
+                store: store.writer(rayon::current_num_threads())?,
+                // A blob re-parsed after a crash between the store's commit and the catalog's
+                // must not leave its literals and findings twice.
+                purge: target.reuse,
+                out: Mutex::new(SinkState {
+                    writer: BlobWriter::open(&target.store_dir, valid)?,
+                    rows: Vec::new(),
+                }),
+                grams: (0..=rayon::current_num_threads())
+                    .map(|_| Mutex::new(grams::Builder::default()))
+                    .collect(),
+            })
         };
-        let mut summary = parse_all(&plan, rules, opts, writer.as_ref(), ui)?;
+        let mut summary = parse_all(&plan, rules, opts, sink.as_ref(), ui)?;
         summary.revisions = plan.revisions.len();
         summary.occurrences = plan.occurrences;
         summary.distinct_blobs = plan.distinct_blobs;
-        if let Some(w) = writer {
-            let catalog = Catalog {
-                schema_version: catalog::SCHEMA_VERSION,
-                store: target.store_name.clone(),
-                rules: target.fingerprint.clone(),
-                revisions: plan.revisions,
-            };
-            // The store names the catalogs it goes with: the new one, and, until it is written,
-            // the one readers still find (an incremental run writes into the live store).
-            let mut catalogs = vec![crate::index::store::catalog_sum(&catalog.to_bytes()?)];
-            if !fresh && let Ok(Some(old)) = Catalog::read_bytes(index_dir) {
-                catalogs.push(crate::index::store::catalog_sum(&old));
-            }
-            w.commit(&catalogs)?;
-            catalog.write(index_dir)?;
+        if let Some(sink) = sink {
+            let catalog = commit(index_dir, &target, &mut plan, sink)?;
             summary.dropped_revisions =
                 collect_garbage(index_dir, &catalog, target.old.as_ref(), &mut owned);
         }
         Ok(summary)
     })();
-    drop(target.store);
     if fresh && (outcome.is_err() || opts.dry_run) {
         // A dry run leaves no new store behind, and a failed run gives its space back.
         if let Err(e) = owned.remove(&store_name) {
@@ -238,7 +265,6 @@ pub fn run(
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
-
 /// Removes the stores archeo made that the catalog does not name: left by a run that was killed
 /// (or hit a full disk) before it could clean up. Only the writer runs this, under its lock, so
 /// no store being written is touched.
@@ -259,7 +285,70 @@ fn sweep_dead_stores(owned: &mut crate::marker::OwnedDir, ui: &crate::ui::Ui) {
     }
 }
 
-/// Opens the store this run writes into: the catalog's own for an incremental run, a new
+/// Makes a run's work the index: the store commits, `blobs.dat` is synced, the n-gram file is
+/// written, and last the catalog naming all of them replaces the old one.
+fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Result<NewCatalog> {
+    let Sink {
+        store, out, grams, ..
+    } = sink;
+    let state = out.into_inner().expect("sink lock");
+    let blobs_len = state.writer.finish()?;
+    let added = !state.rows.is_empty();
+    for (ord, e) in state.rows {
+        plan.blobs[ord as usize] = e;
+    }
+    let old = target.old.as_ref().filter(|_| target.reuse);
+    let old_grams = old.map(|c| c.grams.clone()).filter(|g| !g.is_empty());
+    let grams_name = match &old_grams {
+        Some(g) if !added => g.clone(),
+        _ => {
+            let name = format!("grams-{}.dat", millis());
+            let previous = match &old_grams {
+                Some(g) => Some(Grams::open(&grams::grams_path(&target.store_dir, g))?),
+                None => None,
+            };
+            let builders = grams
+                .into_iter()
+                .map(|m| m.into_inner().expect("grams lock"))
+                .collect();
+            grams::write(
+                &grams::grams_path(&target.store_dir, &name),
+                previous.as_ref(),
+                builders,
+                plan.blobs.len() as u32,
+            )?;
+            name
+        }
+    };
+    let catalog = NewCatalog {
+        store: target.store_name.clone(),
+        rules: target.fingerprint.clone(),
+        revisions: std::mem::take(&mut plan.revisions),
+        trees: std::mem::take(&mut plan.trees),
+        blobs: std::mem::take(&mut plan.blobs),
+        excludes: std::mem::take(&mut plan.excludes),
+        grams: grams_name,
+        blobs_len,
+    };
+    let bytes = catalog.encode()?;
+    // The store names the catalogs it goes with: the new one, and, until it is written, the one
+    // readers still find (an incremental run writes into the live store).
+    let mut catalogs = vec![crate::index::store::catalog_sum(&bytes)];
+    if let Some(old) = old {
+        catalogs.push(crate::index::store::catalog_sum(old.bytes()?));
+    }
+    store.commit(&catalogs)?;
+    crate::atomic::write(&catalog::catalog_path(index_dir), &bytes)?;
+    Ok(catalog)
+}
+
+fn millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+/// Decides which store this run writes into: the catalog's own for an incremental run, a new
 /// directory for a rebuild (or a first run, or when the rules changed), which becomes the index
 /// only when the new catalog names it.
 fn open_target(
@@ -275,60 +364,70 @@ fn open_target(
     if rules_changed && !opts.dry_run {
         ui.info("the rules changed since the index was built: indexing every blob again");
     }
+    let reuse = old.is_some() && !opts.rebuild && !rules_changed;
     let store_name = match &old {
-        Some(c) if !opts.rebuild && !rules_changed => c.store.clone(),
-        _ => format!(
-            "tantivy-{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis())
-        ),
+        Some(c) if reuse => c.store.clone(),
+        _ => format!("tantivy-{}", millis()),
     };
     owned.record(&store_name)?;
     let store_dir = index_dir.join(&store_name);
-    let store = match Store::create_or_open(&store_dir) {
-        Ok(s) => s,
-        Err(e) if old.as_ref().is_none_or(|c| c.store != store_name) => {
-            let _ = owned.remove(&store_name);
-            return Err(anyhow::Error::new(e).context(format!(
-                "indexing failed; the partial store {store_name} was removed and the previous index is as it was"
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    };
     Ok(Target {
         old,
+        reuse,
         store_name,
-        store,
+        store_dir,
         fingerprint,
     })
 }
 
-/// Reads every pinned tree (from the index's tree files when present, else from git) and queues
-/// each blob the store does not hold yet, once.
+/// A pinned tree: files (path, blob id) and submodules.
+struct PinnedTree {
+    files: Vec<(String, [u8; 20])>,
+    submodules: Vec<catalog::Submodule>,
+    /// The revision as the old catalog had it (trees reused from it keep its vendor list).
+    old: Option<IndexedRev>,
+}
+
+/// Reads every pinned tree (from the old catalog when it holds that commit filtered with the
+/// same `exclude`, and this is no rebuild; else from git), then assigns each blob its ordinal
+/// and queues each blob the store does not hold yet, once, in the chain of its path.
 fn plan(
     manifest: &Manifest,
     lock: &Lock,
     cache_dir: &Path,
-    index_dir: &Path,
-    known: &HashSet<String>,
+    target: &Target,
+    rebuild: bool,
 ) -> Result<Plan> {
     let mut plan = Plan {
         cache_dirs: Vec::new(),
         absent: Vec::new(),
         repo_names: Vec::new(),
         revisions: Vec::new(),
-        jobs: Vec::new(),
+        trees: Vec::new(),
+        blobs: match (&target.old, target.reuse) {
+            (Some(c), true) => c.blobs()?,
+            _ => Vec::new(),
+        },
+        chains: Vec::new(),
+        jobs: 0,
         occurrences: 0,
         distinct_blobs: 0,
+        excludes: BTreeMap::new(),
     };
-    let mut queued: HashSet<String> = HashSet::new();
-    let mut distinct: HashSet<String> = HashSet::new();
+    let mut ord_of: HashMap<[u8; 20], u32> = plan
+        .blobs
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id, i as u32))
+        .collect();
+    let mut queued: HashSet<u32> = HashSet::new();
+    let mut distinct: HashSet<u32> = HashSet::new();
+    let mut chain_of: HashMap<(usize, String), usize> = HashMap::new();
+    let trees_from = target.old.as_ref().filter(|_| !rebuild);
     for locked in &lock.repos {
-        let exclude = manifest
-            .repo(&locked.name)
-            .map(|s| s.exclude_set())
-            .unwrap_or_default();
+        let spec = manifest.repo(&locked.name);
+        let exclude = spec.map(|s| s.exclude_set()).unwrap_or_default();
+        let fp = catalog::exclude_fingerprint(spec.map_or(&[][..], |s| &s.exclude[..]));
         let repo =
             CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
                 format!(
@@ -338,6 +437,7 @@ fn plan(
                 )
             })?;
         let ri = plan.cache_dirs.len();
+        let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
         for rev in &locked.revs {
             if !repo.has_commit(&rev.commit) {
                 bail!(
@@ -347,21 +447,44 @@ fn plan(
                     rev.commit
                 );
             }
-            let tree = pinned_tree(&repo, index_dir, &rev.commit, &exclude)?;
+            let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
             let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
-            for e in tree.iter().filter(|e| !e.submodule) {
-                distinct.insert(e.id.clone());
-                if !known.contains(&e.id) && queued.insert(e.id.clone()) {
-                    plan.jobs.push(Job {
-                        blob: e.id.clone(),
-                        path: e.path.clone(),
+            let mut files = Vec::with_capacity(tree.files.len());
+            for (path, id) in tree.files {
+                let ord = *ord_of.entry(id).or_insert_with(|| {
+                    plan.blobs.push(BlobEntry {
+                        id,
+                        status: BlobStatus::Unavailable,
+                        lang: Lang::Text,
+                        flags: 0,
+                        offset: 0,
+                        len: 0,
+                    });
+                    plan.blobs.len() as u32 - 1
+                });
+                distinct.insert(ord);
+                if plan.blobs[ord as usize].status == BlobStatus::Unavailable && queued.insert(ord)
+                {
+                    let next = plan.chains.len();
+                    let c = *chain_of.entry((ri, path.clone())).or_insert(next);
+                    if c == next {
+                        plan.chains.push(Vec::new());
+                    }
+                    plan.chains[c].push(Job {
+                        ord,
+                        id,
+                        path: path.clone(),
                         repo: ri,
                     });
+                    plan.jobs += 1;
                 }
+                files.push((path, ord));
             }
             plan.occurrences += indexed.files;
             plan.revisions.push(indexed);
+            plan.trees.push(files);
         }
+        plan.excludes.insert(locked.name.clone(), fp);
         plan.cache_dirs.push(repo.dir.clone());
         plan.absent.push(repo.absent());
         plan.repo_names.push(locked.name.clone());
@@ -376,7 +499,7 @@ fn catalog_entry(
     name: &str,
     url: &str,
     rev: &crate::source::lock::LockedRev,
-    tree: &[Occurrence],
+    tree: &PinnedTree,
 ) -> IndexedRev {
     let mut indexed = IndexedRev {
         repo: name.to_string(),
@@ -384,51 +507,67 @@ fn catalog_entry(
         rev: rev.name.clone(),
         kind: rev.kind,
         commit: rev.commit.clone(),
-        files: 0,
+        files: tree.files.len() as u64,
         vendor: Vec::new(),
-        submodules: Vec::new(),
+        submodules: tree.submodules.clone(),
     };
-    for e in tree {
-        if e.submodule {
-            indexed.submodules.push(catalog::Submodule {
-                path: e.path.clone(),
-                commit: e.id.clone(),
-            });
-            continue;
-        }
-        indexed.files += 1;
-        if e.path == "vendor/modules.txt"
-            && let Ok(bytes) = repo.blob_reader().read(&e.id)
-        {
-            indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
-        }
+    if let Some(old) = &tree.old {
+        indexed.vendor = old.vendor.clone();
+        return indexed;
+    }
+    if let Some((_, id)) = tree.files.iter().find(|(p, _)| p == "vendor/modules.txt")
+        && let Ok(bytes) = repo.blob_reader().read(&catalog::hex(id))
+    {
+        indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
     }
     indexed
 }
 
-/// A pinned commit's tree after exclusion (symlinks left out, submodules kept), written to the
-/// index's tree files the first time.
+/// A pinned commit's tree after exclusion (symlinks left out, submodules kept): the old
+/// catalog's copy when it may be reused, else read from git.
 fn pinned_tree(
     repo: &CachedRepo,
-    index_dir: &Path,
+    old: Option<&Catalog>,
+    name: &str,
     commit: &str,
     exclude: &crate::path_filter::PathSet,
-) -> Result<Vec<Occurrence>> {
-    if catalog::tree_path(index_dir, commit).exists() {
-        return catalog::read_tree(index_dir, commit);
+) -> Result<PinnedTree> {
+    if let Some(c) = old
+        && let Some(i) = c
+            .revisions
+            .iter()
+            .position(|r| r.repo == name && r.commit == commit)
+    {
+        let mut files = Vec::new();
+        for (path, ord) in c.entries(i)?.iter() {
+            files.push((c.path(path)?.to_string(), c.blob(ord)?.id));
+        }
+        return Ok(PinnedTree {
+            files,
+            submodules: c.revisions[i].submodules.clone(),
+            old: Some(c.revisions[i].clone()),
+        });
     }
-    let tree: Vec<Occurrence> = repo
-        .tree(commit)?
-        .into_iter()
-        .filter(|e| e.kind != EntryKind::Symlink)
-        .filter(|e| e.kind == EntryKind::Submodule || !exclude.excludes(&e.path))
-        .map(|e| Occurrence {
-            submodule: e.kind == EntryKind::Submodule,
-            path: e.path,
-            id: e.id,
-        })
-        .collect();
-    catalog::write_tree(index_dir, commit, &tree)?;
+    let mut tree = PinnedTree {
+        files: Vec::new(),
+        submodules: Vec::new(),
+        old: None,
+    };
+    for e in repo.tree(commit)? {
+        match e.kind {
+            EntryKind::Symlink => {}
+            EntryKind::Submodule => tree.submodules.push(catalog::Submodule {
+                path: e.path,
+                commit: e.id,
+            }),
+            _ if exclude.excludes(&e.path) => {}
+            _ => {
+                let id = catalog::parse_hex(&e.id)
+                    .with_context(|| format!("git gave a bad blob id {:?}", e.id))?;
+                tree.files.push((e.path, id));
+            }
+        }
+    }
     Ok(tree)
 }
 
@@ -445,15 +584,28 @@ struct Counters {
     unreadable: std::sync::Mutex<(u64, Option<String>)>,
     errors: AtomicU64,
     findings: AtomicU64,
+    incremental: AtomicU64,
+    fallbacks: AtomicU64,
     done: AtomicU64,
-    oversize_paths: std::sync::Mutex<Vec<String>>,
-    lossy_paths: std::sync::Mutex<Vec<String>>,
-    unavailable_paths: std::sync::Mutex<Vec<String>>,
+    oversize_paths: Mutex<Vec<String>>,
+    lossy_paths: Mutex<Vec<String>>,
+    slowest: Mutex<Vec<(f64, String, u64)>>,
+    unavailable_paths: Mutex<Vec<String>>,
 }
 
 impl Counters {
     fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Keeps the ten slowest file versions (for `index -v`).
+    fn timed(&self, ms: f64, path: &str, size: u64) {
+        let mut v = self.slowest.lock().expect("counter lock");
+        if v.len() < 10 || v.last().is_some_and(|x| x.0 < ms) {
+            v.push((ms, path.to_string(), size));
+            v.sort_by(|a, b| b.0.total_cmp(&a.0));
+            v.truncate(10);
+        }
     }
 
     fn summary(self, jobs: usize) -> IndexSummary {
@@ -474,75 +626,166 @@ impl Counters {
             unavailable: get(&self.unavailable),
             error_nodes: get(&self.errors),
             findings: get(&self.findings),
+            incremental: get(&self.incremental),
+            fallbacks: get(&self.fallbacks),
             oversize_paths: o,
             lossy_paths: l,
+            slowest: self.slowest.into_inner().unwrap_or_default(),
             unavailable_paths: u,
             ..Default::default()
         }
     }
 }
 
-/// Reads, parses and (unless a dry run) stores every queued blob, in parallel.
+/// Where parsed blobs go: the store (literals, findings), `blobs.dat` (records, appended under
+/// a lock), the blob table's new rows and, per worker thread, n-gram postings.
+struct Sink {
+    store: StoreWriter,
+    purge: bool,
+    out: Mutex<SinkState>,
+    grams: Vec<Mutex<grams::Builder>>,
+}
+
+struct SinkState {
+    writer: BlobWriter,
+    rows: Vec<(u32, BlobEntry)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Option<grams::Scratch>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Sink {
+    fn add(&self, job: &Job, b: BlobParse) -> Result<()> {
+        let hex = catalog::hex(&job.id);
+        let mut entry = BlobEntry {
+            id: job.id,
+            status: b.status,
+            lang: b.lang,
+            flags: if b.parsed.generated {
+                catalog::BLOB_GENERATED
+            } else {
+                0
+            },
+            offset: 0,
+            len: 0,
+        };
+        if self.purge {
+            self.store.purge(&hex);
+        }
+        if let Some(text) = &b.text {
+            let record = blobs::encode(b.status, b.size, text, &b.parsed);
+            SCRATCH.with(|s| {
+                let mut s = s.borrow_mut();
+                let keys = s
+                    .get_or_insert_with(Default::default)
+                    .distinct(text.as_bytes());
+                let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
+                self.grams[slot.min(self.grams.len() - 1)]
+                    .lock()
+                    .expect("grams lock")
+                    .add(job.ord, keys);
+            });
+            self.store.add(
+                &hex,
+                b.lang,
+                &b.parsed.decls,
+                b.parsed.strings,
+                b.findings,
+                b.deps,
+            )?;
+            let mut out = self.out.lock().expect("sink lock");
+            let (offset, len) = out.writer.append(&record)?;
+            entry.offset = offset;
+            entry.len = len;
+            out.rows.push((job.ord, entry));
+        } else {
+            self.out
+                .lock()
+                .expect("sink lock")
+                .rows
+                .push((job.ord, entry));
+        }
+        Ok(())
+    }
+}
+
+/// Reads, parses and (unless a dry run) stores every queued blob: chains in parallel, the
+/// versions of one chain in order, each reparsed from its predecessor's tree.
 fn parse_all(
     plan: &Plan,
     rules: &RuleSet,
     opts: &IndexOptions,
-    writer: Option<&StoreWriter>,
+    sink: Option<&Sink>,
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
     let pb = ui.bar(
-        plan.jobs.len() as u64,
+        plan.jobs as u64,
         "{bar:30} {pos}/{len} blobs {msg} [{elapsed}]",
     );
     let counters = Counters::default();
     let t0 = Instant::now();
-    plan.jobs.par_iter().try_for_each_init(
+    let step = |job: &Job| {
+        let done = counters.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(observe) = &opts.observer {
+            observe(done);
+        }
+        pb.inc(1);
+        if done.is_multiple_of(64) {
+            let b = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+            let secs = t0.elapsed().as_secs_f64().max(0.001);
+            pb.set_message(format!("{b:.1} MB, {:.1} MB/s", b / secs));
+        }
+        let _ = job;
+    };
+    plan.chains.par_iter().try_for_each_init(
         || {
             plan.cache_dirs
                 .iter()
                 .map(|d| crate::source::git::blob_reader_at(d))
                 .collect::<Vec<_>>()
         },
-        |readers, job| -> Result<()> {
-            let reader = match &readers[job.repo] {
-                Ok(r) => r,
-                Err(e) => bail!("{e:#}"),
-            };
-            match reader.read(&job.blob) {
-                Ok(data) => {
-                    let rec = parse_blob(job, data, rules, opts, &counters)?;
-                    if let Some(w) = writer {
-                        w.add(rec)?;
+        |readers, chain| -> Result<()> {
+            let mut prev: Option<(tree_sitter::Tree, String)> = None;
+            for job in chain {
+                let reader = match &readers[job.repo] {
+                    Ok(r) => r,
+                    Err(e) => bail!("{e:#}"),
+                };
+                match reader.read(&catalog::hex(&job.id)) {
+                    Ok(data) => {
+                        let started = Instant::now();
+                        let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
+                        counters.timed(started.elapsed().as_secs_f64() * 1000.0, &job.path, b.size);
+                        if let (Some(t), Some(text)) = (b.tree.take(), &b.text) {
+                            prev = Some((t, text.clone()));
+                        }
+                        if let Some(s) = sink {
+                            s.add(job, b)?;
+                        }
+                    }
+                    Err(crate::source::git::GitError::Missing { .. })
+                        if plan.absent[job.repo].contains(&catalog::hex(&job.id)) =>
+                    {
+                        Counters::add(&counters.unavailable, 1);
+                        counters
+                            .unavailable_paths
+                            .lock()
+                            .expect("counter lock")
+                            .push(format!(
+                                "{}: {} (blob {})",
+                                plan.repo_names[job.repo],
+                                job.path,
+                                catalog::hex(&job.id)
+                            ));
+                    }
+                    Err(e) => {
+                        let mut u = counters.unreadable.lock().expect("counter lock");
+                        u.0 += 1;
+                        u.1.get_or_insert_with(|| format!("{} ({e})", job.path));
                     }
                 }
-                Err(crate::source::git::GitError::Missing { .. })
-                    if plan.absent[job.repo].contains(&job.blob) =>
-                {
-                    Counters::add(&counters.unavailable, 1);
-                    counters
-                        .unavailable_paths
-                        .lock()
-                        .expect("counter lock")
-                        .push(format!(
-                            "{}: {} (blob {})",
-                            plan.repo_names[job.repo], job.path, job.blob
-                        ));
-                }
-                Err(e) => {
-                    let mut u = counters.unreadable.lock().expect("counter lock");
-                    u.0 += 1;
-                    u.1.get_or_insert_with(|| format!("{} ({e})", job.path));
-                }
-            }
-            let done = counters.done.fetch_add(1, Ordering::SeqCst) + 1;
-            if let Some(observe) = &opts.observer {
-                observe(done);
-            }
-            pb.inc(1);
-            if done.is_multiple_of(64) {
-                let b = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-                let secs = t0.elapsed().as_secs_f64().max(0.001);
-                pb.set_message(format!("{b:.1} MB, {:.1} MB/s", b / secs));
+                step(job);
             }
             Ok(())
         },
@@ -554,30 +797,45 @@ fn parse_all(
             "{count} file version(s) the pinned revisions hold cannot be read from the cache, e.g. {first}"
         );
     }
-    Ok(counters.summary(plan.jobs.len()))
+    Ok(counters.summary(plan.jobs))
 }
 
-/// One blob: status (binary, oversize, lossy), and for Go the parse and the rules' findings.
+/// One blob, read and parsed.
+struct BlobParse {
+    status: BlobStatus,
+    lang: Lang,
+    size: u64,
+    text: Option<String>,
+    parsed: Parsed,
+    tree: Option<tree_sitter::Tree>,
+    findings: Vec<(String, String)>,
+    deps: Option<crate::index::store::StoredDeps>,
+}
+
+/// One blob: status (binary, oversize, lossy), and for a language with a grammar the parse
+/// (from the previous version's tree unless a dry run, which measures the naive floor) and the
+/// rules' findings.
 fn parse_blob(
     job: &Job,
     data: Vec<u8>,
+    prev: Option<&(tree_sitter::Tree, String)>,
     rules: &RuleSet,
     opts: &IndexOptions,
     counters: &Counters,
-) -> Result<BlobRecord> {
+) -> Result<BlobParse> {
     let size = data.len() as u64;
     let first_line = data.split(|b| *b == b'\n').next().unwrap_or(&[]);
     let lang = Lang::detect_with(
         &job.path,
         &String::from_utf8_lossy(&first_line[..first_line.len().min(200)]),
     );
-    let mut rec = BlobRecord {
-        blob: job.blob.clone(),
-        lang,
+    let mut rec = BlobParse {
         status: BlobStatus::Indexed,
+        lang,
         size,
-        content: None,
+        text: None,
         parsed: Parsed::default(),
+        tree: None,
         findings: Vec::new(),
         deps: None,
     };
@@ -625,57 +883,65 @@ fn parse_blob(
             edges,
         });
     }
-    let (parsed, tree) = lang.language().parse(&text);
+    let old = prev.filter(|_| !opts.dry_run).map(|(t, s)| (t, s.as_str()));
+    let (parsed, tree, kind) = lang.language().reparse(&text, old);
+    match kind {
+        ParseKind::Incremental => Counters::add(&counters.incremental, 1),
+        ParseKind::Fallback => Counters::add(&counters.fallbacks, 1),
+        ParseKind::Full => {}
+    }
     Counters::add(&counters.errors, parsed.error_nodes as u64);
     if let Some(tree) = tree.as_ref().filter(|_| !opts.dry_run) {
-        rec.findings = rules.run(lang, &job.blob, tree, &text, &parsed)?;
+        rec.findings = rules.run(lang, &catalog::hex(&job.id), tree, &text, &parsed)?;
         Counters::add(&counters.findings, rec.findings.len() as u64);
     }
     rec.parsed = parsed;
-    rec.content = Some(text);
+    rec.tree = tree;
+    rec.text = Some(text);
     Ok(rec)
 }
 
 /// After the new catalog is in place: removes stores it does not name (replaced by a rebuild,
-/// or left by an interrupted run; only stores the index directory's marker lists) and trees of
-/// commits no longer pinned. Returns how many of the old catalog's revisions are gone.
+/// or left by an interrupted run; only stores the index directory's marker lists), n-gram files
+/// of its store it does not name, and what an index of the previous layout (`catalog.json`,
+/// `trees/`) left, when the marker lists it. Returns how many of the old catalog's revisions are
+/// gone.
 fn collect_garbage(
     index_dir: &Path,
-    catalog: &Catalog,
+    catalog: &NewCatalog,
     old: Option<&Catalog>,
     owned: &mut crate::marker::OwnedDir,
 ) -> usize {
+    let migrating = index_dir.join("catalog.json").exists();
     for name in owned.made_with_prefix("tantivy-") {
         if name != catalog.store {
             let _ = owned.remove(&name);
         }
     }
-    let live: HashSet<&str> = catalog
-        .revisions
-        .iter()
-        .map(|r| r.commit.as_str())
-        .collect();
-    for e in std::fs::read_dir(index_dir.join("trees"))
+    if migrating {
+        let _ = owned.remove("trees");
+        let _ = owned.remove("catalog.json");
+    }
+    let store_dir = index_dir.join(&catalog.store);
+    for e in std::fs::read_dir(&store_dir)
         .into_iter()
         .flatten()
         .flatten()
     {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(c) = name.strip_suffix(".tsv")
-            && !live.contains(c)
-        {
+        if name.starts_with("grams-") && name.ends_with(".dat") && name != catalog.grams {
             let _ = std::fs::remove_file(e.path());
         }
     }
-    let by_repo: HashMap<(&str, &str), &str> = catalog
+    let now: HashSet<(&str, &str, &str)> = catalog
         .revisions
         .iter()
-        .map(|r| ((r.repo.as_str(), r.rev.as_str()), r.commit.as_str()))
+        .map(|r| (r.repo.as_str(), r.rev.as_str(), r.commit.as_str()))
         .collect();
     old.map_or(0, |old| {
         old.revisions
             .iter()
-            .filter(|o| by_repo.get(&(o.repo.as_str(), o.rev.as_str())) != Some(&o.commit.as_str()))
+            .filter(|o| !now.contains(&(o.repo.as_str(), o.rev.as_str(), o.commit.as_str())))
             .count()
     })
 }

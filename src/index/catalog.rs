@@ -1,17 +1,43 @@
-//! The catalog: which revisions the index holds and, per commit, which path holds which blob
-//! (the occurrence map), plus each revision's vendored modules. Lives beside the tantivy index as
-//! `catalog.json` (written atomically, last) and `trees/COMMIT.tsv` (immutable per commit).
+//! The catalog: which revisions the index holds and, per revision, which path holds which blob
+//! (the occurrence map), each revision's vendored modules and submodules, and the store's blob
+//! table. It must not parse anything.
+//!
+//! One file, `catalog.bin`, written atomically and last by every index run and memory-mapped
+//! by readers. The head (revisions, store name, rules fingerprint) is decoded at open; the
+//! blob, path and tree tables are read in place, each revision's tree only when a query selects
+//! that revision. Every section and every revision's tree carries a CRC-32 checked before first
+//! use, so a damaged or stale catalog is an error that names the fix, never a wrong citation.
+//!
+//! Layout (little-endian):
+//!
+//! ```text
+//! "ARCHCAT\0"  u32 schema version  u32 section count
+//! section table: (u64 offset, u64 length, u32 crc32) per section
+//! head:   postcard of Head (revisions, store, rules, excludes, per-revision tree spans)
+//! blobs:  per store ordinal: [u8; 20] id, u8 status, u8 lang, u8 flags, u8 0, u64 offset, u32 length
+//! byid:   per blob, its ordinal, sorted by id (binary search from an id to its ordinal)
+//! paths:  u32 count, (count + 1) u32 offsets into the bytes that follow, the bytes
+//! trees:  per revision, sorted by path: (u32 path id, u32 ordinal) pairs
+//! ```
+//!
+//! Paths are stored length-delimited (offsets), so a file name holding a newline, a tab or
+//! anything else is stored as itself and can never forge an entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::source::lock::{Pin, RefKind};
 
-/// Bumped whenever the catalog or the tantivy schema changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Bumped whenever the catalog or the store changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 3;
+
+const MAGIC: &[u8; 8] = b"ARCHCAT\0";
+const SECTIONS: usize = 5;
+const BLOB_ROW: usize = 36;
 
 /// A Go module vendored by a revision (from its vendor/modules.txt).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,21 +102,100 @@ impl IndexedRev {
     }
 }
 
-/// What the index holds: `catalog.json`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Catalog {
-    /// [`SCHEMA_VERSION`] of the archeo that wrote it.
-    pub schema_version: u32,
-    /// The tantivy directory (under the index dir) this catalog goes with. A rebuild writes a
-    /// new one and switches to it by replacing the catalog, so an interrupted rebuild leaves
-    /// the previous index whole.
-    pub store: String,
-    /// Fingerprint of the rule set the findings were computed with; a different rule set
-    /// means every blob's findings must be computed again.
-    #[serde(default)]
-    pub rules: String,
-    /// Every indexed revision, in lock order.
-    pub revisions: Vec<IndexedRev>,
+/// How the store holds a blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStatus {
+    /// Indexed as text (and parsed, for languages with a grammar).
+    Indexed,
+    /// Text indexed after replacing invalid UTF-8.
+    Lossy,
+    /// Holds NUL bytes: not indexed as text.
+    Binary,
+    /// Larger than `--max-file-size`: not read.
+    Oversize,
+    /// The cache lacked it when the index was built: not stored; the next run tries again.
+    Unavailable,
+}
+
+impl BlobStatus {
+    fn code(self) -> u8 {
+        match self {
+            BlobStatus::Indexed => 0,
+            BlobStatus::Lossy => 1,
+            BlobStatus::Binary => 2,
+            BlobStatus::Oversize => 3,
+            BlobStatus::Unavailable => 4,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<BlobStatus> {
+        Some(match c {
+            0 => BlobStatus::Indexed,
+            1 => BlobStatus::Lossy,
+            2 => BlobStatus::Binary,
+            3 => BlobStatus::Oversize,
+            4 => BlobStatus::Unavailable,
+            _ => return None,
+        })
+    }
+
+    /// Is its text stored (and searchable)?
+    pub fn has_text(self) -> bool {
+        matches!(self, BlobStatus::Indexed | BlobStatus::Lossy)
+    }
+}
+
+/// One row of the blob table: a blob the store knows, by its ordinal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobEntry {
+    /// The git blob id.
+    pub id: [u8; 20],
+    /// How it is held.
+    pub status: BlobStatus,
+    /// Its language.
+    pub lang: crate::lang::Lang,
+    /// [`BLOB_GENERATED`] and friends.
+    pub flags: u8,
+    /// Where its record starts in the store's `blobs.dat`.
+    pub offset: u64,
+    /// Its record's length.
+    pub len: u32,
+}
+
+/// Flag: the file says it is generated (Go's `// Code generated ... DO NOT EDIT.`).
+pub const BLOB_GENERATED: u8 = 1;
+
+impl BlobEntry {
+    /// The id as 40 hex digits.
+    pub fn hex(&self) -> String {
+        hex(&self.id)
+    }
+}
+
+/// 40 hex digits of a 20-byte id.
+pub fn hex(id: &[u8; 20]) -> String {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for b in id {
+        s.push(D[(b >> 4) as usize] as char);
+        s.push(D[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The 20 bytes of a 40-hex-digit id.
+pub fn parse_hex(s: &str) -> Option<[u8; 20]> {
+    let b = s.as_bytes();
+    if b.len() != 40 {
+        return None;
+    }
+    let v = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 20];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = (v(b[2 * i])? << 4) | v(b[2 * i + 1])?;
+    }
+    Some(out)
 }
 
 /// One entry of an indexed tree.
@@ -104,75 +209,184 @@ pub struct Occurrence {
     pub submodule: bool,
 }
 
-/// `INDEX/catalog.json`.
-pub fn catalog_path(index_dir: &Path) -> PathBuf {
-    index_dir.join("catalog.json")
+/// Where a revision's tree lies in the trees section.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct TreeSpan {
+    start: u64,
+    count: u32,
+    crc: u32,
 }
 
-/// `INDEX/trees/COMMIT.tsv`.
-pub fn tree_path(index_dir: &Path, commit: &str) -> PathBuf {
-    index_dir.join("trees").join(format!("{commit}.tsv"))
+/// The decoded head of `catalog.bin`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Head {
+    /// Language names; the blob table holds indices into this list.
+    langs: Vec<String>,
+    store: String,
+    rules: String,
+    revisions: Vec<IndexedRev>,
+    excludes: BTreeMap<String, String>,
+    blobs_len: u64,
+    grams: String,
+    trees: Vec<TreeSpan>,
+}
+
+/// The mapped file and which sections have passed their check.
+struct Tables {
+    map: memmap2::Mmap,
+    file: PathBuf,
+    sections: [(usize, usize, u32); SECTIONS],
+    checked: [OnceLock<bool>; SECTIONS],
+    tree_checked: Vec<OnceLock<bool>>,
+}
+
+const HEAD: usize = 0;
+const BLOBS: usize = 1;
+const BYID: usize = 2;
+const PATHS: usize = 3;
+const TREES: usize = 4;
+
+/// What the index holds: `catalog.bin`, opened.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    /// [`SCHEMA_VERSION`] of the archeo that wrote it.
+    pub schema_version: u32,
+    /// The store directory (under the index dir) this catalog goes with. A rebuild writes a
+    /// new one and switches to it by replacing the catalog, so an interrupted rebuild leaves
+    /// the previous index whole.
+    pub store: String,
+    /// Fingerprint of the rule set the findings were computed with; a different rule set
+    /// means every blob's findings must be computed again.
+    pub rules: String,
+    /// Every indexed revision, in lock order.
+    pub revisions: Vec<IndexedRev>,
+    /// Per repository, the fingerprint of the manifest `exclude` its trees were filtered with:
+    /// a changed `exclude` makes the next run read the trees again.
+    pub excludes: BTreeMap<String, String>,
+    /// The n-gram file of the store this catalog names.
+    pub grams: String,
+    /// The bytes of the store's `blobs.dat` the blob table covers.
+    pub blobs_len: u64,
+    spans: Vec<TreeSpan>,
+    langs: Vec<crate::lang::Lang>,
+    tables: Option<Arc<Tables>>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("store", &self.store)
+            .field("revisions", &self.revisions.len())
+            .finish()
+    }
+}
+
+/// `INDEX/catalog.bin`.
+pub fn catalog_path(index_dir: &Path) -> PathBuf {
+    index_dir.join("catalog.bin")
+}
+
+fn damaged(file: &Path, what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the index is damaged ({}: {what}): run `archeo index --rebuild`",
+        file.display()
+    )
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 impl Catalog {
-    /// The tantivy directory this catalog goes with.
+    /// The store directory this catalog goes with.
     pub fn store_dir(&self, index_dir: &Path) -> PathBuf {
         index_dir.join(&self.store)
     }
-}
 
-impl Catalog {
     /// Reads the catalog; `Ok(None)` when the directory holds no index yet.
     pub fn read(index_dir: &Path) -> Result<Option<Catalog>> {
-        Ok(match Self::read_bytes(index_dir)? {
-            Some(bytes) => Some(Self::parse(index_dir, &bytes)?),
-            None => None,
-        })
+        let p = catalog_path(index_dir);
+        let file = match std::fs::File::open(&p) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if index_dir.join("catalog.json").exists() {
+                    bail!(
+                        "the index at {} has an older format (catalog.json), this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
+                        index_dir.display()
+                    );
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
+        };
+        // SAFETY: the catalog is never modified in place: writers replace it by rename, so the
+        // mapped bytes stay those of the file that was opened.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("cannot read {}", p.display()))?;
+        Self::from_map(map, &p, index_dir).map(Some)
     }
 
-    /// The catalog file's bytes; `Ok(None)` when there is none.
-    pub fn read_bytes(index_dir: &Path) -> Result<Option<Vec<u8>>> {
-        let p = catalog_path(index_dir);
-        match std::fs::read(&p) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
+    fn from_map(map: memmap2::Mmap, p: &Path, index_dir: &Path) -> Result<Catalog> {
+        let table_end = 16 + SECTIONS * 20;
+        if map.len() < table_end || &map[..8] != MAGIC {
+            return Err(damaged(p, "not an archeo catalog"));
         }
-    }
-
-    /// Parses the catalog file's bytes (of the index in `index_dir`, for messages).
-    pub fn parse(index_dir: &Path, bytes: &[u8]) -> Result<Catalog> {
-        let p = catalog_path(index_dir);
-        let text = std::str::from_utf8(bytes).with_context(|| {
-            format!(
-                "{} is corrupt (not UTF-8): rebuild with `archeo index --rebuild`",
-                p.display()
-            )
-        })?;
-        #[derive(Deserialize)]
-        struct Version {
-            schema_version: u32,
-        }
-        let v: Version = serde_json::from_str(text).with_context(|| {
-            format!(
-                "{} is not an archeo catalog: rebuild with `archeo index --rebuild`",
-                p.display()
-            )
-        })?;
-        if v.schema_version != SCHEMA_VERSION {
+        let version = u32_at(&map, 8);
+        if version != SCHEMA_VERSION {
             bail!(
-                "the index at {} has schema version {}, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
-                index_dir.display(),
-                v.schema_version
+                "the index at {} has schema version {version}, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
+                index_dir.display()
             );
         }
-        let c = serde_json::from_str(text).with_context(|| {
-            format!(
-                "{} is corrupt: rebuild with `archeo index --rebuild`",
-                p.display()
-            )
-        })?;
-        Ok(c)
+        if u32_at(&map, 12) as usize != SECTIONS {
+            return Err(damaged(p, "section count"));
+        }
+        let mut sections = [(0usize, 0usize, 0u32); SECTIONS];
+        for (i, s) in sections.iter_mut().enumerate() {
+            let at = 16 + i * 20;
+            let (off, len) = (u64_at(&map, at) as usize, u64_at(&map, at + 8) as usize);
+            if off.checked_add(len).is_none_or(|end| end > map.len()) {
+                return Err(damaged(p, "section out of bounds"));
+            }
+            *s = (off, len, u32_at(&map, at + 16));
+        }
+        let (off, len, crc) = sections[HEAD];
+        let head_bytes = &map[off..off + len];
+        if crc32fast::hash(head_bytes) != crc {
+            return Err(damaged(p, "checksum of the revision list"));
+        }
+        let head: Head =
+            postcard::from_bytes(head_bytes).map_err(|_| damaged(p, "revision list"))?;
+        if head.trees.len() != head.revisions.len() {
+            return Err(damaged(p, "tree count"));
+        }
+        let tables = Tables {
+            file: p.to_path_buf(),
+            sections,
+            checked: Default::default(),
+            tree_checked: (0..head.trees.len()).map(|_| OnceLock::new()).collect(),
+            map,
+        };
+        Ok(Catalog {
+            schema_version: version,
+            store: head.store,
+            rules: head.rules,
+            revisions: head.revisions,
+            excludes: head.excludes,
+            grams: head.grams,
+            blobs_len: head.blobs_len,
+            spans: head.trees,
+            langs: head
+                .langs
+                .iter()
+                .map(|l| crate::lang::Lang::from_name(l).unwrap_or(crate::lang::Lang::Text))
+                .collect(),
+            tables: Some(Arc::new(tables)),
+        })
     }
 
     /// Reads the catalog of an index that must exist.
@@ -185,83 +399,343 @@ impl Catalog {
         })
     }
 
-    /// The catalog file's bytes as [`Catalog::write`] writes them.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut body = serde_json::to_vec_pretty(self)?;
-        body.push(b'\n');
-        Ok(body)
-    }
-
-    /// Writes the catalog atomically.
-    pub fn write(&self, index_dir: &Path) -> Result<()> {
-        crate::atomic::write(&catalog_path(index_dir), &self.to_bytes()?)
-    }
-
     /// The indexed revision `repo@rev`.
     pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
         self.revisions
             .iter()
             .find(|r| r.repo == repo && r.rev == rev)
     }
-}
 
-/// Writes a commit's tree (immutable: skipped when present).
-pub fn write_tree(index_dir: &Path, commit: &str, entries: &[Occurrence]) -> Result<()> {
-    let p = tree_path(index_dir, commit);
-    if p.exists() {
-        return Ok(());
+    /// The position of `rev` (a reference into this catalog, or an equal revision) in
+    /// [`Catalog::revisions`].
+    pub fn position(&self, rev: &IndexedRev) -> Option<usize> {
+        self.revisions
+            .iter()
+            .position(|r| std::ptr::eq(r, rev))
+            .or_else(|| {
+                self.revisions
+                    .iter()
+                    .position(|r| r.repo == rev.repo && r.rev == rev.rev)
+            })
     }
-    let mut s = String::with_capacity(entries.len() * 80);
-    for e in entries {
-        s.push_str(&e.id);
-        s.push('\t');
-        s.push(if e.submodule { 'S' } else { 'F' });
-        s.push('\t');
-        s.push_str(&e.path);
-        s.push('\n');
+
+    /// The catalog file's bytes, as read.
+    pub fn bytes(&self) -> Result<&[u8]> {
+        Ok(&self.tables()?.map[..])
     }
-    crate::atomic::write(&p, s.as_bytes())
-}
 
-/// Every entry of an indexed commit's tree.
-pub fn read_tree(index_dir: &Path, commit: &str) -> Result<Vec<Occurrence>> {
-    read_tree_filtered(index_dir, commit, |_| true)
-}
+    fn tables(&self) -> Result<&Tables> {
+        self.tables
+            .as_deref()
+            .context("this catalog has no tables (it was not read from disk)")
+    }
 
-/// The entries of a commit's tree whose id passes `keep` (others are never allocated).
-pub fn read_tree_filtered(
-    index_dir: &Path,
-    commit: &str,
-    keep: impl Fn(&str) -> bool,
-) -> Result<Vec<Occurrence>> {
-    let p = tree_path(index_dir, commit);
-    let text = std::fs::read_to_string(&p).with_context(|| {
-        format!(
-            "the index lacks the tree of commit {commit} ({}): run `archeo index`",
-            p.display()
-        )
-    })?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut it = line.splitn(3, '\t');
-        match (it.next(), it.next(), it.next()) {
-            (Some(id), Some(k), Some(path)) => {
-                if keep(id) {
-                    out.push(Occurrence {
-                        path: path.to_string(),
-                        id: id.to_string(),
-                        submodule: k == "S",
-                    })
-                }
-            }
-            _ => bail!(
-                "{}:{}: corrupt tree line: rebuild with `archeo index --rebuild`",
-                p.display(),
-                i + 1
-            ),
+    /// A section's bytes, checked against its CRC on first use.
+    fn section(&self, which: usize) -> Result<&[u8]> {
+        let t = self.tables()?;
+        let (off, len, crc) = t.sections[which];
+        let bytes = &t.map[off..off + len];
+        if !*t.checked[which].get_or_init(|| crc32fast::hash(bytes) == crc) {
+            return Err(damaged(&t.file, "checksum of a table"));
         }
+        Ok(bytes)
     }
-    Ok(out)
+
+    /// How many blobs the store knows (ordinals are `0..blob_count()`).
+    pub fn blob_count(&self) -> usize {
+        self.tables
+            .as_ref()
+            .map_or(0, |t| t.sections[BLOBS].1 / BLOB_ROW)
+    }
+
+    /// The blob table's row for an ordinal.
+    pub fn blob(&self, ord: u32) -> Result<BlobEntry> {
+        let b = self.section(BLOBS)?;
+        let at = ord as usize * BLOB_ROW;
+        if at + BLOB_ROW > b.len() {
+            return Err(damaged(&self.tables()?.file, "blob ordinal out of range"));
+        }
+        let row = &b[at..at + BLOB_ROW];
+        let status = BlobStatus::from_code(row[20])
+            .ok_or_else(|| damaged(&self.tables().expect("read").file, "blob status"))?;
+        Ok(BlobEntry {
+            id: row[..20].try_into().expect("20 bytes"),
+            status,
+            lang: self
+                .langs
+                .get(row[21] as usize)
+                .copied()
+                .unwrap_or(crate::lang::Lang::Text),
+            flags: row[22],
+            offset: u64_at(row, 24),
+            len: u32_at(row, 32),
+        })
+    }
+
+    /// Every row of the blob table, by ordinal.
+    pub fn blobs(&self) -> Result<Vec<BlobEntry>> {
+        (0..self.blob_count() as u32)
+            .map(|o| self.blob(o))
+            .collect()
+    }
+
+    /// The ordinal of a blob id (40 hex digits), when the store knows it.
+    pub fn ordinal(&self, id: &str) -> Result<Option<u32>> {
+        let Some(want) = parse_hex(id) else {
+            return Ok(None);
+        };
+        let byid = self.section(BYID)?;
+        let blobs = self.section(BLOBS)?;
+        let n = byid.len() / 4;
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let ord = u32_at(byid, mid * 4) as usize;
+            let at = ord * BLOB_ROW;
+            let Some(id) = blobs.get(at..at + 20) else {
+                return Err(damaged(&self.tables()?.file, "blob index"));
+            };
+            match id.cmp(&want[..]) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(ord as u32)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many distinct paths the trees name.
+    pub fn path_count(&self) -> Result<usize> {
+        let p = self.section(PATHS)?;
+        Ok(if p.len() >= 4 {
+            u32_at(p, 0) as usize
+        } else {
+            0
+        })
+    }
+
+    /// The path with id `id`.
+    pub fn path(&self, id: u32) -> Result<&str> {
+        let p = self.section(PATHS)?;
+        let file = || damaged(&self.tables().expect("read").file, "path table");
+        let n = u32_at(p, 0) as usize;
+        let id = id as usize;
+        if id >= n {
+            return Err(file());
+        }
+        let base = 4 + (n + 1) * 4;
+        let (s, e) = (
+            u32_at(p, 4 + id * 4) as usize,
+            u32_at(p, 8 + id * 4) as usize,
+        );
+        let bytes = p.get(base + s..base + e).ok_or_else(file)?;
+        std::str::from_utf8(bytes).map_err(|_| file())
+    }
+
+    /// The (path id, blob ordinal) entries of revision `i`'s tree, files only, sorted by path;
+    /// checked against the revision's CRC on first use.
+    pub fn entries(&self, i: usize) -> Result<Entries<'_>> {
+        let trees = self.section_unchecked(TREES)?;
+        let t = self.tables()?;
+        let span = self.spans.get(i).copied().unwrap_or_default();
+        let (s, len) = (span.start as usize, span.count as usize * 8);
+        let bytes = trees
+            .get(s..s + len)
+            .ok_or_else(|| damaged(&t.file, "tree out of bounds"))?;
+        let ok = t
+            .tree_checked
+            .get(i)
+            .ok_or_else(|| damaged(&t.file, "tree count"))?
+            .get_or_init(|| crc32fast::hash(bytes) == span.crc);
+        if !*ok {
+            return Err(anyhow::anyhow!(
+                "the index is damaged (the tree of {}@{} in {} fails its checksum): run `archeo index --rebuild`",
+                self.revisions[i].repo,
+                self.revisions[i].rev,
+                t.file.display()
+            ));
+        }
+        Ok(Entries { bytes })
+    }
+
+    /// A section without its whole-section check (trees are checked per revision).
+    fn section_unchecked(&self, which: usize) -> Result<&[u8]> {
+        let t = self.tables()?;
+        let (off, len, _) = t.sections[which];
+        Ok(&t.map[off..off + len])
+    }
+
+    /// Every entry of revision `i`'s tree (files and submodules), as stored.
+    pub fn tree(&self, i: usize) -> Result<Vec<Occurrence>> {
+        let mut out = Vec::new();
+        for (path, ord) in self.entries(i)?.iter() {
+            out.push(Occurrence {
+                path: self.path(path)?.to_string(),
+                id: self.blob(ord)?.hex(),
+                submodule: false,
+            });
+        }
+        for s in &self.revisions[i].submodules {
+            out.push(Occurrence {
+                path: s.path.clone(),
+                id: s.commit.clone(),
+                submodule: true,
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+}
+
+/// One revision's tree entries, in place.
+#[derive(Clone, Copy)]
+pub struct Entries<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Entries<'a> {
+    /// How many files.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / 8
+    }
+
+    /// No files.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// (path id, blob ordinal) pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+        self.bytes
+            .chunks_exact(8)
+            .map(|c| (u32_at(c, 0), u32_at(c, 4)))
+    }
+}
+
+/// Everything a new catalog holds, assembled by the index run.
+#[derive(Debug, Default)]
+pub struct NewCatalog {
+    /// The store directory name.
+    pub store: String,
+    /// The rules' fingerprint.
+    pub rules: String,
+    /// Revisions, in lock order.
+    pub revisions: Vec<IndexedRev>,
+    /// Per revision (same order), its files: (path, blob ordinal).
+    pub trees: Vec<Vec<(String, u32)>>,
+    /// The store's blob table, by ordinal.
+    pub blobs: Vec<BlobEntry>,
+    /// Exclude fingerprints per repository.
+    pub excludes: BTreeMap<String, String>,
+    /// The store's n-gram file.
+    pub grams: String,
+    /// The bytes of `blobs.dat` the table covers.
+    pub blobs_len: u64,
+}
+
+impl NewCatalog {
+    /// Encodes the catalog file.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut paths: Vec<&str> = self
+            .trees
+            .iter()
+            .flat_map(|t| t.iter().map(|(p, _)| p.as_str()))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let path_id: HashMap<&str, u32> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, i as u32))
+            .collect();
+        let mut trees = Vec::new();
+        let mut spans = Vec::new();
+        for t in &self.trees {
+            let mut rows: Vec<(u32, u32)> =
+                t.iter().map(|(p, o)| (path_id[p.as_str()], *o)).collect();
+            rows.sort_unstable();
+            let start = trees.len();
+            for (p, o) in &rows {
+                trees.extend_from_slice(&p.to_le_bytes());
+                trees.extend_from_slice(&o.to_le_bytes());
+            }
+            spans.push(TreeSpan {
+                start: start as u64,
+                count: rows.len() as u32,
+                crc: crc32fast::hash(&trees[start..]),
+            });
+        }
+        let mut langs: Vec<crate::lang::Lang> = self.blobs.iter().map(|b| b.lang).collect();
+        langs.sort();
+        langs.dedup();
+        let head = Head {
+            langs: langs.iter().map(|l| l.as_str().to_string()).collect(),
+            store: self.store.clone(),
+            rules: self.rules.clone(),
+            revisions: self.revisions.clone(),
+            excludes: self.excludes.clone(),
+            blobs_len: self.blobs_len,
+            grams: self.grams.clone(),
+            trees: spans,
+        };
+        let mut blobs = Vec::with_capacity(self.blobs.len() * BLOB_ROW);
+        for b in &self.blobs {
+            blobs.extend_from_slice(&b.id);
+            let lang = langs.iter().position(|l| *l == b.lang).unwrap_or(0) as u8;
+            blobs.extend_from_slice(&[b.status.code(), lang, b.flags, 0]);
+            blobs.extend_from_slice(&b.offset.to_le_bytes());
+            blobs.extend_from_slice(&b.len.to_le_bytes());
+        }
+        let mut order: Vec<u32> = (0..self.blobs.len() as u32).collect();
+        order.sort_unstable_by_key(|o| self.blobs[*o as usize].id);
+        let byid: Vec<u8> = order.iter().flat_map(|o| o.to_le_bytes()).collect();
+        let mut path_bytes = Vec::new();
+        let mut offsets = vec![0u32];
+        for p in &paths {
+            path_bytes.extend_from_slice(p.as_bytes());
+            offsets.push(path_bytes.len() as u32);
+        }
+        let mut pathsec = (paths.len() as u32).to_le_bytes().to_vec();
+        pathsec.extend(offsets.iter().flat_map(|o| o.to_le_bytes()));
+        pathsec.extend_from_slice(&path_bytes);
+        let sections: [Vec<u8>; SECTIONS] = [
+            postcard::to_allocvec(&head).context("encoding the catalog")?,
+            blobs,
+            byid,
+            pathsec,
+            trees,
+        ];
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&SCHEMA_VERSION.to_le_bytes());
+        out.extend_from_slice(&(SECTIONS as u32).to_le_bytes());
+        let mut off = (16 + SECTIONS * 20) as u64;
+        for s in &sections {
+            out.extend_from_slice(&off.to_le_bytes());
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(&crc32fast::hash(s).to_le_bytes());
+            off += s.len() as u64;
+        }
+        for s in &sections {
+            out.extend_from_slice(s);
+        }
+        Ok(out)
+    }
+
+    /// Writes the catalog atomically (temp file, fsync, rename).
+    pub fn write(&self, index_dir: &Path) -> Result<()> {
+        crate::atomic::write(&catalog_path(index_dir), &self.encode()?)
+    }
+}
+
+/// A fingerprint of a repository's `exclude` patterns (FNV-1a), recorded per repository so a
+/// changed `exclude` is noticed.
+pub fn exclude_fingerprint(patterns: &[String]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in patterns.iter().flat_map(|p| p.bytes().chain([0])) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
 }
 
 /// Parses `vendor/modules.txt` (`# module version` or `# module version => replacement version`)
@@ -280,21 +754,43 @@ pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn modules_txt_maps_paths_to_the_longest_module() {
-        let mods = parse_modules_txt(
-            "# github.com/cyphar/filepath-securejoin v0.5.1\n## explicit; go 1.18\ngithub.com/cyphar/filepath-securejoin\n# golang.org/x/sys v0.30.0\n# example.com/a v1.0.0 => example.com/b v1.2.0\n",
-        );
-        let rev = IndexedRev {
+    fn rev(name: &str) -> IndexedRev {
+        IndexedRev {
             repo: "r".into(),
             url: "u".into(),
-            rev: "v".into(),
+            rev: name.into(),
             kind: RefKind::Tag,
-            commit: "c".into(),
+            commit: "c".repeat(40),
             files: 0,
-            vendor: mods,
+            vendor: Vec::new(),
             submodules: Vec::new(),
-        };
+        }
+    }
+
+    fn blob(n: u8) -> BlobEntry {
+        BlobEntry {
+            id: [n; 20],
+            status: BlobStatus::Indexed,
+            lang: crate::lang::Lang::Go,
+            flags: 0,
+            offset: n as u64 * 10,
+            len: 10,
+        }
+    }
+
+    fn written(c: &NewCatalog) -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        c.write(dir.path()).unwrap();
+        let cat = Catalog::require(dir.path()).unwrap();
+        (dir, cat)
+    }
+
+    #[test]
+    fn modules_txt_maps_paths_to_the_longest_module() {
+        let mut rev = rev("v");
+        rev.vendor = parse_modules_txt(
+            "# github.com/cyphar/filepath-securejoin v0.5.1\n## explicit; go 1.18\ngithub.com/cyphar/filepath-securejoin\n# golang.org/x/sys v0.30.0\n# example.com/a v1.0.0 => example.com/b v1.2.0\n",
+        );
         let m = rev
             .vendored_module("vendor/github.com/cyphar/filepath-securejoin/pathrs-lite/x.go")
             .unwrap();
@@ -313,5 +809,108 @@ mod tests {
             rev.vendored_module("vendor/golang.org/x/system/x.go")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_written_catalog_reads_back_with_its_trees_blobs_and_paths() {
+        let mut r1 = rev("v1");
+        r1.submodules.push(Submodule {
+            path: "deps/fs".into(),
+            commit: "1".repeat(40),
+        });
+        let c = NewCatalog {
+            store: "store-1".into(),
+            rules: "abc".into(),
+            revisions: vec![r1, rev("v2")],
+            trees: vec![
+                vec![("b.go".into(), 1), ("a.go".into(), 0)],
+                vec![("a.go".into(), 2)],
+            ],
+            blobs: vec![blob(9), blob(3), blob(5)],
+            excludes: BTreeMap::from([("r".into(), "f".into())]),
+            grams: "grams-1.dat".into(),
+            blobs_len: 30,
+        };
+        let (_d, cat) = written(&c);
+        assert_eq!(cat.store, "store-1");
+        assert_eq!(cat.revisions.len(), 2);
+        assert_eq!(cat.blob_count(), 3);
+        assert_eq!(cat.blob(1).unwrap(), blob(3));
+        assert_eq!(cat.ordinal(&hex(&[5; 20])).unwrap(), Some(2));
+        assert_eq!(cat.ordinal(&hex(&[7; 20])).unwrap(), None);
+        let t = cat.tree(0).unwrap();
+        let got: Vec<(&str, bool)> = t.iter().map(|o| (o.path.as_str(), o.submodule)).collect();
+        assert_eq!(got, [("a.go", false), ("b.go", false), ("deps/fs", true)]);
+        assert_eq!(t[0].id, hex(&[9; 20]));
+        let e: Vec<(u32, u32)> = cat.entries(1).unwrap().iter().collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!(cat.path(e[0].0).unwrap(), "a.go");
+        assert_eq!(cat.excludes["r"], "f");
+    }
+
+    #[test]
+    fn hostile_path_names_are_stored_as_themselves() {
+        let evil = "x\n0000000000000000000000000000000000000000\tF\tINJECTED-fake-path.go";
+        let c = NewCatalog {
+            store: "s".into(),
+            revisions: vec![rev("v1")],
+            trees: vec![vec![
+                (evil.into(), 0),
+                ("](javascript:alert(1)).go".into(), 0),
+            ]],
+            blobs: vec![blob(1)],
+            ..Default::default()
+        };
+        let (_d, cat) = written(&c);
+        let t = cat.tree(0).unwrap();
+        assert_eq!(t.len(), 2, "two entries, nothing forged: {t:?}");
+        assert!(t.iter().any(|o| o.path == evil));
+        assert!(!t.iter().any(|o| o.path == "INJECTED-fake-path.go"));
+    }
+
+    #[test]
+    fn a_damaged_tree_or_table_is_an_error_naming_the_fix() {
+        let c = NewCatalog {
+            store: "s".into(),
+            revisions: vec![rev("v1"), rev("v2")],
+            trees: vec![vec![("a.go".into(), 0)], vec![("b.go".into(), 1)]],
+            blobs: vec![blob(1), blob(2)],
+            ..Default::default()
+        };
+        let bytes = c.encode().unwrap();
+        // Swap the two blob ordinals of the trees (the last 16 bytes): both trees fail.
+        let dir = tempfile::tempdir().unwrap();
+        let mut bad = bytes.clone();
+        let n = bad.len();
+        bad.swap(n - 12, n - 4);
+        std::fs::write(catalog_path(dir.path()), &bad).unwrap();
+        let cat = Catalog::require(dir.path()).unwrap();
+        let e = cat.entries(0).err().unwrap().to_string();
+        assert!(
+            e.contains("r@v1") && e.contains("archeo index --rebuild"),
+            "{e}"
+        );
+        // A flipped byte in the blob table.
+        let mut bad = bytes.clone();
+        let blobs_at = u64_at(&bad, 16 + 20) as usize;
+        bad[blobs_at] ^= 1;
+        std::fs::write(catalog_path(dir.path()), &bad).unwrap();
+        let cat = Catalog::require(dir.path()).unwrap();
+        let e = cat.blob(0).err().unwrap().to_string();
+        assert!(e.contains("damaged") && e.contains("--rebuild"), "{e}");
+        // A flipped byte in the head.
+        let mut bad = bytes;
+        bad[16 + SECTIONS * 20 + 1] ^= 0x40;
+        std::fs::write(catalog_path(dir.path()), &bad).unwrap();
+        let e = Catalog::read(dir.path()).err().unwrap().to_string();
+        assert!(e.contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn an_old_json_catalog_asks_for_a_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("catalog.json"), "{\"schema_version\": 1}").unwrap();
+        let e = Catalog::read(dir.path()).err().unwrap().to_string();
+        assert!(e.contains("older format") && e.contains("--rebuild"), "{e}");
     }
 }

@@ -117,6 +117,30 @@ pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> S
     format!("{name}@{commit}:{}", location(path, start, end))
 }
 
+/// The same permalink for other lines: a GitHub `#L` anchor or a plain citation's `:line`
+/// suffix is replaced.
+pub fn relined(url: &str, start: u32, end: u32) -> String {
+    if let Some((base, _)) = url.rsplit_once("#L") {
+        return if end > start {
+            format!("{base}#L{start}-L{end}")
+        } else {
+            format!("{base}#L{start}")
+        };
+    }
+    match url.rsplit_once(':') {
+        Some((base, _)) => format!("{base}:{}", location_lines(start, end)),
+        None => url.to_string(),
+    }
+}
+
+fn location_lines(start: u32, end: u32) -> String {
+    if end > start {
+        format!("{start}-{end}")
+    } else {
+        start.to_string()
+    }
+}
+
 /// A link to a repository's tree at a commit: GitHub's `/tree/COMMIT`, else `name@commit`.
 pub fn tree_link(url: &str, commit: &str) -> String {
     let base = url.trim_end_matches('/').trim_end_matches(".git");
@@ -143,6 +167,11 @@ mod tests {
             permalink("file:///x/r", "abc", "a.go", 7, 7),
             "r@abc:a.go:7"
         );
+        assert_eq!(
+            relined("https://github.com/o/r/blob/abc/a/b.go#L3", 3, 9),
+            "https://github.com/o/r/blob/abc/a/b.go#L3-L9"
+        );
+        assert_eq!(relined("r@abc:a:b.go:7-8", 2, 2), "r@abc:a:b.go:2");
         assert_eq!(
             permalink(
                 "https://github.com/o/r",

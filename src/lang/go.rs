@@ -5,7 +5,9 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{Call, Decl, DeclKind, Lang, Language, Parsed, StringLit};
+use super::{
+    Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit,
+};
 
 /// Go.
 pub struct Go;
@@ -42,6 +44,9 @@ impl Language for Go {
     }
     fn parse(&self, src: &str) -> (Parsed, Option<Tree>) {
         parse(src)
+    }
+    fn reparse(&self, src: &str, old: Option<(&Tree, &str)>) -> (Parsed, Option<Tree>, ParseKind) {
+        reparse(src, old)
     }
 
     /// String literal values, or identifiers with their package qualifier dropped
@@ -114,113 +119,245 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
     let Some(tree) = parse_tree(src) else {
         return (Parsed::default(), None);
     };
+    let out = extract(&tree, src);
+    (out, Some(tree))
+}
+
+/// Parses `src` reusing the tree of a previous version of the same file (`old`: its tree and
+/// text): the line diff becomes tree-sitter edits, so only what changed is parsed again. When
+/// the reparsed tree holds errors, or the versions share little, it is a full parse.
+pub fn reparse(src: &str, old: Option<(&Tree, &str)>) -> (Parsed, Option<Tree>, ParseKind) {
+    let Some((old_tree, old_src)) = old else {
+        let (p, t) = parse(src);
+        return (p, t, ParseKind::Full);
+    };
+    let Some(edits) = super::line_edits(old_src, src) else {
+        let (p, t) = parse(src);
+        return (p, t, ParseKind::Full);
+    };
+    let mut edited = old_tree.clone();
+    for e in &edits {
+        edited.edit(e);
+    }
+    let tree = PARSER.with(|p| p.borrow_mut().parse(src, Some(&edited)));
+    match tree {
+        Some(t) if !t.root_node().has_error() => {
+            let out = extract(&t, src);
+            (out, Some(t), ParseKind::Incremental)
+        }
+        _ => {
+            let (p, t) = parse(src);
+            (p, t, ParseKind::Fallback)
+        }
+    }
+}
+
+/// Node kinds the extraction looks for, by id (comparing ids, not names, on every node).
+struct Kinds {
+    package_clause: u16,
+    import_declaration: u16,
+    function_declaration: u16,
+    method_declaration: u16,
+    type_declaration: u16,
+    const_declaration: u16,
+    var_declaration: u16,
+    interpreted_string: u16,
+    raw_string: u16,
+    rune: u16,
+    comment: u16,
+    call_expression: u16,
+    argument_list: u16,
+    keyed_element: u16,
+    var_spec: u16,
+    const_spec: u16,
+    func_literal: u16,
+    block: u16,
+    source_file: u16,
+}
+
+fn kinds() -> &'static Kinds {
+    static K: std::sync::OnceLock<Kinds> = std::sync::OnceLock::new();
+    K.get_or_init(|| {
+        let l = language();
+        let id = |name: &str| l.id_for_node_kind(name, true);
+        Kinds {
+            package_clause: id("package_clause"),
+            import_declaration: id("import_declaration"),
+            function_declaration: id("function_declaration"),
+            method_declaration: id("method_declaration"),
+            type_declaration: id("type_declaration"),
+            const_declaration: id("const_declaration"),
+            var_declaration: id("var_declaration"),
+            interpreted_string: id("interpreted_string_literal"),
+            raw_string: id("raw_string_literal"),
+            rune: id("rune_literal"),
+            comment: id("comment"),
+            call_expression: id("call_expression"),
+            argument_list: id("argument_list"),
+            keyed_element: id("keyed_element"),
+            var_spec: id("var_spec"),
+            const_spec: id("const_spec"),
+            func_literal: id("func_literal"),
+            block: id("block"),
+            source_file: id("source_file"),
+        }
+    })
+}
+
+/// The facts of a parsed file: package, imports, declarations, then one cursor walk over every
+/// node for literals (with their context), calls, comments and error nodes. The walk keeps its
+/// ancestors on a stack: `Node::parent` walks down from the root each time, which made giant
+/// generated tables (string concatenations hundreds of levels deep) cost cubic time.
+pub fn extract(tree: &Tree, src: &str) -> Parsed {
     let mut out = Parsed::default();
     let root = tree.root_node();
     let bytes = src.as_bytes();
-    let text = |n: Node| n.utf8_text(bytes).unwrap_or("").to_string();
-    let line = |n: Node| n.start_position().row as u32 + 1;
-    let end_line = |n: Node| n.end_position().row as u32 + 1;
-
+    top_level(root, bytes, &mut out);
+    let k = kinds();
+    let mut ancestors: Vec<Node> = Vec::new();
     let mut cursor = root.walk();
-    for top in root.children(&mut cursor) {
-        match top.kind() {
-            "package_clause" => {
-                let mut c = top.walk();
-                out.package = top.named_children(&mut c).next().map(text);
-            }
-            "import_declaration" => collect_imports(top, bytes, &mut out.imports),
-            "function_declaration" => {
-                if let Some(n) = top.child_by_field_name("name") {
-                    let name = text(n);
-                    out.decls.push(Decl {
-                        kind: DeclKind::Func,
-                        ident: name.clone(),
-                        name,
-                        start: line(top),
-                        end: end_line(top),
-                    });
-                }
-            }
-            "method_declaration" => {
-                if let Some(n) = top.child_by_field_name("name") {
-                    let ident = text(n);
-                    let recv = top
-                        .child_by_field_name("receiver")
-                        .and_then(|r| receiver_type(r, bytes));
-                    let name = match recv {
-                        Some(r) if r.starts_with('*') => format!("({r}).{ident}"),
-                        Some(r) => format!("{r}.{ident}"),
-                        None => ident.clone(),
-                    };
-                    out.decls.push(Decl {
-                        kind: DeclKind::Method,
-                        ident,
-                        name,
-                        start: line(top),
-                        end: end_line(top),
-                    });
-                }
-            }
-            "type_declaration" | "const_declaration" | "var_declaration" => {
-                let kind = match top.kind() {
-                    "type_declaration" => DeclKind::Type,
-                    "const_declaration" => DeclKind::Const,
-                    _ => DeclKind::Var,
-                };
-                collect_specs(top, bytes, kind, &mut out.decls);
-            }
-            _ => {}
-        }
-    }
-
-    // One walk over every node for literals, calls and error nodes.
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    loop {
+        let n = cursor.node();
         if n.is_error() || n.is_missing() {
             out.error_nodes += 1;
         }
-        match n.kind() {
-            "interpreted_string_literal" | "raw_string_literal" => {
-                let raw = text(n);
-                let value = decode_string(&raw);
-                if value.chars().any(char::is_alphabetic) {
-                    let (callee, field, var) = literal_context(n, bytes);
-                    out.strings.push(StringLit {
-                        line: line(n),
-                        col: n.start_position().column as u32 + 1,
-                        value,
-                        callee,
-                        field,
-                        var,
-                    });
-                }
-                continue;
+        let id = n.kind_id();
+        let mut descend = true;
+        if id == k.interpreted_string || id == k.raw_string {
+            string_literal(n, &ancestors, bytes, &mut out);
+            descend = false;
+        } else if id == k.rune {
+            out.regions.push(region(n, RegionKind::String));
+        } else if id == k.comment {
+            out.regions.push(region(n, RegionKind::Comment));
+        } else if id == k.call_expression
+            && let Some(f) = n.child_by_field_name("function")
+        {
+            let callee = f.utf8_text(bytes).unwrap_or("");
+            if callee.len() <= 200 {
+                out.calls.push(Call {
+                    line: n.start_position().row as u32 + 1,
+                    callee: callee.to_string(),
+                });
             }
-            "call_expression" => {
-                if let Some(f) = n.child_by_field_name("function") {
-                    let callee = text(f);
-                    if callee.len() <= 200 {
-                        out.calls.push(Call {
-                            line: line(n),
-                            callee,
-                        });
-                    }
-                }
-            }
-            _ => {}
         }
-        let mut c = n.walk();
-        for ch in n.children(&mut c) {
-            stack.push(ch);
+        if descend && cursor.goto_first_child() {
+            ancestors.push(n);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                super::go_refs::extract(root, bytes, &mut out);
+                out.strings
+                    .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
+                out.calls
+                    .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
+                out.regions.sort_by_key(|r| (r.start, r.end));
+                return out;
+            }
+            ancestors.pop();
         }
     }
-    super::go_refs::extract(root, bytes, &mut out);
-    out.strings
-        .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
-    out.calls
-        .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
-    drop(cursor);
-    (out, Some(tree))
+}
+
+fn region(n: Node, kind: RegionKind) -> Region {
+    Region {
+        start: n.start_byte() as u32,
+        end: n.end_byte() as u32,
+        kind,
+    }
+}
+
+fn string_literal(n: Node, ancestors: &[Node], bytes: &[u8], out: &mut Parsed) {
+    out.regions.push(region(n, RegionKind::String));
+    let value = decode_string(n.utf8_text(bytes).unwrap_or(""));
+    if value.chars().any(char::is_alphabetic) {
+        let (callee, field, var) = literal_context(n, ancestors, bytes);
+        out.strings.push(StringLit {
+            line: n.start_position().row as u32 + 1,
+            col: n.start_position().column as u32 + 1,
+            value,
+            callee,
+            field,
+            var,
+        });
+    }
+}
+
+/// Package, imports and declarations: the file's top-level children; and whether a
+/// `// Code generated ... DO NOT EDIT.` line comes before the package clause.
+fn top_level(root: Node, bytes: &[u8], out: &mut Parsed) {
+    let k = kinds();
+    let text = |n: Node| n.utf8_text(bytes).unwrap_or("").to_string();
+    let line = |n: Node| n.start_position().row as u32 + 1;
+    let end_line = |n: Node| n.end_position().row as u32 + 1;
+    let mut before_package = true;
+    let mut cursor = root.walk();
+    for top in root.children(&mut cursor) {
+        let id = top.kind_id();
+        if id == k.comment {
+            if before_package && is_generated_marker(top.utf8_text(bytes).unwrap_or("")) {
+                out.generated = true;
+            }
+        } else if id == k.package_clause {
+            before_package = false;
+            out.package = top.named_child(0).map(text);
+        } else if id == k.import_declaration {
+            collect_imports(top, bytes, &mut out.imports);
+        } else if id == k.function_declaration {
+            if let Some(n) = top.child_by_field_name("name") {
+                let name = text(n);
+                out.decls.push(Decl {
+                    kind: DeclKind::Func,
+                    ident: name.clone(),
+                    name,
+                    start: line(top),
+                    end: end_line(top),
+                });
+            }
+        } else if id == k.method_declaration {
+            if let Some(n) = top.child_by_field_name("name") {
+                let ident = text(n);
+                let recv = top
+                    .child_by_field_name("receiver")
+                    .and_then(|r| receiver_type(r, bytes));
+                let name = match recv {
+                    Some(r) if r.starts_with('*') => format!("({r}).{ident}"),
+                    Some(r) => format!("{r}.{ident}"),
+                    None => ident.clone(),
+                };
+                out.decls.push(Decl {
+                    kind: DeclKind::Method,
+                    ident,
+                    name,
+                    start: line(top),
+                    end: end_line(top),
+                });
+            }
+        } else if id == k.type_declaration || id == k.const_declaration || id == k.var_declaration {
+            let kind = if id == k.type_declaration {
+                DeclKind::Type
+            } else if id == k.const_declaration {
+                DeclKind::Const
+            } else {
+                DeclKind::Var
+            };
+            collect_specs(top, bytes, kind, &mut out.decls);
+        } else {
+            before_package = before_package && top.is_extra();
+        }
+    }
+}
+
+/// Go's convention for generated files: a line `// Code generated ... DO NOT EDIT.`.
+fn is_generated_marker(comment: &str) -> bool {
+    comment.lines().any(|l| {
+        let l = l.trim_end_matches('\r');
+        l.starts_with("// Code generated ") && l.ends_with(" DO NOT EDIT.")
+    })
 }
 
 fn collect_imports(n: Node, src: &[u8], out: &mut Vec<String>) {
@@ -274,45 +411,47 @@ fn receiver_type(params: Node, src: &[u8]) -> Option<String> {
     Some(s.split('[').next().unwrap_or(s).to_string())
 }
 
-/// Where a string literal stands: (callee, struct field, package-level var).
-fn literal_context(n: Node, src: &[u8]) -> (Option<String>, Option<String>, Option<String>) {
+/// Where a string literal stands: (callee, struct field, package-level var), from its
+/// ancestors (innermost last).
+fn literal_context(
+    n: Node,
+    ancestors: &[Node],
+    src: &[u8],
+) -> (Option<String>, Option<String>, Option<String>) {
+    let k = kinds();
     let txt = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
+    let up =
+        |i: usize| -> Option<Node> { ancestors.len().checked_sub(i + 1).map(|j| ancestors[j]) };
     let mut callee = None;
     let mut field = None;
     let mut var = None;
     let mut cur = n;
     let mut depth = 0;
-    while let Some(p) = cur.parent() {
+    while let Some(p) = up(depth) {
         depth += 1;
-        match p.kind() {
-            "argument_list" if callee.is_none() && depth <= 2 => {
-                if let Some(call) = p.parent().filter(|c| c.kind() == "call_expression") {
-                    callee = call.child_by_field_name("function").map(txt);
-                }
+        let id = p.kind_id();
+        if id == k.argument_list && callee.is_none() && depth <= 2 {
+            if let Some(call) = up(depth).filter(|c| c.kind_id() == k.call_expression) {
+                callee = call.child_by_field_name("function").map(txt);
             }
-            "keyed_element" if field.is_none() && depth <= 3 => {
-                let mut c = p.walk();
-                if let Some(k) = p.named_children(&mut c).next()
-                    && k.id() != cur.id()
-                {
-                    field = Some(txt(k));
-                }
+        } else if id == k.keyed_element && field.is_none() && depth <= 3 {
+            if let Some(first) = p.named_child(0)
+                && first.id() != cur.id()
+            {
+                field = Some(txt(first));
             }
-            "var_spec" | "const_spec" => {
-                if p.parent()
-                    .and_then(|d| d.parent())
-                    .is_some_and(|g| g.kind() == "source_file")
-                    || p.parent()
-                        .and_then(|d| d.parent())
-                        .and_then(|g| g.parent())
-                        .is_some_and(|g| g.kind() == "source_file")
-                {
-                    var = p.child_by_field_name("name").map(txt);
-                }
-                break;
+        } else if id == k.var_spec || id == k.const_spec {
+            let top = |i: usize| up(depth + i).is_some_and(|g| g.kind_id() == k.source_file);
+            if top(1) || top(2) {
+                var = p.child_by_field_name("name").map(txt);
             }
-            "function_declaration" | "method_declaration" | "func_literal" | "block" => break,
-            _ => {}
+            break;
+        } else if id == k.function_declaration
+            || id == k.method_declaration
+            || id == k.func_literal
+            || id == k.block
+        {
+            break;
         }
         cur = p;
     }

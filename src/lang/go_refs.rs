@@ -1124,7 +1124,10 @@ func main() {
         let (p, _) = parse(INIT);
         let json = serde_json::to_string(&p).unwrap();
         let back: Parsed = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, p);
+        // Comment and string regions are stored apart from the facts (in the blob record).
+        let mut want = p.clone();
+        want.regions.clear();
+        assert_eq!(back, want);
         // Facts stored before references existed.
         let old: Parsed = serde_json::from_str(
             r#"{"package":"sys","imports":[],"decls":[],"strings":[{"line":3,"value":"x","callee":null,"field":null,"var":null}],"calls":[],"error_nodes":0}"#,

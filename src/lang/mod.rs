@@ -36,6 +36,15 @@ pub trait Language: Sync {
     fn case_extensions(&self) -> &'static [&'static str];
     /// Parses one file version; the tree is returned too so rules can run on it.
     fn parse(&self, src: &str) -> (Parsed, Option<Tree>);
+    /// Parses a file version given a previous version of the same file (its tree and text),
+    /// reusing what did not change when the language can; the facts are those [`parse`]
+    /// gives (default: a full parse).
+    ///
+    /// [`parse`]: Language::parse
+    fn reparse(&self, src: &str, _old: Option<(&Tree, &str)>) -> (Parsed, Option<Tree>, ParseKind) {
+        let (p, t) = self.parse(src);
+        (p, t, ParseKind::Full)
+    }
     /// The values a captured node contributes to a rule fact (default: its text).
     fn fact_values(&self, node: Node, src: &str) -> Vec<String> {
         vec![node.utf8_text(src.as_bytes()).unwrap_or("").to_string()]
@@ -46,6 +55,69 @@ pub trait Language: Sync {
     fn error_format(&self, _lit: &StringLit) -> Option<(String, String)> {
         None
     }
+}
+
+/// How a file version was parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseKind {
+    /// From scratch.
+    Full,
+    /// From the previous version's tree, edited by the line diff.
+    Incremental,
+    /// The incremental parse had errors, so the file was parsed again from scratch.
+    Fallback,
+}
+
+/// Tree-sitter edits turning `old` into `new`, from a line diff, in the order to apply them
+/// (each in the coordinates left by the ones before). None when the versions share too little
+/// for an incremental parse to pay.
+pub fn line_edits(old: &str, new: &str) -> Option<Vec<tree_sitter::InputEdit>> {
+    use similar::{Algorithm, DiffTag};
+    let starts = |s: &str| -> Vec<usize> {
+        let mut v = vec![0];
+        v.extend(memchr::memchr_iter(b'\n', s.as_bytes()).map(|i| i + 1));
+        if *v.last().expect("one") != s.len() {
+            v.push(s.len());
+        }
+        v
+    };
+    let (os, ns) = (starts(old), starts(new));
+    fn lines<'a>(s: &'a str, st: &[usize]) -> Vec<&'a [u8]> {
+        st.windows(2).map(|w| &s.as_bytes()[w[0]..w[1]]).collect()
+    }
+    let (ol, nl) = (lines(old, &os), lines(new, &ns));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(10);
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &ol, &nl, Some(deadline));
+    // The point after the lines `a..b` of a text with line starts `st`.
+    let end_point = |st: &[usize], text: &str, row0: usize, a: usize, b: usize| {
+        let partial = b == st.len() - 1 && !text.ends_with('\n') && b > a;
+        if partial {
+            tree_sitter::Point::new(row0 + (b - a) - 1, st[b] - st[b - 1])
+        } else {
+            tree_sitter::Point::new(row0 + (b - a), 0)
+        }
+    };
+    let mut edits = Vec::new();
+    let mut changed = 0usize;
+    for op in &ops {
+        if op.tag() == DiffTag::Equal {
+            continue;
+        }
+        let (o, n) = (op.old_range(), op.new_range());
+        let (ob0, ob1) = (os[o.start], os[o.end]);
+        let (nb0, nb1) = (ns[n.start], ns[n.end]);
+        changed += (ob1 - ob0).max(nb1 - nb0);
+        let start = tree_sitter::Point::new(n.start, 0);
+        edits.push(tree_sitter::InputEdit {
+            start_byte: nb0,
+            old_end_byte: nb0 + (ob1 - ob0),
+            new_end_byte: nb1,
+            start_position: start,
+            old_end_position: end_point(&os, old, n.start, o.start, o.end),
+            new_end_position: end_point(&ns, new, n.start, n.start, n.end),
+        });
+    }
+    (changed * 2 <= new.len().max(1)).then_some(edits)
 }
 
 /// Every language, most specific first; [`text::Text`] takes what no other does.
@@ -166,6 +238,14 @@ pub struct Parsed {
     pub calls: Vec<Call>,
     /// Error and missing nodes tree-sitter recovered from.
     pub error_nodes: u32,
+    /// The file says it is generated (Go: a `// Code generated ... DO NOT EDIT.` line before
+    /// the package clause): such files rank after hand-written ones.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
+    /// Comments and string literals, in order (byte offsets): what `in:code`, `in:comment` and
+    /// `in:string` search inside or outside of. Stored apart from the other facts.
+    #[serde(skip)]
+    pub regions: Vec<Region>,
     /// References: every call site, and names used as values (`Action: runCmd`, `command -v f`).
     pub refs: Vec<Ref>,
     /// Go: named types, with what interface dispatch and field walks need.
@@ -322,6 +402,26 @@ pub struct SourceEdge {
     /// The enclosing function, `None` at top level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// What a [`Region`] of a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegionKind {
+    /// A comment.
+    Comment,
+    /// A string (or rune) literal, quotes included.
+    String,
+}
+
+/// A span of a file that is not code: a comment or a string literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+    /// Comment or string.
+    pub kind: RegionKind,
 }
 
 impl Parsed {

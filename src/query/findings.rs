@@ -51,12 +51,13 @@ pub fn query(index: &Index, sel: &Selection) -> Result<Vec<FindingHit>> {
     let plan = sel.scope.plan(index, None)?;
     let mut found = index.findings(&sel.rules)?;
     if let Some(lang) = plan.lang {
-        let of_lang: HashSet<String> = index
-            .files_with_tokens(&[], &[], Some(lang))?
-            .into_iter()
-            .map(|f| f.blob)
-            .collect();
-        found.retain(|f| of_lang.contains(&f.blob));
+        let mut of_lang = Vec::with_capacity(found.len());
+        for f in found {
+            if index.lang_of(&f.blob)? == Some(lang) {
+                of_lang.push(f);
+            }
+        }
+        found = of_lang;
     }
     let wanted: HashSet<&str> = found.iter().map(|f| f.blob.as_str()).collect();
     let places = index.places(&plan.revs, |id| wanted.contains(id), |p| plan.keeps(p))?;

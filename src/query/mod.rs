@@ -7,6 +7,7 @@ pub mod explain;
 pub mod findings;
 pub mod history;
 pub mod identify;
+pub mod prefilter;
 pub mod search;
 pub mod syntax;
 pub mod xref;

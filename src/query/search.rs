@@ -1,19 +1,28 @@
-//! `archeo search`: the query's scope (revisions, paths) resolved against the index, candidate
-//! file versions from the store's token index, then a line scan that decides exactly which lines
-//! match. Returns typed [`Hit`]s, each with its [`Citation`]; printing is the report stage's job.
+//! `archeo search`: the query's scope (revisions, paths, language) resolved against the index,
+//! candidate file versions from the n-gram index ([`crate::query::prefilter`]), then a scan of
+//! each candidate's text that decides exactly which lines match. Returns typed [`Hit`]s, each
+//! with its [`Citation`], ranked; printing is the report stage's job.
+//!
+//! Line semantics are those of `git grep`: a pattern matches within one line, never across
+//! lines (regexes are rewritten so no part of them can match a newline, and `^`, `$`, `\A`,
+//! `\z` anchor at the line's ends).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use anyhow::Result;
 use rayon::prelude::*;
+use regex_automata::meta::Regex;
+use regex_syntax::hir::{
+    Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+    Look, Repetition,
+};
 
-use crate::index::catalog::IndexedRev;
+use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
-use crate::index::store::StoredFile;
-use crate::index::{Index, Placement};
-use crate::lang::Lang;
+use crate::index::{Index, OrdPlacement};
+use crate::lang::{Decl, Lang, Region, RegionKind};
 use crate::path_filter::{PathFilter, PathSet};
-use crate::query::syntax::{Filter, Query, match_term, required_tokens};
+use crate::query::syntax::{Expr, Filter, Pattern, Query, QueryError, Within};
 
 /// A matching line of one distinct file version, with every selected revision holding it.
 #[derive(Debug, Clone)]
@@ -24,10 +33,12 @@ pub struct Hit {
     pub text: String,
     /// The innermost declaration holding the line.
     pub symbol: Option<String>,
-    /// Byte ranges of the line the terms matched.
+    /// Byte ranges of the line the patterns matched.
     pub ranges: Vec<(usize, usize)>,
     /// The line declares a symbol named by a query term.
     pub defines: bool,
+    /// The file says it is generated (`// Code generated ... DO NOT EDIT.`).
+    pub generated: bool,
     /// Context lines (number, text) before the hit.
     pub before: Vec<(u32, String)>,
     /// Context lines after the hit.
@@ -39,6 +50,15 @@ impl Hit {
     pub fn line(&self) -> u32 {
         self.cite.start
     }
+}
+
+/// One file version with hits, for `-l` and `-c`.
+#[derive(Debug, Clone)]
+pub struct FileHits {
+    /// The file version, cited at its first hit line.
+    pub cite: Citation,
+    /// Its hits.
+    pub hits: usize,
 }
 
 /// What to search besides the query's own filters: shared by search, evidence and diff --search.
@@ -56,15 +76,32 @@ pub struct Scope {
     pub no_vendor: bool,
 }
 
+/// How much of the answer to build.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Lines of context around each hit.
+    pub context: usize,
+    /// Build at most this many hits (totals still count every hit).
+    pub limit: Option<usize>,
+    /// Also list every file version with hits ([`Results::files`]).
+    pub files: bool,
+}
+
 /// A search's answer.
 #[derive(Debug, Default)]
 pub struct Results {
     /// Ranked hits, cut to `--limit`.
     pub hits: Vec<Hit>,
-    /// Hits before `--limit` cut the list.
+    /// Every hit, before `--limit` cut the list.
     pub total: usize,
+    /// File versions (repository, path, blob) with hits, before `--limit`.
+    pub file_versions: usize,
+    /// Revisions holding a hit, before `--limit`.
+    pub revisions_hit: usize,
     /// How many revisions were searched.
     pub revisions_searched: usize,
+    /// With [`Options::files`]: every file version with hits, ranked by its best hit.
+    pub files: Vec<FileHits>,
 }
 
 /// The revisions and paths a scope (and a query's own filters) resolve to.
@@ -74,6 +111,8 @@ pub(crate) struct Plan<'a> {
     paths: PathSet,
     /// Only files of this language.
     pub(crate) lang: Option<Lang>,
+    /// Never files of these languages.
+    not_langs: Vec<Lang>,
     no_vendor: bool,
 }
 
@@ -82,6 +121,10 @@ impl Plan<'_> {
     pub(crate) fn keeps(&self, path: &str) -> bool {
         !(self.no_vendor && path.starts_with("vendor/")) && self.paths.allows(path)
     }
+
+    fn keeps_lang(&self, l: Lang) -> bool {
+        self.lang.is_none_or(|x| x == l) && !self.not_langs.contains(&l)
+    }
 }
 
 impl Scope {
@@ -89,6 +132,15 @@ impl Scope {
     pub(crate) fn plan<'a>(&self, index: &'a Index, q: Option<&Query>) -> Result<Plan<'a>> {
         plan(index, q, self)
     }
+}
+
+fn lang_named(l: &str) -> Result<Lang> {
+    Lang::from_name(l).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown language {l:?}: use {}",
+            crate::lang::names().join(", ")
+        )
+    })
 }
 
 fn plan<'a>(index: &'a Index, q: Option<&Query>, scope: &Scope) -> Result<Plan<'a>> {
@@ -111,11 +163,13 @@ fn plan<'a>(index: &'a Index, q: Option<&Query>, scope: &Scope) -> Result<Plan<'
         }
     }
     let mut excluded_repos = Vec::new();
+    let mut not_langs = Vec::new();
     for f in excluded {
         match f {
             Filter::Path(p) => paths.exclude(PathFilter::new(p)?),
             Filter::Repo(r) => excluded_repos.push(r.as_str()),
-            _ => {}
+            Filter::Lang(l) => not_langs.push(lang_named(l)?),
+            Filter::Sym(_) | Filter::Rule(_) => {}
         }
     }
     let revs = index
@@ -123,36 +177,162 @@ fn plan<'a>(index: &'a Index, q: Option<&Query>, scope: &Scope) -> Result<Plan<'
         .into_iter()
         .filter(|r| !excluded_repos.contains(&r.repo.as_str()))
         .collect();
-    let lang = match lang {
-        Some(l) => Some(Lang::from_name(&l).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown language {l:?}: use {}",
-                crate::lang::names().join(", ")
-            )
-        })?),
-        None => None,
-    };
     Ok(Plan {
         revs,
         paths,
-        lang,
+        lang: lang.as_deref().map(lang_named).transpose()?,
+        not_langs,
         no_vendor: scope.no_vendor,
     })
+}
+
+/// One compiled pattern: a regex that cannot match a newline, and for a term, the check that
+/// a match is a whole identifier or one of its parts.
+struct Compiled {
+    re: Regex,
+    word: bool,
+    /// The pattern's own text, to tell exact-case matches from folded ones.
+    text: Option<String>,
+    positive: bool,
+}
+
+/// Rewrites a regex so that no part of it can match a newline (a line never holds one, so
+/// per-line semantics are unchanged) and `\A`/`\z` anchor at line ends: then one pass over a
+/// whole file finds exactly the per-line matches.
+fn no_newline(h: Hir) -> Hir {
+    match h.into_kind() {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) if l.0.contains(&b'\n') => Hir::fail(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(Class::Unicode(mut c)) => {
+            c.difference(&ClassUnicode::new([ClassUnicodeRange::new('\n', '\n')]));
+            Hir::class(Class::Unicode(c))
+        }
+        HirKind::Class(Class::Bytes(mut c)) => {
+            c.difference(&ClassBytes::new([ClassBytesRange::new(b'\n', b'\n')]));
+            Hir::class(Class::Bytes(c))
+        }
+        HirKind::Look(l) => Hir::look(match l {
+            Look::Start => Look::StartLF,
+            Look::End => Look::EndLF,
+            other => other,
+        }),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(no_newline(*r.sub)),
+            ..r
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(no_newline(*c.sub)),
+            ..c
+        }),
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(no_newline).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(no_newline).collect()),
+    }
+}
+
+fn compile(p: &Pattern, positive: bool, case_sensitive: bool) -> Result<Compiled> {
+    let source = match p {
+        Pattern::Word(s) | Pattern::Literal(s) => regex_syntax::escape(s),
+        Pattern::Regex(r) => r.clone(),
+    };
+    let bad = |e: String| QueryError {
+        query: p.text().to_string(),
+        offset: None,
+        message: format!("cannot use {:?}: {e}", p.text()),
+        hint: Some("simplify the regex (fewer or smaller repetitions)".into()),
+    };
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(!case_sensitive)
+        .nest_limit(crate::query::syntax::MAX_NESTING)
+        .build()
+        .parse(&source)
+        .map_err(|e| bad(e.to_string()))?;
+    let re = Regex::builder()
+        .configure(
+            Regex::config()
+                .nfa_size_limit(Some(8 << 20))
+                .hybrid_cache_capacity(4 << 20),
+        )
+        .build_from_hir(&no_newline(hir))
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(Compiled {
+        re,
+        word: matches!(p, Pattern::Word(_)),
+        text: match p {
+            Pattern::Word(s) | Pattern::Literal(s) if !case_sensitive => Some(s.clone()),
+            _ => None,
+        },
+        positive,
+    })
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Is `text[s..e]` a whole identifier or one of its camelCase/snake_case parts?
+fn is_token(text: &str, s: usize, e: usize) -> bool {
+    let ws = text[..s]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word_char(*c))
+        .last()
+        .map_or(s, |(i, _)| i);
+    let we = text[e..]
+        .char_indices()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(text.len(), |(i, _)| e + i);
+    if ws == s && we == e {
+        return true;
+    }
+    let word = &text[ws..we];
+    let parts = crate::index::tokenize::parts(word);
+    parts.len() > 1
+        && parts
+            .iter()
+            .any(|(off, p)| ws + off == s && ws + off + p.len() == e)
 }
 
 /// How one file version's lines are matched.
 struct Matcher<'q> {
     q: &'q Query,
+    expr: Option<&'q Expr>,
+    patterns: Vec<Compiled>,
+    /// The expression holds on a line where no pattern matches (`-foo`, or only filters):
+    /// every line must be looked at.
+    all_lines: bool,
     /// Lower-cased `sym:` values.
     syms: Vec<String>,
     /// blob -> line spans of findings of the `rule:` filters (`None`: no rule filter).
     rule_lines: Option<HashMap<String, Vec<(u32, u32)>>>,
+    /// blob -> line spans of findings of `-rule:` filters.
+    not_rule_lines: HashMap<String, Vec<(u32, u32)>>,
     /// Lower-cased single-word terms: a declaration of one of them ranks first.
     idents: Vec<String>,
-    /// The lines holding this (ASCII case-folded) text are the only ones worth the exact check:
-    /// any match of a term is a case-insensitive substring of the line.
-    prefilter: Option<Vec<u8>>,
     context: usize,
+}
+
+/// A matching line before it is placed in revisions.
+#[derive(Clone)]
+struct LineHit {
+    line: u32,
+    text: String,
+    symbol: Option<String>,
+    defines: bool,
+    exact: bool,
+    ranges: Vec<(usize, usize)>,
+    before: Vec<(u32, String)>,
+    after: Vec<(u32, String)>,
+}
+
+fn spans_of(index: &Index, rules: Vec<String>) -> Result<HashMap<String, Vec<(u32, u32)>>> {
+    let mut m: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    if !rules.is_empty() {
+        for f in index.findings(&rules)? {
+            m.entry(f.blob).or_default().push((f.start, f.end));
+        }
+    }
+    Ok(m)
 }
 
 impl<'q> Matcher<'q> {
@@ -164,12 +344,16 @@ impl<'q> Matcher<'q> {
         let rule_lines = if rules.is_empty() {
             None
         } else {
-            let mut m: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-            for f in index.findings(&rules)? {
-                m.entry(f.blob).or_default().push((f.start, f.end));
-            }
-            Some(m)
+            Some(spans_of(index, rules)?)
         };
+        let not_rules: Vec<String> = q
+            .excluded_filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::Rule(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
         let syms = q
             .filter_values(|f| match f {
                 Filter::Sym(s) => Some(s),
@@ -178,23 +362,27 @@ impl<'q> Matcher<'q> {
             .iter()
             .map(|s| s.to_lowercase())
             .collect();
-        let idents = q
-            .terms
-            .iter()
-            .filter(|t| !t.phrase)
-            .map(|t| t.text.to_lowercase())
-            .collect();
-        let prefilter = q
-            .terms
-            .iter()
-            .map(|t| t.text.to_ascii_lowercase().into_bytes())
-            .find(|t| !t.is_empty() && t.is_ascii() && !q.terms.iter().any(|x| x.phrase));
+        let mut patterns = Vec::new();
+        let mut idents = Vec::new();
+        for (p, positive) in q.patterns() {
+            if positive && let Pattern::Word(w) = p {
+                idents.push(w.to_lowercase());
+            }
+            patterns.push(compile(p, positive, q.case_sensitive)?);
+        }
+        let all_lines = q
+            .expr
+            .as_ref()
+            .is_none_or(|e| e.eval(&vec![false; patterns.len()]));
         Ok(Matcher {
             q,
+            expr: q.expr.as_ref(),
+            patterns,
+            all_lines,
             syms,
             rule_lines,
+            not_rule_lines: spans_of(index, not_rules)?,
             idents,
-            prefilter,
             context,
         })
     }
@@ -206,68 +394,98 @@ impl<'q> Matcher<'q> {
             .is_none_or(|m| m.contains_key(blob))
     }
 
-    /// The matching lines of one file version: (line index, hit without its citation).
-    fn lines(&self, file: &StoredFile) -> Vec<LineHit> {
-        let lines: Vec<&str> = file.content.lines().collect();
-        let candidates: Vec<usize> = match &self.prefilter {
-            Some(needle) => candidate_lines(&file.content, needle),
-            None => (0..lines.len()).collect(),
-        };
-        let spans = self.rule_lines.as_ref().and_then(|m| m.get(&file.blob));
+    /// Every surviving match of every pattern: (start, end, pattern index), by start.
+    fn matches(&self, text: &str, regions: &[Region]) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
-        for i in candidates {
-            let Some(line) = lines.get(i) else { continue };
-            let n = i as u32 + 1;
-            let Some(mut ranges) = self.terms_match(line) else {
-                continue;
-            };
-            if spans.is_some_and(|s| !s.iter().any(|(a, b)| *a <= n && n <= *b)) {
+        for (i, p) in self.patterns.iter().enumerate() {
+            let mut at = 0;
+            while at <= text.len() {
+                let Some(m) =
+                    p.re.search(&regex_automata::Input::new(text).span(at..text.len()))
+                else {
+                    break;
+                };
+                let (s, e) = (m.start(), m.end());
+                if p.word && !is_token(text, s, e) {
+                    // A later, overlapping match may still be a token.
+                    at = s + text[s..].chars().next().map_or(1, char::len_utf8);
+                    continue;
+                }
+                if self.q.within.is_none_or(|w| within(regions, s, e, w)) {
+                    out.push((s, e, i));
+                }
+                at = if e > s {
+                    e
+                } else {
+                    e + text[e..].chars().next().map_or(1, char::len_utf8)
+                };
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// The matching lines of one file version.
+    fn lines(&self, blob: &str, text: &str, decls: &[Decl], regions: &[Region]) -> Vec<LineHit> {
+        let spans = self.rule_lines.as_ref().and_then(|m| m.get(blob));
+        let not_spans = self.not_rule_lines.get(blob);
+        let matches = if self.patterns.is_empty() {
+            Vec::new()
+        } else {
+            self.matches(text, regions)
+        };
+        let mut lines = Lines::new(text);
+        let mut out = Vec::new();
+        let mut k = 0;
+        let mut matched = vec![false; self.patterns.len()];
+        while let Some((n, ls, le)) = lines.next_line(if self.all_lines {
+            None
+        } else {
+            matches.get(k).map(|m| m.0)
+        }) {
+            matched.iter_mut().for_each(|m| *m = false);
+            let mut ranges = Vec::new();
+            let mut exact = false;
+            while let Some(&(s, e, i)) = matches.get(k).filter(|m| m.0 <= le) {
+                k += 1;
+                matched[i] = true;
+                let p = &self.patterns[i];
+                if p.positive {
+                    ranges.push((s - ls, e - ls));
+                    exact |= p.text.as_deref().is_none_or(|t| &text[s..e] == t);
+                }
+            }
+            if !self.expr.is_none_or(|x| x.eval(&matched)) {
                 continue;
             }
-            let decl = file.decl_at(n);
+            let inside = |s: Option<&Vec<(u32, u32)>>| {
+                s.is_some_and(|v| v.iter().any(|(a, b)| *a <= n && n <= *b))
+            };
+            if (spans.is_some() && !inside(spans)) || inside(not_spans) {
+                continue;
+            }
+            let decl = decl_at(decls, n);
             if !self.symbol_allowed(decl) {
                 continue;
             }
-            ranges.sort();
-            let c = self.context;
+            ranges.sort_unstable();
             out.push(LineHit {
                 line: n,
-                text: line.to_string(),
+                text: text[ls..le].trim_end_matches('\r').to_string(),
                 symbol: decl.map(|d| d.name.clone()),
                 defines: decl.is_some_and(|d| {
                     d.start == n && self.idents.iter().any(|t| d.ident.to_lowercase() == *t)
                 }),
+                exact: exact || self.patterns.iter().all(|p| p.text.is_none()),
                 ranges,
-                before: (i.saturating_sub(c)..i)
-                    .map(|k| (k as u32 + 1, lines[k].to_string()))
-                    .collect(),
-                after: (i + 1..(i + 1 + c).min(lines.len()))
-                    .map(|k| (k as u32 + 1, lines[k].to_string()))
-                    .collect(),
+                before: lines.before(ls, self.context),
+                after: lines.after(le, self.context),
             });
         }
         out
     }
 
-    /// The ranges every term matches on `line`, or None when one does not or an excluded term
-    /// does.
-    fn terms_match(&self, line: &str) -> Option<Vec<(usize, usize)>> {
-        let mut ranges = Vec::new();
-        for t in &self.q.terms {
-            ranges.extend(match_term(t, line)?);
-        }
-        if self
-            .q
-            .excluded
-            .iter()
-            .any(|t| match_term(t, line).is_some())
-        {
-            return None;
-        }
-        Some(ranges)
-    }
-
-    fn symbol_allowed(&self, decl: Option<&crate::lang::Decl>) -> bool {
+    fn symbol_allowed(&self, decl: Option<&Decl>) -> bool {
         let wanted = self.syms.is_empty()
             || decl.is_some_and(|d| {
                 self.syms
@@ -282,29 +500,116 @@ impl<'q> Matcher<'q> {
     }
 }
 
-/// A matching line before it is placed in revisions.
-struct LineHit {
-    line: u32,
-    text: String,
-    symbol: Option<String>,
-    defines: bool,
-    ranges: Vec<(usize, usize)>,
-    before: Vec<(u32, String)>,
-    after: Vec<(u32, String)>,
+/// Does the match `s..e` stand where `w` asks? (Regions are sorted and never overlap.)
+fn within(regions: &[Region], s: usize, e: usize, w: Within) -> bool {
+    let i = regions.partition_point(|r| (r.start as usize) < e.max(s + 1));
+    let r = i.checked_sub(1).map(|j| &regions[j]);
+    let overlaps = r.is_some_and(|r| r.end as usize > s);
+    let holds = |kind: RegionKind| {
+        r.is_some_and(|r| r.kind == kind && r.start as usize <= s && e <= r.end as usize)
+    };
+    match w {
+        Within::Code => !overlaps,
+        Within::Comment => holds(RegionKind::Comment),
+        Within::String => holds(RegionKind::String),
+    }
 }
 
-impl LineHit {
-    fn cited(&self, index: &Index, blob: &str, place: &Placement) -> Hit {
-        Hit {
-            cite: index.cite(blob, place, self.line, self.line),
-            text: self.text.clone(),
-            symbol: self.symbol.clone(),
-            ranges: self.ranges.clone(),
-            defines: self.defines,
-            before: self.before.clone(),
-            after: self.after.clone(),
-        }
+fn decl_at(decls: &[Decl], line: u32) -> Option<&Decl> {
+    decls
+        .iter()
+        .filter(|d| d.start <= line && line <= d.end)
+        .min_by_key(|d| d.end - d.start)
+}
+
+/// Walks a text's lines forward, jumping to the line holding a given byte.
+struct Lines<'t> {
+    text: &'t str,
+    /// Start of the next line to return, and its number.
+    at: usize,
+    n: u32,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        Lines { text, at: 0, n: 1 }
     }
+
+    /// The next line (number, start, end without the newline): the one holding byte `to`
+    /// when given, else the very next one.
+    fn next_line(&mut self, to: Option<usize>) -> Option<(u32, usize, usize)> {
+        let b = self.text.as_bytes();
+        if self.at >= b.len() && !(self.at == 0 && to.is_some()) {
+            return None;
+        }
+        if let Some(to) = to {
+            if to < self.at {
+                return None;
+            }
+            let skipped = &b[self.at..to];
+            self.n += memchr::memchr_iter(b'\n', skipped).count() as u32;
+            self.at = memchr::memrchr(b'\n', skipped).map_or(self.at, |i| self.at + i + 1);
+        }
+        let start = self.at;
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i);
+        let n = self.n;
+        self.at = end + 1;
+        self.n += 1;
+        Some((n, start, end))
+    }
+
+    /// Up to `c` lines before the line starting at `start`.
+    fn before(&self, start: usize, c: usize) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
+        let mut end = start;
+        let line = self.n - 1;
+        for k in 1..=c as u32 {
+            if end == 0 || k >= line {
+                break;
+            }
+            let e = end - 1;
+            let s = memchr::memrchr(b'\n', &self.text.as_bytes()[..e]).map_or(0, |i| i + 1);
+            out.push((line - k, self.text[s..e].trim_end_matches('\r').to_string()));
+            end = s;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Up to `c` lines after the line ending at `end`.
+    fn after(&self, end: usize, c: usize) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
+        let mut s = end + 1;
+        let b = self.text.as_bytes();
+        for k in 1..=c as u32 {
+            if s >= b.len() {
+                break;
+            }
+            let e = memchr::memchr(b'\n', &b[s..]).map_or(b.len(), |i| s + i);
+            out.push((
+                self.n - 1 + k,
+                self.text[s..e].trim_end_matches('\r').to_string(),
+            ));
+            s = e + 1;
+        }
+        out
+    }
+}
+
+/// A hit before its citation is built: what ranking needs.
+struct Raw<'p> {
+    ord: u32,
+    place: &'p OrdPlacement,
+    key: &'p PlaceKey,
+    hit: &'p LineHit,
+    generated: bool,
+}
+
+/// Per placement, the ranking keys a citation would give (computed once).
+struct PlaceKey {
+    newest: usize,
+    vendored: bool,
+    path: String,
 }
 
 /// Runs a search.
@@ -315,57 +620,302 @@ pub fn search(
     context: usize,
     limit: Option<usize>,
 ) -> Result<Results> {
+    search_with(
+        index,
+        q,
+        scope,
+        Options {
+            context,
+            limit,
+            files: false,
+        },
+    )
+}
+
+/// The candidate file versions of a query in its plan, with where they stand.
+fn candidates(
+    index: &Index,
+    q: &Query,
+    plan: &Plan,
+    m: &Matcher,
+) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
+    let gq = match &q.expr {
+        Some(e) => crate::query::prefilter::expr_query(e, q.case_sensitive),
+        None => crate::index::grams::GramQuery::All,
+    };
+    let cands = index.candidates(&gq)?;
+    let mut allowed = vec![false; index.catalog().blob_count()];
+    let grammar = |l: Lang| l.language().grammar().is_some();
+    let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
+        let e = index.blob(o)?;
+        let ok = e.status.has_text()
+            && plan.keeps_lang(e.lang)
+            && (q.within.is_none() || grammar(e.lang));
+        if let Some(slot) = allowed.get_mut(o as usize) {
+            *slot = ok;
+        }
+        Ok(())
+    };
+    match &cands {
+        Some(v) => v.iter().try_for_each(|o| mark(*o, &mut allowed))?,
+        None => (0..allowed.len() as u32).try_for_each(|o| mark(o, &mut allowed))?,
+    }
+    let places = index.places_of(
+        &plan.revs,
+        |o| allowed.get(o as usize).copied().unwrap_or(false),
+        |p| Ok(plan.keeps(index.catalog().path(p)?)),
+    )?;
+    let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
+        .into_iter()
+        .filter(|(o, _)| {
+            m.rule_lines.is_none() || index.blob(*o).is_ok_and(|e| m.wants_blob(&e.hex()))
+        })
+        .collect();
+    out.sort_by_key(|(o, _)| *o);
+    Ok(out)
+}
+
+/// Runs a search, building as much of the answer as `opts` asks.
+pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Result<Results> {
     let plan = plan(index, Some(q), scope)?;
-    let tokens: Vec<String> = q.terms.iter().flat_map(required_tokens).collect();
-    let files = index.files_with_tokens(&tokens, &[], plan.lang)?;
-    let wanted: HashSet<&str> = files.iter().map(|f| f.blob.as_str()).collect();
-    let places = index.places(&plan.revs, |id| wanted.contains(id), |p| plan.keeps(p))?;
-    let matcher = Matcher::new(index, q, context)?;
-    let per_file: Vec<Vec<Hit>> = files
+    let matcher = Matcher::new(index, q, opts.context)?;
+    let cands = candidates(index, q, &plan, &matcher)?;
+    let scanned: Vec<(Vec<LineHit>, bool)> = cands
         .par_iter()
-        .map(|f| -> Result<Vec<Hit>> {
-            let Some(at) = places.get(&f.blob).filter(|_| matcher.wants_blob(&f.blob)) else {
-                return Ok(Vec::new());
-            };
-            let file = index.file(f)?;
-            let lines = matcher.lines(&file);
-            if !lines.is_empty() {
-                // Nothing is cited from a damaged document.
-                file.verify()?;
-            }
-            let mut hits = Vec::new();
-            for lh in lines {
-                hits.extend(at.iter().map(|place| lh.cited(index, &f.blob, place)));
-            }
-            Ok(hits)
+        .map(|(ord, _)| -> Result<(Vec<LineHit>, bool)> {
+            let e = index.blob(*ord)?;
+            let f = index.file_at(*ord)?;
+            let hits = matcher.lines(&f.blob, &f.content, &f.decls, &f.regions);
+            Ok((hits, e.flags & BLOB_GENERATED != 0))
         })
         .collect::<Result<_>>()?;
-    let mut hits: Vec<Hit> = per_file.into_iter().flatten().collect();
-    // Declarations of the term first, then the shared ranking.
-    hits.sort_by(|a, b| b.defines.cmp(&a.defines).then_with(|| a.cite.rank(&b.cite)));
-    let total = hits.len();
-    if let Some(l) = limit {
-        hits.truncate(l);
+    let keys: Vec<Vec<PlaceKey>> = cands
+        .iter()
+        .map(|(_, places)| {
+            places
+                .iter()
+                .map(|p| place_key(index, p))
+                .collect::<Result<_>>()
+        })
+        .collect::<Result<_>>()?;
+    let mut raw: Vec<Raw> = Vec::new();
+    for (((ord, places), (hits, generated)), keys) in cands.iter().zip(&scanned).zip(&keys) {
+        for (place, key) in places.iter().zip(keys) {
+            for hit in hits {
+                raw.push(Raw {
+                    ord: *ord,
+                    place,
+                    key,
+                    hit,
+                    generated: *generated,
+                });
+            }
+        }
     }
-    Ok(Results {
-        hits,
-        total,
+    raw.sort_by(|a, b| rank(a, b));
+    let mut out = Results {
+        total: raw.len(),
         revisions_searched: plan.revs.len(),
+        ..Default::default()
+    };
+    totals(&raw, &mut out);
+    if opts.files {
+        out.files = file_list(index, &raw)?;
+    }
+    raw.truncate(opts.limit.unwrap_or(usize::MAX));
+    out.hits = materialise(index, &raw)?;
+    Ok(out)
+}
+
+fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
+    let path = index.catalog().path(p.path)?.to_string();
+    let revs = index.revisions();
+    let ordered = index.ordered(&p.repo);
+    let (newest, cited) = ordered
+        .iter()
+        .enumerate()
+        .rfind(|(_, r)| p.holders.iter().any(|h| std::ptr::eq(&revs[*h], **r)))
+        .map(|(i, r)| (i, *r))
+        .expect("a placement has a holder");
+    Ok(PlaceKey {
+        newest,
+        vendored: cited.vendored_module(&path).is_some(),
+        path,
     })
 }
 
-/// Indices of the lines of `text` holding `needle` (ASCII case-insensitive), in order.
-fn candidate_lines(text: &str, needle: &[u8]) -> Vec<usize> {
-    let lower = text.as_bytes().to_ascii_lowercase();
-    let mut out: Vec<usize> = Vec::new();
-    let mut line = 0;
-    let mut scanned = 0;
-    for pos in memchr::memmem::find_iter(&lower, needle) {
-        line += memchr::memchr_iter(b'\n', &lower[scanned..pos]).count();
-        scanned = pos;
-        if out.last() != Some(&line) {
-            out.push(line);
+/// Declarations of the term first, hand-written before generated, own code before vendored,
+/// exact case before folded, newer revisions first; then repository, path, line.
+fn rank(a: &Raw, b: &Raw) -> std::cmp::Ordering {
+    b.hit
+        .defines
+        .cmp(&a.hit.defines)
+        .then(a.generated.cmp(&b.generated))
+        .then(a.key.vendored.cmp(&b.key.vendored))
+        .then(b.hit.exact.cmp(&a.hit.exact))
+        .then(b.key.newest.cmp(&a.key.newest))
+        .then_with(|| a.place.repo.cmp(&b.place.repo))
+        .then_with(|| a.key.path.cmp(&b.key.path))
+        .then(a.hit.line.cmp(&b.hit.line))
+        .then(a.ord.cmp(&b.ord))
+}
+
+fn totals(raw: &[Raw], out: &mut Results) {
+    let mut files = std::collections::HashSet::new();
+    let mut revs = std::collections::HashSet::new();
+    for r in raw {
+        if files.insert((r.ord, r.place as *const OrdPlacement)) {
+            revs.extend(r.place.holders.iter().copied());
         }
     }
-    out
+    out.file_versions = files.len();
+    out.revisions_hit = revs.len();
+}
+
+/// Every file version with hits, in the order of its best hit, cited at its first line.
+fn file_list(index: &Index, raw: &[Raw]) -> Result<Vec<FileHits>> {
+    let mut order: Vec<(*const OrdPlacement, u32)> = Vec::new();
+    let mut seen: HashMap<(*const OrdPlacement, u32), (usize, u32, usize)> = HashMap::new();
+    for r in raw {
+        let k = (r.place as *const OrdPlacement, r.ord);
+        let e = seen.entry(k).or_insert_with(|| {
+            order.push(k);
+            (0, r.hit.line, 0)
+        });
+        e.0 += 1;
+        e.1 = e.1.min(r.hit.line);
+    }
+    let by_key: HashMap<(*const OrdPlacement, u32), &Raw> = raw
+        .iter()
+        .map(|r| ((r.place as *const OrdPlacement, r.ord), r))
+        .collect();
+    let mut out = Vec::with_capacity(order.len());
+    for k in order {
+        let (n, first, _) = seen[&k];
+        let r = by_key[&k];
+        let place = index.placement(r.place)?;
+        let hex = index.blob(r.ord)?.hex();
+        out.push(FileHits {
+            cite: index.cite(&hex, &place, first, first),
+            hits: n,
+        });
+    }
+    Ok(out)
+}
+
+/// Citations and texts for the hits kept, built once per placement.
+fn materialise(index: &Index, raw: &[Raw]) -> Result<Vec<Hit>> {
+    let mut groups: HashMap<(*const OrdPlacement, u32), Vec<usize>> = HashMap::new();
+    for (i, r) in raw.iter().enumerate() {
+        groups
+            .entry((r.place as *const OrdPlacement, r.ord))
+            .or_default()
+            .push(i);
+    }
+    let mut out: Vec<Option<Hit>> = vec![None; raw.len()];
+    for idx in groups.values() {
+        let r0 = &raw[idx[0]];
+        let place = index.placement(r0.place)?;
+        let hex = index.blob(r0.ord)?.hex();
+        let spans: Vec<(u32, u32)> = idx
+            .iter()
+            .map(|i| (raw[*i].hit.line, raw[*i].hit.line))
+            .collect();
+        for (i, cite) in idx.iter().zip(index.cite_lines(&hex, &place, &spans)) {
+            let h = raw[*i].hit;
+            out[*i] = Some(Hit {
+                cite,
+                text: h.text.clone(),
+                symbol: h.symbol.clone(),
+                ranges: h.ranges.clone(),
+                defines: h.defines,
+                generated: raw[*i].generated,
+                before: h.before.clone(),
+                after: h.after.clone(),
+            });
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(q: &str, text: &str) -> Vec<(u32, String)> {
+        let query = Query::parse(q).unwrap();
+        let patterns = query
+            .patterns()
+            .into_iter()
+            .map(|(p, pos)| compile(p, pos, query.case_sensitive).unwrap())
+            .collect::<Vec<_>>();
+        let m = Matcher {
+            q: &query,
+            expr: query.expr.as_ref(),
+            all_lines: query
+                .expr
+                .as_ref()
+                .is_none_or(|e| e.eval(&vec![false; patterns.len()])),
+            patterns,
+            syms: Vec::new(),
+            rule_lines: None,
+            not_rule_lines: HashMap::new(),
+            idents: Vec::new(),
+            context: 0,
+        };
+        let (parsed, _) = crate::lang::go::parse(text);
+        m.lines("b", text, &parsed.decls, &parsed.regions)
+            .into_iter()
+            .map(|h| (h.line, h.text))
+            .collect()
+    }
+
+    const SRC: &str = "package x\n\n// Reopen reopens the file.\nfunc Reopen(f *File) error {\n\tlog(\"cannot Reopen(\")\n\treturn f.reopenAt(0) // reopen\n}\nvar fileReopen = Reopen\n";
+
+    #[test]
+    fn a_term_matches_identifier_parts_and_nothing_inside_words() {
+        let got = lines_of("reopen", SRC);
+        let n: Vec<u32> = got.iter().map(|x| x.0).collect();
+        assert_eq!(n, [3, 4, 5, 6, 8], "{got:?}");
+        assert!(lines_of("eopen", SRC).is_empty());
+        assert_eq!(
+            lines_of("reopen case:yes", SRC).len(),
+            1,
+            "only `reopen` itself"
+        );
+    }
+
+    #[test]
+    fn literals_keep_punctuation() {
+        let got = lines_of("\"Reopen(\"", SRC);
+        assert_eq!(got.iter().map(|x| x.0).collect::<Vec<_>>(), [4, 5]);
+    }
+
+    #[test]
+    fn scopes_pick_code_comments_or_strings() {
+        let n = |q: &str| -> Vec<u32> { lines_of(q, SRC).iter().map(|x| x.0).collect() };
+        // `reopenAt` on line 6 holds `reopen` as an identifier part, in code.
+        assert_eq!(n("Reopen in:code"), [4, 6, 8]);
+        assert_eq!(n("reopen in:comment"), [3, 6]);
+        assert_eq!(n("Reopen in:string"), [5]);
+    }
+
+    #[test]
+    fn regexes_match_within_lines_only() {
+        let n = |q: &str| -> Vec<u32> { lines_of(q, SRC).iter().map(|x| x.0).collect() };
+        assert_eq!(n(r"/reopen\s+reopens/"), [3]);
+        assert_eq!(n(r"/file\.\s*func/"), Vec::<u32>::new());
+        assert_eq!(n(r"/^func/"), [4]);
+        assert_eq!(n(r"/\Avar/"), [8]);
+        assert_eq!(n(r"/error \{$/"), [4]);
+        assert_eq!(n(r"/[^a-z]\n/"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn boolean_structure() {
+        let n = |q: &str| -> Vec<u32> { lines_of(q, SRC).iter().map(|x| x.0).collect() };
+        assert_eq!(n("reopenAt OR log"), [5, 6]);
+        assert_eq!(n("reopen -func -var"), [3, 5, 6]);
+        assert_eq!(n("(func OR var) reopen"), [4, 8]);
+    }
 }

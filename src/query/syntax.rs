@@ -1,5 +1,22 @@
-//! Search query syntax: terms (identifier-aware), `"quoted phrases"`, `-term` to exclude, and
-//! field filters `repo:NAME path:GLOB|PREFIX sym:NAME lang:go rule:ID` (each negatable with `-`).
+//! Search query syntax -> [`Query`]. Parsing only: matching lines is `query::search`'s job.
+//!
+//! - patterns: `openat2` (an identifier, or a camelCase/snake_case part of one), `"Reopen("`
+//!   (exact text, punctuation and spaces kept; `\"` and `\\` escape), `/Reopen\(\w+/` (a Rust
+//!   regex, matched per line), and any other unquoted text (`unix.Openat2`) exactly;
+//! - structure: juxtaposition is AND, `OR` (binds looser), parentheses, `-` excludes;
+//! - filters, which apply to the whole query wherever they stand outside parentheses:
+//!   `repo:` `path:` `sym:` `lang:` `rule:` (each negatable with `-`), `case:yes|no`,
+//!   `in:code|comment|string`.
+//!
+//! Every size a user controls is bounded ([`MAX_QUERY_LEN`], [`MAX_PATTERNS`]); errors
+//! ([`QueryError`]) carry the column and a hint.
+
+/// The longest query accepted, in bytes.
+pub const MAX_QUERY_LEN: usize = 4096;
+/// The most patterns (terms, literals, regexes) one query may hold.
+pub const MAX_PATTERNS: usize = 64;
+/// How deeply parentheses (and a regex's groups) may nest.
+pub const MAX_NESTING: u32 = 32;
 
 /// A query that does not parse: where, what, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,8 +33,12 @@ pub struct QueryError {
 
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Some(off) = self.offset else {
-            return write!(f, "{}", self.message);
+        let Some(off) = self.offset.filter(|o| self.query.is_char_boundary(*o)) else {
+            write!(f, "{}", self.message)?;
+            if let Some(h) = &self.hint {
+                write!(f, "\nhint: {h}")?;
+            }
+            return Ok(());
         };
         let col = self.query[..off].chars().count();
         write!(
@@ -27,7 +48,12 @@ impl std::fmt::Display for QueryError {
             self.message
         )?;
         if let Some(h) = &self.hint {
-            write!(f, "\n  {}\n  {}^\nhint: {h}", self.query, " ".repeat(col))?;
+            // The caret line only helps when the query fits on a line and holds no control
+            // characters that would move the caret.
+            if self.query.len() <= 200 && !self.query.chars().any(char::is_control) {
+                write!(f, "\n  {}\n  {}^", self.query, " ".repeat(col))?;
+            }
+            write!(f, "\nhint: {h}")?;
         }
         Ok(())
     }
@@ -36,11 +62,11 @@ impl std::fmt::Display for QueryError {
 type Result<T, E = QueryError> = std::result::Result<T, E>;
 
 /// A syntax error at byte `offset` of `q`.
-fn error(q: &str, offset: usize, message: String, hint: Option<String>) -> QueryError {
+fn error(q: &str, offset: usize, message: impl Into<String>, hint: Option<String>) -> QueryError {
     QueryError {
         query: q.to_string(),
         offset: Some(offset),
-        message,
+        message: message.into(),
         hint,
     }
 }
@@ -60,26 +86,109 @@ pub enum Filter {
     Rule(String),
 }
 
-/// A term or phrase to match on a line.
+/// Where in a file's syntax a match may stand (`in:`), from the language's parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// Outside comments and string literals.
+    Code,
+    /// Inside a comment.
+    Comment,
+    /// Inside a string (or rune) literal.
+    String,
+}
+
+/// What one pattern of a query matches on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    /// As typed.
-    pub text: String,
-    /// A quoted phrase (adjacent words) rather than a single term.
-    pub phrase: bool,
+pub enum Pattern {
+    /// An identifier whole or one of its camelCase/snake_case parts (`openat2`).
+    Word(String),
+    /// Exact text, punctuation and spaces kept (`"Reopen("`, `unix.Openat2`).
+    Literal(String),
+    /// A Rust regex, matched against each line (`/Reopen\(\w+/`).
+    Regex(String),
+}
+
+impl Pattern {
+    /// The pattern's text as given (a regex without its slashes).
+    pub fn text(&self) -> &str {
+        match self {
+            Pattern::Word(s) | Pattern::Literal(s) | Pattern::Regex(s) => s,
+        }
+    }
+}
+
+/// The boolean structure of a query's patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// One pattern.
+    Pattern(Pattern),
+    /// Lines the inner expression does not match (`-term`, `-(a OR b)`).
+    Not(Box<Expr>),
+    /// Every part matches the line.
+    And(Vec<Expr>),
+    /// At least one part matches the line.
+    Or(Vec<Expr>),
+}
+
+impl Expr {
+    /// Every pattern with its polarity (`true`: under an even number of `Not`s), in query order.
+    pub fn patterns(&self) -> Vec<(&Pattern, bool)> {
+        fn walk<'a>(e: &'a Expr, positive: bool, out: &mut Vec<(&'a Pattern, bool)>) {
+            match e {
+                Expr::Pattern(p) => out.push((p, positive)),
+                Expr::Not(x) => walk(x, !positive, out),
+                Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| walk(x, positive, out)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, true, &mut out);
+        out
+    }
+
+    /// Evaluates the expression given whether each pattern (in [`Expr::patterns`] order)
+    /// matched.
+    pub fn eval(&self, matched: &[bool]) -> bool {
+        fn go(e: &Expr, m: &[bool], i: &mut usize) -> bool {
+            match e {
+                Expr::Pattern(_) => {
+                    *i += 1;
+                    m[*i - 1]
+                }
+                Expr::Not(x) => !go(x, m, i),
+                // Every part is visited so pattern numbering stays aligned.
+                Expr::And(xs) => {
+                    let mut all = true;
+                    for x in xs {
+                        all &= go(x, m, i);
+                    }
+                    all
+                }
+                Expr::Or(xs) => {
+                    let mut any = false;
+                    for x in xs {
+                        any |= go(x, m, i);
+                    }
+                    any
+                }
+            }
+        }
+        go(self, matched, &mut 0)
+    }
 }
 
 /// A parsed search query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
-    /// Terms every line must match.
-    pub terms: Vec<Term>,
-    /// Terms no line may match (`-term`).
-    pub excluded: Vec<Term>,
+    /// What lines must match (None: only filters were given, every line in scope matches).
+    pub expr: Option<Expr>,
     /// Field filters.
     pub filters: Vec<Filter>,
     /// Negated field filters (`-path:vendor/`).
     pub excluded_filters: Vec<Filter>,
+    /// `case:yes`: patterns match with case (default: case-insensitive).
+    pub case_sensitive: bool,
+    /// `in:code|comment|string`.
+    pub within: Option<Within>,
 }
 
 impl Query {
@@ -87,12 +196,444 @@ impl Query {
     pub fn filter_values(&self, pick: impl Fn(&Filter) -> Option<&String>) -> Vec<String> {
         self.filters.iter().filter_map(pick).cloned().collect()
     }
+
+    /// Every pattern with its polarity (see [`Expr::patterns`]).
+    pub fn patterns(&self) -> Vec<(&Pattern, bool)> {
+        self.expr.as_ref().map(Expr::patterns).unwrap_or_default()
+    }
 }
 
-const FIELDS: &str = "repo:, path:, sym:, lang:, rule:";
+const FIELDS: &str = "repo:, path:, sym:, lang:, rule:, case:, in:";
 
-/// The longest query accepted, in bytes: queries come from users and documents.
-pub const MAX_QUERY_LEN: usize = 4096;
+/// A lexed piece of a query, with its byte offset.
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Open,
+    Close,
+    Or,
+    And,
+    Not,
+    Pattern(Pattern),
+    Field(String, String),
+}
+
+/// Splits a query into tokens; `depth` tracks parentheses so a `)` ending a word closes a group
+/// only when one is open and the word's own parentheses are balanced (`(Reopen())`).
+struct Lexer<'q> {
+    q: &'q str,
+    chars: Vec<(usize, char)>,
+    i: usize,
+    depth: u32,
+}
+
+impl<'q> Lexer<'q> {
+    fn new(q: &'q str) -> Lexer<'q> {
+        Lexer {
+            q,
+            chars: q.char_indices().collect(),
+            i: 0,
+            depth: 0,
+        }
+    }
+
+    fn offset(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.q.len(), |c| c.0)
+    }
+
+    fn at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|c| c.1)
+    }
+
+    /// Every token with its offset and the parenthesis depth it stands at.
+    fn tokens(mut self) -> Result<Vec<(Tok, usize, u32)>> {
+        let mut out = Vec::new();
+        while let Some(c) = self.at(self.i) {
+            let pos = self.offset(self.i);
+            if c.is_whitespace() {
+                self.i += 1;
+                continue;
+            }
+            let depth = self.depth;
+            let tok = match c {
+                '(' => {
+                    self.i += 1;
+                    self.depth += 1;
+                    if self.depth > MAX_NESTING {
+                        return Err(error(
+                            self.q,
+                            pos,
+                            format!("parentheses nest deeper than {MAX_NESTING}"),
+                            None,
+                        ));
+                    }
+                    Tok::Open
+                }
+                ')' => {
+                    if self.depth == 0 {
+                        return Err(error(
+                            self.q,
+                            pos,
+                            "unmatched )",
+                            Some(
+                                "to search for text holding parentheses, quote it: \"f()\"".into(),
+                            ),
+                        ));
+                    }
+                    self.i += 1;
+                    self.depth -= 1;
+                    Tok::Close
+                }
+                '-' if self.at(self.i + 1).is_some_and(|n| !n.is_whitespace()) => {
+                    self.i += 1;
+                    Tok::Not
+                }
+                '"' => Tok::Pattern(Pattern::Literal(self.quoted()?)),
+                '/' => Tok::Pattern(Pattern::Regex(self.regex()?)),
+                _ => self.word()?,
+            };
+            out.push((tok, pos, depth));
+        }
+        Ok(out)
+    }
+
+    /// A `"quoted literal"` starting at the current `"`; `\"` and `\\` are escapes.
+    fn quoted(&mut self) -> Result<String> {
+        let open = self.offset(self.i);
+        let mut j = self.i + 1;
+        let mut text = String::new();
+        loop {
+            match self.at(j) {
+                None => {
+                    return Err(error(
+                        self.q,
+                        open,
+                        "unclosed quote",
+                        Some(
+                            "close the text with a matching \" (write \\\" for a quote inside it)"
+                                .into(),
+                        ),
+                    ));
+                }
+                Some('"') => break,
+                Some('\\') if matches!(self.at(j + 1), Some('"' | '\\')) => {
+                    text.push(self.at(j + 1).expect("checked"));
+                    j += 2;
+                }
+                Some(c) => {
+                    text.push(c);
+                    j += 1;
+                }
+            }
+        }
+        self.i = j + 1;
+        if text.is_empty() {
+            return Err(error(self.q, open, "empty quotes \"\"", None));
+        }
+        Ok(text)
+    }
+
+    /// A `/regex/` starting at the current `/`; `\/` is a slash inside it.
+    fn regex(&mut self) -> Result<String> {
+        let open = self.offset(self.i);
+        let mut j = self.i + 1;
+        let mut re = String::new();
+        loop {
+            match self.at(j) {
+                None => {
+                    return Err(error(
+                        self.q,
+                        open,
+                        "unclosed /regex/",
+                        Some("end the regex with / (write \\/ for a slash inside it); to search for a path, quote it: \"/proc/sys\"".into()),
+                    ));
+                }
+                Some('/') => break,
+                Some('\\') if self.at(j + 1) == Some('/') => {
+                    re.push('/');
+                    j += 2;
+                }
+                Some('\\') if self.at(j + 1).is_some() => {
+                    re.push('\\');
+                    re.push(self.at(j + 1).expect("checked"));
+                    j += 2;
+                }
+                Some(c) => {
+                    re.push(c);
+                    j += 1;
+                }
+            }
+        }
+        self.i = j + 1;
+        if let Some(c) = self.at(self.i)
+            && !c.is_whitespace()
+            && !(c == ')' && self.depth > 0)
+        {
+            return Err(error(
+                self.q,
+                self.offset(self.i),
+                "text right after the closing / of a regex",
+                Some(
+                    "put a space after the regex; to search for a path, quote it: \"/proc/sys\""
+                        .into(),
+                ),
+            ));
+        }
+        if re.is_empty() {
+            return Err(error(self.q, open, "empty regex //", None));
+        }
+        validate_regex(self.q, open, &re)?;
+        Ok(re)
+    }
+
+    /// A bare word: `OR`, `AND`, `field:value` or a pattern.
+    fn word(&mut self) -> Result<Tok> {
+        let start = self.i;
+        let mut k = start;
+        while self.at(k).is_some_and(|c| c.is_ascii_alphabetic()) {
+            k += 1;
+        }
+        if k > start && self.at(k) == Some(':') && self.at(k + 1) == Some('"') {
+            let field: String = self.chars[start..k].iter().map(|c| c.1).collect();
+            self.i = k + 1;
+            return Ok(Tok::Field(field, self.quoted()?));
+        }
+        let mut j = self.i;
+        let mut inner = 0u32;
+        while let Some(c) = self.at(j) {
+            if c.is_whitespace() {
+                break;
+            }
+            if c == '(' {
+                inner += 1;
+            } else if c == ')' {
+                if inner == 0 && self.depth > 0 {
+                    break;
+                }
+                inner = inner.saturating_sub(1);
+            }
+            j += 1;
+        }
+        let text: String = self.chars[start..j].iter().map(|c| c.1).collect();
+        self.i = j;
+        match text.as_str() {
+            "OR" => return Ok(Tok::Or),
+            "AND" => return Ok(Tok::And),
+            _ => {}
+        }
+        if let Some((field, value)) = text.split_once(':')
+            && !field.is_empty()
+            && field.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            return Ok(Tok::Field(field.to_string(), value.to_string()));
+        }
+        let word = text.chars().all(|c| c.is_alphanumeric() || c == '_');
+        Ok(Tok::Pattern(if word {
+            Pattern::Word(text)
+        } else {
+            Pattern::Literal(text)
+        }))
+    }
+}
+
+/// Checks a regex's syntax and size, placing an error inside the query.
+fn validate_regex(q: &str, open: usize, re: &str) -> Result<()> {
+    let parsed = regex_syntax::ParserBuilder::new()
+        .nest_limit(MAX_NESTING)
+        .build()
+        .parse(re);
+    match parsed {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let (span, kind) = match &e {
+                regex_syntax::Error::Parse(p) => (p.span().start.offset, p.kind().to_string()),
+                regex_syntax::Error::Translate(t) => (t.span().start.offset, t.kind().to_string()),
+                _ => (0, e.to_string()),
+            };
+            // `\/` became `/` in `re`: one byte less per escaped slash before the problem.
+            let escapes = re[..span.min(re.len())].matches('/').count();
+            Err(error(
+                q,
+                (open + 1 + span + escapes).min(q.len()),
+                format!("bad regex: {kind}"),
+                Some("regexes use Rust syntax (https://docs.rs/regex); to search for the text itself, quote it".into()),
+            ))
+        }
+    }
+}
+
+/// A filter token, resolved: where it goes in the query.
+enum Setting {
+    Filter(Filter),
+    Case(bool),
+    Within(Within),
+}
+
+fn setting(q: &str, pos: usize, field: &str, value: &str) -> Result<Setting> {
+    if value.is_empty() {
+        return Err(error(
+            q,
+            pos,
+            format!("{field}: needs a value (e.g. {field}:x)"),
+            None,
+        ));
+    }
+    Ok(match field {
+        "repo" => Setting::Filter(Filter::Repo(value.to_string())),
+        "path" => Setting::Filter(Filter::Path(value.to_string())),
+        "sym" => Setting::Filter(Filter::Sym(value.to_string())),
+        "rule" => Setting::Filter(Filter::Rule(value.to_string())),
+        "lang" => {
+            if crate::lang::Lang::from_name(value).is_none() {
+                let names: Vec<String> = crate::lang::names()
+                    .iter()
+                    .map(|n| format!("lang:{n}"))
+                    .collect();
+                return Err(error(
+                    q,
+                    pos,
+                    format!(
+                        "lang:{value} is not a language; use one of {}",
+                        names.join(", ")
+                    ),
+                    None,
+                ));
+            }
+            Setting::Filter(Filter::Lang(value.to_string()))
+        }
+        "case" => match value {
+            "yes" => Setting::Case(true),
+            "no" => Setting::Case(false),
+            _ => {
+                return Err(error(
+                    q,
+                    pos,
+                    format!("case:{value}: use case:yes or case:no"),
+                    None,
+                ));
+            }
+        },
+        "in" => Setting::Within(match value {
+            "code" => Within::Code,
+            "comment" | "comments" => Within::Comment,
+            "string" | "strings" => Within::String,
+            _ => {
+                return Err(error(
+                    q,
+                    pos,
+                    format!("in:{value}: use in:code, in:comment or in:string"),
+                    None,
+                ));
+            }
+        }),
+        _ => {
+            return Err(error(
+                q,
+                pos,
+                format!("unknown field {field:?}"),
+                Some(format!(
+                    "fields are {FIELDS}; to search for the text, quote it: \"{field}:{value}\""
+                )),
+            ));
+        }
+    })
+}
+
+/// Recursive descent over the tokens left once filters are taken out.
+struct Parser<'q> {
+    q: &'q str,
+    toks: Vec<(Tok, usize)>,
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.i).map(|t| &t.0)
+    }
+
+    fn pos(&self) -> usize {
+        self.toks.get(self.i).map_or(self.q.len(), |t| t.1)
+    }
+
+    fn or(&mut self) -> Result<Expr> {
+        let mut alts = vec![self.and()?];
+        while self.peek() == Some(&Tok::Or) {
+            self.i += 1;
+            alts.push(self.and()?);
+        }
+        Ok(if alts.len() == 1 {
+            alts.pop().expect("one")
+        } else {
+            Expr::Or(alts)
+        })
+    }
+
+    fn and(&mut self) -> Result<Expr> {
+        let mut parts = Vec::new();
+        loop {
+            match self.peek() {
+                None | Some(Tok::Close) | Some(Tok::Or) => break,
+                Some(Tok::And) if !parts.is_empty() => self.i += 1,
+                _ => parts.push(self.unary()?),
+            }
+        }
+        if parts.is_empty() {
+            let (what, hint) = match self.toks.get(self.i.wrapping_sub(1)).map(|t| &t.0) {
+                Some(Tok::Open) => ("empty parentheses", None),
+                _ => (
+                    "OR needs a pattern on each side",
+                    Some("to search for the word OR, quote it: \"OR\"".to_string()),
+                ),
+            };
+            let at = self
+                .toks
+                .get(self.i.wrapping_sub(1))
+                .map_or(self.pos(), |t| t.1);
+            return Err(error(self.q, at, what, hint));
+        }
+        Ok(if parts.len() == 1 {
+            parts.pop().expect("one")
+        } else {
+            Expr::And(parts)
+        })
+    }
+
+    fn unary(&mut self) -> Result<Expr> {
+        match self.peek() {
+            Some(Tok::Not) => {
+                self.i += 1;
+                Ok(Expr::Not(Box::new(self.unary()?)))
+            }
+            Some(Tok::Open) => {
+                let open = self.pos();
+                self.i += 1;
+                let e = self.or()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return Err(error(
+                        self.q,
+                        open,
+                        "unclosed (",
+                        Some("close the group with )".into()),
+                    ));
+                }
+                self.i += 1;
+                Ok(e)
+            }
+            Some(Tok::Pattern(p)) => {
+                let p = p.clone();
+                self.i += 1;
+                Ok(Expr::Pattern(p))
+            }
+            Some(Tok::And) => Err(error(
+                self.q,
+                self.pos(),
+                "AND needs a pattern on each side",
+                Some("to search for the word AND, quote it: \"AND\"".into()),
+            )),
+            _ => Err(error(self.q, self.pos(), "expected a pattern", None)),
+        }
+    }
+}
+
 /// The most words (terms, phrases' words, filters) a query may hold.
 pub const MAX_QUERY_WORDS: usize = 64;
 
@@ -124,198 +665,138 @@ impl Query {
     pub fn parse(q: &str) -> Result<Query> {
         check_size(q)?;
         let mut out = Query::default();
-        let chars: Vec<(usize, char)> = q.char_indices().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let (pos, c) = chars[i];
-            if c.is_whitespace() {
-                i += 1;
-                continue;
-            }
-            let negated = c == '-' && i + 1 < chars.len() && !chars[i + 1].1.is_whitespace();
-            if negated {
-                i += 1;
-            }
-            let (tpos, tc) = chars[i];
-            if tc == '"' {
-                let start = i + 1;
-                let mut j = start;
-                while j < chars.len() && chars[j].1 != '"' {
-                    j += 1;
+        let mut rest: Vec<(Tok, usize)> = Vec::new();
+        let mut negate: Option<usize> = None;
+        let mut case_set: Option<bool> = None;
+        for (tok, pos, depth) in Lexer::new(q).tokens()? {
+            let Tok::Field(field, value) = tok else {
+                if let Some(n) = negate.take() {
+                    rest.push((Tok::Not, n));
                 }
-                if j >= chars.len() {
-                    return Err(error(
-                        q,
-                        tpos,
-                        "unclosed quote".into(),
-                        Some("close the phrase with a matching \"".into()),
-                    ));
-                }
-                let text: String = chars[start..j].iter().map(|x| x.1).collect();
-                if text.trim().is_empty() {
-                    return Err(error(q, tpos, "empty phrase \"\"".into(), None));
-                }
-                let t = Term { text, phrase: true };
-                if negated {
-                    out.excluded.push(t)
+                if tok == Tok::Not {
+                    negate = Some(pos);
                 } else {
-                    out.terms.push(t)
+                    rest.push((tok, pos));
                 }
-                i = j + 1;
                 continue;
+            };
+            let at = negate.unwrap_or(pos);
+            if depth > 0 {
+                return Err(error(
+                    q,
+                    pos,
+                    format!("{field}: inside parentheses"),
+                    Some(
+                        "filters apply to the whole query: put them outside the parentheses".into(),
+                    ),
+                ));
             }
-            let mut j = i;
-            while j < chars.len() && !chars[j].1.is_whitespace() {
-                j += 1;
-            }
-            let word: String = chars[i..j].iter().map(|x| x.1).collect();
-            i = j;
-            if let Some((field, value)) = word.split_once(':')
-                && !field.is_empty()
-                && field.chars().all(|c| c.is_ascii_alphabetic())
-            {
-                let filter = match field {
-                    "repo" => Filter::Repo(value.to_string()),
-                    "path" => Filter::Path(value.to_string()),
-                    "sym" => Filter::Sym(value.to_string()),
-                    "lang" => {
-                        if crate::lang::Lang::from_name(value).is_none() {
-                            let names: Vec<String> = crate::lang::names()
-                                .iter()
-                                .map(|n| format!("lang:{n}"))
-                                .collect();
-                            return Err(error(
-                                q,
-                                tpos,
-                                format!(
-                                    "lang:{value} is not a language; use one of {}",
-                                    names.join(", ")
-                                ),
-                                None,
-                            ));
-                        }
-                        Filter::Lang(value.to_string())
+            match (setting(q, pos, &field, &value)?, negate.take()) {
+                (Setting::Filter(f), None) => out.filters.push(f),
+                (Setting::Filter(f), Some(_)) => out.excluded_filters.push(f),
+                (Setting::Case(c), None) => {
+                    if case_set.is_some_and(|x| x != c) {
+                        return Err(error(q, pos, "case:yes and case:no both given", None));
                     }
-                    "rule" => Filter::Rule(value.to_string()),
-                    _ => {
+                    case_set = Some(c);
+                    out.case_sensitive = c;
+                }
+                (Setting::Within(w), None) => {
+                    if out.within.is_some_and(|x| x != w) {
                         return Err(error(
                             q,
                             pos,
-                            format!("unknown field {field:?}"),
-                            Some(format!(
-                                "fields are {FIELDS}; to search for the text, quote it: \"{word}\""
-                            )),
+                            "more than one in: scope",
+                            Some("use one of in:code, in:comment, in:string".into()),
                         ));
                     }
-                };
-                if value.is_empty() {
+                    out.within = Some(w);
+                }
+                (_, Some(_)) => {
                     return Err(error(
                         q,
-                        tpos,
-                        format!("{field}: needs a value (e.g. {field}:x)"),
-                        None,
+                        at,
+                        format!("-{field}: cannot be negated"),
+                        Some(match field.as_str() {
+                            "case" => "use case:no (the default) or case:yes".into(),
+                            _ => "name the scope you want: in:code, in:comment or in:string".into(),
+                        }),
                     ));
                 }
-                if negated {
-                    out.excluded_filters.push(filter)
-                } else {
-                    out.filters.push(filter)
-                }
-                continue;
-            }
-            let t = Term {
-                text: word,
-                phrase: false,
-            };
-            if negated {
-                out.excluded.push(t)
-            } else {
-                out.terms.push(t)
             }
         }
-        if out.terms.is_empty() && out.filters.is_empty() {
+        if let Some(n) = negate {
+            rest.push((Tok::Not, n));
+        }
+        if !rest.is_empty() {
+            let mut p = Parser {
+                q,
+                toks: rest,
+                i: 0,
+            };
+            let e = p.or()?;
+            if p.i < p.toks.len() {
+                return Err(error(q, p.pos(), "unexpected )", None));
+            }
+            out.expr = Some(e);
+        }
+        out.check_sizes(q)?;
+        Ok(out)
+    }
+
+    fn check_sizes(&self, q: &str) -> Result<()> {
+        let patterns = self.patterns();
+        if patterns.len() > MAX_PATTERNS {
             return Err(QueryError {
                 query: q.to_string(),
                 offset: None,
                 message: format!(
-                    "the query has nothing to search for: give a term (e.g. openat2), a \"phrase\" or a filter ({FIELDS})"
+                    "the query holds {} patterns; the limit is {MAX_PATTERNS}",
+                    patterns.len()
                 ),
                 hint: None,
             });
         }
-        Ok(out)
-    }
-}
-
-/// Matches one term against one line: returns the byte ranges it matched, or None.
-/// A single word matches a whole identifier or one of its camelCase/snake_case parts,
-/// case-insensitively; anything else (several words, punctuation, a phrase) matches as
-/// adjacent words or as a case-insensitive substring.
-pub fn match_term(term: &Term, line: &str) -> Option<Vec<(usize, usize)>> {
-    let words: Vec<crate::index::tokenize::Word> =
-        crate::index::tokenize::words(&term.text).collect();
-    let single = !term.phrase && words.len() == 1 && words[0].text.len() == term.text.len();
-    if single {
-        let want = term.text.to_lowercase();
-        let mut ranges = Vec::new();
-        crate::index::tokenize::tokens(line, |t, s, e| {
-            if t == want {
-                ranges.push((s, e));
-            }
-        });
-        return if ranges.is_empty() {
-            None
-        } else {
-            Some(ranges)
-        };
-    }
-    let hay = line.to_lowercase();
-    let needle = term.text.to_lowercase();
-    if hay.len() == line.len() && !needle.is_empty() {
-        let r: Vec<(usize, usize)> = hay
-            .match_indices(&needle)
-            .map(|(i, m)| (i, i + m.len()))
-            .collect();
-        if !r.is_empty() {
-            return Some(r);
+        if !patterns.iter().any(|(_, positive)| *positive) && self.filters.is_empty() {
+            return Err(QueryError {
+                query: q.to_string(),
+                offset: None,
+                message: format!(
+                    "the query has nothing to search for: give a term (e.g. openat2), a \"literal\", a /regex/ or a filter ({FIELDS})"
+                ),
+                hint: None,
+            });
         }
+        Ok(())
     }
-    if term.phrase && !words.is_empty() {
-        let want: Vec<String> = words.iter().map(|w| w.text.to_lowercase()).collect();
-        let lw: Vec<crate::index::tokenize::Word> = crate::index::tokenize::words(line).collect();
-        for k in 0..lw.len().saturating_sub(want.len() - 1) {
-            if lw[k..k + want.len()]
-                .iter()
-                .zip(&want)
-                .all(|(a, b)| a.text.to_lowercase() == *b)
-            {
-                return Some(vec![(lw[k].start, lw[k + want.len() - 1].end)]);
-            }
-        }
-    }
-    None
-}
-
-/// Tokens a file must hold to possibly match `term` (for the index lookup).
-pub fn required_tokens(term: &Term) -> Vec<String> {
-    crate::index::tokenize::words(&term.text)
-        .map(|w| w.text.to_lowercase())
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn word(s: &str) -> Expr {
+        Expr::Pattern(Pattern::Word(s.into()))
+    }
+
+    fn lit(s: &str) -> Expr {
+        Expr::Pattern(Pattern::Literal(s.into()))
+    }
+
     #[test]
-    fn parses_terms_phrases_exclusions_and_filters() {
+    fn parses_terms_literals_exclusions_and_filters() {
         let q = Query::parse(
             "openat2 \"invalid cross\" -test repo:runc -path:vendor/ sym:WriteSysctls",
         )
         .unwrap();
-        assert_eq!(q.terms.len(), 2);
-        assert!(q.terms[1].phrase);
-        assert_eq!(q.excluded[0].text, "test");
+        assert_eq!(
+            q.expr,
+            Some(Expr::And(vec![
+                word("openat2"),
+                lit("invalid cross"),
+                Expr::Not(Box::new(word("test")))
+            ]))
+        );
         assert_eq!(
             q.filters,
             [
@@ -324,34 +805,152 @@ mod tests {
             ]
         );
         assert_eq!(q.excluded_filters, [Filter::Path("vendor/".into())]);
+        assert!(!q.case_sensitive && q.within.is_none());
     }
 
     #[test]
-    fn syntax_errors_give_the_column_and_a_hint() {
-        let e = Query::parse("openat2 \"unclosed").unwrap_err().to_string();
-        assert!(e.contains("column 9") && e.contains("hint"), "{e}");
-        let e = Query::parse("colour:red").unwrap_err().to_string();
-        assert!(
-            e.contains("unknown field \"colour\"") && e.contains("column 1"),
-            "{e}"
+    fn literals_keep_punctuation_and_unquoted_non_words_are_literals() {
+        let q = Query::parse(r#""Reopen(" unix.Openat2 "say \"hi\"""#).unwrap();
+        assert_eq!(
+            q.expr,
+            Some(Expr::And(vec![
+                lit("Reopen("),
+                lit("unix.Openat2"),
+                lit("say \"hi\"")
+            ]))
+        );
+        assert_eq!(
+            Query::parse("Reopen()").unwrap().expr,
+            Some(lit("Reopen()"))
         );
     }
 
     #[test]
-    fn a_term_matches_identifier_parts_case_insensitively() {
-        let t = Term {
-            text: "openat2".into(),
-            phrase: false,
-        };
-        for line in [
-            "unix.Openat2(",
-            "processOpenat2()",
-            "SYS_OPENAT2",
-            "openat2SyscallInfo{",
-        ] {
-            assert!(match_term(&t, line).is_some(), "{line}");
+    fn or_binds_looser_than_and_and_parentheses_group() {
+        let q = Query::parse("a b OR c").unwrap();
+        assert_eq!(
+            q.expr,
+            Some(Expr::Or(vec![
+                Expr::And(vec![word("a"), word("b")]),
+                word("c")
+            ]))
+        );
+        let q = Query::parse("x (Reopen() OR -open)").unwrap();
+        assert_eq!(
+            q.expr,
+            Some(Expr::And(vec![
+                word("x"),
+                Expr::Or(vec![lit("Reopen()"), Expr::Not(Box::new(word("open")))])
+            ]))
+        );
+        let q = Query::parse("-(a OR b) c AND d").unwrap();
+        assert_eq!(
+            q.expr,
+            Some(Expr::And(vec![
+                Expr::Not(Box::new(Expr::Or(vec![word("a"), word("b")]))),
+                word("c"),
+                word("d")
+            ]))
+        );
+    }
+
+    #[test]
+    fn regexes_case_and_scopes() {
+        let q = Query::parse(r"/Reopen\(\w+/ case:yes in:code -repo:x").unwrap();
+        assert_eq!(
+            q.expr,
+            Some(Expr::Pattern(Pattern::Regex(r"Reopen\(\w+".into())))
+        );
+        assert!(q.case_sensitive);
+        assert_eq!(q.within, Some(Within::Code));
+        assert_eq!(q.excluded_filters, [Filter::Repo("x".into())]);
+        let q = Query::parse(r"/a\/b/").unwrap();
+        assert_eq!(q.expr, Some(Expr::Pattern(Pattern::Regex("a/b".into()))));
+        let q = Query::parse("(/x+/)").unwrap();
+        assert_eq!(q.expr, Some(Expr::Pattern(Pattern::Regex("x+".into()))));
+    }
+
+    #[test]
+    fn filters_apply_to_the_whole_query_outside_parentheses() {
+        let q = Query::parse("a OR b repo:runc").unwrap();
+        assert_eq!(q.expr, Some(Expr::Or(vec![word("a"), word("b")])));
+        assert_eq!(q.filters, [Filter::Repo("runc".into())]);
+        let e = Query::parse("(a repo:runc) OR b").unwrap_err();
+        assert_eq!(e.offset, Some(3));
+        assert!(e.to_string().contains("outside the parentheses"), "{e}");
+        let q = Query::parse("path:\"docs dir/\" x").unwrap();
+        assert_eq!(q.filters, [Filter::Path("docs dir/".into())]);
+    }
+
+    #[test]
+    fn syntax_errors_give_the_column_and_a_hint() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("openat2 \"unclosed", 9, "unclosed quote"),
+            ("colour:red", 1, "unknown field \"colour\""),
+            ("a /b(/", 5, "bad regex"),
+            ("a /unclosed", 3, "unclosed /regex/"),
+            ("/proc/sys", 7, "text right after the closing /"),
+            ("(a OR b", 1, "unclosed ("),
+            ("a )", 3, "unmatched )"),
+            ("a OR", 3, "OR needs a pattern on each side"),
+            ("a ()", 3, "empty parentheses"),
+            ("x in:everything", 3, "in:everything"),
+            ("x -case:yes", 3, "cannot be negated"),
+            ("x lang:cobol", 3, "not a language"),
+        ];
+        for (q, col, what) in cases {
+            let e = Query::parse(q).unwrap_err();
+            let s = e.to_string();
+            assert!(
+                s.contains(&format!("column {col}:")) && s.contains(what),
+                "{q}: {s}"
+            );
         }
-        assert!(match_term(&t, "openat22").is_none());
-        assert!(match_term(&t, "reopenat2").is_none());
+        let e = Query::parse(r"/a\/b(/").unwrap_err();
+        assert_eq!(e.offset, Some(5), "{e}");
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused() {
+        let long = "a ".repeat(MAX_QUERY_LEN);
+        assert!(
+            Query::parse(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("limit")
+        );
+        // Refused by the word bound or the pattern bound, whichever comes first.
+        let many = (0..=MAX_PATTERNS.max(MAX_QUERY_WORDS))
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>();
+        let e = Query::parse(&many.join(" ")).unwrap_err().to_string();
+        assert!(e.contains("limit") || e.contains("patterns"), "{e}");
+        let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert!(
+            Query::parse(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("nest")
+        );
+        let deep_re = format!("/{}a{}/", "(".repeat(400), ")".repeat(400));
+        assert!(Query::parse(&deep_re).is_err());
+    }
+
+    #[test]
+    fn exclusions_alone_are_not_a_query() {
+        assert!(Query::parse("-foo").is_err());
+        assert!(Query::parse("-foo path:x").is_ok());
+        assert!(Query::parse("rule:x").is_ok());
+    }
+
+    #[test]
+    fn eval_follows_the_pattern_order() {
+        let q = Query::parse("a (b OR -c)").unwrap();
+        let e = q.expr.unwrap();
+        assert_eq!(e.patterns().len(), 3);
+        assert!(e.eval(&[true, false, false]));
+        assert!(!e.eval(&[true, false, true]));
+        assert!(e.eval(&[true, true, true]));
+        assert!(!e.eval(&[false, true, false]));
     }
 }

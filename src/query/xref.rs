@@ -14,7 +14,7 @@ use anyhow::{Result, anyhow};
 use crate::index::Index;
 use crate::index::catalog::{IndexedRev, Occurrence};
 use crate::index::citation::Citation;
-use crate::index::store::FileRef;
+use crate::index::grams::GramQuery;
 use crate::lang::{Lang, Parsed, RefKind};
 use crate::xref::{Certainty, GoModule, Graph, Link, Name, Node, NodeKind, go_module_path};
 
@@ -410,7 +410,7 @@ pub struct Loader<'i> {
     /// blob -> its parse facts (None: not a Go or shell file version).
     parsed: HashMap<String, Option<Arc<Parsed>>>,
     /// Token query -> the Go and shell file versions holding it.
-    by_tokens: HashMap<Vec<String>, Arc<HashMap<String, FileRef>>>,
+    by_tokens: HashMap<Vec<String>, Arc<HashMap<String, u32>>>,
     /// go.mod blob -> its module path.
     modules: HashMap<String, Option<String>>,
     /// Commit -> the whole revision's graph.
@@ -443,15 +443,27 @@ impl<'i> Loader<'i> {
         Ok(g)
     }
 
-    /// The Go and shell file versions holding every token (all of them for none).
-    fn code_files(&mut self, tokens: Vec<String>) -> Result<Arc<HashMap<String, FileRef>>> {
+    /// The Go and shell file versions that may hold every token (all of them for none): the
+    /// n-gram index narrows, the graph's name resolution decides. Blob id -> ordinal.
+    fn code_files(&mut self, tokens: Vec<String>) -> Result<Arc<HashMap<String, u32>>> {
         if let Some(f) = self.by_tokens.get(&tokens) {
             return Ok(f.clone());
         }
+        let q = GramQuery::and(
+            tokens
+                .iter()
+                .map(|t| GramQuery::all_of(t.as_bytes()))
+                .collect(),
+        );
+        let ords: Vec<u32> = match self.index.candidates(&q)? {
+            Some(v) => v,
+            None => (0..self.index.catalog().blob_count() as u32).collect(),
+        };
         let mut out = HashMap::new();
-        for lang in [Lang::Go, Lang::Shell] {
-            for r in self.index.files_with_tokens(&tokens, &[], Some(lang))? {
-                out.insert(r.blob.clone(), r);
+        for ord in ords {
+            let e = self.index.blob(ord)?;
+            if matches!(e.lang, Lang::Go | Lang::Shell) && e.status.has_text() {
+                out.insert(e.hex(), ord);
             }
         }
         let out = Arc::new(out);
@@ -459,14 +471,14 @@ impl<'i> Loader<'i> {
         Ok(out)
     }
 
-    /// A file version's parse facts: through its document when a token query found it, else by
-    /// its blob id (only Go and shell versions have facts a graph reads).
-    fn parsed(&mut self, blob: &str, r: Option<&FileRef>) -> Result<Option<Arc<Parsed>>> {
+    /// A file version's parse facts: by its ordinal when a token query found it, else by its
+    /// blob id (only Go and shell versions have facts a graph reads).
+    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<Arc<Parsed>>> {
         if let Some(p) = self.parsed.get(blob) {
             return Ok(p.clone());
         }
-        let file = match r {
-            Some(r) => Some(self.index.file(r)?),
+        let file = match ord {
+            Some(o) => Some(self.index.file_at(o)?),
             None => self.index.file_by_blob(blob)?,
         };
         let p = match file {
@@ -526,7 +538,7 @@ impl<'i> Loader<'i> {
         }
         let mut out = Vec::with_capacity(chosen.len());
         for e in chosen {
-            if let Some(p) = self.parsed(&e.id, found.get(&e.id))? {
+            if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())? {
                 out.push((e.path.clone(), e.id.clone(), p));
             }
         }

@@ -1,5 +1,7 @@
-//! Printers for `archeo search` results: hits grouped by file version (ripgrep-like), JSON
-//! Lines, a Markdown table.
+//! Printers for `archeo search` results: hits grouped by file version (ripgrep-like, every
+//! group closed by a `#L` permalink to its lines), the `-l` and `-c` file lists, JSON Lines, a
+//! Markdown table. Totals count every hit, whatever `--limit` showed. Paths are printed with
+//! control characters escaped: a file name from upstream cannot forge output lines.
 
 use std::io::Write;
 
@@ -9,6 +11,7 @@ use termcolor::{Color, WriteColor};
 
 use super::json::{CiteJson, record};
 use super::{cite_header, dim, md_code, md_link, md_text, report, spec};
+use crate::index::citation::relined;
 use crate::query::search::{Hit, Results};
 
 report!(Results, text, json, markdown);
@@ -45,13 +48,56 @@ fn text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
     if !r.hits.is_empty() {
         writeln!(out)?;
     }
-    summary_text(out, r, gs.len())
+    summary_text(out, r)
 }
 
-/// One file version: a header (where, which revisions), its lines with context, the permalink.
+/// How `-l` and `-c` list file versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileList {
+    /// `repo@rev path`: the file versions with hits.
+    Names,
+    /// `repo@rev path:N`: and how many hits each holds.
+    Counts,
+}
+
+/// `-l` / `-c`: one line per file version with hits, best first, no summary (for scripts).
+pub fn files_text(out: &mut dyn WriteColor, r: &Results, how: FileList) -> Result<()> {
+    for f in &r.files {
+        let c = &f.cite;
+        out.set_color(&spec(Color::Magenta, true))?;
+        write!(out, "{}@{} {}", c.repo, c.rev, printable(&c.path))?;
+        out.reset()?;
+        match how {
+            FileList::Names => writeln!(out)?,
+            FileList::Counts => writeln!(out, ":{}", f.hits)?,
+        }
+    }
+    Ok(())
+}
+
+/// A path as text: control characters (newline, tab, escape...) shown as escapes.
+pub fn printable(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    std::borrow::Cow::Owned(
+        path.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// One file version: a header (where, which revisions), its lines with context, the permalink
+/// to the lines shown.
 fn group_text(out: &mut dyn WriteColor, g: &[&Hit]) -> Result<()> {
     let c0 = &g[0].cite;
-    cite_header(out, c0, &c0.path, None)?;
+    cite_header(out, c0, &printable(&c0.path), None)?;
     let mut last = 0u32;
     for h in g {
         for (n, t) in &h.before {
@@ -75,8 +121,9 @@ fn group_text(out: &mut dyn WriteColor, g: &[&Hit]) -> Result<()> {
             }
         }
     }
+    let (first, end) = (g[0].line(), g[g.len() - 1].line());
     out.set_color(&dim())?;
-    write!(out, "  {}", c0.url.split("#L").next().unwrap_or(""))?;
+    write!(out, "  {}", printable(&relined(&c0.url, first, end)))?;
     out.reset()?;
     writeln!(out)?;
     Ok(())
@@ -118,23 +165,14 @@ fn hit_line(out: &mut dyn WriteColor, h: &Hit) -> Result<()> {
     Ok(())
 }
 
-/// `3 hits in 2 file versions across 4 of 99 revisions searched`.
-fn summary_text(out: &mut dyn WriteColor, r: &Results, files: usize) -> Result<()> {
-    let revs: std::collections::HashSet<(&str, &str)> = r
-        .hits
-        .iter()
-        .flat_map(|h| {
-            h.cite
-                .revs
-                .iter()
-                .map(move |v| (h.cite.repo.as_str(), v.commit.as_str()))
-        })
-        .collect();
+/// `3 hits in 2 file versions across 4 of 99 revisions searched`, counting every hit.
+fn summary_text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
     let shown = if r.total > r.hits.len() {
         format!(" (showing {}; raise --limit)", r.hits.len())
     } else {
         String::new()
     };
+    let files = r.file_versions;
     writeln!(
         out,
         "{} hit{} in {} file version{} across {} of {} revisions searched{shown}",
@@ -142,7 +180,7 @@ fn summary_text(out: &mut dyn WriteColor, r: &Results, files: usize) -> Result<(
         if r.total == 1 { "" } else { "s" },
         files,
         if files == 1 { "" } else { "s" },
-        revs.len(),
+        r.revisions_hit,
         r.revisions_searched
     )?;
     Ok(())

@@ -564,12 +564,18 @@ impl CachedRepo {
             id: commit.to_string(),
             dir: self.dir.clone(),
         })?;
-        let what = format!("cannot read the tree of {commit} in {}", self.dir.display());
-        let tree = commit_obj.tree().map_err(other(what.as_str()))?;
+        // A tree that does not read is a damaged cache, which `fetch` repairs.
+        let damaged = |e: &dyn std::fmt::Display| GitError::Damaged {
+            kind: "tree of commit",
+            id: commit.to_string(),
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        };
+        let tree = commit_obj.tree().map_err(|e| damaged(&e))?;
         let mut rec = gix::traverse::tree::Recorder::default();
         tree.traverse()
             .breadthfirst(&mut rec)
-            .map_err(other(what.as_str()))?;
+            .map_err(|e| damaged(&e))?;
         let mut out = Vec::with_capacity(rec.records.len());
         for e in rec.records {
             let kind = if e.mode.is_commit() {

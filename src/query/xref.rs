@@ -553,10 +553,12 @@ impl<'i> Loader<'i> {
         for e in &tree {
             let is_mod = e.path == "go.mod" || e.path.ends_with("/go.mod");
             let vendored = e.path.starts_with("vendor/") || e.path.contains("/vendor/");
-            if is_mod && !vendored && !e.submodule {
-                if let Some(m) = self.module_path(&e.id)? {
-                    modules.push((dir_of(&e.path).to_string(), m));
-                }
+            if is_mod
+                && !vendored
+                && !e.submodule
+                && let Some(m) = self.module_path(&e.id)?
+            {
+                modules.push((dir_of(&e.path).to_string(), m));
             }
         }
         let files = self.files(&tree, load)?;

@@ -19,6 +19,7 @@ mod rules;
 mod search;
 mod stats;
 mod timeline;
+mod xref;
 
 use std::path::PathBuf;
 
@@ -320,7 +321,7 @@ pub enum Command {
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
-    ///   archeo affected 'rule:openat2-resolve-no-xdev sym:procfsLookupInRoot' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?
@@ -344,6 +345,58 @@ pub enum Command {
     ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
     #[command(verbatim_doc_comment)]
     Identify(identify::IdentifyArgs),
+    /// Where a function, method, type or variable is declared, in which releases
+    ///
+    /// Names: F, pkg.F (package name or import path tail: internal/sys.WriteSysctls), T.M,
+    /// (*T).M, pkg.(*T).M, or a shell function. Each definition is cited once with the pinned
+    /// revisions holding it. Exit 1 when the name is declared nowhere selected.
+    ///
+    /// Examples:
+    ///   archeo defs WriteSysctls --repo runc
+    ///   archeo defs '(*linuxStandardInit).Init' --at runc@v1.3.3
+    #[command(verbatim_doc_comment)]
+    Defs(xref::NameArgs),
+    /// Every reference to a name: call sites and uses as a value, grouped by release range
+    ///
+    /// References come from the parse (never from comments, strings or here-docs) and are
+    /// resolved the way the language would: Go through the file's imports, its own package,
+    /// the receiver's known type, interfaces (dispatch: every type with the method), else by
+    /// method name (by-name); shell through the files a script sources, else by name. Each
+    /// edge says which (exact, dispatch, by-name). Exit 1 when there is none.
+    ///
+    /// Examples:
+    ///   archeo refs runCommand --at runc@v1.3.3
+    ///   archeo refs _cai_info --at ContainAI@main --format md
+    #[command(verbatim_doc_comment)]
+    Refs(xref::NameArgs),
+    /// Call sites of a function (and their callers' with --depth), grouped by release range
+    ///
+    /// Like `refs`, calls only. With no call site it says so ("0 call sites of NAME in
+    /// novotnyllc/ContainAI@main") and exits 1; an unknown name exits 1 with names close to it.
+    ///
+    /// Examples:
+    ///   archeo callers WriteSysctls --at runc@v1.3.3
+    ///   archeo callers WriteSysctls --repo runc --depth 3
+    ///   archeo callers _cai_docker_desktop_version --at ContainAI@main
+    #[command(verbatim_doc_comment)]
+    Callers(xref::CallersArgs),
+    /// What a function's definitions call or use, each edge resolved and cited
+    ///
+    /// Examples:
+    ///   archeo callees '(*linuxStandardInit).Init' --at runc@v1.3.3
+    #[command(verbatim_doc_comment)]
+    Callees(xref::NameArgs),
+    /// The shortest call paths from one function to another, each hop cited
+    ///
+    /// Paths over exact edges are preferred; when there are none, interface dispatch is
+    /// allowed, then by-name edges. A path held identically by several revisions is shown
+    /// once with their range. Exit 1 when there is no path.
+    ///
+    /// Examples:
+    ///   archeo path main.init WriteSysctls --at runc@v1.3.3
+    ///   archeo path _cai_main _cai_info --at ContainAI@main --max 1
+    #[command(verbatim_doc_comment)]
+    Path(xref::PathArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     ///
     /// Examples:
@@ -464,5 +517,10 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Affected(a) => deps::run_affected(&ctx()?, a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
+        Command::Defs(a) => xref::run(&ctx()?, crate::query::xref::Ask::Defs, a),
+        Command::Refs(a) => xref::run(&ctx()?, crate::query::xref::Ask::Refs, a),
+        Command::Callers(a) => xref::run_callers(&ctx()?, a),
+        Command::Callees(a) => xref::run(&ctx()?, crate::query::xref::Ask::Callees, a),
+        Command::Path(a) => xref::run_path(&ctx()?, a),
     }
 }

@@ -91,6 +91,17 @@ fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<
         writeln!(out, "\nchain (outermost first)")?;
         for l in &e.chain {
             writeln!(out, "  [{}] -> [{}]: {}", l.from + 1, l.to + 1, l.how)?;
+            for h in &l.hops {
+                writeln!(
+                    out,
+                    "      {} → {}  {}:{} ({})",
+                    h.from,
+                    h.to,
+                    h.path,
+                    h.line,
+                    h.certainty.as_str()
+                )?;
+            }
         }
     }
     writeln!(out, "\nrevisions emitting the whole message")?;
@@ -188,6 +199,16 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
             l.to + 1,
             md_text(&l.how)
         )?;
+        for h in &l.hops {
+            writeln!(
+                out,
+                "  - {} → {} at {} ({})",
+                md_code(&h.from),
+                md_code(&h.to),
+                md_code(&format!("{}:{}", h.path, h.line)),
+                h.certainty.as_str()
+            )?;
+        }
     }
     for r in &e.emitted_by {
         writeln!(

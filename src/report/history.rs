@@ -318,6 +318,19 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         }
         writeln!(out)?;
     }
+    modules_markdown(out, d)?;
+    deps_markdown(out, d)?;
+    for f in &d.files_removed {
+        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
+    }
+    for f in &d.files_added {
+        writeln!(out, "- file holding findings added: {}", md_code(f))?;
+    }
+    Ok(())
+}
+
+/// Vendored modules whose version differs, as a Markdown table.
+fn modules_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     if !d.modules.is_empty() {
         let (a, b) = (md_text(&d.a), md_text(&d.b));
         writeln!(out, "| vendored module | {a} | {b} |\n| --- | --- | --- |")?;
@@ -332,8 +345,18 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         }
         writeln!(out)?;
     }
+    Ok(())
+}
+
+/// Dependency edges whose version differs, as a Markdown table (the version, cited).
+fn deps_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     if !d.deps.is_empty() {
-        writeln!(out, "| dependency | {} | {} |", d.a, d.b)?;
+        writeln!(
+            out,
+            "| dependency | {} | {} |",
+            md_text(&d.a),
+            md_text(&d.b)
+        )?;
         writeln!(out, "| --- | --- | --- |")?;
         for c in &d.deps {
             let cell = |x: &Option<(String, crate::index::citation::Citation)>| {
@@ -350,12 +373,6 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
             )?;
         }
         writeln!(out)?;
-    }
-    for f in &d.files_removed {
-        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
-    }
-    for f in &d.files_added {
-        writeln!(out, "- file holding findings added: {}", md_code(f))?;
     }
     Ok(())
 }

@@ -79,6 +79,20 @@ fn an_exact_commit_is_matched_and_its_findings_reported() {
     );
     assert_eq!(v["findings"][0]["rule"], "openat2-resolve-no-xdev");
     assert_eq!(v["findings"][0]["present"], true);
+    // Each finding at the matched revision is a cited place there.
+    let cite = &v["findings"][0]["cites"][0];
+    assert_eq!(
+        (cite["repo"].as_str(), cite["rev"].as_str()),
+        (Some("proj"), Some("v1.2.0")),
+        "{out}"
+    );
+    assert!(
+        cite["url"].as_str().unwrap().starts_with(&format!(
+            "https://github.com/acme/proj/blob/{}/",
+            commits[2]
+        )),
+        "{out}"
+    );
     // Every fact names where it was read.
     let ev = v["evidence"].as_array().unwrap();
     assert!(

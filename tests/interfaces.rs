@@ -3,11 +3,13 @@
 //! OASIS schema (vendored in tests/schemas/), and shell completions and man pages generated
 //! from the command-line definitions.
 
+mod artifact_fixtures;
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use artifact_fixtures::{Format, GoBinary};
 use common::*;
 use serde_json::Value;
 
@@ -37,13 +39,16 @@ fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Every `cite` object anywhere in a record.
+/// Every cited place anywhere in a record: `cite` objects and the items of `cites` lists.
 fn cites<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
                 if k == "cite" {
                     out.push(x);
+                }
+                if let ("cites", Value::Array(a)) = (k.as_str(), x) {
+                    out.extend(a);
                 }
                 cites(x, out);
             }
@@ -63,10 +68,57 @@ fn indexed() -> Workspace {
 
 const MESSAGE: &str = "open sysctl net.ipv4.ip_forward file: unsafe procfs detected: openat2 /proc/sys/net: invalid cross-device link";
 
+/// A Go binary built from `commit` of https://github.com/acme/proj, written into the workspace.
+fn proj_binary(ws: &Workspace, name: &str, commit: &str) -> String {
+    let bin = GoBinary::new(
+        Format::Inline,
+        &format!(
+            "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
+        ),
+    )
+    .build();
+    let p = ws.path().join(name);
+    std::fs::write(&p, bin).unwrap();
+    p.display().to_string()
+}
+
+/// Runs `args --format json`, checks every line against the schema, and returns the types
+/// seen; every cited place (`cite`, and each of a `cites` list) goes into `shapes` under the
+/// command's name.
+fn json_records(
+    ws: &Workspace,
+    schema: &jsonschema::Validator,
+    args: &[&str],
+    shapes: &mut BTreeSet<(String, Vec<String>)>,
+) -> BTreeSet<String> {
+    let mut full = args.to_vec();
+    full.extend(["--format", "json"]);
+    let (code, out, err) = archeo(ws, &full);
+    assert!(code == 0, "{args:?}: exit {code}: {err}");
+    let mut types = BTreeSet::new();
+    for line in out.lines() {
+        let rec: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {line}"));
+        let errs = errors(schema, &rec);
+        assert!(errs.is_empty(), "{args:?}: {line}\n{}", errs.join("\n"));
+        assert_eq!(rec["schema_version"], 1, "{line}");
+        types.insert(rec["type"].as_str().unwrap().to_string());
+        let mut cs = Vec::new();
+        cites(&rec, &mut cs);
+        for c in cs {
+            let keys = c.as_object().unwrap().keys().cloned().collect();
+            shapes.insert((args[0].to_string(), keys));
+        }
+    }
+    types
+}
+
 #[test]
 fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape() {
-    let ws = indexed();
+    let (ws, _) = shipper_project();
+    let proj = ws.repo("proj");
     let schema = validator("docs/archeo.schema.json");
+    let bin = proj_binary(&ws, "proj-bin", &proj.git(&["rev-parse", "v1.2.0"]));
     let commands: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["pins"], vec!["pin"]),
         (vec!["stats"], vec!["revision", "total"]),
@@ -78,42 +130,57 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
             vec!["diff", "change", "module-change"],
         ),
         (
+            vec!["diff", "shipper@v1.0", "shipper@v2.0"],
+            vec!["diff", "dep-change"],
+        ),
+        (
             vec!["timeline", "--rule", "openat2-resolve-no-xdev"],
             vec!["track", "revision-count"],
         ),
         (vec!["explain", MESSAGE], vec!["explanation"]),
+        (vec!["deps", "shipper@v2.0", "--all"], vec!["dep"]),
+        (
+            vec![
+                "affected",
+                "--rule",
+                "openat2-resolve-no-xdev",
+                "--repo",
+                "shipper",
+            ],
+            vec!["affected", "affected-release"],
+        ),
+        (
+            vec!["identify", &bin, "--rule", "openat2-resolve-no-xdev"],
+            vec!["artifact"],
+        ),
     ];
-    let mut cite_keys: BTreeSet<Vec<String>> = BTreeSet::new();
-    let mut cited_by = BTreeSet::new();
+    let mut shapes = BTreeSet::new();
     for (args, want) in &commands {
-        let mut full = args.clone();
-        full.extend(["--format", "json"]);
-        let (code, out, err) = archeo(&ws, &full);
-        assert!(code == 0, "{args:?}: exit {code}: {err}");
-        let mut types = BTreeSet::new();
-        for line in out.lines() {
-            let rec: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {line}"));
-            let errs = errors(&schema, &rec);
-            assert!(errs.is_empty(), "{args:?}: {line}\n{}", errs.join("\n"));
-            assert_eq!(rec["schema_version"], 1, "{line}");
-            types.insert(rec["type"].as_str().unwrap().to_string());
-            let mut cs = Vec::new();
-            cites(&rec, &mut cs);
-            for c in cs {
-                cite_keys.insert(c.as_object().unwrap().keys().cloned().collect());
-                cited_by.insert(args[0]);
-            }
-        }
+        let types = json_records(&ws, &schema, args, &mut shapes);
         for t in want {
-            assert!(types.contains(*t), "{args:?}: no {t} record in\n{out}");
+            assert!(types.contains(*t), "{args:?}: no {t} record in {types:?}");
         }
     }
+    // A release pinned after the index was built: identify says its findings are unknown.
+    proj.write("libct/later.go", "package libct\n\nfunc Later() {}\n");
+    let later = proj.commit("v1.3.0");
+    proj.tag("v1.3.0");
+    let (code, _, err) = run(github_archeo(&ws).arg("fetch"));
+    assert_eq!(code, 0, "{err}");
+    let newer = proj_binary(&ws, "proj-later", &later);
+    let args = ["identify", &newer, "--rule", "openat2-resolve-no-xdev"];
+    let types = json_records(&ws, &schema, &args, &mut shapes);
+    assert!(types.contains("not-indexed"), "{types:?}");
+
     // One citation shape, in every command that cites code.
-    assert_eq!(cite_keys.len(), 1, "{cite_keys:?}");
+    let keys: BTreeSet<&Vec<String>> = shapes.iter().map(|(_, k)| k).collect();
+    assert_eq!(keys.len(), 1, "{shapes:?}");
+    let cited_by: BTreeSet<&str> = shapes.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         cited_by,
-        BTreeSet::from(["search", "findings", "diff", "timeline", "explain"])
+        BTreeSet::from([
+            "search", "findings", "diff", "timeline", "explain", "deps", "affected", "identify"
+        ])
     );
 }
 

@@ -7,7 +7,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, json_line, md_code, md_link, md_text, report, spec};
+use super::json::{CiteJson, record};
+use super::{dim, md_code, md_link, md_text, report, spec};
 use crate::deps::{Link, Resolution, Via};
 use crate::query::deps::{AffectedReport, AffectedRow, Carries, DepsReport, EdgeAt};
 
@@ -139,48 +140,65 @@ fn deps_text(out: &mut dyn WriteColor, r: &DepsReport) -> Result<()> {
     Ok(())
 }
 
-/// One edge in JSON.
+/// One edge in JSON: what the file says, where (`cite`, on the version's line), and what it
+/// points at.
 #[derive(Serialize)]
 struct EdgeJson<'a> {
-    rev: &'a str,
-    depth: usize,
     kind: &'a str,
     name: &'a str,
     version: &'a str,
     origin: &'a crate::deps::Origin,
-    path: &'a str,
-    line: u32,
     column: u32,
     text: &'a str,
-    url: &'a str,
-    status: &'static str,
-    link: &'a Link,
+    source_url: Option<&'a crate::deps::SourceUrl>,
+    replaced_by: Option<&'a str>,
     used_at: &'a [u32],
+    status: String,
+    link: &'a Link,
+    cite: CiteJson<'a>,
 }
 
-fn edge_json<'a>(rev: &'a str, depth: usize, e: &'a EdgeAt) -> EdgeJson<'a> {
+fn edge_json(e: &EdgeAt) -> EdgeJson<'_> {
     EdgeJson {
-        rev,
-        depth,
         kind: e.edge.kind.as_str(),
         name: &e.edge.name,
         version: &e.edge.version,
         origin: &e.edge.origin,
-        path: &e.cite.path,
-        line: e.cite.start,
         column: e.edge.column,
         text: &e.edge.text,
-        url: &e.cite.url,
-        status: status(e),
-        link: &e.link,
+        source_url: e.edge.url.as_ref(),
+        replaced_by: e.edge.replaced_by.as_deref(),
         used_at: &e.used_at,
+        // kebab-case like every other enum value in the JSON (`not-pinned`).
+        status: status(e).replace(' ', "-"),
+        link: &e.link,
+        cite: CiteJson::of(&e.cite),
     }
+}
+
+/// A `dep` record: one edge of one revision.
+#[derive(Serialize)]
+struct DepJson<'a> {
+    revision: &'a str,
+    commit: &'a str,
+    depth: usize,
+    #[serde(flatten)]
+    edge: EdgeJson<'a>,
 }
 
 fn deps_json(out: &mut dyn Write, r: &DepsReport) -> Result<()> {
     for rev in &r.revs {
         for e in &rev.edges {
-            json_line(out, &edge_json(&rev.selector, rev.depth, e))?;
+            record(
+                out,
+                "dep",
+                &DepJson {
+                    revision: &rev.selector,
+                    commit: &rev.commit,
+                    depth: rev.depth,
+                    edge: edge_json(e),
+                },
+            )?;
         }
     }
     Ok(())
@@ -271,7 +289,15 @@ fn affected_text(out: &mut dyn WriteColor, r: &AffectedReport) -> Result<()> {
     Ok(())
 }
 
-/// One row in JSON.
+/// The `affected` record, first: what was looked for and which repositories hold it.
+#[derive(Serialize)]
+struct AffectedJson<'a> {
+    target: &'a str,
+    components: &'a [String],
+    rows: usize,
+}
+
+/// An `affected-release` record: one consumer release, one edge, and the answer.
 #[derive(Serialize)]
 struct RowJson<'a> {
     consumer: &'a str,
@@ -280,30 +306,39 @@ struct RowJson<'a> {
     component: Option<&'a str>,
     carries: &'static str,
     detail: String,
-    places: Vec<&'a str>,
+    cites: Vec<CiteJson<'a>>,
 }
 
 fn affected_json(out: &mut dyn Write, r: &AffectedReport) -> Result<()> {
+    record(
+        out,
+        "affected",
+        &AffectedJson {
+            target: &r.target,
+            components: &r.components,
+            rows: r.rows.len(),
+        },
+    )?;
     for row in &r.rows {
-        json_line(out, &row_json(row))?;
+        record(out, "affected-release", &row_json(row))?;
     }
     Ok(())
 }
 
 fn row_json(row: &AffectedRow) -> RowJson<'_> {
-    let (carries, places) = match &row.carries {
-        Carries::Present(p) => ("present", p.iter().map(|c| c.url.as_str()).collect()),
+    let (carries, cites) = match &row.carries {
+        Carries::Present(p) => ("present", p.iter().map(CiteJson::of).collect()),
         Carries::Absent => ("absent", Vec::new()),
         _ => ("unknown", Vec::new()),
     };
     RowJson {
         consumer: &row.consumer,
         commit: &row.commit,
-        edge: edge_json(&row.consumer, 0, &row.edge),
+        edge: edge_json(&row.edge),
         component: row.component.as_deref(),
         carries,
         detail: carries_text(&row.carries),
-        places,
+        cites,
     }
 }
 

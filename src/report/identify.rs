@@ -8,7 +8,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, json_line, md_code, md_link, md_text, report, spec, term_text};
+use super::json::{CiteJson, record};
+use super::{dim, md_code, md_link, md_text, report, spec, term_text};
 use crate::artifact::{Artifact, ArtifactKind, Provenance};
 use crate::query::identify::{Identified, IdentifyReport};
 
@@ -159,10 +160,11 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     Ok(())
 }
 
-/// One artifact as a JSON Lines object.
+/// An `artifact` record: one artifact, what it was identified as, and the requested rules'
+/// findings at the matched revision, each a cited place.
 #[derive(Serialize)]
 struct ItemJson<'a> {
-    artifact: &'a str,
+    path: &'a str,
     kind: &'a ArtifactKind,
     #[serde(flatten)]
     id: &'a crate::artifact::Identification,
@@ -172,12 +174,21 @@ struct ItemJson<'a> {
     skipped: Vec<&'a str>,
 }
 
+/// One requested rule at the matched revision: its findings there (none: the revision does
+/// not carry it).
 #[derive(Serialize)]
 struct RuleJson<'a> {
     rule: &'a str,
     present: bool,
     count: usize,
-    locations: Vec<&'a str>,
+    cites: Vec<CiteJson<'a>>,
+}
+
+/// A `not-indexed` record: a matched revision the index does not hold, so the findings of
+/// the artifacts matched to it are unknown (their `findings` are empty).
+#[derive(Serialize)]
+struct NotIndexedJson<'a> {
+    revision: &'a str,
 }
 
 fn json(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
@@ -187,10 +198,11 @@ fn json(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
         } else {
             Vec::new()
         };
-        json_line(
+        record(
             out,
+            "artifact",
             &ItemJson {
-                artifact: &item.artifact.path,
+                path: &item.artifact.path,
                 kind: &item.artifact.kind,
                 id: &item.id,
                 permalink: item.permalink.as_deref(),
@@ -201,13 +213,16 @@ fn json(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
                         rule: &r.rule,
                         present: !r.cites.is_empty(),
                         count: r.cites.len(),
-                        locations: r.cites.iter().map(|c| c.url.as_str()).collect(),
+                        cites: r.cites.iter().map(CiteJson::of).collect(),
                     })
                     .collect(),
                 evidence: evidence(&item.artifact),
                 skipped,
             },
         )?;
+    }
+    for revision in &r.not_indexed {
+        record(out, "not-indexed", &NotIndexedJson { revision })?;
     }
     Ok(())
 }

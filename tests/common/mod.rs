@@ -321,3 +321,75 @@ pub fn count_before(line: &str, what: &str) -> u64 {
         .parse()
         .unwrap()
 }
+
+pub const SHIPPER_DOCKERFILE: &str = r#"# syntax=docker/dockerfile:1
+ARG GO_VERSION=1.22
+FROM golang:${GO_VERSION}-bookworm AS base
+
+FROM base AS proj-src
+# PROJ_VERSION is the release of proj bundled with shipper.
+ARG PROJ_VERSION=@VERSION@
+RUN git clone https://github.com/acme/proj.git /src/proj \
+ && cd /src/proj \
+ && git checkout -q "${PROJ_VERSION}"
+"#;
+
+pub const SHIPPER_INSTALLER: &str = r#"#!/usr/bin/env bash
+set -e
+# Default release; override with PROJ_VERSION.
+: "${PROJ_VERSION:=@VERSION@}"
+git clone https://github.com/acme/proj.git "$GOPATH/src/proj"
+cd "$GOPATH/src/proj"
+git checkout -q "$PROJ_VERSION"
+"#;
+
+/// A workspace pinning [`go_project`] as https://github.com/acme/proj (only v1.2.0 carries
+/// RESOLVE_NO_XDEV) and `shipper`, whose Dockerfile and installer script pin proj releases:
+/// shipper v1.0 bundles proj v1.0.0, v2.0 bundles v1.2.0, v3.0 an unpinned v1.1.5; both
+/// fetched and indexed. Returns shipper's commits.
+pub fn shipper_project() -> (Workspace, Vec<String>) {
+    let ws = Workspace::new();
+    go_project(&ws);
+    let shipper = ws.repo("shipper");
+    let mut commits = Vec::new();
+    for (tag, version) in [("v1.0", "v1.0.0"), ("v2.0", "v1.2.0"), ("v3.0", "v1.1.5")] {
+        shipper.write(
+            "Dockerfile",
+            SHIPPER_DOCKERFILE.replace("@VERSION@", version),
+        );
+        shipper.write(
+            "hack/install/proj.installer",
+            SHIPPER_INSTALLER.replace("@VERSION@", version),
+        );
+        shipper.write(
+            "README.md",
+            format!("shipper {tag}, built with proj {version}\n"),
+        );
+        commits.push(shipper.commit(tag));
+        shipper.tag(tag);
+    }
+    ws.manifest(
+        "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n\n\
+         [[repo]]\nname = \"shipper\"\nurl = \"https://github.com/acme/shipper\"\nrevs = [\"v*\"]\n",
+    );
+    for cmd in [&["fetch"][..], &["index"][..]] {
+        let (code, _, err) = run(github_archeo(&ws).args(cmd));
+        assert_eq!(code, 0, "{err}");
+    }
+    (ws, commits)
+}
+
+/// `archeo` in the workspace, fetching https://github.com/acme/NAME from `upstream/NAME`.
+pub fn github_archeo(ws: &Workspace) -> Command {
+    let mut c = ws.archeo();
+    c.env("GIT_CONFIG_COUNT", "1")
+        .env(
+            "GIT_CONFIG_KEY_0",
+            format!(
+                "url.file://{}/.insteadOf",
+                ws.path().join("upstream").display()
+            ),
+        )
+        .env("GIT_CONFIG_VALUE_0", "https://github.com/acme/");
+    c
+}

@@ -16,6 +16,7 @@ mod index;
 mod pins;
 mod rules;
 mod search;
+mod serve;
 mod stats;
 mod timeline;
 
@@ -266,6 +267,20 @@ pub enum Command {
     ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
     #[command(verbatim_doc_comment)]
     Identify(identify::IdentifyArgs),
+    /// Serve the index in a browser: search, files at pinned revisions, rules and timelines,
+    /// diff, explain, and a JSON API
+    ///
+    /// Pages are rendered on the server (no JavaScript, nothing loaded from the network), and
+    /// /api/search, /api/findings, /api/diff, /api/timeline and /api/explain answer with exactly
+    /// what `--format json` prints for the same query. Read-only; this machine only unless
+    /// --addr says otherwise. A rebuilt index (`archeo index` while serving) is picked up
+    /// without a restart. Stops on Ctrl-C.
+    ///
+    /// Examples:
+    ///   archeo serve --open
+    ///   archeo serve --addr 127.0.0.1:8080 --timeout-ms 3000
+    #[command(verbatim_doc_comment)]
+    Serve(serve::ServeArgs),
 }
 
 /// Which revisions: shared by every query command.
@@ -368,5 +383,6 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Identify(a) => identify::run(&ctx, a),
         Command::Deps(a) => deps::run(&ctx, a),
         Command::Affected(a) => deps::run_affected(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
     }
 }

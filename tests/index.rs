@@ -148,6 +148,12 @@ fn a_second_writer_fails_at_once_naming_the_pid() {
     let (ws, _, _) = fetched_project("\"v1.0.0\"");
     let index = ws.path().join("index");
     std::fs::create_dir_all(&index).unwrap();
+    // The directory as the other archeo marked it before taking its lock.
+    std::fs::write(
+        index.join("archeo-index.json"),
+        r#"{"archeo":"index","format":1,"made":["catalog.json","trees","writer.lock"]}"#,
+    )
+    .unwrap();
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -193,11 +199,16 @@ fn missing_lock_missing_commit_and_schema_mismatch_are_explained() {
     let (ws, _, _) = fetched_project("\"v1.0.0\"");
     assert_eq!(archeo(&ws, &["index"]).0, 0);
     let cat = ws.path().join("index/catalog.json");
-    let text = std::fs::read_to_string(&cat).unwrap().replacen(
-        "\"schema_version\": 1",
-        "\"schema_version\": 999",
-        1,
-    );
+    let text = std::fs::read_to_string(&cat).unwrap();
+    let at = text
+        .find("\"schema_version\": ")
+        .expect("catalog names its schema version");
+    let digits = text[at + 18..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .count();
+    assert!(digits > 0, "{text}");
+    let text = format!("{}999{}", &text[..at + 18], &text[at + 18 + digits..]);
     std::fs::write(&cat, text).unwrap();
     let (code, _, err) = archeo(&ws, &["search", "openat2"]);
     assert_eq!(code, 2);

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use super::gobuild::{GoModule, InjectionOrigin};
+use super::gobuild::{GoBuildInfo, GoModule, InjectedString, InjectionOrigin};
 use super::{Artifact, DebPackage};
 use crate::source::lock::{Pin, RefKind};
 
@@ -136,18 +136,42 @@ struct Evidence {
     heuristic: bool,
 }
 
-/// Identifies one artifact against the pins.
+impl Evidence {
+    /// What a note must add when the evidence was guessed rather than read.
+    fn caveat(&self) -> &'static str {
+        if self.heuristic {
+            " (heuristic evidence: the binary has no symbol table)"
+        } else {
+            ""
+        }
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} from {}", self.value, self.from)
+    }
+}
+
+impl Identification {
+    /// Nothing matched yet.
+    fn unknown(component: Option<String>) -> Identification {
+        Identification {
+            component,
+            version: None,
+            commit: None,
+            confidence: Confidence::Unknown,
+            pin: None,
+            distribution_rebuild: false,
+            dependency_differences: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Identifies one artifact against the pins: which repository, which revision, and how far
+/// a distribution rebuild strays from it.
 pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
-    let mut id = Identification {
-        component: None,
-        version: None,
-        commit: None,
-        confidence: Confidence::Unknown,
-        pin: None,
-        distribution_rebuild: false,
-        dependency_differences: Vec::new(),
-        notes: Vec::new(),
-    };
     let info = artifact.go.as_ref().map(|g| &g.build_info);
     let module = info.and_then(|b| {
         b.main
@@ -157,143 +181,30 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
     });
     let package = artifact.package.as_ref();
 
-    let by_module = module.as_deref().and_then(|m| repo_for_module(m, upstream));
+    // Which repository.
     let by_package = package.and_then(|p| repo_for_package(p, upstream));
-    let (repo, how) = match (by_module, &by_package) {
-        (Some(m), _) => m,
-        (None, Some(p)) => p.clone(),
-        (None, None) => {
-            id.component = module.clone().or_else(|| package.map(|p| p.source.clone()));
-            id.version = package.map(|p| p.version.clone());
-            id.notes.push(match (&module, package) {
-                (Some(m), _) => format!(
-                    "module {m} names no pinned repository: add it to archeo.toml, or an alias if it is pinned under another URL"
-                ),
-                (None, Some(p)) => format!(
-                    "package {} (source {}) names no pinned repository: add an alias or pin its upstream",
-                    p.package, p.source
-                ),
-                (None, None) => {
-                    "no Go build information and no package metadata: nothing to match".into()
-                }
-            });
-            return id;
-        }
+    let Some((repo, how)) = module
+        .as_deref()
+        .and_then(|m| repo_for_module(m, upstream))
+        .or_else(|| by_package.clone())
+    else {
+        return unmatched(module, package);
     };
-    id.component = Some(repo.clone());
+    let mut id = Identification::unknown(Some(repo.clone()));
     id.notes.push(how);
     // The package's version speaks for this binary only when the package names the same
     // repository (a package can ship binaries of other projects).
     let package_speaks = by_package.as_ref().is_some_and(|(r, _)| *r == repo)
         || (module.is_none() && package.is_some());
+
+    // Which revision: a commit the artifact names, else a version it states.
     let pins: Vec<&Pin> = upstream.pins.iter().filter(|p| p.repo == repo).collect();
-
-    let commits = commit_evidence(artifact);
     let versions = version_evidence(artifact, package_speaks);
-
-    // 1. A commit the artifact names.
-    for ev in &commits {
-        let hex = ev.value.to_ascii_lowercase();
-        if let Some(pin) = best_pin(pins.iter().copied().filter(|p| p.commit.starts_with(&hex))) {
-            id.confidence = Confidence::ExactCommit;
-            id.commit = Some(ev.value.clone());
-            id.notes.push(format!(
-                "commit {} from {} is pinned as {}@{}{}",
-                ev.value,
-                ev.from,
-                pin.repo,
-                pin.rev,
-                if ev.heuristic {
-                    " (heuristic evidence: the binary has no symbol table)"
-                } else {
-                    ""
-                }
-            ));
-            id.pin = Some(pin.clone());
-            break;
-        }
-    }
-    if id.pin.is_none()
-        && let Some(ev) = commits.iter().find(|e| !e.heuristic)
-    {
-        id.commit = Some(ev.value.clone());
-        id.notes.push(match (upstream.locate_commit)(&repo, &ev.value) {
-            Some((before, after)) => format!(
-                "commit {} from {} is not pinned; {}",
-                ev.value,
-                ev.from,
-                between(before.as_deref(), after.as_deref())
-            ),
-            None => format!(
-                "commit {} from {} is not pinned and not in the cache: run `archeo fetch`, or pin it in archeo.toml",
-                ev.value, ev.from
-            ),
-        });
-    }
-
-    // 2. A version the artifact states.
-    let tag_for = |v: &str| {
-        let wanted = version_candidates(v);
-        best_pin(
-            pins.iter()
-                .copied()
-                .filter(|p| p.kind == RefKind::Tag && wanted.contains(&normalize_version(&p.rev))),
-        )
-    };
-    if let Some(pin) = &id.pin {
-        for ev in versions.iter().filter(|e| !e.heuristic) {
-            if tag_for(&ev.value).is_none_or(|t| t.commit != pin.commit) {
-                id.notes.push(format!(
-                    "version {} from {} does not name the pinned revision {}",
-                    ev.value, ev.from, pin.rev
-                ));
-            }
-        }
-        if id.version.is_none() {
-            id.version = versions.first().map(|e| e.value.clone());
-        }
+    match_commit(&mut id, &commit_evidence(artifact), &pins, &repo, upstream);
+    if id.pin.is_some() {
+        check_versions(&mut id, &versions, &pins);
     } else {
-        for ev in &versions {
-            if let Some(pin) = tag_for(&ev.value) {
-                id.confidence = Confidence::ByVersion;
-                id.version = Some(ev.value.clone());
-                id.notes.push(format!(
-                    "by version: {} from {} names pinned tag {}@{}{}",
-                    ev.value,
-                    ev.from,
-                    pin.repo,
-                    pin.rev,
-                    if ev.heuristic {
-                        " (heuristic evidence: the binary has no symbol table)"
-                    } else {
-                        ""
-                    }
-                ));
-                if let Some(c) = &id.commit {
-                    id.notes.push(format!(
-                        "the binary names commit {c}, not the tag's commit {}: it was not built from the tag",
-                        pin.commit
-                    ));
-                }
-                id.pin = Some(pin.clone());
-                break;
-            }
-        }
-        if id.pin.is_none() {
-            match versions.first() {
-                Some(ev) => {
-                    id.version = Some(ev.value.clone());
-                    id.notes.push(format!(
-                        "version {} from {} matches no pinned tag of {repo}: pin that release in archeo.toml",
-                        ev.value, ev.from
-                    ));
-                }
-                None if id.commit.is_none() => id.notes.push(format!(
-                    "the artifact states neither a commit nor a version of {repo}"
-                )),
-                None => {}
-            }
-        }
+        match_version(&mut id, &versions, &pins, &repo);
     }
     if info
         .and_then(|b| b.setting("vcs.modified"))
@@ -305,65 +216,200 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         );
     }
 
-    // 3. How far a rebuild strays from upstream.
+    // How far a rebuild strays from upstream.
     if let Some(p) = package.filter(|_| package_speaks) {
-        let upstream_v = upstream_version(&p.version);
-        if let Some(marker) = repack_marker(&p.version) {
-            id.distribution_rebuild = true;
+        note_package_rebuild(&mut id, p);
+    }
+    if let Some(info) = info {
+        compare_with_vendored(&mut id, info, upstream);
+    }
+    id
+}
+
+/// What can be said of an artifact that names no pinned repository.
+fn unmatched(module: Option<String>, package: Option<&DebPackage>) -> Identification {
+    let note = match (&module, package) {
+        (Some(m), _) => format!(
+            "module {m} names no pinned repository: add it to archeo.toml, or an alias if it is pinned under another URL"
+        ),
+        (None, Some(p)) => format!(
+            "package {} (source {}) names no pinned repository: add an alias or pin its upstream",
+            p.package, p.source
+        ),
+        (None, None) => "no Go build information and no package metadata: nothing to match".into(),
+    };
+    Identification {
+        version: package.map(|p| p.version.clone()),
+        notes: vec![note],
+        ..Identification::unknown(module.or_else(|| package.map(|p| p.source.clone())))
+    }
+}
+
+/// The first commit a pin of the repository has is an exact match; failing that, the first
+/// commit read (not guessed) is placed among the pinned tags.
+fn match_commit(
+    id: &mut Identification,
+    commits: &[Evidence],
+    pins: &[&Pin],
+    repo: &str,
+    upstream: &Upstream<'_>,
+) {
+    for ev in commits {
+        let hex = ev.value.to_ascii_lowercase();
+        if let Some(pin) = best_pin(pins.iter().copied().filter(|p| p.commit.starts_with(&hex))) {
+            id.confidence = Confidence::ExactCommit;
+            id.commit = Some(ev.value.clone());
             id.notes.push(format!(
-                "distribution rebuild: package {} {} repacks upstream {upstream_v} ({marker}: upstream sources repacked, usually without vendor/; dependencies come from the distribution{})",
-                p.package,
-                p.version,
-                if p.built_using.is_empty() {
-                    String::new()
-                } else {
-                    format!(", Built-Using lists {} packages", p.built_using.len())
-                }
+                "commit {ev} is pinned as {}@{}{}",
+                pin.repo,
+                pin.rev,
+                ev.caveat()
             ));
+            id.pin = Some(pin.clone());
+            return;
         }
-        if let Some(rev) = debian_revision(&p.version).filter(|r| is_distribution_update(r)) {
+    }
+    let Some(ev) = commits.iter().find(|e| !e.heuristic) else {
+        return;
+    };
+    id.commit = Some(ev.value.clone());
+    id.notes.push(match (upstream.locate_commit)(repo, &ev.value) {
+        Some((before, after)) => format!(
+            "commit {ev} is not pinned; {}",
+            between(before.as_deref(), after.as_deref())
+        ),
+        None => format!(
+            "commit {ev} is not pinned and not in the cache: run `archeo fetch`, or pin it in archeo.toml"
+        ),
+    });
+}
+
+/// With a revision pinned by commit: notes each version read that names another revision.
+fn check_versions(id: &mut Identification, versions: &[Evidence], pins: &[&Pin]) {
+    let Some(pin) = &id.pin else {
+        return;
+    };
+    for ev in versions.iter().filter(|e| !e.heuristic) {
+        if tag_for(pins, &ev.value).is_none_or(|t| t.commit != pin.commit) {
             id.notes.push(format!(
-                "package revision -{rev} may carry distribution patches over upstream {upstream_v} (e.g. security backports): findings at the upstream tag may not hold for this build"
+                "version {ev} does not name the pinned revision {}",
+                pin.rev
             ));
         }
     }
-    if let (Some(pin), Some(info)) = (&id.pin, info) {
-        if info.deps.is_empty() && info.main.is_none() {
+    id.version = versions.first().map(|e| e.value.clone());
+}
+
+/// Without a commit: the first stated version that names a pinned tag, or why none does.
+fn match_version(id: &mut Identification, versions: &[Evidence], pins: &[&Pin], repo: &str) {
+    for ev in versions {
+        if let Some(pin) = tag_for(pins, &ev.value) {
+            id.confidence = Confidence::ByVersion;
+            id.version = Some(ev.value.clone());
+            id.notes.push(format!(
+                "by version: {ev} names pinned tag {}@{}{}",
+                pin.repo,
+                pin.rev,
+                ev.caveat()
+            ));
+            if let Some(c) = &id.commit {
+                id.notes.push(format!(
+                    "the binary names commit {c}, not the tag's commit {}: it was not built from the tag",
+                    pin.commit
+                ));
+            }
+            id.pin = Some(pin.clone());
+            return;
+        }
+    }
+    match versions.first() {
+        Some(ev) => {
+            id.version = Some(ev.value.clone());
+            id.notes.push(format!(
+                "version {ev} matches no pinned tag of {repo}: pin that release in archeo.toml"
+            ));
+        }
+        None if id.commit.is_none() => id.notes.push(format!(
+            "the artifact states neither a commit nor a version of {repo}"
+        )),
+        None => {}
+    }
+}
+
+/// The pinned tag a stated version names (the best one when several do).
+fn tag_for<'p>(pins: &[&'p Pin], version: &str) -> Option<&'p Pin> {
+    let wanted = version_candidates(version);
+    best_pin(
+        pins.iter()
+            .copied()
+            .filter(|p| p.kind == RefKind::Tag && wanted.contains(&normalize_version(&p.rev))),
+    )
+}
+
+/// What a Debian version says: repacked upstream sources, a distribution revision.
+fn note_package_rebuild(id: &mut Identification, p: &DebPackage) {
+    let upstream_v = upstream_version(&p.version);
+    if let Some(marker) = repack_marker(&p.version) {
+        id.distribution_rebuild = true;
+        id.notes.push(format!(
+            "distribution rebuild: package {} {} repacks upstream {upstream_v} ({marker}: upstream sources repacked, usually without vendor/; dependencies come from the distribution{})",
+            p.package,
+            p.version,
+            if p.built_using.is_empty() {
+                String::new()
+            } else {
+                format!(", Built-Using lists {} packages", p.built_using.len())
+            }
+        ));
+    }
+    if let Some(rev) = debian_revision(&p.version).filter(|r| is_distribution_update(r)) {
+        id.notes.push(format!(
+            "package revision -{rev} may carry distribution patches over upstream {upstream_v} (e.g. security backports): findings at the upstream tag may not hold for this build"
+        ));
+    }
+}
+
+/// The binary's module versions against the matched revision's `vendor/modules.txt`.
+fn compare_with_vendored(id: &mut Identification, info: &GoBuildInfo, upstream: &Upstream<'_>) {
+    let Some(pin) = &id.pin else {
+        return;
+    };
+    if info.deps.is_empty() {
+        if info.main.is_none() {
             id.notes.push(
                 "the binary lists no modules (built in GOPATH mode, as Debian does): dependency versions cannot be compared with upstream"
                     .into(),
             );
-        } else if !info.deps.is_empty() {
-            match (upstream.vendored_modules)(pin) {
-                Some(v) if v.is_empty() => id.notes.push(format!(
-                    "{}@{} vendors no modules: dependency versions not compared",
-                    pin.repo, pin.rev
-                )),
-                Some(v) => {
-                    let diffs = compare_dependencies(&info.deps, &v);
-                    if !diffs.is_empty() {
-                        id.distribution_rebuild = true;
-                        id.notes.push(format!(
-                            "dependency versions differ from upstream's vendor/modules.txt at {}@{}: {}",
-                            pin.repo,
-                            pin.rev,
-                            diffs
-                                .iter()
-                                .map(|d| d.to_string())
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ));
-                    }
-                    id.dependency_differences = diffs;
-                }
-                None => id.notes.push(format!(
-                    "vendored modules of {}@{} unknown (not indexed): dependency versions not compared",
-                    pin.repo, pin.rev
-                )),
-            }
         }
+        return;
     }
-    id
+    match (upstream.vendored_modules)(pin) {
+        Some(v) if v.is_empty() => id.notes.push(format!(
+            "{}@{} vendors no modules: dependency versions not compared",
+            pin.repo, pin.rev
+        )),
+        Some(v) => {
+            let diffs = compare_dependencies(&info.deps, &v);
+            if !diffs.is_empty() {
+                id.distribution_rebuild = true;
+                id.notes.push(format!(
+                    "dependency versions differ from upstream's vendor/modules.txt at {}@{}: {}",
+                    pin.repo,
+                    pin.rev,
+                    diffs
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+            id.dependency_differences = diffs;
+        }
+        None => id.notes.push(format!(
+            "vendored modules of {}@{} unknown (not indexed): dependency versions not compared",
+            pin.repo, pin.rev
+        )),
+    }
 }
 
 /// The dependencies whose linked version differs from upstream's vendored one, or that
@@ -521,21 +567,14 @@ fn commit_evidence(a: &Artifact) -> Vec<Evidence> {
         });
     }
     for inj in &go.injected {
-        let named_commit = inj.variable.as_deref().is_some_and(|n| {
-            let n = n.rsplit('.').next().unwrap_or(n).to_ascii_lowercase();
-            n.contains("commit") || n.contains("revision") || n.contains("sha")
-        });
         let heuristic = inj.origin == InjectionOrigin::Heuristic;
-        if !(named_commit || heuristic) {
+        if !(named_like(inj, &["commit", "revision", "sha"]) || heuristic) {
             continue;
         }
         if let Some(c) = commit_in(&inj.value) {
             out.push(Evidence {
                 value: c,
-                from: match &inj.variable {
-                    Some(v) => format!("-X {v} ({})", inj.at),
-                    None => format!("a string in the binary ({})", inj.at),
-                },
+                from: injected_from(inj),
                 heuristic,
             });
         }
@@ -568,22 +607,12 @@ fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
         }
         for inj in &go.injected {
             let heuristic = inj.origin == InjectionOrigin::Heuristic;
-            let named_version = inj.variable.as_deref().is_some_and(|n| {
-                n.rsplit('.')
-                    .next()
-                    .unwrap_or(n)
-                    .to_ascii_lowercase()
-                    .contains("version")
-            });
-            if !(named_version || heuristic) || commit_in(&inj.value).is_some() {
+            if !(named_like(inj, &["version"]) || heuristic) || commit_in(&inj.value).is_some() {
                 continue;
             }
             out.push(Evidence {
                 value: inj.value.clone(),
-                from: match &inj.variable {
-                    Some(v) => format!("-X {v} ({})", inj.at),
-                    None => format!("a string in the binary ({})", inj.at),
-                },
+                from: injected_from(inj),
                 heuristic,
             });
         }
@@ -601,6 +630,22 @@ fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
         );
     }
     out
+}
+
+/// Whether an injected variable's own name (without its package) contains one of `words`.
+fn named_like(inj: &InjectedString, words: &[&str]) -> bool {
+    inj.variable.as_deref().is_some_and(|n| {
+        let n = n.rsplit('.').next().unwrap_or(n).to_ascii_lowercase();
+        words.iter().any(|w| n.contains(w))
+    })
+}
+
+/// Where an injected string came from: its `-X` variable, or the heuristic scan.
+fn injected_from(inj: &InjectedString) -> String {
+    match &inj.variable {
+        Some(v) => format!("-X {v} ({})", inj.at),
+        None => format!("a string in the binary ({})", inj.at),
+    }
 }
 
 /// Prefers tags, then commits, then branches; the first in lock order among equals.

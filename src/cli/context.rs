@@ -48,9 +48,11 @@ impl Context {
         Ok(Manifest::load(&self.manifest_path)?)
     }
 
-    /// The lock, which must exist.
+    /// The lock, which must exist and pin the manifest's repositories from the manifest's URLs.
     pub fn lock(&self) -> Result<Lock> {
-        Ok(Lock::require(&self.lock_path)?)
+        let lock = Lock::require(&self.lock_path)?;
+        lock.check_manifest(&self.lock_path, &self.manifest()?)?;
+        Ok(lock)
     }
 
     /// The rule set: queries/ (beside the manifest, else built in), the manifest's `[rules]

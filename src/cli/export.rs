@@ -18,11 +18,14 @@ pub struct ExportArgs {
     /// Change nothing; exit 1 and show a diff when a block is stale.
     #[arg(long)]
     pub check: bool,
+    /// Replace read-only documents too (their permissions are kept).
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
 }
 
 pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
-    let index = ctx.index()?;
     let lock = ctx.lock()?;
+    let index = ctx.index()?;
     let rules = ctx.rules(&[])?;
     let aliases = ctx.aliases();
     let repos = super::deps::repos(ctx)?;
@@ -34,7 +37,13 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
         cache_dir: &ctx.cache_dir,
         aliases: &aliases,
     };
-    let docs = crate::report::export::run(&src, &a.files, a.check, &super::blocks::block_request)?;
+    let docs = crate::report::export::run(
+        &src,
+        &a.files,
+        a.check,
+        a.force,
+        &super::blocks::block_request,
+    )?;
     let mut out = std::io::stdout().lock();
     let mut stale = 0;
     for d in &docs {

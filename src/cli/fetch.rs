@@ -30,7 +30,16 @@ pub struct FetchArgs {
 
 pub(super) fn run(ctx: &Context, a: FetchArgs) -> Result<Found> {
     let manifest = ctx.manifest()?;
-    let old = Lock::read(&ctx.lock_path)?;
+    let old = match Lock::read(&ctx.lock_path) {
+        // The way out of a damaged lock: --update pins from the manifest alone.
+        Err(e @ crate::error::FileError::Invalid { .. }) if a.update && !a.locked => {
+            ctx.ui.warn(format!(
+                "{e}\nignoring it: --update pins every revision from the manifest"
+            ));
+            None
+        }
+        other => other?,
+    };
     let opts = FetchOptions {
         update: a.update,
         locked: a.locked,

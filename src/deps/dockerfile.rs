@@ -40,11 +40,72 @@ struct Heredoc {
     end: usize,
 }
 
+/// One instruction: its keyword (upper-cased), its arguments with continuation lines joined,
+/// and the bodies of the heredocs it opens.
+struct Instruction {
+    keyword: String,
+    args: Joined,
+    heredocs: Vec<Heredoc>,
+}
+
+/// `NAME=value` of an ARG or ENV: `at` is where the value starts in the arguments, `line` the
+/// line the variable is set at.
+struct Assignment {
+    name: String,
+    value: Vec<Part>,
+    at: usize,
+    line: u32,
+}
+
 pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
     let lines = Lines::new(text);
+    let (escape, first) = directives(path, &lines, &mut x.warnings);
+    let mut instructions = Instructions {
+        path,
+        text,
+        lines: &lines,
+        escape,
+        line: first,
+    };
+    let mut scopes = Scopes {
+        global: Env::new(path),
+        stages: Vec::new(),
+    };
+    let mut cx = Ctx {
+        lines: &lines,
+        out: &mut x.edges,
+        url: None,
+    };
+    while let Some(ins) = instructions.next(&mut x.warnings) {
+        let words = || Lexer::dockerfile(&ins.args.text, escape).words();
+        match ins.keyword.as_str() {
+            "FROM" => {
+                let stage = from(
+                    &words(),
+                    &ins.args,
+                    &mut scopes.global,
+                    &scopes.stages,
+                    &mut cx,
+                );
+                scopes.stages.push(stage);
+            }
+            "ARG" => scopes.arg(&words(), &ins.args, &mut cx),
+            "ENV" => scopes.env(&words(), &ins.args, &mut cx),
+            "RUN" => {
+                if let Some(stage) = scopes.stages.last_mut() {
+                    run(stage, &ins, &words(), text, &mut cx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parser directives, only at the very top (before any other comment, blank or instruction):
+/// the escape character and the first line after them.
+fn directives(path: &str, lines: &Lines, warnings: &mut Vec<String>) -> (char, usize) {
     let mut escape = '\\';
     let mut l = 0;
-    // Parser directives: only at the very top, before any other comment, blank or instruction.
     while l < lines.len() {
         let t = lines.text(l).trim();
         let Some((key, value)) = t.strip_prefix('#').and_then(|b| b.split_once('=')) else {
@@ -58,7 +119,7 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
             match value.trim() {
                 "`" => escape = '`',
                 "\\" => escape = '\\',
-                other => x.warnings.push(format!(
+                other => warnings.push(format!(
                     "{path}:{}:1: escape directive {other:?} is neither \\ nor `: kept \\",
                     l + 1
                 )),
@@ -66,223 +127,274 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
         }
         l += 1;
     }
+    (escape, l)
+}
 
-    let mut global = Env::new(path);
-    let mut stages: Vec<Stage> = Vec::new();
-    let mut cx = Ctx {
-        lines: &lines,
-        out: &mut x.edges,
-        url: None,
-    };
-    while l < lines.len() {
-        let (s, e, _) = lines.span(l);
-        let line = &text[s..e];
-        let t = line.trim_start();
-        if t.is_empty() || t.starts_with('#') {
-            l += 1;
-            continue;
-        }
-        let kw_start = s + (line.len() - t.len());
-        let kw_len = t.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-        if kw_len == 0 {
-            x.warnings.push(format!(
-                "{path}:{}:{}: not a Dockerfile instruction: line skipped",
-                l + 1,
-                line.len() - t.len() + 1
-            ));
-            l += 1;
-            continue;
-        }
-        let kw = t[..kw_len].to_ascii_uppercase();
-        let mut last = l;
-        loop {
-            let tr = lines.text(last).trim_end();
-            if !tr.ends_with(escape) {
-                break;
+/// Reads a Dockerfile instruction by instruction from `line` on.
+struct Instructions<'a> {
+    path: &'a str,
+    text: &'a str,
+    lines: &'a Lines<'a>,
+    escape: char,
+    line: usize,
+}
+
+impl Instructions<'_> {
+    /// The next instruction, skipping blank and comment lines and warning of lines that are
+    /// not instructions.
+    fn next(&mut self, warnings: &mut Vec<String>) -> Option<Instruction> {
+        let (text, lines) = (self.text, self.lines);
+        while self.line < lines.len() {
+            let l = self.line;
+            let (s, e, _) = lines.span(l);
+            let line = &text[s..e];
+            let t = line.trim_start();
+            self.line += 1;
+            if t.is_empty() || t.starts_with('#') {
+                continue;
             }
-            let mut n = last + 1;
-            while n < lines.len() {
+            let indent = line.len() - t.len();
+            let kw_len = t.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+            if kw_len == 0 {
+                warnings.push(format!(
+                    "{}:{}:{}: not a Dockerfile instruction: line skipped",
+                    self.path,
+                    l + 1,
+                    indent + 1
+                ));
+                continue;
+            }
+            let kw_start = s + indent;
+            let last = self.continuation_end(l);
+            let (_, end, _) = lines.span(last);
+            let args = join(text, kw_start + kw_len, end, self.escape, true);
+            self.line = last + 1;
+            let keyword = t[..kw_len].to_ascii_uppercase();
+            let heredocs = if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+                self.heredocs(&args.text, kw_start, warnings)
+            } else {
+                Vec::new()
+            };
+            return Some(Instruction {
+                keyword,
+                args,
+                heredocs,
+            });
+        }
+        None
+    }
+
+    /// The last line of the instruction starting at line `first`: a line ending in the escape
+    /// character continues on the next line that is neither blank nor a comment.
+    fn continuation_end(&self, first: usize) -> usize {
+        let lines = self.lines;
+        let mut last = first;
+        while lines.text(last).trim_end().ends_with(self.escape) {
+            let Some(n) = (last + 1..lines.len()).find(|&n| {
                 let tt = lines.text(n).trim();
-                if tt.is_empty() || tt.starts_with('#') {
-                    n += 1;
-                } else {
-                    break;
-                }
-            }
-            if n >= lines.len() {
+                !(tt.is_empty() || tt.starts_with('#'))
+            }) else {
                 break;
-            }
+            };
             last = n;
         }
-        let (_, end, _) = lines.span(last);
-        let args = join(text, kw_start + kw_len, end, escape, true);
-        l = last + 1;
-        let mut heredocs = Vec::new();
-        if matches!(kw.as_str(), "RUN" | "COPY" | "ADD") {
-            for (delim, strip) in heredoc_markers(&args.text) {
-                let start = if l < lines.len() {
-                    lines.span(l).0
+        last
+    }
+
+    /// The bodies of the heredocs `args` opens, which follow the instruction in order; reading
+    /// goes on after the last one.
+    fn heredocs(
+        &mut self,
+        args: &str,
+        kw_start: usize,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Heredoc> {
+        let (text, lines) = (self.text, self.lines);
+        let mut out = Vec::new();
+        for (delim, strip) in heredoc_markers(args) {
+            let l = self.line;
+            let start = if l < lines.len() {
+                lines.span(l).0
+            } else {
+                text.len()
+            };
+            let close = (l..lines.len()).find(|&k| {
+                let lt = lines.text(k);
+                let lt = if strip {
+                    lt.trim_start_matches('\t')
                 } else {
-                    text.len()
+                    lt
                 };
-                let mut k = l;
-                while k < lines.len() {
-                    let lt = lines.text(k);
-                    let lt = if strip {
-                        lt.trim_start_matches('\t')
-                    } else {
-                        lt
-                    };
-                    if lt == delim {
-                        break;
-                    }
-                    k += 1;
-                }
-                if k >= lines.len() {
-                    x.warnings.push(format!(
-                        "{path}:{}:1: heredoc <<{delim} is never closed: the rest of the file is its body",
+                lt == delim
+            });
+            let end = match close {
+                Some(k) => lines.span(k).0,
+                None => {
+                    warnings.push(format!(
+                        "{}:{}:1: heredoc <<{delim} is never closed: the rest of the file is its body",
+                        self.path,
                         lines.pos(kw_start).0
                     ));
-                }
-                let end = if k < lines.len() {
-                    lines.span(k).0
-                } else {
                     text.len()
-                };
-                heredocs.push(Heredoc { delim, start, end });
-                l = k + 1;
-            }
+                }
+            };
+            out.push(Heredoc { delim, start, end });
+            self.line = close.unwrap_or(lines.len()) + 1;
         }
-        let words = || Lexer::dockerfile(&args.text, escape).words();
-        match kw.as_str() {
-            "FROM" => {
-                let stage = from(&words(), &args, &mut global, &stages, &mut cx);
-                stages.push(stage);
-            }
-            "ARG" => {
-                for w in words() {
-                    match w.assignment() {
-                        Some((name, value)) => {
-                            let line = cx.lines.pos(args.src(w.start)).0;
-                            let env = match stages.last_mut() {
-                                Some(st) => &mut st.env,
-                                None => &mut global,
-                            };
-                            env.line = line;
-                            let e = env.expand(&value);
-                            push(
-                                &mut cx,
-                                &args,
-                                value_at(&args, &w),
-                                &name,
-                                EdgeKind::DockerArg,
-                                &e,
-                            );
-                            env.set(&name, e, line);
-                        }
-                        None => {
-                            // A stage's `ARG NAME` brings in the global default, if any.
-                            let Some(name) = w.literal() else { continue };
-                            if let Some(st) = stages.last_mut() {
-                                match global.vars.get(&name) {
-                                    Some(v) => {
-                                        st.env.vars.insert(name, v.clone());
-                                    }
-                                    None => {
-                                        st.env.vars.remove(&name);
-                                    }
-                                }
+        out
+    }
+}
+
+/// ARG and ENV values in scope: the global ones (before the first FROM) and each stage's.
+struct Scopes {
+    global: Env,
+    stages: Vec<Stage>,
+}
+
+impl Scopes {
+    /// `ARG NAME=value ...` sets in the current scope; a stage's `ARG NAME` brings in the
+    /// global default, if any.
+    fn arg(&mut self, words: &[Word], args: &Joined, cx: &mut Ctx) {
+        for w in words {
+            match w.assignment() {
+                Some((name, value)) => {
+                    let a = Assignment {
+                        name,
+                        value,
+                        at: value_at(args, w),
+                        line: cx.lines.pos(args.src(w.start)).0,
+                    };
+                    let env = match self.stages.last_mut() {
+                        Some(st) => &mut st.env,
+                        None => &mut self.global,
+                    };
+                    define(env, &a, EdgeKind::DockerArg, args, cx);
+                }
+                None => {
+                    let Some(name) = w.literal() else { continue };
+                    if let Some(st) = self.stages.last_mut() {
+                        match self.global.vars.get(&name) {
+                            Some(v) => {
+                                st.env.vars.insert(name, v.clone());
+                            }
+                            None => {
+                                st.env.vars.remove(&name);
                             }
                         }
                     }
                 }
             }
-            "ENV" => {
-                let ws = words();
-                let pairs: Vec<(String, Vec<Part>, usize)> = match ws.first() {
-                    Some(first) if first.assignment().is_some() => ws
-                        .iter()
-                        .filter_map(|w| w.assignment().map(|(n, v)| (n, v, value_at(&args, w))))
-                        .collect(),
-                    Some(first) => {
-                        // Legacy `ENV NAME value with spaces`.
-                        let Some(name) = first.literal() else {
-                            continue;
-                        };
-                        let mut value = Vec::new();
-                        for (i, w) in ws[1..].iter().enumerate() {
-                            if i > 0 {
-                                value.push(Part::Lit(" ".into()));
-                            }
-                            value.extend(w.parts.iter().cloned());
-                        }
-                        match ws.get(1) {
-                            Some(v) => vec![(name, value, unquoted(&args, v.start))],
-                            None => Vec::new(),
-                        }
-                    }
-                    None => Vec::new(),
-                };
-                for (name, value, at) in pairs {
-                    let line = cx.lines.pos(args.src(at)).0;
-                    let (env, names) = match stages.last_mut() {
-                        Some(st) => (&mut st.env, Some(&mut st.env_names)),
-                        None => (&mut global, None),
-                    };
-                    env.line = line;
-                    let e = env.expand(&value);
-                    push(&mut cx, &args, at, &name, EdgeKind::DockerEnv, &e);
-                    env.set(&name, e, line);
-                    if let Some(names) = names {
-                        names.insert(name);
-                    }
-                }
-            }
-            "RUN" => {
-                let Some(st) = stages.last_mut() else {
-                    continue;
-                };
-                let ws = words();
-                let cmd_start = ws
-                    .iter()
-                    .take_while(|w| is_flag(w))
-                    .last()
-                    .map_or(0, |w| w.end);
-                let cmd = &args.text[cmd_start..];
-                if cmd.trim_start().starts_with('[') {
-                    // Exec form runs no shell: nothing is expanded or defaulted.
-                    continue;
-                }
-                cx.url = st.url.take();
-                let mut env = st.env.clone();
-                shell::read(cmd, &|i| args.src(cmd_start + i), &mut env, &mut cx);
-                for c in Lexer::shell(cmd).commands() {
-                    if c.heredocs.is_empty() {
-                        continue;
-                    }
-                    let script = match c.words.first().and_then(|w| w.literal()) {
-                        None => true,
-                        Some(h) => matches!(
-                            h.rsplit('/').next().unwrap_or(""),
-                            "sh" | "bash" | "dash" | "ash" | "zsh"
-                        ),
-                    };
-                    if !script {
-                        continue;
-                    }
-                    for d in &c.heredocs {
-                        if let Some(h) = heredocs.iter().find(|h| &h.delim == d) {
-                            let body = join(text, h.start, h.end, '\\', false);
-                            let mut env = st.env.clone();
-                            shell::read(&body.text, &|i| body.src(i), &mut env, &mut cx);
-                        }
-                    }
-                }
-                st.url = cx.url.take();
-            }
-            _ => {}
         }
     }
+
+    /// `ENV NAME=value ...` (or the legacy `ENV NAME value`) sets in the current scope; a
+    /// stage remembers the names for the stages built from it.
+    fn env(&mut self, words: &[Word], args: &Joined, cx: &mut Ctx) {
+        for a in env_assignments(words, args, cx.lines) {
+            match self.stages.last_mut() {
+                Some(st) => {
+                    define(&mut st.env, &a, EdgeKind::DockerEnv, args, cx);
+                    st.env_names.insert(a.name);
+                }
+                None => define(&mut self.global, &a, EdgeKind::DockerEnv, args, cx),
+            }
+        }
+    }
+}
+
+/// The assignments of an ENV instruction's words.
+fn env_assignments(words: &[Word], args: &Joined, lines: &Lines) -> Vec<Assignment> {
+    let assignment = |name, value, at| Assignment {
+        name,
+        value,
+        at,
+        line: lines.pos(args.src(at)).0,
+    };
+    match words.first() {
+        Some(first) if first.assignment().is_some() => words
+            .iter()
+            .filter_map(|w| {
+                w.assignment()
+                    .map(|(n, v)| assignment(n, v, value_at(args, w)))
+            })
+            .collect(),
+        Some(first) => {
+            // Legacy `ENV NAME value with spaces`.
+            let (Some(name), Some(v)) = (first.literal(), words.get(1)) else {
+                return Vec::new();
+            };
+            let mut value = Vec::new();
+            for (i, w) in words[1..].iter().enumerate() {
+                if i > 0 {
+                    value.push(Part::Lit(" ".into()));
+                }
+                value.extend(w.parts.iter().cloned());
+            }
+            vec![assignment(name, value, unquoted(args, v.start))]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Sets a variable in `env` as the assignment says, with an edge when its value pins a
+/// version.
+fn define(env: &mut Env, a: &Assignment, kind: EdgeKind, args: &Joined, cx: &mut Ctx) {
+    env.line = a.line;
+    let e = env.expand(&a.value);
+    push(cx, args, a.at, &a.name, kind, &e);
+    env.set(&a.name, e, a.line);
+}
+
+/// `RUN` in a stage: its shell command (not the exec form, which runs no shell), and the
+/// heredoc bodies a shell reads as scripts. The stage keeps the repository URL the last
+/// `git clone` or `git remote add` named.
+fn run(stage: &mut Stage, ins: &Instruction, words: &[Word], text: &str, cx: &mut Ctx) {
+    let args = &ins.args;
+    let cmd_start = words
+        .iter()
+        .take_while(|w| is_flag(w))
+        .last()
+        .map_or(0, |w| w.end);
+    let cmd = &args.text[cmd_start..];
+    if cmd.trim_start().starts_with('[') {
+        return;
+    }
+    cx.url = stage.url.take();
+    let mut env = stage.env.clone();
+    shell::read(cmd, &|i| args.src(cmd_start + i), &mut env, cx);
+    for h in script_heredocs(cmd, &ins.heredocs) {
+        let body = join(text, h.start, h.end, '\\', false);
+        let mut env = stage.env.clone();
+        shell::read(&body.text, &|i| body.src(i), &mut env, cx);
+    }
+    stage.url = cx.url.take();
+}
+
+/// The heredocs of a RUN command that a shell reads as its script (`RUN <<EOF`,
+/// `RUN bash -e <<EOF`), not data (`RUN cat <<EOF > f`).
+fn script_heredocs<'h>(cmd: &str, heredocs: &'h [Heredoc]) -> Vec<&'h Heredoc> {
+    let mut out = Vec::new();
+    for c in Lexer::shell(cmd).commands() {
+        if c.heredocs.is_empty() {
+            continue;
+        }
+        let script = match c.words.first().and_then(|w| w.literal()) {
+            None => true,
+            Some(h) => matches!(
+                h.rsplit('/').next().unwrap_or(""),
+                "sh" | "bash" | "dash" | "ash" | "zsh"
+            ),
+        };
+        if !script {
+            continue;
+        }
+        out.extend(
+            c.heredocs
+                .iter()
+                .filter_map(|d| heredocs.iter().find(|h| &h.delim == d)),
+        );
+    }
+    out
 }
 
 fn is_flag(w: &Word) -> bool {

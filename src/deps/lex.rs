@@ -302,6 +302,7 @@ impl<'a> Lexer<'a> {
     pub fn commands(mut self) -> Vec<Command> {
         let mut out = Vec::new();
         let mut cur = Command::default();
+        // Heredocs opened on the current line: their bodies start on the next one.
         let mut pending: Vec<(String, bool)> = Vec::new();
         let mut skip_next_word = false;
         loop {
@@ -323,15 +324,15 @@ impl<'a> Lexer<'a> {
                         self.i += 1;
                     }
                 }
-                b';' | b'&' | b'|' | b'(' | b')' => {
-                    if c == b'&' && self.b.get(self.i + 1) == Some(&b'>') {
-                        self.i += 2;
-                        if self.b.get(self.i) == Some(&b'>') {
-                            self.i += 1;
-                        }
-                        skip_next_word = true;
-                        continue;
+                b'&' if self.b.get(self.i + 1) == Some(&b'>') => {
+                    // `&>` and `&>>` redirect both outputs: the next word is their file.
+                    self.i += 2;
+                    if self.b.get(self.i) == Some(&b'>') {
+                        self.i += 1;
                     }
+                    skip_next_word = true;
+                }
+                b';' | b'&' | b'|' | b'(' | b')' => {
                     self.i += 1;
                     if matches!(c, b';' | b'&' | b'|') && self.b.get(self.i) == Some(&c) {
                         self.i += 1;
@@ -339,48 +340,53 @@ impl<'a> Lexer<'a> {
                     out.push(std::mem::take(&mut cur));
                 }
                 b'<' | b'>' => {
-                    // An fd number written against the operator (`2>&1`) is not a word.
-                    if let Some(w) = cur.words.last()
-                        && w.end == self.i
-                        && w.literal()
-                            .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
-                    {
-                        cur.words.pop();
+                    if self.redirection(&mut cur, &mut pending) {
+                        skip_next_word = true;
                     }
-                    if self.s[self.i..].starts_with("<<") && !self.s[self.i..].starts_with("<<<") {
-                        self.i += 2;
-                        let strip = self.b.get(self.i) == Some(&b'-');
-                        if strip {
-                            self.i += 1;
-                        }
-                        self.skip_blanks();
-                        let w = self.word();
-                        let delim = w.literal().unwrap_or_default();
-                        if !delim.is_empty() {
-                            cur.heredocs.push(delim.clone());
-                            pending.push((delim, strip));
-                        }
-                        continue;
-                    }
-                    while self.i < self.b.len()
-                        && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|')
-                    {
-                        self.i += 1;
-                    }
-                    skip_next_word = true;
                 }
                 _ => {
                     let w = self.word();
-                    if std::mem::take(&mut skip_next_word) {
-                        continue;
+                    if !std::mem::take(&mut skip_next_word) {
+                        cur.words.push(w);
                     }
-                    cur.words.push(w);
                 }
             }
         }
         out.push(cur);
         out.retain(|c| !c.words.is_empty() || !c.heredocs.is_empty());
         out
+    }
+
+    /// A redirection operator at the cursor. An fd number written against it (`2>&1`) is not
+    /// a word of the command; a heredoc's delimiter is recorded in `cur` and `pending`. True
+    /// when the next word is the redirection's target rather than an argument.
+    fn redirection(&mut self, cur: &mut Command, pending: &mut Vec<(String, bool)>) -> bool {
+        if let Some(w) = cur.words.last()
+            && w.end == self.i
+            && w.literal()
+                .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+        {
+            cur.words.pop();
+        }
+        if self.s[self.i..].starts_with("<<") && !self.s[self.i..].starts_with("<<<") {
+            self.i += 2;
+            let strip = self.b.get(self.i) == Some(&b'-');
+            if strip {
+                self.i += 1;
+            }
+            self.skip_blanks();
+            let w = self.word();
+            let delim = w.literal().unwrap_or_default();
+            if !delim.is_empty() {
+                cur.heredocs.push(delim.clone());
+                pending.push((delim, strip));
+            }
+            return false;
+        }
+        while self.i < self.b.len() && matches!(self.b[self.i], b'<' | b'>' | b'&' | b'|') {
+            self.i += 1;
+        }
+        true
     }
 
     fn skip_blanks(&mut self) {
@@ -708,6 +714,16 @@ pub(crate) struct Expansion {
     pub uses: Vec<VarUse>,
 }
 
+impl Expansion {
+    /// A value that cannot be known from the file.
+    pub fn unknown() -> Expansion {
+        Expansion {
+            val: Val::Unknown,
+            uses: Vec::new(),
+        }
+    }
+}
+
 /// Variables in scope, and where the file being read sits (for `$0`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env {
@@ -837,12 +853,8 @@ impl Env {
     /// `$(cat FILE)`, `$(dirname "$0")`, `$(cd DIR; pwd)`, `$(git rev-parse --show-toplevel)`.
     fn substitute(&mut self, inner: &str) -> Expansion {
         let cmds = Lexer::shell(inner).commands();
-        let unknown = Expansion {
-            val: Val::Unknown,
-            uses: Vec::new(),
-        };
         let Some(first) = cmds.first().filter(|c| !c.words.is_empty()) else {
-            return unknown;
+            return Expansion::unknown();
         };
         let args: Vec<&Word> = first.words[1..]
             .iter()
@@ -850,46 +862,34 @@ impl Env {
             .collect();
         let head = first.words[0].literal().unwrap_or_default();
         match (head.as_str(), cmds.len(), args.as_slice()) {
-            ("cat", 1, [path]) => {
-                let e = self.expand(&path.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::File(normalize(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
-            }
-            ("dirname", 1, [path]) => {
-                let e = self.expand(&path.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::Known(dirname(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
-            }
+            ("cat", 1, [path]) => self.expand_known(path, |p| Val::File(normalize(p))),
+            ("dirname", 1, [path]) => self.expand_known(path, |p| Val::Known(dirname(p))),
             ("cd", _, [dir])
                 if cmds.len() >= 2
                     && cmds
                         .last()
                         .is_some_and(|c| c.words.first().is_some_and(|w| w.is("pwd"))) =>
             {
-                let e = self.expand(&dir.parts);
-                match e.val {
-                    Val::Known(p) => Expansion {
-                        val: Val::Known(normalize(&p)),
-                        uses: e.uses,
-                    },
-                    _ => unknown,
-                }
+                self.expand_known(dir, |p| Val::Known(normalize(p)))
             }
             ("git", 1, _) if first.words.iter().any(|w| w.is("--show-toplevel")) => Expansion {
                 val: Val::Known(ROOT.to_string()),
                 uses: Vec::new(),
             },
-            _ => unknown,
+            _ => Expansion::unknown(),
+        }
+    }
+
+    /// A word's known value turned into what a command prints from it; unknown when the
+    /// word's value is not known.
+    fn expand_known(&mut self, word: &Word, prints: impl FnOnce(&str) -> Val) -> Expansion {
+        let e = self.expand(&word.parts);
+        match e.val {
+            Val::Known(p) => Expansion {
+                val: prints(&p),
+                uses: e.uses,
+            },
+            _ => Expansion::unknown(),
         }
     }
 }

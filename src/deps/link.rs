@@ -219,7 +219,7 @@ pub fn link(edge: &DepEdge, from: &str, repos: &Repos) -> Link {
 }
 
 /// The repositories an edge names, at the first level of precedence that names any: aliases
-/// scoped to the consumer, other aliases, URL or module path, manifest name.
+/// scoped to the consumer, other aliases, URL, Go module path, manifest name.
 fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
     let module = edge.replaced_by.as_deref().unwrap_or(&edge.name);
     let file_subject = match &edge.origin {
@@ -237,84 +237,108 @@ fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
     .into_iter()
     .flatten()
     .collect();
-    for scoped in [true, false] {
-        let found: Vec<Candidate> = repos
-            .repos
-            .iter()
-            .filter_map(|r| {
-                let p = r.provides.iter().find(|p| {
-                    names.contains(&p.name.as_str())
-                        && if scoped {
-                            p.within.iter().any(|w| w == from)
-                        } else {
-                            p.within.is_empty()
-                        }
-                })?;
-                Some(Candidate {
-                    repo: r.name.clone(),
-                    via: Via::Alias {
-                        name: p.name.clone(),
-                        scoped,
-                    },
-                })
-            })
-            .collect();
-        if !found.is_empty() {
-            return found;
-        }
-    }
-
-    let mut found = Vec::new();
-    if let Some(u) = &edge.url {
-        let base = repos.get(from).map(|r| r.url.as_str());
-        if let Some(url) = resolve_relative(&u.url, base).and_then(|u| normalize_url(&u)) {
-            for r in &repos.repos {
-                if normalize_url(&r.url).as_deref() == Some(url.as_str()) {
-                    found.push(Candidate {
-                        repo: r.name.clone(),
-                        via: Via::Url { url: url.clone() },
-                    });
-                }
-            }
-        }
-    }
-    if found.is_empty() && is_go(edge.kind) {
-        let m = module.to_ascii_lowercase();
-        let mut best: Vec<(usize, Candidate)> = Vec::new();
-        for r in &repos.repos {
-            let Some(url) = normalize_url(&r.url) else {
-                continue;
-            };
-            let sub = if m == url {
-                ""
-            } else if let Some(rest) = m.strip_prefix(&url).and_then(|r| r.strip_prefix('/')) {
-                rest
+    let levels: [&dyn Fn() -> Vec<Candidate>; 5] = [
+        &|| by_alias(&names, from, repos, true),
+        &|| by_alias(&names, from, repos, false),
+        &|| by_url(edge, from, repos),
+        &|| {
+            if is_go(edge.kind) {
+                by_module(module, repos)
             } else {
-                continue;
-            };
-            let subdir = strip_major(sub);
-            best.push((
-                url.len(),
-                Candidate {
-                    repo: r.name.clone(),
-                    via: Via::Module {
-                        module: module.to_string(),
-                        subdir: subdir.to_string(),
-                    },
+                Vec::new()
+            }
+        },
+        &|| by_name(&names, repos),
+    ];
+    levels
+        .iter()
+        .map(|level| level())
+        .find(|found| !found.is_empty())
+        .unwrap_or_default()
+}
+
+/// Repositories with a `provides` alias among `names`: declared for `from` only (`scoped`),
+/// or for every consumer.
+fn by_alias(names: &[&str], from: &str, repos: &Repos, scoped: bool) -> Vec<Candidate> {
+    repos
+        .repos
+        .iter()
+        .filter_map(|r| {
+            let p = r.provides.iter().find(|p| {
+                names.contains(&p.name.as_str())
+                    && if scoped {
+                        p.within.iter().any(|w| w == from)
+                    } else {
+                        p.within.is_empty()
+                    }
+            })?;
+            Some(Candidate {
+                repo: r.name.clone(),
+                via: Via::Alias {
+                    name: p.name.clone(),
+                    scoped,
                 },
-            ));
-        }
-        if let Some(longest) = best.iter().map(|(l, _)| *l).max() {
-            found = best
-                .into_iter()
-                .filter(|(l, _)| *l == longest)
-                .map(|(_, c)| c)
-                .collect();
-        }
+            })
+        })
+        .collect()
+}
+
+/// Repositories whose URL is the one the edge names (a relative submodule URL read against
+/// `from`'s URL).
+fn by_url(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
+    let Some(u) = &edge.url else {
+        return Vec::new();
+    };
+    let base = repos.get(from).map(|r| r.url.as_str());
+    let Some(url) = resolve_relative(&u.url, base).and_then(|u| normalize_url(&u)) else {
+        return Vec::new();
+    };
+    repos
+        .repos
+        .iter()
+        .filter(|r| normalize_url(&r.url).as_deref() == Some(url.as_str()))
+        .map(|r| Candidate {
+            repo: r.name.clone(),
+            via: Via::Url { url: url.clone() },
+        })
+        .collect()
+}
+
+/// Repositories whose URL is the longest prefix of a Go module path.
+fn by_module(module: &str, repos: &Repos) -> Vec<Candidate> {
+    let m = module.to_ascii_lowercase();
+    let mut best: Vec<(usize, Candidate)> = Vec::new();
+    for r in &repos.repos {
+        let Some(url) = normalize_url(&r.url) else {
+            continue;
+        };
+        let sub = if m == url {
+            ""
+        } else if let Some(rest) = m.strip_prefix(&url).and_then(|r| r.strip_prefix('/')) {
+            rest
+        } else {
+            continue;
+        };
+        best.push((
+            url.len(),
+            Candidate {
+                repo: r.name.clone(),
+                via: Via::Module {
+                    module: module.to_string(),
+                    subdir: strip_major(sub).to_string(),
+                },
+            },
+        ));
     }
-    if !found.is_empty() {
-        return found;
-    }
+    let longest = best.iter().map(|(l, _)| *l).max();
+    best.into_iter()
+        .filter(|(l, _)| Some(*l) == longest)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Repositories whose manifest name is among `names`.
+fn by_name(names: &[&str], repos: &Repos) -> Vec<Candidate> {
     repos
         .repos
         .iter()

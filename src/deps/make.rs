@@ -56,10 +56,7 @@ pub(super) fn extract(text: &str, out: &mut Vec<DepEdge>) {
         let line = first as u32 + 1;
         let e = match op {
             "+=" => continue,
-            "!=" => Expansion {
-                val: Val::Unknown,
-                uses: Vec::new(),
-            },
+            "!=" => Expansion::unknown(),
             _ => expand(&env, value),
         };
         let at = raw.find(value).map_or(start, |i| start + i);
@@ -113,10 +110,6 @@ fn expand(env: &Env, value: &str) -> Expansion {
     let mut uses: Vec<VarUse> = Vec::new();
     let b = value.as_bytes();
     let mut i = 0;
-    let unknown = Expansion {
-        val: Val::Unknown,
-        uses: Vec::new(),
-    };
     while i < b.len() {
         if b[i] != b'$' {
             let c = value[i..].chars().next().unwrap_or(' ');
@@ -132,17 +125,17 @@ fn expand(env: &Env, value: &str) -> Expansion {
             Some(&open @ (b'(' | b'{')) => {
                 let close = if open == b'(' { ')' } else { '}' };
                 let Some(end) = value[i + 2..].find(close) else {
-                    return unknown;
+                    return Expansion::unknown();
                 };
                 let inner = &value[i + 2..i + 2 + end];
                 if !super::lex::is_name(inner) {
-                    return unknown;
+                    return Expansion::unknown();
                 }
                 let Some(v) = env.vars.get(inner) else {
-                    return unknown;
+                    return Expansion::unknown();
                 };
                 let Val::Known(s) = &v.val else {
-                    return unknown;
+                    return Expansion::unknown();
                 };
                 out.push_str(s);
                 if !uses.iter().any(|u| u.name == inner) {
@@ -155,7 +148,7 @@ fn expand(env: &Env, value: &str) -> Expansion {
                 }
                 i += 3 + end;
             }
-            _ => return unknown,
+            _ => return Expansion::unknown(),
         }
     }
     Expansion {

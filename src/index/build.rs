@@ -5,7 +5,6 @@
 //! `collect_garbage` (stores and trees nothing names any more).
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,44 +80,59 @@ pub struct IndexSummary {
 
 /// The single-writer lock: held for the whole run, released when dropped.
 pub struct WriterLock {
-    _file: std::fs::File,
+    _lock: crate::pidlock::PidLock,
 }
 
 impl WriterLock {
     /// Takes the lock, or fails at once naming the pid holding it.
     pub fn acquire(index_dir: &Path) -> Result<WriterLock> {
-        std::fs::create_dir_all(index_dir)
-            .with_context(|| format!("cannot create {}", index_dir.display()))?;
-        let p = index_dir.join("writer.lock");
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&p)
-            .with_context(|| format!("cannot open {}", p.display()))?;
-        match f.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut s = String::new();
-                let _ = f.read_to_string(&mut s);
-                let pid = s.trim();
-                bail!(
-                    "index is locked by pid {}: another `archeo index` is writing {}; wait for it to finish",
-                    if pid.is_empty() { "?" } else { pid },
-                    index_dir.display()
-                );
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", p.display()));
-            }
+        use crate::pidlock::{LockError, PidLock};
+        match PidLock::try_acquire(&index_dir.join("writer.lock")) {
+            Ok(l) => Ok(WriterLock { _lock: l }),
+            Err(LockError::Busy { pid }) => bail!(
+                "index is locked by pid {}: another `archeo index` is writing {}; wait for it to finish",
+                pid.map_or("?".to_string(), |p| p.to_string()),
+                index_dir.display()
+            ),
+            Err(e) => Err(e.into()),
         }
-        f.set_len(0)?;
-        f.rewind()?;
-        write!(f, "{}", std::process::id())?;
-        f.flush()?;
-        Ok(WriterLock { _file: f })
     }
+}
+
+/// An index directory as archeo marks it: the names it makes there, and the stores
+/// (`tantivy-*`) it records before creating them.
+const INDEX_DIR: crate::marker::Kind = crate::marker::Kind {
+    name: "index",
+    marker: "archeo-index.json",
+    names: &["catalog.json", "writer.lock", "trees"],
+    prefixes: &["tantivy"],
+};
+
+/// `tantivy-MILLIS`: the only store names archeo makes (and so may delete).
+fn is_store_name(name: &str) -> bool {
+    name.strip_prefix("tantivy-")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Claims the index directory (see [`crate::marker`]). An index written before markers existed
+/// is recognised by its catalog and adopted with the store that catalog names, nothing else.
+pub fn claim_index_dir(index_dir: &Path) -> Result<crate::marker::OwnedDir> {
+    Ok(crate::marker::OwnedDir::claim(
+        index_dir,
+        &INDEX_DIR,
+        |d| {
+            #[derive(serde::Deserialize)]
+            struct Legacy {
+                schema_version: u32,
+                store: String,
+            }
+            let text = std::fs::read_to_string(catalog::catalog_path(d)).ok()?;
+            let c: Legacy = serde_json::from_str(&text).ok()?;
+            let _ = c.schema_version;
+            let store = Some(c.store).filter(|s| is_store_name(s));
+            Some(store.into_iter().collect())
+        },
+    )?)
 }
 
 /// One blob to read and parse, with a path that holds it (for its language).
@@ -131,6 +145,8 @@ struct Job {
 /// What is to be done: the revisions as they will be cataloged, and the new blobs.
 struct Plan {
     cache_dirs: Vec<PathBuf>,
+    /// Per repository, blobs upstream does not serve (recorded by fetch): unavailable, not damage.
+    absent: Vec<HashSet<String>>,
     revisions: Vec<IndexedRev>,
     jobs: Vec<Job>,
     occurrences: u64,
@@ -141,12 +157,12 @@ struct Plan {
 struct Target {
     old: Option<Catalog>,
     store_name: String,
-    store_dir: PathBuf,
     store: Store,
     fingerprint: String,
 }
 
-/// Indexes every pinned revision of `lock` into `index_dir`.
+/// Indexes every pinned revision of `lock` into `index_dir`. A run that fails (a full disk, a
+/// damaged cache) removes the store it was creating; the previous index is left as it was.
 pub fn run(
     manifest: &Manifest,
     lock: &Lock,
@@ -157,45 +173,85 @@ pub fn run(
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
     let started = Instant::now();
+    let mut owned = claim_index_dir(index_dir)?;
     let _guard = WriterLock::acquire(index_dir)?;
-    let target = open_target(index_dir, rules, opts, ui)?;
-    let known = target.store.indexed_blobs()?;
-    let plan = plan(manifest, lock, cache_dir, index_dir, &known)?;
-    let writer = if opts.dry_run {
-        None
-    } else {
-        Some(target.store.writer(rayon::current_num_threads())?)
-    };
-    let mut summary = parse_all(&plan, rules, opts, writer.as_ref(), ui)?;
-    summary.revisions = plan.revisions.len();
-    summary.occurrences = plan.occurrences;
-    summary.distinct_blobs = plan.distinct_blobs;
-    match writer {
-        Some(w) => {
-            w.commit()?;
+    sweep_dead_stores(&mut owned, ui);
+    let target = open_target(index_dir, rules, opts, ui, &mut owned)?;
+    let fresh = target
+        .old
+        .as_ref()
+        .is_none_or(|c| c.store != target.store_name);
+    let store_name = target.store_name.clone();
+    let outcome = (|| {
+        let known = target.store.indexed_blobs()?;
+        let plan = plan(manifest, lock, cache_dir, index_dir, &known)?;
+        let writer = if opts.dry_run {
+            None
+        } else {
+            Some(target.store.writer(rayon::current_num_threads())?)
+        };
+        let mut summary = parse_all(&plan, rules, opts, writer.as_ref(), ui)?;
+        summary.revisions = plan.revisions.len();
+        summary.occurrences = plan.occurrences;
+        summary.distinct_blobs = plan.distinct_blobs;
+        if let Some(w) = writer {
             let catalog = Catalog {
                 schema_version: catalog::SCHEMA_VERSION,
                 store: target.store_name.clone(),
                 rules: target.fingerprint.clone(),
                 revisions: plan.revisions,
             };
+            // The store names the catalogs it goes with: the new one, and, until it is written,
+            // the one readers still find (an incremental run writes into the live store).
+            let mut catalogs = vec![crate::index::store::catalog_sum(&catalog.to_bytes()?)];
+            if !fresh && let Ok(Some(old)) = Catalog::read_bytes(index_dir) {
+                catalogs.push(crate::index::store::catalog_sum(&old));
+            }
+            w.commit(&catalogs)?;
             catalog.write(index_dir)?;
-            summary.dropped_revisions = collect_garbage(index_dir, &catalog, target.old.as_ref());
+            summary.dropped_revisions =
+                collect_garbage(index_dir, &catalog, target.old.as_ref(), &mut owned);
         }
-        None => {
-            // A dry run leaves no new store behind.
-            if target
-                .old
-                .as_ref()
-                .is_none_or(|c| c.store != target.store_name)
-            {
-                drop(target.store);
-                let _ = std::fs::remove_dir_all(&target.store_dir);
+        Ok(summary)
+    })();
+    drop(target.store);
+    if fresh && (outcome.is_err() || opts.dry_run) {
+        // A dry run leaves no new store behind, and a failed run gives its space back.
+        if let Err(e) = owned.remove(&store_name) {
+            ui.warn(format!("{e}"));
+        }
+    }
+    let mut summary: IndexSummary = outcome.map_err(|e: anyhow::Error| {
+        if fresh && !opts.dry_run {
+            e.context(format!(
+                "indexing failed; the partial store {store_name} was removed and the previous index is as it was"
+            ))
+        } else {
+            e
+        }
+    })?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Removes the stores archeo made that the catalog does not name: left by a run that was killed
+/// (or hit a full disk) before it could clean up. Only the writer runs this, under its lock, so
+/// no store being written is touched.
+fn sweep_dead_stores(owned: &mut crate::marker::OwnedDir, ui: &crate::ui::Ui) {
+    let live = match Catalog::read(owned.dir()) {
+        Ok(c) => c.map(|c| c.store),
+        // An unreadable catalog: which store is live is unknown; a rebuild collects them after.
+        Err(_) => return,
+    };
+    for name in owned.made_with_prefix("tantivy-") {
+        if Some(&name) != live.as_ref() {
+            match owned.remove(&name) {
+                Ok(true) => ui.detail(format!("removed {name}, left by an interrupted run")),
+                Ok(false) => {}
+                Err(e) => ui.warn(format!("{e}")),
             }
         }
     }
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
 }
 
 /// Opens the store this run writes into: the catalog's own for an incremental run, a new
@@ -206,6 +262,7 @@ fn open_target(
     rules: &RuleSet,
     opts: &IndexOptions,
     ui: &crate::ui::Ui,
+    owned: &mut crate::marker::OwnedDir,
 ) -> Result<Target> {
     let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
     let fingerprint = rules.fingerprint();
@@ -222,12 +279,21 @@ fn open_target(
                 .map_or(0, |d| d.as_millis())
         ),
     };
+    owned.record(&store_name)?;
     let store_dir = index_dir.join(&store_name);
-    let store = Store::create_or_open(&store_dir)?;
+    let store = match Store::create_or_open(&store_dir) {
+        Ok(s) => s,
+        Err(e) if old.as_ref().is_none_or(|c| c.store != store_name) => {
+            let _ = owned.remove(&store_name);
+            return Err(anyhow::Error::new(e).context(format!(
+                "indexing failed; the partial store {store_name} was removed and the previous index is as it was"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Target {
         old,
         store_name,
-        store_dir,
         store,
         fingerprint,
     })
@@ -244,6 +310,7 @@ fn plan(
 ) -> Result<Plan> {
     let mut plan = Plan {
         cache_dirs: Vec::new(),
+        absent: Vec::new(),
         revisions: Vec::new(),
         jobs: Vec::new(),
         occurrences: 0,
@@ -290,6 +357,7 @@ fn plan(
             plan.revisions.push(indexed);
         }
         plan.cache_dirs.push(repo.dir.clone());
+        plan.absent.push(repo.absent());
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
@@ -366,6 +434,8 @@ struct Counters {
     oversize: AtomicU64,
     lossy: AtomicU64,
     unavailable: AtomicU64,
+    /// Blobs that cannot be read and are not known to be absent upstream: (count, first error).
+    unreadable: std::sync::Mutex<(u64, Option<String>)>,
     errors: AtomicU64,
     findings: AtomicU64,
     done: AtomicU64,
@@ -434,7 +504,16 @@ fn parse_all(
                         w.add(rec)?;
                     }
                 }
-                Err(_) => Counters::add(&counters.unavailable, 1),
+                Err(crate::source::git::GitError::Missing { .. })
+                    if plan.absent[job.repo].contains(&job.blob) =>
+                {
+                    Counters::add(&counters.unavailable, 1)
+                }
+                Err(e) => {
+                    let mut u = counters.unreadable.lock().expect("counter lock");
+                    u.0 += 1;
+                    u.1.get_or_insert_with(|| format!("{} ({e})", job.path));
+                }
             }
             let done = counters.done.fetch_add(1, Ordering::SeqCst) + 1;
             if let Some(observe) = &opts.observer {
@@ -450,6 +529,12 @@ fn parse_all(
         },
     )?;
     pb.finish_and_clear();
+    let (count, first) = std::mem::take(&mut *counters.unreadable.lock().expect("counter lock"));
+    if let Some(first) = first {
+        bail!(
+            "{count} file version(s) the pinned revisions hold cannot be read from the cache, e.g. {first}"
+        );
+    }
     Ok(counters.summary(plan.jobs.len()))
 }
 
@@ -533,13 +618,17 @@ fn parse_blob(
 }
 
 /// After the new catalog is in place: removes stores it does not name (replaced by a rebuild,
-/// or left by an interrupted run) and trees of commits no longer pinned. Returns how many of the
-/// old catalog's revisions are gone.
-fn collect_garbage(index_dir: &Path, catalog: &Catalog, old: Option<&Catalog>) -> usize {
-    for e in std::fs::read_dir(index_dir).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with("tantivy") && name != catalog.store && e.path().is_dir() {
-            let _ = std::fs::remove_dir_all(e.path());
+/// or left by an interrupted run; only stores the index directory's marker lists) and trees of
+/// commits no longer pinned. Returns how many of the old catalog's revisions are gone.
+fn collect_garbage(
+    index_dir: &Path,
+    catalog: &Catalog,
+    old: Option<&Catalog>,
+    owned: &mut crate::marker::OwnedDir,
+) -> usize {
+    for name in owned.made_with_prefix("tantivy-") {
+        if name != catalog.store {
+            let _ = owned.remove(&name);
         }
     }
     let live: HashSet<&str> = catalog

@@ -124,17 +124,36 @@ impl Catalog {
 impl Catalog {
     /// Reads the catalog; `Ok(None)` when the directory holds no index yet.
     pub fn read(index_dir: &Path) -> Result<Option<Catalog>> {
+        Ok(match Self::read_bytes(index_dir)? {
+            Some(bytes) => Some(Self::parse(index_dir, &bytes)?),
+            None => None,
+        })
+    }
+
+    /// The catalog file's bytes; `Ok(None)` when there is none.
+    pub fn read_bytes(index_dir: &Path) -> Result<Option<Vec<u8>>> {
         let p = catalog_path(index_dir);
-        let text = match std::fs::read_to_string(&p) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
-        };
+        match std::fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
+        }
+    }
+
+    /// Parses the catalog file's bytes (of the index in `index_dir`, for messages).
+    pub fn parse(index_dir: &Path, bytes: &[u8]) -> Result<Catalog> {
+        let p = catalog_path(index_dir);
+        let text = std::str::from_utf8(bytes).with_context(|| {
+            format!(
+                "{} is corrupt (not UTF-8): rebuild with `archeo index --rebuild`",
+                p.display()
+            )
+        })?;
         #[derive(Deserialize)]
         struct Version {
             schema_version: u32,
         }
-        let v: Version = serde_json::from_str(&text).with_context(|| {
+        let v: Version = serde_json::from_str(text).with_context(|| {
             format!(
                 "{} is not an archeo catalog: rebuild with `archeo index --rebuild`",
                 p.display()
@@ -147,13 +166,13 @@ impl Catalog {
                 v.schema_version
             );
         }
-        let c = serde_json::from_str(&text).with_context(|| {
+        let c = serde_json::from_str(text).with_context(|| {
             format!(
                 "{} is corrupt: rebuild with `archeo index --rebuild`",
                 p.display()
             )
         })?;
-        Ok(Some(c))
+        Ok(c)
     }
 
     /// Reads the catalog of an index that must exist.
@@ -166,11 +185,16 @@ impl Catalog {
         })
     }
 
-    /// Writes the catalog atomically.
-    pub fn write(&self, index_dir: &Path) -> Result<()> {
+    /// The catalog file's bytes as [`Catalog::write`] writes them.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut body = serde_json::to_vec_pretty(self)?;
         body.push(b'\n');
-        crate::atomic::write(&catalog_path(index_dir), &body)
+        Ok(body)
+    }
+
+    /// Writes the catalog atomically.
+    pub fn write(&self, index_dir: &Path) -> Result<()> {
+        crate::atomic::write(&catalog_path(index_dir), &self.to_bytes()?)
     }
 
     /// The indexed revision `repo@rev`.
@@ -241,7 +265,7 @@ pub fn read_tree_filtered(
 }
 
 /// Parses `vendor/modules.txt` (`# module version` or `# module version => replacement version`)
-/// through the one model of it, [`crate::deps::modules_txt`]: module and version are kept here.
+/// through the one model of it, `deps::modules_txt`: module and version are kept here.
 pub fn parse_modules_txt(text: &str) -> Vec<VendoredModule> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for e in crate::deps::modules_txt(text) {

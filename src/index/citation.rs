@@ -82,6 +82,20 @@ pub fn location(path: &str, start: u32, end: u32) -> String {
     }
 }
 
+/// A repository path as a URL path: every byte but letters, digits, `-._~` and `/` is
+/// percent-encoded, so a file named `a b.go` or `x](javascript:...)` stays one plain URL.
+pub fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A permalink for lines of a file at a commit: a GitHub blob URL with `#L` anchors for GitHub
 /// repositories, else `name@commit:path:line` (no host-specific URL is guessed).
 pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> String {
@@ -94,7 +108,10 @@ pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> S
     if let Some(rest) = base.strip_prefix("https://github.com/")
         && rest.split('/').count() == 2
     {
-        return format!("https://github.com/{rest}/blob/{commit}/{path}{anchor}");
+        return format!(
+            "https://github.com/{rest}/blob/{commit}/{}{anchor}",
+            url_path(path)
+        );
     }
     let name = base.rsplit('/').next().unwrap_or(base);
     format!("{name}@{commit}:{}", location(path, start, end))
@@ -125,6 +142,16 @@ mod tests {
         assert_eq!(
             permalink("file:///x/r", "abc", "a.go", 7, 7),
             "r@abc:a.go:7"
+        );
+        assert_eq!(
+            permalink(
+                "https://github.com/o/r",
+                "abc",
+                "x](javascript:a(1)).go",
+                1,
+                1
+            ),
+            "https://github.com/o/r/blob/abc/x%5D%28javascript%3Aa%281%29%29.go#L1"
         );
     }
 }

@@ -13,7 +13,7 @@ pub(crate) mod tokenize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::rules::Finding;
@@ -56,10 +56,13 @@ pub struct Held<'a> {
 pub type Places<'a> = HashMap<String, Vec<Placement<'a>>>;
 
 impl Index {
-    /// Opens the index in `dir` (catalog, then the store it names).
+    /// Opens the index in `dir` (catalog, then the store it names), checking that the store
+    /// records the catalog's checksum: a damaged catalog would cite other URLs and commits.
     pub fn open(dir: &Path) -> Result<Index> {
-        let catalog = Catalog::require(dir)?;
-        let store = Store::open(&catalog.store_dir(dir))?;
+        let (catalog, store) = Self::open_pair(dir).or_else(|e| {
+            // A writer may have replaced the catalog between reading it and opening its store.
+            Self::open_pair(dir).map_err(|_| e)
+        })?;
         let mut order: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in catalog.revisions.iter().enumerate() {
             order.entry(r.repo.clone()).or_default().push(i);
@@ -73,6 +76,27 @@ impl Index {
             store,
             order,
         })
+    }
+
+    fn open_pair(dir: &Path) -> Result<(Catalog, Store)> {
+        let bytes = Catalog::read_bytes(dir)?.with_context(|| {
+            format!(
+                "no index at {}: run `archeo index` (after `archeo fetch`)",
+                dir.display()
+            )
+        })?;
+        let catalog = Catalog::parse(dir, &bytes)?;
+        let store = Store::open(&catalog.store_dir(dir))?;
+        if !store.goes_with(&bytes) {
+            return Err(store::StoreError::Damaged {
+                what: format!(
+                    "{} is not the catalog its store was written with",
+                    catalog::catalog_path(dir).display()
+                ),
+            }
+            .into());
+        }
+        Ok((catalog, store))
     }
 
     /// The index directory.

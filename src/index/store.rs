@@ -9,6 +9,13 @@
 //! - `lit`: one per string literal of a Go blob: `blob`, `tokens` (of the value), `payload`
 //!   (stored JSON [`StoredLiteral`]).
 //! - `finding`: one per rule match in a blob: `blob`, `rule`, `payload` (stored JSON).
+//!
+//! Damage is detected, never cited: opening checks tantivy's checksums of every segment file but
+//! the document store; each stored field of a store written by this archeo is sealed with a
+//! CRC-32 (a file's content together with its blob id), checked when read; a file document's
+//! blob id from the fast field must be the one its stored fields hold; tantivy panics on damaged
+//! files are caught here. Every such failure is [`StoreError::Damaged`], which names the fix.
+//! Readers never write: an index on a read-only mount, or one the user may not write, opens.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,6 +27,14 @@ pub enum StoreError {
     /// The directory cannot be created or opened as an index.
     #[error("cannot open the index at {}: {reason}: run `archeo index --rebuild`", dir.display())]
     Open {
+        /// The store directory.
+        dir: PathBuf,
+        /// What tantivy or the OS said.
+        reason: String,
+    },
+    /// A new store cannot be made (a full disk, no permission).
+    #[error("cannot create the index at {}: {reason}", dir.display())]
+    Create {
         /// The store directory.
         dir: PathBuf,
         /// What tantivy or the OS said.
@@ -40,7 +55,7 @@ pub enum StoreError {
         /// What did not decode.
         what: String,
     },
-    /// Any other tantivy failure.
+    /// Any other tantivy failure while writing.
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     /// Reading the index's files failed.
@@ -50,6 +65,151 @@ pub enum StoreError {
 
 /// Results of the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A tantivy failure while reading: the index is damaged, unless the OS refused access.
+fn read_error(e: tantivy::TantivyError) -> StoreError {
+    let denied = |io: &std::io::Error| io.kind() == std::io::ErrorKind::PermissionDenied;
+    match &e {
+        tantivy::TantivyError::IoError(io) if denied(io) => {
+            StoreError::Io(std::io::Error::new(io.kind(), io.to_string()))
+        }
+        tantivy::TantivyError::OpenReadError(
+            tantivy::directory::error::OpenReadError::IoError { io_error, .. },
+        ) if denied(io_error) => {
+            StoreError::Io(std::io::Error::new(io_error.kind(), e.to_string()))
+        }
+        _ => StoreError::Damaged {
+            what: e.to_string(),
+        },
+    }
+}
+
+/// Runs a read of the store, turning a tantivy panic (damaged files can trip its assertions)
+/// into [`StoreError::Damaged`]; the panic message is not printed.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    quiet_panics::install();
+    let _quiet = quiet_panics::Quiet::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(|e| match e {
+            StoreError::Tantivy(t) => read_error(t),
+            e => e,
+        }),
+        Err(payload) => Err(StoreError::Damaged {
+            what: format!(
+                "reading it failed: {}",
+                payload
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| payload.downcast_ref::<&str>().copied())
+                    .unwrap_or("no message")
+            ),
+        }),
+    }
+}
+
+/// A panic hook that stays silent on threads inside [`guarded`] and defers to the previous
+/// hook everywhere else.
+mod quiet_panics {
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        static DEPTH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    pub(super) fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if DEPTH.with(Cell::get) == 0 {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Silences panic messages on this thread while alive.
+    pub(super) struct Quiet;
+
+    impl Quiet {
+        pub(super) fn new() -> Quiet {
+            DEPTH.with(|d| d.set(d.get() + 1));
+            Quiet
+        }
+    }
+
+    impl Drop for Quiet {
+        fn drop(&mut self) {
+            DEPTH.with(|d| d.set(d.get() - 1));
+        }
+    }
+}
+
+/// The commit payload of a store this archeo wrote: its fields are sealed (see [`seal`]), and
+/// the CRC-32s of the catalogs that may go with it (the new one, and the one before it while the
+/// new one is not written yet).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CommitPayload {
+    sealed: bool,
+    catalogs: Vec<String>,
+}
+
+impl CommitPayload {
+    fn read(meta_payload: Option<&str>) -> Result<CommitPayload> {
+        match meta_payload {
+            None => Ok(CommitPayload::default()),
+            Some(p) => serde_json::from_str(p).map_err(damaged("meta.json payload")),
+        }
+    }
+}
+
+/// The CRC-32 of a catalog's bytes, as the commit payload lists it.
+pub fn catalog_sum(bytes: &[u8]) -> String {
+    format!("{:08x}", crc32fast::hash(bytes))
+}
+
+/// `text` followed by NUL and the CRC-32 of `key` and `text`, as 8 hex digits.
+fn seal(key: &str, text: &str) -> String {
+    format!("{text}\u{0}{:08x}", crc(key, text))
+}
+
+fn crc(key: &str, text: &str) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(key.as_bytes());
+    h.update(&[0]);
+    h.update(text.as_bytes());
+    h.finalize()
+}
+
+/// What a file's text is sealed with: its blob id and language, so neither can change unseen.
+fn text_key(blob: &str, lang: Lang) -> String {
+    format!("{blob}\u{0}{}", lang.as_str())
+}
+
+/// Splits a sealed field into its text and CRC; `None` when it carries no seal.
+fn split_seal(mut s: String) -> Option<(String, u32)> {
+    let at = s.len().checked_sub(9)?;
+    if s.as_bytes()[at] != 0 || !s.is_char_boundary(at) {
+        return None;
+    }
+    let sum = u32::from_str_radix(&s[at + 1..], 16).ok()?;
+    s.truncate(at);
+    Some((s, sum))
+}
+
+/// A sealed field's text after checking its CRC (unsealed stores: the text as stored).
+fn unseal(sealed: bool, key: &str, s: String, what: &str) -> Result<String> {
+    if !sealed {
+        return Ok(s);
+    }
+    match split_seal(s) {
+        Some((text, sum)) if crc(key, &text) == sum => Ok(text),
+        _ => Err(StoreError::Damaged {
+            what: format!("the {what} of blob {key} fails its checksum"),
+        }),
+    }
+}
 
 fn damaged(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> StoreError {
     let what = what.into();
@@ -171,6 +331,10 @@ pub struct StoredFile {
     /// Its declarations.
     pub decls: Vec<crate::lang::Decl>,
     meta_json: String,
+    /// The store seals its fields.
+    sealed: bool,
+    /// The content's seal, checked by [`StoredFile::verify`].
+    content_sum: Option<u32>,
 }
 
 impl StoredFile {
@@ -184,10 +348,36 @@ impl StoredFile {
 
     /// The full parse result and status.
     pub fn parsed(&self) -> Result<(BlobStatus, Parsed)> {
-        let mut m: FileMeta =
-            serde_json::from_str(&self.meta_json).map_err(damaged("file metadata"))?;
+        let meta = unseal(
+            self.sealed,
+            &self.blob,
+            self.meta_json.clone(),
+            "file metadata",
+        )?;
+        let mut m: FileMeta = serde_json::from_str(&meta).map_err(damaged("file metadata"))?;
         m.parsed.decls = self.decls.clone();
         Ok((m.status, m.parsed))
+    }
+
+    /// Checks that the stored text is this blob's, before anything cites its lines: by its seal
+    /// (stores written by this archeo), else by git's blob id of the text (text indexed as
+    /// is; text made valid UTF-8 cannot be checked that way).
+    pub fn verify(&self) -> Result<()> {
+        let good = match self.content_sum {
+            Some(sum) => crc(&text_key(&self.blob, self.lang), &self.content) == sum,
+            None if self.sealed => self.content.is_empty(),
+            None => {
+                crate::source::git::blob_id(self.content.as_bytes()) == self.blob
+                    || self.parsed()?.0 != BlobStatus::Indexed
+            }
+        };
+        if good {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged {
+                what: format!("the stored text of blob {} is not that blob's", self.blob),
+            })
+        }
     }
 }
 
@@ -223,6 +413,11 @@ pub struct Store {
     index: Index,
     reader: IndexReader,
     f: Fields,
+    /// Its stored fields are sealed (written by this archeo).
+    sealed: bool,
+    /// CRC-32s of the catalogs that go with it (none: a store from before they were recorded).
+    catalogs: Vec<String>,
+    dir: PathBuf,
 }
 
 impl Store {
@@ -232,7 +427,7 @@ impl Store {
             .register(TOKENIZER, crate::index::tokenize::CodeTokenizer::default());
     }
 
-    /// Checks the schema, registers the tokenizer and opens a reader.
+    /// Checks the schema, registers the tokenizer and opens a reader that never writes.
     fn ready(index: Index, schema: Schema, f: Fields, dir: &Path) -> Result<Store> {
         if index.schema() != schema {
             return Err(StoreError::Schema {
@@ -240,11 +435,24 @@ impl Store {
             });
         }
         Self::register(&index);
-        let reader = index.reader()?;
-        Ok(Store { index, reader, f })
+        let payload =
+            CommitPayload::read(index.load_metas().map_err(read_error)?.payload.as_deref())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(read_error)?;
+        Ok(Store {
+            index,
+            reader,
+            f,
+            sealed: payload.sealed,
+            catalogs: payload.catalogs,
+            dir: dir.to_path_buf(),
+        })
     }
 
-    /// Opens the store in `dir`, creating it when there is none.
+    /// Opens the store in `dir`, creating it when there is none (a new store seals its fields).
     pub fn create_or_open(dir: &Path) -> Result<Store> {
         let open_err = |reason: String| StoreError::Open {
             dir: dir.to_path_buf(),
@@ -252,26 +460,51 @@ impl Store {
         };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, f) = schema();
-        let index = if dir.join("meta.json").exists() {
-            Index::open_in_dir(dir).map_err(|e| open_err(e.to_string()))?
-        } else {
-            Index::create_in_dir(dir, schema.clone()).map_err(|e| open_err(e.to_string()))?
-        };
-        Self::ready(index, schema, f, dir)
-    }
-
-    /// Opens an existing store.
-    pub fn open(dir: &Path) -> Result<Store> {
-        let (schema, f) = schema();
-        let index = Index::open_in_dir(dir).map_err(|e| StoreError::Open {
+        if dir.join("meta.json").exists() {
+            return guarded(|| {
+                let index = Index::open_in_dir(dir).map_err(|e| open_err(e.to_string()))?;
+                Self::ready(index, schema, f, dir)
+            });
+        }
+        let index = Index::create_in_dir(dir, schema.clone()).map_err(|e| StoreError::Create {
             dir: dir.to_path_buf(),
             reason: e.to_string(),
         })?;
-        Self::ready(index, schema, f, dir)
+        let mut store = Self::ready(index, schema, f, dir)?;
+        store.sealed = true;
+        Ok(store)
+    }
+
+    /// Opens an existing store to read it, after checking the checksums of its files.
+    pub fn open(dir: &Path) -> Result<Store> {
+        guarded(|| {
+            let (schema, f) = schema();
+            let mmap =
+                tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Open {
+                    dir: dir.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+            let index = Index::open(ReaderDirectory(mmap)).map_err(|e| StoreError::Open {
+                dir: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            check_files(&index)?;
+            Self::ready(index, schema, f, dir)
+        })
+    }
+
+    /// Does a catalog with these bytes go with this store? (Always, for a store written before
+    /// catalogs were recorded.)
+    pub fn goes_with(&self, catalog: &[u8]) -> bool {
+        (self.catalogs.is_empty() && !self.sealed) || self.catalogs.contains(&catalog_sum(catalog))
     }
 
     /// Blob ids already in the index (one `file` document each).
     pub fn indexed_blobs(&self) -> Result<HashSet<String>> {
+        guarded(|| self.indexed_blobs_unguarded())
+    }
+
+    fn indexed_blobs_unguarded(&self) -> Result<HashSet<String>> {
         let searcher = self.reader.searcher();
         let mut out = HashSet::new();
         for seg in searcher.segment_readers() {
@@ -294,7 +527,12 @@ impl Store {
                 tantivy::TantivyError::LockFailure(..) => StoreError::Locked,
                 e => StoreError::Tantivy(e),
             })?;
-        Ok(StoreWriter { w, f: self.f })
+        Ok(StoreWriter {
+            w,
+            f: self.f,
+            sealed: self.sealed,
+            dir: self.dir.clone(),
+        })
     }
 
     fn term_query(&self, field: Field, value: &str) -> Box<dyn Query> {
@@ -308,6 +546,15 @@ impl Store {
     /// least one token of each group in `any_of` (an empty list means every file), with their
     /// blob ids.
     pub fn files_with_tokens(
+        &self,
+        all: &[String],
+        any_of: &[Vec<String>],
+        lang: Option<Lang>,
+    ) -> Result<Vec<FileRef>> {
+        guarded(|| self.files_with_tokens_unguarded(all, any_of, lang))
+    }
+
+    fn files_with_tokens_unguarded(
         &self,
         all: &[String],
         any_of: &[Vec<String>],
@@ -344,25 +591,62 @@ impl Store {
         Ok(v)
     }
 
-    /// The stored file document `r` refers to.
+    /// The stored file document `r` refers to: its stored blob id must be the one the fast
+    /// field gave (a damaged fast field would otherwise place one file's lines at another's
+    /// paths).
     pub fn file(&self, r: &FileRef) -> Result<StoredFile> {
-        self.file_at(r.addr)
+        guarded(|| self.file_at(r.addr, Some(&r.blob)))
     }
 
-    fn file_at(&self, addr: DocAddress) -> Result<StoredFile> {
+    fn file_at(&self, addr: DocAddress, expected: Option<&str>) -> Result<StoredFile> {
         let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
-        let s = |f: Field| {
+        let get = |f: Field| {
             doc.get_first(f)
                 .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
         };
-        let decls = s(self.f.decls);
+        let blob = get(self.f.blob).unwrap_or_default();
+        if let Some(x) = expected.filter(|x| *x != blob) {
+            return Err(StoreError::Damaged {
+                what: format!(
+                    "a document's blob id is {x} in the fast field but {blob} in the document store"
+                ),
+            });
+        }
+        let decls = match get(self.f.decls) {
+            Some(d) => unseal(self.sealed, &blob, d, "declarations")?,
+            None if self.sealed => {
+                return Err(StoreError::Damaged {
+                    what: format!("the declarations of blob {blob} are missing"),
+                });
+            }
+            None => String::new(),
+        };
+        let lang = Lang::from_name(&get(self.f.lang).unwrap_or_default()).unwrap_or(Lang::Text);
+        let (content, content_sum) = match get(self.f.content) {
+            Some(c) if self.sealed => match split_seal(c) {
+                Some((text, sum)) => (text, Some(sum)),
+                None => {
+                    return Err(StoreError::Damaged {
+                        what: format!("the stored text of blob {blob} has no seal"),
+                    });
+                }
+            },
+            Some(c) => (c, None),
+            None if self.sealed => {
+                return Err(StoreError::Damaged {
+                    what: format!("the stored text of blob {blob} is missing"),
+                });
+            }
+            None => (String::new(), None),
+        };
         Ok(StoredFile {
-            blob: s(self.f.blob),
-            lang: Lang::from_name(&s(self.f.lang)).unwrap_or(Lang::Text),
-            content: s(self.f.content),
+            lang,
+            content,
             decls: decode_decls(&decls)?,
-            meta_json: s(self.f.meta),
+            meta_json: get(self.f.meta).unwrap_or_default(),
+            sealed: self.sealed,
+            content_sum,
+            blob,
         })
     }
 
@@ -395,14 +679,16 @@ impl Store {
 
     /// The file document of a blob.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
-        let q = BooleanQuery::new(vec![
-            (Occur::Must, self.term_query(self.f.kind, "file")),
-            (Occur::Must, self.term_query(self.f.blob, blob)),
-        ]);
-        match self.collect(&q)?.first() {
-            Some(a) => Ok(Some(self.file_at(*a)?)),
-            None => Ok(None),
-        }
+        guarded(|| {
+            let q = BooleanQuery::new(vec![
+                (Occur::Must, self.term_query(self.f.kind, "file")),
+                (Occur::Must, self.term_query(self.f.blob, blob)),
+            ]);
+            match self.collect(&q)?.first() {
+                Some(a) => Ok(Some(self.file_at(*a, Some(blob))?)),
+                None => Ok(None),
+            }
+        })
     }
 
     /// String literals holding at least one of `tokens`.
@@ -415,7 +701,7 @@ impl Store {
             (Occur::Must, self.term_query(self.f.kind, "lit")),
             (Occur::Must, Box::new(BooleanQuery::new(any))),
         ]);
-        self.payloads(&q)
+        guarded(|| self.payloads(&q))
     }
 
     /// Finding payloads, of the given rules (all when empty).
@@ -429,7 +715,7 @@ impl Store {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        self.payloads(&BooleanQuery::new(clauses))
+        guarded(|| self.payloads(&BooleanQuery::new(clauses)))
     }
 
     fn payloads<T: serde::de::DeserializeOwned>(&self, q: &dyn Query) -> Result<Vec<T>> {
@@ -437,11 +723,15 @@ impl Store {
         let mut out = Vec::new();
         for a in self.collect(q)? {
             let doc: TantivyDocument = searcher.doc(a)?;
-            let p = doc
-                .get_first(self.f.payload)
-                .and_then(|v| v.as_str())
-                .unwrap_or("null");
-            out.push(serde_json::from_str(p).map_err(damaged("payload"))?);
+            let get = |f: Field| doc.get_first(f).and_then(|v| v.as_str());
+            let blob = get(self.f.blob).unwrap_or_default();
+            let p = unseal(
+                self.sealed,
+                blob,
+                get(self.f.payload).unwrap_or("null").to_string(),
+                "payload",
+            )?;
+            out.push(serde_json::from_str(&p).map_err(damaged("payload"))?);
         }
         Ok(out)
     }
@@ -453,10 +743,122 @@ impl Store {
 
     /// Number of documents of every kind (for stats).
     pub fn num_docs(&self) -> Result<u64> {
-        Ok(self
-            .reader
-            .searcher()
-            .search(&AllQuery, &tantivy::collector::Count)? as u64)
+        guarded(|| {
+            Ok(self
+                .reader
+                .searcher()
+                .search(&AllQuery, &tantivy::collector::Count)? as u64)
+        })
+    }
+}
+
+/// Checks tantivy's checksum of every file of every segment but the document store (whose
+/// fields are sealed one by one, and which is too large to read whole for every command).
+fn check_files(index: &Index) -> Result<()> {
+    use tantivy::index::SegmentComponent as C;
+    let metas = index.searchable_segment_metas().map_err(read_error)?;
+    for meta in &metas {
+        for c in [
+            C::Postings,
+            C::Positions,
+            C::Terms,
+            C::FastFields,
+            C::FieldNorms,
+        ] {
+            let path = meta.relative_path(c);
+            let good = index
+                .directory()
+                .validate_checksum(&path)
+                .map_err(|e| read_error(e.into()))?;
+            if !good {
+                return Err(StoreError::Damaged {
+                    what: format!("{} fails its checksum", path.display()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The directory readers open the store through: an mmap directory whose lock falls back to
+/// none when the OS refuses to create one (a read-only mount, files the user may not write).
+/// tantivy locks only to keep its garbage collector away from files being opened, and a writer
+/// cannot collect anything on a directory this reader may not write either.
+#[derive(Clone, Debug)]
+struct ReaderDirectory(tantivy::directory::MmapDirectory);
+
+impl tantivy::Directory for ReaderDirectory {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
+    }
+
+    fn delete(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
+    }
+
+    fn exists(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
+    {
+        self.0.open_write(path)
+    }
+
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+
+    fn acquire_lock(
+        &self,
+        lock: &tantivy::directory::Lock,
+    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
+    {
+        use std::io::ErrorKind;
+        match self.0.acquire_lock(lock) {
+            Err(tantivy::directory::error::LockError::IoError(e))
+                if matches!(
+                    e.kind(),
+                    ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+            }
+            other => other,
+        }
+    }
+
+    fn watch(
+        &self,
+        callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(callback)
     }
 }
 
@@ -464,24 +866,48 @@ impl Store {
 pub struct StoreWriter {
     w: IndexWriter,
     f: Fields,
+    sealed: bool,
+    dir: PathBuf,
 }
 
 impl StoreWriter {
+    /// A file's text as stored: sealed with [`text_key`] in a sealed store.
+    fn seal_text(&self, blob: &str, lang: Lang, text: String) -> String {
+        if self.sealed {
+            seal(&text_key(blob, lang), &text)
+        } else {
+            text
+        }
+    }
+
     /// Adds one blob's documents. Safe to call from many threads.
     pub fn add(&self, mut rec: BlobRecord) -> Result<()> {
         let f = self.f;
+        let blob = rec.blob.clone();
+        let sealed = |text: String| {
+            if self.sealed {
+                seal(&blob, &text)
+            } else {
+                text
+            }
+        };
         let mut doc = TantivyDocument::new();
         doc.add_text(f.kind, "file");
         doc.add_text(f.blob, &rec.blob);
         doc.add_text(f.lang, rec.lang.as_str());
         if let Some(c) = &rec.content {
             doc.add_text(f.tokens, c);
-            doc.add_text(f.content, c);
+        }
+        // A sealed store gives every file document its text field (empty for binaries), so a
+        // field lost to damage is noticed rather than read as a file without lines.
+        if self.sealed || rec.content.is_some() {
+            let text = rec.content.clone().unwrap_or_default();
+            doc.add_text(f.content, self.seal_text(&blob, rec.lang, text));
         }
         let strings = std::mem::take(&mut rec.parsed.strings);
         let decls = std::mem::take(&mut rec.parsed.decls);
-        if !decls.is_empty() {
-            doc.add_text(f.decls, encode_decls(&decls));
+        if !decls.is_empty() || self.sealed {
+            doc.add_text(f.decls, sealed(encode_decls(&decls)));
         }
         let meta = FileMeta {
             status: rec.status,
@@ -490,7 +916,7 @@ impl StoreWriter {
         };
         doc.add_text(
             f.meta,
-            serde_json::to_string(&meta).expect("metadata serialises"),
+            sealed(serde_json::to_string(&meta).expect("metadata serialises")),
         );
         self.w.add_document(doc)?;
         for s in strings {
@@ -511,7 +937,7 @@ impl StoreWriter {
             d.add_text(f.tokens, &lit.lit.value);
             d.add_text(
                 f.payload,
-                serde_json::to_string(&lit).expect("a literal serialises"),
+                sealed(serde_json::to_string(&lit).expect("a literal serialises")),
             );
             self.w.add_document(d)?;
         }
@@ -522,7 +948,7 @@ impl StoreWriter {
             d.add_text(f.blob, &rec.blob);
             d.add_text(
                 f.payload,
-                serde_json::to_string(&deps).expect("edges serialise"),
+                sealed(serde_json::to_string(&deps).expect("edges serialise")),
             );
             self.w.add_document(d)?;
         }
@@ -531,19 +957,45 @@ impl StoreWriter {
             d.add_text(f.kind, "finding");
             d.add_text(f.blob, &rec.blob);
             d.add_text(f.rule, &rule);
-            d.add_text(f.payload, payload);
+            d.add_text(f.payload, sealed(payload));
             self.w.add_document(d)?;
         }
         Ok(())
     }
 
-    /// Makes everything added visible, atomically.
-    pub fn commit(mut self) -> Result<()> {
-        self.w.commit()?;
+    /// Makes everything added visible, atomically, recording the CRC-32s ([`catalog_sum`]) of
+    /// the catalogs that may go with the store; the index's metadata files are made readable by
+    /// everyone (tantivy writes them private), so others can read the index.
+    pub fn commit(mut self, catalogs: &[String]) -> Result<()> {
+        let mut prepared = self.w.prepare_commit()?;
+        if self.sealed {
+            let payload = CommitPayload {
+                sealed: true,
+                catalogs: catalogs.to_vec(),
+            };
+            prepared.set_payload(&serde_json::to_string(&payload).expect("a payload serialises"));
+        }
+        prepared.commit()?;
         self.w.wait_merging_threads()?;
+        readable_by_all(&self.dir);
         Ok(())
     }
 }
+
+#[cfg(unix)]
+fn readable_by_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for name in ["meta.json", ".managed.json"] {
+        let p = dir.join(name);
+        if let Ok(m) = std::fs::metadata(&p) {
+            let mode = m.permissions().mode();
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode | 0o444));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_: &Path) {}
 
 /// Declarations as compact lines (`kind start end ident name`): read for every candidate file of
 /// every search, so cheaper to decode than JSON.

@@ -187,6 +187,7 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
                     let (callee, field, var) = literal_context(n, bytes);
                     out.strings.push(StringLit {
                         line: line(n),
+                        col: n.start_position().column as u32 + 1,
                         value,
                         callee,
                         field,
@@ -213,6 +214,7 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
             stack.push(ch);
         }
     }
+    super::go_refs::extract(root, bytes, &mut out);
     out.strings
         .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
     out.calls

@@ -2,7 +2,9 @@
 //! each implementing [`Language`]; adding a language is adding a file here and an entry in
 //! [`LANGUAGES`]. Nothing outside this folder knows a language's syntax.
 
+pub mod bash;
 pub mod go;
+pub mod go_refs;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,8 @@ use tree_sitter::{Node, Tree};
 pub enum Lang {
     /// Go, parsed with tree-sitter-go.
     Go,
+    /// sh and bash scripts, parsed with tree-sitter-bash.
+    Shell,
     /// Any other text file, indexed by line.
     Text,
 }
@@ -45,9 +49,9 @@ pub trait Language: Sync {
 }
 
 /// Every language, most specific first; [`text::Text`] takes what no other does.
-pub static LANGUAGES: &[&dyn Language] = &[&go::Go, &text::Text];
+pub static LANGUAGES: &[&dyn Language] = &[&go::Go, &bash::Shell, &text::Text];
 
-/// Every language's name (`go`, `text`), for messages and flag values.
+/// Every language's name (`go`, `shell`, `text`), for messages and flag values.
 pub fn names() -> Vec<&'static str> {
     LANGUAGES.iter().map(|l| l.name()).collect()
 }
@@ -74,7 +78,7 @@ impl Lang {
             .expect("every Lang is in LANGUAGES")
     }
 
-    /// Its name (`go`, `text`).
+    /// Its name (`go`, `shell`, `text`).
     pub fn as_str(self) -> &'static str {
         self.language().name()
     }
@@ -124,9 +128,12 @@ pub struct Decl {
 pub struct StringLit {
     /// Its line.
     pub line: u32,
+    /// 1-based byte column of the literal's opening quote (0 in facts stored before columns).
+    #[serde(default)]
+    pub col: u32,
     /// The literal's value (escapes decoded).
     pub value: String,
-    /// The callee it is an argument of (`fmt.Errorf`), if any.
+    /// The callee it is an argument of (`fmt.Errorf`; for shell, the command: `_cai_error`).
     pub callee: Option<String>,
     /// The struct field it initialises (`Op`), if any.
     pub field: Option<String>,
@@ -159,6 +166,162 @@ pub struct Parsed {
     pub calls: Vec<Call>,
     /// Error and missing nodes tree-sitter recovered from.
     pub error_nodes: u32,
+    /// References: every call site, and names used as values (`Action: runCmd`, `command -v f`).
+    pub refs: Vec<Ref>,
+    /// Go: named types, with what interface dispatch and field walks need.
+    pub types: Vec<TypeDef>,
+    /// Shell: `source FILE` / `. FILE` edges.
+    pub sources: Vec<SourceEdge>,
+}
+
+/// How a reference uses the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefKind {
+    /// A call site: `F()`, `x.M()`, a shell command word, a `trap`/`eval` handler.
+    Call,
+    /// The name used as a value, not called here: `Action: runCmd`, `go.Register(f)`,
+    /// `command -v f`, `declare -f f`, `unset -f f`.
+    Value,
+}
+
+/// A type as written in Go source, with the import its qualifier names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TypeRef {
+    /// `cgroups` in `cgroups.Manager`; `None` for a type of the file's own package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    /// The import path the qualifier names, when the parse stage could tell (its alias, or the
+    /// path's last element); `None` leaves it to the graph, which knows package names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<String>,
+    /// `Manager`, without pointer or type arguments.
+    pub name: String,
+}
+
+/// What a reference rests on: how far the parse stage could pin down its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "on", rename_all = "lowercase")]
+pub enum Via {
+    /// `F` bare: the file's own Go package, or a shell function (or command) name.
+    Local,
+    /// `pkg.F` where `pkg` names an import of the file.
+    Import {
+        /// The import path.
+        path: String,
+    },
+    /// `q.F` where `q` is neither a local nor a recognised import name: an import whose package
+    /// name differs from its path, or a package-level variable. The graph decides.
+    Qualified {
+        /// The qualifier as written.
+        qualifier: String,
+    },
+    /// `x.M()` / `x.f.g.M()` where `x`'s type is known (receiver, parameter, `var x T`,
+    /// `x := T{}` / `&T{}` / `new(T)`, `x.(T)`); `fields` are the struct fields walked first.
+    Typed {
+        /// The receiver's type.
+        ty: TypeRef,
+        /// Struct fields walked from it, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<String>,
+    },
+    /// `expr.M()` where nothing is known of the receiver: by method name only.
+    Method,
+    /// Shell: a literal word among a command's arguments or in an assignment that names a
+    /// function (`run_test "t" test_fn`, `_emit=_cai_info`): a reference only where a function
+    /// of that name exists.
+    Argument,
+}
+
+/// A reference from this file to a named function, method, variable or command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ref {
+    /// Its line.
+    pub line: u32,
+    /// 1-based byte column of the name (`WriteSysctls` in `sys.WriteSysctls(...)`).
+    pub col: u32,
+    /// The name referred to: `WriteSysctls`, `Init`, `_cai_info`.
+    pub name: String,
+    /// The expression as written when it differs from `name`: `sys.WriteSysctls`, `i.Init`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub written: String,
+    /// A call, or the function used as a value.
+    pub kind: RefKind,
+    /// What the name rests on.
+    pub via: Via,
+    /// The enclosing declaration's name (`(*linuxStandardInit).Init`, `runCommand`, a shell
+    /// function); `None` at a shell script's top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl Ref {
+    /// The expression as written (`sys.WriteSysctls`), or the bare name.
+    pub fn written(&self) -> &str {
+        if self.written.is_empty() {
+            &self.name
+        } else {
+            &self.written
+        }
+    }
+}
+
+/// What a named type is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TypeKind {
+    /// A struct.
+    Struct,
+    /// An interface.
+    Interface,
+    /// `type A = B`: `embeds` holds `B`.
+    Alias,
+    /// Any other named type (`type initType string`, `type hook func()`).
+    Other,
+}
+
+/// A struct field with a named type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// The field's name.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeRef,
+}
+
+/// A Go named type declared in this file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeDef {
+    /// The type's name.
+    pub name: String,
+    /// What it is.
+    pub kind: TypeKind,
+    /// The line declaring it.
+    pub line: u32,
+    /// Interface: the method names it declares itself (embedded interfaces are in `embeds`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    /// Embedded types: a struct's anonymous fields, an interface's embedded interfaces, an
+    /// alias's target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embeds: Vec<TypeRef>,
+    /// Struct: named fields whose type is a named type (pointers dropped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+}
+
+/// A shell `source FILE` / `. FILE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceEdge {
+    /// Its line.
+    pub line: u32,
+    /// Its column.
+    pub col: u32,
+    /// The argument as written, quotes removed: `$_CAI_SCRIPT_DIR/lib/core.sh`.
+    pub path: String,
+    /// The enclosing function, `None` at top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl Parsed {

@@ -100,11 +100,22 @@ impl Explanation {
 /// How well a span of pieces is explained: literal score, errno, matching patterns (best first).
 type SpanMatch = (usize, Option<(u16, &'static str, &'static str)>, Vec<usize>);
 
-/// A pattern compiled from a format string: the regex and its literal length.
+/// The longest message explain takes, in bytes (a message, not a log).
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// The most ": "-separated parts a message may have.
+pub const MAX_PIECES: usize = 4096;
+/// The most ": "-separated parts one segment (one error layer) may span: with it, matching is
+/// linear in the message's length.
+const MAX_SPAN: usize = 16;
+
+/// A pattern compiled from a format string: the regex, its literal length, its literal parts,
+/// and the literal text it must start and end with (checked before the regex runs).
 struct Pattern {
     re: regex::Regex,
     literal: usize,
     parts: Vec<String>,
+    starts: String,
+    ends: String,
 }
 
 /// Compiles a Go format string into a full-match regex: verbs (`%s %d %v %q %w %x`, with flags,
@@ -114,6 +125,7 @@ fn compile(format: &str) -> Option<Pattern> {
     let mut parts = Vec::new();
     let mut lit = String::new();
     let mut literal = 0;
+    let mut starts: Option<String> = None;
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -139,11 +151,13 @@ fn compile(format: &str) -> Option<Pattern> {
         }
         literal += lit.chars().count();
         re.push_str(&regex::escape(&lit));
+        starts.get_or_insert_with(|| lit.clone());
         if !lit.is_empty() {
             parts.push(std::mem::take(&mut lit));
         }
         re.push_str("(.*?)");
     }
+    let ends = lit.clone();
     literal += lit.chars().count();
     re.push_str(&regex::escape(&lit));
     if !lit.is_empty() {
@@ -157,7 +171,16 @@ fn compile(format: &str) -> Option<Pattern> {
             .ok()?,
         literal,
         parts,
+        starts: starts.unwrap_or_else(|| ends.clone()),
+        ends,
     })
+}
+
+impl Pattern {
+    /// Does the whole of `text` match?
+    fn matches(&self, text: &str) -> bool {
+        text.starts_with(&self.starts) && text.ends_with(&self.ends) && self.re.is_match(text)
+    }
 }
 
 /// Splits a message into ": "-separated pieces, whitespace normalised (wrapped log lines).
@@ -181,7 +204,19 @@ pub fn explain(
     at: &[String],
     repos: &[String],
 ) -> Result<Explanation> {
+    if message.len() > MAX_MESSAGE_BYTES {
+        anyhow::bail!(
+            "the message is {} bytes long; explain takes at most {MAX_MESSAGE_BYTES}: give it the error line, not a whole log",
+            message.len()
+        );
+    }
     let ps = pieces(message);
+    if ps.len() > MAX_PIECES {
+        anyhow::bail!(
+            "the message has {} \": \"-separated parts; explain takes at most {MAX_PIECES}: give it one error, not a log",
+            ps.len()
+        );
+    }
     let message = ps.join(": ");
     let revs = index.select(at, repos)?;
     let known = known_formats(index, &message)?;
@@ -192,6 +227,7 @@ pub fn explain(
         .collect();
     let places = index.places(&revs, |id| wanted.contains(id), |_| true)?;
     let spans = match_spans(&ps, &known, &places);
+    let mut memo = HashMap::new();
     let mut segments: Vec<Segment> = segmentation(ps.len(), &spans)
         .into_iter()
         .map(|(i, j)| {
@@ -201,6 +237,7 @@ pub fn explain(
                 spans.get(&(i, j)),
                 &known,
                 &places,
+                &mut memo,
             )
         })
         .collect();
@@ -228,45 +265,71 @@ fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
                 .push(l);
         }
     }
-    let mut known: Vec<Known> = by_format
+    let compiled: Vec<(String, String, Pattern, Vec<StoredLiteral>)> = by_format
         .into_iter()
         .filter_map(|(format, (kind, literals))| {
             let pattern = compile(&format)?;
-            let fits =
-                pattern.literal >= 3 && pattern.parts.iter().all(|p| message.contains(p.as_str()));
-            fits.then_some(Known {
-                format,
-                kind,
-                pattern,
-                literals,
-            })
+            (pattern.literal >= 3).then_some((format, kind, pattern, literals))
+        })
+        .collect();
+    // Which literal parts the message holds, in one pass over it (not one per part).
+    let parts: Vec<String> = {
+        let mut p: Vec<String> = compiled
+            .iter()
+            .flat_map(|c| c.2.parts.iter().cloned())
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    };
+    let held: std::collections::HashSet<&str> = match aho_corasick::AhoCorasick::new(&parts) {
+        Ok(ac) => ac
+            .find_overlapping_iter(message)
+            .map(|m| parts[m.pattern().as_usize()].as_str())
+            .collect(),
+        Err(_) => parts
+            .iter()
+            .map(String::as_str)
+            .filter(|p| message.contains(p))
+            .collect(),
+    };
+    let mut known: Vec<Known> = compiled
+        .into_iter()
+        .filter(|c| c.2.parts.iter().all(|p| held.contains(p.as_str())))
+        .map(|(format, kind, pattern, literals)| Known {
+            format,
+            kind,
+            pattern,
+            literals,
         })
         .collect();
     known.sort_by(|a, b| a.format.cmp(&b.format));
     Ok(known)
 }
 
-/// The best explanation of each span `[i, j)` of pieces: errno texts and known formats present
-/// in the selected revisions.
+/// The best explanation of each span `[i, j)` of pieces (at most [`MAX_SPAN`] wide): errno
+/// texts and known formats present in the selected revisions.
 fn match_spans(
     ps: &[String],
     known: &[Known],
     places: &Places,
 ) -> HashMap<(usize, usize), SpanMatch> {
+    let present: Vec<bool> = known
+        .iter()
+        .map(|k| k.literals.iter().any(|l| places.contains_key(&l.blob)))
+        .collect();
     let n = ps.len();
     let mut span = HashMap::new();
     for i in 0..n {
-        for j in i + 1..=n {
-            let text = ps[i..j].join(": ");
+        let mut text = String::new();
+        for j in i + 1..=n.min(i + MAX_SPAN) {
+            if j > i + 1 {
+                text.push_str(": ");
+            }
+            text.push_str(&ps[j - 1]);
             let errno = crate::query::errno::by_text(&text);
-            let mut matched: Vec<usize> = known
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| {
-                    k.pattern.re.is_match(&text)
-                        && k.literals.iter().any(|l| places.contains_key(&l.blob))
-                })
-                .map(|(k, _)| k)
+            let mut matched: Vec<usize> = (0..known.len())
+                .filter(|k| present[*k] && known[*k].pattern.matches(&text))
                 .collect();
             matched.sort_by(|a, b| {
                 known[*b]
@@ -293,7 +356,8 @@ fn segmentation(n: usize, spans: &HashMap<(usize, usize), SpanMatch>) -> Vec<(us
     let mut best: Vec<(usize, usize, usize)> = vec![(0, 0, 0); n + 1]; // (score, segments, prev)
     for j in 1..=n {
         let mut b = (0usize, usize::MAX, j - 1);
-        for (i, prev) in best.iter().enumerate().take(j) {
+        let from = j.saturating_sub(MAX_SPAN);
+        for (i, prev) in best.iter().enumerate().take(j).skip(from) {
             let s = spans.get(&(i, j)).map_or(0, |x| x.0);
             if s == 0 && j - i > 1 {
                 continue;
@@ -323,6 +387,7 @@ fn segment(
     span: Option<&SpanMatch>,
     known: &[Known],
     places: &Places,
+    memo: &mut HashMap<usize, Candidate>,
 ) -> Segment {
     let Some((_, errno, matched)) = span else {
         return Segment {
@@ -331,9 +396,14 @@ fn segment(
             candidates: Vec::new(),
         };
     };
+    // A message repeating a layer cites the same sites again: each format is placed once.
     let mut candidates: Vec<Candidate> = matched
         .iter()
-        .map(|k| candidate(index, &known[*k], places))
+        .map(|k| {
+            memo.entry(*k)
+                .or_insert_with(|| candidate(index, &known[*k], places))
+                .clone()
+        })
         .collect();
     // Alternatives with less than half the best literal text are noise ("%d to %d").
     if let Some(best) = candidates.first().map(|c| c.literal_chars) {
@@ -410,6 +480,8 @@ fn rank_by_affinity(segments: &mut [Segment]) {
 /// Direct calls between the functions holding consecutive segments, where the index shows them.
 fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
     let mut out = Vec::new();
+    // Repeated layers ask the same question again; the index answers each once.
+    let mut memo: HashMap<String, String> = HashMap::new();
     let explained: Vec<usize> = (0..segments.len())
         .filter(|i| !segments[*i].candidates.is_empty())
         .collect();
@@ -422,10 +494,21 @@ fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
             continue;
         };
         let callee = fb.rsplit('.').next().unwrap_or(fb);
-        let how = if a.kind.starts_with("sentinel") {
-            sentinel_link(index, a, sa, fa, callee)?
-        } else {
-            direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?
+        let key = format!(
+            "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
+            a.kind, b.kind, sa.cite.repo, sa.cite.rev, sa.cite.blob, sa.cite.path, fa, fb
+        );
+        let how = match memo.get(&key) {
+            Some(h) => h.clone(),
+            None => {
+                let h = if a.kind.starts_with("sentinel") {
+                    sentinel_link(index, a, sa, fa, callee)?
+                } else {
+                    direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?
+                };
+                memo.insert(key, h.clone());
+                h
+            }
         };
         out.push(Link {
             from: w[0],

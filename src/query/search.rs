@@ -328,8 +328,13 @@ pub fn search(
                 return Ok(Vec::new());
             };
             let file = index.file(f)?;
+            let lines = matcher.lines(&file);
+            if !lines.is_empty() {
+                // Nothing is cited from a damaged document.
+                file.verify()?;
+            }
             let mut hits = Vec::new();
-            for lh in matcher.lines(&file) {
+            for lh in lines {
                 hits.extend(at.iter().map(|place| lh.cited(index, &f.blob, place)));
             }
             Ok(hits)

@@ -91,9 +91,38 @@ impl Query {
 
 const FIELDS: &str = "repo:, path:, sym:, lang:, rule:";
 
+/// The longest query accepted, in bytes: queries come from users and documents.
+pub const MAX_QUERY_LEN: usize = 4096;
+/// The most words (terms, phrases' words, filters) a query may hold.
+pub const MAX_QUERY_WORDS: usize = 64;
+
+/// Refuses a query too large to be a question (before any work is spent on it).
+fn check_size(q: &str) -> Result<()> {
+    let too = |message: String| QueryError {
+        query: String::new(),
+        offset: None,
+        message,
+        hint: None,
+    };
+    if q.len() > MAX_QUERY_LEN {
+        return Err(too(format!(
+            "the query is {} bytes long; the limit is {MAX_QUERY_LEN}: search for fewer or shorter terms",
+            q.len()
+        )));
+    }
+    let words = q.split_whitespace().count();
+    if words > MAX_QUERY_WORDS {
+        return Err(too(format!(
+            "the query has {words} words; the limit is {MAX_QUERY_WORDS}: search for fewer terms"
+        )));
+    }
+    Ok(())
+}
+
 impl Query {
     /// Parses a query; errors name the column and how to fix it.
     pub fn parse(q: &str) -> Result<Query> {
+        check_size(q)?;
         let mut out = Query::default();
         let chars: Vec<(usize, char)> = q.char_indices().collect();
         let mut i = 0;

@@ -199,7 +199,7 @@ fn caption(index: &Index, req: &Request, rows: &[Row], total: usize) -> Result<S
                 } else {
                     ""
                 };
-                format!("`{repo}@{rev}` = `{commit}`{k}")
+                format!("{} = `{commit}`{k}", md_code(&format!("{repo}@{rev}")))
             })
             .collect();
         writeln!(out, "Revisions: {}.", list.join("; "))?;
@@ -266,7 +266,7 @@ fn list(out: &mut String, rows: &[Row]) -> Result<()> {
             out,
             "- {}@{} (`{}`) {}",
             c.repo,
-            c.rev,
+            md_text(&c.rev),
             &c.commit[..12],
             md_link(&c.location(), &c.url)
         )?;
@@ -280,19 +280,22 @@ fn list(out: &mut String, rows: &[Row]) -> Result<()> {
             write!(out, ": {}", md_text(&r.facts))?;
         }
         if let Some(v) = &c.vendored_module {
-            write!(out, "; vendored {v}")?;
+            write!(out, "; vendored {}", md_text(v))?;
         }
         let others = r.others();
         if !others.is_empty() {
-            write!(out, " ({others})")?;
+            write!(out, " ({})", md_text(&others))?;
         }
         writeln!(out)?;
         writeln!(out)?;
-        let fence = if r.context.iter().any(|(_, l)| l.contains("```")) {
-            "````"
-        } else {
-            "```"
-        };
+        // Longer than any run of backticks in the code, so no line of it closes the fence.
+        let longest = r
+            .context
+            .iter()
+            .flat_map(|(_, l)| l.split(|c| c != '`').map(str::len))
+            .max()
+            .unwrap_or(0);
+        let fence = "`".repeat((longest + 1).max(3));
         writeln!(out, "  {fence}{}", lang_of(&c.path))?;
         for (_, l) in &r.context {
             if l.trim().is_empty() {
@@ -328,6 +331,7 @@ fn finding_row(index: &Index, f: &FindingHit, context: usize, with_code: bool) -
     } else {
         None
     } {
+        file.verify()?;
         let all: Vec<&str> = file.content.lines().collect();
         let from = (f.cite.start as usize).saturating_sub(1 + context);
         let to = ((f.cite.end as usize) + context).min(all.len());

@@ -135,6 +135,20 @@ fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<
     Ok(())
 }
 
+/// A site's table cell: `repo@rev [path:line](permalink)`, and its vendored module.
+fn site_cell(x: &crate::index::citation::Citation) -> String {
+    format!(
+        "{}@{} {}{}",
+        x.repo,
+        md_text(&x.rev),
+        md_link(&format!("{}:{}", x.path, x.start), &x.url),
+        x.vendored_module
+            .as_ref()
+            .map(|m| format!("<br>vendored {}", md_text(m)))
+            .unwrap_or_default()
+    )
+}
+
 fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
     writeln!(out, "**Explain** {}\n", md_code(&e.message))?;
     writeln!(out, "| # | segment | source | site | function |")?;
@@ -143,21 +157,7 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
         match s.candidates.first() {
             Some(c) => {
                 let site = c.sites.first();
-                let cell = site
-                    .map(|x| {
-                        let x = &x.cite;
-                        format!(
-                            "{}@{} {}{}",
-                            x.repo,
-                            x.rev,
-                            md_link(&format!("{}:{}", x.path, x.start), &x.url),
-                            x.vendored_module
-                                .as_ref()
-                                .map(|m| format!("<br>vendored {}", md_text(m)))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_default();
+                let cell = site.map(|x| site_cell(&x.cite)).unwrap_or_default();
                 let more = if c.sites.len() > 1 {
                     format!(" (+{} more)", c.sites.len() - 1)
                 } else {
@@ -205,7 +205,13 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
         )?;
         for (rev, lacks) in &r.nearest_without {
             let l: Vec<String> = lacks.iter().map(|s| format!("[{}]", s + 1)).collect();
-            writeln!(out, "  - not {}@{}: lacks {}", r.repo, rev, l.join(" "))?;
+            writeln!(
+                out,
+                "  - not {}@{}: lacks {}",
+                r.repo,
+                md_text(rev),
+                l.join(" ")
+            )?;
         }
     }
     Ok(())

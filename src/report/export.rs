@@ -1,6 +1,8 @@
 //! `archeo export`: regenerates the regions between `<!-- archeo:begin ARGS -->` and
 //! `<!-- archeo:end -->` in Markdown files. Every byte outside those regions is kept; line
 //! endings follow the begin marker's (CRLF files stay CRLF); files are replaced atomically.
+//! Markers inside fenced code blocks (```` ``` ```` or `~~~`) are text, not regions. A read-only
+//! document is refused unless forced; a symbolic link is written through to its target.
 
 use std::path::{Path, PathBuf};
 
@@ -29,18 +31,54 @@ pub struct Block {
     pub eol: &'static str,
 }
 
+/// A fenced code block's opening: its character (`` ` `` or `~`) and length.
+fn fence_open(line: &str) -> Option<(char, usize)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = &line[indent..];
+    let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let len = rest.chars().take_while(|x| *x == c).count();
+    // A backtick fence's info string may not hold backticks (CommonMark).
+    (len >= 3 && !(c == '`' && rest[len..].contains('`'))).then_some((c, len))
+}
+
+/// Does `line` close a fence opened with `c` repeated `len` times?
+fn fence_closes(line: &str, (c, len): (char, usize)) -> bool {
+    let t = line.trim_start_matches(' ');
+    line.len() - t.len() <= 3
+        && t.chars().take_while(|x| *x == c).count() >= len
+        && t.trim_start_matches(c).trim().is_empty()
+}
+
 /// Finds the blocks of a document; unbalanced or nested markers and bad ARGS are errors naming
-/// FILE:LINE.
+/// FILE:LINE. Markers inside fenced code blocks outside any region are text (documentation
+/// showing a marker); inside a region only the end marker counts, since archeo wrote the rest.
 pub fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
     let mut blocks = Vec::new();
     let mut open: Option<(usize, Vec<String>, usize, &'static str)> = None;
+    let mut fence: Option<(char, usize)> = None;
     let mut offset = 0;
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let n = i + 1;
         let line_start = offset;
         offset += raw.len();
         let eol = if raw.ends_with("\r\n") { "\r\n" } else { "\n" };
-        let line = raw.trim_end_matches(['\n', '\r']).trim();
+        let bare = raw.trim_end_matches(['\n', '\r']);
+        if open.is_none() {
+            if let Some(f) = fence {
+                if fence_closes(bare, f) {
+                    fence = None;
+                }
+                continue;
+            }
+            if let Some(f) = fence_open(bare) {
+                fence = Some(f);
+                continue;
+            }
+        }
+        let line = bare.trim();
         if let Some(rest) = line.strip_prefix(BEGIN) {
             let Some(args) = rest.strip_suffix("-->") else {
                 bail!(
@@ -312,12 +350,16 @@ pub fn run(
     src: &Sources,
     files: &[PathBuf],
     check: bool,
+    force: bool,
     parse: &dyn Fn(&[String]) -> Result<BlockRequest>,
 ) -> Result<Vec<DocumentOutcome>> {
     let mut out = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
+        if !check && !force {
+            refuse_read_only(file)?;
+        }
         let blocks = parse_blocks(file, &text)?;
         let mut stale = Vec::new();
         let new = regenerate(&text, &blocks, |b| {
@@ -353,6 +395,20 @@ pub fn run(
         });
     }
     Ok(out)
+}
+
+/// A document nobody may write is one its owner protected: replacing it through a rename would
+/// ignore that, so it takes `--force`.
+fn refuse_read_only(file: &Path) -> Result<()> {
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if meta.permissions().readonly() {
+        bail!(
+            "{} is read-only: archeo does not replace protected documents; make it writable or pass --force",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 /// Every selector must name a pinned revision that the index holds at its pinned commit (no

@@ -121,9 +121,9 @@ fn markdown(out: &mut dyn Write, hits: &Vec<FindingHit>) -> Result<()> {
         writeln!(
             out,
             "| {} | {}@{} ({}) | {} | {} | {} | {} |",
-            h.rule,
+            md_code(&h.rule),
             c.repo,
-            c.rev,
+            md_text(&c.rev),
             md_text(&c.revs_display),
             md_link(&c.location(), &c.url),
             h.symbol.as_deref().map(md_code).unwrap_or_default(),

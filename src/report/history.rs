@@ -219,10 +219,10 @@ fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
 fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     writeln!(
         out,
-        "**Diff** `{}` = `{}` -> `{}` = `{}`: {} change{}, {} unchanged.",
-        d.a,
+        "**Diff** {} = `{}` -> {} = `{}`: {} change{}, {} unchanged.",
+        md_code(&d.a),
         d.a_commit,
-        d.b,
+        md_code(&d.b),
         d.b_commit,
         d.changes.len(),
         if d.changes.len() == 1 { "" } else { "s" },
@@ -233,7 +233,8 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         writeln!(
             out,
             "| change | rule | symbol | {} | {} | facts |",
-            d.a, d.b
+            md_text(&d.a),
+            md_text(&d.b)
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for c in &d.changes {
@@ -270,15 +271,15 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         writeln!(out)?;
     }
     if !d.modules.is_empty() {
-        writeln!(out, "| vendored module | {} | {} |", d.a, d.b)?;
-        writeln!(out, "| --- | --- | --- |")?;
+        let (a, b) = (md_text(&d.a), md_text(&d.b));
+        writeln!(out, "| vendored module | {a} | {b} |\n| --- | --- | --- |")?;
         for m in &d.modules {
             writeln!(
                 out,
                 "| {} | {} | {} |",
                 md_code(&m.module),
-                m.from.as_deref().unwrap_or("—"),
-                m.to.as_deref().unwrap_or("—")
+                m.from.as_deref().map_or("—".into(), md_text),
+                m.to.as_deref().map_or("—".into(), md_text)
             )?;
         }
         writeln!(out)?;
@@ -420,7 +421,13 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
     }
     writeln!(out, " ---: |")?;
     for r in &t.revisions {
-        write!(out, "| {}@{} | `{}` |", r.repo, r.rev, &r.commit[..12])?;
+        write!(
+            out,
+            "| {}@{} | `{}` |",
+            r.repo,
+            md_text(&r.rev),
+            &r.commit[..12]
+        )?;
         for tr in &t.tracks {
             let held = tr.cite.repo == r.repo && tr.cite.held_by(&r.rev);
             write!(out, " {} |", if held { "●" } else { "" })?;

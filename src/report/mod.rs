@@ -83,9 +83,11 @@ pub(crate) fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Resul
     Ok(())
 }
 
-/// Inline code for a Markdown table cell: pipes escaped, backticks fenced so the table never breaks.
+/// Inline code for a Markdown table cell: pipes escaped, line breaks made spaces, backticks
+/// fenced so the table never breaks. Code spans show HTML as text, so an upstream file named
+/// `<img src=x onerror=...>.go` stays text.
 pub fn md_code(s: &str) -> String {
-    let s = s.trim().replace('|', "\\|");
+    let s = s.trim().replace(['\n', '\r'], " ").replace('|', "\\|");
     if s.is_empty() {
         return String::new();
     }
@@ -107,18 +109,41 @@ pub fn md_code(s: &str) -> String {
 }
 
 /// A location linked to its permalink; a plain `repo@commit:path:line` citation (hosts without
-/// permalinks) is shown as code instead, since it is no URL.
+/// permalinks), or anything that is not a plain http(s) URL, is shown as code instead.
 pub fn md_link(text: &str, url: &str) -> String {
-    if url.starts_with("https://") || url.starts_with("http://") {
+    let plain = url
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/:%#@+,=!$&;?".contains(&b));
+    if plain && (url.starts_with("https://") || url.starts_with("http://")) {
         format!("[{}]({url})", md_text(text))
     } else {
         md_code(url)
     }
 }
 
-/// Plain text for a Markdown table cell.
+/// Plain text for Markdown (a table cell, a list item): every character Markdown would read as
+/// markup (HTML, links, emphasis, code, tables) is escaped and line breaks become spaces, so text
+/// from strangers (paths, tag names, module versions) renders as the text it is. An `_` inside a
+/// word (`RESOLVE_NO_XDEV`) is no markup and stays as it is.
 pub fn md_text(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let in_word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
+        match c {
+            '_' if in_word(i.checked_sub(1)) && in_word(Some(i + 1)) => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A color spec: foreground, bold or not.
@@ -177,5 +202,24 @@ mod tests {
     fn md_code_never_breaks_a_table() {
         assert_eq!(md_code("a | b"), "`a \\| b`");
         assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
+        assert_eq!(md_code("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn text_from_strangers_is_never_markup() {
+        assert_eq!(
+            md_text("<img src=x onerror=alert(1)>.go"),
+            "\\<img src=x onerror=alert(1)\\>.go"
+        );
+        assert_eq!(
+            md_text("x](javascript:alert(1)).go"),
+            "x\\](javascript:alert(1)).go"
+        );
+        assert_eq!(md_text("__init__.py"), "\\_\\_init\\_\\_.py");
+        assert_eq!(md_text("unix.RESOLVE_NO_XDEV"), "unix.RESOLVE_NO_XDEV");
+        assert_eq!(
+            md_link("a.go:1", "https://x.org/a.go)<b>"),
+            "`https://x.org/a.go)<b>`"
+        );
     }
 }

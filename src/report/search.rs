@@ -203,7 +203,7 @@ fn markdown(out: &mut dyn Write, r: &Results) -> Result<()> {
             out,
             "| {}@{} ({}) | {} | {} | {} |",
             c.repo,
-            c.rev,
+            md_text(&c.rev),
             md_text(&c.revs_display),
             md_link(&c.location(), &c.url),
             h.symbol.as_deref().map(md_code).unwrap_or_default(),

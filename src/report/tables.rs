@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use termcolor::WriteColor;
 
-use super::{json_line, report};
+use super::{json_line, md_text, report};
 use crate::index::IndexStats;
 use crate::index::build::IndexSummary;
 use crate::rules::{RuleSet, RuleTest};
@@ -53,7 +53,7 @@ fn pins_markdown(out: &mut dyn Write, p: &Pins) -> Result<()> {
             out,
             "| {} | {} | {} | `{}` |",
             p.repo,
-            p.rev,
+            md_text(&p.rev),
             p.kind.as_str(),
             p.commit
         )?;
@@ -117,7 +117,7 @@ fn stats_markdown(out: &mut dyn Write, s: &IndexStats) -> Result<()> {
             out,
             "| {}@{} | `{}` | {} | {} |",
             r.repo,
-            r.rev,
+            md_text(&r.rev),
             r.commit,
             r.files,
             r.vendor.len()

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Result, bail};
 
-use crate::source::git::CachedRepo;
+use crate::source::git::{CachedRepo, MissingObject};
 use crate::source::lock::{Lock, LockedRepo, LockedRev, RefKind};
 use crate::source::manifest::{Manifest, RepoSpec, RevSpec};
 
@@ -60,6 +60,31 @@ pub enum Event {
         /// The commit it has now.
         new: String,
     },
+    /// Lock or temporary files a killed fetch left in the cache were removed.
+    Recovered {
+        /// Repository name.
+        repo: String,
+        /// The files removed, relative to the repository's cache directory.
+        files: Vec<String>,
+    },
+    /// The cache of a repository is damaged or lacks objects the pins need: it is fetched
+    /// again from scratch.
+    Repairing {
+        /// Repository name.
+        repo: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Upstream did not send blobs the pinned revisions hold, even to a fresh fetch (a partial
+    /// mirror): they are indexed as unavailable.
+    Absent {
+        /// Repository name.
+        repo: String,
+        /// How many blobs.
+        blobs: usize,
+        /// One of them, as `PATH (BLOB)`.
+        example: String,
+    },
     /// A repository's revs were pinned.
     Pinned {
         /// Repository name.
@@ -76,7 +101,10 @@ pub enum Event {
 impl Event {
     /// Worth a warning rather than a note.
     pub fn is_warning(&self) -> bool {
-        matches!(self, Event::TagMoved { .. })
+        matches!(
+            self,
+            Event::TagMoved { .. } | Event::Repairing { .. } | Event::Absent { .. }
+        )
     }
 }
 
@@ -129,6 +157,23 @@ impl std::fmt::Display for Event {
                 &old[..12],
                 &new[..12]
             ),
+            Event::Recovered { repo, files } => write!(
+                f,
+                "{repo}: removed {} left by an interrupted fetch",
+                files.join(", ")
+            ),
+            Event::Repairing { repo, reason } => write!(
+                f,
+                "{repo}: the cache is damaged ({reason}): fetching it again from scratch"
+            ),
+            Event::Absent {
+                repo,
+                blobs,
+                example,
+            } => write!(
+                f,
+                "{repo}: upstream did not send {blobs} blob(s) the pinned revisions hold (e.g. {example}); they are indexed as unavailable"
+            ),
             Event::Pinned {
                 repo,
                 tags,
@@ -162,6 +207,7 @@ pub fn fetch_all(
     opts: FetchOptions,
     obs: &mut Observer,
 ) -> Result<Lock> {
+    let _lock = lock_cache(cache)?;
     if opts.locked {
         let old = old.ok_or_else(|| {
             anyhow::anyhow!("--locked needs a lock file, and there is none: run `archeo fetch` without --locked first")
@@ -176,7 +222,10 @@ pub fn fetch_all(
     let mut lock = Lock::default();
     let mut moved_tags = Vec::new();
     for spec in &manifest.repos {
-        let prev = old.and_then(|l| l.repo(&spec.name));
+        // Pins of another URL (the manifest changed, or the lock was edited) are no baseline.
+        let prev = old
+            .and_then(|l| l.repo(&spec.name))
+            .filter(|p| p.url == spec.url);
         let (revs, moved) = fetch_and_pin(cache, spec, prev, opts, obs)?;
         moved_tags.extend(moved);
         lock.repos.push(LockedRepo {
@@ -205,21 +254,35 @@ fn fetch_locked(
 ) -> Result<()> {
     obs.progress.reset();
     (obs.on_start)(spec);
-    let repo = open_for(cache, spec, opts)?;
+    let repo = open_for(cache, spec, opts, obs)?;
+    let refspecs: Vec<String> = locked
+        .revs
+        .iter()
+        .map(|r| match r.kind {
+            RefKind::Tag => format!("+refs/tags/{0}:refs/tags/{0}", r.name),
+            RefKind::Branch => format!("+refs/heads/{0}:refs/heads/{0}", r.name),
+            RefKind::Commit => "+refs/heads/*:refs/heads/*".to_string(),
+        })
+        .fold(Vec::new(), |mut v, s| {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        });
+    let repo = ensure_complete(spec, repo, &[], &refspecs, opts, obs)?;
     if !opts.offline {
-        let mut refspecs: Vec<String> = locked
-            .revs
-            .iter()
-            .map(|r| match r.kind {
-                RefKind::Tag => format!("+refs/tags/{0}:refs/tags/{0}", r.name),
-                RefKind::Branch => format!("+refs/heads/{0}:refs/heads/{0}", r.name),
-                RefKind::Commit => "+refs/heads/*:refs/heads/*".to_string(),
-            })
-            .collect();
-        refspecs.dedup();
         let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
         (obs.on_event)(&fetched(spec, rep));
     }
+    // A locked commit upstream no longer serves is the check below's to report; the objects
+    // of those present must all be there.
+    let commits: Vec<String> = locked
+        .revs
+        .iter()
+        .filter(|r| repo.has_commit(&r.commit))
+        .map(|r| r.commit.clone())
+        .collect();
+    let repo = ensure_complete(spec, repo, &commits, &refspecs, opts, obs)?;
     for r in &locked.revs {
         if !repo.has_commit(&r.commit) {
             bail!(
@@ -250,16 +313,20 @@ fn fetch_and_pin(
 ) -> Result<(Vec<LockedRev>, Vec<String>)> {
     obs.progress.reset();
     (obs.on_start)(spec);
-    let repo = open_for(cache, spec, opts)?;
+    let repo = open_for(cache, spec, opts, obs)?;
+    let refspecs = [
+        "+refs/heads/*:refs/heads/*".to_string(),
+        "+refs/tags/*:refs/tags/*".to_string(),
+    ];
+    // A damaged pack hides the commits refs point at, which fails a fetch: repair it first.
+    let repo = ensure_complete(spec, repo, &[], &refspecs, opts, obs)?;
     if !opts.offline {
-        let refspecs = [
-            "+refs/heads/*:refs/heads/*".to_string(),
-            "+refs/tags/*:refs/tags/*".to_string(),
-        ];
         let rep = repo.fetch(&spec.url, &refspecs, obs.progress, &AtomicBool::new(false))?;
         (obs.on_event)(&fetched(spec, rep));
     }
     let revs = resolve_revs(spec, &repo, &repo.tags()?, &repo.branches()?)?;
+    let commits: Vec<String> = revs.iter().map(|r| r.commit.clone()).collect();
+    ensure_complete(spec, repo, &commits, &refspecs, opts, obs)?;
     let mut moved_tags = Vec::new();
     for ev in moves(spec, prev, &revs) {
         if let Event::TagMoved {
@@ -331,15 +398,148 @@ fn fetched(spec: &RepoSpec, rep: crate::source::git::FetchReport) -> Event {
     }
 }
 
-fn open_for(cache: &Path, spec: &RepoSpec, opts: FetchOptions) -> Result<CachedRepo> {
+/// Opens (or creates) a repository's cache, removing the lock files a killed fetch left in it:
+/// the caller holds the cache's fetch lock, so no other archeo is writing there.
+fn open_for(
+    cache: &Path,
+    spec: &RepoSpec,
+    opts: FetchOptions,
+    obs: &mut Observer,
+) -> Result<CachedRepo> {
     match CachedRepo::open(cache, &spec.name, &spec.url, !opts.offline)? {
-        Some(r) => Ok(r),
+        Some(r) => {
+            let removed = r.remove_stale_locks();
+            if !removed.is_empty() {
+                (obs.on_event)(&Event::Recovered {
+                    repo: spec.name.clone(),
+                    files: removed
+                        .iter()
+                        .map(|p| p.strip_prefix(&r.dir).unwrap_or(p).display().to_string())
+                        .collect(),
+                });
+            }
+            Ok(r)
+        }
         None => bail!(
             "--offline: {} has never been fetched into the cache {}: run `archeo fetch` with network (or mirrors) first",
             spec.name,
             crate::source::git::cache_dir_for(cache, &spec.name).display()
         ),
     }
+}
+
+/// The cache's fetch lock: one `archeo fetch` at a time per cache, because two writing the same
+/// repositories corrupt them.
+fn lock_cache(cache: &Path) -> Result<crate::pidlock::PidLock> {
+    use crate::pidlock::{LockError, PidLock};
+    std::fs::create_dir_all(cache)
+        .map_err(|e| anyhow::anyhow!("cannot create the cache {}: {e}", cache.display()))?;
+    match PidLock::try_acquire(&cache.join("fetch.lock")) {
+        Ok(l) => Ok(l),
+        Err(LockError::Busy { pid }) => bail!(
+            "another `archeo fetch` (pid {}) is using the cache {}; wait for it to finish",
+            pid.map_or("?".to_string(), |p| p.to_string()),
+            cache.display()
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks that the cache holds every object the pinned `commits` need, in undamaged packs. When
+/// it does not, the repository is fetched again from scratch (`refspecs`), which repairs
+/// truncated or altered packs and objects lost any other way. Blobs even a fresh fetch does not
+/// bring are upstream's gap (a partial mirror): recorded, reported, indexed as unavailable.
+fn ensure_complete(
+    spec: &RepoSpec,
+    repo: CachedRepo,
+    commits: &[String],
+    refspecs: &[String],
+    opts: FetchOptions,
+    obs: &mut Observer,
+) -> Result<CachedRepo> {
+    let damaged = repo.damaged_packs();
+    let missing = repo.missing_objects(commits);
+    let absent = repo.absent();
+    let unexplained: Vec<&MissingObject> = missing
+        .iter()
+        .filter(|m| !(m.kind == "blob" && absent.contains(&m.id)))
+        .collect();
+    if damaged.is_empty() && unexplained.is_empty() {
+        return Ok(repo);
+    }
+    let reason = match (damaged.first(), unexplained.first()) {
+        (Some((pack, why)), _) => format!("{}: {why}", pack.display()),
+        (None, Some(m)) => format!(
+            "{} {} objects missing, e.g. {} {}",
+            unexplained.len(),
+            if unexplained.len() == 1 { "is" } else { "are" },
+            m.kind,
+            m.id
+        ),
+        (None, None) => unreachable!("checked above"),
+    };
+    if opts.offline {
+        bail!(
+            "{}: the cache {} is damaged ({reason}): run `archeo fetch` with network (or mirrors) to repair it",
+            spec.name,
+            repo.dir.display()
+        );
+    }
+    let repo = if repo.created && damaged.is_empty() {
+        repo
+    } else {
+        (obs.on_event)(&Event::Repairing {
+            repo: spec.name.clone(),
+            reason,
+        });
+        let fresh = repo.start_over(&spec.name, &spec.url)?;
+        obs.progress.reset();
+        let rep = fresh.fetch(&spec.url, refspecs, obs.progress, &AtomicBool::new(false))?;
+        (obs.on_event)(&fetched(spec, rep));
+        fresh
+    };
+    record_upstream_gaps(spec, repo, commits, obs)
+}
+
+/// After a repair: what is still missing is upstream's gap. Blobs are recorded (indexed as
+/// unavailable) and reported; a missing commit or tree is an error.
+fn record_upstream_gaps(
+    spec: &RepoSpec,
+    repo: CachedRepo,
+    commits: &[String],
+    obs: &mut Observer,
+) -> Result<CachedRepo> {
+    if let Some((pack, why)) = repo.damaged_packs().first() {
+        bail!(
+            "{}: {} is damaged even after fetching again ({why}): check the disk",
+            spec.name,
+            pack.display()
+        );
+    }
+    let missing = repo.missing_objects(commits);
+    if let Some(m) = missing.iter().find(|m| m.kind != "blob") {
+        bail!(
+            "{}: upstream {} does not serve {} {} of pinned commit {}: run `archeo fetch --update` to pin what it serves now",
+            spec.name,
+            spec.url,
+            m.kind,
+            m.id,
+            m.commit
+        );
+    }
+    if commits.is_empty() {
+        return Ok(repo);
+    }
+    let blobs: Vec<String> = missing.iter().map(|m| m.id.clone()).collect();
+    if let Some(m) = missing.first() {
+        (obs.on_event)(&Event::Absent {
+            repo: spec.name.clone(),
+            blobs: blobs.len(),
+            example: format!("{} ({})", m.path, m.id),
+        });
+    }
+    repo.record_absent(&blobs)?;
+    Ok(repo)
 }
 
 /// Does the lock pin exactly what the manifest asks for?

@@ -54,7 +54,7 @@ pub enum GitError {
         prefix: String,
     },
     /// An object the cache does not have.
-    #[error("{kind} {id} is missing from the cache {}: run `archeo fetch`", dir.display())]
+    #[error("{kind} {id} is missing from the cache {}: run `archeo fetch` to repair it", dir.display())]
     Missing {
         /// `commit` or `blob`.
         kind: &'static str,
@@ -62,6 +62,18 @@ pub enum GitError {
         id: String,
         /// The cache directory.
         dir: PathBuf,
+    },
+    /// An object the cache has but cannot read: a damaged pack or loose object.
+    #[error("{kind} {id} in the cache {} cannot be read ({reason}): the cache is damaged; run `archeo fetch` to repair it", dir.display())]
+    Damaged {
+        /// `commit`, `tree` or `blob`.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+        /// The cache directory.
+        dir: PathBuf,
+        /// What gix said.
+        reason: String,
     },
     /// Not a 40-hex object id.
     #[error("bad object id {0:?}")]
@@ -109,9 +121,44 @@ pub fn validate_url(url: &str) -> Result<()> {
     if url.is_empty() {
         return Err(bad("empty URL".into()));
     }
+    // Strict characters: the URL lands in lock files, permalinks and committed Markdown.
+    if let Some(c) = url.chars().find(|c| !is_url_char(*c)) {
+        return Err(bad(format!(
+            "{c:?} is not allowed in a repository URL (letters, digits and -._~:/@%+=, only): percent-encode it"
+        )));
+    }
+    let bytes = url.as_bytes();
+    if let Some(i) = (0..bytes.len()).find(|&i| {
+        bytes[i] == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    }) {
+        return Err(bad(format!(
+            "'%' at byte {} does not start a %XX escape",
+            i + 1
+        )));
+    }
     let parsed = gix::url::parse(gix::bstr::BStr::new(url.as_bytes()))
         .map_err(|e| bad(format!("not a git URL: {e}")))?;
-    check_scheme(&parsed).map_err(bad)
+    check_scheme(&parsed).map_err(bad)?;
+    if parsed.scheme != gix::url::Scheme::File {
+        let host = parsed.host().unwrap_or("");
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if !host.split('.').all(label_ok) {
+            return Err(bad(format!(
+                "host {host:?} is not a host name (letters, digits, '-' and '.')"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn is_url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/@%+=,".contains(c)
 }
 
 fn check_scheme(url: &gix::Url) -> std::result::Result<(), String> {
@@ -130,6 +177,8 @@ pub struct CachedRepo {
     repo: gix::Repository,
     /// The cache directory.
     pub dir: PathBuf,
+    /// Made empty by this run (nothing fetched into it before).
+    pub created: bool,
 }
 
 /// A reference as the cache holds it after a fetch.
@@ -159,10 +208,59 @@ pub fn cache_dir_for(cache: &Path, name: &str) -> PathBuf {
     cache.join("git").join(format!("{name}.git"))
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The marker's format: caches marked before it had one are format 1.
+const MARKER_FORMAT: u32 = 1;
+
+fn marker_format_1() -> u32 {
+    1
+}
+
+/// `archeo-cache.json`: marks a directory as a repository archeo made, for a name and URL.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Marker {
+    #[serde(default = "marker_format_1")]
+    format: u32,
     name: String,
     url: String,
+    /// Blobs of pinned revisions that upstream did not send even to a fresh clone (a partial
+    /// mirror): indexed as unavailable rather than reported as damage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    absent: Vec<String>,
+}
+
+impl Marker {
+    /// The marker of the repository at `dir`, if it carries one this archeo can read.
+    fn read(dir: &Path) -> Result<Option<Marker>> {
+        let path = dir.join(MARKER);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(other(format!("cannot read {}", path.display()))(e)),
+        };
+        let m: Marker = serde_json::from_str(&text).map_err(|e| GitError::Corrupt {
+            dir: dir.to_path_buf(),
+            reason: format!("{MARKER} is not an archeo marker: {e}"),
+        })?;
+        if m.format > MARKER_FORMAT {
+            return Err(GitError::Corrupt {
+                dir: dir.to_path_buf(),
+                reason: format!(
+                    "made by a newer archeo (marker format {}); upgrade archeo",
+                    m.format
+                ),
+            });
+        }
+        Ok(Some(m))
+    }
+
+    fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(MARKER);
+        let mut m = self.clone();
+        m.format = MARKER_FORMAT;
+        let body = serde_json::to_vec_pretty(&m).expect("a marker serialises");
+        crate::atomic::write(&path, &body)
+            .map_err(other(format!("cannot write {}", path.display())))
+    }
 }
 
 fn open_opts() -> gix::open::Options {
@@ -173,49 +271,90 @@ fn open_opts() -> gix::open::Options {
 
 impl CachedRepo {
     /// Opens the cached bare repository for `name`, creating it when `create` is set. A directory
-    /// that exists but is not one of archeo's caches is an error, never overwritten.
+    /// that exists but is not one of archeo's caches is an error, never overwritten or deleted.
     pub fn open(cache: &Path, name: &str, url: &str, create: bool) -> Result<Option<CachedRepo>> {
         let dir = cache_dir_for(cache, name);
-        let marker = dir.join(MARKER);
+        if create {
+            recover_swap(&dir)?;
+        }
         if dir.exists() {
-            if !marker.exists() {
+            let Some(mut marker) = Marker::read(&dir)? else {
                 return Err(GitError::NotACache { dir });
+            };
+            let repo = open_bare(&dir)?;
+            if create
+                && (marker.url != url || marker.name != name || marker.format != MARKER_FORMAT)
+            {
+                if marker.url != url {
+                    marker.absent.clear();
+                }
+                marker.name = name.to_string();
+                marker.url = url.to_string();
+                marker.write(&dir)?;
             }
-            let repo = gix::open_opts(&dir, open_opts()).map_err(|e| GitError::Corrupt {
-                dir: dir.clone(),
-                reason: chain(&e),
-            })?;
-            if !repo.is_bare() {
-                return Err(GitError::Corrupt {
-                    dir,
-                    reason: "not a bare repository".into(),
-                });
-            }
-            if create {
-                write_marker(&marker, name, url)?;
-            }
-            return Ok(Some(CachedRepo { repo, dir }));
+            return Ok(Some(CachedRepo {
+                repo,
+                dir,
+                created: false,
+            }));
         }
         if !create {
             return Ok(None);
         }
-        std::fs::create_dir_all(dir.parent().expect("cache dir has a parent")).map_err(other(
-            format!("cannot create cache directory under {}", cache.display()),
-        ))?;
-        // Build in a sibling directory and rename, so a half-created cache never looks valid.
-        let tmp = dir.with_extension("git.tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        gix::init_bare(&tmp).map_err(other(format!(
-            "cannot create a repository at {}",
-            tmp.display()
-        )))?;
-        write_marker(&tmp.join(MARKER), name, url)?;
+        let tmp = init_marked(&dir.with_extension("git.tmp"), name, url)?;
         std::fs::rename(&tmp, &dir).map_err(other(format!("cannot create {}", dir.display())))?;
-        let repo = gix::open_opts(&dir, open_opts()).map_err(|e| GitError::Corrupt {
-            dir: dir.clone(),
-            reason: chain(&e),
-        })?;
-        Ok(Some(CachedRepo { repo, dir }))
+        remove_staging(&tmp);
+        Ok(Some(CachedRepo {
+            repo: open_bare(&dir)?,
+            dir,
+            created: true,
+        }))
+    }
+
+    /// Replaces the repository with a fresh, empty one (same name, URL and marker) to fetch
+    /// into from scratch: the way to repair a cache whose objects are damaged or missing. The
+    /// old one is renamed aside first and deleted only once the new one is in place; an
+    /// interruption in between is undone by the next [`CachedRepo::open`].
+    pub fn start_over(self, name: &str, url: &str) -> Result<CachedRepo> {
+        let dir = self.dir.clone();
+        drop(self);
+        let tmp = init_marked(&dir.with_extension("git.tmp"), name, url)?;
+        let old = dir.with_extension("git.old");
+        std::fs::rename(&dir, &old)
+            .map_err(other(format!("cannot move {} aside", dir.display())))?;
+        std::fs::rename(&tmp, &dir).map_err(other(format!("cannot create {}", dir.display())))?;
+        remove_staging(&tmp);
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(CachedRepo {
+            repo: open_bare(&dir)?,
+            dir,
+            created: true,
+        })
+    }
+
+    /// Removes lock and temporary files a killed git writer left in the repository
+    /// (`packed-refs.lock`, `refs/**/*.lock`, temporary packs). Only call while holding the
+    /// cache's fetch lock: no archeo can be writing then. Returns what was removed.
+    pub fn remove_stale_locks(&self) -> Vec<PathBuf> {
+        let objects = self.dir.join("objects");
+        let locks = files_in(&self.dir, false)
+            .into_iter()
+            .chain(files_in(&self.dir.join("refs"), true))
+            .filter(|p| p.extension().is_some_and(|x| x == "lock"));
+        let temporaries = files_in(&objects, false)
+            .into_iter()
+            .chain(files_in(&objects.join("pack"), false))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("tmp") || n.starts_with(".tmp"))
+            });
+        let mut removed: Vec<PathBuf> = locks
+            .chain(temporaries)
+            .filter(|p| std::fs::remove_file(p).is_ok())
+            .collect();
+        removed.sort();
+        removed
     }
 
     /// Fetches `refspecs` from `url` (rewritten by `insteadOf` as git would).
@@ -261,6 +400,13 @@ impl CachedRepo {
             .with_write_packed_refs_only(true)
             .receive(progress.clone(), interrupt)
             .map_err(|e| hint(&e))?;
+        let mapped: std::collections::HashSet<String> = outcome
+            .ref_map
+            .mappings
+            .iter()
+            .filter_map(|m| m.local.as_ref().map(|l| l.to_string()))
+            .collect();
+        self.prune(refspecs, &mapped)?;
         let mut report = FetchReport {
             effective_url: effective,
             ..Default::default()
@@ -278,6 +424,43 @@ impl CachedRepo {
                 .map_or(0, |m| m.len());
         }
         Ok(report)
+    }
+
+    /// Deletes the refs under a wildcard refspec's destination (`refs/tags/`) that upstream no
+    /// longer advertises (`mapped`): the cache holds upstream's refs, no others, so a deleted
+    /// tag or a ref name damaged on disk is never pinned.
+    fn prune(&self, refspecs: &[String], mapped: &std::collections::HashSet<String>) -> Result<()> {
+        use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
+        let prefixes: Vec<&str> = refspecs
+            .iter()
+            .filter_map(|s| s.split_once(':')?.1.strip_suffix('*'))
+            .collect();
+        if prefixes.is_empty() {
+            return Ok(());
+        }
+        let what = format!("cannot prune the references of {}", self.dir.display());
+        let platform = self.repo.references().map_err(other(what.as_str()))?;
+        let stale: Vec<String> = platform
+            .all()
+            .map_err(other(what.as_str()))?
+            .filter_map(|r| r.ok().map(|r| r.name().as_bstr().to_string()))
+            .filter(|n| prefixes.iter().any(|p| n.starts_with(p)) && !mapped.contains(n))
+            .collect();
+        for name in stale {
+            let full: gix::refs::FullName =
+                name.as_str().try_into().map_err(other(what.as_str()))?;
+            self.repo
+                .edit_reference(RefEdit {
+                    change: Change::Delete {
+                        expected: PreviousValue::Any,
+                        log: RefLog::AndReference,
+                    },
+                    name: full,
+                    deref: false,
+                })
+                .map_err(other(what.as_str()))?;
+        }
+        Ok(())
     }
 
     fn refs_under(&self, prefix: &str) -> Result<BTreeMap<String, String>> {
@@ -408,6 +591,126 @@ impl CachedRepo {
         Ok(out)
     }
 
+    /// Packs whose checksums do not match their content (truncated or altered), and reference
+    /// files that do not decode, with why.
+    pub fn damaged_packs(&self) -> Vec<(PathBuf, String)> {
+        use gix::odb::pack;
+        let never = AtomicBool::new(false);
+        let mut out = Vec::new();
+        let refs = self
+            .repo
+            .references()
+            .map_err(|e| e.to_string())
+            .and_then(|p| {
+                p.all()
+                    .map_err(|e| e.to_string())?
+                    .try_for_each(|r| r.map(|_| ()).map_err(|e| e.to_string()))
+            });
+        if let Err(why) = refs {
+            out.push((self.dir.join("packed-refs"), why));
+        }
+        let packs = files_in(&self.dir.join("objects").join("pack"), false);
+        for idx_path in packs
+            .iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        {
+            let pack_path = idx_path.with_extension("pack");
+            let check = || -> std::result::Result<(), String> {
+                let idx = pack::index::File::at(idx_path, gix::hash::Kind::Sha1)
+                    .map_err(|e| format!("index: {e}"))?;
+                idx.verify_checksum(&mut gix::utils::progress::Discard, &never)
+                    .map_err(|e| format!("index: {e}"))?;
+                let data = pack::data::File::at(&pack_path, gix::hash::Kind::Sha1)
+                    .map_err(|e| format!("pack: {e}"))?;
+                data.verify_checksum(&mut gix::utils::progress::Discard, &never)
+                    .map_err(|e| format!("pack: {e}"))?;
+                if idx.pack_checksum() != data.checksum() {
+                    return Err("the index describes another pack".into());
+                }
+                Ok(())
+            };
+            if let Err(why) = check() {
+                out.push((pack_path, why));
+            }
+        }
+        out
+    }
+
+    /// Objects the trees of `commits` need that the cache lacks or cannot read (each tree
+    /// visited once, however many commits share it). Blob contents are not decoded: a damaged
+    /// pack is [`CachedRepo::damaged_packs`]'s to find.
+    pub fn missing_objects(&self, commits: &[String]) -> Vec<MissingObject> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for c in commits {
+            let missing = |kind, id: String, path: String| MissingObject {
+                kind,
+                id,
+                path,
+                commit: c.clone(),
+            };
+            let tree = gix::ObjectId::from_hex(c.as_bytes())
+                .ok()
+                .and_then(|id| self.repo.find_commit(id).ok())
+                .and_then(|commit| commit.tree_id().ok().map(|t| t.detach()));
+            let Some(tree) = tree else {
+                out.push(missing("commit", c.clone(), String::new()));
+                continue;
+            };
+            let mut stack = vec![(tree, String::new())];
+            while let Some((id, path)) = stack.pop() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Ok(t) = self.repo.find_tree(id) else {
+                    out.push(missing("tree", id.to_string(), path));
+                    continue;
+                };
+                for e in t.iter() {
+                    let Ok(e) = e else {
+                        out.push(missing("tree", id.to_string(), path.clone()));
+                        break;
+                    };
+                    let p = if path.is_empty() {
+                        e.filename().to_string()
+                    } else {
+                        format!("{path}/{}", e.filename())
+                    };
+                    let mode = e.mode();
+                    if mode.is_tree() {
+                        stack.push((e.object_id(), p));
+                    } else if (mode.is_blob() || mode.is_link()) && !self.repo.has_object(e.oid()) {
+                        out.push(missing("blob", e.oid().to_string(), p));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Blobs upstream did not send even to a fresh clone (recorded by [`CachedRepo::record_absent`]).
+    pub fn absent(&self) -> std::collections::HashSet<String> {
+        Marker::read(&self.dir)
+            .ok()
+            .flatten()
+            .map(|m| m.absent.into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Records blobs upstream does not serve (a partial mirror), so indexing counts them as
+    /// unavailable instead of reporting a damaged cache.
+    pub fn record_absent(&self, ids: &[String]) -> Result<()> {
+        let mut m = Marker::read(&self.dir)?.unwrap_or_default();
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        if m.absent != ids {
+            m.absent = ids;
+            m.write(&self.dir)?;
+        }
+        Ok(())
+    }
+
     /// A reader for blobs, usable from one thread; make one per worker.
     pub fn blob_reader(&self) -> BlobReader {
         let mut repo = self.repo.clone();
@@ -436,22 +739,149 @@ impl BlobReader {
     pub fn read(&self, id: &str) -> Result<Vec<u8>> {
         let oid =
             gix::ObjectId::from_hex(id.as_bytes()).map_err(|_| GitError::BadId(id.to_string()))?;
-        let mut blob = self.repo.find_blob(oid).map_err(|_| GitError::Missing {
-            kind: "blob",
-            id: id.to_string(),
-            dir: self.repo.path().to_path_buf(),
-        })?;
-        Ok(blob.take_data())
+        let dir = || self.repo.path().to_path_buf();
+        match self.repo.try_find_object(oid) {
+            Ok(Some(o)) if o.kind == gix::object::Kind::Blob => Ok(o.into_blob().take_data()),
+            Ok(Some(o)) => Err(GitError::Damaged {
+                kind: "blob",
+                id: id.to_string(),
+                dir: dir(),
+                reason: format!("it is a {}", o.kind),
+            }),
+            Ok(None) => Err(GitError::Missing {
+                kind: "blob",
+                id: id.to_string(),
+                dir: dir(),
+            }),
+            Err(e) => Err(GitError::Damaged {
+                kind: "blob",
+                id: id.to_string(),
+                dir: dir(),
+                reason: e.to_string(),
+            }),
+        }
     }
 }
 
-fn write_marker(path: &Path, name: &str, url: &str) -> Result<()> {
-    let body = serde_json::to_vec_pretty(&Marker {
+fn open_bare(dir: &Path) -> Result<gix::Repository> {
+    let repo = gix::open_opts(dir, open_opts()).map_err(|e| GitError::Corrupt {
+        dir: dir.to_path_buf(),
+        reason: chain(&e),
+    })?;
+    if !repo.is_bare() {
+        return Err(GitError::Corrupt {
+            dir: dir.to_path_buf(),
+            reason: "not a bare repository".into(),
+        });
+    }
+    Ok(repo)
+}
+
+/// Makes an empty bare repository, marked as archeo's, staged in `tmp` (itself marked before
+/// anything else is made in it, so a run killed at any point leaves nothing unmarked): returns
+/// the repository's directory inside `tmp`, ready to be renamed into place. A `tmp` left by a
+/// killed run is archeo's and replaced; anything else there is refused.
+fn init_marked(tmp: &Path, name: &str, url: &str) -> Result<PathBuf> {
+    let parent = tmp.parent().expect("a cache repository has a parent");
+    std::fs::create_dir_all(parent).map_err(other(format!(
+        "cannot create cache directory {}",
+        parent.display()
+    )))?;
+    remove_if_ours(tmp)?;
+    std::fs::create_dir(tmp).map_err(other(format!("cannot create {}", tmp.display())))?;
+    let marker = Marker {
+        format: MARKER_FORMAT,
         name: name.into(),
         url: url.into(),
-    })
-    .expect("a marker serialises");
-    crate::atomic::write(path, &body).map_err(other(format!("cannot write {}", path.display())))
+        absent: Vec::new(),
+    };
+    marker.write(tmp)?;
+    let repo = tmp.join("repo.git");
+    gix::init_bare(&repo).map_err(other(format!(
+        "cannot create a repository at {}",
+        repo.display()
+    )))?;
+    marker.write(&repo)?;
+    Ok(repo)
+}
+
+/// Removes the staging directory of [`init_marked`] once its repository moved out.
+fn remove_staging(repo: &Path) {
+    if let Some(tmp) = repo.parent() {
+        let _ = remove_if_ours(tmp);
+    }
+}
+
+/// Deletes `dir` when it is archeo's: marked, or holding nothing but archeo's temporary files (a
+/// run killed before its marker was in place); refuses anything else.
+fn remove_if_ours(dir: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Ok(());
+    }
+    let only_temporaries = || {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(".archeo-") && n.ends_with(".tmp")
+            })
+        })
+    };
+    let ours = dir.is_dir() && (Marker::read(dir).ok().flatten().is_some() || only_temporaries());
+    if !ours {
+        return Err(GitError::NotACache {
+            dir: dir.to_path_buf(),
+        });
+    }
+    std::fs::remove_dir_all(dir).map_err(other(format!("cannot remove {}", dir.display())))
+}
+
+/// Finishes or undoes a [`CachedRepo::start_over`] that was interrupted: the old repository is
+/// put back when the new one never took its place, and deleted when it did.
+fn recover_swap(dir: &Path) -> Result<()> {
+    let old = dir.with_extension("git.old");
+    if std::fs::symlink_metadata(&old).is_err() {
+        return Ok(());
+    }
+    if dir.exists() {
+        return remove_if_ours(&old);
+    }
+    if Marker::read(&old).ok().flatten().is_none() {
+        return Err(GitError::NotACache { dir: old });
+    }
+    std::fs::rename(&old, dir).map_err(other(format!("cannot restore {}", dir.display())))
+}
+
+/// The files in `dir` (and below it when `deep`).
+fn files_in(dir: &Path, deep: bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() && deep => out.extend(files_in(&e.path(), true)),
+            Ok(t) if t.is_file() => out.push(e.path()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The git blob id of `data`: SHA-1 of `blob LEN\0` and the bytes, as hex.
+pub fn blob_id(data: &[u8]) -> String {
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, data)
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+/// An object a pinned revision needs that the cache cannot give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingObject {
+    /// `commit`, `tree` or `blob`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: String,
+    /// Where the commit's tree holds it (empty for the commit itself).
+    pub path: String,
+    /// The pinned commit that needs it.
+    pub commit: String,
 }
 
 /// What a tree entry is.

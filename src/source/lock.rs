@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{FileError, Location};
+use crate::source::manifest::Manifest;
 
 type Result<T, E = FileError> = std::result::Result<T, E>;
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,8 @@ pub struct Pin {
     pub commit: String,
 }
 
+const REGENERATE: &str = "`archeo fetch --update` writes a new lock from the manifest";
+
 const HEADER: &str = "# archeo.lock: written by `archeo fetch`; every revision of archeo.toml pinned to a commit.\n# Commit it: it is what makes citations reproducible. Do not edit by hand.\n\n";
 
 /// The lock's path for a manifest path: `archeo.lock` beside it.
@@ -90,20 +93,23 @@ pub fn path_for(manifest: &Path) -> PathBuf {
 impl Lock {
     /// Reads a lock; `Ok(None)` when there is none yet.
     pub fn read(path: &Path) -> Result<Option<Lock>> {
-        let Some(text) = crate::error::read_optional(path)? else {
-            return Ok(None);
-        };
-        let lock: Lock = toml::from_str(&text).map_err(|e| {
+        match crate::error::read_optional(path)? {
+            Some(text) => Self::parse(path, &text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Parses and checks a lock's text; errors name `path:line:col` and the way out (`archeo
+    /// fetch --update` writes a new lock from the manifest, whatever the old one holds).
+    pub fn parse(path: &Path, text: &str) -> Result<Lock> {
+        let lock: Lock = toml::from_str(text).map_err(|e| {
             let at = match e.span() {
-                Some(s) => Location::of_offset(path, &text, s.start),
+                Some(s) => Location::of_offset(path, text, s.start),
                 None => Location::file(path),
             };
             FileError::invalid(
                 at,
-                format!(
-                    "invalid lock file: {}; regenerate it with `archeo fetch`",
-                    e.message().trim()
-                ),
+                format!("invalid lock file: {}; {REGENERATE}", e.message().trim()),
             )
         })?;
         for r in &lock.repos {
@@ -112,14 +118,57 @@ impl Lock {
                     return Err(FileError::invalid(
                         Location::file(path),
                         format!(
-                            "{}@{} has commit {:?}, not a 40-hex commit id; regenerate it with `archeo fetch`",
+                            "{}@{} has commit {:?}, not a 40-hex commit id; {REGENERATE}",
                             r.name, rev.name, rev.commit
                         ),
                     ));
                 }
             }
         }
-        Ok(Some(lock))
+        Ok(lock)
+    }
+
+    /// Checks that the lock pins the manifest's repositories from the manifest's URLs: a lock
+    /// edited to point elsewhere (or left from another manifest) would make every permalink
+    /// name another repository.
+    pub fn check_manifest(&self, path: &Path, manifest: &Manifest) -> Result<()> {
+        let stale = |what: String| {
+            FileError::invalid(
+                Location::file(path),
+                format!(
+                    "{what}; run `archeo fetch` to pin the manifest's repositories from its URLs"
+                ),
+            )
+        };
+        for r in &self.repos {
+            match manifest.repo(&r.name) {
+                None => {
+                    return Err(stale(format!(
+                        "pins {}, which {} does not name",
+                        r.name,
+                        manifest.path.display()
+                    )));
+                }
+                Some(spec) if spec.url != r.url => {
+                    return Err(stale(format!(
+                        "pins {} from {}, but {} names {}",
+                        r.name,
+                        r.url,
+                        manifest.path.display(),
+                        spec.url
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(spec) = manifest.repos.iter().find(|s| self.repo(&s.name).is_none()) {
+            return Err(stale(format!(
+                "pins nothing of {}, which {} names",
+                spec.name,
+                manifest.path.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Reads a lock that must exist.

@@ -110,6 +110,9 @@ macro_rules! invalid {
     };
 }
 
+/// The longest rev (tag, branch, commit or tag glob) a manifest may name, in bytes.
+pub const MAX_REV_LEN: usize = 256;
+
 /// Is `name` usable in a `REPO@REV` selector and as a directory name?
 pub fn is_selector_safe(name: &str) -> bool {
     !name.is_empty()
@@ -237,21 +240,7 @@ fn repo_spec(path: &Path, text: &str, r: &RawRepo, before: &[RepoSpec]) -> Resul
     }
     let mut revs = Vec::new();
     for rev in r.revs.get_ref() {
-        let s = rev.get_ref().trim();
-        if s.is_empty() || s.contains(char::is_whitespace) || s.contains('@') {
-            invalid!(
-                path,
-                text,
-                rev.span(),
-                "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
-            );
-        }
-        if let RevSpec::TagGlob(g) = RevSpec::parse(s)
-            && let Err(e) = globset::Glob::new(&g)
-        {
-            invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
-        }
-        revs.push(RevSpec::parse(s));
+        revs.push(check_rev(path, text, &name, rev)?);
     }
     let mut exclude = Vec::new();
     for g in &r.exclude {
@@ -267,6 +256,44 @@ fn repo_spec(path: &Path, text: &str, r: &RawRepo, before: &[RepoSpec]) -> Resul
         exclude,
         provides: Vec::new(),
     })
+}
+
+/// One `revs` entry, checked: a tag, branch, commit or bounded tag glob.
+fn check_rev(path: &Path, text: &str, name: &str, rev: &Spanned<String>) -> Result<RevSpec> {
+    let s = rev.get_ref().trim();
+    if s.is_empty() || s.contains(char::is_whitespace) || s.contains('@') {
+        invalid!(
+            path,
+            text,
+            rev.span(),
+            "rev {s:?} of {name:?} is not a tag, branch, commit or glob"
+        );
+    }
+    if s.len() > MAX_REV_LEN {
+        invalid!(
+            path,
+            text,
+            rev.span(),
+            "rev of {name:?} is {} bytes long; the limit is {MAX_REV_LEN}",
+            s.len()
+        );
+    }
+    if let RevSpec::TagGlob(g) = RevSpec::parse(s) {
+        let wildcards = g.matches(['*', '?', '[']).count();
+        if wildcards > crate::path_filter::MAX_WILDCARDS {
+            invalid!(
+                path,
+                text,
+                rev.span(),
+                "tag glob of {name:?} has {wildcards} wildcards; the limit is {}",
+                crate::path_filter::MAX_WILDCARDS
+            );
+        }
+        if let Err(e) = globset::Glob::new(&g) {
+            invalid!(path, text, rev.span(), "bad tag glob {g:?}: {e}");
+        }
+    }
+    Ok(RevSpec::parse(s))
 }
 
 /// A repository's `provides` items with their spans (`in` is checked once every repository is

@@ -7,6 +7,23 @@ use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
 
+/// Waits for a child at most `secs` seconds; kills it and returns None when it takes longer (a
+/// hang guard, not a speed measure).
+pub fn wait_at_most(child: &mut std::process::Child, secs: u64) -> Option<i32> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status.code().unwrap_or(-1));
+        }
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A git repository in a temporary directory, built with the git CLI.
 pub struct GitRepo {
     pub dir: PathBuf,
@@ -111,7 +128,7 @@ impl Workspace {
     }
     /// `archeo` run in the workspace with its own cache and index, and no user git config.
     pub fn archeo(&self) -> Command {
-        let mut c = Command::cargo_bin("archeo").unwrap();
+        let mut c = archeo_command();
         c.current_dir(self.path())
             .env("ARCHEO_CACHE_DIR", self.path().join("cache"))
             .env_remove("ARCHEO_INDEX_DIR")
@@ -121,6 +138,15 @@ impl Workspace {
             .env_remove("GIT_CONFIG_COUNT")
             .env("NO_COLOR", "1");
         c
+    }
+}
+
+/// The archeo binary under test: this build's, or `ARCHEO_TEST_BIN` (to run the same scenarios
+/// against an older archeo and see them fail).
+pub fn archeo_command() -> Command {
+    match std::env::var_os("ARCHEO_TEST_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::cargo_bin("archeo").unwrap(),
     }
 }
 

@@ -1,0 +1,441 @@
+//! The reference graph of one revision: built from its files' parse facts ([`Parsed`]: decls,
+//! refs, types, sources) and its Go module paths, it answers definitions, callers (to any
+//! depth), callees and shortest call paths, each hop cited by path, line and column, and each
+//! edge marked for what it rests on ([`Certainty`]). Pure: no git, no index, no output; the
+//! index feeds it, printers show it.
+//!
+//! Go packages are directories; a call resolves through the file's imports (the package whose
+//! import path is the module path plus its directory, or for `vendor/` the path below it), its
+//! own package, the receiver's type when the parse stage knew it (struct fields and embedded
+//! types walked, interfaces dispatched to every type with the methods), else by method name.
+//! Shell calls resolve to functions of the same file or the files it sources, else by name
+//! across the revision's scripts.
+
+mod build;
+mod name;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+
+use crate::lang::{DeclKind, Lang, Parsed, RefKind};
+
+pub use name::{Name, NameError};
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeId = usize;
+
+/// Shared text: a file's path, a package's name and import path repeat across thousands of
+/// nodes and edges (runc's tree has some 110 000 declarations).
+pub type Text = Arc<str>;
+
+fn ser_text<S: Serializer>(t: &Text, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t)
+}
+
+fn ser_opt_text<S: Serializer>(t: &Option<Text>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&**t),
+        None => s.serialize_none(),
+    }
+}
+
+/// A Go module of the revision: `go.mod`'s directory (`""` at the root) and module path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoModule<'a> {
+    /// The module's directory in the revision (`` for the root).
+    pub dir: &'a str,
+    /// Its module path (from go.mod).
+    pub path: &'a str,
+}
+
+/// The module path a `go.mod` declares (`module github.com/opencontainers/runc`).
+pub fn go_module_path(go_mod: &str) -> Option<String> {
+    go_mod.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("module")?;
+        if !rest.starts_with(char::is_whitespace) {
+            return None;
+        }
+        let m = rest.split("//").next()?.trim().trim_matches('"');
+        (!m.is_empty()).then(|| m.to_string())
+    })
+}
+
+/// What a graph node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// A function.
+    Func,
+    /// A method.
+    Method,
+    /// A variable.
+    Var,
+    /// A constant.
+    Const,
+    /// A type.
+    Type,
+    /// A shell script's top-level code: the caller of what it runs outside functions.
+    Script,
+    /// A Go function of a package outside the revision (`fmt.Errorf`), or a command no script of
+    /// the revision defines (`docker`).
+    External,
+}
+
+impl From<DeclKind> for NodeKind {
+    fn from(k: DeclKind) -> NodeKind {
+        match k {
+            DeclKind::Func => NodeKind::Func,
+            DeclKind::Method => NodeKind::Method,
+            DeclKind::Var => NodeKind::Var,
+            DeclKind::Const => NodeKind::Const,
+            DeclKind::Type => NodeKind::Type,
+        }
+    }
+}
+
+/// A declaration (or script, or external function) of the revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its language.
+    pub lang: Lang,
+    /// The file holding it; empty for [`NodeKind::External`].
+    #[serde(serialize_with = "ser_text")]
+    pub path: Text,
+    /// Go: the package directory (`internal/sys`); empty at the root and for externals.
+    #[serde(serialize_with = "ser_text")]
+    pub dir: Text,
+    /// As declared: `WriteSysctls`, `(*linuxStandardInit).Init`, `_cai_info`; a script's path.
+    #[serde(serialize_with = "ser_text")]
+    pub name: Text,
+    /// The bare name: `Init`.
+    #[serde(serialize_with = "ser_text")]
+    pub ident: Text,
+    /// Go: the package name (`sys`); for an external, the name its import path suggests.
+    #[serde(
+        serialize_with = "ser_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub package: Option<Text>,
+    /// Go: the package's import path.
+    #[serde(
+        serialize_with = "ser_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_path: Option<Text>,
+    /// Go methods: the receiver type, pointer and type arguments dropped.
+    #[serde(
+        serialize_with = "ser_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub receiver: Option<Text>,
+    /// Line range, 1-based inclusive; 0 for externals.
+    pub start: u32,
+    /// Its last line.
+    pub end: u32,
+}
+
+impl Node {
+    /// How a reader names it: `sys.WriteSysctls`, `libcontainer.(*linuxStandardInit).Init`,
+    /// `_cai_info`, `fmt.Errorf`, `docker`, or a script's path.
+    pub fn display(&self) -> String {
+        match (&self.package, self.lang) {
+            (Some(p), Lang::Go) => format!("{p}.{}", self.name),
+            _ => self.name.to_string(),
+        }
+    }
+}
+
+/// What an edge rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Certainty {
+    /// The target is the one the language would call: an import's function, the same
+    /// package's, a method of the receiver's known type, a shell function of the same file or a
+    /// file it sources.
+    #[serde(rename = "exact")]
+    Exact,
+    /// A call on an interface: the target is one of the types that have its methods.
+    #[serde(rename = "dispatch")]
+    Dispatch,
+    /// Only the name matched: a method on a receiver of unknown type, a shell function defined
+    /// in a file the caller does not source.
+    #[serde(rename = "by-name")]
+    ByName,
+}
+
+impl Certainty {
+    /// `exact`, `dispatch`, `by-name`: as JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Certainty::Exact => "exact",
+            Certainty::Dispatch => "dispatch",
+            Certainty::ByName => "by-name",
+        }
+    }
+}
+
+/// Where a reference stands: a citation's place.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Site {
+    /// The file.
+    #[serde(serialize_with = "ser_text")]
+    pub path: Text,
+    /// The line.
+    pub line: u32,
+    /// 1-based byte column of the referenced name.
+    pub col: u32,
+}
+
+/// One reference from a node to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// The caller.
+    pub from: NodeId,
+    /// The callee.
+    pub to: NodeId,
+    /// The call site.
+    pub site: Site,
+    /// A call or a function value.
+    pub kind: RefKind,
+    /// What the edge rests on.
+    pub certainty: Certainty,
+    /// The callee as written at the site: `sys.WriteSysctls`, `i.Init`.
+    pub written: String,
+}
+
+/// An edge with its ends, as queries return it; `depth` is 1 for a direct caller (or the
+/// first hop of a path), 2 for a caller's caller, and so on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Link<'g> {
+    /// Hops from the asked-about name.
+    pub depth: u32,
+    /// The calling side.
+    pub from: &'g Node,
+    /// The called side.
+    pub to: &'g Node,
+    /// The edge.
+    pub edge: &'g Edge,
+}
+
+/// The reference graph of one revision.
+#[derive(Debug, Default)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    outgoing: Vec<Vec<usize>>,
+    incoming: Vec<Vec<usize>>,
+    by_ident: HashMap<Text, Vec<NodeId>>,
+}
+
+impl Graph {
+    /// Builds the graph of one revision from its files (path, parse facts) and Go modules.
+    /// Go files are those ending in `.go`; files with any other path are read as shell.
+    pub fn build(files: &[(&str, &Parsed)], modules: &[GoModule]) -> Graph {
+        build::Builder::new(files, modules).finish()
+    }
+
+    /// Every node; a [`NodeId`] indexes this.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Every edge, in the order the references were resolved (file by file).
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    fn link(&self, e: usize, depth: u32) -> Link<'_> {
+        let edge = &self.edges[e];
+        Link {
+            depth,
+            from: &self.nodes[edge.from],
+            to: &self.nodes[edge.to],
+            edge,
+        }
+    }
+
+    /// Every node the name matches, externals included.
+    pub fn lookup(&self, name: &Name) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = [name.ident(), name.as_str()]
+            .iter()
+            .flat_map(|k| self.by_ident.get(*k).into_iter().flatten())
+            .copied()
+            .filter(|&id| name.matches(&self.nodes[id]))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Where the name is declared (functions, methods, types, variables; not externals).
+    pub fn defs(&self, name: &Name) -> Vec<&Node> {
+        let mut out: Vec<&Node> = self
+            .lookup(name)
+            .into_iter()
+            .map(|id| &self.nodes[id])
+            .filter(|n| !matches!(n.kind, NodeKind::External | NodeKind::Script))
+            .collect();
+        out.sort_by(|a, b| (&a.path, a.start).cmp(&(&b.path, b.start)));
+        out
+    }
+
+    /// The references to the name (calls and uses as a value), then to their callers, up to
+    /// `depth` levels (1 = direct callers). Each caller is walked once.
+    pub fn callers(&self, name: &Name, depth: u32) -> Vec<Link<'_>> {
+        let start = self.lookup(name);
+        let mut seen: HashSet<NodeId> = start.iter().copied().collect();
+        let mut frontier = start;
+        let mut out = Vec::new();
+        for d in 1..=depth {
+            let mut next = Vec::new();
+            for &n in &frontier {
+                for &e in &self.incoming[n] {
+                    out.push(self.link(e, d));
+                    let from = self.edges[e].from;
+                    if seen.insert(from) {
+                        next.push(from);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        sort_links(&mut out);
+        out
+    }
+
+    /// What the name's definitions call or reference, one level down.
+    pub fn callees(&self, name: &Name) -> Vec<Link<'_>> {
+        let mut out: Vec<Link> = self
+            .lookup(name)
+            .into_iter()
+            .flat_map(|n| self.outgoing[n].iter().map(|&e| self.link(e, 1)))
+            .collect();
+        sort_links(&mut out);
+        out
+    }
+
+    /// The shortest call paths from any definition of `from` to any of `to`, at most `max` of
+    /// them, each a list of hops (calls or uses as a value). Paths resting on exact edges only
+    /// are preferred; when there are none, interface dispatch is allowed, then by-name edges.
+    /// Among paths of one length, those with fewer non-exact hops come first.
+    pub fn paths(&self, from: &Name, to: &Name, max: usize) -> Vec<Vec<Link<'_>>> {
+        let sources = self.lookup(from);
+        let targets: HashSet<NodeId> = self.lookup(to).into_iter().collect();
+        if sources.is_empty() || targets.is_empty() || max == 0 {
+            return Vec::new();
+        }
+        for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
+            let found = self.shortest_paths(&sources, &targets, allowed, max);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        Vec::new()
+    }
+
+    fn shortest_paths(
+        &self,
+        sources: &[NodeId],
+        targets: &HashSet<NodeId>,
+        allowed: Certainty,
+        max: usize,
+    ) -> Vec<Vec<Link<'_>>> {
+        // Breadth-first from the sources, keeping every edge that reaches a node at its
+        // shortest distance, until the first layer holding a target.
+        let mut dist: HashMap<NodeId, u32> = sources.iter().map(|&s| (s, 0)).collect();
+        let mut preds: HashMap<NodeId, Vec<usize>> = HashMap::new();
+        let mut queue: VecDeque<NodeId> = sources.iter().copied().collect();
+        let mut reached: Vec<NodeId> = Vec::new();
+        let mut limit = u32::MAX;
+        while let Some(n) = queue.pop_front() {
+            let d = dist[&n];
+            if d >= limit {
+                break;
+            }
+            for &e in &self.outgoing[n] {
+                let edge = &self.edges[e];
+                if edge.certainty > allowed {
+                    continue;
+                }
+                let to = edge.to;
+                match dist.get(&to) {
+                    Some(&dt) if dt == d + 1 => preds.entry(to).or_default().push(e),
+                    Some(_) => {}
+                    None => {
+                        dist.insert(to, d + 1);
+                        preds.entry(to).or_default().push(e);
+                        if targets.contains(&to) {
+                            reached.push(to);
+                            limit = d + 1;
+                        } else {
+                            queue.push_back(to);
+                        }
+                    }
+                }
+            }
+        }
+        // Walk back from each target over the kept edges; enumerate a bounded number of
+        // candidates so ranking has something to choose from without exploding.
+        let cap = max.saturating_mul(32).max(64);
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        reached.sort_unstable();
+        for t in reached {
+            let mut stack: Vec<(NodeId, Vec<usize>)> = vec![(t, Vec::new())];
+            while let Some((n, suffix)) = stack.pop() {
+                if found.len() >= cap {
+                    break;
+                }
+                if dist[&n] == 0 {
+                    let mut path = suffix;
+                    path.reverse();
+                    found.push(path);
+                    continue;
+                }
+                for &e in preds.get(&n).into_iter().flatten() {
+                    let mut s = suffix.clone();
+                    s.push(e);
+                    stack.push((self.edges[e].from, s));
+                }
+            }
+        }
+        found.sort_by(|a, b| {
+            let weak = |p: &Vec<usize>| {
+                p.iter()
+                    .filter(|&&e| self.edges[e].certainty != Certainty::Exact)
+                    .count()
+            };
+            let sites = |p: &Vec<usize>| p.iter().map(|&e| &self.edges[e].site).collect::<Vec<_>>();
+            (a.len(), weak(a))
+                .cmp(&(b.len(), weak(b)))
+                .then_with(|| sites(a).cmp(&sites(b)))
+        });
+        found.dedup();
+        found.truncate(max);
+        found
+            .into_iter()
+            .map(|p| {
+                p.into_iter()
+                    .enumerate()
+                    .map(|(i, e)| self.link(e, i as u32 + 1))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn sort_links(links: &mut [Link]) {
+    links.sort_by(|a, b| {
+        (a.depth, &a.edge.site, a.edge.to).cmp(&(b.depth, &b.edge.site, b.edge.to))
+    });
+}

@@ -1,0 +1,303 @@
+//! What a hostile user or upstream does to archeo (issue 19): sizes meant to hang or crash it,
+//! messages meant to be slow, names and URLs meant to become live HTML or links in committed
+//! documents, blocks meant to read standard input, markers hidden in code examples. Every test
+//! runs the real binary; `ARCHEO_TEST_BIN` runs them against another one (to see them fail).
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::*;
+
+/// Runs archeo with a hang guard: `None` when it did not finish within `secs`.
+fn archeo_within(ws: &Workspace, args: &[&str], secs: u64) -> Option<(i32, String)> {
+    archeo_fed(ws, args, "", secs)
+}
+
+/// [`archeo_within`] with `input` on standard input (arguments are limited to 128 KiB).
+fn archeo_fed(ws: &Workspace, args: &[&str], input: &str, secs: u64) -> Option<(i32, String)> {
+    let mut child = ws
+        .archeo()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err, &mut s).ok();
+        s
+    });
+    let code = wait_at_most(&mut child, secs)?;
+    Some((code, reader.join().unwrap()))
+}
+
+fn indexed() -> Workspace {
+    let (ws, _, _) = fetched_project("\"v1.*\"");
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    ws
+}
+
+#[test]
+fn hostile_sizes_are_refused_at_once_with_a_clear_error() {
+    let ws = indexed();
+    let stars = "*".repeat(100_000);
+    let path_q = format!("openat2 path:{stars}");
+    let diff_q = format!("path:{}", "*".repeat(10_000));
+    let long_q = "openat2 ".repeat(12_000);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["search", &path_q], "limit"),
+        (vec!["search", "openat2", "--path", &stars], "limit"),
+        (
+            vec!["diff", "proj@v1.0.0", "proj@v1.2.0", "--search", &diff_q],
+            "limit",
+        ),
+        (vec!["search", &long_q], "limit"),
+    ];
+    for (args, says) in cases {
+        let (code, err) =
+            archeo_within(&ws, &args, 60).unwrap_or_else(|| panic!("archeo {} hung", args[0]));
+        assert_eq!(code, 2, "archeo {}: {err}", args[0]);
+        assert!(err.contains(says), "archeo {}: {err}", args[0]);
+    }
+    // The manifest: a glob rev and an exclude of 100,000 wildcards are errors at their line.
+    let url = ws
+        .lock_text()
+        .lines()
+        .find_map(|l| l.strip_prefix("url = "))
+        .unwrap()
+        .to_string();
+    for (field, line) in [
+        (format!("revs = [\"{stars}\"]"), "archeo.toml:4:"),
+        (
+            format!("revs = [\"v1.*\"]\nexclude = [\"{stars}\"]"),
+            "archeo.toml:5:",
+        ),
+    ] {
+        ws.manifest(&format!(
+            "[[repo]]\nname = \"proj\"\nurl = {url}\n{field}\n"
+        ));
+        let (code, err) = archeo_within(&ws, &["fetch"], 60).expect("fetch hung");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(line) && err.contains("limit"), "{err}");
+    }
+}
+
+/// A runtime error message as the fixture's code emits it.
+const MESSAGE: &str = "open sysctl net.ipv4.ip_unprivileged_port_start file: unsafe procfs detected: openat2 /proc/sys/net/ipv4/ip_unprivileged_port_start: invalid cross-device link";
+
+#[test]
+fn explain_answers_large_messages_in_bounded_work() {
+    let ws = indexed();
+    // 78 KB of wrapped layers (an older archeo took minutes on this).
+    let mut long = String::new();
+    while long.len() < 78_000 {
+        long.push_str(MESSAGE);
+        long.push_str(": ");
+    }
+    long.push_str("invalid cross-device link");
+    let (code, err) =
+        archeo_fed(&ws, &["explain", "-"], &long, 120).expect("explain hung on 78 KB");
+    assert!(code == 0 || code == 1, "{err}");
+    // A megabyte: one huge layer is explained; a megabyte of layers is refused at once.
+    let huge = format!(
+        "open sysctl {} file: unsafe procfs detected",
+        "x".repeat(1_000_000)
+    );
+    let (code, err) = archeo_fed(&ws, &["explain", "-"], &huge, 120).expect("explain hung on 1 MB");
+    assert!(code == 0 || code == 1, "{err}");
+    let mut many = String::new();
+    while many.len() < 1_000_000 {
+        many.push_str(MESSAGE);
+        many.push_str(": ");
+    }
+    let (code, err) = archeo_fed(&ws, &["explain", "-"], &many, 60).expect("explain hung on 1 MB");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("at most") && err.contains("one error"),
+        "{err}"
+    );
+    let beyond = "y".repeat(2 << 20);
+    let mut child = ws
+        .archeo()
+        .args(["explain", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(beyond.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bytes long"));
+}
+
+/// Strips code spans and fenced code: what is left is what a Markdown renderer interprets.
+fn rendered_markup(md: &str) -> String {
+    let mut out = String::new();
+    let mut in_fence = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let mut ticks = 0;
+        let mut code = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+                continue;
+            }
+            if c == '`' {
+                let mut run = 1;
+                while chars.peek() == Some(&'`') {
+                    chars.next();
+                    run += 1;
+                }
+                if !code {
+                    code = true;
+                    ticks = run;
+                } else if run == ticks {
+                    code = false;
+                }
+                continue;
+            }
+            if !code {
+                out.push(c);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn markdown_carries_no_live_html_or_links_from_upstream_names() {
+    let ws = Workspace::new();
+    let up = ws.repo("proj");
+    let body = "package evil\n\n// Openat2Probe calls openat2.\nfunc Openat2Probe() {}\n";
+    up.write("<img src=x onerror=alert(1)>.go", body);
+    up.write("x](javascript:alert(1)).go", body);
+    up.write("ok.go", body);
+    up.commit("v1");
+    up.tag("v1.0.0");
+    up.tag("v1.0.0-<b>bold</b>");
+    // A manifest URL that would close a link and open a script tag is refused at its line.
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"proj\"\nurl = \"{})<script>\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    let (code, _, err) = archeo(&ws, &["fetch"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("archeo.toml:3:") && err.contains("not allowed"),
+        "{err}"
+    );
+    // A github.com URL makes real permalinks; a mirror serves it here.
+    ws.manifest(
+        "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/o/proj\"\nrevs = [\"v1.*\"]\n",
+    );
+    let mirror = |c: &mut std::process::Command| {
+        c.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", format!("url.{}.insteadOf", up.url()))
+            .env("GIT_CONFIG_VALUE_0", "https://github.com/o/proj");
+    };
+    let mut c = ws.archeo();
+    mirror(&mut c);
+    let (code, _, err) = run(c.arg("fetch"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    std::fs::write(
+        ws.path().join("doc.md"),
+        "<!-- archeo:begin openat2 --style list -->\n<!-- archeo:end -->\n<!-- archeo:begin openat2 -->\n<!-- archeo:end -->\n",
+    )
+    .unwrap();
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    let doc = std::fs::read_to_string(ws.path().join("doc.md")).unwrap();
+    let (_, md, _) = archeo(&ws, &["search", "openat2", "--format", "md"]);
+    let (_, pins, _) = archeo(&ws, &["pins", "--format", "md"]);
+    for out in [&doc, &md, &pins] {
+        let live = rendered_markup(out);
+        assert!(
+            !live.contains("<img") && !live.contains("<b>") && !live.contains("<script"),
+            "live HTML in:\n{out}"
+        );
+        assert!(!live.contains("](javascript"), "a live link in:\n{out}");
+    }
+    assert!(
+        doc.contains("%3Cimg%20src%3Dx"),
+        "permalinks encode paths:\n{doc}"
+    );
+}
+
+#[test]
+fn blocks_never_read_standard_input() {
+    let ws = indexed();
+    let text = "# Doc\n<!-- archeo:begin explain -->\n<!-- archeo:end -->\n";
+    std::fs::write(ws.path().join("d.md"), text).unwrap();
+    // Whatever is piped in never lands in the document.
+    let mut child = ws
+        .archeo()
+        .args(["export", "d.md"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"INJECTED\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never read standard input"));
+    let now = std::fs::read_to_string(ws.path().join("d.md")).unwrap();
+    assert!(!now.contains("INJECTED"), "{now}");
+    // A standard input that never ends (`sleep 30 | archeo export d.md`) does not hang it.
+    let mut child = ws
+        .archeo()
+        .args(["export", "d.md"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let held_open = child.stdin.take();
+    let code = wait_at_most(&mut child, 20);
+    drop(held_open);
+    assert_eq!(code, Some(2), "export waited on standard input");
+}
+
+#[test]
+fn markers_inside_fenced_code_blocks_are_text() {
+    let ws = indexed();
+    let text = "# How to\n\n```markdown\n<!-- archeo:begin --rule no-such-rule -->\n(generated)\n<!-- archeo:end -->\n```\n\n~~~\n<!-- archeo:begin unclosed example -->\n~~~\n\n<!-- archeo:begin --rule openat2-resolve-no-xdev -->\n<!-- archeo:end -->\n";
+    std::fs::write(ws.path().join("d.md"), text).unwrap();
+    let (code, out, err) = archeo(&ws, &["export", "--check", "d.md"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("d.md:13: stale"), "{out}");
+    assert!(!out.contains("d.md:4") && !out.contains("d.md:10"), "{out}");
+    assert_eq!(archeo(&ws, &["export", "d.md"]).0, 0);
+    let now = std::fs::read_to_string(ws.path().join("d.md")).unwrap();
+    assert!(now.starts_with(&text[..text.find("<!-- archeo:begin --rule openat2").unwrap()]));
+    assert_eq!(archeo(&ws, &["export", "--check", "d.md"]).0, 0);
+}

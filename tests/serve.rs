@@ -71,7 +71,8 @@ fn fixture(revs: &str) -> Workspace {
     up.write("pkg/open.go", open_v2());
     up.commit("v1.1.0");
     up.tag("v1.1.0");
-    up.remove("pkg/open.go").write("internal/open.go", open_v3());
+    up.remove("pkg/open.go")
+        .write("internal/open.go", open_v3());
     up.commit("v1.2.0");
     up.tag("v1.2.0");
     up.git(&["checkout", "-q", "-b", "release/1.2"]);
@@ -130,10 +131,16 @@ fn the_json_api_is_byte_for_byte_what_the_cli_prints() {
         cli.extend(["--format", "json"]);
         let (code, out, err) = archeo(&ws, &cli);
         assert!(code <= 1, "{cli:?}: {err}");
-        assert!(!out.is_empty(), "{cli:?} printed nothing: the comparison would be empty");
+        assert!(
+            !out.is_empty(),
+            "{cli:?} printed nothing: the comparison would be empty"
+        );
         let r = srv.get(&target);
         assert_eq!(r.status, 200, "{target}: {}", r.body);
-        assert_eq!(r.header("content-type"), Some("application/x-ndjson; charset=utf-8"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/x-ndjson; charset=utf-8")
+        );
         assert_eq!(r.body, out, "{target} differs from archeo {cli:?}");
     }
     // Nothing found: the CLI prints nothing (exit 1), the API an empty body.
@@ -141,6 +148,42 @@ fn the_json_api_is_byte_for_byte_what_the_cli_prints() {
     assert_eq!((code, out.as_str()), (1, ""));
     let r = srv.get("/api/search?q=nosuchidentifier");
     assert_eq!((r.status, r.body.as_str()), (200, ""));
+}
+
+/// A search page: one file version, the match marked and linked, the command line, the query
+/// kept in the box.
+fn search_page_groups_marks_and_links(srv: &Server) {
+    let r = srv.get("/search?q=RESOLVE_NO_XDEV+-path%3Avendor%2F+hist%40v1.0.0");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let line = line_of(OPEN_V1, "RESOLVE_NO_XDEV");
+    // One file version, at the selected revision only, the match marked, linked to its line.
+    assert!(
+        r.body
+            .contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{line}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<mark>RESOLVE_NO_XDEV</mark>"));
+    assert_eq!(
+        hrefs(&r.body, "/file/")
+            .iter()
+            .filter(|h| h.contains("#L"))
+            .count(),
+        1
+    );
+    // The command line for the same query, quoted for a shell.
+    assert!(
+        r.body.contains(
+            "archeo search 'RESOLVE_NO_XDEV -path:vendor/' --at hist@v1.0.0 --format json"
+        ),
+        "{}",
+        r.body
+    );
+    // The query stays in the box: the URL is the shareable search.
+    assert!(
+        r.body
+            .contains("value=\"RESOLVE_NO_XDEV -path:vendor/ hist@v1.0.0\"")
+    );
 }
 
 #[test]
@@ -152,26 +195,13 @@ fn pages_show_results_grouped_with_links_into_the_file_view() {
         assert_eq!(r.status, 200, "{target}");
         assert!(r.body.starts_with("<!DOCTYPE html>"), "{target}");
         assert!(
-            r.header("content-security-policy").is_some_and(|c| c.contains("default-src 'none'")),
+            r.header("content-security-policy")
+                .is_some_and(|c| c.contains("default-src 'none'")),
             "{target}"
         );
     }
 
-    let r = srv.get("/search?q=RESOLVE_NO_XDEV+-path%3Avendor%2F+hist%40v1.0.0");
-    assert_eq!(r.status, 200, "{}", r.body);
-    let line = line_of(OPEN_V1, "RESOLVE_NO_XDEV");
-    // One file version, at the selected revision only, the match marked, linked to its line.
-    assert!(r.body.contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{line}\"")), "{}", r.body);
-    assert!(r.body.contains("<mark>RESOLVE_NO_XDEV</mark>"));
-    assert_eq!(hrefs(&r.body, "/file/").iter().filter(|h| h.contains("#L")).count(), 1);
-    // The command line for the same query, quoted for a shell.
-    assert!(
-        r.body.contains("archeo search 'RESOLVE_NO_XDEV -path:vendor/' --at hist@v1.0.0 --format json"),
-        "{}",
-        r.body
-    );
-    // The query stays in the box: the URL is the shareable search.
-    assert!(r.body.contains("value=\"RESOLVE_NO_XDEV -path:vendor/ hist@v1.0.0\""));
+    search_page_groups_marks_and_links(&srv);
 
     let r = srv.get("/rules");
     assert_eq!(r.status, 200);
@@ -184,7 +214,12 @@ fn pages_show_results_grouped_with_links_into_the_file_view() {
     let r = srv.get(&format!("/findings?rule={RULE}"));
     assert_eq!(r.status, 200);
     let start = line_of(OPEN_V1, "OpenHow{");
-    assert!(r.body.contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{start}\"")), "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{start}\"")),
+        "{}",
+        r.body
+    );
 
     let r = srv.get("/timeline?q=openInRoot");
     assert_eq!(r.status, 200);
@@ -193,12 +228,22 @@ fn pages_show_results_grouped_with_links_into_the_file_view() {
     let r = srv.get("/diff?a=hist%40v1.0.0&b=hist%40v1.1.0");
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("removed (1)"), "{}", r.body);
-    assert!(r.body.contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{start}\"")));
+    assert!(
+        r.body
+            .contains(&format!("href=\"/file/hist/v1.0.0/pkg/open.go#L{start}\""))
+    );
 
-    let r = srv.get("/explain?message=open+sysctl+net.ipv4.ip_forward+file%3A+unsafe+procfs+detected");
+    let r =
+        srv.get("/explain?message=open+sysctl+net.ipv4.ip_forward+file%3A+unsafe+procfs+detected");
     assert_eq!(r.status, 200, "{}", r.body);
     let fmt_line = line_of(SYSCTL_GO, "open sysctl");
-    assert!(r.body.contains(&format!("href=\"/file/hist/release%2F1.2/sys/sysctl.go#L{fmt_line}\"")), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "href=\"/file/hist/release%2F1.2/sys/sysctl.go#L{fmt_line}\""
+        )),
+        "{}",
+        r.body
+    );
 }
 
 #[test]
@@ -218,7 +263,10 @@ fn the_file_view_marks_findings_lists_declarations_and_switches_revisions() {
     // The switcher: v1.1.0 holds another version, v1.2.0 and the branch none at this path.
     assert!(r.body.contains("class=\"tag on\""));
     assert!(r.body.contains("href=\"/file/hist/v1.1.0/pkg/open.go\""));
-    assert!(r.body.contains("<span class=\"tag none\" title=\"no file at this path\">v1.2.0</span>"));
+    assert!(
+        r.body
+            .contains("<span class=\"tag none\" title=\"no file at this path\">v1.2.0</span>")
+    );
 
     // A rev name holding `/`, encoded as one segment; a commit prefix works too.
     let commit = ws_commit(&ws, "release/1.2");
@@ -266,7 +314,10 @@ fn bad_input_gets_a_4xx_with_the_message_the_cli_prints() {
     let msg = cli_error(&["search", "\"unclosed"]);
     let r = srv.get("/api/search?q=%22unclosed");
     assert_eq!(r.status, 400);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["error"], msg.as_str());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["error"],
+        msg.as_str()
+    );
     // Unknown rule and repository.
     let msg = cli_error(&["findings", "--rule", "no-such-rule"]);
     let r = srv.get("/findings?rule=no-such-rule");
@@ -297,7 +348,11 @@ fn bad_input_gets_a_4xx_with_the_message_the_cli_prints() {
     assert_eq!(srv.get(&long).status, 414);
     let r = srv.get("/api/search?q=x&bogus=1");
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("unknown parameter \\\"bogus\\\""), "{}", r.body);
+    assert!(
+        r.body.contains("unknown parameter \\\"bogus\\\""),
+        "{}",
+        r.body
+    );
     assert_eq!(srv.get("/api/diff?a=hist@v1.0.0").status, 400);
     assert_eq!(srv.get("/api/timeline").status, 400);
     assert_eq!(srv.get("/api/explain").status, 400);
@@ -326,11 +381,27 @@ fn timeline_cells_open_the_finding_at_that_release() {
     let cells = hrefs(&r.body, "/at/");
     // One track: held by v1.0.0, v1.2.0 and the branch; v1.1.0 is a gap.
     assert_eq!(cells.len(), 3, "{cells:?}");
-    assert!(r.body.contains("class=\"cell gap\" data-rev=\"v1.1.0\""), "{}", r.body);
+    assert!(
+        r.body.contains("class=\"cell gap\" data-rev=\"v1.1.0\""),
+        "{}",
+        r.body
+    );
     let expect = [
-        ("v1.0.0", "/file/hist/v1.0.0/pkg/open.go", line_of(OPEN_V1, "OpenHow{")),
-        ("v1.2.0", "/file/hist/v1.2.0/internal/open.go", line_of(&open_v3(), "OpenHow{")),
-        ("release%2F1.2", "/file/hist/release%2F1.2/internal/open.go", line_of(&open_v3(), "OpenHow{")),
+        (
+            "v1.0.0",
+            "/file/hist/v1.0.0/pkg/open.go",
+            line_of(OPEN_V1, "OpenHow{"),
+        ),
+        (
+            "v1.2.0",
+            "/file/hist/v1.2.0/internal/open.go",
+            line_of(&open_v3(), "OpenHow{"),
+        ),
+        (
+            "release%2F1.2",
+            "/file/hist/release%2F1.2/internal/open.go",
+            line_of(&open_v3(), "OpenHow{"),
+        ),
     ];
     for (rev, file, line) in expect {
         let cell = cells
@@ -339,17 +410,28 @@ fn timeline_cells_open_the_finding_at_that_release() {
             .unwrap_or_else(|| panic!("no cell for {rev}: {cells:?}"));
         let r = srv.get(cell);
         assert_eq!(r.status, 303, "{cell}: {}", r.body);
-        assert_eq!(r.header("location"), Some(format!("{file}#L{line}").as_str()));
+        assert_eq!(
+            r.header("location"),
+            Some(format!("{file}#L{line}").as_str())
+        );
         let page = srv.get(file);
-        assert!(page.body.contains(&format!("<tr id=\"L{line}\" class=\"f\"")));
+        assert!(
+            page.body
+                .contains(&format!("<tr id=\"L{line}\" class=\"f\""))
+        );
     }
     // A search timeline's cells lead to the line at that release.
     let r = srv.get("/timeline?q=openInRoot");
-    let cell = hrefs(&r.body, "/at/hist/v1.1.0?").pop().expect("a v1.1.0 cell");
+    let cell = hrefs(&r.body, "/at/hist/v1.1.0?")
+        .pop()
+        .expect("a v1.1.0 cell");
     let r = srv.get(&cell);
     assert_eq!(r.status, 303);
     let decl = line_of(OPEN_V1, "func openInRoot");
-    assert_eq!(r.header("location"), Some(format!("/file/hist/v1.1.0/pkg/open.go#L{decl}").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/file/hist/v1.1.0/pkg/open.go#L{decl}").as_str())
+    );
     // A cell of a thing that revision does not hold.
     let absent = cells[0].replace("/at/hist/v1.0.0?", "/at/hist/v1.1.0?");
     assert_eq!(srv.get(&absent).status, 404);
@@ -359,12 +441,17 @@ fn timeline_cells_open_the_finding_at_that_release() {
 fn a_rebuild_while_serving_is_picked_up_without_a_restart_or_a_torn_read() {
     let ws = fixture("\"v1.0.0\", \"v1.1.0\"");
     let srv = Server::start(&ws, &["--poll-ms", "50"]);
-    let has_v120 = |srv: &Server| srv.get("/api/search?q=openInRoot").body.contains("\"v1.2.0\"");
+    let has_v120 = |srv: &Server| {
+        srv.get("/api/search?q=openInRoot")
+            .body
+            .contains("\"v1.2.0\"")
+    };
     assert!(!has_v120(&srv));
-    ws.manifest(&std::fs::read_to_string(ws.path().join("archeo.toml")).unwrap().replace(
-        "\"v1.0.0\", \"v1.1.0\"",
-        "\"v1.*\"",
-    ));
+    ws.manifest(
+        &std::fs::read_to_string(ws.path().join("archeo.toml"))
+            .unwrap()
+            .replace("\"v1.0.0\", \"v1.1.0\"", "\"v1.*\""),
+    );
     assert_eq!(archeo(&ws, &["fetch"]).0, 0);
     // Requests keep coming while the index is rebuilt: every one is answered whole.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -373,7 +460,11 @@ fn a_rebuild_while_serving_is_picked_up_without_a_restart_or_a_torn_read() {
     let load = std::thread::spawn(move || {
         let mut answered = 0;
         while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-            for target in ["/api/search?q=openat2", "/file/hist/v1.0.0/pkg/open.go", "/rules/openat2-resolve-no-xdev"] {
+            for target in [
+                "/api/search?q=openat2",
+                "/file/hist/v1.0.0/pkg/open.go",
+                "/rules/openat2-resolve-no-xdev",
+            ] {
                 let r = request(&addr, "GET", target);
                 assert_eq!(r.status, 200, "{target} during the rebuild: {}", r.body);
                 answered += 1;
@@ -385,7 +476,10 @@ fn a_rebuild_while_serving_is_picked_up_without_a_restart_or_a_torn_read() {
     assert_eq!(code, 0, "{err}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !has_v120(&srv) {
-        assert!(std::time::Instant::now() < deadline, "the rebuilt index was not picked up");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rebuilt index was not picked up"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -424,7 +518,72 @@ mod browser {
     }
 
     fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// chromedriver on a free port and a headless chromium session through it (flags for root
+    /// on a closed network, a fresh profile).
+    async fn session(
+        chromium: &str,
+        driver: &str,
+        profile: &std::path::Path,
+    ) -> (Driver, fantoccini::Client) {
+        let port = free_port();
+        let driver = Driver(
+            Command::new(driver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1400,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        }))
+        .unwrap();
+        let webdriver = format!("http://127.0.0.1:{port}");
+        // chromedriver takes a moment to listen: retry for up to ten seconds.
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let built = ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&webdriver)
+                .await;
+            match built {
+                Ok(c) => return (driver, c),
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        panic!("no WebDriver session with chromium through chromedriver on port {port}");
+    }
+
+    /// Clicks the first element matching `css`.
+    async fn click(c: &fantoccini::Client, css: &str) {
+        let e = c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
+        e.click().await.unwrap();
+    }
+
+    /// Waits until an element matches `css` (the next page has loaded).
+    async fn wait_for(c: &fantoccini::Client, css: &str) {
+        c.wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,41 +603,8 @@ mod browser {
         };
         let ws = fixture(all_revs());
         let srv = Server::start(&ws, &[]);
-        let port = free_port();
-        let _driver = Driver(
-            Command::new(&driver)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("chromedriver starts"),
-        );
         let profile = tempfile::tempdir().unwrap();
-        let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1400,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
-        }))
-        .unwrap();
-        let webdriver = format!("http://127.0.0.1:{port}");
-        let mut client = None;
-        for _ in 0..100 {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&webdriver).await {
-                Ok(c) => {
-                    client = Some(c);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            }
-        }
-        let c = client.expect("a WebDriver session with chromium");
+        let (_driver, c) = session(&chromium, &driver, profile.path()).await;
         let shots = std::env::var_os("ARCHEO_SCREENSHOTS").map(std::path::PathBuf::from);
         let shot = |name: &'static str| {
             let c = c.clone();
@@ -494,33 +620,42 @@ mod browser {
         // Type a query, submit, click the hit: the file at that revision, at that line.
         c.goto(&srv.url("/search")).await.unwrap();
         let q = c.find(Locator::Css("input#q")).await.unwrap();
-        q.send_keys("RESOLVE_NO_XDEV -path:vendor/ hist@v1.0.0").await.unwrap();
-        c.find(Locator::Css("form[role=search] button")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("#summary")).await.unwrap();
+        q.send_keys("RESOLVE_NO_XDEV -path:vendor/ hist@v1.0.0")
+            .await
+            .unwrap();
+        click(&c, "form[role=search] button").await;
+        wait_for(&c, "#summary").await;
         shot("search").await;
-        c.find(Locator::Css("a.hit")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("table#code")).await.unwrap();
+        click(&c, "a.hit").await;
+        wait_for(&c, "table#code").await;
         let url = c.current_url().await.unwrap();
         let line = line_of(OPEN_V1, "RESOLVE_NO_XDEV");
         assert_eq!(url.path(), "/file/hist/v1.0.0/pkg/open.go");
         assert_eq!(url.fragment(), Some(format!("L{line}").as_str()));
         let target = c.find(Locator::Css("tr:target")).await.unwrap();
-        assert_eq!(target.attr("id").await.unwrap().as_deref(), Some(format!("L{line}").as_str()));
+        assert_eq!(
+            target.attr("id").await.unwrap().as_deref(),
+            Some(format!("L{line}").as_str())
+        );
         assert!(target.text().await.unwrap().contains("RESOLVE_NO_XDEV"));
         shot("file").await;
 
         // Open the rule's timeline from the finding list and click the v1.2.0 cell.
-        c.find(Locator::Css("#findings a[href^='/rules/']")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("svg.timeline")).await.unwrap();
+        click(&c, "#findings a[href^='/rules/']").await;
+        wait_for(&c, "svg.timeline").await;
         shot("timeline").await;
-        c.find(Locator::Css("a.cell.present[data-rev='v1.2.0']")).await.unwrap().click().await.unwrap();
-        c.wait().for_element(Locator::Css("table#code")).await.unwrap();
+        click(&c, "a.cell.present[data-rev='v1.2.0']").await;
+        wait_for(&c, "table#code").await;
         let url = c.current_url().await.unwrap();
         let start = line_of(&open_v3(), "OpenHow{");
         assert_eq!(url.path(), "/file/hist/v1.2.0/internal/open.go");
         assert_eq!(url.fragment(), Some(format!("L{start}").as_str()));
         let target = c.find(Locator::Css("tr:target")).await.unwrap();
-        assert_eq!(target.attr("class").await.unwrap().as_deref(), Some("f"), "the finding is marked");
+        assert_eq!(
+            target.attr("class").await.unwrap().as_deref(),
+            Some("f"),
+            "the finding is marked"
+        );
         c.close().await.unwrap();
     }
 }

@@ -40,9 +40,7 @@ where
         .run(move || {
             let answer = req.run(&snap.index, &rules)?;
             let mut body = Vec::new();
-            answer
-                .json(&mut body)
-                .map_err(HttpError::from_stage)?;
+            answer.json(&mut body).map_err(HttpError::from_stage)?;
             Ok(body)
         })
         .await

@@ -34,7 +34,12 @@ pub(crate) fn query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 /// The file view of `path` at `repo@rev`, at a line when given.
 pub(crate) fn file(repo: &str, rev: &str, path: &str, line: Option<u32>) -> String {
     let path: Vec<String> = path.split('/').map(segment).collect();
-    let mut s = format!("/file/{}/{}/{}", segment(repo), segment(rev), path.join("/"));
+    let mut s = format!(
+        "/file/{}/{}/{}",
+        segment(repo),
+        segment(rev),
+        path.join("/")
+    );
     if let Some(l) = line {
         s.push_str(&format!("#L{l}"));
     }

@@ -166,7 +166,10 @@ pub(crate) fn check_path(path: &str) -> Result<(), HttpError> {
             "path {path:?} holds a control character"
         )));
     }
-    if path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+    if path
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
         return Err(HttpError::bad_request(format!(
             "path {path:?} has an empty, `.` or `..` component: only paths as stored in the index are served"
         )));
@@ -254,10 +257,24 @@ mod tests {
 
     #[test]
     fn paths_that_cannot_be_stored_are_refused() {
-        for bad in ["", "/etc/passwd", "../x", "a/../../b", "a//b", "a/./b", "a\\b", "a\nb"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "a//b",
+            "a/./b",
+            "a\\b",
+            "a\nb",
+        ] {
             assert!(check_path(bad).is_err(), "{bad:?}");
         }
-        for good in ["a.go", "libcontainer/utils/utils_unix.go", ".github/x.yml", "a..b"] {
+        for good in [
+            "a.go",
+            "libcontainer/utils/utils_unix.go",
+            ".github/x.yml",
+            "a..b",
+        ] {
             assert!(check_path(good).is_ok(), "{good:?}");
         }
     }
@@ -266,9 +283,15 @@ mod tests {
     fn selectors_of_pinned_repositories_leave_the_query() {
         let repo = |r: &str| r == "runc";
         let (q, at) = split_selectors("openat2 runc@v1.3.3 -path:vendor/", repo);
-        assert_eq!((q.as_str(), at), ("openat2 -path:vendor/", vec!["runc@v1.3.3".into()]));
+        assert_eq!(
+            (q.as_str(), at),
+            ("openat2 -path:vendor/", vec!["runc@v1.3.3".into()])
+        );
         let (q, at) = split_selectors("\"mail runc@x\" user@host", repo);
         assert_eq!((q.as_str(), at.len()), ("\"mail runc@x\" user@host", 0));
-        assert_eq!(join_selectors("openat2", &["runc@v1.3.3".into()]), "openat2 runc@v1.3.3");
+        assert_eq!(
+            join_selectors("openat2", &["runc@v1.3.3".into()]),
+            "openat2 runc@v1.3.3"
+        );
     }
 }

@@ -318,7 +318,11 @@ pub(crate) struct TimelineRequest {
 
 impl Request for TimelineRequest {
     type Answer = Timeline;
-    const ACCEPTS: Accepts = &[("q", Size::Query), ("rule", Size::Name), ("repo", Size::Name)];
+    const ACCEPTS: Accepts = &[
+        ("q", Size::Query),
+        ("rule", Size::Name),
+        ("repo", Size::Name),
+    ];
 
     fn from_params(p: &Params) -> Result<Self, HttpError> {
         let t = TimelineRequest {

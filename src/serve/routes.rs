@@ -101,7 +101,8 @@ fn search_view(index: &Index, rules: &RuleSet, p: &Params) -> Result<Response, H
         })
     };
     if box_text.is_empty() {
-        let body = html! { h1 { "Search every pinned release" } (form(None)) (search_page::help()) };
+        let body =
+            html! { h1 { "Search every pinned release" } (form(None)) (search_page::help()) };
         return Ok(ok(page("Search", Section::Search, Some(index), body)));
     }
     let shown = SearchRequest {
@@ -112,10 +113,13 @@ fn search_view(index: &Index, rules: &RuleSet, p: &Params) -> Result<Response, H
         Ok(r) => {
             let api = format!("/api/search{}", search_query_string(&whole));
             let timeline = links::timeline(&Followed::Search(whole.query.clone()), "");
-            let body = html! { (form(None)) (search_page::results(&r, &whole.cli(), &api, &timeline)) };
+            let body =
+                html! { (form(None)) (search_page::results(&r, &whole.cli(), &api, &timeline)) };
             Ok(ok(page(&shown_box, Section::Search, Some(index), body)))
         }
-        Err(e) => refused(e, |msg| page(&shown_box, Section::Search, Some(index), form(Some(msg)))),
+        Err(e) => refused(e, |msg| {
+            page(&shown_box, Section::Search, Some(index), form(Some(msg)))
+        }),
     }
 }
 
@@ -177,7 +181,9 @@ fn file_view(index: &Index, repo: &str, rev: &str, path: &str) -> Result<Respons
     };
     let not_stored = match status {
         Some(BlobStatus::Binary) => "A binary file (it holds NUL bytes): its text is not indexed.",
-        Some(BlobStatus::Oversize) => "Larger than the index's --max-file-size: its text is not indexed.",
+        Some(BlobStatus::Oversize) => {
+            "Larger than the index's --max-file-size: its text is not indexed."
+        }
         _ => "This file version's text is not in the index.",
     };
     let content = stored
@@ -203,7 +209,12 @@ fn file_view(index: &Index, repo: &str, rev: &str, path: &str) -> Result<Respons
         permalink: permalink(&r.url, &r.commit, path, 1, 1),
     };
     let title = format!("{repo}@{} {path}", r.rev);
-    Ok(ok(page(&title, Section::Search, Some(index), super::pages::file::view(&v))))
+    Ok(ok(page(
+        &title,
+        Section::Search,
+        Some(index),
+        super::pages::file::view(&v),
+    )))
 }
 
 /// What `path` holds in each of the repository's revisions, oldest first.
@@ -333,7 +344,11 @@ pub(crate) async fn timeline(
     .await
 }
 
-const CELL: Accepts = &[("rule", Size::Name), ("q", Size::Query), ("track", Size::Name)];
+const CELL: Accepts = &[
+    ("rule", Size::Name),
+    ("q", Size::Query),
+    ("track", Size::Name),
+];
 
 /// `/at/REPO/REV?rule=ID&track=KEY` (or `q=`): a timeline cell, redirected to the tracked
 /// finding or line in the file view at that revision.
@@ -450,7 +465,8 @@ pub(crate) async fn diff_page(
         match run {
             Ok((d, req)) => {
                 let api = format!("/api/diff{}", raw_query(&p, DiffRequest::ACCEPTS));
-                let body = html! { (form(None)) p.small.muted { code { (req.cli()) } } (diff(&d, &api)) };
+                let body =
+                    html! { (form(None)) p.small.muted { code { (req.cli()) } } (diff(&d, &api)) };
                 Ok(ok(whole(body)))
             }
             Err(e) => refused(e, |msg| whole(form(Some(msg)))),

@@ -8,15 +8,23 @@ use maud::{Markup, html};
 use crate::query::history::{TimelineRev, Track};
 use crate::serve::links::{self, Followed};
 
-const LABEL_W: usize = 420;
+const LABEL_W: usize = 330;
 const CELL: usize = 16;
 const PITCH: usize = 20;
 /// Characters of a row label shown before it is cut (the whole label is in its tooltip).
-const LABEL_CHARS: usize = 56;
+const LABEL_CHARS: usize = 44;
 
 /// A chart of `tracks` over `revs` (one repository's, oldest first).
-pub(crate) fn timeline_chart(followed: &Followed, revs: &[&TimelineRev], tracks: &[&Track]) -> Markup {
-    let longest = revs.iter().map(|r| r.rev.chars().count()).max().unwrap_or(4);
+pub(crate) fn timeline_chart(
+    followed: &Followed,
+    revs: &[&TimelineRev],
+    tracks: &[&Track],
+) -> Markup {
+    let longest = revs
+        .iter()
+        .map(|r| r.rev.chars().count())
+        .max()
+        .unwrap_or(4);
     // Column labels are turned 60 degrees: their height is about 0.87 of their length.
     let top = 14 + (longest as f64 * 7.0 * 0.87) as usize;
     let width = LABEL_W + revs.len() * PITCH + 40;
@@ -45,12 +53,8 @@ fn track_row(followed: &Followed, revs: &[&TimelineRev], t: &Track, y: usize) ->
     let first = held.iter().position(|h| *h);
     let last = held.iter().rposition(|h| *h);
     let key = links::track_key(&links::track_identity(t));
-    let label = row_label(t);
-    let short: String = if label.chars().count() > LABEL_CHARS {
-        label.chars().take(LABEL_CHARS - 1).collect::<String>() + "…"
-    } else {
-        label.clone()
-    };
+    let label = row_label(followed, t);
+    let short = shorten(&label, LABEL_CHARS);
     html! {
         g.track data-track=(key) {
             a href=(links::file(&t.cite.repo, &t.cite.rev, &t.cite.path, Some(t.cite.start))) {
@@ -78,11 +82,29 @@ fn track_row(followed: &Followed, revs: &[&TimelineRev], t: &Track, y: usize) ->
     }
 }
 
-/// `rule · symbol · path:line`, or for a search `symbol · path:line`.
-fn row_label(t: &Track) -> String {
+/// `s` in at most `max` characters: its head and tail around an ellipsis, so a long path keeps
+/// both the declaration before it and the file name and lines at its end.
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head = max / 3;
+    let tail = max - head - 1;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
+}
+
+/// `rule · symbol · path:line`, without the rule on that rule's own chart, or for a search
+/// `symbol · path:line`.
+fn row_label(followed: &Followed, t: &Track) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(r) = &t.rule {
-        parts.push(r.clone());
+        if !matches!(followed, Followed::Rule(only) if only == r) {
+            parts.push(r.clone());
+        }
     }
     if let Some(s) = &t.symbol {
         parts.push(s.clone());
@@ -102,5 +124,18 @@ pub(crate) fn legend() -> Markup {
             svg width="14" height="14" { rect x="1" y="1" width="12" height="12" rx="3" style="fill:var(--absent)" {} }
             " absent"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn long_labels_keep_head_and_tail() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("abcdefghijklmnop", 10), "abc…jklmnop");
+        assert_eq!(shorten("abcdefghijklmnop", 10).chars().count(), 10);
+        assert_eq!(shorten("ééééééééééé", 4), "é…éé");
     }
 }

@@ -36,12 +36,30 @@ pub(crate) fn form(f: &SearchForm) -> Markup {
 /// Help shown on an empty search page.
 pub(crate) fn help() -> Markup {
     let ex = [
-        ("openat2", "a whole identifier or one of its camelCase/snake_case parts"),
-        ("\"unsafe procfs detected\"", "a phrase: adjacent words, or the exact text"),
-        ("RESOLVE_NO_XDEV -path:vendor/", "leave out paths (path: keeps only them)"),
-        ("sym:WriteSysctls sysctl", "only lines inside that declaration"),
-        ("rule:openat2-resolve-no-xdev lang:go", "only lines inside a rule's findings"),
-        ("openat2 runc@v1.3.3", "REPO@REV words select revisions, like --at"),
+        (
+            "openat2",
+            "a whole identifier or one of its camelCase/snake_case parts",
+        ),
+        (
+            "\"unsafe procfs detected\"",
+            "a phrase: adjacent words, or the exact text",
+        ),
+        (
+            "RESOLVE_NO_XDEV -path:vendor/",
+            "leave out paths (path: keeps only them)",
+        ),
+        (
+            "sym:WriteSysctls sysctl",
+            "only lines inside that declaration",
+        ),
+        (
+            "rule:openat2-resolve-no-xdev lang:go",
+            "only lines inside a rule's findings",
+        ),
+        (
+            "openat2 runc@v1.3.3",
+            "REPO@REV words select revisions, like --at",
+        ),
     ];
     html! {
         table.list {

@@ -101,10 +101,10 @@ fn shorten(s: &str, max: usize) -> String {
 /// `symbol · path:line`.
 fn row_label(followed: &Followed, t: &Track) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some(r) = &t.rule {
-        if !matches!(followed, Followed::Rule(only) if only == r) {
-            parts.push(r.clone());
-        }
+    if let Some(r) = &t.rule
+        && !matches!(followed, Followed::Rule(only) if only == r)
+    {
+        parts.push(r.clone());
     }
     if let Some(s) = &t.symbol {
         parts.push(s.clone());

@@ -1,7 +1,10 @@
-//! Rules: tree-sitter queries users own, loaded at run time from `queries/LANG/*.scm` (one
-//! folder per language with a grammar: `queries/go/`; and `--rules DIR`, `[rules] paths`). Each file starts with a metadata header of `; key: value`
-//! comment lines; the query's `@match` capture is what a finding reports, and the captures listed
-//! in `facts` become named facts (identifiers normalised to their constant names).
+//! Rules: tree-sitter queries users own. The built-in pack (`queries/LANG/*.scm` of archeo's
+//! source) is embedded in the binary at compile time; rule directories add to it or override a
+//! rule by id: `queries/` beside the manifest, the manifest's `[rules] paths`, then `--rules DIR`
+//! (later layers win). Each file starts with a metadata header of `; key: value` comment lines;
+//! the query's `@match` capture is what a finding reports, and the captures listed in `facts`
+//! become named facts (identifiers normalised to their constant names). This module loads, runs
+//! and tests rules; it stores nothing.
 //!
 //! ```scheme
 //! ; id: openat2-resolve-no-xdev
@@ -28,8 +31,10 @@ use crate::lang::{Lang, Parsed};
 pub struct Rule {
     /// Its metadata header.
     pub meta: RuleMeta,
-    /// The file it was loaded from.
+    /// The file it was loaded from (`built-in:go/NAME.scm` for the embedded pack).
     pub file: PathBuf,
+    /// Where it came from, and what it replaced.
+    pub origin: RuleOrigin,
     /// The language whose syntax trees it matches.
     pub lang: Lang,
     /// `; requires:` literals: a file holding none of them cannot match (a cheap prefilter).
@@ -103,25 +108,52 @@ pub fn normalise_code(s: &str) -> String {
     out
 }
 
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Where a loaded rule came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleOrigin {
+    /// The pack embedded in the binary at compile time.
+    BuiltIn,
+    /// A rule directory: `queries/` beside the manifest, `[rules] paths` or `--rules`.
+    Dir {
+        /// The directory as configured.
+        dir: PathBuf,
+        /// What it replaced, when a rule with its id was loaded before: `built-in`, or the
+        /// file of the replaced rule. `None` when the id is new, or when the text is the same
+        /// as the rule it would replace (then the earlier one is kept).
+        overrides: Option<String>,
+    },
+}
+
+impl RuleOrigin {
+    /// `built-in`, `DIR`, or `DIR, overrides built-in`, as `rules list` prints it.
+    pub fn describe(&self) -> String {
+        match self {
+            RuleOrigin::BuiltIn => "built-in".into(),
+            RuleOrigin::Dir {
+                dir,
+                overrides: None,
+            } => dir.display().to_string(),
+            RuleOrigin::Dir {
+                dir,
+                overrides: Some(o),
+            } => format!("{}, overrides {o}", dir.display()),
+        }
+    }
+}
+
 /// The loaded rules.
 #[derive(Default)]
 pub struct RuleSet {
-    /// In load order.
+    /// In load order (an override takes the place of the rule it replaces).
     pub rules: Vec<Rule>,
 }
 
-/// The rule directories: built-in `queries/` next to the binary's source, or beside the manifest.
-pub fn default_dirs(manifest_dir: &Path) -> Vec<PathBuf> {
+/// The rule directory a project keeps beside its manifest, when it has one.
+pub fn project_dir(manifest_dir: &Path) -> Option<PathBuf> {
     let local = manifest_dir.join("queries");
-    if local.is_dir() {
-        return vec![local];
-    }
-    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-    if builtin.is_dir() {
-        vec![builtin]
-    } else {
-        Vec::new()
-    }
+    local.is_dir().then_some(local)
 }
 
 impl RuleSet {
@@ -130,19 +162,63 @@ impl RuleSet {
         RuleSet::default()
     }
 
-    /// A project's rule set: `queries/` beside the manifest (else the built-in rules), the
-    /// manifest's `[rules] paths`, and `extra` directories.
+    /// The rules embedded in the binary.
+    pub fn builtin() -> Result<RuleSet> {
+        let mut rules = Vec::new();
+        for (rel, text) in BUILTIN_RULES {
+            let lang_name = rel.split('/').next().unwrap_or("go");
+            let lang = crate::lang::LANGUAGES
+                .iter()
+                .find(|l| l.name() == lang_name)
+                .map(|l| l.lang())
+                .with_context(|| format!("built-in rule {rel}: no language {lang_name:?}"))?;
+            let path = PathBuf::from(format!("built-in:{rel}"));
+            let mut rule = Rule::parse(&path, text, lang)?;
+            rule.origin = RuleOrigin::BuiltIn;
+            rules.push(rule);
+        }
+        Ok(RuleSet { rules })
+    }
+
+    /// A project's rule set: the built-in pack, then `queries/` beside the manifest, the
+    /// manifest's `[rules] paths` and `extra` directories, each adding rules or overriding
+    /// earlier ones by id.
     pub fn for_project(
-        manifest_dir: &Path,
+        manifest_dir: Option<&Path>,
         manifest: Option<&crate::source::manifest::Manifest>,
         extra: &[PathBuf],
     ) -> Result<RuleSet> {
-        let mut dirs = default_dirs(manifest_dir);
+        let mut dirs: Vec<PathBuf> = manifest_dir.and_then(project_dir).into_iter().collect();
         if let Some(m) = manifest {
             dirs.extend(m.rule_paths.iter().cloned());
         }
         dirs.extend(extra.iter().cloned());
-        RuleSet::load(&dirs)
+        let mut set = RuleSet::builtin()?;
+        for dir in dirs {
+            set.layer(RuleSet::load(std::slice::from_ref(&dir))?);
+        }
+        Ok(set)
+    }
+
+    /// Adds a directory's rules on top: a rule whose id is already loaded replaces it in
+    /// place (unless its text is the same), others are appended.
+    fn layer(&mut self, upper: RuleSet) {
+        for mut rule in upper.rules {
+            match self.rules.iter().position(|r| r.meta.id == rule.meta.id) {
+                Some(i) if self.rules[i].source == rule.source => {}
+                Some(i) => {
+                    let replaced = match &self.rules[i].origin {
+                        RuleOrigin::BuiltIn => "built-in".to_string(),
+                        RuleOrigin::Dir { .. } => self.rules[i].file.display().to_string(),
+                    };
+                    if let RuleOrigin::Dir { overrides, .. } = &mut rule.origin {
+                        *overrides = Some(replaced);
+                    }
+                    self.rules[i] = rule;
+                }
+                None => self.rules.push(rule),
+            }
+        }
     }
 
     /// The loaded rule ids, for messages.
@@ -155,7 +231,8 @@ impl RuleSet {
     }
 
     /// Loads every `*.scm` under each dir's language folders (`go/`, ...); a dir without
-    /// language folders holds Go rules itself.
+    /// language folders holds Go rules itself. An id defined twice among these dirs is an
+    /// error (overriding is between layers, see [`RuleSet::for_project`]).
     pub fn load(dirs: &[PathBuf]) -> Result<RuleSet> {
         let mut rules: Vec<Rule> = Vec::new();
         for dir in dirs {
@@ -185,7 +262,11 @@ impl RuleSet {
             }
             files.sort();
             for (f, lang) in files {
-                let rule = Rule::load(&f, lang)?;
+                let mut rule = Rule::load(&f, lang)?;
+                rule.origin = RuleOrigin::Dir {
+                    dir: dir.clone(),
+                    overrides: None,
+                };
                 if let Some(prev) = rules.iter().find(|r| r.meta.id == rule.meta.id) {
                     bail!(
                         "{}: rule id {:?} is already defined in {}",
@@ -386,6 +467,10 @@ impl Rule {
         Ok(Rule {
             meta,
             file: path.to_path_buf(),
+            origin: RuleOrigin::Dir {
+                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                overrides: None,
+            },
             lang,
             requires,
             source: text.to_string(),
@@ -481,23 +566,67 @@ fn case_dirs(rule: &Rule) -> Vec<PathBuf> {
     dirs.into_iter().filter(|d| d.is_dir()).collect()
 }
 
-/// The case files of a rule's language in `dir`.
-fn case_files(dir: &Path, lang: Lang) -> Vec<PathBuf> {
-    let exts = lang.language().case_extensions();
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
+/// One test case of a rule: a source file that must (valid) or must not (invalid) match.
+struct Case {
+    /// Shown in problems: the file, or `built-in:tests/rules/ID/KIND/NAME`.
+    path: PathBuf,
+    valid: bool,
+    src: String,
+}
+
+/// A rule's cases: the embedded ones for a built-in rule, else the files of its case dirs
+/// (of the rule's language).
+fn cases(rule: &Rule) -> Result<Vec<Case>> {
+    let exts = rule.lang.language().case_extensions();
+    let has_ext = |name: &str| {
+        Path::new(name)
+            .extension()
+            .is_some_and(|e| exts.iter().any(|x| e == *x))
+    };
+    let mut out = Vec::new();
+    if rule.origin == RuleOrigin::BuiltIn {
+        for (rel, text) in BUILTIN_CASES {
+            let mut parts = rel.splitn(3, '/');
+            let (Some(id), Some(kind), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if id == rule.meta.id && has_ext(name) {
+                out.push(Case {
+                    path: PathBuf::from(format!("built-in:tests/rules/{rel}")),
+                    valid: kind == "valid",
+                    src: text.to_string(),
+                });
+            }
+        }
+        return Ok(out);
+    }
+    for dir in case_dirs(rule) {
+        for (kind, valid) in [("valid", true), ("invalid", false)] {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(kind))
+                .into_iter()
+                .flatten()
+                .flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| exts.iter().any(|x| e == *x)))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+                .filter(|p| has_ext(&p.to_string_lossy()))
+                .collect();
+            files.sort();
+            for f in files {
+                let src = std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                out.push(Case {
+                    path: f,
+                    valid,
+                    src,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Runs every rule on its valid (must match, with any `// expect: FACT = A, B` facts) and
-/// invalid (must not match) cases.
+/// invalid (must not match) cases. A built-in rule runs on the cases built in with it.
 pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
     let mut out = Vec::new();
     for rule in &rules.rules {
@@ -507,61 +636,59 @@ pub fn test_all(rules: &RuleSet) -> Result<Vec<RuleTest>> {
             invalid: 0,
             problems: Vec::new(),
         };
-        for dir in case_dirs(rule) {
-            for (kind, want_match) in [("valid", true), ("invalid", false)] {
-                for f in case_files(&dir.join(kind), rule.lang) {
-                    let src = std::fs::read_to_string(&f)
-                        .with_context(|| format!("cannot read {}", f.display()))?;
-                    let (parsed, tree) = rule.lang.language().parse(&src);
-                    let Some(tree) = tree else { continue };
-                    let found = rule.run(&tree, &src, &parsed);
-                    if want_match {
-                        t.valid += 1;
-                        if found.is_empty() {
-                            t.problems
-                                .push(format!("{}: expected a finding, got none", f.display()));
-                        }
-                        for (ln, line) in src.lines().enumerate() {
-                            let Some(exp) = line.split("// expect:").nth(1) else {
-                                continue;
-                            };
-                            let Some((name, vals)) = exp.split_once('=') else {
-                                continue;
-                            };
-                            let mut want: Vec<String> = vals
-                                .split(',')
-                                .map(|v| v.trim().to_string())
-                                .filter(|v| !v.is_empty())
-                                .collect();
-                            want.sort();
-                            let name = name.trim();
-                            if !found.iter().any(|x| x.facts.get(name) == Some(&want)) {
-                                let got: Vec<_> = found.iter().map(|x| x.facts.get(name)).collect();
-                                t.problems.push(format!(
-                                    "{}:{}: expected {name} = {}, got {got:?}",
-                                    f.display(),
-                                    ln + 1,
-                                    want.join(", ")
-                                ));
-                            }
-                        }
-                    } else {
-                        t.invalid += 1;
-                        for x in found {
-                            t.problems.push(format!(
-                                "{}:{}: unexpected finding: {}",
-                                f.display(),
-                                x.start,
-                                x.text.lines().next().unwrap_or("")
-                            ));
-                        }
-                    }
+        for case in cases(rule)? {
+            let (parsed, tree) = rule.lang.language().parse(&case.src);
+            let Some(tree) = tree else { continue };
+            let found = rule.run(&tree, &case.src, &parsed);
+            if case.valid {
+                t.valid += 1;
+                check_valid(&case, &found, &mut t.problems);
+            } else {
+                t.invalid += 1;
+                for x in found {
+                    t.problems.push(format!(
+                        "{}:{}: unexpected finding: {}",
+                        case.path.display(),
+                        x.start,
+                        x.text.lines().next().unwrap_or("")
+                    ));
                 }
             }
         }
         out.push(t);
     }
     Ok(out)
+}
+
+/// A valid case must produce a finding, and one with each `// expect: FACT = A, B` fact.
+fn check_valid(case: &Case, found: &[Finding], problems: &mut Vec<String>) {
+    let f = case.path.display();
+    if found.is_empty() {
+        problems.push(format!("{f}: expected a finding, got none"));
+    }
+    for (ln, line) in case.src.lines().enumerate() {
+        let Some(exp) = line.split("// expect:").nth(1) else {
+            continue;
+        };
+        let Some((name, vals)) = exp.split_once('=') else {
+            continue;
+        };
+        let mut want: Vec<String> = vals
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        want.sort();
+        let name = name.trim();
+        if !found.iter().any(|x| x.facts.get(name) == Some(&want)) {
+            let got: Vec<_> = found.iter().map(|x| x.facts.get(name)).collect();
+            problems.push(format!(
+                "{f}:{}: expected {name} = {}, got {got:?}",
+                ln + 1,
+                want.join(", ")
+            ));
+        }
+    }
 }
 
 /// Prints the syntax tree of a source file (what rule queries match against).

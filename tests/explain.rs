@@ -71,7 +71,7 @@ fn explains_each_segment_the_chain_and_the_releases() {
     );
     assert_eq!(segs[1]["candidates"][0]["format"], "app create failed");
     assert_eq!(
-        segs[1]["candidates"][0]["sites"][0]["path"],
+        segs[1]["candidates"][0]["sites"][0]["cite"]["path"],
         "cmd/create.go"
     );
     assert_eq!(
@@ -80,11 +80,11 @@ fn explains_each_segment_the_chain_and_the_releases() {
     );
     // The longest literal wins; "open %s" is less literal and dropped or ranked after.
     assert_eq!(segs[4]["candidates"][0]["format"], "open key %s file");
-    assert_eq!(segs[4]["candidates"][0]["sites"][0]["line"], 12);
+    assert_eq!(segs[4]["candidates"][0]["sites"][0]["cite"]["start"], 12);
     let sentinel = &segs[5]["candidates"][0];
     assert_eq!(sentinel["kind"], "sentinel errUnsafe = errors.New");
     assert_eq!(
-        sentinel["sites"][0]["vendored_module"],
+        sentinel["sites"][0]["cite"]["vendored_module"],
         "example.com/safe v0.5.1"
     );
     assert_eq!(segs[6]["candidates"][0]["kind"], "os.PathError Op");

@@ -105,8 +105,13 @@ fn export_regenerates_blocks_keeps_every_other_byte_and_is_idempotent() {
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&doc).unwrap(), out);
     assert_eq!(std::fs::read_to_string(&crlf).unwrap(), crlf_out);
-    let (code, stdout, _) = archeo(&ws, &["export", "--check", "doc.md", "crlf.md"]);
+    let (code, stdout, stderr) = archeo(&ws, &["export", "--check", "doc.md", "crlf.md"]);
     assert_eq!(code, 0, "{stdout}");
+    // Success says what was checked.
+    assert!(
+        stderr.contains("2 documents, 4 blocks: all current"),
+        "{stderr}"
+    );
     // Permissions are kept.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&doc, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -129,6 +134,10 @@ fn check_lists_stale_blocks_with_a_diff_and_changes_nothing() {
     assert!(out.contains("doc.md:11: stale evidence block"), "{out}");
     assert!(
         out.contains("-stale") && out.contains("+**Evidence**"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 of 2 blocks stale (1 document checked)"),
         "{out}"
     );
     assert_eq!(std::fs::read_to_string(&doc).unwrap(), DOC);
@@ -222,4 +231,44 @@ fn path_patterns_mean_the_same_for_findings_and_searches() {
     let (code, _, err) = archeo(&ws, &["findings", "--path", &"*".repeat(100_000)]);
     assert_eq!(code, 2);
     assert!(err.contains("path pattern is 100000 bytes long"), "{err}");
+}
+
+#[test]
+fn evidence_lists_cap_each_code_block_unless_asked_for_more() {
+    let (ws, _, _) = indexed();
+    let args = [
+        "evidence",
+        "--rule",
+        "sysctl-write",
+        "--style",
+        "list",
+        "-C",
+        "5",
+    ];
+    let block_lines = |md: &str| {
+        let body: Vec<&str> = md
+            .split("  ```go\n")
+            .nth(1)
+            .unwrap()
+            .split("  ```\n")
+            .next()
+            .unwrap()
+            .lines()
+            .collect();
+        body.len()
+    };
+    let (code, full, err) = archeo(&ws, &[&args[..], &["--max-lines", "0"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let all = block_lines(&full);
+    assert!(all > 3, "{full}");
+    assert!(!full.contains("more line"), "{full}");
+    let (code, capped, _) = archeo(&ws, &[&args[..], &["--max-lines", "3"]].concat());
+    assert_eq!(code, 0);
+    assert_eq!(block_lines(&capped), 3, "{capped}");
+    assert!(
+        capped.contains(&format!("… {} more lines at the permalink", all - 3)),
+        "{capped}"
+    );
+    // The default cap (20) leaves this short block whole.
+    assert_eq!(archeo(&ws, &args).1, full);
 }

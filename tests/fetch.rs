@@ -356,7 +356,14 @@ fn malformed_manifest_and_duplicate_names_point_at_the_line() {
         c
     });
     assert_eq!(code, 2);
-    assert!(err.contains("no manifest at missing.toml"), "{err}");
+    // The full path looked at.
+    assert!(
+        err.contains(&format!(
+            "no manifest at {}",
+            ws.path().join("missing.toml").display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn diff_classifies_added_removed_moved_and_changed_by_identity() {
     let cs = changes(&out);
     let of = |class: &str| {
         cs.iter()
-            .filter(|c| c["class"] == class)
+            .filter(|c| c["type"] == "change" && c["class"] == class)
             .collect::<Vec<_>>()
     };
 
@@ -97,25 +97,25 @@ fn diff_classifies_added_removed_moved_and_changed_by_identity() {
     assert_eq!(moved[0]["rule"], "resolve-flag-strip");
     assert_eq!(
         (
-            moved[0]["a"]["path"].as_str(),
-            moved[0]["a"]["start"].as_u64()
+            moved[0]["a"]["cite"]["path"].as_str(),
+            moved[0]["a"]["cite"]["start"].as_u64()
         ),
         (Some("strip.go"), Some(6))
     );
     assert_eq!(
         (
-            moved[0]["b"]["path"].as_str(),
-            moved[0]["b"]["start"].as_u64()
+            moved[0]["b"]["cite"]["path"].as_str(),
+            moved[0]["b"]["cite"]["start"].as_u64()
         ),
         (Some("internal/strip.go"), Some(9))
     );
-    assert_eq!(moved[0]["b"]["commit"], commits[1].as_str());
+    assert_eq!(moved[0]["b"]["cite"]["commit"], commits[1].as_str());
 
     let removed = of("removed");
     assert!(
         removed
             .iter()
-            .any(|c| c["rule"] == "procfs-unsafe-check" && c["a"]["path"] == "sentinel.go"),
+            .any(|c| c["rule"] == "procfs-unsafe-check" && c["a"]["cite"]["path"] == "sentinel.go"),
         "{out}"
     );
     let added = of("added");
@@ -124,22 +124,22 @@ fn diff_classifies_added_removed_moved_and_changed_by_identity() {
 
     let module = cs
         .iter()
-        .find(|c| c["class"] == "module" && c["module"] == "example.com/securejoin")
+        .find(|c| c["type"] == "module-change" && c["module"] == "example.com/securejoin")
         .unwrap();
     assert_eq!(
         (module["from"].as_str(), module["to"].as_str()),
         (Some("v0.4.1"), Some("v0.5.1"))
     );
-    assert!(cs.iter().any(|c| c["class"] == "module"
+    assert!(cs.iter().any(|c| c["type"] == "module-change"
         && c["module"] == "example.com/newmod"
         && c["from"].is_null()));
+    assert!(cs.iter().any(|c| c["type"] == "file-change"
+        && c["class"] == "removed"
+        && c["path"] == "sentinel.go"));
     assert!(
-        cs.iter()
-            .any(|c| c["class"] == "file-removed" && c["path"] == "sentinel.go")
-    );
-    assert!(
-        cs.iter()
-            .any(|c| c["class"] == "file-added" && c["path"] == "addfd.go")
+        cs.iter().any(|c| c["type"] == "file-change"
+            && c["class"] == "added"
+            && c["path"] == "addfd.go")
     );
 
     // Text and Markdown say the same.
@@ -187,7 +187,7 @@ fn no_differences_exit_1_and_search_mode_works() {
     // The strip line only moved (identity ignores whitespace and comments).
     assert!(
         cs.iter()
-            .any(|c| c["class"] == "moved" && c["b"]["path"] == "internal/strip.go"),
+            .any(|c| c["class"] == "moved" && c["b"]["cite"]["path"] == "internal/strip.go"),
         "{out}"
     );
     let (code, _, err) = archeo(&ws, &["diff", "hist@v1.0.0", "hist@v9"]);
@@ -208,7 +208,11 @@ fn timeline_shows_ranges_with_gaps() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let track = &lines[0];
-    assert_eq!(track["held"], "v1.1.0, v1.2.1 (2 revs)", "{out}");
+    assert_eq!(track["type"], "track");
+    assert_eq!(
+        track["cite"]["revs_display"], "v1.1.0, v1.2.1 (2 revs)",
+        "{out}"
+    );
     let counts: Vec<(String, u64)> = lines[1..]
         .iter()
         .map(|l| {
@@ -244,4 +248,145 @@ fn timeline_shows_ranges_with_gaps() {
     let (code, out, _) = archeo(&ws, &["timeline", "\"unsafe procfs detected\""]);
     assert_eq!(code, 0);
     assert!(out.contains("held by v1.0.0 (1 rev)"), "{out}");
+}
+
+#[test]
+fn diff_takes_path_and_no_vendor_like_search() {
+    let (ws, _) = fixture();
+    let all = changes(
+        &archeo(
+            &ws,
+            &["diff", "hist@v1.0.0", "hist@v1.1.0", "--format", "json"],
+        )
+        .1,
+    );
+    assert!(all.iter().any(|c| c["type"] == "module-change"));
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "diff",
+            "hist@v1.0.0",
+            "hist@v1.1.0",
+            "--no-vendor",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let cs = changes(&out);
+    assert!(!cs.iter().any(|c| c["type"] == "module-change"), "{out}");
+    assert_eq!(
+        cs.iter().filter(|c| c["type"] == "change").count(),
+        all.iter().filter(|c| c["type"] == "change").count(),
+        "no finding is vendored here"
+    );
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "diff",
+            "hist@v1.0.0",
+            "hist@v1.1.0",
+            "--path",
+            "internal/",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let cs = changes(&out);
+    let sides: Vec<&serde_json::Value> = cs
+        .iter()
+        .filter(|c| c["type"] == "change")
+        .flat_map(|c| [&c["a"], &c["b"]])
+        .filter(|s| !s.is_null())
+        .collect();
+    assert!(!sides.is_empty(), "{out}");
+    for s in sides {
+        assert!(
+            s["cite"]["path"].as_str().unwrap().starts_with("internal/"),
+            "{out}"
+        );
+    }
+    // Outside internal/ the strip finding's old place is not compared: it is new there.
+    assert!(
+        cs.iter()
+            .any(|c| c["class"] == "added" && c["rule"] == "resolve-flag-strip")
+    );
+    assert!(!cs.iter().any(|c| c["type"] == "module-change"), "{out}");
+    let (_, md, _) = archeo(
+        &ws,
+        &[
+            "diff",
+            "hist@v1.0.0",
+            "hist@v1.1.0",
+            "--path",
+            "/open.go",
+            "--format",
+            "md",
+        ],
+    );
+    assert!(md.contains("open.go") && !md.contains("strip.go"), "{md}");
+}
+
+#[test]
+fn timeline_shows_each_revisions_own_path_and_line() {
+    let (ws, commits) = fixture();
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "timeline",
+            "--rule",
+            "resolve-flag-strip",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let track: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let places: Vec<(String, String, u64)> = track["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["rev"].as_str().unwrap().to_string(),
+                p["path"].as_str().unwrap().to_string(),
+                p["start"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("v1.0.0".into(), "strip.go".into(), 6),
+            ("v1.1.0".into(), "internal/strip.go".into(), 9),
+            ("v1.2.0".into(), "internal/strip.go".into(), 9),
+            ("v1.2.1".into(), "internal/strip.go".into(), 9),
+        ]
+    );
+    let first = &track["places"][0];
+    assert_eq!(first["commit"], commits[0].as_str());
+    assert!(
+        first["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{}:strip.go:6", commits[0]))
+    );
+    let (_, text, _) = archeo(&ws, &["timeline", "--rule", "resolve-flag-strip"]);
+    assert!(text.contains("at strip.go:6  in v1.0.0 (1 rev)"), "{text}");
+    assert!(
+        text.contains("at internal/strip.go:9  in v1.1.0..v1.2.1 (3 revs)"),
+        "{text}"
+    );
+    let (_, md, _) = archeo(
+        &ws,
+        &["timeline", "--rule", "resolve-flag-strip", "--format", "md"],
+    );
+    assert!(
+        md.contains("strip.go:6") && md.contains("(v1.0.0 (1 rev))"),
+        "{md}"
+    );
+    // A finding that never moved keeps the one-place header.
+    let (_, text, _) = archeo(&ws, &["timeline", "--rule", "seccomp-addfd"]);
+    assert!(!text.contains("   at "), "{text}");
 }

@@ -83,7 +83,7 @@ fn bad_files_are_indexed_as_far_as_they_go() {
     let (code, _, err) = archeo(&ws, &["-v", "index", "--max-file-size", "300"]);
     assert_eq!(code, 0, "{err}");
     // sysctl.go and procfs.go are over 300 bytes: skipped, counted, named with -v.
-    assert!(err.contains("2 over size cap"), "{err}");
+    assert!(err.contains("2 over the size cap"), "{err}");
     assert!(
         err.contains("skipped (over --max-file-size): internal/sys/sysctl.go"),
         "{err}"

@@ -171,6 +171,115 @@ fn damaged_index_files_are_detected_never_cited_and_never_panic() {
     );
 }
 
+/// A project whose files carry dependency edges (go.mod, Dockerfile, a shell installer, a
+/// Makefile) and shell functions, indexed.
+fn indexed_with_deps() -> Workspace {
+    let ws = Workspace::new();
+    let up = ws.repo("proj");
+    up.write(
+        "go.mod",
+        "module example.com/proj\n\ngo 1.22\n\nrequire (\n\texample.com/securejoin v0.5.1\n\texample.com/sys v0.30.0\n)\n",
+    );
+    up.write(
+        "Dockerfile",
+        "ARG GO_VERSION=1.22.4\nFROM golang:${GO_VERSION} AS build\nARG RUNC_VERSION=v1.2.0\nRUN git clone https://example.com/acme/runc.git && cd runc && git checkout ${RUNC_VERSION}\n",
+    );
+    up.write(
+        "hack/install.sh",
+        "#!/bin/sh\n: \"${CONTAINERD_VERSION:=v2.1.4}\"\ninstall_containerd() {\n\tgit clone https://example.com/acme/containerd.git\n\tgit -C containerd checkout \"$CONTAINERD_VERSION\"\n}\ninstall_runc() {\n\tinstall_containerd\n}\ninstall_runc\n",
+    );
+    up.write(
+        "Makefile",
+        "TOOL_VERSION ?= 1.4.2\nIMAGE := golang:$(TOOL_VERSION)\n",
+    );
+    up.commit("deps");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"proj\"\nurl = \"{}\"\nrevs = [\"v1.0.0\"]\n",
+        up.url()
+    ));
+    for args in [&["fetch"][..], &["index"]] {
+        let (code, _, err) = archeo(&ws, args);
+        assert_eq!(code, 0, "{err}");
+    }
+    ws
+}
+
+#[test]
+fn damaged_dependency_edges_and_shell_facts_are_detected_never_answered() {
+    let ws = indexed_with_deps();
+    let queries: [&[&str]; 2] = [
+        &["deps", "proj@v1.0.0", "--all", "--format", "json"],
+        &["search", "install_containerd", "--format", "json"],
+    ];
+    let baselines: Vec<String> = queries
+        .iter()
+        .map(|q| {
+            let (code, out, err) = archeo(&ws, q);
+            assert_eq!(code, 0, "{err}");
+            out
+        })
+        .collect();
+    assert!(baselines[0].contains("RUNC_VERSION") && baselines[0].contains("v2.1.4"));
+    assert!(baselines[1].contains("install_runc"), "{}", baselines[1]);
+    let index = ws.path().join("index");
+    let store = store_dirs(&index).pop().unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            !n.starts_with(".tantivy") && !n.ends_with(".lock")
+        })
+        .collect();
+    files.sort();
+    let mut rng = Rng(0x6a09e667f3bcc909);
+    let (mut tried, mut detected) = (0, 0);
+    let mut wrong = Vec::new();
+    for file in &files {
+        let pristine = std::fs::read(file).unwrap();
+        // The document store holds the edges and the parse facts: flip it hardest.
+        let flips = if file.extension().is_some_and(|x| x == "store") {
+            24
+        } else {
+            3
+        };
+        let mut damages: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..flips * rounds() {
+            let mut b = pristine.clone();
+            let at = rng.below(b.len() as u64) as usize;
+            b[at] ^= 1 << rng.below(8);
+            damages.push(b);
+        }
+        damages.push(pristine[..pristine.len() / 2].to_vec());
+        for damaged in damages {
+            std::fs::write(file, &damaged).unwrap();
+            tried += 1;
+            let mut hit = false;
+            for (args, baseline) in queries.iter().zip(&baselines) {
+                let (code, out, err) = archeo(&ws, args);
+                match judge(code, &out, &err, baseline, "archeo index --rebuild") {
+                    Outcome::Unaffected => {}
+                    Outcome::Detected => hit = true,
+                    Outcome::Wrong(why) => wrong.push(format!(
+                        "{} damaged, `archeo {}`: {why}",
+                        file.display(),
+                        args.join(" ")
+                    )),
+                }
+            }
+            detected += usize::from(hit);
+        }
+        std::fs::write(file, &pristine).unwrap();
+    }
+    eprintln!(
+        "dependency/shell index corruptions: {tried} tried, {detected} detected, 0 wrong allowed"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+    assert!(detected > 0);
+}
+
 #[test]
 fn damaged_cache_files_are_reported_and_fetch_repairs_them() {
     let (ws, _, search, findings) = indexed();

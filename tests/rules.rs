@@ -64,7 +64,7 @@ fn users_add_rules_without_recompiling_and_untested_rules_are_flagged() {
     );
     assert_eq!(code, 0, "{out}");
     let f: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(f["path"], "internal/sys/sysctl.go");
+    assert_eq!(f["cite"]["path"], "internal/sys/sysctl.go");
     assert_eq!(f["symbol"], "WriteSysctls");
     assert_eq!(f["facts"]["call"][0], "ReplaceAll");
 }
@@ -115,13 +115,16 @@ fn findings_are_placed_in_the_revisions_that_hold_them() {
         "only v1.2.0's procfs.go sets RESOLVE_NO_XDEV: {out}"
     );
     let h = &hits[0];
-    assert_eq!(h["path"], "vendor/example.com/securejoin/procfs.go");
+    assert_eq!(h["cite"]["path"], "vendor/example.com/securejoin/procfs.go");
     assert_eq!(
-        (h["start"].as_u64(), h["end"].as_u64()),
+        (h["cite"]["start"].as_u64(), h["cite"]["end"].as_u64()),
         (Some(13), Some(16))
     );
     assert_eq!(h["symbol"], "lookupInRoot");
-    assert_eq!(h["vendored_module"], "example.com/securejoin v0.5.1");
+    assert_eq!(
+        h["cite"]["vendored_module"],
+        "example.com/securejoin v0.5.1"
+    );
     let flags: Vec<&str> = h["facts"]["resolve"]
         .as_array()
         .unwrap()
@@ -136,7 +139,7 @@ fn findings_are_placed_in_the_revisions_that_hold_them() {
             "RESOLVE_NO_XDEV"
         ]
     );
-    assert_eq!(h["revs"][0]["commit"], commits[2].as_str());
+    assert_eq!(h["cite"]["revs"][0]["commit"], commits[2].as_str());
     // The same finding through search's rule: filter, and absent at v1.0.0.
     let (code, out, _) = archeo(
         &ws,

@@ -13,9 +13,19 @@ fn indexed() -> (Workspace, GitRepo, Vec<String>) {
     (ws, up, commits)
 }
 
+/// The `hit` records of `search --format json`, each with its citation's fields lifted beside
+/// `text` and `symbol` (and `line` = the cited line) so the assertions below read flat.
 fn json_hits(out: &str) -> Vec<serde_json::Value> {
     out.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| {
+            let mut rec: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(rec["type"], "hit", "{l}");
+            let cite = rec["cite"].as_object().expect("every hit cites").clone();
+            let m = rec.as_object_mut().unwrap();
+            m.insert("line".into(), cite["start"].clone());
+            m.extend(cite);
+            rec
+        })
         .collect()
 }
 
@@ -360,7 +370,10 @@ fn exit_codes_and_errors() {
     let (code, _, err) = archeo(&ws, &["--index-dir", "elsewhere", "search", "openat2"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("no index at elsewhere: run `archeo index`"),
+        err.contains(&format!(
+            "no index at {}: run `archeo index`",
+            ws.path().join("elsewhere").display()
+        )),
         "{err}"
     );
 }

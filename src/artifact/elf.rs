@@ -128,8 +128,9 @@ impl<'d> ElfView<'d> {
         self.sections
             .iter()
             .find(|s| {
-                s.file
-                    .is_some_and(|(o, n)| n > 0 && offset >= o && offset < o + n)
+                s.file.is_some_and(|(o, n)| {
+                    n > 0 && offset >= o && o.checked_add(n).is_some_and(|end| offset < end)
+                })
             })
             .map(|s| s.name.clone())
     }
@@ -138,17 +139,22 @@ impl<'d> ElfView<'d> {
     /// through load segments, or section addresses when there are none (relocatable files).
     pub fn offset_of_address(&self, addr: u64, len: u64) -> Option<u64> {
         let fits = |start: u64, size: u64| {
-            addr >= start && addr.checked_add(len).is_some_and(|end| end <= start + size)
+            addr >= start
+                && addr
+                    .checked_add(len)
+                    .is_some_and(|end| start.checked_add(size).is_some_and(|top| end <= top))
         };
         let found = self
             .segments
             .iter()
             .find(|s| fits(s.address, s.file_size))
-            .map(|s| s.file_offset + (addr - s.address))
+            .and_then(|s| s.file_offset.checked_add(addr - s.address))
             .or_else(|| {
                 self.sections.iter().find_map(|s| {
                     let (off, size) = s.file?;
-                    (s.address != 0 && fits(s.address, size)).then(|| off + (addr - s.address))
+                    (s.address != 0 && fits(s.address, size))
+                        .then(|| off.checked_add(addr - s.address))
+                        .flatten()
                 })
             })?;
         (found.checked_add(len)? <= self.data.len() as u64).then_some(found)
@@ -160,8 +166,17 @@ impl<'d> ElfView<'d> {
         Some((&self.data[off as usize..(off + len) as usize], off))
     }
 
+    /// Whether `(offset, len)` lies inside the file: headers of a damaged or hostile file
+    /// may name ranges past its end (or past 2^64).
+    fn in_file(&self, (offset, len): (u64, u64)) -> bool {
+        offset
+            .checked_add(len)
+            .is_some_and(|end| end <= self.data.len() as u64)
+    }
+
     /// File ranges where the Go linker puts build info: `.go.buildinfo`, else the first
     /// writable, non-executable load segment (as Go's own reader looks), else the whole file.
+    /// Only ranges inside the file.
     pub fn build_info_ranges(&self) -> Vec<(u64, u64)> {
         let mut ranges = Vec::new();
         if let Some((o, n)) = self.section(".go.buildinfo").and_then(|s| s.file) {
@@ -174,6 +189,7 @@ impl<'d> ElfView<'d> {
         {
             ranges.push((s.file_offset, s.file_size));
         }
+        ranges.retain(|r| self.in_file(*r));
         ranges.push((0, self.data.len() as u64));
         ranges
     }
@@ -182,13 +198,19 @@ impl<'d> ElfView<'d> {
     pub fn address_of_offset(&self, offset: u64) -> Option<u64> {
         self.segments
             .iter()
-            .find(|s| offset >= s.file_offset && offset < s.file_offset + s.file_size)
-            .map(|s| s.address + (offset - s.file_offset))
+            .find(|s| {
+                offset >= s.file_offset
+                    && s.file_offset
+                        .checked_add(s.file_size)
+                        .is_some_and(|end| offset < end)
+            })
+            .and_then(|s| s.address.checked_add(offset - s.file_offset))
             .or_else(|| {
                 self.sections.iter().find_map(|s| {
                     let (o, n) = s.file?;
-                    (s.address != 0 && offset >= o && offset < o + n)
-                        .then(|| s.address + (offset - o))
+                    (s.address != 0 && offset >= o && o.checked_add(n).is_some_and(|e| offset < e))
+                        .then(|| s.address.checked_add(offset - o))
+                        .flatten()
                 })
             })
     }
@@ -206,6 +228,7 @@ impl<'d> ElfView<'d> {
                     )
             })
             .filter_map(|s| s.file.map(|(o, n)| (s.name.as_str(), o, n)))
+            .filter(|(_, o, n)| self.in_file((*o, *n)))
             .collect()
     }
 }

@@ -84,6 +84,12 @@ pub(super) fn scan(path: &Path, options: &ScanOptions) -> Result<Vec<Artifact>> 
         }
         return Ok(walker.out);
     }
+    if !meta.is_file() {
+        // A FIFO or a device would block the open or stream forever.
+        bail!(
+            "{display}: not a regular file or a directory (a FIFO, socket or device); nothing to identify"
+        );
+    }
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let ctx = Enclosing {
         package: None,

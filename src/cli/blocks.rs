@@ -10,6 +10,8 @@ use super::evidence::EvidenceArgs;
 use super::explain::ExplainArgs;
 use super::identify::IdentifyArgs;
 use super::timeline::TimelineArgs;
+use super::xref::{CallersArgs, NameArgs, PathArgs};
+use crate::query::xref::{Ask, parse_name};
 use crate::report::export::BlockRequest;
 
 /// What an archeo:begin marker may run.
@@ -29,13 +31,27 @@ enum BlockCommand {
     Identify(IdentifyArgs),
     Deps(DepsArgs),
     Affected(AffectedArgs),
+    Refs(NameArgs),
+    Callers(CallersArgs),
+    Path(PathArgs),
 }
 
 fn parse(args: &[String]) -> Result<BlockCommand> {
     let mut words = args.to_vec();
     if !matches!(
         words.first().map(String::as_str),
-        Some("evidence" | "diff" | "timeline" | "explain" | "identify" | "deps" | "affected")
+        Some(
+            "evidence"
+                | "diff"
+                | "timeline"
+                | "explain"
+                | "identify"
+                | "deps"
+                | "affected"
+                | "refs"
+                | "callers"
+                | "path"
+        )
     ) {
         words.insert(0, "evidence".into());
     }
@@ -59,6 +75,7 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
         BlockCommand::Evidence(e) => BlockRequest::Evidence(e.request()),
         BlockCommand::Diff(d) => BlockRequest::Diff {
             search: d.search()?,
+            scope: d.scope(),
             a: d.a,
             b: d.b,
             rules: d.rule,
@@ -83,6 +100,25 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
                 repos: a.repo,
             }
         }
+        BlockCommand::Refs(r) => BlockRequest::Xref {
+            ask: Ask::Refs,
+            name: parse_name(&r.name)?,
+            at: r.revs.at,
+            repos: r.revs.repo,
+        },
+        BlockCommand::Callers(c) => BlockRequest::Xref {
+            ask: Ask::Callers { depth: c.depth },
+            name: parse_name(&c.name)?,
+            at: c.revs.at,
+            repos: c.revs.repo,
+        },
+        BlockCommand::Path(p) => BlockRequest::Path {
+            from: parse_name(&p.from)?,
+            to: parse_name(&p.to)?,
+            at: p.revs.at,
+            repos: p.revs.repo,
+            max: p.max,
+        },
         BlockCommand::Explain(x) => match x.message.filter(|m| m != "-" && !m.trim().is_empty()) {
             Some(message) => BlockRequest::Explain {
                 message,

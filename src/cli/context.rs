@@ -1,9 +1,11 @@
 //! The global flags resolved once into paths and terminal settings, and the things commands
-//! open from them (manifest, lock, rules, index).
+//! open from them (manifest, lock, rules, index). Like git and cargo, the project is found by
+//! looking for `archeo.toml` in the current directory and then each parent; the index and the
+//! `[defaults]` paths are relative to the manifest's directory, never to where archeo runs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use super::GlobalArgs;
 use crate::index::Index;
@@ -12,10 +14,16 @@ use crate::source::lock::Lock;
 use crate::source::manifest::Manifest;
 use crate::ui::Ui;
 
+/// The manifest's file name, looked for upward from the current directory.
+pub const MANIFEST_NAME: &str = "archeo.toml";
+
 /// Everything the global flags resolve to, validated once.
 pub struct Context {
-    /// The manifest.
+    /// The manifest (absolute).
     pub manifest_path: PathBuf,
+    /// False when no archeo.toml was found upward and none was named: `manifest_path` is then
+    /// where one would be, and loading it explains where archeo looked.
+    pub manifest_found: bool,
     /// The lock beside it.
     pub lock_path: PathBuf,
     /// The repository cache.
@@ -24,47 +32,100 @@ pub struct Context {
     pub index_dir: PathBuf,
     /// Verbosity, color and progress.
     pub ui: Ui,
+    /// The directory archeo was started in.
+    cwd: PathBuf,
+}
+
+/// The nearest `archeo.toml` in `start` or one of its parents.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(MANIFEST_NAME))
+        .find(|p| p.is_file())
 }
 
 impl Context {
     pub(super) fn new(g: &GlobalArgs) -> Result<Context> {
-        let cache_dir = match &g.cache_dir {
-            Some(d) => d.clone(),
+        let cwd = std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
+        let (manifest_path, manifest_found) = match &g.manifest {
+            Some(m) => (cwd.join(m), true),
+            None => match discover(&cwd) {
+                Some(p) => (p, true),
+                None => (cwd.join(MANIFEST_NAME), false),
+            },
+        };
+        let project = manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.clone());
+        // [defaults] only when the manifest parses; a broken one is reported by the command
+        // that reads it, with its line and column.
+        let defaults = if manifest_path.is_file() {
+            Manifest::load(&manifest_path)
+                .map(|m| m.defaults)
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let cache_dir = match g.cache_dir.as_ref().map(|d| cwd.join(d)).or(defaults.cache_dir) {
+            Some(d) => d,
             None => dirs::cache_dir()
                 .ok_or_else(|| anyhow::anyhow!("no cache directory known for this user: pass --cache-dir DIR or set ARCHEO_CACHE_DIR"))?
                 .join("archeo"),
         };
+        let index_dir = g
+            .index_dir
+            .as_ref()
+            .map(|d| cwd.join(d))
+            .or(defaults.index_dir)
+            .unwrap_or_else(|| project.join("index"));
         Ok(Context {
-            lock_path: crate::source::lock::path_for(&g.manifest),
-            manifest_path: g.manifest.clone(),
+            lock_path: crate::source::lock::path_for(&manifest_path),
+            manifest_path,
+            manifest_found,
             cache_dir,
-            index_dir: g.index_dir.clone(),
+            index_dir,
             ui: Ui::new(g.quiet, g.verbose, g.color),
+            cwd,
         })
+    }
+
+    /// The manifest's directory: the project root.
+    pub fn project_dir(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(&self.cwd)
     }
 
     /// The manifest, which must exist.
     pub fn manifest(&self) -> Result<Manifest> {
+        if !self.manifest_found {
+            bail!(
+                "no {MANIFEST_NAME} in {} or any parent directory: run archeo inside a project (create {MANIFEST_NAME}: see docs/manifest.md), or pass --manifest PATH",
+                self.cwd.display()
+            );
+        }
         Ok(Manifest::load(&self.manifest_path)?)
     }
 
     /// The lock, which must exist and pin the manifest's repositories from the manifest's URLs.
     pub fn lock(&self) -> Result<Lock> {
+        let manifest = self.manifest()?;
         let lock = Lock::require(&self.lock_path)?;
-        lock.check_manifest(&self.lock_path, &self.manifest()?)?;
+        lock.check_manifest(&self.lock_path, &manifest)?;
         Ok(lock)
     }
 
-    /// The rule set: queries/ (beside the manifest, else built in), the manifest's `[rules]
-    /// paths` (when there is a manifest), and `extra` directories.
+    /// The rule set: the built-in pack, then queries/ beside the manifest, the manifest's
+    /// `[rules] paths` (when there is a manifest), and `extra` directories.
     pub fn rules(&self, extra: &[PathBuf]) -> Result<RuleSet> {
-        let manifest = Manifest::load(&self.manifest_path).ok();
-        let dir = self
-            .manifest_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        RuleSet::for_project(dir, manifest.as_ref(), extra)
+        let manifest = if self.manifest_found {
+            Some(self.manifest()?)
+        } else {
+            None
+        };
+        let extra: Vec<PathBuf> = extra.iter().map(|d| self.cwd.join(d)).collect();
+        let project = self.manifest_found.then(|| self.project_dir());
+        RuleSet::for_project(project, manifest.as_ref(), &extra)
     }
 
     /// `(alias, repo)` pairs the manifest declares (none without a manifest).
@@ -79,12 +140,50 @@ impl Context {
         Index::open(&self.index_dir)
     }
 
-    /// The index, after checking that `ids` name known rules.
+    /// The index, after checking that `ids` name known rules; warns when the index was built
+    /// with other rules than the current ones (its findings are then out of date).
     pub fn index_for_rules(&self, ids: &[String]) -> Result<Index> {
         let index = self.index()?;
+        let rules = self.rules(&[])?;
+        self.warn_if_rules_differ(&index, &rules);
         if !ids.is_empty() {
-            crate::query::findings::check_rule_ids(&index, &self.rules(&[])?, ids)?;
+            crate::query::findings::check_rule_ids(&index, &rules, ids)?;
         }
         Ok(index)
+    }
+
+    /// Says so when the index's findings were computed with other rules than `rules`.
+    pub fn warn_if_rules_differ(&self, index: &Index, rules: &RuleSet) {
+        let built = &index.catalog().rules;
+        if !built.is_empty() && *built != rules.fingerprint() {
+            self.ui.warn(format!(
+                "the index at {} was built with other rules than the current ones ({} rules loaded now): its findings may be out of date; run `archeo index` (with the same --rules) to recompute them",
+                self.index_dir.display(),
+                rules.rules.len()
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_manifest_upward_is_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+        assert_eq!(discover(&root.join("a/b/c")), None);
+        std::fs::write(root.join(MANIFEST_NAME), "").unwrap();
+        assert_eq!(
+            discover(&root.join("a/b/c")),
+            Some(root.join(MANIFEST_NAME))
+        );
+        std::fs::write(root.join("a/b").join(MANIFEST_NAME), "").unwrap();
+        assert_eq!(
+            discover(&root.join("a/b/c")),
+            Some(root.join("a/b").join(MANIFEST_NAME))
+        );
     }
 }

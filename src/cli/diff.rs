@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Context, Format, Found};
+use crate::query::history::DiffScope;
 use crate::query::syntax::Query;
 use crate::report::export::subject;
 
@@ -20,12 +21,27 @@ pub struct DiffArgs {
     /// Compare the lines this search matches instead of findings.
     #[arg(long, value_name = "QUERY", conflicts_with = "rule")]
     pub search: Option<String>,
+    /// Only paths matching this pattern: a path prefix at any directory (sys/ matches
+    /// internal/sys/...) or a glob ('**/*_linux.go'); a leading / anchors it at the root.
+    #[arg(long, value_name = "PATTERN")]
+    pub path: Option<String>,
+    /// Leave out vendored code (paths under vendor/) and vendored module version changes.
+    #[arg(long)]
+    pub no_vendor: bool,
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
 }
 
 impl DiffArgs {
+    /// The places compared.
+    pub fn scope(&self) -> DiffScope {
+        DiffScope {
+            path: self.path.clone(),
+            no_vendor: self.no_vendor,
+        }
+    }
+
     /// The parsed `--search` query.
     pub fn search(&self) -> Result<Option<Query>> {
         Ok(self.search.as_deref().map(Query::parse).transpose()?)
@@ -35,7 +51,8 @@ impl DiffArgs {
 pub(super) fn run(ctx: &Context, a: DiffArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let q = a.search()?;
-    let d = crate::query::history::diff(&index, &a.a, &a.b, subject(&a.rule, q.as_ref()))?;
+    let d =
+        crate::query::history::diff(&index, &a.a, &a.b, subject(&a.rule, q.as_ref()), &a.scope())?;
     crate::report::print(&d, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!d.is_empty()))
 }

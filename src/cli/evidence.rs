@@ -27,6 +27,9 @@ pub struct EvidenceArgs {
     /// table: one row per place; list: a citation and a code block per place.
     #[arg(long, default_value = "table")]
     pub style: Style,
+    /// At most N lines in each --style list code block (the rest is counted); 0: no cap.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_lines: usize,
 }
 
 impl EvidenceArgs {
@@ -39,6 +42,7 @@ impl EvidenceArgs {
             limit: self.limit,
             context: self.context,
             style: self.style,
+            max_lines: self.max_lines,
         }
     }
 }

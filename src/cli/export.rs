@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{Context, Found};
 use crate::report::export::Sources;
+use crate::report::tables::plural;
 
 /// Flags of `archeo export`.
 #[derive(Args, Debug)]
@@ -29,6 +30,7 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
     let rules = ctx.rules(&[])?;
     let aliases = ctx.aliases();
     let repos = super::deps::repos(ctx)?;
+    ctx.warn_if_rules_differ(&index, &rules);
     let src = Sources {
         repos: &repos,
         index: &index,
@@ -68,12 +70,29 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
             ));
         }
     }
+    let blocks: usize = docs.iter().map(|d| d.blocks).sum();
+    let checked = format!(
+        "{}, {}",
+        plural(docs.len() as u64, "document", "documents"),
+        plural(blocks as u64, "block", "blocks")
+    );
     if stale > 0 {
         writeln!(
             out,
-            "{stale} stale block(s): run `archeo export` on these files"
+            "{stale} of {} stale ({} checked): run `archeo export` on these files",
+            plural(blocks as u64, "block", "blocks"),
+            plural(docs.len() as u64, "document", "documents")
         )?;
         return Ok(Found::No);
+    }
+    if a.check {
+        ctx.ui.info(format!("{checked}: all current"));
+    } else {
+        let written = docs.iter().filter(|d| d.written).count();
+        ctx.ui.info(format!(
+            "{checked}: {} rewritten",
+            plural(written as u64, "document", "documents")
+        ));
     }
     Ok(Found::Yes)
 }

@@ -1,10 +1,23 @@
 //! `archeo findings`.
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::{Context, Format, Found, ScopeArgs};
 use crate::query::findings::Selection;
+
+/// Output formats of `archeo findings`: the common ones and SARIF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    /// Human-readable text (colored on a TTY).
+    Text,
+    /// JSON Lines: one record per finding (docs/json.md).
+    Json,
+    /// Markdown, for pasting into documents.
+    Md,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+}
 
 /// Flags of `archeo findings`.
 #[derive(Args, Debug)]
@@ -17,7 +30,7 @@ pub struct FindingsArgs {
     pub scope: ScopeArgs,
     /// Output format.
     #[arg(long, default_value = "text")]
-    pub format: Format,
+    pub format: FindingsFormat,
 }
 
 pub(super) fn run(ctx: &Context, a: FindingsArgs) -> Result<Found> {
@@ -27,6 +40,15 @@ pub(super) fn run(ctx: &Context, a: FindingsArgs) -> Result<Found> {
         scope: a.scope.scope(),
     };
     let r = crate::query::findings::query(&index, &sel)?;
-    crate::report::print(&r, a.format, ctx.ui.color_choice())?;
+    let color = ctx.ui.color_choice();
+    match a.format {
+        FindingsFormat::Text => crate::report::print(&r, Format::Text, color)?,
+        FindingsFormat::Json => crate::report::print(&r, Format::Json, color)?,
+        FindingsFormat::Md => crate::report::print(&r, Format::Md, color)?,
+        FindingsFormat::Sarif => {
+            let rules = ctx.rules(&[])?;
+            crate::report::sarif::write(&mut std::io::stdout().lock(), &r, &rules)?
+        }
+    }
     Ok(Found::from(!r.is_empty()))
 }

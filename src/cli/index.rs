@@ -17,7 +17,8 @@ pub struct IndexArgs {
     /// Skip files larger than this many bytes (they are counted, and named with -v).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_file_size: u64,
-    /// Extra rule directories (queries/go/*.scm style), on top of queries/ and [rules] paths.
+    /// Extra rule directories (queries/go/*.scm style), on top of the built-in rules, queries/ and
+    /// `[rules]` paths; a rule with an id already loaded overrides it.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Print `archeo stats` afterwards.
@@ -55,6 +56,9 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     for p in &s.lossy_paths {
         ctx.ui
             .detail(format!("not valid UTF-8, indexed lossily: {p}"));
+    }
+    for p in &s.unavailable_paths {
+        ctx.ui.detail(format!("unavailable in the cache: {p}"));
     }
     ctx.ui
         .info(crate::report::tables::index_summary(&s, a.dry_run));

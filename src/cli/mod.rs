@@ -11,6 +11,7 @@ mod explain;
 mod export;
 mod fetch;
 mod findings;
+mod generate;
 mod identify;
 mod index;
 mod pins;
@@ -19,6 +20,7 @@ mod search;
 mod serve;
 mod stats;
 mod timeline;
+mod xref;
 
 use std::path::PathBuf;
 
@@ -28,7 +30,8 @@ use clap::{Args, Parser, Subcommand};
 pub use crate::report::Format;
 use crate::ui::ColorWhen;
 pub use blocks::check_block_args;
-pub use context::Context;
+pub use context::{Context, MANIFEST_NAME, discover};
+pub use generate::command;
 
 /// archeo: code archaeology on pinned upstream releases.
 ///
@@ -36,13 +39,17 @@ pub use context::Context;
 /// every pinned revision without checking it out, and answers "what changed, where, since which
 /// release" with file:line citations on immutable commits.
 ///
-/// Typical session:
+/// Typical session (anywhere inside a project: archeo.toml is found upward, like git does):
 ///
-///   archeo fetch                 # resolve archeo.toml's revs to commits, write archeo.lock
+///   archeo fetch --locked        # fetch the upstreams at the commits archeo.lock pins
 ///   archeo index                 # index every pinned revision (each file version once)
 ///   archeo search openat2        # code-aware search across all pinned releases
+///   archeo fetch                 # later: re-resolve archeo.toml's revs, update archeo.lock
 ///
 /// Exit codes follow grep: 0 found, 1 nothing found, 2 error.
+///
+/// Defaults: ARCHEO_MANIFEST, ARCHEO_CACHE_DIR, ARCHEO_INDEX_DIR and ARCHEO_COLOR stand for
+/// the global options; a manifest's `[defaults]` table may set index-dir and cache-dir.
 #[derive(Parser, Debug)]
 #[command(
     name = "archeo",
@@ -65,37 +72,55 @@ pub struct Cli {
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
     /// The manifest naming the repositories and revisions to pin; the lock sits beside it as
-    /// archeo.lock.
+    /// archeo.lock. Default: archeo.toml in the current directory or the nearest parent.
     #[arg(
         long,
         global = true,
         value_name = "PATH",
-        default_value = "archeo.toml",
-        env = "ARCHEO_MANIFEST"
+        env = "ARCHEO_MANIFEST",
+        help_heading = GLOBAL
     )]
-    pub manifest: PathBuf,
-    /// Where fetched repositories are kept (bare clones). Default: the XDG cache dir, archeo/.
-    #[arg(long, global = true, value_name = "DIR", env = "ARCHEO_CACHE_DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// Where the index lives.
+    pub manifest: Option<PathBuf>,
+    /// Where fetched repositories are kept (bare clones). Default: the manifest's `[defaults]`
+    /// cache-dir, else the XDG cache dir's archeo/ (~/.cache/archeo).
     #[arg(
         long,
         global = true,
         value_name = "DIR",
-        default_value = "index",
-        env = "ARCHEO_INDEX_DIR"
+        env = "ARCHEO_CACHE_DIR",
+        help_heading = GLOBAL
     )]
-    pub index_dir: PathBuf,
+    pub cache_dir: Option<PathBuf>,
+    /// Where the index lives. Default: the manifest's `[defaults]` index-dir, else index/ beside
+    /// the manifest.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "ARCHEO_INDEX_DIR",
+        help_heading = GLOBAL
+    )]
+    pub index_dir: Option<PathBuf>,
     /// Print only results and errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
     /// Say more about what is done (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
-    /// When to color output.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    /// When to color output (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(
+        long,
+        global = true,
+        value_name = "WHEN",
+        default_value = "auto",
+        env = "ARCHEO_COLOR",
+        help_heading = GLOBAL
+    )]
     pub color: ColorWhen,
 }
+
+/// The help heading the global flags are listed under, apart from each command's own.
+const GLOBAL: &str = "Global options";
 
 /// archeo's commands.
 #[derive(Subcommand, Debug)]
@@ -110,8 +135,19 @@ pub enum Command {
     ///
     /// git's `url.<base>.insteadOf` rewrites apply, from your git configuration or from
     /// GIT_CONFIG_COUNT / GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n, so mirrors work as they do for git.
+    ///
+    /// Examples:
+    ///   archeo fetch --locked        # reproduce the committed lock exactly (CI, a fresh clone)
+    ///   archeo fetch                 # update: re-resolve branches and new tags, rewrite the lock
+    ///   archeo fetch --offline --list
+    #[command(verbatim_doc_comment)]
     Fetch(fetch::FetchArgs),
-    /// List what archeo.lock pins.
+    /// List what archeo.lock pins
+    ///
+    /// Examples:
+    ///   archeo pins
+    ///   archeo pins --format md
+    #[command(verbatim_doc_comment)]
     Pins(pins::PinsArgs),
     /// Index every pinned revision of archeo.lock, without checking anything out.
     ///
@@ -121,8 +157,19 @@ pub enum Command {
     /// line; binaries and files over --max-file-size are skipped and counted. Incremental: only
     /// blobs not yet indexed are parsed; revisions no longer pinned are dropped. One writer at a
     /// time; a run killed at any point leaves the previous index usable.
+    ///
+    /// Examples:
+    ///   archeo index
+    ///   archeo index -v --stats          # name skipped files, then print what the index holds
+    ///   archeo index --rules my-rules    # add (or override) rules for this index
+    #[command(verbatim_doc_comment)]
     Index(index::IndexArgs),
-    /// What the index holds, per repository and revision.
+    /// What the index holds, per repository and revision
+    ///
+    /// Examples:
+    ///   archeo stats
+    ///   archeo stats --format json
+    #[command(verbatim_doc_comment)]
     Stats(stats::StatsArgs),
     /// Code-aware search across every pinned revision, with citations
     ///
@@ -150,15 +197,27 @@ pub enum Command {
     ///   archeo search 'sym:WriteSysctls sysctl' -C 2
     #[command(verbatim_doc_comment)]
     Search(search::SearchArgs),
-    /// Rules: list them, test them against their cases, or show the syntax tree they match on.
-    #[command(subcommand)]
+    /// Rules: list them, test them against their cases, or show the syntax tree they match on
+    ///
+    /// The built-in rules are part of the binary; queries/ beside the manifest, `[rules]` paths
+    /// and --rules DIR add rules or override one by id.
+    ///
+    /// Examples:
+    ///   archeo rules list
+    ///   archeo rules test --rules my-rules
+    ///   archeo rules tree libcontainer/rootfs_linux.go
+    #[command(subcommand, verbatim_doc_comment)]
     Rules(rules::RulesCommand),
     /// Rule findings across pinned revisions, with citations (run `archeo index` first)
     ///
     /// A finding in one distinct file version is shown once, with the revisions holding it.
+    /// --format sarif writes SARIF 2.1.0 (rule metadata, permalinks as locations) for GitHub
+    /// code scanning and other SARIF viewers.
+    ///
     /// Examples:
     ///   archeo findings --rule openat2-resolve-no-xdev --repo runc
     ///   archeo findings --at sysbox-fs@master --format md
+    ///   archeo findings --no-vendor --format sarif > archeo.sarif
     #[command(verbatim_doc_comment)]
     Findings(findings::FindingsArgs),
     /// Print a Markdown evidence block: search hits and/or rule findings with citations
@@ -170,6 +229,7 @@ pub enum Command {
     /// Examples:
     ///   archeo evidence --rule openat2-resolve-no-xdev --at runc@v1.3.3
     ///   archeo evidence '"unsafe procfs detected"' --repo runc --no-vendor --style list -C 2
+    ///   archeo evidence --rule sysctl-write --style list --max-lines 0   # whole findings
     #[command(verbatim_doc_comment)]
     Evidence(evidence::EvidenceArgs),
     /// What changed between two revisions, at the level of findings (or search hits)
@@ -182,6 +242,7 @@ pub enum Command {
     ///
     /// Examples:
     ///   archeo diff runc@v1.3.2 runc@v1.3.3
+    ///   archeo diff runc@v1.3.2 runc@v1.3.3 --no-vendor --path libcontainer/
     ///   archeo diff runc@v1.3.3 sysbox-runc@master --rule openat2-resolve-no-xdev
     ///   archeo diff runc@v1.3.2 runc@v1.3.3 --search openat2 --format md
     #[command(verbatim_doc_comment)]
@@ -189,7 +250,8 @@ pub enum Command {
     /// Which revisions hold each finding (or search hit): ranges with their gaps
     ///
     /// Revisions are ordered by version (tags by semantic version, branches last); a finding
-    /// held by v1.2.8 and v1.3.3..v1.3.5 but not v1.3.0..v1.3.2 shows exactly that.
+    /// held by v1.2.8 and v1.3.3..v1.3.5 but not v1.3.0..v1.3.2 shows exactly that. Each
+    /// finding lists where it stood in each revision (path and line), grouped by place.
     ///
     /// Examples:
     ///   archeo timeline --rule openat2-resolve-no-xdev --repo runc
@@ -210,12 +272,29 @@ pub enum Command {
     ///   journalctl -u docker | tail -1 | archeo explain --repo runc
     #[command(verbatim_doc_comment)]
     Explain(explain::ExplainArgs),
-    /// Regenerate the evidence blocks of Markdown documents.
+    /// Regenerate the evidence blocks of Markdown documents
     ///
     /// Every region between `<!-- archeo:begin ARGS -->` and `<!-- archeo:end -->` is replaced
-    /// by the output of `archeo evidence ARGS` (ARGS quoted as in a shell); bytes outside the
-    /// regions are kept exactly; files are replaced atomically. With --check nothing is written:
-    /// stale blocks are listed as FILE:LINE with a diff, and the exit code is 1.
+    /// by what ARGS ask for (quoted as in a shell); bytes outside the regions are kept exactly;
+    /// files are replaced atomically. With --check nothing is written: stale blocks are listed
+    /// as FILE:LINE with a diff, and the exit code is 1; when all are current it says so.
+    ///
+    /// Block kinds (ARGS start with the command; none means evidence):
+    ///   --rule ID --at REPO@REV ...           an evidence table (`archeo evidence` arguments)
+    ///   evidence '"a phrase"' --style list    the same, spelled out
+    ///   diff REPO@A REPO@B --rule ID ...      `archeo diff`, as Markdown
+    ///   timeline --rule ID --repo NAME        `archeo timeline`, as Markdown
+    ///   explain 'MESSAGE' --repo NAME         `archeo explain`, as Markdown
+    ///
+    /// A document holds, for example:
+    ///   <!-- archeo:begin --rule openat2-resolve-no-xdev --at runc@v1.3.3 -->
+    ///   (generated: leave empty the first time)
+    ///   <!-- archeo:end -->
+    ///
+    /// Examples:
+    ///   archeo export docs/report.md
+    ///   archeo export --check docs/*.md      # CI: exit 1 and a diff when a block is stale
+    #[command(verbatim_doc_comment)]
     Export(export::ExportArgs),
     /// What a release builds with: dependency edges, followed across pinned repositories
     ///
@@ -243,7 +322,7 @@ pub enum Command {
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
-    ///   archeo affected 'rule:openat2-resolve-no-xdev sym:procfsLookupInRoot' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?
@@ -267,6 +346,73 @@ pub enum Command {
     ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
     #[command(verbatim_doc_comment)]
     Identify(identify::IdentifyArgs),
+    /// Where a function, method, type or variable is declared, in which releases
+    ///
+    /// Names: F, pkg.F (package name or import path tail: internal/sys.WriteSysctls), T.M,
+    /// (*T).M, pkg.(*T).M, or a shell function. Each definition is cited once with the pinned
+    /// revisions holding it. Exit 1 when the name is declared nowhere selected.
+    ///
+    /// Examples:
+    ///   archeo defs WriteSysctls --repo runc
+    ///   archeo defs '(*linuxStandardInit).Init' --at runc@v1.3.3
+    #[command(verbatim_doc_comment)]
+    Defs(xref::NameArgs),
+    /// Every reference to a name: call sites and uses as a value, grouped by release range
+    ///
+    /// References come from the parse (never from comments, strings or here-docs) and are
+    /// resolved the way the language would: Go through the file's imports, its own package,
+    /// the receiver's known type, interfaces (dispatch: every type with the method), else by
+    /// method name (by-name); shell through the files a script sources, else by name. Each
+    /// edge says which (exact, dispatch, by-name). Exit 1 when there is none.
+    ///
+    /// Examples:
+    ///   archeo refs runCommand --at runc@v1.3.3
+    ///   archeo refs _cai_info --at ContainAI@main --format md
+    #[command(verbatim_doc_comment)]
+    Refs(xref::NameArgs),
+    /// Call sites of a function (and their callers' with --depth), grouped by release range
+    ///
+    /// Like `refs`, calls only. With no call site it says so ("0 call sites of NAME in
+    /// novotnyllc/ContainAI@main") and exits 1; an unknown name exits 1 with names close to it.
+    ///
+    /// Examples:
+    ///   archeo callers WriteSysctls --at runc@v1.3.3
+    ///   archeo callers WriteSysctls --repo runc --depth 3
+    ///   archeo callers _cai_docker_desktop_version --at ContainAI@main
+    #[command(verbatim_doc_comment)]
+    Callers(xref::CallersArgs),
+    /// What a function's definitions call or use, each edge resolved and cited
+    ///
+    /// Examples:
+    ///   archeo callees '(*linuxStandardInit).Init' --at runc@v1.3.3
+    #[command(verbatim_doc_comment)]
+    Callees(xref::NameArgs),
+    /// The shortest call paths from one function to another, each hop cited
+    ///
+    /// Paths over exact edges are preferred; when there are none, interface dispatch is
+    /// allowed, then by-name edges. A path held identically by several revisions is shown
+    /// once with their range. Exit 1 when there is no path.
+    ///
+    /// Examples:
+    ///   archeo path main.init WriteSysctls --at runc@v1.3.3
+    ///   archeo path _cai_main _cai_info --at ContainAI@main --max 1
+    #[command(verbatim_doc_comment)]
+    Path(xref::PathArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    ///
+    /// Examples:
+    ///   archeo completions bash > ~/.local/share/bash-completion/completions/archeo
+    ///   archeo completions zsh > ~/.zfunc/_archeo     # with fpath+=(~/.zfunc) in ~/.zshrc
+    ///   archeo completions fish > ~/.config/fish/completions/archeo.fish
+    #[command(verbatim_doc_comment)]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (or write one page per command into --dir)
+    ///
+    /// Examples:
+    ///   archeo man | man -l -
+    ///   archeo man --dir ~/.local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man(generate::ManArgs),
     /// Serve the index in a browser: search, files at pinned revisions, rules and timelines,
     /// diff, explain, and a JSON API
     ///
@@ -366,23 +512,31 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Found> {
-    let ctx = Context::new(&cli.global)?;
+    // Resolved only by commands that read a project: completions and man work anywhere.
+    let ctx = || Context::new(&cli.global);
     match cli.command {
-        Command::Fetch(a) => fetch::run(&ctx, a),
-        Command::Pins(a) => pins::run(&ctx, a),
-        Command::Index(a) => index::run(&ctx, a),
-        Command::Stats(a) => stats::run(&ctx, a),
-        Command::Search(a) => search::run(&ctx, a),
-        Command::Rules(c) => rules::run(&ctx, c),
-        Command::Findings(a) => findings::run(&ctx, a),
-        Command::Evidence(a) => evidence::run(&ctx, a),
-        Command::Diff(a) => diff::run(&ctx, a),
-        Command::Timeline(a) => timeline::run(&ctx, a),
-        Command::Explain(a) => explain::run(&ctx, a),
-        Command::Export(a) => export::run(&ctx, a),
-        Command::Identify(a) => identify::run(&ctx, a),
-        Command::Deps(a) => deps::run(&ctx, a),
-        Command::Affected(a) => deps::run_affected(&ctx, a),
-        Command::Serve(a) => serve::run(&ctx, a),
+        Command::Fetch(a) => fetch::run(&ctx()?, a),
+        Command::Pins(a) => pins::run(&ctx()?, a),
+        Command::Index(a) => index::run(&ctx()?, a),
+        Command::Stats(a) => stats::run(&ctx()?, a),
+        Command::Search(a) => search::run(&ctx()?, a),
+        Command::Rules(c) => rules::run(&ctx()?, c),
+        Command::Findings(a) => findings::run(&ctx()?, a),
+        Command::Evidence(a) => evidence::run(&ctx()?, a),
+        Command::Diff(a) => diff::run(&ctx()?, a),
+        Command::Timeline(a) => timeline::run(&ctx()?, a),
+        Command::Explain(a) => explain::run(&ctx()?, a),
+        Command::Export(a) => export::run(&ctx()?, a),
+        Command::Identify(a) => identify::run(&ctx()?, a),
+        Command::Deps(a) => deps::run(&ctx()?, a),
+        Command::Affected(a) => deps::run_affected(&ctx()?, a),
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
+        Command::Defs(a) => xref::run(&ctx()?, crate::query::xref::Ask::Defs, a),
+        Command::Refs(a) => xref::run(&ctx()?, crate::query::xref::Ask::Refs, a),
+        Command::Callers(a) => xref::run_callers(&ctx()?, a),
+        Command::Callees(a) => xref::run(&ctx()?, crate::query::xref::Ask::Callees, a),
+        Command::Path(a) => xref::run_path(&ctx()?, a),
+        Command::Serve(a) => serve::run(&ctx()?, a),
     }
 }

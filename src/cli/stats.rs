@@ -14,7 +14,9 @@ pub struct StatsArgs {
 }
 
 pub(super) fn run(ctx: &Context, a: StatsArgs) -> Result<Found> {
-    let stats = ctx.index()?.stats()?;
+    let index = ctx.index()?;
+    ctx.warn_if_rules_differ(&index, &ctx.rules(&[])?);
+    let stats = index.stats()?;
     crate::report::print(&stats, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!stats.revisions.is_empty()))
 }

@@ -26,6 +26,14 @@ const PLATFORM_ARGS: &[&str] = &[
     "BUILDVARIANT",
 ];
 
+/// Most build stages read: each copies its parent's ENV, so thousands of chained stages would
+/// cost quadratic time (real Dockerfiles have a few dozen).
+const MAX_STAGES: usize = 256;
+/// Most variables copied while reading one Dockerfile: every stage starts from the global
+/// ARGs and its parent's ENV, every RUN from its stage's variables. A real Dockerfile copies
+/// thousands; thousands of variables times thousands of RUNs would be quadratic.
+const MAX_COPIED: usize = 1 << 22;
+
 struct Stage {
     name: Option<String>,
     env: Env,
@@ -76,9 +84,31 @@ pub(super) fn extract(path: &str, text: &str, x: &mut Extraction) {
         out: &mut x.edges,
         url: None,
     };
+    // Variables copied into stages and RUN commands so far (see MAX_COPIED).
+    let mut copied = 0usize;
     while let Some(ins) = instructions.next(&mut x.warnings) {
         let words = || Lexer::dockerfile(&ins.args.text, escape).words();
+        let stage_vars = scopes.stages.last().map_or(0, |s| s.env.vars.len());
+        copied += scopes.global.vars.len() + stage_vars * (1 + ins.heredocs.len());
+        if copied > MAX_COPIED {
+            x.warnings.push(format!(
+                "{path}:{}:1: too many variables copied into stages and RUN commands: the rest of the file is not read",
+                instructions.line
+            ));
+            break;
+        }
         match ins.keyword.as_str() {
+            "FROM" if scopes.stages.len() >= MAX_STAGES => {
+                let line = if ins.args.text.is_empty() {
+                    instructions.line
+                } else {
+                    lines.pos(ins.args.src(0)).0 as usize
+                };
+                x.warnings.push(format!(
+                    "{path}:{line}:1: more than {MAX_STAGES} build stages: the rest of the file is not read"
+                ));
+                break;
+            }
             "FROM" => {
                 let stage = from(
                     &words(),
@@ -746,6 +776,39 @@ FROM build-${TARGETOS} AS final
         assert_eq!(
             x.warnings,
             ["Dockerfile:10:1: heredoc <<EOF is never closed: the rest of the file is its body"]
+        );
+    }
+
+    #[test]
+    fn thousands_of_chained_stages_stop_at_the_bound_with_a_warning() {
+        let mut text = String::from("FROM alpine:3.20 AS s0\n");
+        for i in 0..5000 {
+            text.push_str(&format!("FROM s{i} AS s{}\nENV V{i}=1.{i}\n", i + 1));
+        }
+        let x = extract_all("Dockerfile", &text);
+        assert!(x.edges.len() <= super::MAX_STAGES, "{}", x.edges.len());
+        assert!(
+            x.warnings
+                .iter()
+                .any(|w| w.starts_with("Dockerfile:") && w.contains("more than 256 build stages")),
+            "{:?}",
+            x.warnings
+        );
+    }
+    #[test]
+    fn thousands_of_variables_times_thousands_of_runs_stop_at_the_bound() {
+        let mut text = String::from("FROM alpine:3.20\n");
+        for i in 0..4000 {
+            text.push_str(&format!("ENV V{i}=1.{i}\n"));
+        }
+        text.push_str(&"RUN true\n".repeat(20_000));
+        let x = extract_all("Dockerfile", &text);
+        assert!(
+            x.warnings
+                .iter()
+                .any(|w| w.contains("too many variables copied")),
+            "{:?}",
+            x.warnings
         );
     }
 }

@@ -11,6 +11,25 @@ use super::VarUse;
 /// like); never leaves this module's callers as text.
 pub(crate) const ROOT: char = '\u{0}';
 
+/// Deepest nesting read of `${V:-...}`, quotes inside them, `$(...)` and expansions of
+/// expansions: real files nest a few levels, a hostile one thousands (which would overflow
+/// the stack). Deeper text is an unknown value, and the rest of that text is not read.
+pub(crate) const MAX_NESTING: usize = 32;
+/// Longest value a variable holds: versions, images, URLs and paths are far shorter, and
+/// doubling assignments (`A=$A$A` on every line) would otherwise grow exponentially. A longer
+/// value is unknown.
+pub(crate) const MAX_VALUE: usize = 4096;
+/// Most variables one value records as what it was expanded from (a chain of thousands of
+/// assignments would otherwise copy quadratically many).
+pub(crate) const MAX_USES: usize = 8;
+/// Most variables one scope holds (a shell file, a Dockerfile stage): later new names are not
+/// recorded, so their values are unknown. Real files set a few hundred; a Dockerfile's stages
+/// copy their parent's, which must stay cheap.
+pub(crate) const MAX_VARS: usize = 4096;
+/// Longest value shown for a variable a value was expanded from (longer ones end in `…`): every
+/// edge carries these, so a long value repeated on thousands of edges stays small.
+pub(crate) const MAX_USE_VALUE: usize = 256;
+
 /// Line starts of a text, for byte offset -> 1-based line and column.
 pub(crate) struct Lines<'a> {
     text: &'a str,
@@ -262,6 +281,8 @@ pub(crate) struct Lexer<'a> {
     i: usize,
     escape: u8,
     dockerfile: bool,
+    /// Nesting of [`Lexer::parts`] calls (bounded by [`MAX_NESTING`]).
+    depth: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -272,6 +293,7 @@ impl<'a> Lexer<'a> {
             i: 0,
             escape: b'\\',
             dockerfile: false,
+            depth: 0,
         }
     }
 
@@ -282,6 +304,7 @@ impl<'a> Lexer<'a> {
             i: 0,
             escape: if escape == '`' { b'`' } else { b'\\' },
             dockerfile: true,
+            depth: 0,
         }
     }
 
@@ -444,7 +467,20 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The parts of a word up to where `mode` stops; nested deeper than [`MAX_NESTING`], an
+    /// unknown value that consumes the rest of the text.
     fn parts(&mut self, mode: Mode) -> Vec<Part> {
+        if self.depth >= MAX_NESTING {
+            self.i = self.b.len();
+            return vec![Part::Subst(None)];
+        }
+        self.depth += 1;
+        let out = self.parts_unbounded(mode);
+        self.depth -= 1;
+        out
+    }
+
+    fn parts_unbounded(&mut self, mode: Mode) -> Vec<Part> {
         let mut out: Vec<Part> = Vec::new();
         while self.i < self.b.len() {
             let c = self.b[self.i];
@@ -644,6 +680,15 @@ impl<'a> Lexer<'a> {
 
     /// The index just past the `)` closing a `$(` whose content starts at `from`.
     fn matching_paren(&self, from: usize) -> usize {
+        self.matching_paren_nested(from, 0)
+    }
+
+    /// [`Lexer::matching_paren`] inside `nested` quoted `$(`s: past [`MAX_NESTING`], the end of
+    /// the text.
+    fn matching_paren_nested(&self, from: usize, nested: usize) -> usize {
+        if nested >= MAX_NESTING {
+            return self.b.len();
+        }
         let mut depth = 1usize;
         let mut j = from;
         while j < self.b.len() {
@@ -660,7 +705,7 @@ impl<'a> Lexer<'a> {
                         if self.b[j] == b'\\' {
                             j += 1;
                         } else if self.b[j] == b'$' && self.b.get(j + 1) == Some(&b'(') {
-                            j = self.matching_paren(j + 2) - 1;
+                            j = self.matching_paren_nested(j + 2, nested + 1) - 1;
                         }
                         j += 1;
                     }
@@ -732,6 +777,8 @@ pub(crate) struct Env {
     pub file: String,
     /// The line being read: where `${V:=w}` sets `V`.
     pub line: u32,
+    /// Nesting of [`Env::expand`] calls (bounded by [`MAX_NESTING`]).
+    depth: usize,
 }
 
 impl Env {
@@ -742,7 +789,11 @@ impl Env {
         }
     }
 
+    /// Sets `name`; past [`MAX_VARS`] names, a new name is not recorded (its value unknown).
     pub fn set(&mut self, name: &str, e: Expansion, line: u32) {
+        if self.vars.len() >= MAX_VARS && !self.vars.contains_key(name) {
+            return;
+        }
         self.vars.insert(
             name.to_string(),
             Var {
@@ -794,8 +845,19 @@ impl Env {
         }
     }
 
-    /// Expands a word's parts; `${V:=w}` assigns `V` as the shell would.
+    /// Expands a word's parts; `${V:=w}` assigns `V` as the shell would. Nested deeper than
+    /// [`MAX_NESTING`] (`$(cat $(cat ...))`), unknown.
     pub fn expand(&mut self, parts: &[Part]) -> Expansion {
+        if self.depth >= MAX_NESTING {
+            return Expansion::unknown();
+        }
+        self.depth += 1;
+        let e = self.expand_unbounded(parts);
+        self.depth -= 1;
+        e
+    }
+
+    fn expand_unbounded(&mut self, parts: &[Part]) -> Expansion {
         let mut uses = Vec::new();
         let mut pieces: Vec<Val> = Vec::new();
         for p in parts {
@@ -894,10 +956,20 @@ impl Env {
     }
 }
 
-fn push_use(uses: &mut Vec<VarUse>, u: VarUse) {
-    if !uses.iter().any(|x| x.name == u.name && x.line == u.line) {
-        uses.push(u);
+/// Records `u` among what a value was expanded from: once, and at most [`MAX_USES`] of them.
+pub(crate) fn push_use(uses: &mut Vec<VarUse>, mut u: VarUse) {
+    if uses.len() >= MAX_USES || uses.iter().any(|x| x.name == u.name && x.line == u.line) {
+        return;
     }
+    if u.value.len() > MAX_USE_VALUE {
+        let mut end = MAX_USE_VALUE;
+        while !u.value.is_char_boundary(end) {
+            end -= 1;
+        }
+        u.value.truncate(end);
+        u.value.push('…');
+    }
+    uses.push(u);
 }
 
 fn concat(pieces: Vec<Val>) -> Val {
@@ -906,7 +978,12 @@ fn concat(pieces: Vec<Val>) -> Val {
     for p in pieces {
         match p {
             Val::Unknown => return Val::Unknown,
-            Val::Known(s) => known.push_str(&s),
+            Val::Known(s) => {
+                known.push_str(&s);
+                if known.len() > MAX_VALUE {
+                    return Val::Unknown;
+                }
+            }
             Val::File(f) => {
                 if file.replace(f).is_some() {
                     return Val::Unknown;
@@ -915,8 +992,9 @@ fn concat(pieces: Vec<Val>) -> Val {
         }
     }
     match file {
-        Some(f) if known.is_empty() => Val::File(f),
+        Some(f) if known.is_empty() && f.len() <= MAX_VALUE => Val::File(f),
         Some(_) => Val::Unknown,
+        None if known.len() > MAX_VALUE => Val::Unknown,
         None => Val::Known(known),
     }
 }
@@ -1054,5 +1132,68 @@ mod tests {
         assert_eq!(&src[j.src(4)..j.src(4) + 1], "b");
         let sh = join("x \\\ny", 0, 5, '\\', false);
         assert_eq!(sh.text, "x y");
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_unknown_not_a_stack_overflow() {
+        let deep = |open: &str, close: &str| {
+            format!(
+                "A={}v1.0.0{}\n",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            )
+        };
+        for text in [
+            deep("${X:-", "}"),
+            deep("$(cat ", ")"),
+            deep("\"$(echo \"", "\")\""),
+        ] {
+            let cmds = Lexer::shell(&text).commands();
+            let mut env = Env::new("x.sh");
+            for c in &cmds {
+                for w in &c.words {
+                    if let Some((_, parts)) = w.assignment() {
+                        assert_eq!(env.expand(&parts).val, Val::Unknown);
+                    }
+                }
+            }
+        }
+        // Within the bound, still read.
+        let ok = format!("A={}v1.0.0{}\n", "${X:-".repeat(8), "}".repeat(8));
+        let cmds = Lexer::shell(&ok).commands();
+        let (_, parts) = cmds[0].words[0].assignment().unwrap();
+        assert_eq!(
+            Env::new("x.sh").expand(&parts).val,
+            Val::Known("v1.0.0".into())
+        );
+    }
+
+    #[test]
+    fn doubling_and_chained_values_stay_bounded() {
+        let mut env = Env::new("x.sh");
+        let mut text = String::from("A=v1\n");
+        text.push_str(&"A=$A$A\n".repeat(64));
+        text.push_str(
+            &(0..200)
+                .map(|i| format!("B{}=$B{i}$A\n", i + 1))
+                .collect::<String>(),
+        );
+        for (line, c) in Lexer::shell(&text).commands().iter().enumerate() {
+            let (name, parts) = c.words[0].assignment().unwrap();
+            let e = env.expand(&parts);
+            assert!(e.uses.len() <= MAX_USES);
+            assert!(e.uses.iter().all(|u| u.value.len() <= MAX_USE_VALUE + 3));
+            env.set(&name, e, line as u32 + 1);
+        }
+        assert_eq!(env.vars["A"].val, Val::Unknown, "2^64 bytes are no version");
+        // 2^10 bytes are still a value.
+        let mut env = Env::new("x.sh");
+        let text = format!("A=v\n{}", "A=$A$A\n".repeat(10));
+        for c in Lexer::shell(&text).commands() {
+            let (name, parts) = c.words[0].assignment().unwrap();
+            let e = env.expand(&parts);
+            env.set(&name, e, 1);
+        }
+        assert_eq!(env.vars["A"].val, Val::Known("v".repeat(1024)));
     }
 }

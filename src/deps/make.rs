@@ -3,7 +3,7 @@
 //! `$(shell ...)` and other functions are not evaluated. Must not read recipes as shell.
 
 use super::VarUse;
-use super::lex::{Env, Expansion, Lines, Val};
+use super::lex::{Env, Expansion, Lines, MAX_VALUE, Val, push_use};
 use super::{DepEdge, EdgeKind, Require, edge_from};
 
 pub(super) fn extract(text: &str, out: &mut Vec<DepEdge>) {
@@ -17,10 +17,13 @@ pub(super) fn extract(text: &str, out: &mut Vec<DepEdge>) {
         let raw = lines.text(l);
         let first = l;
         // A definition continued with `\` reads as one line; positions are on its first line.
+        // Built in place: a file of thousands of continued lines stays linear.
         let mut logical = String::from(raw);
         while logical.trim_end().ends_with('\\') && l + 1 < lines.len() {
-            let t = logical.trim_end();
-            logical = format!("{} {}", &t[..t.len() - 1], lines.text(l + 1).trim_start());
+            let keep = logical.trim_end().len() - 1;
+            logical.truncate(keep);
+            logical.push(' ');
+            logical.push_str(lines.text(l + 1).trim_start());
             l += 1;
         }
         l += 1;
@@ -138,13 +141,21 @@ fn expand(env: &Env, value: &str) -> Expansion {
                     return Expansion::unknown();
                 };
                 out.push_str(s);
+                if out.len() > MAX_VALUE {
+                    return Expansion::unknown();
+                }
                 if !uses.iter().any(|u| u.name == inner) {
-                    uses.push(VarUse {
-                        name: inner.to_string(),
-                        line: v.line,
-                        value: s.clone(),
-                    });
-                    uses.extend(v.uses.iter().cloned());
+                    push_use(
+                        &mut uses,
+                        VarUse {
+                            name: inner.to_string(),
+                            line: v.line,
+                            value: s.clone(),
+                        },
+                    );
+                    for u in &v.uses {
+                        push_use(&mut uses, u.clone());
+                    }
                 }
                 i += 3 + end;
             }
@@ -182,5 +193,26 @@ mod tests {
             panic!()
         };
         assert_eq!((vars[0].name.as_str(), vars[0].line), ("TOOL_VERSION", 4));
+    }
+
+    #[test]
+    fn doubling_definitions_and_long_chains_stay_bounded() {
+        let mut mk = String::from("TOOL_VERSION := 1.0\n");
+        mk.push_str(&"TOOL_VERSION := $(TOOL_VERSION)$(TOOL_VERSION)\n".repeat(64));
+        mk.push_str(&format!("V0 := 1.{}\n", "0".repeat(1000)));
+        mk.push_str(
+            &(0..2000)
+                .map(|i| format!("V{} := $(V{i})\n", i + 1))
+                .collect::<String>(),
+        );
+        let edges = extract("Makefile", &mk);
+        // 1.0 doubled up to 4 KiB, then unknown (and no edge).
+        assert!(edges.iter().filter(|e| e.name == "TOOL_VERSION").count() <= 12);
+        for e in &edges {
+            assert!(e.version.len() <= super::super::lex::MAX_VALUE);
+            if let Origin::Expanded { vars } = &e.origin {
+                assert!(vars.len() <= super::super::lex::MAX_USES);
+            }
+        }
     }
 }

@@ -76,6 +76,9 @@ pub struct IndexSummary {
     /// Paths of blobs indexed lossily (for -v).
     #[serde(skip)]
     pub lossy_paths: Vec<String>,
+    /// Repository and path of blobs the cache lacks (for -v).
+    #[serde(skip)]
+    pub unavailable_paths: Vec<String>,
 }
 
 /// The single-writer lock: held for the whole run, released when dropped.
@@ -147,6 +150,8 @@ struct Plan {
     cache_dirs: Vec<PathBuf>,
     /// Per repository, blobs upstream does not serve (recorded by fetch): unavailable, not damage.
     absent: Vec<HashSet<String>>,
+    /// Repository names, by the index `Job::repo` uses.
+    repo_names: Vec<String>,
     revisions: Vec<IndexedRev>,
     jobs: Vec<Job>,
     occurrences: u64,
@@ -311,6 +316,7 @@ fn plan(
     let mut plan = Plan {
         cache_dirs: Vec::new(),
         absent: Vec::new(),
+        repo_names: Vec::new(),
         revisions: Vec::new(),
         jobs: Vec::new(),
         occurrences: 0,
@@ -358,6 +364,7 @@ fn plan(
         }
         plan.cache_dirs.push(repo.dir.clone());
         plan.absent.push(repo.absent());
+        plan.repo_names.push(locked.name.clone());
     }
     plan.distinct_blobs = distinct.len() as u64;
     Ok(plan)
@@ -441,6 +448,7 @@ struct Counters {
     done: AtomicU64,
     oversize_paths: std::sync::Mutex<Vec<String>>,
     lossy_paths: std::sync::Mutex<Vec<String>>,
+    unavailable_paths: std::sync::Mutex<Vec<String>>,
 }
 
 impl Counters {
@@ -452,8 +460,10 @@ impl Counters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut o = self.oversize_paths.into_inner().unwrap_or_default();
         let mut l = self.lossy_paths.into_inner().unwrap_or_default();
+        let mut u = self.unavailable_paths.into_inner().unwrap_or_default();
         o.sort();
         l.sort();
+        u.sort();
         IndexSummary {
             parsed_blobs: jobs as u64 - get(&self.unavailable),
             parsed_bytes: get(&self.bytes),
@@ -466,6 +476,7 @@ impl Counters {
             findings: get(&self.findings),
             oversize_paths: o,
             lossy_paths: l,
+            unavailable_paths: u,
             ..Default::default()
         }
     }
@@ -507,7 +518,15 @@ fn parse_all(
                 Err(crate::source::git::GitError::Missing { .. })
                     if plan.absent[job.repo].contains(&job.blob) =>
                 {
-                    Counters::add(&counters.unavailable, 1)
+                    Counters::add(&counters.unavailable, 1);
+                    counters
+                        .unavailable_paths
+                        .lock()
+                        .expect("counter lock")
+                        .push(format!(
+                            "{}: {} (blob {})",
+                            plan.repo_names[job.repo], job.path, job.blob
+                        ));
                 }
                 Err(e) => {
                     let mut u = counters.unreadable.lock().expect("counter lock");

@@ -294,6 +294,7 @@ impl Index {
             blobs: self.store.indexed_blobs()?.len(),
             documents: self.store.num_docs()?,
             bytes_on_disk: dir_size(&self.dir),
+            rules: self.catalog.rules.clone(),
         })
     }
 
@@ -317,6 +318,8 @@ pub struct IndexStats {
     pub documents: u64,
     /// Size of the index directory.
     pub bytes_on_disk: u64,
+    /// Fingerprint of the rules the findings were computed with.
+    pub rules: String,
 }
 
 fn dir_size(p: &Path) -> u64 {

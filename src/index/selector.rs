@@ -50,7 +50,8 @@ pub fn pinned_list(cat: &Catalog) -> String {
             } else {
                 v.clone()
             };
-            format!("  {n}: {} ({} revs)", shown.join(", "), v.len())
+            let revs = if v.len() == 1 { "rev" } else { "revs" };
+            format!("  {n}: {} ({} {revs})", shown.join(", "), v.len())
         })
         .collect::<Vec<_>>()
         .join("\n")

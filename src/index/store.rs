@@ -738,7 +738,7 @@ impl Store {
 
     /// Every file version's dependency edges.
     pub fn deps(&self) -> Result<Vec<StoredDeps>> {
-        self.payloads(&self.term_query(self.f.kind, "deps"))
+        guarded(|| self.payloads(&self.term_query(self.f.kind, "deps")))
     }
 
     /// Number of documents of every kind (for stats).
@@ -1049,4 +1049,127 @@ fn decode_decls(s: &str) -> Result<Vec<crate::lang::Decl>> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
+    const OTHER: &str = "89abcdef0123456789abcdef0123456789abcdef";
+    const SCRIPT: &str = "#!/bin/sh\nRUNC_VERSION=v1.2.0\ninstall_runc() {\n\tgit checkout \"$RUNC_VERSION\"\n}\ninstall_runc\n";
+
+    /// How a stored field is damaged: its text changed behind an intact tantivy file (the way
+    /// flipped bytes that decompress would), or the seal of another blob's field moved here.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Damage {
+        None,
+        Text,
+        Moved,
+    }
+
+    /// `text` sealed for `blob`, then damaged.
+    fn field(blob: &str, text: &str, damage: Damage) -> String {
+        match damage {
+            Damage::None => seal(blob, text),
+            Damage::Text => {
+                let changed = text.replacen("v1.2.0", "v9.9.9", 1).replacen(
+                    "install_runc",
+                    "install_rund",
+                    1,
+                );
+                assert_ne!(changed, text);
+                format!("{changed}\u{0}{:08x}", crc(blob, text))
+            }
+            Damage::Moved => seal(OTHER, text),
+        }
+    }
+
+    /// A sealed store holding a shell script (its functions and calls as parse facts) and its
+    /// dependency edges, the deps payload, declarations or metadata damaged as asked.
+    fn store(deps: Damage, decls: Damage, meta: Damage) -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (parsed, _) = Lang::Shell.language().parse(SCRIPT);
+        assert!(!parsed.decls.is_empty(), "the script declares install_runc");
+        let edges = crate::deps::extract("hack/install.sh", SCRIPT);
+        assert!(!edges.is_empty(), "the script pins RUNC_VERSION");
+        let store = Store::create_or_open(tmp.path()).unwrap();
+        let w = store.writer(1).unwrap();
+        let f = w.f;
+        let mut doc = TantivyDocument::new();
+        doc.add_text(f.kind, "file");
+        doc.add_text(f.blob, BLOB);
+        doc.add_text(f.lang, Lang::Shell.as_str());
+        doc.add_text(f.content, seal(&text_key(BLOB, Lang::Shell), SCRIPT));
+        doc.add_text(f.decls, field(BLOB, &encode_decls(&parsed.decls), decls));
+        let m = FileMeta {
+            status: BlobStatus::Indexed,
+            size: SCRIPT.len() as u64,
+            parsed: Parsed {
+                decls: Vec::new(),
+                ..parsed
+            },
+        };
+        doc.add_text(
+            f.meta,
+            field(BLOB, &serde_json::to_string(&m).unwrap(), meta),
+        );
+        w.w.add_document(doc).unwrap();
+        let payload = StoredDeps {
+            blob: BLOB.into(),
+            path: "hack/install.sh".into(),
+            edges,
+        };
+        let mut d = TantivyDocument::new();
+        d.add_text(f.kind, "deps");
+        d.add_text(f.blob, BLOB);
+        d.add_text(
+            f.payload,
+            field(BLOB, &serde_json::to_string(&payload).unwrap(), deps),
+        );
+        w.w.add_document(d).unwrap();
+        w.commit(&[]).unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        (tmp, store)
+    }
+
+    fn assert_damaged<T: std::fmt::Debug>(what: &str, r: Result<T>) {
+        let e = r.expect_err(what).to_string();
+        assert!(
+            e.contains("the index is damaged") && e.contains("archeo index --rebuild"),
+            "{what}: {e}"
+        );
+    }
+
+    #[test]
+    fn intact_dependency_edges_and_shell_facts_read_back() {
+        let (_tmp, s) = store(Damage::None, Damage::None, Damage::None);
+        let deps = s.deps().unwrap();
+        assert_eq!(deps.len(), 1);
+        assert!(deps[0].edges.iter().any(|e| e.version == "v1.2.0"));
+        let file = s.file_by_blob(BLOB).unwrap().unwrap();
+        assert!(file.decls.iter().any(|d| d.name == "install_runc"));
+        let (_, parsed) = file.parsed().unwrap();
+        assert!(!parsed.refs.is_empty() || !parsed.calls.is_empty());
+        file.verify().unwrap();
+    }
+
+    #[test]
+    fn damaged_dependency_edges_are_never_read_as_edges() {
+        for damage in [Damage::Text, Damage::Moved] {
+            let (_tmp, s) = store(damage, Damage::None, Damage::None);
+            assert_damaged("deps payload", s.deps());
+        }
+    }
+
+    #[test]
+    fn damaged_shell_parse_facts_are_never_read_as_facts() {
+        for damage in [Damage::Text, Damage::Moved] {
+            let (_tmp, s) = store(Damage::None, damage, Damage::None);
+            assert_damaged("declarations", s.file_by_blob(BLOB));
+            let (_tmp, s) = store(Damage::None, Damage::None, damage);
+            let file = s.file_by_blob(BLOB).unwrap().unwrap();
+            assert_damaged("refs, calls and sources", file.parsed());
+        }
+    }
 }

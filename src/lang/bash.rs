@@ -244,6 +244,37 @@ impl<'a> Extractor<'a, '_> {
         self.push_ref(name, p.row as u32 + 1, p.column as u32 + 1, kind, scope);
     }
 
+    /// A function's declaration; the scope its body runs in.
+    fn on_function(&mut self, n: Node) -> Option<usize> {
+        let name = self.text(n.child_by_field_name("name")?).to_string();
+        self.out.decls.push(Decl {
+            kind: DeclKind::Func,
+            ident: name.clone(),
+            name: name.clone(),
+            start: n.start_position().row as u32 + 1,
+            end: n.end_position().row as u32 + 1,
+        });
+        self.scopes.push(name);
+        Some(self.scopes.len())
+    }
+
+    /// `_emit=_cai_info` (run later as "$_emit"), `cmd=(_cai_timeout 5 docker)`: values that
+    /// may name a function.
+    fn on_assignment(&mut self, n: Node, scope: usize) {
+        let Some(v) = n.child_by_field_name("value") else {
+            return;
+        };
+        if v.kind() == "array" {
+            let mut c = v.walk();
+            let items: Vec<Node> = v.named_children(&mut c).collect();
+            for item in items {
+                self.argument_ref(item, scope);
+            }
+        } else {
+            self.argument_ref(v, scope);
+        }
+    }
+
     /// Iterative, so deeply nested scripts cannot overflow a worker thread's stack.
     fn walk(&mut self, root: Node) {
         if root.has_error() {
@@ -262,17 +293,8 @@ impl<'a> Extractor<'a, '_> {
             match n.kind() {
                 "comment" | "heredoc_content" | "heredoc_start" | "heredoc_end" => continue,
                 "function_definition" => {
-                    if let Some(name) = n.child_by_field_name("name") {
-                        let name = self.text(name).to_string();
-                        self.out.decls.push(Decl {
-                            kind: DeclKind::Func,
-                            ident: name.clone(),
-                            name: name.clone(),
-                            start: n.start_position().row as u32 + 1,
-                            end: n.end_position().row as u32 + 1,
-                        });
-                        self.scopes.push(name);
-                        inner = self.scopes.len();
+                    if let Some(inside) = self.on_function(n) {
+                        inner = inside;
                     }
                 }
                 "command" => self.on_command(n, scope),
@@ -284,11 +306,11 @@ impl<'a> Extractor<'a, '_> {
                         .iter()
                         .any(|w| self.flags(*w).is_some_and(|f| f.contains('f')))
                     {
-                        let names: Vec<Node> = words
-                            .into_iter()
-                            .filter(|w| self.flags(*w).is_none())
-                            .collect();
-                        for w in names {
+                        // The names are `variable_name` nodes here, not words: their text.
+                        for w in words {
+                            if self.flags(w).is_some() {
+                                continue;
+                            }
                             let name = self.text(w);
                             self.ref_at(w, name, RefKind::Value, scope);
                         }
@@ -296,19 +318,7 @@ impl<'a> Extractor<'a, '_> {
                 }
                 "string" | "raw_string" | "ansi_c_string" => self.on_string(n, ctx),
                 // `_emit=_cai_info` (run later as "$_emit"), `cmd=(_cai_timeout 5 docker)`.
-                "variable_assignment" => {
-                    if let Some(v) = n.child_by_field_name("value") {
-                        if v.kind() == "array" {
-                            let mut c = v.walk();
-                            let items: Vec<Node> = v.named_children(&mut c).collect();
-                            for item in items {
-                                self.argument_ref(item, scope);
-                            }
-                        } else {
-                            self.argument_ref(v, scope);
-                        }
-                    }
-                }
+                "variable_assignment" => self.on_assignment(n, scope),
                 _ => {}
             }
             let at = stack.len();
@@ -381,6 +391,36 @@ impl<'a> Extractor<'a, '_> {
         }
     }
 
+    /// `source FILE` / `. FILE`: an edge to the file it reads.
+    fn source_edge(&mut self, a: Node, scope: usize) {
+        let p = a.start_position();
+        let path = match a.kind() {
+            "string" => string_value(self.text(a)),
+            "raw_string" => self.literal(a).unwrap_or_default(),
+            _ => self.text(a).replace(['"', '\''], ""),
+        };
+        let scope = self.scope(scope);
+        self.out.sources.push(SourceEdge {
+            line: p.row as u32 + 1,
+            col: p.column as u32 + 1,
+            path,
+            scope,
+        });
+    }
+
+    /// The non-flag literal arguments of `type`, `command -v`, `declare -f`...: functions named,
+    /// not called.
+    fn named_refs(&mut self, args: &[Node], scope: usize) {
+        for &a in args {
+            if self.flags(a).is_some() {
+                continue;
+            }
+            if let Some(n) = self.literal(a) {
+                self.ref_at(a, &n, RefKind::Value, scope);
+            }
+        }
+    }
+
     fn on_command(&mut self, cmd: Node, scope: usize) {
         let Some(name_node) = cmd.child_by_field_name("name") else {
             return;
@@ -394,19 +434,7 @@ impl<'a> Extractor<'a, '_> {
         match name.as_str() {
             "source" | "." => {
                 if let Some(a) = args.first() {
-                    let p = a.start_position();
-                    let path = match a.kind() {
-                        "string" => string_value(self.text(*a)),
-                        "raw_string" => self.literal(*a).unwrap_or_default(),
-                        _ => self.text(*a).replace(['"', '\''], ""),
-                    };
-                    let scope = self.scope(scope);
-                    self.out.sources.push(SourceEdge {
-                        line: p.row as u32 + 1,
-                        col: p.column as u32 + 1,
-                        path,
-                        scope,
-                    });
+                    self.source_edge(*a, scope);
                 }
             }
             // `command -v f` names f; `command f` bypasses functions and runs the program.
@@ -416,28 +444,10 @@ impl<'a> Extractor<'a, '_> {
                     .and_then(|a| self.flags(*a))
                     .is_some_and(|f| f.contains('v') || f.contains('V')) =>
             {
-                let named: Vec<Node> = args[1..]
-                    .iter()
-                    .copied()
-                    .filter(|a| self.flags(*a).is_none())
-                    .collect();
-                for a in named {
-                    if let Some(n) = self.literal(a) {
-                        self.ref_at(a, &n, RefKind::Value, scope);
-                    }
-                }
+                self.named_refs(&args[1..], scope);
             }
             "type" => {
-                let named: Vec<Node> = args
-                    .iter()
-                    .copied()
-                    .filter(|a| self.flags(*a).is_none())
-                    .collect();
-                for a in named {
-                    if let Some(n) = self.literal(a) {
-                        self.ref_at(a, &n, RefKind::Value, scope);
-                    }
-                }
+                self.named_refs(&args, scope);
             }
             // The handler runs later: a call from here.
             "trap" => {
@@ -468,16 +478,7 @@ impl<'a> Extractor<'a, '_> {
                     .filter_map(|a| self.flags(*a))
                     .any(|f| f.contains('f') || f.contains('F'));
                 if fns {
-                    let named: Vec<Node> = args
-                        .iter()
-                        .copied()
-                        .filter(|a| self.flags(*a).is_none())
-                        .collect();
-                    for a in named {
-                        if let Some(n) = self.literal(a) {
-                            self.ref_at(a, &n, RefKind::Value, scope);
-                        }
-                    }
+                    self.named_refs(&args, scope);
                 }
             }
             // A wrapper's arguments may name the function it runs (`run_test "t" test_fn`,

@@ -91,81 +91,93 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
             _ => {}
         }
     }
-    // Package-level variables of this file, with their type when it shows: `x.M()` in any
-    // function of the file can rest on it.
+    w.bind_file_vars(&tops);
     for top in &tops {
-        if top.kind() == "var_declaration" {
-            for spec in specs(*top, "var_spec") {
-                let ty = spec
-                    .child_by_field_name("type")
-                    .and_then(|t| w.type_ref(t))
-                    .or_else(|| {
-                        let values = spec.child_by_field_name("value")?;
-                        let mut c = values.walk();
-                        let first = values.named_children(&mut c).next()?;
-                        w.expr_type(first)
-                    });
-                let mut c = spec.walk();
-                for name in spec.children_by_field_name("name", &mut c) {
-                    w.file_vars.insert(w.text(name).to_string(), ty.clone());
+        w.walk_top(*top);
+    }
+    w.refs.sort_by_key(|a| (a.line, a.col));
+    out.refs.append(&mut w.refs);
+}
+
+impl Walker<'_> {
+    /// Package-level variables of this file, with their type when it shows: `x.M()` in any
+    /// function of the file can rest on it.
+    fn bind_file_vars(&mut self, tops: &[Node]) {
+        for top in tops {
+            if top.kind() == "var_declaration" {
+                for spec in specs(*top, "var_spec") {
+                    let ty = spec
+                        .child_by_field_name("type")
+                        .and_then(|t| self.type_ref(t))
+                        .or_else(|| {
+                            let values = spec.child_by_field_name("value")?;
+                            let mut c = values.walk();
+                            let first = values.named_children(&mut c).next()?;
+                            self.expr_type(first)
+                        });
+                    let mut c = spec.walk();
+                    for name in spec.children_by_field_name("name", &mut c) {
+                        self.file_vars
+                            .insert(self.text(name).to_string(), ty.clone());
+                    }
                 }
             }
         }
     }
-    for top in &tops {
+
+    /// One top-level declaration: its body walked in its own scope.
+    fn walk_top(&mut self, top: Node) {
         match top.kind() {
             "function_declaration" => {
                 let Some(name) = top.child_by_field_name("name") else {
-                    continue;
+                    return;
                 };
-                w.scope = w.text(name).to_string();
-                w.locals.clear();
+                self.scope = self.text(name).to_string();
+                self.locals.clear();
                 if let Some(tp) = top.child_by_field_name("type_parameters") {
-                    w.bind_params(tp);
+                    self.bind_params(tp);
                 }
-                w.bind_signature(*top);
+                self.bind_signature(top);
                 if let Some(body) = top.child_by_field_name("body") {
-                    w.walk(body, Role::Other);
+                    self.walk(body, Role::Other);
                 }
             }
             "method_declaration" => {
                 let Some(name) = top.child_by_field_name("name") else {
-                    continue;
+                    return;
                 };
-                let ident = w.text(name).to_string();
+                let ident = self.text(name).to_string();
                 let recv = top.child_by_field_name("receiver");
-                w.scope = match recv.and_then(|r| receiver_text(r, src)) {
+                self.scope = match recv.and_then(|r| receiver_text(r, self.src)) {
                     Some(r) if r.starts_with('*') => format!("({r}).{ident}"),
                     Some(r) => format!("{r}.{ident}"),
                     None => ident,
                 };
-                w.locals.clear();
+                self.locals.clear();
                 if let Some(r) = recv {
-                    w.bind_params(r);
+                    self.bind_params(r);
                 }
-                w.bind_signature(*top);
+                self.bind_signature(top);
                 if let Some(body) = top.child_by_field_name("body") {
-                    w.walk(body, Role::Other);
+                    self.walk(body, Role::Other);
                 }
             }
             "var_declaration" => {
-                for spec in specs(*top, "var_spec") {
+                for spec in specs(top, "var_spec") {
                     let mut c = spec.walk();
                     let Some(first) = spec.children_by_field_name("name", &mut c).next() else {
-                        continue;
+                        return;
                     };
-                    w.scope = w.text(first).to_string();
-                    w.locals.clear();
+                    self.scope = self.text(first).to_string();
+                    self.locals.clear();
                     if let Some(v) = spec.child_by_field_name("value") {
-                        w.walk(v, Role::Rhs);
+                        self.walk(v, Role::Rhs);
                     }
                 }
             }
             _ => {}
         }
     }
-    w.refs.sort_by_key(|a| (a.line, a.col));
-    out.refs.append(&mut w.refs);
 }
 
 /// The import names of one file: `name -> import path`.
@@ -436,68 +448,8 @@ impl<'a> Walker<'a> {
                 Task::Visit(n, role) => (n, role),
             };
             let k = kind(n);
-            match k {
-                "block"
-                | "if_statement"
-                | "for_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "select_statement"
-                | "expression_case"
-                | "type_case"
-                | "default_case"
-                | "communication_case" => {
-                    stack.push(Task::Truncate(self.locals.len()));
-                    if k == "type_switch_statement"
-                        && let Some(alias) = n.child_by_field_name("alias")
-                    {
-                        let mut c = alias.walk();
-                        let names: Vec<&str> =
-                            alias.named_children(&mut c).map(|a| self.text(a)).collect();
-                        for name in names {
-                            self.bind(name, None);
-                        }
-                    }
-                }
-                "func_literal" => {
-                    stack.push(Task::Truncate(self.locals.len()));
-                    self.bind_signature(n);
-                    if let Some(b) = n.child_by_field_name("body") {
-                        stack.push(Task::Visit(b, Role::Other));
-                    }
-                    continue;
-                }
-                "short_var_declaration" | "range_clause" | "receive_statement" => {
-                    stack.push(Task::Bind(n));
-                    if let Some(r) = n.child_by_field_name("right") {
-                        let role = if k == "short_var_declaration" {
-                            Role::Rhs
-                        } else {
-                            Role::Other
-                        };
-                        stack.push(Task::Visit(r, role));
-                    }
-                    continue;
-                }
-                "var_spec" => {
-                    stack.push(Task::Bind(n));
-                    if let Some(v) = n.child_by_field_name("value") {
-                        stack.push(Task::Visit(v, Role::Rhs));
-                    }
-                    continue;
-                }
-                "const_declaration" | "type_declaration" => continue,
-                "call_expression" => self.on_call(n),
-                "identifier" => {
-                    if role == Role::Value {
-                        self.on_value_ident(n);
-                    }
-                    continue;
-                }
-                "selector_expression" if role == Role::Value => self.on_value_selector(n),
-                // Literals hold no references; skip their contents.
-                "interpreted_string_literal" | "raw_string_literal" | "comment" => continue,
-                _ => {}
+            if !self.enter(n, k, role, &mut stack) {
+                continue;
             }
             cur.reset(n);
             let at = stack.len();
@@ -512,6 +464,75 @@ impl<'a> Walker<'a> {
             }
             stack[at..].reverse();
         }
+    }
+
+    /// What visiting `n` does before its children: scopes opened, names bound, calls and
+    /// value references recorded. `false` when its children are not to be walked.
+    fn enter<'t>(&mut self, n: Node<'t>, k: &str, role: Role, stack: &mut Vec<Task<'t>>) -> bool {
+        match k {
+            "block"
+            | "if_statement"
+            | "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement"
+            | "expression_case"
+            | "type_case"
+            | "default_case"
+            | "communication_case" => {
+                stack.push(Task::Truncate(self.locals.len()));
+                if k == "type_switch_statement"
+                    && let Some(alias) = n.child_by_field_name("alias")
+                {
+                    let mut c = alias.walk();
+                    let names: Vec<&str> =
+                        alias.named_children(&mut c).map(|a| self.text(a)).collect();
+                    for name in names {
+                        self.bind(name, None);
+                    }
+                }
+            }
+            "func_literal" => {
+                stack.push(Task::Truncate(self.locals.len()));
+                self.bind_signature(n);
+                if let Some(b) = n.child_by_field_name("body") {
+                    stack.push(Task::Visit(b, Role::Other));
+                }
+                return false;
+            }
+            "short_var_declaration" | "range_clause" | "receive_statement" => {
+                stack.push(Task::Bind(n));
+                if let Some(r) = n.child_by_field_name("right") {
+                    let role = if k == "short_var_declaration" {
+                        Role::Rhs
+                    } else {
+                        Role::Other
+                    };
+                    stack.push(Task::Visit(r, role));
+                }
+                return false;
+            }
+            "var_spec" => {
+                stack.push(Task::Bind(n));
+                if let Some(v) = n.child_by_field_name("value") {
+                    stack.push(Task::Visit(v, Role::Rhs));
+                }
+                return false;
+            }
+            "const_declaration" | "type_declaration" => return false,
+            "call_expression" => self.on_call(n),
+            "identifier" => {
+                if role == Role::Value {
+                    self.on_value_ident(n);
+                }
+                return false;
+            }
+            "selector_expression" if role == Role::Value => self.on_value_selector(n),
+            // Literals hold no references; skip their contents.
+            "interpreted_string_literal" | "raw_string_literal" | "comment" => return false,
+            _ => {}
+        }
+        true
     }
 
     /// Declares the names on the left of `:=`, `var`, `range ... :=`, `case v := <-ch`.

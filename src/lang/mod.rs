@@ -175,7 +175,7 @@ pub struct Parsed {
 }
 
 /// How a reference uses the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
     /// A call site: `F()`, `x.M()`, a shell command word, a `trap`/`eval` handler.

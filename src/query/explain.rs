@@ -58,6 +58,11 @@ pub struct Link {
     pub to: usize,
     /// `WriteSysctls calls procfsOpenRoot (internal/sys/sysctl_linux.go:39)` or why not shown.
     pub how: String,
+    /// The call path from the outer segment's function to the inner one's (from the child's
+    /// entry point when `how` says the link crosses a process boundary), each hop cited.
+    pub hops: Vec<crate::query::xref::Hop>,
+    /// The link crosses a process boundary: the inner error was written by a child process.
+    pub boundary: bool,
 }
 
 /// The revisions of one repository that emit the whole message.
@@ -481,7 +486,8 @@ fn rank_by_affinity(segments: &mut [Segment]) {
 fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
     let mut out = Vec::new();
     // Repeated layers ask the same question again; the index answers each once.
-    let mut memo: HashMap<String, String> = HashMap::new();
+    let mut memo: HashMap<String, LinkFound> = HashMap::new();
+    let mut loader = crate::query::xref::Loader::new(index);
     let explained: Vec<usize> = (0..segments.len())
         .filter(|i| !segments[*i].candidates.is_empty())
         .collect();
@@ -498,13 +504,20 @@ fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
             "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
             a.kind, b.kind, sa.cite.repo, sa.cite.rev, sa.cite.blob, sa.cite.path, fa, fb
         );
-        let how = match memo.get(&key) {
+        let (how, hops, boundary) = match memo.get(&key) {
             Some(h) => h.clone(),
             None => {
                 let h = if a.kind.starts_with("sentinel") {
-                    sentinel_link(index, a, sa, fa, callee)?
+                    (sentinel_link(index, a, sa, fa, callee)?, Vec::new(), false)
                 } else {
-                    direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?
+                    match graph_link(index, &mut loader, sa, fa, sb, fb)? {
+                        Some(found) => found,
+                        None => (
+                            direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?,
+                            Vec::new(),
+                            false,
+                        ),
+                    }
                 };
                 memo.insert(key, h.clone());
                 h
@@ -514,9 +527,88 @@ fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
             from: w[0],
             to: w[1],
             how,
+            hops,
+            boundary,
         });
     }
     Ok(out)
+}
+
+/// How a link was found: the sentence, the hops, whether it crosses a process boundary.
+type LinkFound = (String, Vec<crate::query::xref::Hop>, bool);
+
+/// `fb` as the graph names it, qualified by the directory of the file holding it.
+fn function_name(f: &str, path: &str) -> Option<crate::xref::Name> {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let q = if dir.is_empty() {
+        f.to_string()
+    } else {
+        format!("{dir}.{f}")
+    };
+    crate::xref::Name::parse(&q).ok()
+}
+
+/// The call path from `fa` (holding `sa`) to `fb` (holding `sb`) in the reference graph of
+/// `sa`'s revision, of any depth; or, when `fa`'s code starts a child process of itself, the
+/// child's path from its entry point to `fb`. None when the graph shows neither.
+fn graph_link(
+    index: &Index,
+    loader: &mut crate::query::xref::Loader,
+    sa: &Site,
+    fa: &str,
+    sb: &Site,
+    fb: &str,
+) -> Result<Option<LinkFound>> {
+    use crate::query::xref::{Reach, reach};
+    if sa.cite.repo != sb.cite.repo {
+        return Ok(None);
+    }
+    let (Some(from), Some(to)) = (
+        function_name(fa, &sa.cite.path),
+        function_name(fb, &sb.cite.path),
+    ) else {
+        return Ok(None);
+    };
+    let rev = index.resolve(&format!("{}@{}", sa.cite.repo, sa.cite.rev))?;
+    Ok(match reach(loader, rev, &from, &to)? {
+        Reach::Calls(hops) => {
+            let how = match hops.as_slice() {
+                [h] => format!("{fa} calls {} ({}:{})", h.to, h.path, h.line),
+                _ => format!(
+                    "{fa} reaches {fb} through {} calls: {}",
+                    hops.len(),
+                    hop_names(&hops)
+                ),
+            };
+            Some((how, hops, false))
+        }
+        Reach::Child {
+            word,
+            spawn,
+            entry,
+            entry_at,
+            hops,
+        } => Some((
+            format!(
+                "process boundary: {fa} reports an error its child process wrote back to it; the \
+                 child is this program run as `{word}` (started at {spawn}), whose entry point \
+                 {entry} ({entry_at}) reaches {fb} through {} call{}: {}",
+                hops.len(),
+                if hops.len() == 1 { "" } else { "s" },
+                hop_names(&hops)
+            ),
+            hops,
+            true,
+        )),
+        Reach::Unknown => None,
+    })
+}
+
+/// `main.init → libcontainer.Init → sys.WriteSysctls`.
+fn hop_names(hops: &[crate::query::xref::Hop]) -> String {
+    let mut names: Vec<&str> = hops.iter().take(1).map(|h| h.from.as_str()).collect();
+    names.extend(hops.iter().map(|h| h.to.as_str()));
+    names.join(" → ")
 }
 
 /// Does function `fa` (holding site `sa`) call `callee` directly?
@@ -528,9 +620,7 @@ fn direct_link(
     callee: &str,
     b_is_sentinel: bool,
 ) -> Result<String> {
-    let mut how = format!(
-        "no direct call from {fa} to {fb} in the index (the chain runs through other functions)"
-    );
+    let mut how = format!("no call path from {fa} to {fb} in the reference graph");
     if let Some(file) = index.file_by_blob(&sa.cite.blob)? {
         let (_, parsed) = file.parsed()?;
         if let Some(d) = file.decls.iter().find(|d| d.name == fa) {

@@ -22,6 +22,52 @@ pub enum Subject<'a> {
     Search(&'a Query),
 }
 
+/// Which places a diff compares, besides its two revisions (`--path`, `--no-vendor`).
+#[derive(Debug, Clone, Default)]
+pub struct DiffScope {
+    /// Only paths matching this pattern (see [`crate::path_filter`]).
+    pub path: Option<String>,
+    /// Leave out vendored code, and vendored module version changes.
+    pub no_vendor: bool,
+}
+
+impl DiffScope {
+    /// The search scope at one revision.
+    fn at(&self, sel: String) -> Scope {
+        Scope {
+            at: vec![sel],
+            path: self.path.clone(),
+            no_vendor: self.no_vendor,
+            ..Default::default()
+        }
+    }
+
+    /// Is a file at `path` within this scope (its path pattern, and not vendored code when
+    /// that is left out)?
+    fn shows_file(&self, path: &str) -> bool {
+        if self.no_vendor && (path.starts_with("vendor/") || path.contains("/vendor/")) {
+            return false;
+        }
+        match &self.path {
+            None => true,
+            Some(p) => crate::path_filter::PathFilter::new(p).is_ok_and(|f| f.is_match(path)),
+        }
+    }
+
+    /// Are vendored module changes within this scope? (Not without vendored code, and with a
+    /// path pattern only when it names a path under the module's vendor/ directory.)
+    fn shows_module(&self, module: &str) -> bool {
+        if self.no_vendor {
+            return false;
+        }
+        match &self.path {
+            None => true,
+            Some(p) => crate::path_filter::PathFilter::new(p)
+                .is_ok_and(|f| f.is_match(&format!("vendor/{module}/"))),
+        }
+    }
+}
+
 /// One side of a change: where the thing stands in one revision.
 #[derive(Debug, Clone)]
 pub struct Side {
@@ -186,16 +232,18 @@ impl Item {
     }
 }
 
-fn items_at(index: &Index, rev: &IndexedRev, subject: Subject) -> Result<Vec<Item>> {
-    let sel = format!("{}@{}", rev.repo, rev.rev);
+fn items_at(
+    index: &Index,
+    rev: &IndexedRev,
+    subject: Subject,
+    within: &DiffScope,
+) -> Result<Vec<Item>> {
+    let scope = within.at(format!("{}@{}", rev.repo, rev.rev));
     let mut out: Vec<Item> = match subject {
         Subject::Rules(rules) => {
             let s = Selection {
                 rules: rules.to_vec(),
-                scope: Scope {
-                    at: vec![sel],
-                    ..Default::default()
-                },
+                scope,
             };
             findings::query(index, &s)?
                 .iter()
@@ -205,17 +253,11 @@ fn items_at(index: &Index, rev: &IndexedRev, subject: Subject) -> Result<Vec<Ite
                 })
                 .collect()
         }
-        Subject::Search(q) => {
-            let scope = Scope {
-                at: vec![sel],
-                ..Default::default()
-            };
-            search::search(index, q, &scope, 0, None)?
-                .hits
-                .iter()
-                .map(Item::of_hit)
-                .collect()
-        }
+        Subject::Search(q) => search::search(index, q, &scope, 0, None)?
+            .hits
+            .iter()
+            .map(Item::of_hit)
+            .collect(),
     };
     out.sort_by(|a, b| {
         (&a.identity, &a.side.cite.path, a.side.cite.start).cmp(&(
@@ -227,12 +269,18 @@ fn items_at(index: &Index, rev: &IndexedRev, subject: Subject) -> Result<Vec<Ite
     Ok(out)
 }
 
-/// Compares two revisions.
-pub fn diff(index: &Index, a_sel: &str, b_sel: &str, subject: Subject) -> Result<DiffReport> {
+/// Compares two revisions, within `within`'s paths.
+pub fn diff(
+    index: &Index,
+    a_sel: &str,
+    b_sel: &str,
+    subject: Subject,
+    within: &DiffScope,
+) -> Result<DiffReport> {
     let a = index.resolve(a_sel)?;
     let b = index.resolve(b_sel)?;
-    let ia = items_at(index, a, subject)?;
-    let ib = items_at(index, b, subject)?;
+    let ia = items_at(index, a, subject, within)?;
+    let ib = items_at(index, b, subject, within)?;
     let (mut changes, unchanged) = pair(&ia, &ib, matches!(subject, Subject::Search(_)));
     changes.sort_by(|x, y| {
         let key = |c: &Change| {
@@ -249,8 +297,14 @@ pub fn diff(index: &Index, a_sel: &str, b_sel: &str, subject: Subject) -> Result
         b_commit: b.commit.clone(),
         changes,
         unchanged,
-        modules: modules_changed(a, b),
-        deps: deps_changed(index, a, b)?,
+        modules: modules_changed(a, b)
+            .into_iter()
+            .filter(|m| within.shows_module(&m.module))
+            .collect(),
+        deps: deps_changed(index, a, b)?
+            .into_iter()
+            .filter(|c| within.shows_file(&c.path))
+            .collect(),
         files_removed,
         files_added,
     })
@@ -397,6 +451,72 @@ pub struct Track {
     pub text: String,
     /// The rule's facts there.
     pub facts: BTreeMap<String, Vec<String>>,
+    /// Where it stood in each revision holding it, in version order: its own path and lines.
+    pub places: Vec<TrackPlace>,
+    /// `places` grouped by path and lines, in order of first appearance.
+    pub groups: Vec<PlaceGroup>,
+}
+
+/// Where a tracked thing stood in one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackPlace {
+    /// The rev name.
+    pub rev: String,
+    /// Its commit.
+    pub commit: String,
+    /// The path there.
+    pub path: String,
+    /// First line there.
+    pub start: u32,
+    /// Last line there.
+    pub end: u32,
+    /// Permalink on that revision's commit.
+    pub url: String,
+}
+
+/// The distinct (path, start, end) places of a track, each with the revisions holding it
+/// there compressed like `Citation::revs_display`; in order of first appearance.
+fn group_places(index: &Index, repo: &str, places: &[TrackPlace]) -> Vec<PlaceGroup> {
+    let mut groups: Vec<PlaceGroup> = Vec::new();
+    for p in places {
+        let same = |g: &&mut PlaceGroup| g.path == p.path && g.start == p.start && g.end == p.end;
+        match groups.iter_mut().find(same) {
+            // Later revisions come later: the permalink ends at the newest one holding it.
+            Some(g) => {
+                g.revs.push(p.rev.clone());
+                g.url = p.url.clone();
+            }
+            None => groups.push(PlaceGroup {
+                path: p.path.clone(),
+                start: p.start,
+                end: p.end,
+                url: p.url.clone(),
+                revs: vec![p.rev.clone()],
+                revs_display: String::new(),
+            }),
+        }
+    }
+    for g in &mut groups {
+        g.revs_display = index.held(repo, |r| g.revs.contains(&r.rev)).display;
+    }
+    groups
+}
+
+/// One place of a track with the revisions holding the thing there.
+#[derive(Debug, Clone)]
+pub struct PlaceGroup {
+    /// Path.
+    pub path: String,
+    /// First line.
+    pub start: u32,
+    /// Last line.
+    pub end: u32,
+    /// Permalink at the newest revision holding it there.
+    pub url: String,
+    /// The rev names.
+    pub revs: Vec<String>,
+    /// Compressed: `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
+    pub revs_display: String,
 }
 
 /// A revision of a timeline and how many tracked things it holds.
@@ -427,6 +547,8 @@ struct Seen {
     /// Position of the newest revision holding `item`'s place.
     newest: usize,
     holders: BTreeSet<String>,
+    /// rev name -> (path, start, end) there.
+    at: BTreeMap<String, (String, u32, u32)>,
 }
 
 /// Which revisions hold each finding (or search hit) identity.
@@ -440,10 +562,22 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
             *counts.entry((c.repo.clone(), h.rev.clone())).or_default() += 1;
         }
         let holders: BTreeSet<String> = c.revs.iter().map(|r| r.rev.clone()).collect();
+        let at: BTreeMap<String, (String, u32, u32)> = c
+            .revs
+            .iter()
+            .map(|r| (r.rev.clone(), (c.path.clone(), c.start, c.end)))
+            .collect();
         let key = (c.repo.clone(), item.identity.clone());
         match by_id.get_mut(&key) {
             Some(seen) => {
                 seen.holders.extend(holders);
+                for (rev, place) in at {
+                    // Two places in one revision: keep the first by path and line.
+                    let e = seen.at.entry(rev).or_insert_with(|| place.clone());
+                    if place < *e {
+                        *e = place;
+                    }
+                }
                 // The place shown is the one in the newest revision holding the identity.
                 if newest > seen.newest {
                     seen.item = item;
@@ -457,6 +591,7 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
                         item,
                         newest,
                         holders,
+                        at,
                     },
                 );
             }
@@ -509,6 +644,24 @@ fn tracks(index: &Index, seen: impl Iterator<Item = Seen>) -> Vec<Track> {
                 .iter()
                 .position(|r| seen.holders.contains(&r.rev))
                 .unwrap_or(usize::MAX);
+            let places = index
+                .ordered(&repo)
+                .into_iter()
+                .filter_map(|r| {
+                    let (path, start, end) = seen.at.get(&r.rev)?;
+                    Some(TrackPlace {
+                        rev: r.rev.clone(),
+                        commit: r.commit.clone(),
+                        path: path.clone(),
+                        start: *start,
+                        end: *end,
+                        url: crate::index::citation::permalink(
+                            &r.url, &r.commit, path, *start, *end,
+                        ),
+                    })
+                })
+                .collect::<Vec<_>>();
+            let groups = group_places(index, &repo, &places);
             let mut cite = seen.item.side.cite;
             cite.revs = held.revs;
             cite.revs_display = held.display;
@@ -518,6 +671,8 @@ fn tracks(index: &Index, seen: impl Iterator<Item = Seen>) -> Vec<Track> {
                 cite,
                 text: seen.item.side.text,
                 facts: seen.item.side.facts,
+                places,
+                groups,
             };
             (first, track)
         })

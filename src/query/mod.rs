@@ -9,3 +9,4 @@ pub mod history;
 pub mod identify;
 pub mod search;
 pub mod syntax;
+pub mod xref;

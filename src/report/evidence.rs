@@ -39,6 +39,8 @@ pub struct Request {
     pub context: usize,
     /// Table or list.
     pub style: Style,
+    /// At most this many lines in a list code block (0: all).
+    pub max_lines: usize,
 }
 
 /// One row: a hit or a finding, cited at the newest selected revision holding it.
@@ -100,7 +102,7 @@ pub fn build(index: &Index, req: &Request) -> Result<String> {
     }
     match req.style {
         Style::Table => table(&mut out, &rows)?,
-        Style::List => list(&mut out, &rows)?,
+        Style::List => list(&mut out, &rows, req.max_lines)?,
     }
     Ok(out)
 }
@@ -255,8 +257,8 @@ fn table(out: &mut String, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// A citation and a code block per place.
-fn list(out: &mut String, rows: &[Row]) -> Result<()> {
+/// A citation and a code block per place, each block at most `max_lines` long (0: no cap).
+fn list(out: &mut String, rows: &[Row], max_lines: usize) -> Result<()> {
     for (i, r) in rows.iter().enumerate() {
         let c = &r.cite;
         if i > 0 {
@@ -297,7 +299,12 @@ fn list(out: &mut String, rows: &[Row]) -> Result<()> {
             .unwrap_or(0);
         let fence = "`".repeat((longest + 1).max(3));
         writeln!(out, "  {fence}{}", lang_of(&c.path))?;
-        for (_, l) in &r.context {
+        let shown = if max_lines == 0 {
+            r.context.len()
+        } else {
+            r.context.len().min(max_lines)
+        };
+        for (_, l) in &r.context[..shown] {
             if l.trim().is_empty() {
                 writeln!(out)?;
             } else {
@@ -305,6 +312,14 @@ fn list(out: &mut String, rows: &[Row]) -> Result<()> {
             }
         }
         writeln!(out, "  {fence}")?;
+        let more = r.context.len() - shown;
+        if more > 0 {
+            writeln!(
+                out,
+                "\n  … {more} more line{} at the permalink",
+                if more == 1 { "" } else { "s" }
+            )?;
+        }
     }
     Ok(())
 }

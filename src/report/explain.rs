@@ -7,29 +7,22 @@ use anyhow::Result;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use termcolor::{Color, WriteColor};
 
-use super::{dim, json_line, md_code, md_link, md_text, report, spec};
+use super::json::{CiteJson, record};
+use super::{dim, md_code, md_link, md_text, report, spec};
 use crate::query::explain::{Explanation, Site};
 
 report!(Explanation, explain_text, explain_json, explain_markdown);
 
 fn explain_json(out: &mut dyn Write, e: &Explanation) -> Result<()> {
-    json_line(out, e)
+    record(out, "explanation", e)
 }
 
-/// A site in JSON: its citation's fields flat, as every command's JSON has them.
+/// A site in JSON: the one citation shape every command uses, and the enclosing function.
 impl Serialize for Site {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = &self.cite;
-        let mut st = s.serialize_struct("Site", 9)?;
-        st.serialize_field("repo", &c.repo)?;
-        st.serialize_field("path", &c.path)?;
-        st.serialize_field("line", &c.start)?;
+        let mut st = s.serialize_struct("Site", 2)?;
+        st.serialize_field("cite", &CiteJson::of(&self.cite))?;
         st.serialize_field("function", &self.function)?;
-        st.serialize_field("vendored_module", &c.vendored_module)?;
-        st.serialize_field("revs", &c.revs)?;
-        st.serialize_field("revs_display", &c.revs_display)?;
-        st.serialize_field("rev", &c.rev)?;
-        st.serialize_field("url", &c.url)?;
         st.end()
     }
 }
@@ -98,6 +91,17 @@ fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<
         writeln!(out, "\nchain (outermost first)")?;
         for l in &e.chain {
             writeln!(out, "  [{}] -> [{}]: {}", l.from + 1, l.to + 1, l.how)?;
+            for h in &l.hops {
+                writeln!(
+                    out,
+                    "      {} → {}  {}:{} ({})",
+                    h.from,
+                    h.to,
+                    h.path,
+                    h.line,
+                    h.certainty.as_str()
+                )?;
+            }
         }
     }
     writeln!(out, "\nrevisions emitting the whole message")?;
@@ -111,10 +115,11 @@ fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<
         let segs: Vec<String> = r.segments.iter().map(|s| format!("[{}]", s + 1)).collect();
         writeln!(
             out,
-            "  {}: {} ({} revs; segments {} have sources there)",
+            "  {}: {} ({} rev{}; segments {} have sources there)",
             r.repo,
             if r.emit.is_empty() { "none" } else { &r.emit },
             r.revs.len(),
+            if r.revs.len() == 1 { "" } else { "s" },
             segs.join(" ")
         )?;
         for (rev, lacks) in &r.nearest_without {
@@ -194,14 +199,25 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
             l.to + 1,
             md_text(&l.how)
         )?;
+        for h in &l.hops {
+            writeln!(
+                out,
+                "  - {} → {} at {} ({})",
+                md_code(&h.from),
+                md_code(&h.to),
+                md_code(&format!("{}:{}", h.path, h.line)),
+                h.certainty.as_str()
+            )?;
+        }
     }
     for r in &e.emitted_by {
         writeln!(
             out,
-            "- emitted whole by **{}**: {} ({} revs)",
+            "- emitted whole by **{}**: {} ({} rev{})",
             r.repo,
             md_text(if r.emit.is_empty() { "none" } else { &r.emit }),
-            r.revs.len()
+            r.revs.len(),
+            if r.revs.len() == 1 { "" } else { "s" }
         )?;
         for (rev, lacks) in &r.nearest_without {
             let l: Vec<String> = lacks.iter().map(|s| format!("[{}]", s + 1)).collect();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::index::Index;
-use crate::query::history::Subject;
+use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::evidence;
 use crate::rules::RuleSet;
@@ -174,6 +174,8 @@ pub enum BlockRequest {
         rules: Vec<String>,
         /// Compare search hits instead.
         search: Option<Query>,
+        /// `--path`, `--no-vendor`.
+        scope: DiffScope,
     },
     /// `archeo timeline`.
     Timeline {
@@ -204,6 +206,30 @@ pub enum BlockRequest {
         /// Consumers.
         repos: Vec<String>,
     },
+    /// `archeo refs NAME` or `archeo callers NAME`.
+    Xref {
+        /// Which question.
+        ask: crate::query::xref::Ask,
+        /// The name.
+        name: crate::xref::Name,
+        /// `REPO@REV` selectors.
+        at: Vec<String>,
+        /// Repositories.
+        repos: Vec<String>,
+    },
+    /// `archeo path FROM TO`.
+    Path {
+        /// Where paths start.
+        from: crate::xref::Name,
+        /// Where they end.
+        to: crate::xref::Name,
+        /// `REPO@REV` selectors.
+        at: Vec<String>,
+        /// Repositories.
+        repos: Vec<String>,
+        /// Paths per revision.
+        max: usize,
+    },
     /// `archeo identify PATH...`.
     Identify(crate::query::identify::Request),
     /// `archeo explain MESSAGE` (the message is required: a block never reads stdin).
@@ -224,7 +250,9 @@ impl BlockRequest {
             BlockRequest::Evidence(r) => &r.rules,
             BlockRequest::Identify(r) => &r.rules,
             BlockRequest::Affected { rules, .. } => rules,
-            BlockRequest::Deps { .. } => &[],
+            BlockRequest::Deps { .. } | BlockRequest::Xref { .. } | BlockRequest::Path { .. } => {
+                &[]
+            }
             BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
             BlockRequest::Explain { .. } => &[],
         }
@@ -239,6 +267,7 @@ impl BlockRequest {
             BlockRequest::Explain { at, .. } => at.clone(),
             BlockRequest::Identify(_) | BlockRequest::Affected { .. } => Vec::new(),
             BlockRequest::Deps { at, .. } => vec![at.clone()],
+            BlockRequest::Xref { at, .. } | BlockRequest::Path { at, .. } => at.clone(),
         }
     }
 
@@ -254,11 +283,13 @@ impl BlockRequest {
                 b,
                 rules,
                 search,
+                scope,
             } => to_markdown(&history::diff(
                 index,
                 a,
                 b,
                 subject(rules, search.as_ref()),
+                scope,
             )?),
             BlockRequest::Timeline {
                 rules,
@@ -283,6 +314,19 @@ impl BlockRequest {
             } => to_markdown(&crate::query::deps::affected(
                 index, src.repos, target, asked, repos,
             )?),
+            BlockRequest::Xref {
+                ask,
+                name,
+                at,
+                repos,
+            } => to_markdown(&crate::query::xref::xref(index, *ask, name, at, repos)?),
+            BlockRequest::Path {
+                from,
+                to,
+                at,
+                repos,
+                max,
+            } => to_markdown(&crate::query::xref::path(index, from, to, at, repos, *max)?),
             BlockRequest::Identify(req) => {
                 let pins = src.lock.pins();
                 let sources = crate::query::identify::Sources {

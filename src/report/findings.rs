@@ -7,8 +7,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{cite_header, dim, facts_text, json_line, md_code, md_link, md_text, report, spec};
-use crate::index::citation::RevRef;
+use super::json::{CiteJson, record};
+use super::{cite_header, dim, facts_text, md_code, md_link, md_text, report, spec};
 use crate::query::findings::FindingHit;
 
 report!(Vec<FindingHit>, text, json, markdown);
@@ -71,39 +71,27 @@ fn text(out: &mut dyn WriteColor, hits: &Vec<FindingHit>) -> Result<()> {
     Ok(())
 }
 
-/// One finding as a JSON Lines object.
+/// One finding as a JSON Lines record (`"type": "finding"`).
 #[derive(Serialize)]
 struct FindingJson<'a> {
     rule: &'a str,
-    repo: &'a str,
-    path: &'a str,
-    start: u32,
-    end: u32,
+    cite: CiteJson<'a>,
     symbol: Option<&'a str>,
     text: &'a str,
     facts: &'a BTreeMap<String, Vec<String>>,
-    vendored_module: Option<&'a str>,
-    revs: &'a [RevRef],
-    url: &'a str,
 }
 
 fn json(out: &mut dyn Write, hits: &Vec<FindingHit>) -> Result<()> {
     for h in hits {
-        let c = &h.cite;
-        json_line(
+        record(
             out,
+            "finding",
             &FindingJson {
                 rule: &h.rule,
-                repo: &c.repo,
-                path: &c.path,
-                start: c.start,
-                end: c.end,
+                cite: CiteJson::of(&h.cite),
                 symbol: h.symbol.as_deref(),
                 text: &h.text,
                 facts: &h.facts,
-                vendored_module: c.vendored_module.as_deref(),
-                revs: &c.revs,
-                url: &c.url,
             },
         )?;
     }

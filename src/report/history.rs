@@ -8,7 +8,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, facts_text, json_line, md_code, md_link, md_text, report, spec};
+use super::json::{CiteJson, record};
+use super::{dim, facts_text, md_code, md_link, md_text, report, spec};
 use crate::query::history::{Change, Class, DiffReport, Side, Timeline};
 
 report!(DiffReport, diff_text, diff_json, diff_markdown);
@@ -130,35 +131,22 @@ fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()
 /// One side of a change in JSON.
 #[derive(Serialize)]
 struct SideJson<'a> {
-    repo: &'a str,
-    rev: &'a str,
-    commit: &'a str,
-    path: &'a str,
-    start: u32,
-    end: u32,
+    cite: CiteJson<'a>,
     text: &'a str,
     facts: &'a BTreeMap<String, Vec<String>>,
-    url: &'a str,
 }
 
 impl<'a> SideJson<'a> {
     fn of(s: &'a Side) -> SideJson<'a> {
-        let c = &s.cite;
         SideJson {
-            repo: &c.repo,
-            rev: &c.rev,
-            commit: &c.commit,
-            path: &c.path,
-            start: c.start,
-            end: c.end,
+            cite: CiteJson::of(&s.cite),
             text: &s.text,
             facts: &s.facts,
-            url: &c.url,
         }
     }
 }
 
-/// One change in JSON.
+/// One change in JSON (`"type": "change"`).
 #[derive(Serialize)]
 struct ChangeJson<'a> {
     class: &'a str,
@@ -168,10 +156,66 @@ struct ChangeJson<'a> {
     b: Option<SideJson<'a>>,
 }
 
+/// The compared revisions and the unchanged count (`"type": "diff"`), first.
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    a: &'a str,
+    a_commit: &'a str,
+    b: &'a str,
+    b_commit: &'a str,
+    changes: usize,
+    unchanged: usize,
+}
+
+/// A vendored module whose version differs (`"type": "module-change"`).
+#[derive(Serialize)]
+struct ModuleJson<'a> {
+    module: &'a str,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+}
+
+/// One side of a dependency edge whose version changed: the version and where it is set.
+#[derive(Serialize)]
+struct DepSideJson<'a> {
+    version: &'a str,
+    cite: CiteJson<'a>,
+}
+
+/// A dependency edge whose version differs (`"type": "dep-change"`).
+#[derive(Serialize)]
+struct DepJson<'a> {
+    path: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    from: Option<DepSideJson<'a>>,
+    to: Option<DepSideJson<'a>>,
+}
+
+/// A file holding findings on one side only (`"type": "file-change"`).
+#[derive(Serialize)]
+struct FileJson<'a> {
+    class: &'a str,
+    path: &'a str,
+}
+
 fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
+    record(
+        out,
+        "diff",
+        &DiffJson {
+            a: &d.a,
+            a_commit: &d.a_commit,
+            b: &d.b,
+            b_commit: &d.b_commit,
+            changes: d.changes.len(),
+            unchanged: d.unchanged,
+        },
+    )?;
     for c in &d.changes {
-        json_line(
+        record(
             out,
+            "change",
             &ChangeJson {
                 class: c.class.as_str(),
                 rule: c.rule.as_deref(),
@@ -182,36 +226,40 @@ fn diff_json(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         )?;
     }
     for m in &d.modules {
-        writeln!(
+        let (from, to) = (m.from.as_deref(), m.to.as_deref());
+        record(
             out,
-            "{}",
-            serde_json::json!({"class": "module", "module": m.module, "from": m.from, "to": m.to})
+            "module-change",
+            &ModuleJson {
+                module: &m.module,
+                from,
+                to,
+            },
         )?;
     }
     for c in &d.deps {
-        let side = |x: &Option<(String, crate::index::citation::Citation)>| {
-            x.as_ref()
-                .map(|(v, c)| serde_json::json!({"version": v, "line": c.start, "url": c.url}))
-        };
-        writeln!(
+        fn side(x: &Option<(String, crate::index::citation::Citation)>) -> Option<DepSideJson<'_>> {
+            x.as_ref().map(|(v, c)| DepSideJson {
+                version: v,
+                cite: CiteJson::of(c),
+            })
+        }
+        record(
             out,
-            "{}",
-            serde_json::json!({"class": "dep", "path": c.path, "kind": c.kind.as_str(), "name": c.name, "from": side(&c.from), "to": side(&c.to)})
+            "dep-change",
+            &DepJson {
+                path: &c.path,
+                kind: c.kind.as_str(),
+                name: &c.name,
+                from: side(&c.from),
+                to: side(&c.to),
+            },
         )?;
     }
-    for f in &d.files_removed {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"class": "file-removed", "path": f})
-        )?;
-    }
-    for f in &d.files_added {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"class": "file-added", "path": f})
-        )?;
+    for (class, files) in [("removed", &d.files_removed), ("added", &d.files_added)] {
+        for path in files {
+            record(out, "file-change", &FileJson { class, path })?;
+        }
     }
     Ok(())
 }
@@ -270,6 +318,19 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         }
         writeln!(out)?;
     }
+    modules_markdown(out, d)?;
+    deps_markdown(out, d)?;
+    for f in &d.files_removed {
+        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
+    }
+    for f in &d.files_added {
+        writeln!(out, "- file holding findings added: {}", md_code(f))?;
+    }
+    Ok(())
+}
+
+/// Vendored modules whose version differs, as a Markdown table.
+fn modules_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     if !d.modules.is_empty() {
         let (a, b) = (md_text(&d.a), md_text(&d.b));
         writeln!(out, "| vendored module | {a} | {b} |\n| --- | --- | --- |")?;
@@ -284,8 +345,18 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         }
         writeln!(out)?;
     }
+    Ok(())
+}
+
+/// Dependency edges whose version differs, as a Markdown table (the version, cited).
+fn deps_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     if !d.deps.is_empty() {
-        writeln!(out, "| dependency | {} | {} |", d.a, d.b)?;
+        writeln!(
+            out,
+            "| dependency | {} | {} |",
+            md_text(&d.a),
+            md_text(&d.b)
+        )?;
         writeln!(out, "| --- | --- | --- |")?;
         for c in &d.deps {
             let cell = |x: &Option<(String, crate::index::citation::Citation)>| {
@@ -303,12 +374,6 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         }
         writeln!(out)?;
     }
-    for f in &d.files_removed {
-        writeln!(out, "- file holding findings removed: {}", md_code(f))?;
-    }
-    for f in &d.files_added {
-        writeln!(out, "- file holding findings added: {}", md_code(f))?;
-    }
     Ok(())
 }
 
@@ -323,6 +388,13 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
         }
         writeln!(out)?;
         writeln!(out, "   held by {}", tr.cite.revs_display)?;
+        // It moved: where it stood in each revision.
+        if tr.groups.len() > 1 {
+            for g in &tr.groups {
+                let place = super::location(&g.path, g.start, g.end);
+                writeln!(out, "   at {place}  in {}", g.revs_display)?;
+            }
+        }
         if !tr.facts.is_empty() {
             writeln!(out, "   {}", facts_text(&tr.facts))?;
         }
@@ -351,45 +423,74 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
     Ok(())
 }
 
-/// One timeline track in JSON.
+/// One timeline track in JSON (`"type": "track"`).
 #[derive(Serialize)]
 struct TrackJson<'a> {
     rule: Option<&'a str>,
     symbol: Option<&'a str>,
-    repo: &'a str,
-    path: &'a str,
-    line: u32,
+    cite: CiteJson<'a>,
     text: &'a str,
     facts: &'a BTreeMap<String, Vec<String>>,
+    places: Vec<PlaceJson<'a>>,
+}
+
+/// Where a track stood in one revision.
+#[derive(Serialize)]
+struct PlaceJson<'a> {
+    rev: &'a str,
+    commit: &'a str,
+    path: &'a str,
+    start: u32,
+    end: u32,
     url: &'a str,
-    held: &'a str,
-    revs: Vec<&'a str>,
+}
+
+/// A timeline revision and how many tracks it holds (`"type": "revision-count"`).
+#[derive(Serialize)]
+struct RevisionCountJson<'a> {
+    repo: &'a str,
+    rev: &'a str,
+    commit: &'a str,
+    count: usize,
 }
 
 fn timeline_json(out: &mut dyn Write, t: &Timeline) -> Result<()> {
     for tr in &t.tracks {
-        let c = &tr.cite;
-        json_line(
+        let places = tr
+            .places
+            .iter()
+            .map(|p| PlaceJson {
+                rev: &p.rev,
+                commit: &p.commit,
+                path: &p.path,
+                start: p.start,
+                end: p.end,
+                url: &p.url,
+            })
+            .collect();
+        record(
             out,
+            "track",
             &TrackJson {
                 rule: tr.rule.as_deref(),
                 symbol: tr.symbol.as_deref(),
-                repo: &c.repo,
-                path: &c.path,
-                line: c.start,
+                cite: CiteJson::of(&tr.cite),
                 text: &tr.text,
                 facts: &tr.facts,
-                url: &c.url,
-                held: &c.revs_display,
-                revs: c.revs.iter().map(|r| r.rev.as_str()).collect(),
+                places,
             },
         )?;
     }
     for r in &t.revisions {
-        writeln!(
+        record(
             out,
-            "{}",
-            serde_json::json!({"repo": r.repo, "rev": r.rev, "commit": r.commit, "count": r.count})
+            "revision-count",
+            &RevisionCountJson {
+                repo: &r.repo,
+                rev: &r.rev,
+                commit: &r.commit,
+                count: r.count,
+            },
         )?;
     }
     Ok(())
@@ -399,11 +500,23 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
     writeln!(out, "| # | where (newest) | symbol | held by | facts |")?;
     writeln!(out, "| --- | --- | --- | --- | --- |")?;
     for (i, tr) in t.tracks.iter().enumerate() {
+        let mut place = md_link(&format!("{}:{}", tr.cite.path, tr.cite.start), &tr.cite.url);
+        // It moved: every place, each with the revisions holding it there.
+        if tr.groups.len() > 1 {
+            place = tr
+                .groups
+                .iter()
+                .map(|g| {
+                    let link = md_link(&format!("{}:{}", g.path, g.start), &g.url);
+                    format!("{link} ({})", md_text(&g.revs_display))
+                })
+                .collect::<Vec<_>>()
+                .join("<br>");
+        }
         writeln!(
             out,
-            "| T{} | {} | {} | {} | {} |",
+            "| T{} | {place} | {} | {} | {} |",
             i + 1,
-            md_link(&format!("{}:{}", tr.cite.path, tr.cite.start), &tr.cite.url),
             tr.symbol.as_deref().map(md_code).unwrap_or_default(),
             md_text(&tr.cite.revs_display),
             md_text(&facts_text(&tr.facts))

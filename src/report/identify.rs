@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{dim, json_line, md_code, md_link, md_text, report, spec};
+use super::{dim, json_line, md_code, md_link, md_text, report, spec, term_text};
 use crate::artifact::{Artifact, ArtifactKind, Provenance};
 use crate::query::identify::{Identified, IdentifyReport};
 
@@ -107,21 +107,21 @@ fn text(out: &mut dyn WriteColor, r: &IdentifyReport) -> Result<()> {
 fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     let (a, id) = (&item.artifact, &item.id);
     out.set_color(&spec(Color::Magenta, true))?;
-    write!(out, "{}", a.path)?;
+    write!(out, "{}", term_text(&a.path))?;
     out.reset()?;
     writeln!(out)?;
     if a.kind == ArtifactKind::Skipped {
         for n in &a.notes {
-            writeln!(out, "  skipped: {n}")?;
+            writeln!(out, "  skipped: {}", term_text(n))?;
         }
         return Ok(());
     }
     writeln!(
         out,
         "  {} {} commit {} · {}",
-        id.component.as_deref().unwrap_or("(unknown component)"),
-        id.version.as_deref().unwrap_or("(no version)"),
-        id.commit.as_deref().unwrap_or("(none)"),
+        term_text(id.component.as_deref().unwrap_or("(unknown component)")),
+        term_text(id.version.as_deref().unwrap_or("(no version)")),
+        term_text(id.commit.as_deref().unwrap_or("(none)")),
         id.confidence
     )?;
     if let (Some(p), Some(link)) = (&id.pin, &item.permalink) {
@@ -140,15 +140,21 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
         writeln!(out, "  distribution rebuild")?;
     }
     for d in &id.dependency_differences {
-        writeln!(out, "  dependency differs: {d}")?;
+        writeln!(out, "  dependency differs: {}", term_text(&d.to_string()))?;
     }
     for e in evidence(a) {
         out.set_color(&dim())?;
-        writeln!(out, "  {}: {}  [{}]", e.fact, e.value, e.at)?;
+        writeln!(
+            out,
+            "  {}: {}  [{}]",
+            term_text(&e.fact),
+            term_text(&e.value),
+            term_text(&e.at)
+        )?;
         out.reset()?;
     }
     for n in id.notes.iter().chain(&a.notes) {
-        writeln!(out, "  note: {n}")?;
+        writeln!(out, "  note: {}", term_text(n))?;
     }
     Ok(())
 }

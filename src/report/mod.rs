@@ -10,8 +10,11 @@ pub mod export;
 pub mod findings;
 pub mod history;
 pub mod identify;
+pub mod json;
+pub mod sarif;
 pub mod search;
 pub mod tables;
+pub mod xref;
 
 use std::io::Write;
 
@@ -144,6 +147,24 @@ pub fn md_text(s: &str) -> String {
         }
     }
     out
+}
+
+/// Text from strangers for a terminal: control characters (escape sequences that would move
+/// the cursor, retitle the window or hide lines; line breaks that would forge lines of the
+/// report) are shown escaped (`\u{1b}`), everything else as it is.
+pub fn term_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A color spec: foreground, bold or not.

@@ -7,8 +7,8 @@ use anyhow::Result;
 use serde::Serialize;
 use termcolor::{Color, WriteColor};
 
-use super::{cite_header, dim, json_line, md_code, md_link, md_text, report, spec};
-use crate::index::citation::RevRef;
+use super::json::{CiteJson, record};
+use super::{cite_header, dim, md_code, md_link, md_text, report, spec};
 use crate::query::search::{Hit, Results};
 
 report!(Results, text, json, markdown);
@@ -161,33 +161,23 @@ fn merge(r: &[(usize, usize)]) -> Vec<(usize, usize)> {
     out
 }
 
-/// One hit as a JSON Lines object.
+/// One hit as a JSON Lines record (`"type": "hit"`).
 #[derive(Serialize)]
 struct HitJson<'a> {
-    repo: &'a str,
-    path: &'a str,
-    line: u32,
+    cite: CiteJson<'a>,
     text: &'a str,
     symbol: Option<&'a str>,
-    vendored_module: Option<&'a str>,
-    revs: &'a [RevRef],
-    url: &'a str,
 }
 
 fn json(out: &mut dyn Write, r: &Results) -> Result<()> {
     for h in &r.hits {
-        let c = &h.cite;
-        json_line(
+        record(
             out,
+            "hit",
             &HitJson {
-                repo: &c.repo,
-                path: &c.path,
-                line: c.start,
+                cite: CiteJson::of(&h.cite),
                 text: &h.text,
                 symbol: h.symbol.as_deref(),
-                vendored_module: c.vendored_module.as_deref(),
-                revs: &c.revs,
-                url: &c.url,
             },
         )?;
     }

@@ -6,10 +6,11 @@ use std::io::Write;
 use anyhow::Result;
 use termcolor::WriteColor;
 
-use super::{json_line, md_text, report};
+use super::json::record;
+use super::{md_text, report};
 use crate::index::IndexStats;
 use crate::index::build::IndexSummary;
-use crate::rules::{RuleSet, RuleTest};
+use crate::rules::{RuleOrigin, RuleSet, RuleTest};
 use crate::source::lock::Pin;
 use crate::ui::human_bytes;
 
@@ -33,8 +34,9 @@ fn pins_text(out: &mut dyn WriteColor, p: &Pins) -> Result<()> {
 
 fn pins_json(out: &mut dyn Write, p: &Pins) -> Result<()> {
     for p in &p.0 {
-        json_line(
+        record(
             out,
+            "pin",
             &serde_json::json!({
                 "repo": p.repo, "url": p.url, "rev": p.rev, "kind": p.kind.as_str(), "commit": p.commit,
             }),
@@ -92,18 +94,20 @@ fn stats_text(out: &mut dyn WriteColor, s: &IndexStats) -> Result<()> {
 
 fn stats_json(out: &mut dyn Write, s: &IndexStats) -> Result<()> {
     for r in &s.revisions {
-        json_line(
+        record(
             out,
+            "revision",
             &serde_json::json!({
-                "repo": r.repo, "rev": r.rev, "kind": r.kind.as_str(), "commit": r.commit,
+                "repo": r.repo, "url": r.url, "rev": r.rev, "kind": r.kind.as_str(), "commit": r.commit,
                 "files": r.files, "vendored_modules": r.vendor,
                 "submodules": r.submodules,
             }),
         )?;
     }
-    json_line(
+    record(
         out,
-        &serde_json::json!({"total": {"revisions": s.revisions.len(), "blobs": s.blobs, "documents": s.documents, "bytes_on_disk": s.bytes_on_disk}}),
+        "total",
+        &serde_json::json!({"revisions": s.revisions.len(), "blobs": s.blobs, "documents": s.documents, "bytes_on_disk": s.bytes_on_disk, "rules": s.rules}),
     )
 }
 
@@ -126,21 +130,83 @@ fn stats_markdown(out: &mut dyn Write, s: &IndexStats) -> Result<()> {
     Ok(())
 }
 
-/// `archeo rules list`: id, title and file of each loaded rule.
-pub fn rules_list(out: &mut dyn Write, rules: &RuleSet) -> Result<()> {
-    let w = rules
-        .rules
-        .iter()
-        .map(|r| r.meta.id.len())
-        .max()
-        .unwrap_or(0);
-    for r in &rules.rules {
+/// The loaded rules, as `archeo rules list` prints them.
+pub struct RuleList(pub RuleSet);
+
+report!(RuleList, rules_text, rules_json, rules_markdown);
+
+/// `id  title  (where it came from)`.
+fn rules_text(out: &mut dyn WriteColor, rules: &RuleList) -> Result<()> {
+    let rules = &rules.0.rules;
+    let w = rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+    for r in rules {
+        let from = match &r.origin {
+            RuleOrigin::BuiltIn => "built-in".to_string(),
+            RuleOrigin::Dir { overrides, .. } => match overrides {
+                Some(o) => format!("{}, overrides {o}", r.file.display()),
+                None => r.file.display().to_string(),
+            },
+        };
+        writeln!(out, "{:<w$}  {}  ({from})", r.meta.id, r.meta.title)?;
+    }
+    Ok(())
+}
+
+/// One rule's metadata and origin (`"type": "rule"`).
+#[derive(serde::Serialize)]
+struct RuleJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    description: &'a str,
+    category: &'a str,
+    references: &'a [String],
+    facts: &'a [String],
+    lang: &'a str,
+    origin: &'a str,
+    file: String,
+    overrides: Option<&'a str>,
+}
+
+fn rules_json(out: &mut dyn Write, rules: &RuleList) -> Result<()> {
+    for r in &rules.0.rules {
+        let (origin, overrides) = match &r.origin {
+            RuleOrigin::BuiltIn => ("built-in", None),
+            RuleOrigin::Dir { overrides, .. } => ("directory", overrides.as_deref()),
+        };
+        let m = &r.meta;
+        record(
+            out,
+            "rule",
+            &RuleJson {
+                id: &m.id,
+                title: &m.title,
+                description: &m.description,
+                category: &m.category,
+                references: &m.references,
+                facts: &m.facts,
+                lang: r.lang.as_str(),
+                origin,
+                file: r.file.display().to_string(),
+                overrides,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn rules_markdown(out: &mut dyn Write, rules: &RuleList) -> Result<()> {
+    writeln!(
+        out,
+        "| rule | title | category | from |\n| --- | --- | --- | --- |"
+    )?;
+    for r in &rules.0.rules {
         writeln!(
             out,
-            "{:<w$}  {}  ({})",
-            r.meta.id,
-            r.meta.title,
-            r.file.display()
+            "| {} | {} | {} | {} |",
+            super::md_code(&r.meta.id),
+            super::md_text(&r.meta.title),
+            super::md_text(&r.meta.category),
+            super::md_text(&r.origin.describe())
         )?;
     }
     Ok(())
@@ -172,6 +238,11 @@ pub fn rules_test(out: &mut dyn Write, report: &[RuleTest]) -> Result<usize> {
     Ok(failed)
 }
 
+/// `1 revision`, `2 revisions`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The line `archeo index` ends with.
 pub fn index_summary(s: &IndexSummary, dry_run: bool) -> String {
     if dry_run {
@@ -187,9 +258,9 @@ pub fn index_summary(s: &IndexSummary, dry_run: bool) -> String {
     let mut extra = Vec::new();
     for (n, what) in [
         (s.binary, "binary"),
-        (s.oversize, "over size cap"),
+        (s.oversize, "over the size cap"),
         (s.lossy, "not UTF-8"),
-        (s.unavailable, "unavailable in cache"),
+        (s.unavailable, "unavailable in the cache (-v names them)"),
         (s.error_nodes, "syntax error nodes"),
     ] {
         if n > 0 {
@@ -197,17 +268,17 @@ pub fn index_summary(s: &IndexSummary, dry_run: bool) -> String {
         }
     }
     if s.dropped_revisions > 0 {
-        extra.push(format!("{} revisions dropped", s.dropped_revisions));
+        extra.push(plural(s.dropped_revisions as u64, "revision", "revisions") + " dropped");
     }
     format!(
-        "indexed {} revisions: {} file occurrences, {} distinct blobs, {} parsed now ({:.1} MB, {} Go), {} findings, {:.1}s{}",
-        s.revisions,
+        "indexed {}: {} file occurrences, {} distinct blobs, {} parsed now ({:.1} MB, {} Go), {} in them, {:.1}s{}",
+        plural(s.revisions as u64, "revision", "revisions"),
         s.occurrences,
         s.distinct_blobs,
         s.parsed_blobs,
         s.parsed_bytes as f64 / 1e6,
         s.go_files,
-        s.findings,
+        plural(s.findings, "new finding", "new findings"),
         s.seconds,
         if extra.is_empty() {
             String::new()

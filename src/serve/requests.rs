@@ -244,6 +244,8 @@ pub(crate) struct DiffRequest {
     pub rules: Vec<String>,
     /// `--search`.
     pub search: Option<String>,
+    /// `--path` and `--no-vendor`.
+    pub within: crate::query::history::DiffScope,
 }
 
 impl Request for DiffRequest {
@@ -253,6 +255,8 @@ impl Request for DiffRequest {
         ("b", Size::Name),
         ("rule", Size::Name),
         ("search", Size::Query),
+        ("path", Size::Path),
+        ("no_vendor", Size::Number),
     ];
 
     fn from_params(p: &Params) -> Result<Self, HttpError> {
@@ -266,6 +270,10 @@ impl Request for DiffRequest {
             b: b.trim().to_string(),
             rules: p.all("rule"),
             search: p.one("search").map(str::to_string),
+            within: crate::query::history::DiffScope {
+                path: p.one("path").map(str::to_string),
+                no_vendor: p.flag("no_vendor"),
+            },
         };
         if d.search.is_some() && !d.rules.is_empty() {
             return Err(HttpError::bad_request(
@@ -288,6 +296,7 @@ impl Request for DiffRequest {
             &self.a,
             &self.b,
             subject(&self.rules, q.as_ref()),
+            &self.within,
         ))
     }
 
@@ -300,6 +309,12 @@ impl Request for DiffRequest {
         );
         if let Some(q) = &self.search {
             s.push_str(&format!(" --search {}", shell_words::quote(q)));
+        }
+        if let Some(p) = &self.within.path {
+            s.push_str(&format!(" --path {}", shell_words::quote(p)));
+        }
+        if self.within.no_vendor {
+            s.push_str(" --no-vendor");
         }
         s + " --format json"
     }

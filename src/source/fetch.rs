@@ -117,22 +117,7 @@ impl std::fmt::Display for Event {
                 effective_url,
                 objects,
                 bytes,
-            } => {
-                let via = if effective_url != url {
-                    format!(" via {effective_url}")
-                } else {
-                    String::new()
-                };
-                if *objects > 0 {
-                    write!(
-                        f,
-                        "{repo}: fetched {url}{via}: {objects} objects, {}",
-                        crate::ui::human_bytes(*bytes)
-                    )
-                } else {
-                    write!(f, "{repo}: fetched {url}{via}: up to date")
-                }
-            }
+            } => fmt_fetched(f, repo, url, effective_url, *objects, *bytes),
             Event::BranchMoved {
                 repo,
                 rev,
@@ -179,13 +164,54 @@ impl std::fmt::Display for Event {
                 tags,
                 branches,
                 commits,
-            } => write!(
-                f,
-                "{repo}: pinned {} revs ({tags} tags, {branches} branches, {commits} commits)",
-                tags + branches + commits
-            ),
+            } => fmt_pinned(f, repo, [*tags, *branches, *commits]),
         }
     }
+}
+
+fn fmt_fetched(
+    f: &mut std::fmt::Formatter<'_>,
+    repo: &str,
+    url: &str,
+    effective_url: &str,
+    objects: u64,
+    bytes: u64,
+) -> std::fmt::Result {
+    let via = if effective_url != url {
+        format!(" via {effective_url}")
+    } else {
+        String::new()
+    };
+    if objects > 0 {
+        write!(
+            f,
+            "{repo}: fetched {url}{via}: {objects} objects, {}",
+            crate::ui::human_bytes(bytes)
+        )
+    } else {
+        write!(f, "{repo}: fetched {url}{via}: up to date")
+    }
+}
+
+/// `runc: pinned 3 revs (2 tags, 1 branch)`.
+fn fmt_pinned(f: &mut std::fmt::Formatter<'_>, repo: &str, counts: [usize; 3]) -> std::fmt::Result {
+    let n = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let kinds: Vec<String> = counts
+        .into_iter()
+        .zip([
+            ("tag", "tags"),
+            ("branch", "branches"),
+            ("commit", "commits"),
+        ])
+        .filter(|(k, _)| *k > 0)
+        .map(|(k, (one, many))| n(k, one, many))
+        .collect();
+    write!(
+        f,
+        "{repo}: pinned {} ({})",
+        n(counts.iter().sum(), "rev", "revs"),
+        kinds.join(", ")
+    )
 }
 
 /// What a fetch tells its caller as it goes.

@@ -18,6 +18,18 @@ pub struct Manifest {
     pub repos: Vec<RepoSpec>,
     /// Extra rule directories (`[rules] paths`), resolved against the manifest's directory.
     pub rule_paths: Vec<PathBuf>,
+    /// The project's defaults for global flags (`[defaults]`).
+    pub defaults: Defaults,
+}
+
+/// `[defaults]`: where the project keeps its index and cache, resolved against the manifest's
+/// directory. Command-line flags and `ARCHEO_*` variables take precedence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defaults {
+    /// `index-dir`.
+    pub index_dir: Option<PathBuf>,
+    /// `cache-dir`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// One `[[repo]]` entry.
@@ -79,6 +91,15 @@ struct RawManifest {
     repo: Vec<RawRepo>,
     #[serde(default)]
     rules: Option<RawRules>,
+    #[serde(default)]
+    defaults: Option<RawDefaults>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDefaults {
+    index_dir: Option<String>,
+    cache_dir: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -178,10 +199,18 @@ impl Manifest {
             .rules
             .map(|r| r.paths.into_iter().map(|p| base.join(p)).collect())
             .unwrap_or_default();
+        let defaults = raw
+            .defaults
+            .map(|d| Defaults {
+                index_dir: d.index_dir.map(|p| base.join(p)),
+                cache_dir: d.cache_dir.map(|p| base.join(p)),
+            })
+            .unwrap_or_default();
         Ok(Manifest {
             path: path.to_path_buf(),
             repos,
             rule_paths,
+            defaults,
         })
     }
 
@@ -474,6 +503,24 @@ mod tests {
         assert!(e.contains("twice"), "{e}");
         let e = err("provides = [3]");
         assert!(e.contains("archeo.toml:5:13"), "{e}");
+    }
+
+    #[test]
+    fn defaults_resolve_against_the_manifest_directory() {
+        let m = Manifest::parse(
+            Path::new("/p/archeo.toml"),
+            "[defaults]\nindex-dir = \"build/index\"\ncache-dir = \"/var/cache/a\"\n[[repo]]\nname = \"a\"\nurl = \"https://x.org/a\"\nrevs = [\"v1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(m.defaults.index_dir, Some(PathBuf::from("/p/build/index")));
+        assert_eq!(m.defaults.cache_dir, Some(PathBuf::from("/var/cache/a")));
+        let e = parse("[defaults]\nindex = \"x\"\n[[repo]]\nname = \"a\"\nurl = \"https://x.org/a\"\nrevs = [\"v1\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("archeo.toml:2:1:") && e.contains("index"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -290,6 +290,16 @@ impl Graph {
     /// The references to the name (calls and uses as a value), then to their callers, up to
     /// `depth` levels (1 = direct callers). Each caller is walked once.
     pub fn callers(&self, name: &Name, depth: u32) -> Vec<Link<'_>> {
+        self.walk_in(name, depth, false)
+    }
+
+    /// The call sites of the name (calls only, not uses as a value), then their callers' call
+    /// sites, up to `depth` levels. Each caller is walked once.
+    pub fn call_sites(&self, name: &Name, depth: u32) -> Vec<Link<'_>> {
+        self.walk_in(name, depth, true)
+    }
+
+    fn walk_in(&self, name: &Name, depth: u32, calls_only: bool) -> Vec<Link<'_>> {
         let start = self.lookup(name);
         let mut seen: HashSet<NodeId> = start.iter().copied().collect();
         let mut frontier = start;
@@ -298,6 +308,9 @@ impl Graph {
             let mut next = Vec::new();
             for &n in &frontier {
                 for &e in &self.incoming[n] {
+                    if calls_only && self.edges[e].kind != RefKind::Call {
+                        continue;
+                    }
                     out.push(self.link(e, d));
                     let from = self.edges[e].from;
                     if seen.insert(from) {

@@ -32,6 +32,29 @@ pub enum NameError {
     Receiver(String),
 }
 
+impl NameError {
+    /// The 1-based column (in characters) of the problem in the name as given (trimmed).
+    pub fn column(&self) -> usize {
+        match self {
+            NameError::Empty => 1,
+            NameError::Whitespace(s) => s.chars().position(char::is_whitespace).unwrap_or(0) + 1,
+            NameError::Receiver(s) => {
+                let col = |byte: usize| s[..byte].chars().count() + 1;
+                let open = s.find('(').unwrap_or(0);
+                match s[open..].find(')').map(|c| open + c) {
+                    // The `)` closing the receiver is missing: it belongs at the end.
+                    None => col(s.len()),
+                    Some(close) if !s[close + 1..].starts_with('.') || close + 2 > s.len() => {
+                        col(close + 1)
+                    }
+                    Some(close) if !is_ident(&s[close + 2..]) => col(close + 2),
+                    Some(_) => col(open + 1),
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
@@ -195,5 +218,15 @@ mod tests {
         assert_eq!(Name::parse(" "), Err(NameError::Empty));
         assert!(matches!(Name::parse("(*T.M"), Err(NameError::Receiver(_))));
         assert!(matches!(Name::parse("a b"), Err(NameError::Whitespace(_))));
+    }
+
+    #[test]
+    fn errors_name_their_column() {
+        let col = |s: &str| Name::parse(s).unwrap_err().column();
+        assert_eq!(col("a b"), 2);
+        assert_eq!(col("(*T.M"), 6);
+        assert_eq!(col("(*T)M"), 5);
+        assert_eq!(col("(*T).1x"), 6);
+        assert_eq!(col("(*).M"), 2);
     }
 }

@@ -1,0 +1,70 @@
+//! Embeds the built-in rule pack (`queries/LANG/*.scm`) and its cases (`tests/rules/ID/valid|
+//! invalid/*`) in the binary, so an installed archeo never reads the checkout it was built from
+//! and `archeo rules test` checks the pack anywhere. Writes `$OUT_DIR/builtin_rules.rs`: sorted
+//! lists of (path, text) that `src/rules.rs` includes. Touches nothing else.
+
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    for lang in std::fs::read_dir(&root).expect("queries/ exists").flatten() {
+        if !lang.path().is_dir() {
+            continue;
+        }
+        // A new or removed rule file changes the folder's listing: rebuild then too.
+        println!("cargo:rerun-if-changed={}", lang.path().display());
+        for f in std::fs::read_dir(lang.path()).expect("readable").flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "scm") {
+                println!("cargo:rerun-if-changed={}", p.display());
+                let rel = p.strip_prefix(&root).expect("under queries/");
+                files.push((rel.to_string_lossy().replace('\\', "/"), p.clone()));
+            }
+        }
+    }
+    files.sort();
+    let mut out = String::from("/// The built-in rules: (path under queries/, text).\n");
+    out.push_str("pub(crate) static BUILTIN_RULES: &[(&str, &str)] = &[\n");
+    for (rel, p) in &files {
+        out.push_str(&format!(
+            "    ({rel:?}, include_str!({:?})),\n",
+            p.display().to_string()
+        ));
+    }
+    out.push_str("];\n");
+    out.push_str("/// The built-in rules' cases: (path under tests/rules/, text).\n");
+    out.push_str("pub(crate) static BUILTIN_CASES: &[(&str, &str)] = &[\n");
+    for (rel, p) in cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules")) {
+        out.push_str(&format!(
+            "    ({rel:?}, include_str!({:?})),\n",
+            p.display().to_string()
+        ));
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// Every file under `root/ID/valid|invalid/`, as (`ID/KIND/NAME`, path), sorted.
+fn cases(root: &Path) -> Vec<(String, std::path::PathBuf)> {
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut out = Vec::new();
+    for rule in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        for kind in ["valid", "invalid"] {
+            let dir = rule.path().join(kind);
+            println!("cargo:rerun-if-changed={}", dir.display());
+            for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let p = f.path();
+                if p.is_file() {
+                    println!("cargo:rerun-if-changed={}", p.display());
+                    let rel = p.strip_prefix(root).expect("under tests/rules/");
+                    out.push((rel.to_string_lossy().replace('\\', "/"), p));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}

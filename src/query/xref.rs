@@ -1,0 +1,765 @@
+//! `archeo defs`, `refs`, `callers`, `callees` and `path`: the reference graph of each selected
+//! revision ([`crate::xref::Graph`]) built from the parse facts stored per file version, its
+//! results cited and grouped across revisions (a site held identically by several releases is
+//! one result with their range). Owns how much of a revision is loaded: for a name, only the
+//! files whose tokens hold it and the Go packages they are in (so `callers` at one revision
+//! reads a few dozen files, not thousands); the whole revision for callees, deeper walks and
+//! paths. Formats nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+
+use crate::index::Index;
+use crate::index::catalog::{IndexedRev, Occurrence};
+use crate::index::citation::Citation;
+use crate::index::store::FileRef;
+use crate::lang::{Lang, Parsed, RefKind};
+use crate::xref::{Certainty, GoModule, Graph, Link, Name, Node, NodeKind, go_module_path};
+
+/// What is asked about a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Where it is declared.
+    Defs,
+    /// Every reference to it: call sites and uses as a value.
+    Refs,
+    /// Its call sites, then their callers' call sites, to `depth` levels.
+    Callers {
+        /// Levels (1 = direct callers).
+        depth: u32,
+    },
+    /// What its definitions call or use.
+    Callees,
+}
+
+impl Ask {
+    /// The command's name: `defs`, `refs`, `callers`, `callees`.
+    pub fn command(self) -> &'static str {
+        match self {
+            Ask::Defs => "defs",
+            Ask::Refs => "refs",
+            Ask::Callers { .. } => "callers",
+            Ask::Callees => "callees",
+        }
+    }
+
+    /// What a result is called: `definition`, `reference`, `call site`, `callee`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Ask::Defs => "definition",
+            Ask::Refs => "reference",
+            Ask::Callers { .. } => "call site",
+            Ask::Callees => "call",
+        }
+    }
+}
+
+/// One result: a definition, or an edge (its site is the citation), held by the revisions the
+/// citation lists.
+#[derive(Debug, Clone)]
+pub struct XrefSite {
+    /// The site: the reference's line (an edge), or the declaration's lines (a definition).
+    pub cite: Citation,
+    /// 1-based byte column of the referenced name (0 for a definition).
+    pub col: u32,
+    /// The referring side as a reader names it (`libcontainer.(*linuxStandardInit).Init`);
+    /// for a definition, the definition.
+    pub from: String,
+    /// The referred-to side (`sys.WriteSysctls`); for a definition, its kind (`func`).
+    pub to: String,
+    /// For an edge: a call or a use as a value, and what it rests on.
+    pub edge: Option<(RefKind, Certainty)>,
+    /// The callee as written at the site (`sys.WriteSysctls`).
+    pub written: String,
+    /// Hops from the name asked about (1 = direct).
+    pub depth: u32,
+}
+
+/// What a defs/refs/callers/callees question found.
+#[derive(Debug, Clone)]
+pub struct XrefReport {
+    /// The question.
+    pub ask: Ask,
+    /// The name as given.
+    pub name: String,
+    /// The selected revisions, as a reader names them (`opencontainers/runc@v1.3.3`).
+    pub scope: String,
+    /// The results: by depth, then [`Citation::rank`], then place.
+    pub sites: Vec<XrefSite>,
+    /// Did the name match anything in a selected revision?
+    pub known: bool,
+    /// Declared names close to an unknown name.
+    pub suggestions: Vec<String>,
+}
+
+/// One shortest call path, its hops cited with the revisions holding the whole path.
+#[derive(Debug, Clone)]
+pub struct CallPath {
+    /// The hops, from the first function to the last.
+    pub hops: Vec<XrefSite>,
+}
+
+/// What `archeo path FROM TO` found.
+#[derive(Debug, Clone)]
+pub struct PathReport {
+    /// The start as given.
+    pub from: String,
+    /// The end as given.
+    pub to: String,
+    /// The selected revisions, as a reader names them.
+    pub scope: String,
+    /// Shortest paths first (then those resting on fewer inexact hops).
+    pub paths: Vec<CallPath>,
+    /// Names (of `from`, `to`) that matched nothing in any selected revision.
+    pub unknown: Vec<String>,
+    /// Declared names close to the unknown ones.
+    pub suggestions: Vec<String>,
+}
+
+/// Reads a function name, or says which column of it is wrong (exit 2).
+pub fn parse_name(s: &str) -> Result<Name> {
+    Name::parse(s).map_err(|e| anyhow!("bad function name at column {}: {e}", e.column()))
+}
+
+/// Answers `ask` about `name` over the revisions `at`/`repos` select.
+pub fn xref(
+    index: &Index,
+    ask: Ask,
+    name: &Name,
+    at: &[String],
+    repos: &[String],
+) -> Result<XrefReport> {
+    let revs = index.select(at, repos)?;
+    let mut loader = Loader::new(index);
+    let mut grouped = Grouped::default();
+    let mut known = false;
+    for rev in &revs {
+        let load = match ask {
+            Ask::Defs | Ask::Refs | Ask::Callers { depth: 1 } => Load::Named(name.ident()),
+            Ask::Callers { .. } | Ask::Callees => Load::All,
+        };
+        let g = loader.graph(rev, &load)?;
+        known |= !g.graph.lookup(name).is_empty();
+        let keys: Vec<SiteKey> = match ask {
+            Ask::Defs => g
+                .graph
+                .defs(name)
+                .into_iter()
+                .map(|n| g.def_key(n))
+                .collect(),
+            Ask::Refs => g.links_keys(&g.graph.callers(name, 1)),
+            Ask::Callers { depth } => g.links_keys(&g.graph.call_sites(name, depth)),
+            Ask::Callees => g.links_keys(&g.graph.callees(name)),
+        };
+        for k in keys {
+            grouped.add(vec![k], rev);
+        }
+    }
+    let mut sites: Vec<XrefSite> = grouped
+        .cite(index)
+        .into_iter()
+        .flat_map(|p| p.hops)
+        .collect();
+    sites.sort_by(|a, b| {
+        a.depth
+            .cmp(&b.depth)
+            .then_with(|| a.cite.rank(&b.cite))
+            .then_with(|| (a.cite.start, a.col).cmp(&(b.cite.start, b.col)))
+    });
+    let suggestions = if known {
+        Vec::new()
+    } else {
+        suggest(&mut loader, &revs, &[name])?
+    };
+    Ok(XrefReport {
+        ask,
+        name: name.as_str().to_string(),
+        scope: scope_display(index, &revs),
+        sites,
+        known,
+        suggestions,
+    })
+}
+
+/// The shortest call paths from `from` to `to` (at most `max`) in each selected revision,
+/// grouped across revisions.
+pub fn path(
+    index: &Index,
+    from: &Name,
+    to: &Name,
+    at: &[String],
+    repos: &[String],
+    max: usize,
+) -> Result<PathReport> {
+    let revs = index.select(at, repos)?;
+    let mut loader = Loader::new(index);
+    let mut grouped = Grouped::default();
+    let (mut from_known, mut to_known) = (false, false);
+    for rev in &revs {
+        let g = loader.graph(rev, &Load::All)?;
+        from_known |= !g.graph.lookup(from).is_empty();
+        to_known |= !g.graph.lookup(to).is_empty();
+        for p in g.graph.paths(from, to, max) {
+            grouped.add(g.links_keys(&p), rev);
+        }
+    }
+    let mut paths = grouped.cite(index);
+    paths.sort_by(|a, b| {
+        a.hops.len().cmp(&b.hops.len()).then_with(|| {
+            let weak = |p: &CallPath| {
+                p.hops
+                    .iter()
+                    .filter(|h| !matches!(h.edge, Some((_, Certainty::Exact))))
+                    .count()
+            };
+            weak(a)
+                .cmp(&weak(b))
+                .then_with(|| a.hops[0].cite.rank(&b.hops[0].cite))
+        })
+    });
+    let mut unknown: Vec<&Name> = Vec::new();
+    if !from_known {
+        unknown.push(from);
+    }
+    if !to_known {
+        unknown.push(to);
+    }
+    let suggestions = suggest(&mut loader, &revs, &unknown)?;
+    Ok(PathReport {
+        from: from.as_str().to_string(),
+        to: to.as_str().to_string(),
+        scope: scope_display(index, &revs),
+        paths,
+        unknown: unknown.iter().map(|n| n.as_str().to_string()).collect(),
+        suggestions,
+    })
+}
+
+/// `opencontainers/runc@v1.3.3`, `opencontainers/runc (v1.3.0..v1.3.3, 4 revs)`: the selected
+/// revisions per repository, named by the repository's URL path when it has one.
+pub fn scope_display(index: &Index, revs: &[&IndexedRev]) -> String {
+    let mut by_repo: BTreeMap<&str, Vec<&IndexedRev>> = BTreeMap::new();
+    for r in revs {
+        by_repo.entry(&r.repo).or_default().push(r);
+    }
+    if by_repo.is_empty() {
+        return "no selected revision".into();
+    }
+    by_repo
+        .into_iter()
+        .map(|(repo, rs)| {
+            let url = rs[0].url.trim_end_matches('/').trim_end_matches(".git");
+            let shown = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split_once('/'))
+                .map(|(_, path)| path)
+                .filter(|p| p.matches('/').count() == 1)
+                .unwrap_or(repo);
+            if let [one] = rs.as_slice() {
+                format!("{shown}@{}", one.rev)
+            } else {
+                let held = index.held(repo, |x| rs.iter().any(|r| std::ptr::eq(*r, x)));
+                format!("{shown} ({})", held.display)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How much of a revision a question needs.
+pub enum Load<'a> {
+    /// The files whose tokens hold this identifier, and the Go packages they belong to: enough
+    /// for its definitions and direct references, resolved as in the whole revision.
+    Named(&'a str),
+    /// Every Go and shell file.
+    All,
+}
+
+/// The reference graph of one revision, with the blob of each file it was built from.
+pub struct RevGraph {
+    /// The graph.
+    pub graph: Graph,
+    /// Path -> blob id of the files it holds.
+    blobs: HashMap<String, String>,
+    /// The revision's repository.
+    repo: String,
+    /// The files it was built from: path, blob, facts.
+    files: Vec<(String, String, Arc<Parsed>)>,
+}
+
+/// A result's identity across revisions: where it stands (file version, lines, column) and
+/// what it says; the same key in two revisions is one result held by both.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct SiteKey {
+    repo: String,
+    path: String,
+    blob: String,
+    start: u32,
+    end: u32,
+    col: u32,
+    from: String,
+    to: String,
+    edge: Option<(RefKind, Certainty)>,
+    written: String,
+    depth: u32,
+}
+
+impl RevGraph {
+    fn blob(&self, path: &str) -> String {
+        self.blobs.get(path).cloned().unwrap_or_default()
+    }
+
+    fn def_key(&self, n: &Node) -> SiteKey {
+        SiteKey {
+            repo: self.repo.clone(),
+            path: n.path.to_string(),
+            blob: self.blob(&n.path),
+            start: n.start,
+            end: n.end.max(n.start),
+            col: 0,
+            from: n.display(),
+            to: kind_name(n.kind).to_string(),
+            edge: None,
+            written: String::new(),
+            depth: 1,
+        }
+    }
+
+    fn links_keys(&self, links: &[Link]) -> Vec<SiteKey> {
+        links
+            .iter()
+            .map(|l| SiteKey {
+                repo: self.repo.clone(),
+                path: l.edge.site.path.to_string(),
+                blob: self.blob(&l.edge.site.path),
+                start: l.edge.site.line,
+                end: l.edge.site.line,
+                col: l.edge.site.col,
+                from: l.from.display(),
+                to: l.to.display(),
+                edge: Some((l.edge.kind, l.edge.certainty)),
+                written: l.edge.written.clone(),
+                depth: l.depth,
+            })
+            .collect()
+    }
+}
+
+/// `func`, `method`, `var`, `const`, `type`, `script`, `external`.
+pub fn kind_name(k: NodeKind) -> &'static str {
+    match k {
+        NodeKind::Func => "func",
+        NodeKind::Method => "method",
+        NodeKind::Var => "var",
+        NodeKind::Const => "const",
+        NodeKind::Type => "type",
+        NodeKind::Script => "script",
+        NodeKind::External => "external",
+    }
+}
+
+/// Results (single sites, or paths of hops) with the revisions holding each.
+#[derive(Default)]
+struct Grouped<'a> {
+    held: BTreeMap<Vec<SiteKey>, Vec<&'a IndexedRev>>,
+}
+
+impl<'a> Grouped<'a> {
+    fn add(&mut self, key: Vec<SiteKey>, rev: &'a IndexedRev) {
+        let holders = self.held.entry(key).or_default();
+        if !holders.iter().any(|h| std::ptr::eq(*h, rev)) {
+            holders.push(rev);
+        }
+    }
+
+    /// Each result cited with the revisions holding all of it.
+    fn cite(self, index: &Index) -> Vec<CallPath> {
+        self.held
+            .into_iter()
+            .map(|(keys, holders)| CallPath {
+                hops: keys
+                    .into_iter()
+                    .map(|k| {
+                        let place = crate::index::Placement {
+                            repo: k.repo.clone(),
+                            path: k.path.clone(),
+                            holders: holders.clone(),
+                        };
+                        XrefSite {
+                            cite: index.cite(&k.blob, &place, k.start, k.end),
+                            col: k.col,
+                            from: k.from,
+                            to: k.to,
+                            edge: k.edge,
+                            written: k.written,
+                            depth: k.depth,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// Reads revisions' parse facts from the store, each file version once however many revisions
+/// hold it, and builds their graphs.
+pub struct Loader<'i> {
+    index: &'i Index,
+    /// blob -> its parse facts (None: not a Go or shell file version).
+    parsed: HashMap<String, Option<Arc<Parsed>>>,
+    /// Token query -> the Go and shell file versions holding it.
+    by_tokens: HashMap<Vec<String>, Arc<HashMap<String, FileRef>>>,
+    /// go.mod blob -> its module path.
+    modules: HashMap<String, Option<String>>,
+    /// Commit -> the whole revision's graph.
+    whole: HashMap<String, Arc<RevGraph>>,
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+impl<'i> Loader<'i> {
+    /// A loader over an opened index.
+    pub fn new(index: &'i Index) -> Loader<'i> {
+        Loader {
+            index,
+            parsed: HashMap::new(),
+            by_tokens: HashMap::new(),
+            modules: HashMap::new(),
+            whole: HashMap::new(),
+        }
+    }
+
+    /// The whole revision's graph, built once per loader.
+    pub fn whole(&mut self, rev: &IndexedRev) -> Result<Arc<RevGraph>> {
+        if let Some(g) = self.whole.get(&rev.commit) {
+            return Ok(g.clone());
+        }
+        let g = Arc::new(self.graph(rev, &Load::All)?);
+        self.whole.insert(rev.commit.clone(), g.clone());
+        Ok(g)
+    }
+
+    /// The Go and shell file versions holding every token (all of them for none).
+    fn code_files(&mut self, tokens: Vec<String>) -> Result<Arc<HashMap<String, FileRef>>> {
+        if let Some(f) = self.by_tokens.get(&tokens) {
+            return Ok(f.clone());
+        }
+        let mut out = HashMap::new();
+        for lang in [Lang::Go, Lang::Shell] {
+            for r in self.index.files_with_tokens(&tokens, &[], Some(lang))? {
+                out.insert(r.blob.clone(), r);
+            }
+        }
+        let out = Arc::new(out);
+        self.by_tokens.insert(tokens, out.clone());
+        Ok(out)
+    }
+
+    /// A file version's parse facts: through its document when a token query found it, else by
+    /// its blob id (only Go and shell versions have facts a graph reads).
+    fn parsed(&mut self, blob: &str, r: Option<&FileRef>) -> Result<Option<Arc<Parsed>>> {
+        if let Some(p) = self.parsed.get(blob) {
+            return Ok(p.clone());
+        }
+        let file = match r {
+            Some(r) => Some(self.index.file(r)?),
+            None => self.index.file_by_blob(blob)?,
+        };
+        let p = match file {
+            Some(f) if matches!(f.lang, Lang::Go | Lang::Shell) => Some(Arc::new(f.parsed()?.1)),
+            _ => None,
+        };
+        self.parsed.insert(blob.to_string(), p.clone());
+        Ok(p)
+    }
+
+    fn module_path(&mut self, blob: &str) -> Result<Option<String>> {
+        if let Some(m) = self.modules.get(blob) {
+            return Ok(m.clone());
+        }
+        let m = self
+            .index
+            .file_by_blob(blob)?
+            .and_then(|f| go_module_path(&f.content));
+        self.modules.insert(blob.to_string(), m.clone());
+        Ok(m)
+    }
+
+    /// The files of `tree` a question needs, with their facts.
+    fn files(
+        &mut self,
+        tree: &[Occurrence],
+        load: &Load,
+    ) -> Result<Vec<(String, String, Arc<Parsed>)>> {
+        let tokens = match load {
+            Load::Named(ident) => crate::index::tokenize::token_set(ident),
+            Load::All => Vec::new(),
+        };
+        let found = self.code_files(tokens)?;
+        let mut chosen: Vec<&Occurrence> = tree
+            .iter()
+            .filter(|e| !e.submodule && found.contains_key(&e.id))
+            .collect();
+        if let Load::Named(_) = load {
+            // A name's references resolve through their packages (receiver types, methods of
+            // the same package): the Go packages holding it come whole.
+            let dirs: HashSet<&str> = chosen
+                .iter()
+                .filter(|e| e.path.ends_with(".go"))
+                .map(|e| dir_of(&e.path))
+                .collect();
+            let have: HashSet<&str> = chosen.iter().map(|e| e.path.as_str()).collect();
+            let more: Vec<&Occurrence> = tree
+                .iter()
+                .filter(|e| {
+                    !e.submodule
+                        && e.path.ends_with(".go")
+                        && dirs.contains(dir_of(&e.path))
+                        && !have.contains(e.path.as_str())
+                })
+                .collect();
+            chosen.extend(more);
+        }
+        let mut out = Vec::with_capacity(chosen.len());
+        for e in chosen {
+            if let Some(p) = self.parsed(&e.id, found.get(&e.id))? {
+                out.push((e.path.clone(), e.id.clone(), p));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// The graph of one revision, of the files `load` names.
+    pub fn graph(&mut self, rev: &IndexedRev, load: &Load) -> Result<RevGraph> {
+        let tree = self.index.tree(&rev.commit)?;
+        let mut modules: Vec<(String, String)> = Vec::new();
+        for e in &tree {
+            let is_mod = e.path == "go.mod" || e.path.ends_with("/go.mod");
+            let vendored = e.path.starts_with("vendor/") || e.path.contains("/vendor/");
+            if is_mod && !vendored && !e.submodule {
+                if let Some(m) = self.module_path(&e.id)? {
+                    modules.push((dir_of(&e.path).to_string(), m));
+                }
+            }
+        }
+        let files = self.files(&tree, load)?;
+        let mods: Vec<GoModule> = modules
+            .iter()
+            .map(|(dir, path)| GoModule { dir, path })
+            .collect();
+        let refs: Vec<(&str, &Parsed)> = files.iter().map(|(p, _, f)| (p.as_str(), &**f)).collect();
+        Ok(RevGraph {
+            graph: Graph::build(&refs, &mods),
+            blobs: files
+                .iter()
+                .map(|(p, b, _)| (p.clone(), b.clone()))
+                .collect(),
+            repo: rev.repo.clone(),
+            files,
+        })
+    }
+}
+
+/// Declared names close to the unknown ones (found through the tokens they share).
+fn suggest(loader: &mut Loader, revs: &[&IndexedRev], names: &[&Name]) -> Result<Vec<String>> {
+    let mut scored: Vec<(u32, String)> = Vec::new();
+    for name in names {
+        let ident = name.ident();
+        let parts: Vec<String> = crate::index::tokenize::parts(ident)
+            .into_iter()
+            .map(|(_, p)| p.to_lowercase())
+            .filter(|p| p.len() >= 3)
+            .collect();
+        let mut blobs: HashSet<String> = HashSet::new();
+        for p in parts.iter().take(4) {
+            blobs.extend(loader.code_files(vec![p.clone()])?.keys().cloned());
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        // A hint, not an answer: a few revisions' names are enough.
+        for rev in revs.iter().take(4) {
+            for e in loader.index.tree(&rev.commit)? {
+                if !blobs.contains(&e.id) || !seen.insert(e.id.clone()) {
+                    continue;
+                }
+                let Some(p) = loader.parsed(&e.id, None)? else {
+                    continue;
+                };
+                for d in &p.decls {
+                    let sim = strsim::jaro_winkler(&d.ident.to_lowercase(), &ident.to_lowercase());
+                    if sim >= 0.85 {
+                        scored.push(((sim * 1000.0) as u32, d.ident.clone()));
+                    }
+                }
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, n) in scored {
+        if !out.contains(&n) && out.len() < 5 {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+/// One hop of a path, as explain shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hop {
+    /// The caller (`main.init`).
+    pub from: String,
+    /// The callee (`libcontainer.Init`).
+    pub to: String,
+    /// The call site's file.
+    pub path: String,
+    /// Its line.
+    pub line: u32,
+    /// What the edge rests on.
+    pub certainty: Certainty,
+}
+
+/// How one function reaches another in one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Through calls in one process.
+    Calls(Vec<Hop>),
+    /// Across a process boundary: the caller's process starts a child (`exe init`) whose
+    /// entry point reaches the function; the child writes its error back to the parent.
+    Child {
+        /// The subcommand the child is started with (`init`).
+        word: String,
+        /// Where the child is started: `libcontainer/container_linux.go:517`.
+        spawn: String,
+        /// The child's entry point (`main.init`) and where it checks the subcommand.
+        entry: String,
+        /// Where the entry point checks it: `init.go:11`.
+        entry_at: String,
+        /// From the entry point to the function.
+        hops: Vec<Hop>,
+    },
+    /// Neither was found.
+    Unknown,
+}
+
+fn hops(links: &[Link]) -> Vec<Hop> {
+    links
+        .iter()
+        .map(|l| Hop {
+            from: l.from.display(),
+            to: l.to.display(),
+            path: l.edge.site.path.to_string(),
+            line: l.edge.site.line,
+            certainty: l.edge.certainty,
+        })
+        .collect()
+}
+
+/// A command the revision's code starts as a child of itself: `exec.Command(exe, "init")`.
+struct Spawn {
+    word: String,
+    at: String,
+}
+
+/// Functions a revision's code runs as a child process: each `exec.Command(..., "WORD")` of
+/// its own (not vendored, not test) code, and the `package main` function that checks
+/// `os.Args` for WORD (the child's entry point).
+fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, String)>> {
+    let word_re = regex::Regex::new(r#"exec\.Command(?:Context)?\(.*"([A-Za-z][\w-]*)"\s*\)"#)
+        .expect("a valid pattern");
+    let own = |p: &str| !p.contains("vendor/") && !p.ends_with("_test.go") && p.ends_with(".go");
+    let mut spawns: Vec<Spawn> = Vec::new();
+    for (path, blob, parsed) in &g.files {
+        if !own(path)
+            || !parsed
+                .calls
+                .iter()
+                .any(|c| c.callee.starts_with("exec.Command"))
+        {
+            continue;
+        }
+        let Some(file) = loader.index.file_by_blob(blob)? else {
+            continue;
+        };
+        let lines: Vec<&str> = file.content.lines().collect();
+        for c in parsed
+            .calls
+            .iter()
+            .filter(|c| c.callee.starts_with("exec.Command"))
+        {
+            let text = lines.get(c.line as usize - 1).copied().unwrap_or("");
+            if let Some(m) = word_re.captures(text) {
+                spawns.push(Spawn {
+                    word: m[1].to_string(),
+                    at: format!("{path}:{}", c.line),
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for spawn in spawns {
+        let quoted = format!("\"{}\"", spawn.word);
+        for (path, blob, parsed) in &g.files {
+            if !own(path) || parsed.package.as_deref() != Some("main") {
+                continue;
+            }
+            let Some(file) = loader.index.file_by_blob(blob)? else {
+                continue;
+            };
+            let found = file
+                .content
+                .lines()
+                .enumerate()
+                .find(|(_, l)| l.contains("os.Args") && l.contains(&quoted));
+            let Some((i, _)) = found else {
+                continue;
+            };
+            let Some(d) = file.decl_at(i as u32 + 1) else {
+                continue;
+            };
+            let dir = dir_of(path);
+            let qualified = if dir.is_empty() {
+                format!("main.{}", d.name)
+            } else {
+                format!("{dir}.{}", d.name)
+            };
+            if let Ok(name) = Name::parse(&qualified) {
+                out.push((
+                    Spawn {
+                        word: spawn.word.clone(),
+                        at: spawn.at.clone(),
+                    },
+                    name,
+                    format!("{path}:{}", i + 1),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How `from` reaches `to` in `rev`: the shortest call path, else the path from a child
+/// process's entry point when `from`'s code starts one (an error the child writes to its
+/// parent), else unknown.
+pub fn reach(loader: &mut Loader, rev: &IndexedRev, from: &Name, to: &Name) -> Result<Reach> {
+    let g = loader.whole(rev)?;
+    if let Some(p) = g.graph.paths(from, to, 1).first() {
+        return Ok(Reach::Calls(hops(p)));
+    }
+    for (spawn, entry, entry_at) in child_entries(loader, &g)? {
+        if let Some(p) = g.graph.paths(&entry, to, 1).first() {
+            return Ok(Reach::Child {
+                word: spawn.word,
+                spawn: spawn.at,
+                entry: entry.as_str().to_string(),
+                entry_at,
+                hops: hops(p),
+            });
+        }
+    }
+    Ok(Reach::Unknown)
+}

@@ -10,6 +10,7 @@
 //! index/   build (parallel parse of new blobs) -> store (tantivy) + catalog; the Index handle
 //! query/   Index -> search, findings, history, explain: typed results with Citations
 //! report/  printers (text, JSON Lines, Markdown), evidence blocks, export into documents
+//! serve/   the index in a browser: pages and a JSON API over the query stages
 //! cli/     clap definitions and one thin file per command
 //! ```
 
@@ -28,6 +29,7 @@ pub(crate) mod pidlock;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod source;
 pub mod ui;
 pub(crate) mod version;

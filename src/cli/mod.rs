@@ -17,6 +17,7 @@ mod index;
 mod pins;
 mod rules;
 mod search;
+mod serve;
 mod stats;
 mod timeline;
 mod xref;
@@ -424,6 +425,20 @@ pub enum Command {
     ///   archeo man --dir ~/.local/share/man/man1
     #[command(verbatim_doc_comment)]
     Man(generate::ManArgs),
+    /// Serve the index in a browser: search, files at pinned revisions, rules and timelines,
+    /// diff, explain, and a JSON API
+    ///
+    /// Pages are rendered on the server (no JavaScript, nothing loaded from the network), and
+    /// /api/search, /api/findings, /api/diff, /api/timeline and /api/explain answer with exactly
+    /// what `--format json` prints for the same query. Read-only; this machine only unless
+    /// --addr says otherwise. A rebuilt index (`archeo index` while serving) is picked up
+    /// without a restart. Stops on Ctrl-C.
+    ///
+    /// Examples:
+    ///   archeo serve --open
+    ///   archeo serve --addr 127.0.0.1:8080 --timeout-ms 3000
+    #[command(verbatim_doc_comment)]
+    Serve(serve::ServeArgs),
 }
 
 /// Which revisions: shared by every query command.
@@ -534,5 +549,6 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Callers(a) => xref::run_callers(&ctx()?, a),
         Command::Callees(a) => xref::run(&ctx()?, crate::query::xref::Ask::Callees, a),
         Command::Path(a) => xref::run_path(&ctx()?, a),
+        Command::Serve(a) => serve::run(&ctx()?, a),
     }
 }

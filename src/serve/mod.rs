@@ -1,0 +1,183 @@
+//! `archeo serve`: the index in a browser. Server-rendered pages (search, file at a pinned
+//! revision, rules with timeline charts, findings, diff, explain) and a JSON API under `/api/`
+//! that answers with the report stage's JSON printers, byte for byte what `--format json`
+//! prints. Read-only: no route writes anything. Queries run through the query stages only
+//! ([`requests`]), on one shared [`Index`](crate::index::Index) swapped when the index is
+//! rebuilt ([`live`]), each under a time limit ([`exec`]).
+//!
+//! Must not: touch tantivy or git, shape JSON of its own (beyond error objects), or write to the
+//! index directory.
+
+mod api;
+mod error;
+mod exec;
+mod links;
+mod live;
+mod pages;
+mod params;
+mod requests;
+mod routes;
+mod svg;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::get;
+
+use crate::rules::RuleSet;
+use live::LiveIndex;
+use requests::{DiffRequest, ExplainRequest, FindingsRequest, SearchRequest, TimelineRequest};
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// The index directory.
+    pub index_dir: PathBuf,
+    /// Each query's time limit.
+    pub timeout: Duration,
+    /// How often to check whether the index was rebuilt.
+    pub poll: Duration,
+    /// Open the served URL in a browser.
+    pub open: bool,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct App {
+    live: Arc<LiveIndex>,
+    rules: Arc<RuleSet>,
+    exec: exec::Exec,
+}
+
+/// Serves until interrupted (Ctrl-C or SIGTERM). Prints the URL first, on its own line, so
+/// scripts (and the tests) can read the port of `--addr 127.0.0.1:0`.
+pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
+    let live = Arc::new(LiveIndex::open(&cfg.index_dir)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(cfg.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}: is another server using it? pick another --addr", cfg.addr))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}/");
+        let revisions = live.current().index.revisions().len();
+        println!("{url}");
+        eprintln!(
+            "archeo serve: {url} ({revisions} revisions from {}; read-only; Ctrl-C stops)",
+            cfg.index_dir.display()
+        );
+        if !addr.ip().is_loopback() {
+            eprintln!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
+        }
+        if cfg.open {
+            open_browser(&url);
+        }
+        tokio::spawn(live.clone().watch(cfg.poll));
+        let slots = std::thread::available_parallelism().map_or(2, |n| n.get()) * 4;
+        let app = App {
+            live,
+            rules: Arc::new(rules),
+            exec: exec::Exec::new(slots, cfg.timeout),
+        };
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(stopped())
+            .await
+            .context("the server stopped with an error")
+    })
+}
+
+/// Every route.
+fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(routes::search))
+        .route("/search", get(routes::search))
+        .route("/file/{repo}/{rev}/{*path}", get(routes::file))
+        .route("/rules", get(routes::rules))
+        .route("/rules/{id}", get(routes::rule))
+        .route("/findings", get(routes::findings))
+        .route("/timeline", get(routes::timeline))
+        .route("/at/{repo}/{rev}", get(routes::cell))
+        .route("/diff", get(routes::diff_page))
+        .route("/explain", get(routes::explain_page))
+        .route("/api/search", get(api::answer::<SearchRequest>))
+        .route("/api/findings", get(api::answer::<FindingsRequest>))
+        .route("/api/diff", get(api::answer::<DiffRequest>))
+        .route("/api/timeline", get(api::answer::<TimelineRequest>))
+        .route("/api/explain", get(api::answer::<ExplainRequest>))
+        .fallback(routes::not_found)
+        .layer(axum::middleware::map_response(secure))
+        .with_state(app)
+}
+
+/// Headers every answer carries: nothing but inline styles may load, no script runs, no page
+/// can frame this one, and clicking a permalink does not tell upstream which local URL it
+/// came from.
+async fn secure(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stopped() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Opens `url` with the desktop's opener; says what to do when there is none (never fails).
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("archeo serve: no browser opener ({opener}) here: open {url} in a browser");
+    }
+}

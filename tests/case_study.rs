@@ -228,9 +228,10 @@ fn explain_at_v1_3_3_comes_before_the_wide_one() {
             .iter()
             .position(|a| a.windows(2).any(|w| w[0] == "--repo" && w[1] == "runc"));
         if let Some(wide) = first_wide {
-            let at_133 = explains
-                .iter()
-                .position(|a| a.windows(2).any(|w| w[0] == "--at" && w[1] == "runc@v1.3.3"));
+            let at_133 = explains.iter().position(|a| {
+                a.windows(2)
+                    .any(|w| w[0] == "--at" && w[1] == "runc@v1.3.3")
+            });
             assert!(
                 at_133.is_some_and(|p| p < wide),
                 "{}: the explain block at runc@v1.3.3 must come before the one over every release",
@@ -250,13 +251,27 @@ fn the_documents_share_their_terms_and_scope() {
     let analysis = read("technical-analysis.md");
     let prd_a = read("prd-runc-downgrade-workaround.md");
     let prd_b = read("prd-sysbox-dind-fix.md");
-    for term in ["affected set", "Sysbox fix", "unfixed host", "ContainAI Sysbox build", "inner runc"] {
-        for (name, text) in [("technical-analysis.md", &analysis), ("PRD-A", &prd_a), ("PRD-B", &prd_b)] {
+    for term in [
+        "affected set",
+        "Sysbox fix",
+        "unfixed host",
+        "ContainAI Sysbox build",
+        "inner runc",
+    ] {
+        for (name, text) in [
+            ("technical-analysis.md", &analysis),
+            ("PRD-A", &prd_a),
+            ("PRD-B", &prd_b),
+        ] {
             assert!(text.contains(term), "{name} does not use the term '{term}'");
         }
     }
     // The superseded framings of the request are gone.
-    for (name, text) in [("technical-analysis.md", &analysis), ("PRD-A", &prd_a), ("PRD-B", &prd_b)] {
+    for (name, text) in [
+        ("technical-analysis.md", &analysis),
+        ("PRD-A", &prd_a),
+        ("PRD-B", &prd_b),
+    ] {
         assert!(
             !text.contains("Sysbox < 0.7.0 =>") && !text.contains("compare with **0.7.0**"),
             "{name} still detects the fix by version number"
@@ -275,8 +290,14 @@ fn the_documents_share_their_terms_and_scope() {
     assert!(table.len() >= 5, "PRD-B has its host table");
     for row in &table[2..] {
         if row.contains("PRD-A") {
-            assert!(row.contains("**no**"), "PRD-B names PRD-A on a fixed host's row: {row}");
+            assert!(
+                row.contains("**no**"),
+                "PRD-B names PRD-A on a fixed host's row: {row}"
+            );
         }
     }
-    assert!(prd_a.contains("Unfixed hosts only"), "PRD-A states its scope");
+    assert!(
+        prd_a.contains("Unfixed hosts only"),
+        "PRD-A states its scope"
+    );
 }

@@ -21,8 +21,8 @@ use super::requests::{
     DiffRequest, ExplainRequest, FindingsRequest, Request, SearchRequest, TimelineRequest,
 };
 use crate::index::Index;
-use crate::index::citation::permalink;
 use crate::index::catalog::BlobStatus;
+use crate::index::citation::permalink;
 use crate::query::findings::Selection;
 use crate::query::search::Scope;
 use crate::rules::RuleSet;
@@ -176,7 +176,7 @@ fn file_view(index: &Index, repo: &str, rev: &str, path: &str) -> Result<Respons
         .file_by_blob(&entry.id)
         .map_err(HttpError::from_stage)?;
     let status = match &stored {
-        Some(f) => Some(f.parsed().map_err(|e| HttpError::from_stage(e.into()))?.0),
+        Some(f) => Some(f.parsed().map_err(HttpError::from_stage)?.0),
         None => None,
     };
     let not_stored = match status {

@@ -101,9 +101,17 @@ fn explains_each_segment_the_chain_and_the_releases() {
         chain[0].starts_with("createCommand calls start (cmd/create.go:6)"),
         "{chain:?}"
     );
-    assert!(chain[1].starts_with("start calls initProc"), "{chain:?}");
+    // The graph names callees by package (`core.initProc`): the call resolved, not a guess.
     assert!(
-        chain[2].starts_with("initProc calls writeKeys"),
+        chain[1].starts_with("start calls core.initProc"),
+        "{chain:?}"
+    );
+    assert!(
+        chain[2].starts_with("initProc calls core.writeKeys"),
+        "{chain:?}"
+    );
+    assert!(
+        chain[3].starts_with("writeKeys reaches errUnsafe through 2 calls"),
         "{chain:?}"
     );
     assert!(

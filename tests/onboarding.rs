@@ -74,15 +74,20 @@ fn built_in_rules_come_from_the_binary_and_a_user_rule_overrides_one_by_id() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let builtin =
-        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/go"))
-            .unwrap()
-            .count();
+    let queries = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let builtin: usize = std::fs::read_dir(&queries)
+        .unwrap()
+        .flatten()
+        .map(|lang| std::fs::read_dir(lang.path()).unwrap().count())
+        .sum();
     assert_eq!(rules.len(), builtin);
     for r in &rules {
         assert_eq!(r["origin"], "built-in", "{r}");
         assert!(
-            r["file"].as_str().unwrap().starts_with("built-in:go/"),
+            r["file"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("built-in:{}/", r["lang"].as_str().unwrap())),
             "{r}"
         );
     }
@@ -195,7 +200,7 @@ fn defaults_come_from_the_manifest_and_the_environment_overrides_them() {
     .unwrap();
     let (code, _, err) = archeo(&ws, &["index"]);
     assert_eq!(code, 0, "{err}");
-    assert!(ws.path().join("build/idx/catalog.json").is_file());
+    assert!(ws.path().join("build/idx/catalog.bin").is_file());
     assert!(!ws.path().join("index").exists());
     // From a subdirectory, [defaults] paths stay relative to the manifest.
     let sub = ws.path().join("a/b");

@@ -224,10 +224,12 @@ fn damaged_dependency_edges_and_shell_facts_are_detected_never_answered() {
     assert!(baselines[1].contains("install_runc"), "{}", baselines[1]);
     let index = ws.path().join("index");
     let store = store_dirs(&index).pop().unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&store)
-        .unwrap()
+    // The store's own files and those of the tantivy directory inside it.
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&store)
+        .into_iter()
         .flatten()
-        .map(|e| e.path())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
         .filter(|p| {
             let n = p.file_name().unwrap().to_string_lossy().into_owned();
             !n.starts_with(".tantivy") && !n.ends_with(".lock")

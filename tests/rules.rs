@@ -17,13 +17,14 @@ fn the_builtin_rule_pack_passes_its_cases() {
         "seccomp-openat2-handler",
         "resolve-flag-strip",
         "seccomp-addfd",
+        "docker-run-sysbox-runtime",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with("ok") && l.contains(id)),
             "{id}: {out}"
         );
     }
-    assert!(out.contains("7 passed, 0 failed"), "{out}");
+    assert!(out.contains("8 passed, 0 failed"), "{out}");
 }
 
 fn user_rule_dir(ws: &Workspace, body: &str) -> std::path::PathBuf {

@@ -181,7 +181,7 @@ pub enum Command {
     ///   term              an identifier or a camelCase/snake_case part of one
     ///   "exact text"      the text itself, punctuation and spaces kept ("Reopen(", \" for ")
     ///   unix.Openat2      other unquoted text matches exactly too
-    ///   /regex/           a Rust regex (https://docs.rs/regex) matched per line, like git grep -E
+    ///   /regex/           a Rust regex (regex crate syntax) matched per line, like git grep -E
     ///   a OR b            either; AND is implied between patterns and OR binds looser
     ///   ( ... )           grouping: (Reopen OR openat2) -test
     ///   -term             lines holding term are left out (also -"text", -/re/, -( ... ))

@@ -2,8 +2,8 @@
 //! revision, rules with timeline charts, findings, diff, explain) and a JSON API under `/api/`
 //! that answers with the report stage's JSON printers, byte for byte what `--format json`
 //! prints. Read-only: no route writes anything. Queries run through the query stages only
-//! ([`requests`]), on one shared [`Index`](crate::index::Index) swapped when the index is
-//! rebuilt ([`live`]), each under a time limit ([`exec`]).
+//! (`requests`), on one shared [`Index`](crate::index::Index) swapped when the index is
+//! rebuilt (`live`), each under a time limit (`exec`).
 //!
 //! Must not: touch tantivy or git, shape JSON of its own (beyond error objects), or write to the
 //! index directory.

@@ -2,7 +2,7 @@
 //! info formats, with and without symbols), inside every container archeo reads, and matching
 //! it against pins.
 
-mod artifact_fixtures;
+use crate::artifact_fixtures;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! test, with `-ldflags -X` version strings: the build info, vcs stamps and injected strings
 //! archeo reads must be the ones the toolchain wrote. Skipped (with a message) without `go`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! and upstream file names holding newlines, tabs or Markdown link syntax are stored and cited
 //! as themselves, never as a forged entry.
 
-mod common;
+use crate::common;
 
 use common::*;
 

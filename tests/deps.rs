@@ -2,7 +2,7 @@
 //! installer script and version file pin releases of a component repository (go_project, where
 //! only v1.2.0 carries RESOLVE_NO_XDEV), both pinned under github.com URLs served from disk.
 
-mod common;
+use crate::common;
 
 use common::*;
 

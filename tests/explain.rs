@@ -1,7 +1,7 @@
 //! `archeo explain` on a fixture whose error chain crosses several functions and a vendored
 //! module, with a sentinel, a PathError op, and a message that changes between tags.
 
-mod common;
+use crate::common;
 
 use common::*;
 

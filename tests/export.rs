@@ -1,7 +1,7 @@
 //! `archeo evidence` and `archeo export` on fixture repositories: golden outputs, byte-exact
 //! regeneration, idempotence, --check, and every error leaving the file untouched.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,6 +1,6 @@
 //! `archeo fetch` and `archeo pins` against fixture repositories built at run time.
 
-mod common;
+use crate::common;
 
 use common::{GitRepo, Workspace, run};
 

@@ -1,7 +1,7 @@
 //! `archeo diff` and `archeo timeline` on a fixture whose tags add, remove, move and change
 //! findings.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -3,7 +3,7 @@
 //! documents, blocks meant to read standard input, markers hidden in code examples. Every test
 //! runs the real binary; `ARCHEO_TEST_BIN` runs them against another one (to see them fail).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

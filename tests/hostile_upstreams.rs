@@ -6,8 +6,8 @@
 //! or an abort, always an answer or a clear error, in bounded time. Every test runs the real
 //! binary; `ARCHEO_TEST_BIN` runs them against another one (to see them fail before).
 
-mod artifact_fixtures;
-mod common;
+use crate::artifact_fixtures;
+use crate::common;
 
 use std::io::Read;
 use std::process::Stdio;

@@ -2,8 +2,8 @@
 //! against a fixture repository pinned under a github.com URL (served from disk through git's
 //! insteadOf), findings at the matched revision, and the --fail-on gate's exit codes.
 
-mod artifact_fixtures;
-mod common;
+use crate::artifact_fixtures;
+use crate::common;
 
 use artifact_fixtures::{Format, GoBinary, deb, tar};
 use common::*;

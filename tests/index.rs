@@ -1,6 +1,6 @@
 //! `archeo index` and `archeo stats` on fixture repositories.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -3,8 +3,8 @@
 //! OASIS schema (vendored in tests/schemas/), and shell completions and man pages generated
 //! from the command-line definitions.
 
-mod artifact_fixtures;
-mod common;
+use crate::artifact_fixtures;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

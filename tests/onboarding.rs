@@ -3,7 +3,7 @@
 //! with their origin listed), an index built with other rules saying so, the summaries of
 //! `index` and `export --check`, and user defaults from `[defaults]` and `ARCHEO_*`.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -5,7 +5,7 @@
 //! code. Also the text output: totals that ignore `--limit`, `#L` permalinks, `-l` and `-c`,
 //! and a closed pipe.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -5,7 +5,7 @@
 //! reliability` runs the same scenarios against another binary (to see them fail before).
 //! `ARCHEO_RELIABILITY_ROUNDS=N` multiplies the kills and corruptions (default 1, for CI).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

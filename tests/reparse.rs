@@ -4,7 +4,7 @@
 //! and mend it again), the facts, regions and rule findings of `reparse` from the previous
 //! version equal those of a fresh `parse`.
 
-mod common;
+use crate::common;
 
 use archeo::lang::ParseKind;
 use archeo::lang::go::{parse, reparse};

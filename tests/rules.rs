@@ -1,6 +1,6 @@
 //! Rules: the built-in pack's own tests, user rules without recompiling, findings, errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 

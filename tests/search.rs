@@ -1,6 +1,6 @@
 //! `archeo search` on fixture repositories, including the correctness bar against git grep.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

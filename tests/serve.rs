@@ -3,7 +3,7 @@
 //! cells, a rebuild while serving, and (when chromium and chromedriver are installed) a real
 //! browser clicking through a search and a timeline.
 
-mod common;
+use crate::common;
 #[path = "common/http.rs"]
 mod http;
 

@@ -4,7 +4,7 @@
 //! entry point in `init.go`, sysctls written in `internal/sys`) with two releases, and a shell
 //! library shaped like ContainAI's. Pinned under github.com URLs served from disk.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -140,7 +140,16 @@ pub fn xref(
             Ask::Defs | Ask::Refs | Ask::Callers { depth: 1 } => Load::Named(name.ident()),
             Ask::Callers { .. } | Ask::Callees => Load::All,
         };
-        let g = loader.graph(rev, &load)?;
+        let mut g = Arc::new(loader.graph(rev, &load)?);
+        // A narrowed graph must place every reference to the name its files hold; where one
+        // rests on a type declared in a package it left out (an interface embedded from
+        // elsewhere, a field's type), the whole revision decides.
+        if let Load::Named(ident) = load
+            && !matches!(ask, Ask::Defs)
+            && !g.places_every_ref_to(ident)
+        {
+            g = loader.whole(rev)?;
+        }
         known |= !g.graph.lookup(name).is_empty();
         let keys: Vec<SiteKey> = match ask {
             Ask::Defs => g
@@ -307,6 +316,25 @@ struct SiteKey {
 }
 
 impl RevGraph {
+    /// Every reference to `ident` in the files it was built from is a site of some edge.
+    fn places_every_ref_to(&self, ident: &str) -> bool {
+        let Ok(bare) = Name::parse(ident) else {
+            return true;
+        };
+        let placed: HashSet<(&str, u32, u32)> = self
+            .graph
+            .callers(&bare, 1)
+            .iter()
+            .map(|l| (&*l.edge.site.path, l.edge.site.line, l.edge.site.col))
+            .collect();
+        self.files.iter().all(|(path, _, p)| {
+            p.refs
+                .iter()
+                .filter(|r| r.name == ident)
+                .all(|r| placed.contains(&(path.as_str(), r.line, r.col)))
+        })
+    }
+
     fn blob(&self, path: &str) -> String {
         self.blobs.get(path).cloned().unwrap_or_default()
     }
@@ -477,12 +505,14 @@ impl<'i> Loader<'i> {
         if let Some(p) = self.parsed.get(blob) {
             return Ok(p.clone());
         }
-        let file = match ord {
-            Some(o) => Some(self.index.file_at(o)?),
-            None => self.index.file_by_blob(blob)?,
+        let ord = match ord {
+            Some(o) => Some(o),
+            None => self.index.ordinal(blob)?,
         };
-        let p = match file {
-            Some(f) if matches!(f.lang, Lang::Go | Lang::Shell) => Some(Arc::new(f.parsed()?.1)),
+        let p = match ord {
+            Some(o) if matches!(self.index.blob(o)?.lang, Lang::Go | Lang::Shell) => {
+                Some(Arc::new(self.index.facts_at(o)?))
+            }
             _ => None,
         };
         self.parsed.insert(blob.to_string(), p.clone());
@@ -516,7 +546,24 @@ impl<'i> Loader<'i> {
             .iter()
             .filter(|e| !e.submodule && found.contains_key(&e.id))
             .collect();
-        if let Load::Named(_) = load {
+        if let Load::Named(ident) = load {
+            // The n-gram index admits files holding the identifier's grams anywhere; only
+            // files whose facts name it (a declaration, a reference, an interface method or a
+            // struct field) matter.
+            let mut named = Vec::with_capacity(chosen.len());
+            for e in chosen {
+                if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())?
+                    && (p.decls.iter().any(|d| d.ident == *ident)
+                        || p.refs.iter().any(|r| r.name == *ident)
+                        || p.types.iter().any(|t| {
+                            t.methods.iter().any(|m| m == *ident)
+                                || t.fields.iter().any(|f| f.name == *ident)
+                        }))
+                {
+                    named.push(e);
+                }
+            }
+            chosen = named;
             // A name's references resolve through their packages (receiver types, methods of
             // the same package): the Go packages holding it come whole.
             let dirs: HashSet<&str> = chosen

@@ -2,7 +2,9 @@
 //! (Go through imports, packages, receiver types, interfaces; shell through sources). Owns the
 //! resolution rules; the query side in mod.rs only walks the result.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Certainty, Edge, GoModule, Graph, Node, NodeId, NodeKind, Site, Text};
 use crate::lang::{DeclKind, Lang, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
@@ -133,22 +135,22 @@ impl<'a> Builder<'a> {
             modules,
             nodes: Vec::new(),
             edges: Vec::new(),
-            edge_keys: HashSet::new(),
-            file_decls: vec![HashMap::new(); files.len()],
+            edge_keys: HashSet::default(),
+            file_decls: vec![HashMap::default(); files.len()],
             file_pkg: vec![None; files.len()],
             pkgs: Vec::new(),
-            pkg_by_key: HashMap::new(),
-            pkg_by_import: HashMap::new(),
-            shell_funcs: HashMap::new(),
+            pkg_by_key: HashMap::default(),
+            pkg_by_import: HashMap::default(),
+            shell_funcs: HashMap::default(),
             shell_sources: vec![Vec::new(); files.len()],
-            script_node: HashMap::new(),
-            externals: HashMap::new(),
-            method_index: HashMap::new(),
-            holders: HashMap::new(),
+            script_node: HashMap::default(),
+            externals: HashMap::default(),
+            method_index: HashMap::default(),
+            holders: HashMap::default(),
             embedding: Vec::new(),
             near: vec![None; files.len()],
-            dispatch_cache: HashMap::new(),
-            method_sets: HashMap::new(),
+            dispatch_cache: HashMap::default(),
+            method_sets: HashMap::default(),
         };
         b.declare();
         b.resolve_sources();
@@ -204,10 +206,10 @@ impl<'a> Builder<'a> {
                             dir: Text::from(dir),
                             name: Text::from(name),
                             import_path: import_path.map(Text::from),
-                            members: HashMap::new(),
-                            methods: HashMap::new(),
-                            by_method: HashMap::new(),
-                            types: HashMap::new(),
+                            members: HashMap::default(),
+                            methods: HashMap::default(),
+                            by_method: HashMap::default(),
+                            types: HashMap::default(),
                         });
                         self.pkg_by_key.insert(key, self.pkgs.len() - 1);
                         self.pkgs.len() - 1
@@ -389,7 +391,7 @@ impl<'a> Builder<'a> {
             outgoing[e.from].push(i);
             incoming[e.to].push(i);
         }
-        let mut by_ident: HashMap<Text, Vec<NodeId>> = HashMap::new();
+        let mut by_ident: HashMap<Text, Vec<NodeId>> = HashMap::default();
         for (i, node) in self.nodes.iter().enumerate() {
             by_ident.entry(node.ident.clone()).or_default().push(i);
             if node.lang == Lang::Shell && node.name != node.ident {
@@ -504,7 +506,7 @@ impl<'a> Builder<'a> {
         };
         let defs = defs.clone();
         // The file itself, then what it sources, nearest first.
-        let mut seen = HashSet::from([fi]);
+        let mut seen = HashSet::from_iter([fi]);
         let mut queue = VecDeque::from([fi]);
         while let Some(f) = queue.pop_front() {
             let here: Vec<(NodeId, Certainty)> = defs
@@ -830,7 +832,7 @@ impl<'a> Builder<'a> {
         if let Some(v) = self.dispatch_cache.get(&key).and_then(|c| c.get(m)) {
             return v.clone();
         }
-        let mut required = HashSet::new();
+        let mut required = HashSet::default();
         self.interface_methods(pkg, iface, 0, &mut required);
         // When `m` is not among the known methods (it comes from an embedded interface outside
         // the revision), the answer holds for `m` alone.
@@ -848,7 +850,7 @@ impl<'a> Builder<'a> {
         candidates.extend(self.embedding.iter().cloned());
         candidates.sort_unstable();
         candidates.dedup();
-        let mut table: HashMap<String, Vec<NodeId>> = HashMap::new();
+        let mut table: HashMap<String, Vec<NodeId>> = HashMap::default();
         for (p, t) in candidates {
             if self
                 .type_def(p, &t)

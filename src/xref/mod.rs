@@ -14,7 +14,9 @@
 mod build;
 mod name;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
@@ -367,7 +369,7 @@ impl Graph {
         // Breadth-first from the sources, keeping every edge that reaches a node at its
         // shortest distance, until the first layer holding a target.
         let mut dist: HashMap<NodeId, u32> = sources.iter().map(|&s| (s, 0)).collect();
-        let mut preds: HashMap<NodeId, Vec<usize>> = HashMap::new();
+        let mut preds: HashMap<NodeId, Vec<usize>> = HashMap::default();
         let mut queue: VecDeque<NodeId> = sources.iter().copied().collect();
         let mut reached: Vec<NodeId> = Vec::new();
         let mut limit = u32::MAX;

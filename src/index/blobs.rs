@@ -5,9 +5,10 @@
 //! It knows nothing of revisions, paths or queries.
 //!
 //! Record layout: `u32 crc32 of the rest`, then varints (text length, compressed text length,
-//! declarations length, regions length, compressed metadata length), then the LZ4 block of the
-//! text, the declarations (`kind start end ident name` lines), the regions (varint deltas) and
-//! the LZ4 block of the metadata JSON.
+//! compressed declarations length, regions length, compressed metadata length), then the LZ4
+//! block of the text, the LZ4 block of the declarations (`kind start end ident name` lines;
+//! nothing for a file without any), the regions (varint deltas) and the zstd frame of the
+//! metadata JSON.
 
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
@@ -74,7 +75,10 @@ pub fn encode(
     parsed: &Parsed,
 ) -> Vec<u8> {
     let text = lz4_flex::block::compress(content.as_bytes());
-    let decls = encode_decls(&parsed.decls);
+    let decls = match parsed.decls.is_empty() {
+        true => Vec::new(),
+        false => lz4_flex::block::compress_prepend_size(encode_decls(&parsed.decls).as_bytes()),
+    };
     let regions = encode_regions(&parsed.regions);
     let mut rest = parsed.clone();
     rest.decls = Vec::new();
@@ -86,7 +90,9 @@ pub fn encode(
         parsed: rest,
     })
     .expect("metadata serialises");
-    let meta = lz4_flex::block::compress_prepend_size(&meta);
+    // zstd, not LZ4: the facts are read only by cross-reference and explain questions, and
+    // JSON shrinks about twice as much (the index stays within the size of the source).
+    let meta = zstd::bulk::compress(&meta, 3).expect("zstd compresses a buffer");
     let mut body = Vec::with_capacity(text.len() + decls.len() + regions.len() + meta.len() + 24);
     for n in [
         content.len(),
@@ -98,7 +104,7 @@ pub fn encode(
         put_varint(&mut body, n as u64);
     }
     body.extend_from_slice(&text);
-    body.extend_from_slice(decls.as_bytes());
+    body.extend_from_slice(&decls);
     body.extend_from_slice(&regions);
     body.extend_from_slice(&meta);
     let mut out = crc32fast::hash(&body).to_le_bytes().to_vec();
@@ -226,6 +232,18 @@ impl BlobStore {
     }
 }
 
+/// The metadata's zstd frame, decompressed (its header holds the size; a frame claiming more
+/// than 64 MiB is damage, not metadata).
+fn unzstd(frame: &[u8]) -> Result<Vec<u8>> {
+    let bad = || damaged("file metadata does not decompress");
+    let size = zstd::zstd_safe::get_frame_content_size(frame)
+        .ok()
+        .flatten()
+        .filter(|&n| n <= 64 << 20)
+        .ok_or_else(bad)?;
+    zstd::bulk::decompress(frame, size as usize).map_err(|_| bad())
+}
+
 /// One stored file version, in place.
 pub struct Record<'a> {
     text_len: usize,
@@ -245,7 +263,12 @@ impl Record<'_> {
 
     /// The declarations, in file order.
     pub fn decls(&self) -> Result<Vec<Decl>> {
-        decode_decls(std::str::from_utf8(self.decls).map_err(|_| damaged("declarations"))?)
+        if self.decls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lines = lz4_flex::block::decompress_size_prepended(self.decls)
+            .map_err(|_| damaged("declarations do not decompress"))?;
+        decode_decls(std::str::from_utf8(&lines).map_err(|_| damaged("declarations"))?)
     }
 
     /// The comment and string regions, in order.
@@ -253,10 +276,20 @@ impl Record<'_> {
         decode_regions(self.regions)
     }
 
+    /// The parse facts a cross-reference graph reads (imports, references, types,
+    /// declarations), without the text or the regions. The stored metadata is read straight
+    /// into [`Parsed`] (the status and size beside them are skipped): no intermediate buffering
+    /// of the whole map, as reading [`FileMeta`] through its flattened field needs.
+    pub fn facts(&self) -> Result<Parsed> {
+        let json = unzstd(self.meta)?;
+        let mut p: Parsed = serde_json::from_slice(&json).map_err(|_| damaged("file metadata"))?;
+        p.decls = self.decls()?;
+        Ok(p)
+    }
+
     /// The rest of the parse (imports, calls, ...) with the blob's status.
     fn meta(&self) -> Result<FileMeta> {
-        let json = lz4_flex::block::decompress_size_prepended(self.meta)
-            .map_err(|_| damaged("file metadata does not decompress"))?;
+        let json = unzstd(self.meta)?;
         serde_json::from_slice(&json).map_err(|_| damaged("file metadata"))
     }
 }

@@ -408,6 +408,11 @@ impl Index {
         self.gram_index()?.eval(q)
     }
 
+    /// The ordinal of a stored blob id.
+    pub fn ordinal(&self, blob: &str) -> Result<Option<u32>> {
+        self.catalog.ordinal(blob)
+    }
+
     /// The blob table's row for an ordinal.
     pub fn blob(&self, ord: u32) -> Result<BlobEntry> {
         self.catalog.blob(ord)
@@ -420,6 +425,16 @@ impl Index {
             return Ok(StoredFile::without_text(&e));
         }
         StoredFile::load(&e, &self.blob_store()?.record(&e)?)
+    }
+
+    /// A stored file version's parse facts (declarations, imports, references, types) without
+    /// its text: what cross-reference graphs read. Empty facts for a blob stored without text.
+    pub fn facts_at(&self, ord: u32) -> Result<crate::lang::Parsed> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(crate::lang::Parsed::default());
+        }
+        self.blob_store()?.record(&e)?.facts()
     }
 
     /// The file version stored for a blob id.

@@ -186,12 +186,12 @@ pub enum Command {
     ///   ( ... )           grouping: (Reopen OR openat2) -test
     ///   -term             lines holding term are left out (also -"text", -/re/, -( ... ))
     ///   case:yes          match case (default: ignore case)
-    ///   in:code           only matches outside comments and strings (Go files; also
-    ///   in:comment        in:comment and in:string)
+    ///   in:code           only matches outside comments and strings (Go and shell files;
+    ///   in:comment        also in:comment and in:string)
     ///   repo:NAME         only this repository; -repo: leaves it out
     ///   path:PREFIX|GLOB  only these paths (path:vendor/, path:'**/*_linux.go'); -path: excludes
     ///   sym:NAME          only lines inside this declaration (func, method, type, const, var)
-    ///   lang:go|text      only Go files, or only other text files
+    ///   lang:go|shell|text  only Go files, shell scripts, or other text files
     ///   rule:ID           only lines inside findings of this rule (see `archeo rules list`)
     /// Filters apply to the whole query wherever they stand (outside parentheses).
     ///

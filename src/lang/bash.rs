@@ -10,7 +10,9 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{Call, Decl, DeclKind, Parsed, Ref, RefKind, SourceEdge, StringLit, Via};
+use super::{
+    Call, Decl, DeclKind, Parsed, Ref, RefKind, Region, RegionKind, SourceEdge, StringLit, Via,
+};
 
 thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new({
@@ -163,6 +165,7 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
         out: &mut out,
     };
     x.walk(tree.root_node());
+    regions(tree.root_node(), &mut out.regions);
     // Builtin names count only where the file itself defines a function of that name.
     let defined: Vec<String> = out
         .decls
@@ -190,6 +193,48 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
     out.decls.sort_by_key(|d| (d.start, d.end));
     out.strings.sort_by_key(|a| (a.line, a.col));
     (out, Some(tree))
+}
+
+/// Comments and the text of strings and here-documents: what `in:code`, `in:comment` and
+/// `in:string` search inside or outside of. The code a string or here-document runs
+/// (`"$(cmd)"`, `<(cmd)`) is code, so a string's region stops around each substitution.
+fn regions(root: Node, out: &mut Vec<Region>) {
+    let push = |out: &mut Vec<Region>, start: usize, end: usize, kind: RegionKind| {
+        if start < end {
+            out.push(Region {
+                start: start as u32,
+                end: end as u32,
+                kind,
+            });
+        }
+    };
+    let is_code = |k: &str| matches!(k, "command_substitution" | "process_substitution");
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "comment" => push(out, n.start_byte(), n.end_byte(), RegionKind::Comment),
+            "raw_string" | "ansi_c_string" => {
+                push(out, n.start_byte(), n.end_byte(), RegionKind::String)
+            }
+            "string" | "translated_string" | "heredoc_body" => {
+                let mut at = n.start_byte();
+                let mut c = n.walk();
+                for child in n.children(&mut c) {
+                    if is_code(child.kind()) {
+                        push(out, at, child.start_byte(), RegionKind::String);
+                        at = child.end_byte();
+                        stack.push(child);
+                    }
+                }
+                push(out, at, n.end_byte(), RegionKind::String);
+            }
+            _ => {
+                let mut c = n.walk();
+                stack.extend(n.children(&mut c));
+            }
+        }
+    }
+    out.sort_by_key(|r| (r.start, r.end));
 }
 
 struct Extractor<'a, 'p> {
@@ -672,6 +717,46 @@ fn unescape_word(w: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of each region, with its kind.
+    fn region_texts(src: &str) -> Vec<(RegionKind, &str)> {
+        parse(src)
+            .0
+            .regions
+            .iter()
+            .map(|r| (r.kind, &src[r.start as usize..r.end as usize]))
+            .collect()
+    }
+
+    #[test]
+    fn comments_strings_and_heredocs_are_regions_but_substitutions_are_code() {
+        let src = "# probe is a comment\nprobe 'probe raw' \"probe $(probe --x) done\"\ncat <<EOF\nprobe in heredoc\nEOF\necho $'probe\\n' # tail\n";
+        let got = region_texts(src);
+        assert_eq!(
+            got,
+            vec![
+                (RegionKind::Comment, "# probe is a comment"),
+                (RegionKind::String, "'probe raw'"),
+                (RegionKind::String, "\"probe "),
+                (RegionKind::String, " done\""),
+                (RegionKind::String, "probe in heredoc\n"),
+                (RegionKind::String, "$'probe\\n'"),
+                (RegionKind::Comment, "# tail"),
+            ]
+        );
+        // The call inside the substitution and the first command word are outside every region.
+        let code: Vec<usize> = src.match_indices("probe").map(|(i, _)| i).collect();
+        let regions = parse(src).0.regions;
+        let outside: Vec<usize> = code
+            .into_iter()
+            .filter(|&i| {
+                !regions
+                    .iter()
+                    .any(|r| r.start as usize <= i && i < r.end as usize)
+            })
+            .collect();
+        assert_eq!(outside.len(), 2, "{outside:?}");
+    }
 
     const LIB: &str = r#"#!/usr/bin/env bash
 # _cai_docker_desktop_version is documented here but this is a comment

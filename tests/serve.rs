@@ -247,6 +247,59 @@ fn pages_show_results_grouped_with_links_into_the_file_view() {
 }
 
 #[test]
+fn the_diff_page_and_api_honour_path_and_no_vendor() {
+    let ws = fixture(all_revs());
+    let srv = Server::start(&ws, &[]);
+    let (a, b) = ("hist@v1.0.0", "hist@v1.2.0");
+    let api = |extra: &str| {
+        let r = srv.get(&format!("/api/diff?a={a}&b={b}&search=openat2{extra}"));
+        assert_eq!(r.status, 200, "{extra}: {}", r.body);
+        r.body
+    };
+    let cli = |extra: &[&str]| {
+        let mut args = vec!["diff", a, b, "--search", "openat2", "--format", "json"];
+        args.extend(extra);
+        let (code, out, err) = archeo(&ws, &args);
+        assert!(code <= 1, "{args:?}: {err}");
+        out
+    };
+    let whole = api("");
+    // The move pkg/open.go -> internal/open.go: both sides are in the unscoped diff.
+    assert!(
+        whole.contains("pkg/open.go") && whole.contains("internal/open.go"),
+        "{whole}"
+    );
+
+    let scoped = api("&path=internal%2F");
+    assert_eq!(scoped, cli(&["--path", "internal/"]));
+    assert!(scoped.contains("internal/open.go"), "{scoped}");
+    assert!(
+        !scoped.contains("pkg/open.go"),
+        "path= must narrow the diff: {scoped}"
+    );
+
+    let own = api("&no_vendor=1");
+    assert_eq!(own, cli(&["--no-vendor"]));
+    assert!(
+        !own.contains("vendor/"),
+        "no_vendor= must drop vendored files: {own}"
+    );
+
+    // The page: the same scope, shown and kept in the form.
+    let r = srv.get(&format!(
+        "/diff?a=hist%40v1.0.0&b=hist%40v1.2.0&search=openat2&path=internal%2F&no_vendor=1"
+    ));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("internal/open.go"), "{}", r.body);
+    assert!(!r.body.contains("pkg/open.go"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"internal/\""),
+        "the path box keeps its value: {}",
+        r.body
+    );
+}
+
+#[test]
 fn the_file_view_marks_findings_lists_declarations_and_switches_revisions() {
     let ws = fixture(all_revs());
     let srv = Server::start(&ws, &[]);

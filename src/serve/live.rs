@@ -1,5 +1,5 @@
 //! The one opened [`Index`] every request shares, swapped for a newly opened one when the index
-//! is rebuilt. `archeo index` replaces `catalog.json` atomically and last, so a changed catalog
+//! is rebuilt. `archeo index` replaces `catalog.bin` atomically and last, so a changed catalog
 //! (size, modification time or inode) means a complete new index: it is opened beside the old
 //! one and swapped in with one atomic pointer store. A request takes its snapshot once, at its
 //! start, and reads only that one, so it never sees half of a rebuild; requests in flight keep

@@ -452,6 +452,8 @@ pub(crate) async fn diff_page(
                 b: p.one("b").unwrap_or(""),
                 rule: &rule,
                 search: p.one("search").unwrap_or(""),
+                path: p.one("path").unwrap_or(""),
+                no_vendor: p.flag("no_vendor"),
                 selectors: &selectors,
                 rules: &ids,
                 error,

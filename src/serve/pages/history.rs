@@ -20,6 +20,10 @@ pub(crate) struct DiffForm<'a> {
     pub rule: &'a str,
     /// A search instead of findings.
     pub search: &'a str,
+    /// Only paths under this prefix (`--path`).
+    pub path: &'a str,
+    /// Leave vendored files out (`--no-vendor`).
+    pub no_vendor: bool,
     /// Every pinned selector, for the inputs' suggestions.
     pub selectors: &'a [String],
     /// Every rule id.
@@ -41,6 +45,8 @@ pub(crate) fn diff_form(f: &DiffForm) -> Markup {
                 @for r in f.rules { option value=(r) selected[r == f.rule] { (r) } }
             }
             input name="search" value=(f.search) placeholder="or a search query" aria-label="search instead of findings";
+            input name="path" value=(f.path) placeholder="path prefix" aria-label="only paths under this prefix";
+            label.small { input type="checkbox" name="no_vendor" value="1" checked[f.no_vendor]; " no vendor" }
             button type="submit" { "Compare" }
             datalist #selectors { @for s in f.selectors { option value=(s) {} } }
         }

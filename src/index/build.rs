@@ -140,7 +140,8 @@ pub fn claim_index_dir(index_dir: &Path) -> Result<crate::marker::OwnedDir> {
                 schema_version: u32,
                 store: String,
             }
-            let text = std::fs::read_to_string(catalog::catalog_path(d)).ok()?;
+            // Indexes made before markers existed hold a JSON catalog.json (never catalog.bin).
+            let text = std::fs::read_to_string(d.join("catalog.json")).ok()?;
             let c: Legacy = serde_json::from_str(&text).ok()?;
             let _ = c.schema_version;
             let store = Some(c.store).filter(|s| is_store_name(s));

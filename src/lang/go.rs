@@ -250,6 +250,9 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
                 break;
             }
             if !cursor.goto_parent() {
+                // `bench-no-refs`: a build for benches/xref-index.sh only, measuring what
+                // the reference extraction adds to indexing.
+                #[cfg(not(feature = "bench-no-refs"))]
                 super::go_refs::extract(root, bytes, &mut out);
                 out.strings
                     .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));

@@ -60,7 +60,7 @@ if command -v wrk >/dev/null; then
 import json, subprocess, sys, urllib.parse
 out = subprocess.run([sys.argv[1], "--index-dir", sys.argv[2], "search", "openat2", "--limit", "1",
                       "--format", "json"], capture_output=True, text=True).stdout
-h = json.loads(out.splitlines()[0])
+h = json.loads(out.splitlines()[0])["cite"]
 print("/file/%s/%s/%s" % (h["repo"], urllib.parse.quote(h["rev"], safe=""), urllib.parse.quote(h["path"])))
 PY
 )

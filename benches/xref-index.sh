@@ -7,13 +7,14 @@
 set -euo pipefail
 runs=${1:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" \
-  --features bench-no-refs --target-dir "$root/target/bench-no-refs"
-with=$root/target/release/archeo
-without=$root/target/bench-no-refs/release/archeo
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Same target directory (the dependencies are shared): the feature build first, copied aside.
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" --features bench-no-refs
+cp "$root/target/release/archeo" "$work/archeo-no-refs"
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
+with=$root/target/release/archeo
+without=$work/archeo-no-refs
 python3 - "$with" "$without" "$work" "$runs" <<'PY'
 import os, statistics, subprocess, sys, time
 with_refs, without, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])

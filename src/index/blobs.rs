@@ -271,6 +271,16 @@ impl Record<'_> {
         decode_decls(std::str::from_utf8(&lines).map_err(|_| damaged("declarations"))?)
     }
 
+    /// The declarations' lines, for [`DeclLines::at`].
+    pub fn decl_lines(&self) -> Result<DeclLines> {
+        if self.decls.is_empty() {
+            return Ok(DeclLines::default());
+        }
+        let lines = lz4_flex::block::decompress_size_prepended(self.decls)
+            .map_err(|_| damaged("declarations do not decompress"))?;
+        DeclLines::parse(String::from_utf8(lines).map_err(|_| damaged("declarations"))?)
+    }
+
     /// The comment and string regions, in order.
     pub fn regions(&self) -> Result<Vec<Region>> {
         decode_regions(self.regions)
@@ -434,6 +444,75 @@ fn decode_decls(s: &str) -> Result<Vec<Decl>> {
     Ok(out)
 }
 
+/// A file version's declaration lines, decoded only as far as their line ranges: a search
+/// asks for the declaration around a few hit lines of files holding thousands (generated
+/// tables), so only the one it asks for becomes a [`Decl`].
+#[derive(Debug, Default)]
+pub struct DeclLines {
+    text: String,
+    /// First line, last line, byte offset of the declaration's line in `text`.
+    spans: Vec<(u32, u32, u32)>,
+}
+
+impl DeclLines {
+    /// Reads each line's first and last line numbers (`kind TAB start TAB end TAB ...`) with a
+    /// byte scanner: no allocation per declaration.
+    fn parse(text: String) -> Result<DeclLines> {
+        let bad = || damaged("declaration line");
+        let b = text.as_bytes();
+        let mut spans = Vec::new();
+        let mut at = 0usize;
+        while at < b.len() {
+            let line = at;
+            // Skip the kind and its tab.
+            let mut i = at + 2;
+            let mut num = || -> Result<u32> {
+                let s = i;
+                let mut v: u32 = 0;
+                while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                    v = v
+                        .checked_mul(10)
+                        .and_then(|v| v.checked_add((c - b'0') as u32))
+                        .ok_or_else(bad)?;
+                    i += 1;
+                }
+                if i == s || b.get(i) != Some(&b'\t') {
+                    return Err(bad());
+                }
+                i += 1;
+                Ok(v)
+            };
+            let (start, end) = (num()?, num()?);
+            spans.push((start, end, line as u32));
+            at = match memchr::memchr(b'\n', &b[i.min(b.len())..]) {
+                Some(n) => i + n + 1,
+                None => b.len(),
+            };
+        }
+        Ok(DeclLines { text, spans })
+    }
+
+    /// The lines of already decoded declarations (tests, fixtures).
+    pub fn of(decls: &[Decl]) -> DeclLines {
+        DeclLines::parse(encode_decls(decls)).expect("encoded declarations decode")
+    }
+
+    /// The innermost declaration holding `line`.
+    pub fn at(&self, line: u32) -> Result<Option<Decl>> {
+        let Some(&(_, _, off)) = self
+            .spans
+            .iter()
+            .filter(|(s, e, _)| *s <= line && line <= *e)
+            .min_by_key(|(s, e, _)| e - s)
+        else {
+            return Ok(None);
+        };
+        let rest = &self.text[off as usize..];
+        let one = rest.split_inclusive('\n').next().unwrap_or("");
+        Ok(decode_decls(one.trim_end_matches('\n'))?.pop())
+    }
+}
+
 /// Regions as varints: (start - previous end) * 2 + kind, length.
 fn encode_regions(regions: &[Region]) -> Vec<u8> {
     let mut out = Vec::with_capacity(regions.len() * 3);
@@ -475,6 +554,39 @@ fn decode_regions(b: &[u8]) -> Result<Vec<Region>> {
 mod tests {
     use super::*;
     use crate::index::catalog::BlobStatus;
+
+    #[test]
+    fn decl_lines_give_the_innermost_declaration_and_refuse_damage() {
+        let d = |kind, start, end, ident: &str, name: &str| Decl {
+            kind,
+            start,
+            end,
+            ident: ident.into(),
+            name: name.into(),
+        };
+        let decls = vec![
+            d(DeclKind::Type, 3, 40, "T", "T"),
+            d(DeclKind::Method, 10, 20, "Run", "(*T).Run"),
+            d(DeclKind::Const, 12, 12, "max", "max"),
+            d(DeclKind::Func, 50, 52, "main", "main"),
+        ];
+        let lines = DeclLines::of(&decls);
+        let at = |n| lines.at(n).unwrap().map(|d| d.name);
+        assert_eq!(at(12).as_deref(), Some("max"));
+        assert_eq!(at(15).as_deref(), Some("(*T).Run"));
+        assert_eq!(at(30).as_deref(), Some("T"));
+        assert_eq!(at(51).as_deref(), Some("main"));
+        assert_eq!(at(45), None);
+        assert_eq!(lines.at(12).unwrap(), Some(decls[2].clone()));
+        for bad in [
+            "f\t1\n",
+            "f\tx\t2\tn\tn\n",
+            "f\t99999999999\t2\tn\tn\n",
+            "f",
+        ] {
+            assert!(DeclLines::parse(bad.to_string()).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_record_round_trips_and_a_flipped_byte_is_caught() {

@@ -29,6 +29,18 @@ use citation::{Citation, RevRef, permalink};
 use grams::{GramQuery, Grams};
 use store::{Store, StoredLiteral};
 
+/// A stored file version as a search scans it ([`Index::scan_at`]).
+pub struct ScanFile {
+    /// The git blob id.
+    pub blob: String,
+    /// Its text.
+    pub content: String,
+    /// Its comment and string regions.
+    pub regions: Vec<crate::lang::Region>,
+    /// Its declarations, decoded on demand.
+    pub decls: blobs::DeclLines,
+}
+
 /// An opened index: what every query reads through.
 pub struct Index {
     dir: PathBuf,
@@ -425,6 +437,22 @@ impl Index {
             return Ok(StoredFile::without_text(&e));
         }
         StoredFile::load(&e, &self.blob_store()?.record(&e)?)
+    }
+
+    /// What a search scans of a stored file version: its text, its comment and string regions
+    /// and its declarations' lines (None for a blob stored without text).
+    pub fn scan_at(&self, ord: u32) -> Result<Option<ScanFile>> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(None);
+        }
+        let r = self.blob_store()?.record(&e)?;
+        Ok(Some(ScanFile {
+            blob: e.hex(),
+            content: r.text()?,
+            regions: r.regions()?,
+            decls: r.decl_lines()?,
+        }))
     }
 
     /// A stored file version's parse facts (declarations, imports, references, types) without

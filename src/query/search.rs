@@ -17,6 +17,7 @@ use regex_syntax::hir::{
     Look, Repetition,
 };
 
+use crate::index::blobs::DeclLines;
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
 use crate::index::{Index, OrdPlacement};
@@ -426,7 +427,13 @@ impl<'q> Matcher<'q> {
     }
 
     /// The matching lines of one file version.
-    fn lines(&self, blob: &str, text: &str, decls: &[Decl], regions: &[Region]) -> Vec<LineHit> {
+    fn lines(
+        &self,
+        blob: &str,
+        text: &str,
+        decls: &DeclLines,
+        regions: &[Region],
+    ) -> Result<Vec<LineHit>> {
         let spans = self.rule_lines.as_ref().and_then(|m| m.get(blob));
         let not_spans = self.not_rule_lines.get(blob);
         let matches = if self.patterns.is_empty() {
@@ -464,7 +471,8 @@ impl<'q> Matcher<'q> {
             if (spans.is_some() && !inside(spans)) || inside(not_spans) {
                 continue;
             }
-            let decl = decl_at(decls, n);
+            let decl = decls.at(n)?;
+            let decl = decl.as_ref();
             if !self.symbol_allowed(decl) {
                 continue;
             }
@@ -482,7 +490,7 @@ impl<'q> Matcher<'q> {
                 after: lines.after(le, self.context),
             });
         }
-        out
+        Ok(out)
     }
 
     fn symbol_allowed(&self, decl: Option<&Decl>) -> bool {
@@ -513,13 +521,6 @@ fn within(regions: &[Region], s: usize, e: usize, w: Within) -> bool {
         Within::Comment => holds(RegionKind::Comment),
         Within::String => holds(RegionKind::String),
     }
-}
-
-fn decl_at(decls: &[Decl], line: u32) -> Option<&Decl> {
-    decls
-        .iter()
-        .filter(|d| d.start <= line && line <= d.end)
-        .min_by_key(|d| d.end - d.start)
 }
 
 /// Walks a text's lines forward, jumping to the line holding a given byte.
@@ -684,8 +685,10 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
         .par_iter()
         .map(|(ord, _)| -> Result<(Vec<LineHit>, bool)> {
             let e = index.blob(*ord)?;
-            let f = index.file_at(*ord)?;
-            let hits = matcher.lines(&f.blob, &f.content, &f.decls, &f.regions);
+            let Some(f) = index.scan_at(*ord)? else {
+                return Ok((Vec::new(), false));
+            };
+            let hits = matcher.lines(&f.blob, &f.content, &f.decls, &f.regions)?;
             Ok((hits, e.flags & BLOB_GENERATED != 0))
         })
         .collect::<Result<_>>()?;
@@ -864,7 +867,8 @@ mod tests {
             context: 0,
         };
         let (parsed, _) = crate::lang::go::parse(text);
-        m.lines("b", text, &parsed.decls, &parsed.regions)
+        m.lines("b", text, &DeclLines::of(&parsed.decls), &parsed.regions)
+            .unwrap()
             .into_iter()
             .map(|h| (h.line, h.text))
             .collect()

@@ -359,7 +359,25 @@ fn open_target(
     ui: &crate::ui::Ui,
     owned: &mut crate::marker::OwnedDir,
 ) -> Result<Target> {
-    let old = Catalog::read(index_dir).or_else(|e| if opts.rebuild { Ok(None) } else { Err(e) })?;
+    let old = match Catalog::read(index_dir) {
+        Ok(c) => c,
+        Err(e) if e.is::<catalog::OtherFormat>() => {
+            // Nothing of an index of another format is reused: build it again.
+            if let Some(f) = e.downcast_ref::<catalog::OtherFormat>()
+                && !opts.rebuild
+            {
+                ui.info(format!(
+                    "the index at {} has {}: building it again in format {}",
+                    f.dir.display(),
+                    f.found,
+                    catalog::SCHEMA_VERSION
+                ));
+            }
+            None
+        }
+        Err(_) if opts.rebuild => None,
+        Err(e) => return Err(e),
+    };
     let fingerprint = rules.fingerprint();
     let rules_changed = old.as_ref().is_some_and(|c| c.rules != fingerprint);
     if rules_changed && !opts.dry_run {

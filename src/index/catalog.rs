@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::source::lock::{Pin, RefKind};
@@ -301,6 +301,20 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
+/// An index written by an archeo of another format: nothing in it can be reused, and
+/// `archeo index` builds it again.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the index at {} has {found}, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index`",
+    dir.display()
+)]
+pub struct OtherFormat {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// What was found there.
+    pub found: String,
+}
+
 impl Catalog {
     /// The store directory this catalog goes with.
     pub fn store_dir(&self, index_dir: &Path) -> PathBuf {
@@ -314,10 +328,11 @@ impl Catalog {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if index_dir.join("catalog.json").exists() {
-                    bail!(
-                        "the index at {} has an older format (catalog.json), this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
-                        index_dir.display()
-                    );
+                    return Err(OtherFormat {
+                        dir: index_dir.to_path_buf(),
+                        found: "an older format (catalog.json)".into(),
+                    }
+                    .into());
                 }
                 return Ok(None);
             }
@@ -337,10 +352,11 @@ impl Catalog {
         }
         let version = u32_at(&map, 8);
         if version != SCHEMA_VERSION {
-            bail!(
-                "the index at {} has schema version {version}, this archeo reads version {SCHEMA_VERSION}: rebuild it with `archeo index --rebuild`",
-                index_dir.display()
-            );
+            return Err(OtherFormat {
+                dir: index_dir.to_path_buf(),
+                found: format!("schema version {version}"),
+            }
+            .into());
         }
         if u32_at(&map, 12) as usize != SECTIONS {
             return Err(damaged(p, "section count"));
@@ -911,6 +927,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("catalog.json"), "{\"schema_version\": 1}").unwrap();
         let e = Catalog::read(dir.path()).err().unwrap().to_string();
-        assert!(e.contains("older format") && e.contains("--rebuild"), "{e}");
+        assert!(
+            e.contains("older format") && e.contains("rebuild it with `archeo index`"),
+            "{e}"
+        );
     }
 }

@@ -286,9 +286,8 @@ fn the_diff_page_and_api_honour_path_and_no_vendor() {
     );
 
     // The page: the same scope, shown and kept in the form.
-    let r = srv.get(&format!(
-        "/diff?a=hist%40v1.0.0&b=hist%40v1.2.0&search=openat2&path=internal%2F&no_vendor=1"
-    ));
+    let r = srv
+        .get("/diff?a=hist%40v1.0.0&b=hist%40v1.2.0&search=openat2&path=internal%2F&no_vendor=1");
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("internal/open.go"), "{}", r.body);
     assert!(!r.body.contains("pkg/open.go"), "{}", r.body);

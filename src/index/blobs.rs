@@ -289,7 +289,7 @@ impl Record<'_> {
     /// The parse facts a cross-reference graph reads (imports, references, types,
     /// declarations), without the text or the regions. The stored metadata is read straight
     /// into [`Parsed`] (the status and size beside them are skipped): no intermediate buffering
-    /// of the whole map, as reading [`FileMeta`] through its flattened field needs.
+    /// of the whole map, as reading `FileMeta` through its flattened field needs.
     pub fn facts(&self) -> Result<Parsed> {
         let json = unzstd(self.meta)?;
         let mut p: Parsed = serde_json::from_slice(&json).map_err(|_| damaged("file metadata"))?;

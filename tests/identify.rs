@@ -119,6 +119,22 @@ fn an_exact_commit_is_matched_and_its_findings_reported() {
         err.contains("openat2-resolve-no-xdev at proj@v1.2.0") && err.contains("proj-bin"),
         "{err}"
     );
+
+    // A query gate: the rule's finding inside one function (one command for "does the version
+    // we ship hold this finding in that function?").
+    let gate = "rule:openat2-resolve-no-xdev sym:lookupInRoot";
+    let (code, _, err) = archeo(&ws, &["identify", &bin, "--fail-on", gate]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains(&format!("{gate} at proj@v1.2.0")), "{err}");
+    let (code, out, err) = archeo(&ws, &["identify", &old, "--fail-on", gate]);
+    assert_eq!(code, 0, "v1.0.0 lacks the flag: {out}{err}");
+    let elsewhere = "rule:openat2-resolve-no-xdev sym:noSuchFunction";
+    let (code, out, err) = archeo(&ws, &["identify", &bin, "--fail-on", elsewhere]);
+    assert_eq!(code, 0, "no finding in that function: {out}{err}");
+    // A query that does not parse is an error with its column, before anything is scanned.
+    let (code, _, err) = archeo(&ws, &["identify", &bin, "--fail-on", "sym:x \"open"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("column"), "{err}");
 }
 
 #[test]

@@ -7,6 +7,8 @@ use clap::Args;
 
 use super::{Context, Format, Found};
 use crate::query::identify::{Request, Sources};
+use crate::query::search::{Scope, search};
+use crate::query::syntax::Query;
 
 /// Flags of `archeo identify`.
 #[derive(Args, Debug, Clone)]
@@ -21,20 +23,28 @@ pub struct IdentifyArgs {
     /// Report every rule's findings at each matched revision.
     #[arg(long)]
     pub findings: bool,
-    /// A gate: exit 3 when an artifact's matched revision carries this rule's findings;
-    /// repeatable (implies --rule).
-    #[arg(long = "fail-on", value_name = "ID")]
+    /// A gate: exit 3 when an artifact's matched revision carries this: a rule id (its
+    /// findings; implies --rule), or a search query (lines it must hold, as `archeo affected`
+    /// takes: 'rule:sysctl-write sym:WriteSysctls' is that rule's finding inside that
+    /// function); repeatable.
+    #[arg(long = "fail-on", value_name = "ID|QUERY")]
     pub fail_on: Vec<String>,
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
 }
 
+/// A `--fail-on` value that is a query, not a rule id (rule ids hold no space, colon, quote,
+/// slash or parenthesis).
+fn is_query(gate: &str) -> bool {
+    gate.contains(|c: char| c.is_whitespace() || ":\"/()".contains(c))
+}
+
 impl IdentifyArgs {
     /// The request these flags name.
     pub fn request(&self) -> Request {
         let mut rules = self.rule.clone();
-        for r in &self.fail_on {
+        for r in self.fail_on.iter().filter(|g| !is_query(g)) {
             if !rules.contains(r) {
                 rules.push(r.clone());
             }
@@ -49,8 +59,15 @@ impl IdentifyArgs {
 
 pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     let req = a.request();
+    // Query gates are read before anything is scanned: a bad one is an error with its column.
+    let queries: Vec<(&String, Query)> = a
+        .fail_on
+        .iter()
+        .filter(|g| is_query(g))
+        .map(|g| Ok((g, Query::parse(g)?)))
+        .collect::<Result<_>>()?;
     let pins = ctx.lock()?.pins();
-    let needs_index = !req.rules.is_empty() || req.all_rules;
+    let needs_index = !req.rules.is_empty() || req.all_rules || !queries.is_empty();
     let index = if needs_index {
         Some(ctx.index_for_rules(&req.rules)?)
     } else {
@@ -66,7 +83,25 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     let report = crate::query::identify::identify(&src, &req)?;
     crate::report::print(&report, a.format, ctx.ui.color_choice())?;
     if !a.fail_on.is_empty() {
-        let carriers = report.carrying(&a.fail_on);
+        let mut carriers = report.carrying(&a.fail_on);
+        if let Some(index) = index.as_ref() {
+            for (gate, q) in &queries {
+                for item in &report.items {
+                    let Some(p) = &item.id.pin else { continue };
+                    let at = format!("{}@{}", p.repo, p.rev);
+                    if index.resolve(&at).is_err() {
+                        continue; // reported as not indexed below
+                    }
+                    let scope = Scope {
+                        at: vec![at.clone()],
+                        ..Default::default()
+                    };
+                    if !search(index, q, &scope, 0, Some(1))?.hits.is_empty() {
+                        carriers.push((item.artifact.path.clone(), gate.to_string(), at));
+                    }
+                }
+            }
+        }
         if !report.not_indexed.is_empty() {
             bail!(
                 "the gate cannot decide: {} not indexed; run `archeo index`",

@@ -60,6 +60,13 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     for p in &s.unavailable_paths {
         ctx.ui.detail(format!("unavailable in the cache: {p}"));
     }
+    if s.incremental + s.fallbacks > 0 {
+        ctx.ui.detail(format!(
+            "{} file versions reparsed from their predecessor's tree, {} of them parsed again in full (the reparse held errors a full parse lacks)",
+            s.incremental + s.fallbacks,
+            s.fallbacks
+        ));
+    }
     ctx.ui
         .info(crate::report::tables::index_summary(&s, a.dry_run));
     if a.stats && !a.dry_run {

@@ -17,24 +17,10 @@ fn indexed() -> (Workspace, Vec<String>) {
         "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n",
     );
     for cmd in [&["fetch"][..], &["index"][..]] {
-        let (code, _, err) = run(insteadof(&ws).args(cmd));
+        let (code, _, err) = run(github_archeo(&ws).args(cmd));
         assert_eq!(code, 0, "{err}");
     }
     (ws, commits)
-}
-
-fn insteadof(ws: &Workspace) -> std::process::Command {
-    let mut c = ws.archeo();
-    c.env("GIT_CONFIG_COUNT", "1")
-        .env(
-            "GIT_CONFIG_KEY_0",
-            format!(
-                "url.file://{}/.insteadOf",
-                ws.path().join("upstream").display()
-            ),
-        )
-        .env("GIT_CONFIG_VALUE_0", "https://github.com/acme/");
-    c
 }
 
 fn write(ws: &Workspace, name: &str, bytes: &[u8]) -> String {
@@ -149,7 +135,7 @@ fn an_unpinned_commit_is_placed_between_pinned_tags_from_the_cache() {
     ws.manifest(
         "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n",
     );
-    let (code, _, err) = run(insteadof(&ws).arg("fetch"));
+    let (code, _, err) = run(github_archeo(&ws).arg("fetch"));
     assert_eq!(code, 0, "{err}");
     let bin = write(&ws, "proj-dev", &binary(&unpinned));
     let (code, out, err) = archeo(&ws, &["identify", &bin]);

@@ -244,24 +244,10 @@ fn workspace() -> Workspace {
         "[[repo]]\nname = \"rt\"\nurl = \"https://github.com/acme/rt\"\nrevs = [\"v1.*\"]\n",
     );
     for cmd in [&["fetch"][..], &["index"][..]] {
-        let (code, _, err) = run(insteadof(&ws).args(cmd));
+        let (code, _, err) = run(github_archeo(&ws).args(cmd));
         assert_eq!(code, 0, "{err}");
     }
     ws
-}
-
-fn insteadof(ws: &Workspace) -> std::process::Command {
-    let mut c = ws.archeo();
-    c.env("GIT_CONFIG_COUNT", "1")
-        .env(
-            "GIT_CONFIG_KEY_0",
-            format!(
-                "url.file://{}/.insteadOf",
-                ws.path().join("upstream").display()
-            ),
-        )
-        .env("GIT_CONFIG_VALUE_0", "https://github.com/acme/");
-    c
 }
 
 fn archeo(ws: &Workspace, args: &[&str]) -> (i32, String, String) {

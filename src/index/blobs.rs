@@ -75,9 +75,10 @@ pub fn encode(
     parsed: &Parsed,
 ) -> Vec<u8> {
     let text = lz4_flex::block::compress(content.as_bytes());
-    let decls = match parsed.decls.is_empty() {
-        true => Vec::new(),
-        false => lz4_flex::block::compress_prepend_size(encode_decls(&parsed.decls).as_bytes()),
+    let decls = if parsed.decls.is_empty() {
+        Vec::new()
+    } else {
+        lz4_flex::block::compress_prepend_size(encode_decls(&parsed.decls).as_bytes())
     };
     let regions = encode_regions(&parsed.regions);
     let mut rest = parsed.clone();
@@ -263,22 +264,22 @@ impl Record<'_> {
 
     /// The declarations, in file order.
     pub fn decls(&self) -> Result<Vec<Decl>> {
-        if self.decls.is_empty() {
-            return Ok(Vec::new());
-        }
-        let lines = lz4_flex::block::decompress_size_prepended(self.decls)
-            .map_err(|_| damaged("declarations do not decompress"))?;
-        decode_decls(std::str::from_utf8(&lines).map_err(|_| damaged("declarations"))?)
+        decode_decls(&self.decl_text()?)
     }
 
     /// The declarations' lines, for [`DeclLines::at`].
     pub fn decl_lines(&self) -> Result<DeclLines> {
+        DeclLines::parse(self.decl_text()?)
+    }
+
+    /// The declarations' compact lines, decompressed (empty for a file without any).
+    fn decl_text(&self) -> Result<String> {
         if self.decls.is_empty() {
-            return Ok(DeclLines::default());
+            return Ok(String::new());
         }
         let lines = lz4_flex::block::decompress_size_prepended(self.decls)
             .map_err(|_| damaged("declarations do not decompress"))?;
-        DeclLines::parse(String::from_utf8(lines).map_err(|_| damaged("declarations"))?)
+        String::from_utf8(lines).map_err(|_| damaged("declarations"))
     }
 
     /// The comment and string regions, in order.

@@ -361,22 +361,22 @@ fn open_target(
 ) -> Result<Target> {
     let old = match Catalog::read(index_dir) {
         Ok(c) => c,
-        Err(e) if e.is::<catalog::OtherFormat>() => {
-            // Nothing of an index of another format is reused: build it again.
-            if let Some(f) = e.downcast_ref::<catalog::OtherFormat>()
-                && !opts.rebuild
-            {
-                ui.info(format!(
-                    "the index at {} has {}: building it again in format {}",
-                    f.dir.display(),
-                    f.found,
-                    catalog::SCHEMA_VERSION
-                ));
+        // Nothing of an index of another format is reused: build it again.
+        Err(e) => match e.downcast_ref::<catalog::OtherFormat>() {
+            Some(f) => {
+                if !opts.rebuild {
+                    ui.info(format!(
+                        "the index at {} has {}: building it again in format {}",
+                        f.dir.display(),
+                        f.found,
+                        catalog::SCHEMA_VERSION
+                    ));
+                }
+                None
             }
-            None
-        }
-        Err(_) if opts.rebuild => None,
-        Err(e) => return Err(e),
+            None if opts.rebuild => None,
+            None => return Err(e),
+        },
     };
     let fingerprint = rules.fingerprint();
     let rules_changed = old.as_ref().is_some_and(|c| c.rules != fingerprint);

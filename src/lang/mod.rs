@@ -425,6 +425,16 @@ pub struct Region {
 }
 
 impl Parsed {
+    /// The file names `ident`: declares it, refers to it, or has it as an interface method or
+    /// a struct field.
+    pub fn names(&self, ident: &str) -> bool {
+        self.decls.iter().any(|d| d.ident == ident)
+            || self.refs.iter().any(|r| r.name == ident)
+            || self.types.iter().any(|t| {
+                t.methods.iter().any(|m| m == ident) || t.fields.iter().any(|f| f.name == ident)
+            })
+    }
+
     /// The innermost declaration holding `line`.
     pub fn decl_at(&self, line: u32) -> Option<&Decl> {
         self.decls

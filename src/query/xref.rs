@@ -553,12 +553,7 @@ impl<'i> Loader<'i> {
             let mut named = Vec::with_capacity(chosen.len());
             for e in chosen {
                 if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())?
-                    && (p.decls.iter().any(|d| d.ident == *ident)
-                        || p.refs.iter().any(|r| r.name == *ident)
-                        || p.types.iter().any(|t| {
-                            t.methods.iter().any(|m| m == *ident)
-                                || t.fields.iter().any(|f| f.name == *ident)
-                        }))
+                    && p.names(ident)
                 {
                     named.push(e);
                 }

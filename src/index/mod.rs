@@ -493,9 +493,9 @@ impl Index {
         Ok(self.store()?.deps()?)
     }
 
-    /// String literals holding one of `tokens`.
-    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        Ok(self.store()?.literals_with_any(tokens)?)
+    /// The error-source literals whose every required word is among `words`.
+    pub fn literals_within(&self, words: &[String]) -> Result<Vec<StoredLiteral>> {
+        Ok(self.store()?.literals_within(words)?)
     }
 
     /// What the index holds, for `archeo stats`.

@@ -465,6 +465,20 @@ impl Index {
         self.blob_store()?.record(&e)?.facts()
     }
 
+    /// A stored file version's declarations (none for a blob stored without text).
+    pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(Vec::new());
+        }
+        self.blob_store()?.record(&e)?.decls()
+    }
+
+    /// The ids of the rules the index's findings were computed with.
+    pub fn rule_ids(&self) -> &[String] {
+        &self.catalog.rule_ids
+    }
+
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
         match self.catalog.ordinal(blob)? {

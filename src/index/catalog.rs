@@ -845,6 +845,7 @@ mod tests {
         let c = NewCatalog {
             store: "store-1".into(),
             rules: "abc".into(),
+            rule_ids: vec!["r1".into()],
             revisions: vec![r1, rev("v2")],
             trees: vec![
                 vec![("b.go".into(), 1), ("a.go".into(), 0)],

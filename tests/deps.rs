@@ -406,3 +406,60 @@ fn deps_find_lists_the_version_each_consumer_release_names_in_version_order() {
     let (code, _, err) = archeo(&ws, &["deps", "--find", "proj", "--repo", "proj"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn affected_first_names_each_consumers_first_release_shipping_the_finding() {
+    let ws = consumers_project();
+    let args = ["affected", "--rule", "openat2-resolve-no-xdev", "--first"];
+    let (code, out, err) = archeo(&ws, &args);
+    assert_eq!(code, 0, "{err}");
+    let summary: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("first pinned release shipping it"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            // v3.0 names proj v1.1.5, which no pin has: it could be either way, and says so.
+            "  shipper: shipper@v2.0, after shipper@v1.0; cannot be told at shipper@v3.0 (affected without --first says why)",
+            "  app: app@v1.0 (its oldest pinned release)",
+            // The fork builds itself in place of proj: never "absent" for proj v1.2.0.
+            "  fork: none is known to ship it; cannot be told at fork@v0.1 (affected without --first says why)",
+        ],
+        "{out}"
+    );
+    // Only the first release and the one before it are detailed.
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let (_, json, _) = archeo(&ws, &json_args);
+    let recs = json_lines(&json);
+    let mut detailed: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["type"] == "affected-release")
+        .map(|r| r["consumer"].as_str().unwrap())
+        .collect();
+    detailed.dedup();
+    assert_eq!(
+        detailed,
+        ["shipper@v1.0", "shipper@v2.0", "app@v1.0"],
+        "{json}"
+    );
+    let first = recs
+        .iter()
+        .find(|r| r["type"] == "affected-first" && r["consumer"] == "shipper")
+        .unwrap();
+    assert_eq!(first["first"], "shipper@v2.0");
+    assert_eq!(first["before"], "shipper@v1.0");
+    assert_eq!(first["unknown"], serde_json::json!(["shipper@v3.0"]));
+    assert_eq!(first["releases"], 3);
+    // Markdown: the summary table before the rows.
+    let mut md_args = args.to_vec();
+    md_args.extend(["--repo", "shipper", "--format", "md"]);
+    let (_, md, _) = archeo(&ws, &md_args);
+    assert!(
+        md.contains("| shipper | shipper@v2.0 | shipper@v1.0 | — | shipper@v3.0 |"),
+        "{md}"
+    );
+}

@@ -151,6 +151,10 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
             vec!["affected", "affected-release"],
         ),
         (
+            vec!["affected", "--rule", "openat2-resolve-no-xdev", "--first"],
+            vec!["affected", "affected-first", "affected-release"],
+        ),
+        (
             vec!["identify", &bin, "--rule", "openat2-resolve-no-xdev"],
             vec!["artifact"],
         ),

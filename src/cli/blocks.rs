@@ -106,6 +106,7 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
                 asked,
                 rules: a.rule,
                 repos: a.repo,
+                first: a.first,
             }
         }
         BlockCommand::Refs(r) => BlockRequest::Xref {

@@ -47,6 +47,10 @@ pub struct AffectedArgs {
     /// Only these consumers' releases; repeatable (default: every pinned repository).
     #[arg(long = "repo", value_name = "NAME")]
     pub repo: Vec<String>,
+    /// Per consumer, only the first release (in version order) that ships a component version
+    /// carrying it, and the release before; later releases without it are named.
+    #[arg(long)]
+    pub first: bool,
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
@@ -98,7 +102,7 @@ pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
             bail!("unknown repository {r:?}: see `archeo pins`");
         }
     }
-    let r = crate::query::deps::affected(&index, &repos(ctx)?, &target, &asked, &a.repo)?;
+    let r = crate::query::deps::affected(&index, &repos(ctx)?, &target, &asked, &a.repo, a.first)?;
     crate::report::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!r.rows.is_empty()))
 }

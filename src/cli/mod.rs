@@ -338,11 +338,13 @@ pub enum Command {
     /// repository holding the target (a rule's findings, or a search's lines) is resolved to
     /// the pinned component revision, and that revision is checked: present, absent, or
     /// unknown (the version is not pinned, or not resolvable from source). Each row cites the
-    /// consumer's file that pins the version.
+    /// consumer's file that pins the version. --first: per consumer, the first pinned release
+    /// that ships it, and after which.
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
     ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --repo moby --first   # from which release on
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?

@@ -556,8 +556,30 @@ pub struct AffectedReport {
     /// The repositories holding the target in some pinned revision.
     pub components: Vec<String>,
     /// One row per consumer release and edge, consumers in manifest order, releases in
-    /// version order.
+    /// version order (with `--first`, only the first carrying release's and the one before).
     pub rows: Vec<AffectedRow>,
+    /// With `--first`: per consumer with an edge to a component, its first carrying release.
+    pub first: Option<Vec<FirstCarrier>>,
+}
+
+/// The first pinned release of a consumer, in version order, that ships a component version
+/// carrying the target.
+#[derive(Debug, Clone)]
+pub struct FirstCarrier {
+    /// The consumer repository.
+    pub consumer: String,
+    /// Its first release that carries it (`repo@rev`), if any does.
+    pub first: Option<String>,
+    /// The release before it in version order (`repo@rev`), if any.
+    pub before: Option<String>,
+    /// Releases after the first that do not carry it (every row absent): a later release
+    /// line, or a revert.
+    pub later_without: Vec<String>,
+    /// Releases where it cannot be told (no row present, some unknown: a version no pin has,
+    /// or one that cannot be placed); one before the first may be the real first.
+    pub unknown: Vec<String>,
+    /// How many releases of the consumer have rows.
+    pub releases: usize,
 }
 
 /// For every release of the consumers (every pinned repository when none are named) and each of
@@ -569,6 +591,7 @@ pub fn affected(
     target: &Target,
     asked: &str,
     consumers: &[String],
+    first: bool,
 ) -> Result<AffectedReport> {
     let mut carriers = CarrierCache::new(index, target);
     let components = carriers.components()?;
@@ -626,11 +649,75 @@ pub fn affected(
         }
     }
     order_rows(index, &mut rows);
+    let first = first.then(|| first_carriers(index, &consumer_repos, &mut rows));
     Ok(AffectedReport {
         target: asked.to_string(),
         components,
         rows,
+        first,
     })
+}
+
+/// Per consumer with rows, its first release (in version order) with a row that carries the
+/// target; `rows` keep only that release's and the release's before it.
+fn first_carriers(
+    index: &Index,
+    consumers: &[String],
+    rows: &mut Vec<AffectedRow>,
+) -> Vec<FirstCarrier> {
+    let mut out = Vec::new();
+    let mut keep: HashSet<String> = HashSet::new();
+    for repo in consumers {
+        let releases: Vec<String> = index
+            .ordered(repo)
+            .iter()
+            .map(|r| format!("{}@{}", r.repo, r.rev))
+            .filter(|sel| rows.iter().any(|row| row.consumer == *sel))
+            .collect();
+        if releases.is_empty() {
+            continue;
+        }
+        let any = |sel: &str, f: fn(&Carries) -> bool| {
+            rows.iter()
+                .any(|row| row.consumer == sel && f(&row.carries))
+        };
+        let carries = |sel: &str| any(sel, |c| matches!(c, Carries::Present(_)));
+        let unknown = |sel: &str| {
+            !carries(sel) && any(sel, |c| !matches!(c, Carries::Present(_) | Carries::Absent))
+        };
+        let at = releases.iter().position(|sel| carries(sel));
+        let before = at
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| releases[i].clone());
+        let later_without = at
+            .map(|i| {
+                releases[i + 1..]
+                    .iter()
+                    .filter(|sel| !carries(sel) && !unknown(sel))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let unknown: Vec<String> = releases
+            .iter()
+            .filter(|sel| unknown(sel))
+            .cloned()
+            .collect();
+        if let Some(i) = at {
+            keep.insert(releases[i].clone());
+        }
+        keep.extend(before.clone());
+        out.push(FirstCarrier {
+            consumer: repo.clone(),
+            first: at.map(|i| releases[i].clone()),
+            before,
+            later_without,
+            unknown,
+            releases: releases.len(),
+        });
+    }
+    rows.retain(|row| keep.contains(&row.consumer));
+    out
 }
 
 /// Consumers in manifest order, their releases in version order, then by place.

@@ -12,7 +12,7 @@ use super::{dim, md_code, md_link, md_text, report, spec};
 use crate::deps::{Link, Resolution, Via};
 use crate::query::deps::{
     AffectedReport, AffectedRow, Carries, ConsumerRelease, DepsReport, EdgeAt, EdgeClass,
-    FindReport, NamedVersion,
+    FindReport, FirstCarrier, NamedVersion,
 };
 
 report!(DepsReport, deps_text, deps_json, deps_markdown);
@@ -310,6 +310,33 @@ fn carries_text(c: &Carries) -> String {
     }
 }
 
+/// `moby@v28.5.2, after moby@v28.5.1`, or that none does (or is known to).
+fn first_text(f: &FirstCarrier) -> String {
+    let mut s = match (&f.first, &f.before) {
+        (Some(first), Some(b)) => format!("{first}, after {b}"),
+        (Some(first), None) => format!("{first} (its oldest pinned release)"),
+        (None, _) if f.unknown.is_empty() => format!(
+            "none of its {} pinned release{} ships it",
+            f.releases,
+            if f.releases == 1 { "" } else { "s" }
+        ),
+        (None, _) => "none is known to ship it".to_string(),
+    };
+    if !f.later_without.is_empty() {
+        s.push_str(&format!(
+            "; later releases without it: {}",
+            f.later_without.join(", ")
+        ));
+    }
+    if !f.unknown.is_empty() {
+        s.push_str(&format!(
+            "; cannot be told at {} (affected without --first says why)",
+            f.unknown.join(", ")
+        ));
+    }
+    s
+}
+
 fn affected_text(out: &mut dyn WriteColor, r: &AffectedReport) -> Result<()> {
     writeln!(
         out,
@@ -317,6 +344,20 @@ fn affected_text(out: &mut dyn WriteColor, r: &AffectedReport) -> Result<()> {
         r.target,
         r.components.join(", ")
     )?;
+    if let Some(firsts) = &r.first {
+        writeln!(out, "\nfirst pinned release shipping it, per consumer:")?;
+        for f in firsts {
+            write!(out, "  {}: ", f.consumer)?;
+            let color = match (&f.first, f.unknown.is_empty()) {
+                (Some(_), _) => Color::Red,
+                (None, true) => Color::Green,
+                (None, false) => Color::Yellow,
+            };
+            out.set_color(&spec(color, true))?;
+            writeln!(out, "{}", first_text(f))?;
+            out.reset()?;
+        }
+    }
     let mut last = "";
     for row in &r.rows {
         if row.consumer != last {
@@ -377,6 +418,18 @@ struct RowJson<'a> {
     cites: Vec<CiteJson<'a>>,
 }
 
+/// An `affected-first` record: one consumer's first pinned release carrying the target.
+#[derive(Serialize)]
+struct FirstJson<'a> {
+    consumer: &'a str,
+    first: Option<&'a str>,
+    before: Option<&'a str>,
+    later_without: &'a [String],
+    unknown: &'a [String],
+    releases: usize,
+    detail: String,
+}
+
 fn affected_json(out: &mut dyn Write, r: &AffectedReport) -> Result<()> {
     record(
         out,
@@ -387,6 +440,21 @@ fn affected_json(out: &mut dyn Write, r: &AffectedReport) -> Result<()> {
             rows: r.rows.len(),
         },
     )?;
+    for f in r.first.iter().flatten() {
+        record(
+            out,
+            "affected-first",
+            &FirstJson {
+                consumer: &f.consumer,
+                first: f.first.as_deref(),
+                before: f.before.as_deref(),
+                later_without: &f.later_without,
+                unknown: &f.unknown,
+                releases: f.releases,
+                detail: first_text(f),
+            },
+        )?;
+    }
     for row in &r.rows {
         record(out, "affected-release", &row_json(row))?;
     }
@@ -421,6 +489,42 @@ fn affected_markdown(out: &mut dyn Write, r: &AffectedReport) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     )?;
+    if let Some(firsts) = &r.first {
+        writeln!(
+            out,
+            "| consumer | first pinned release shipping it | the release before | later releases without it | cannot be told at |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for f in firsts {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                md_text(&f.consumer),
+                f.first.as_deref().map(md_text).unwrap_or_else(|| {
+                    if f.unknown.is_empty() {
+                        "none".into()
+                    } else {
+                        "none known".into()
+                    }
+                }),
+                f.before
+                    .as_deref()
+                    .map(md_text)
+                    .unwrap_or_else(|| "—".into()),
+                if f.later_without.is_empty() {
+                    "—".into()
+                } else {
+                    md_text(&f.later_without.join(", "))
+                },
+                if f.unknown.is_empty() {
+                    "—".into()
+                } else {
+                    md_text(&f.unknown.join(", "))
+                }
+            )?;
+        }
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "| consumer release | evidence | component version | component revision | carries it |"

@@ -214,6 +214,8 @@ pub enum BlockRequest {
         rules: Vec<String>,
         /// Consumers.
         repos: Vec<String>,
+        /// Only the first carrying release per consumer.
+        first: bool,
     },
     /// `archeo refs NAME` or `archeo callers NAME`.
     Xref {
@@ -325,9 +327,10 @@ impl BlockRequest {
                 target,
                 asked,
                 repos,
+                first,
                 ..
             } => to_markdown(&crate::query::deps::affected(
-                index, src.repos, target, asked, repos,
+                index, src.repos, target, asked, repos, *first,
             )?),
             BlockRequest::Xref {
                 ask,

@@ -454,6 +454,22 @@ fn affected_first_names_each_consumers_first_release_shipping_the_finding() {
     assert_eq!(first["before"], "shipper@v1.0");
     assert_eq!(first["unknown"], serde_json::json!(["shipper@v3.0"]));
     assert_eq!(first["releases"], 3);
+    // A consumer that names proj only through its own replacement: a summary and no rows,
+    // still an answer (exit 0), and no claim that nothing depends on proj.
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "affected",
+            "--rule",
+            "openat2-resolve-no-xdev",
+            "--first",
+            "--repo",
+            "fork",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  fork: none is known to ship it"), "{out}");
+    assert!(!out.contains("no pinned release declares"), "{out}");
     // Markdown: the summary table before the rows.
     let mut md_args = args.to_vec();
     md_args.extend(["--repo", "shipper", "--format", "md"]);

@@ -104,5 +104,8 @@ pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
     }
     let r = crate::query::deps::affected(&index, &repos(ctx)?, &target, &asked, &a.repo, a.first)?;
     crate::report::print(&r, a.format, ctx.ui.color_choice())?;
-    Ok(Found::from(!r.rows.is_empty()))
+    // Something to say about some consumer release (with --first, its summary).
+    Ok(Found::from(
+        !r.rows.is_empty() || r.first.as_ref().is_some_and(|f| !f.is_empty()),
+    ))
 }

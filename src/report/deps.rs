@@ -388,7 +388,7 @@ fn affected_text(out: &mut dyn WriteColor, r: &AffectedReport) -> Result<()> {
         writeln!(out, "    {}", row.edge.cite.url)?;
         out.reset()?;
     }
-    if r.rows.is_empty() {
+    if r.rows.is_empty() && r.first.as_ref().is_none_or(|f| f.is_empty()) {
         writeln!(
             out,
             "\nno pinned release declares a dependency on {}",

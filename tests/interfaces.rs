@@ -139,6 +139,7 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
         ),
         (vec!["explain", MESSAGE], vec!["explanation"]),
         (vec!["deps", "shipper@v2.0", "--all"], vec!["dep"]),
+        (vec!["deps", "--find", "proj"], vec!["dep-release"]),
         (
             vec![
                 "affected",
@@ -148,6 +149,10 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
                 "shipper",
             ],
             vec!["affected", "affected-release"],
+        ),
+        (
+            vec!["affected", "--rule", "openat2-resolve-no-xdev", "--first"],
+            vec!["affected", "affected-first", "affected-release"],
         ),
         (
             vec!["identify", &bin, "--rule", "openat2-resolve-no-xdev"],

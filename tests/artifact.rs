@@ -530,6 +530,7 @@ fn identify_with(
 ) -> artifact::Identification {
     let locate = |_: &str, _: &str| None;
     let vendored = |_: &Pin| None;
+    let declarations = |_: &str, _: &[String]| None;
     artifact::identify(
         a,
         &Upstream {
@@ -537,6 +538,7 @@ fn identify_with(
             aliases,
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &declarations,
         },
     )
 }

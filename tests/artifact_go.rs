@@ -121,11 +121,13 @@ fn real_go_binaries_carry_the_facts_the_toolchain_wrote() {
     }];
     let locate = |_: &str, _: &str| None;
     let vendored = |_: &Pin| Some(Vec::new());
+    let declarations = |_: &str, _: &[String]| None;
     let upstream = Upstream {
         pins: &pins,
         aliases: &[],
         locate_commit: &locate,
         vendored_modules: &vendored,
+        declarations: &declarations,
     };
 
     let found = artifact::scan(&full, &ScanOptions::default()).unwrap();

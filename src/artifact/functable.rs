@@ -112,9 +112,11 @@ pub struct RevisionScore {
     pub exact: usize,
     /// ... in the same file (including the exact ones).
     pub same_file: usize,
-    /// Functions (and inlined-only names) declared in their package at all.
+    /// How many functions with code were compared.
+    pub functions: usize,
+    /// Functions and inlined-only names declared in their package at all.
     pub declared: usize,
-    /// How many were compared.
+    /// How many functions and inlined-only names were compared.
     pub total: usize,
 }
 
@@ -179,6 +181,8 @@ pub struct ModuleMatch {
     pub absent_total: usize,
     /// Functions declared in the same file of `compared_with` at other lines.
     pub moved: usize,
+    /// The score of `compared_with`.
+    pub compared: Option<RevisionScore>,
 }
 
 impl ModuleMatch {
@@ -462,6 +466,11 @@ pub fn match_module(
                 .clone(),
         };
     let total = m.functions.len();
+    let with_code = m
+        .functions
+        .iter()
+        .filter(|(_, f)| !f.inlined_only())
+        .count();
     let mut scores: Vec<RevisionScore> = Vec::with_capacity(decls.revisions.len());
     for rev in &decls.revisions {
         let mut s = RevisionScore {
@@ -469,6 +478,7 @@ pub fn match_module(
             commit: rev.pin.commit.clone(),
             exact: 0,
             same_file: 0,
+            functions: with_code,
             declared: 0,
             total,
         };
@@ -577,7 +587,8 @@ pub fn match_module(
         let mut names: Vec<(&String, &Vec<DeclaredAt>)> = decls.packages[p].funcs.iter().collect();
         names.sort_by(|a, b| a.0.cmp(b.0));
         for (key, places) in names {
-            if have.contains(&(*dir, key.as_str())) {
+            // `init` functions are named `init.0`, `init.1` in the binary: not compared.
+            if key == "init" || have.contains(&(*dir, key.as_str())) {
                 continue;
             }
             let Some(d) = places
@@ -629,6 +640,7 @@ pub fn match_module(
         absent,
         absent_total,
         moved,
+        compared: Some(scores[against].clone()),
     })
 }
 

@@ -465,6 +465,16 @@ impl Index {
         self.blob_store()?.record(&e)?.facts()
     }
 
+    /// A stored file version's declarations alone (no text, no other parse facts): what
+    /// identify's function-table matching reads. Empty for a blob stored without text.
+    pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(Vec::new());
+        }
+        self.blob_store()?.record(&e)?.decls()
+    }
+
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
         match self.catalog.ordinal(blob)? {

@@ -12,6 +12,7 @@ use anyhow::Result;
 use crate::artifact::{self, Artifact, Confidence, Identification, ScanOptions};
 use crate::index::Index;
 use crate::index::citation::Citation;
+use crate::lang::DeclKind;
 use crate::query::findings::{self, Selection};
 use crate::query::search::Scope;
 use crate::source::git::CachedRepo;
@@ -113,11 +114,18 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
                 .collect(),
         )
     };
+    let decls = RefCell::new(Declarations::default());
+    let declarations = |repo: &str, dirs: &[String]| {
+        let index = src.index?;
+        let mut d = decls.borrow_mut();
+        d.of(index, src.pins, repo, dirs)
+    };
     let upstream = artifact::Upstream {
         pins: src.pins,
         aliases: src.aliases,
         locate_commit: &locate,
         vendored_modules: &vendored,
+        declarations: &declarations,
     };
     let mut report = IdentifyReport {
         rules: req.rules.clone(),
@@ -195,6 +203,115 @@ fn rules_at(index: &Index, sel: &str, req: &Request) -> Result<Vec<RuleAtPin>> {
         .into_iter()
         .map(|(rule, cites)| RuleAtPin { rule, cites })
         .collect())
+}
+
+/// Per-revision function declarations of a repository's package directories, read from the
+/// index: each file version's declarations once (a blob ordinal -> its functions and
+/// methods), each directory state (the same files at the same versions) once however many
+/// revisions share it.
+#[derive(Default)]
+struct Declarations {
+    /// Blob ordinal -> (declaration, first line, last line) of its functions and methods.
+    blobs: HashMap<u32, Vec<(String, u32, u32)>>,
+}
+
+impl Declarations {
+    /// The declarations of `dirs` in every indexed revision of `repo`; `None` when the index
+    /// holds none of its revisions. A damaged record becomes an empty file (said nowhere else:
+    /// the index's own checks report damage to the commands that cite it).
+    fn of(
+        &mut self,
+        index: &Index,
+        pins: &[Pin],
+        repo: &str,
+        dirs: &[String],
+    ) -> Option<artifact::RepoDeclarations> {
+        let revs = index.ordered(repo);
+        if revs.is_empty() {
+            return None;
+        }
+        let wanted: HashSet<&str> = dirs.iter().map(String::as_str).collect();
+        let catalog = index.catalog();
+        // Path id -> (directory, file name) for Go source files in a wanted directory.
+        let mut paths: HashMap<u32, Option<(String, String)>> = HashMap::new();
+        let mut states: HashMap<(String, Vec<u32>), usize> = HashMap::new();
+        let mut out = artifact::RepoDeclarations::default();
+        for rev in revs {
+            let Some(i) = catalog.position(rev) else {
+                continue;
+            };
+            let Ok(entries) = catalog.entries(i) else {
+                continue;
+            };
+            let mut per_dir: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
+            for (path, ord) in entries.iter() {
+                let place = paths.entry(path).or_insert_with(|| {
+                    let p = catalog.path(path).ok()?;
+                    if !p.ends_with(".go") || p.ends_with("_test.go") {
+                        return None;
+                    }
+                    let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
+                    wanted
+                        .contains(dir)
+                        .then(|| (dir.to_string(), file.to_string()))
+                });
+                if let Some((dir, file)) = place {
+                    per_dir
+                        .entry(dir.clone())
+                        .or_default()
+                        .push((file.clone(), ord));
+                }
+            }
+            let mut rev_dirs = HashMap::new();
+            for (dir, files) in per_dir {
+                let key = (dir.clone(), files.iter().map(|(_, o)| *o).collect());
+                let next = out.packages.len();
+                let at = *states.entry(key).or_insert(next);
+                if at == next {
+                    let mut pkg = artifact::PackageDeclarations::default();
+                    for (file, ord) in &files {
+                        let funcs = self.blobs.entry(*ord).or_insert_with(|| {
+                            index
+                                .decls_at(*ord)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|d| matches!(d.kind, DeclKind::Func | DeclKind::Method))
+                                .map(|d| (d.name, d.start, d.end))
+                                .collect()
+                        });
+                        for (name, start, end) in funcs.iter() {
+                            pkg.funcs
+                                .entry(name.clone())
+                                .or_default()
+                                .push(artifact::DeclaredAt {
+                                    file: file.clone(),
+                                    start: *start,
+                                    end: *end,
+                                });
+                        }
+                    }
+                    out.packages.push(pkg);
+                }
+                rev_dirs.insert(dir, at);
+            }
+            let pin = pins
+                .iter()
+                .find(|p| p.repo == rev.repo && p.rev == rev.rev && p.commit == rev.commit)
+                .cloned()
+                .unwrap_or_else(|| Pin {
+                    repo: rev.repo.clone(),
+                    url: rev.url.clone(),
+                    rev: rev.rev.clone(),
+                    kind: rev.kind,
+                    commit: rev.commit.clone(),
+                });
+            out.revisions.push(artifact::RevisionDeclarations {
+                pin,
+                dirs: rev_dirs,
+            });
+        }
+        Some(out)
+    }
 }
 
 /// Where unpinned commits lie among a repository's pinned tags, from the cache's history.

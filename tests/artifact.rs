@@ -615,6 +615,7 @@ fn an_unpinned_commit_is_placed_between_tags_and_the_version_still_matches() {
             aliases: &[],
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &|_: &str, _: &[String]| None,
         },
     );
     assert_eq!(
@@ -698,6 +699,7 @@ fn dependency_versions_are_compared_with_upstream_vendor() {
             aliases: &[],
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &|_: &str, _: &[String]| None,
         },
     );
     assert_eq!(id.confidence, Confidence::ExactCommit);

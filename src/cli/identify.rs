@@ -105,7 +105,10 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                             ),
                         ));
                     } else {
-                        eprintln!("gate {gate:?} passes for {}: {}", item.artifact.path, v.evidence);
+                        eprintln!(
+                            "gate {gate:?} passes for {}: {}",
+                            item.artifact.path, v.evidence
+                        );
                     }
                 }
             }

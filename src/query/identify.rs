@@ -227,12 +227,20 @@ pub struct GateVerdict {
 /// names alone trips on the functions' presence. Otherwise (or when the function is there and
 /// the query asks for more) the query is searched at the matched revision. `None`: nothing to
 /// decide with (no function table to read and no matched revision, or one not indexed).
-pub fn decide_query_gate(index: &Index, item: &Identified, q: &Query) -> Result<Option<GateVerdict>> {
+pub fn decide_query_gate(
+    index: &Index,
+    item: &Identified,
+    q: &Query,
+) -> Result<Option<GateVerdict>> {
     let syms = q.filter_values(|f| match f {
         Filter::Sym(s) => Some(s),
         _ => None,
     });
-    let at = item.id.pin.as_ref().map(|p| format!("{}@{}", p.repo, p.rev));
+    let at = item
+        .id
+        .pin
+        .as_ref()
+        .map(|p| format!("{}@{}", p.repo, p.rev));
     let how = format!("{} ({})", at.as_deref().unwrap_or(""), item.id.confidence);
     let mut held = Vec::new();
     if let (Some(table), false) = (&item.artifact.functions, syms.is_empty()) {

@@ -213,7 +213,10 @@ fn tool_indexed() -> Workspace {
     );
     up.commit("v1.1.0");
     up.tag("v1.1.0");
-    up.write("libct/init.go", &format!("// Package libct runs containers.\n{v11}"));
+    up.write(
+        "libct/init.go",
+        &format!("// Package libct runs containers.\n{v11}"),
+    );
     up.write(
         "libct/sysctl.go",
         "package libct\n\nfunc WriteSysctls() error {\n\treturn nil\n}\n",
@@ -267,7 +270,11 @@ fn a_backport_shows_as_functions_of_a_later_release_in_an_old_version() {
         .build();
     let data = tar(&[("./usr/sbin/tool", &bin)], &[]);
     let control = "Package: tool\nVersion: 1.0.0+ds1-1+deb12u1\nArchitecture: amd64\nMaintainer: F <f@example.invalid>\nHomepage: https://github.com/acme/tool\nDescription: fixture\n";
-    let pkg = write(&ws, "tool_1.0.0+ds1-1+deb12u1_amd64.deb", &deb(control, &data));
+    let pkg = write(
+        &ws,
+        "tool_1.0.0+ds1-1+deb12u1_amd64.deb",
+        &deb(control, &data),
+    );
     let (code, out, err) = archeo(&ws, &["identify", &pkg, "--format", "json"]);
     assert_eq!(code, 0, "{out}{err}");
     let v = json_lines(&out);
@@ -302,12 +309,17 @@ fn a_backport_shows_as_functions_of_a_later_release_in_an_old_version() {
     // The text names the function, where it first appears, and where its record was read.
     let (_, text, _) = archeo(&ws, &["identify", &pkg]);
     assert!(
-        text.contains("+ github.com/acme/tool/libct/utils.UnsafeCloseFrom (first in v1.1.0; not in v1.0.0)"),
+        text.contains(
+            "+ github.com/acme/tool/libct/utils.UnsafeCloseFrom (first in v1.1.0; not in v1.0.0)"
+        ),
         "{text}"
     );
     // Markdown (what `identify` blocks in documents show) lists it too.
     let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
-    assert!(md.contains("`tool@v1.0.0`: 3/4 at the same lines; 1 of later releases"), "{md}");
+    assert!(
+        md.contains("`tool@v1.0.0`: 3/4 at the same lines; 1 of later releases"),
+        "{md}"
+    );
     assert!(
         md.contains("`github.com/acme/tool/libct/utils.UnsafeCloseFrom` (first in v1.1.0)"),
         "{md}"
@@ -350,10 +362,16 @@ fn a_stripped_binary_without_a_version_is_placed_by_its_function_table() {
     assert_eq!(main["ranking"][0]["exact"], 5);
     // v1.2.0 declares the same functions one line lower: second; v1.0.0 lacks two.
     assert_eq!(main["ranking"][1]["rev"], "v1.2.0");
-    assert_eq!(main["ranking"][1]["exact"], 2, "main.main and UnsafeCloseFrom: {out}");
+    assert_eq!(
+        main["ranking"][1]["exact"], 2,
+        "main.main and UnsafeCloseFrom: {out}"
+    );
     // The only-inlined name is compared by its declaration alone.
     assert_eq!(main["ranking"][0]["total"], 6);
-    assert_eq!(main["ranking"][0]["declared"], 5, "Kill is declared nowhere: {out}");
+    assert_eq!(
+        main["ranking"][0]["declared"], 5,
+        "Kill is declared nowhere: {out}"
+    );
     assert!(
         v["function_table"]["at"]
             .as_str()
@@ -380,9 +398,17 @@ fn a_stripped_binary_without_a_version_is_placed_by_its_function_table() {
     let patched = write(
         &ws,
         "tool-patched",
-        &stripped_v11(vec![tool_func("libct.WriteSysctls", "libct/sysctl.go", 3, 5)]),
+        &stripped_v11(vec![tool_func(
+            "libct.WriteSysctls",
+            "libct/sysctl.go",
+            3,
+            5,
+        )]),
     );
-    let (code, _, err) = archeo(&ws, &["identify", &patched, "--fail-on", "sym:WriteSysctls"]);
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &patched, "--fail-on", "sym:WriteSysctls"],
+    );
     assert_eq!(code, 3, "{err}");
     assert!(
         err.contains("github.com/acme/tool/libct.WriteSysctls (")

@@ -84,7 +84,8 @@ pub struct GoFunction {
     /// `github.com/opencontainers/runc/libcontainer/init_linux.go`).
     pub file: Option<u32>,
     /// Go 1.20+: the line of its `func` keyword, as recorded. Older layouts: the line of its
-    /// entry instruction (its prologue, normally on the `func` line).
+    /// entry instruction: the `func` line when it has a prologue (a stack check), else its
+    /// first statement's line.
     pub start_line: Option<u32>,
     /// The highest line of its own code (not inlined callees) in its file.
     pub end_line: Option<u32>,

@@ -89,7 +89,8 @@ fn every_layout_gives_names_files_and_lines() {
                 },
                 "{what}"
             );
-            let got: Vec<(&str, Option<&str>, Option<u32>, Option<u32>)> = t
+            type Row<'a> = (&'a str, Option<&'a str>, Option<u32>, Option<u32>);
+            let got: Vec<Row> = t
                 .functions
                 .iter()
                 .map(|f| (f.name.as_str(), t.file(f), f.start_line, f.end_line))

@@ -197,7 +197,7 @@ fn tool_indexed() -> Workspace {
     let start = "func (c *Container) Start() error {\n\treturn nil\n}\n";
     up.write(
         "libct/init.go",
-        &format!(
+        format!(
             "package libct\n\n// Init prepares.\nfunc Init() error {{\n\treturn nil\n}}\n\ntype Container struct{{}}\n\n{start}"
         ),
     );
@@ -215,7 +215,7 @@ fn tool_indexed() -> Workspace {
     up.tag("v1.1.0");
     up.write(
         "libct/init.go",
-        &format!("// Package libct runs containers.\n{v11}"),
+        format!("// Package libct runs containers.\n{v11}"),
     );
     up.write(
         "libct/sysctl.go",

@@ -410,7 +410,7 @@ fn modules_of(
     // The identified repository's own code first (the largest group of it), then by size.
     out.sort_by_key(|m| {
         (
-            !(m.repo == repo && !m.vendored),
+            m.repo != repo || m.vendored,
             std::cmp::Reverse(m.functions.len()),
         )
     });

@@ -121,7 +121,7 @@ fn real_go_binaries_carry_the_facts_the_toolchain_wrote() {
     }];
     let locate = |_: &str, _: &str| None;
     let vendored = |_: &Pin| Some(Vec::new());
-    let declarations = |_: &str, _: &[String]| None;
+    let declarations = |_: &str, _: &[String]| Ok(None);
     let upstream = Upstream {
         pins: &pins,
         aliases: &[],

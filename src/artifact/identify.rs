@@ -28,6 +28,10 @@ pub type TagsAround = (Option<String>, Option<String>);
 /// `(module, version)` pairs, as in `vendor/modules.txt`.
 pub type ModuleVersions = Vec<(String, String)>;
 
+/// `(repo, package directories)` -> their declarations at each indexed revision of the repo.
+pub type DeclarationsOf<'a> =
+    dyn Fn(&str, &[String]) -> Result<Option<RepoDeclarations>, String> + 'a;
+
 /// What the caller knows about upstream.
 pub struct Upstream<'a> {
     /// Every pinned revision (`Lock::pins`).
@@ -44,8 +48,9 @@ pub struct Upstream<'a> {
     pub vendored_modules: &'a dyn Fn(&Pin) -> Option<ModuleVersions>,
     /// The functions and methods declared in some package directories (`libcontainer`,
     /// `vendor/golang.org/x/sys/unix`) of a repository at each of its indexed revisions;
-    /// `None` when unknown (no index, or the repository is not indexed).
-    pub declarations: &'a dyn Fn(&str, &[String]) -> Option<RepoDeclarations>,
+    /// `Ok(None)` when unknown (no index, or the repository is not indexed), `Err` when the
+    /// index cannot be read (damage: the message says what to do).
+    pub declarations: &'a DeclarationsOf<'a>,
 }
 
 /// How sure an identification is.
@@ -456,11 +461,21 @@ fn match_function_table(
     for (r, dirs) in &mut by_repo {
         dirs.sort();
         dirs.dedup();
-        decls.insert(r, (upstream.declarations)(r, dirs));
+        match (upstream.declarations)(r, dirs) {
+            Ok(d) => {
+                decls.insert(r, d);
+            }
+            Err(e) => id
+                .notes
+                .push(format!("the function table was not compared with {r}: {e}")),
+        }
     }
     let mut unindexed: Vec<&str> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
-        let Some(Some(d)) = decls.get(g.repo.as_str()) else {
+        let Some(found) = decls.get(g.repo.as_str()) else {
+            continue; // unreadable: noted above
+        };
+        let Some(d) = found else {
             if !unindexed.contains(&g.repo.as_str()) {
                 unindexed.push(&g.repo);
             }

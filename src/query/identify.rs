@@ -116,10 +116,12 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
         )
     };
     let decls = RefCell::new(Declarations::default());
-    let declarations = |repo: &str, dirs: &[String]| {
-        let index = src.index?;
-        let mut d = decls.borrow_mut();
-        d.of(index, src.pins, repo, dirs)
+    let declarations = |repo: &str, dirs: &[String]| match src.index {
+        None => Ok(None),
+        Some(index) => decls
+            .borrow_mut()
+            .of(index, src.pins, repo, dirs)
+            .map_err(|e| format!("{e:#}")),
     };
     let upstream = artifact::Upstream {
         pins: src.pins,
@@ -371,18 +373,18 @@ struct Declarations {
 
 impl Declarations {
     /// The declarations of `dirs` in every indexed revision of `repo`; `None` when the index
-    /// holds none of its revisions. A damaged record becomes an empty file (said nowhere else:
-    /// the index's own checks report damage to the commands that cite it).
+    /// holds none of its revisions. Damage (a tree or a record failing its checksum) is an
+    /// error naming the fix, never an empty file counted as missing functions.
     fn of(
         &mut self,
         index: &Index,
         pins: &[Pin],
         repo: &str,
         dirs: &[String],
-    ) -> Option<artifact::RepoDeclarations> {
+    ) -> Result<Option<artifact::RepoDeclarations>> {
         let revs = index.ordered(repo);
         if revs.is_empty() {
-            return None;
+            return Ok(None);
         }
         let wanted: HashSet<&str> = dirs.iter().map(String::as_str).collect();
         let catalog = index.catalog();
@@ -394,21 +396,20 @@ impl Declarations {
             let Some(i) = catalog.position(rev) else {
                 continue;
             };
-            let Ok(entries) = catalog.entries(i) else {
-                continue;
-            };
+            let entries = catalog.entries(i)?;
             let mut per_dir: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
             for (path, ord) in entries.iter() {
-                let place = paths.entry(path).or_insert_with(|| {
-                    let p = catalog.path(path).ok()?;
-                    if !p.ends_with(".go") || p.ends_with("_test.go") {
-                        return None;
+                let place = match paths.get(&path) {
+                    Some(p) => p,
+                    None => {
+                        let p = catalog.path(path)?;
+                        let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
+                        let go = p.ends_with(".go") && !p.ends_with("_test.go");
+                        let place = (go && wanted.contains(dir))
+                            .then(|| (dir.to_string(), file.to_string()));
+                        paths.entry(path).or_insert(place)
                     }
-                    let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
-                    wanted
-                        .contains(dir)
-                        .then(|| (dir.to_string(), file.to_string()))
-                });
+                };
                 if let Some((dir, file)) = place {
                     per_dir
                         .entry(dir.clone())
@@ -424,15 +425,16 @@ impl Declarations {
                 if at == next {
                     let mut pkg = artifact::PackageDeclarations::default();
                     for (file, ord) in &files {
-                        let funcs = self.blobs.entry(*ord).or_insert_with(|| {
-                            index
-                                .decls_at(*ord)
-                                .unwrap_or_default()
+                        if !self.blobs.contains_key(ord) {
+                            let funcs = index
+                                .decls_at(*ord)?
                                 .into_iter()
                                 .filter(|d| matches!(d.kind, DeclKind::Func | DeclKind::Method))
                                 .map(|d| (d.name, d.start, d.end))
-                                .collect()
-                        });
+                                .collect();
+                            self.blobs.insert(*ord, funcs);
+                        }
+                        let funcs = &self.blobs[ord];
                         for (name, start, end) in funcs.iter() {
                             pkg.funcs
                                 .entry(name.clone())
@@ -464,7 +466,7 @@ impl Declarations {
                 dirs: rev_dirs,
             });
         }
-        Some(out)
+        Ok(Some(out))
     }
 }
 

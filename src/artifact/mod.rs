@@ -36,8 +36,8 @@ pub use gobuild::{
 };
 pub use gopclntab::{FunctionTable, GoFunction, PclntabLayout};
 pub use identify::{
-    Confidence, DependencyDifference, Identification, ModuleVersions, TagsAround, Upstream,
-    compare_dependencies, identify, upstream_version,
+    Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch, Identification,
+    ModuleVersions, TagsAround, Upstream, compare_dependencies, identify, upstream_version,
 };
 
 /// How far [`scan`] goes into an input.

@@ -9,7 +9,7 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use artifact_fixtures::{Format, GoBinary};
+use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab};
 use common::*;
 use serde_json::Value;
 
@@ -75,6 +75,15 @@ fn proj_binary(ws: &Workspace, name: &str, commit: &str) -> String {
         &format!(
             "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
         ),
+    )
+    // A function table too: `function_table` records are checked against the schema.
+    .with_functions(
+        Pclntab::Go120,
+        vec![
+            FixtureFunc::new("github.com/acme/proj/libct.processOpenat2", "libct/open.go", 12, 16),
+            FixtureFunc::new("github.com/acme/proj/libct.newerThanAnyPin", "libct/new.go", 3, 5),
+        ],
+        &["github.com/acme/proj/libct.onlyInlined"],
     )
     .build();
     let p = ws.path().join(name);

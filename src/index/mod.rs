@@ -465,7 +465,8 @@ impl Index {
         self.blob_store()?.record(&e)?.facts()
     }
 
-    /// A stored file version's declarations (none for a blob stored without text).
+    /// A stored file version's declarations alone (no text, no other parse facts): what
+    /// identify's function-table matching reads. Empty for a blob stored without text.
     pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
         let e = self.catalog.blob(ord)?;
         if !e.status.has_text() {

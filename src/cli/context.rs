@@ -140,6 +140,19 @@ impl Context {
         Index::open(&self.index_dir)
     }
 
+    /// Warns of each `sym:` value of `q` that no indexed revision declares: outside a gate, a
+    /// typo should not read as "nothing found" without a word.
+    pub fn warn_unknown_symbols(
+        &self,
+        index: &Index,
+        q: &crate::query::syntax::Query,
+    ) -> Result<()> {
+        for u in crate::query::search::unknown_symbols(index, q)? {
+            self.ui.warn(u.to_string());
+        }
+        Ok(())
+    }
+
     /// The index, after checking that `ids` name known rules; warns when the index was built
     /// with other rules than the current ones (its findings are then out of date).
     pub fn index_for_rules(&self, ids: &[String]) -> Result<Index> {

@@ -72,6 +72,18 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     } else {
         ctx.index().ok()
     };
+    // A gate that names nothing would pass on a typo: an unknown rule id or a `sym:` that no
+    // indexed revision declares is an error before anything is scanned.
+    if let Some(index) = index.as_ref() {
+        for (gate, q) in &queries {
+            crate::query::search::check_rule_filters(index, q)?;
+            let unknown = crate::query::search::unknown_symbols(index, q)?;
+            if !unknown.is_empty() {
+                let why: Vec<String> = unknown.iter().map(ToString::to_string).collect();
+                bail!("the gate {gate:?} would pass on a typo: {}", why.join("; "));
+            }
+        }
+    }
     let aliases = ctx.aliases();
     let src = Sources {
         pins: &pins,
@@ -105,11 +117,36 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                             ),
                         ));
                     } else {
+                        let place = match &v.revision {
+                            Some(rev) => format!("absent at {rev}"),
+                            None => "absent from the binary".to_string(),
+                        };
                         eprintln!(
-                            "gate {gate:?} passes for {}: {}",
+                            "gate passes for {}: {place}: {gate} ({})",
                             item.artifact.path, v.evidence
                         );
                     }
+                }
+            }
+        }
+        // A rule gate that did not trip says what it checked, and where.
+        for id in a.fail_on.iter().filter(|g| !is_query(g)) {
+            for item in &report.items {
+                if carriers
+                    .iter()
+                    .any(|(path, rule, _)| *path == item.artifact.path && rule == id)
+                {
+                    continue;
+                }
+                match &item.id.pin {
+                    Some(p) => eprintln!(
+                        "gate passes for {}: absent at {}@{}: {id} (no finding of the rule there)",
+                        item.artifact.path, p.repo, p.rev
+                    ),
+                    None => eprintln!(
+                        "gate {id:?} not checked for {}: it is not identified as a pinned revision",
+                        item.artifact.path
+                    ),
                 }
             }
         }

@@ -133,7 +133,7 @@ fn an_exact_commit_is_matched_and_its_findings_reported() {
 #[test]
 fn a_gate_never_passes_on_a_typo() {
     let (ws, commits) = indexed();
-    let bin = write(&ws, "proj-bin", &binary(&commits[2]));
+
     let old = write(&ws, "proj-old", &binary(&commits[0]));
     // An unknown rule id, bare or in a query, is an error with the id it probably meant.
     for gate in [
@@ -246,6 +246,12 @@ fn a_package_matches_by_version_with_its_debian_revision_dropped() {
     assert_eq!(v["pin"]["commit"], commits[1].as_str());
     let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
     assert!(md.contains("| by version | [proj@v1.1.0]"), "{md}");
+    // The control file has no Source field: no Source fact is printed as if read there.
+    let (_, text, _) = archeo(&ws, &["identify", &pkg]);
+    assert!(
+        text.contains("deb Package") && !text.contains("deb Source"),
+        "{text}"
+    );
     // Nothing in an artifact is ever run: an executable script (in a layer, and named
     // directly) that would leave a marker if executed leaves none.
     let marker = ws.path().join("executed");

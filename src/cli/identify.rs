@@ -121,9 +121,10 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                             Some(rev) => format!("absent at {rev}"),
                             None => "absent from the binary".to_string(),
                         };
-                        eprintln!(
+                        crate::say!(
                             "gate passes for {}: {place}: {gate} ({})",
-                            item.artifact.path, v.evidence
+                            item.artifact.path,
+                            v.evidence
                         );
                     }
                 }
@@ -139,11 +140,13 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                     continue;
                 }
                 match &item.id.pin {
-                    Some(p) => eprintln!(
+                    Some(p) => crate::say!(
                         "gate passes for {}: absent at {}@{}: {id} (no finding of the rule there)",
-                        item.artifact.path, p.repo, p.rev
+                        item.artifact.path,
+                        p.repo,
+                        p.rev
                     ),
-                    None => eprintln!(
+                    None => crate::say!(
                         "gate {id:?} not checked for {}: it is not identified as a pinned revision",
                         item.artifact.path
                     ),

@@ -525,7 +525,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                eprintln!("error: {e:#}");
+                crate::say!("error: {e:#}");
             }
             code
         }

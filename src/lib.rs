@@ -33,4 +33,5 @@ pub mod serve;
 pub mod source;
 pub mod ui;
 pub(crate) mod version;
+pub mod watch;
 pub mod xref;

@@ -10,4 +10,5 @@ pub mod identify;
 pub mod prefilter;
 pub mod search;
 pub mod syntax;
+pub mod watch;
 pub mod xref;

@@ -43,6 +43,9 @@ fn counts_text(e: &EntryDiff) -> String {
         .map(|(c, n)| format!("{n} {}", c.as_str()))
         .collect();
     if parts.is_empty() {
+        if e.unchanged == 0 && e.count(Class::Moved) == 0 {
+            return "none at either revision".to_string();
+        }
         parts.push("no change".to_string());
     }
     let mut rest = vec![format!("{} unchanged", e.unchanged)];

@@ -231,6 +231,15 @@ fn a_consumer_tag_moving_its_pin_says_what_the_move_brings() {
     let (code, out, err) = up.archeo(&["watch"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("keeps proj@v1.2.0"), "{out}");
+    // A consumer tag older than every pinned one has nothing to compare with: what it ships.
+    up.shipper.git(&["checkout", "-q", "-b", "old", "v1.0"]);
+    up.ship("v0.5", "v1.0.0");
+    let (code, out, err) = up.archeo(&["watch"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("shipper@v0.5 (new tag, ") && out.contains("ships proj@v1.0.0"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -279,6 +279,8 @@ pub struct Release {
     /// Watched repositories it ships the same revision of as its predecessor: (component,
     /// `repo@rev` or the version as written).
     pub kept: Vec<(String, String)>,
+    /// With nothing to compare with: what it ships of watched repositories (a baseline).
+    pub ships: Vec<(String, String)>,
     /// Its repository has consumers (so "no consumer ships it" is worth saying).
     pub has_consumers: bool,
 }
@@ -390,15 +392,19 @@ fn release(
     }
     let mut moves = Vec::new();
     let mut kept = Vec::new();
-    if let Some(p) = prev_rev {
-        for w in input
-            .watches
-            .iter()
-            .filter(|w| w.consumers.contains(&a.repo))
-        {
-            let (m, k) = pin_moves(index, edges, w, p, rev)?;
-            moves.extend(m);
-            kept.extend(k);
+    let mut ships = Vec::new();
+    for w in input
+        .watches
+        .iter()
+        .filter(|w| w.consumers.contains(&a.repo))
+    {
+        match prev_rev {
+            Some(p) => {
+                let (m, k) = pin_moves(index, edges, w, p, rev)?;
+                moves.extend(m);
+                kept.extend(k);
+            }
+            None => ships.extend(shipped(edges, w, rev)?),
         }
     }
     Ok(Release {
@@ -409,8 +415,29 @@ fn release(
         picked_up_by,
         moves,
         kept,
+        ships,
         has_consumers: watch.is_some_and(|w| !w.consumers.is_empty()),
     })
+}
+
+/// What a consumer release with nothing to compare with ships of a watched repository (a
+/// baseline): `repo@rev` of each pinned revision its edges resolve to, else the version as
+/// written; once each.
+fn shipped(edges: &mut EdgeCache, w: &Watch, rev: &IndexedRev) -> Result<Kept> {
+    let mut out: Kept = Vec::new();
+    for e in edges.of(rev)? {
+        if e.repo() != Some(w.repo.as_str()) {
+            continue;
+        }
+        let what = match e.pinned() {
+            Some((repo, r)) => format!("{repo}@{r}"),
+            None => e.edge.version.clone(),
+        };
+        if !out.iter().any(|(_, x)| *x == what) {
+            out.push((w.repo.clone(), what));
+        }
+    }
+    Ok(out)
 }
 
 /// The revision an arrival is compared with: a moved ref's previous commit; a new tag's

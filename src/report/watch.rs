@@ -120,6 +120,9 @@ fn watch_text(out: &mut dyn WriteColor, r: &WatchReport) -> Result<()> {
         for (component, what) in &rel.kept {
             writeln!(out, "  keeps {}", term_text(&kept_text(component, what)))?;
         }
+        for (component, what) in &rel.ships {
+            writeln!(out, "  ships {}", term_text(&kept_text(component, what)))?;
+        }
         if rel.has_consumers {
             pickups_text(out, rel)?;
         }
@@ -185,13 +188,17 @@ fn change_text(out: &mut dyn WriteColor, c: &Change, indent: &str) -> Result<()>
         term_text(side.text.lines().next().unwrap_or("").trim())
     )?;
     let cited = |s: &Side| {
-        format!(
-            "{}@{} {}  {}",
+        let mut line = format!(
+            "{}@{} {}",
             s.cite.repo,
             term_text(&s.cite.rev),
-            term_text(&s.cite.location()),
-            facts_text(&s.facts)
-        )
+            term_text(&s.cite.location())
+        );
+        if !s.facts.is_empty() {
+            line.push_str("  ");
+            line.push_str(&facts_text(&s.facts));
+        }
+        line
     };
     match (&c.a, &c.b) {
         (Some(a), Some(b)) => {
@@ -358,6 +365,7 @@ struct ReleaseJson<'a> {
     watched: Vec<EntryJson<'a>>,
     picked_up_by: Vec<PickupJson<'a>>,
     kept: Vec<KeptJson<'a>>,
+    ships: Vec<KeptJson<'a>>,
 }
 
 /// One watched change (`"type": "watch-change"`): at a release against its predecessor, or
@@ -501,6 +509,11 @@ fn release_json(out: &mut dyn Write, rel: &Release) -> Result<()> {
                 .collect(),
             kept: rel
                 .kept
+                .iter()
+                .map(|(component, at)| KeptJson { component, at })
+                .collect(),
+            ships: rel
+                .ships
                 .iter()
                 .map(|(component, at)| KeptJson { component, at })
                 .collect(),
@@ -716,6 +729,9 @@ fn release_markdown(out: &mut dyn Write, rel: &Release) -> Result<()> {
     for (component, what) in &rel.kept {
         writeln!(out, "Keeps {}.\n", md_code(&kept_text(component, what)))?;
     }
+    for (component, what) in &rel.ships {
+        writeln!(out, "Ships {}.\n", md_code(&kept_text(component, what)))?;
+    }
     if rel.has_consumers {
         pickups_markdown(out, rel)?;
     }
@@ -886,6 +902,9 @@ fn quiet_markdown(out: &mut dyn Write, rel: &Release) -> Result<()> {
     }
     for (component, what) in &rel.kept {
         parts.push(format!("keeps {}", md_code(&kept_text(component, what))));
+    }
+    for (component, what) in &rel.ships {
+        parts.push(format!("ships {}", md_code(&kept_text(component, what))));
     }
     if rel.has_consumers {
         let ships: Vec<String> = rel

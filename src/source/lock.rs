@@ -273,6 +273,13 @@ impl Lock {
                 }
             }
         }
+        // Repositories the manifest no longer names: every pin dropped.
+        for p in old.map(|l| l.repos.as_slice()).unwrap_or_default() {
+            if self.repo(&p.name).is_none() {
+                out.dropped
+                    .extend(p.revs.iter().map(|x| (p.name.clone(), x.clone())));
+            }
+        }
         out
     }
 
@@ -377,6 +384,14 @@ mod tests {
             vec![("runc".to_string(), rev("v1.2.0", RefKind::Tag, 'c'))]
         );
         assert!(new.changes_since(Some(&new)).is_empty());
+        // A repository no longer locked: its pins are dropped.
+        let fewer = Lock {
+            repos: vec![new.repos[0].clone()],
+        };
+        assert_eq!(
+            fewer.changes_since(Some(&new)).dropped,
+            vec![("moby".to_string(), rev("v28", RefKind::Tag, 'd'))]
+        );
         assert!(
             new.changes_since(None)
                 .arrivals

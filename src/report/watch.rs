@@ -34,7 +34,7 @@ pub(crate) fn why_text(r: &Release) -> String {
 /// `2 added, 1 removed; 3 unchanged, 1 moved`, or a baseline's count.
 fn counts_text(e: &EntryDiff) -> String {
     if let Some(n) = e.baseline {
-        return format!("{n} at this revision (nothing to compare with)");
+        return format!("{n} at this revision");
     }
     let mut parts: Vec<String> = [Class::Added, Class::Removed, Class::Changed]
         .into_iter()

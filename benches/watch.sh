@@ -32,7 +32,7 @@ wall() { # expected exit codes (e.g. "0 3"), then the command; prints its wall t
   local code=0
   /usr/bin/time -f '%e' -o t "$@" >/dev/null 2>err || code=$?
   case " $ok " in *" $code "*) ;; *) echo "exit $code from $*:" >&2; cat err >&2; exit 1 ;; esac
-  cat t
+  tail -n 1 t  # GNU time puts "Command exited with non-zero status N" first
 }
 med() { # runs a wall measurement RUNS times
   for _ in $(seq "$runs"); do wall "$@"; done | median

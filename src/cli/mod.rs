@@ -470,6 +470,8 @@ pub enum Command {
     ///   archeo watch --format sarif > watch.sarif      # for code scanning
     ///   archeo watch || notify-send "archeo: watched findings changed"
     #[command(verbatim_doc_comment)]
+    // The help shows a manifest's `[[repo]]` as written; it is no link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     Watch(watch::WatchArgs),
 }
 

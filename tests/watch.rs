@@ -231,6 +231,27 @@ fn a_consumer_tag_moving_its_pin_says_what_the_move_brings() {
     let (code, out, err) = up.archeo(&["watch"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("keeps proj@v1.2.0"), "{out}");
+    // The pin moves from the Dockerfile to an installer at the same version: what ships is
+    // the same, nothing to look at.
+    let (code, _, err) = up.archeo(&["watch", "--update-lock"]);
+    assert_eq!(code, 0, "{err}");
+    up.shipper.write(
+        "Dockerfile",
+        "FROM golang:1.22-bookworm\nRUN hack/install/proj.installer\n",
+    );
+    up.shipper.write(
+        "hack/install/proj.installer",
+        SHIPPER_INSTALLER.replace("@VERSION@", "v1.2.0"),
+    );
+    up.shipper.commit("v2.2");
+    up.shipper.tag("v2.2");
+    let (code, out, err) = up.archeo(&["watch"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("shipper@v2.2 (new tag, "), "{out}");
+    assert!(
+        out.contains("keeps proj@v1.2.0") && !out.contains("moves"),
+        "{out}"
+    );
     // A consumer tag older than every pinned one has nothing to compare with: what it ships.
     up.shipper.git(&["checkout", "-q", "-b", "old", "v1.0"]);
     up.ship("v0.5", "v1.0.0");

@@ -608,6 +608,15 @@ fn pin_moves(
     };
     let before = of(edges.of(prev)?);
     let after = of(edges.of(rev)?);
+    // The component commits each release ships through any of its pins: a pin added or
+    // removed in one file while another file still names the same revision (a version moved
+    // from the Dockerfile to an installer) changes nothing that ships.
+    let shipped = |m: &BTreeMap<Key, EdgeAt>| -> Vec<String> {
+        m.values()
+            .filter_map(|e| pinned_commit(e).cloned())
+            .collect()
+    };
+    let (shipped_before, shipped_after) = (shipped(&before), shipped(&after));
     let mut keys: Vec<&Key> = before.keys().chain(after.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -641,12 +650,14 @@ fn pin_moves(
         let same = match (&sa.rev, &sb.rev) {
             (Some(x), Some(y)) => x.commit == y.commit,
             (None, None) => sa.version == sb.version && sa.resolution == sb.resolution,
-            _ => false,
+            (None, Some(y)) => sa.version.is_none() && shipped_before.contains(&y.commit),
+            (Some(x), None) => sb.version.is_none() && shipped_after.contains(&x.commit),
         };
         if same {
             let what = sb
                 .rev
                 .as_ref()
+                .or(sa.rev.as_ref())
                 .map(RevId::selector)
                 .or_else(|| sb.version.clone())
                 .unwrap_or_default();

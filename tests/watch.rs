@@ -713,3 +713,33 @@ fn the_ci_recipes_commands_open_a_pull_request_with_the_lock_and_the_report() {
         "open=false\nwatched=false\n"
     );
 }
+
+#[test]
+fn a_repository_new_to_the_manifest_is_a_baseline_not_a_change() {
+    let up = Upstreams::new();
+    let tool = up.ws.repo("tool");
+    tool.write("internal/sys/sysctl.go", SYSCTL_GO);
+    tool.commit("v0.1.0");
+    tool.tag("v0.1.0");
+    tool.tag("v0.2.0");
+    up.ws.manifest(&format!(
+        "{MANIFEST}\n[[repo]]\nname = \"tool\"\nurl = \"https://github.com/acme/tool\"\nrevs = [\"v0.*\"]\nwatch = [\"sysctl-write\"]\n"
+    ));
+    let (code, out, err) = up.archeo(&["watch", "--format", "json"]);
+    assert_eq!(code, 0, "a baseline changes nothing: {out}{err}");
+    let recs = json_lines(&out);
+    let rel = of_type(&recs, "watch-release");
+    assert_eq!(rel.len(), 2, "{out}");
+    for r in &rel {
+        assert_eq!(r["why"], "new-repository");
+        assert!(r["previous"].is_null());
+        assert_eq!(r["watched"][0]["baseline"], 1, "{r}");
+    }
+    assert!(
+        rel[0]["previous_missing"]
+            .as_str()
+            .unwrap()
+            .contains("was not in the previous lock"),
+        "{out}"
+    );
+}

@@ -164,7 +164,11 @@ impl<'a> EdgeReader<'a> {
         let index = self.index;
         let holder = index.resolve(&format!("{}@{}", rev.repo, rev.rev))?;
         let places = index.places(&[holder], |id| self.stored.contains_key(id), |_| true)?;
-        let version_files = VersionFiles { index, rev: holder };
+        let version_files = VersionFiles {
+            index,
+            rev: holder,
+            tree: std::cell::OnceCell::new(),
+        };
         let gitlinks: Vec<(&str, &str)> = rev
             .submodules
             .iter()
@@ -250,13 +254,25 @@ fn merge_uses(edges: Vec<DepEdge>) -> Vec<(DepEdge, Vec<u32>)> {
 struct VersionFiles<'a> {
     index: &'a Index,
     rev: &'a IndexedRev,
+    /// Path -> blob of the revision's files, read on first use.
+    tree: std::cell::OnceCell<HashMap<String, String>>,
 }
 
 impl VersionFiles<'_> {
     fn content(&self, path: &str) -> Option<String> {
-        let tree = self.index.tree(&self.rev.commit).ok()?;
-        let entry = tree.iter().find(|e| e.path == path && !e.submodule)?;
-        let file = self.index.file_by_blob(&entry.id).ok()??;
+        let tree = self.tree.get_or_init(|| {
+            self.index
+                .tree(&self.rev.commit)
+                .map(|t| {
+                    t.into_iter()
+                        .filter(|e| !e.submodule)
+                        .map(|e| (e.path, e.id))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        let id = tree.get(path)?;
+        let file = self.index.file_by_blob(id).ok()??;
         let v = file.content.trim();
         (!v.is_empty() && !v.contains(char::is_whitespace)).then(|| v.to_string())
     }

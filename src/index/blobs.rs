@@ -1,22 +1,29 @@
 //! The blob store: one record per distinct file version, appended to the store's `blobs.dat`
 //! and located by the catalog's blob table. A record holds what a search needs to scan and cite
-//! one file version — its text, its declarations and its comment/string regions — and, in a
-//! separate compressed part read only on demand, the rest of its parse (imports, calls, ...).
-//! It knows nothing of revisions, paths or queries.
+//! one file version — its text, its declarations and its comment/string regions — and, in
+//! separate parts read only on demand, the rest of its parse: the outline a reference graph is
+//! declared from (package, imports, named types, shell sources) and the references it is
+//! resolved from (every call site and use as a value, the calls). It knows nothing of
+//! revisions, paths or queries.
 //!
-//! Record layout: `u32 crc32 of the rest`, then varints (text length, compressed text length,
-//! compressed declarations length, regions length, compressed metadata length), then the LZ4
-//! block of the text, the LZ4 block of the declarations (`kind start end ident name` lines;
-//! nothing for a file without any), the regions (varint deltas) and the zstd frame of the
-//! metadata JSON.
+//! Record layout: `u32` CRC-32 of the header; the header: varints (text length, then the stored
+//! length of each part), then a `u32` CRC-32 per part; then the parts: the LZ4 block of the
+//! text, the LZ4 block of the declarations (`kind start end ident name` lines; nothing for a
+//! file without any), the regions (varint deltas), and the LZ4 blocks of the outline and of the
+//! references (postcard). Each part is checked against its CRC when it is read, so a question
+//! pays only for the parts it reads: a search never decodes parse facts, a reference graph
+//! decodes every file's outline and only the references of the files its walks leave.
 
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
-use crate::index::catalog::BlobEntry;
-use crate::lang::{Decl, DeclKind, Lang, Parsed, Region, RegionKind};
+use crate::index::catalog::{BlobEntry, BlobStatus};
+use crate::lang::{
+    Call, Decl, DeclKind, Lang, Parsed, Ref, Region, RegionKind, SourceEdge, TypeDef,
+};
 
 /// `STORE/blobs.dat`.
 pub fn blobs_path(store_dir: &Path) -> PathBuf {
@@ -58,58 +65,135 @@ pub(crate) fn varint(out: &mut Vec<u8>, v: u64) {
     put_varint(out, v)
 }
 
-/// The parse facts stored beside a file version's text, read only when a query asks for them.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct FileMeta {
-    status: crate::index::catalog::BlobStatus,
+/// The parts of a record, in stored order.
+const TEXT: usize = 0;
+const DECLS: usize = 1;
+const REGIONS: usize = 2;
+const OUTLINE: usize = 3;
+const REFERENCES: usize = 4;
+const PARTS: usize = 5;
+
+/// The largest part a record may claim once decompressed: a file version over the size cap
+/// is never stored, so a claim beyond this is damage.
+const MAX_PART: usize = 256 << 20;
+
+/// A file version's outline as stored: what a reference graph declares its nodes and packages
+/// from, and the blob's status and size.
+#[derive(Serialize)]
+struct OutlineOut<'a> {
+    status: BlobStatus,
     size: u64,
-    #[serde(flatten)]
-    parsed: Parsed,
+    package: &'a Option<String>,
+    imports: &'a [String],
+    error_nodes: u32,
+    generated: bool,
+    types: &'a [TypeDef],
+    sources: &'a [SourceEdge],
+}
+
+#[derive(Deserialize)]
+struct OutlineIn {
+    status: BlobStatus,
+    #[allow(dead_code)]
+    size: u64,
+    package: Option<String>,
+    imports: Vec<String>,
+    error_nodes: u32,
+    generated: bool,
+    types: Vec<TypeDef>,
+    sources: Vec<SourceEdge>,
+}
+
+/// A file version's references and calls as stored.
+#[derive(Serialize)]
+struct ReferencesOut<'a> {
+    refs: &'a [Ref],
+    calls: &'a [Call],
+}
+
+#[derive(Deserialize)]
+struct ReferencesIn {
+    refs: Vec<Ref>,
+    calls: Vec<Call>,
+}
+
+/// A file version's references (every call site and use as a value) and calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    /// Every reference, in file order.
+    pub refs: Vec<Ref>,
+    /// Every call expression.
+    pub calls: Vec<Call>,
+}
+
+/// LZ4 with the decompressed size in front (empty input: no bytes).
+fn lz4(bytes: &[u8]) -> Vec<u8> {
+    if bytes.is_empty() {
+        Vec::new()
+    } else {
+        lz4_flex::block::compress_prepend_size(bytes)
+    }
+}
+
+/// Reverses [`lz4`], refusing a claimed size beyond [`MAX_PART`].
+fn unlz4(part: &[u8], what: &str) -> Result<Vec<u8>> {
+    if part.is_empty() {
+        return Ok(Vec::new());
+    }
+    let size = part
+        .get(..4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+        .filter(|&n| n <= MAX_PART)
+        .ok_or_else(|| damaged(what))?;
+    lz4_flex::block::decompress(&part[4..], size).map_err(|_| damaged(what))
 }
 
 /// Encodes one file version's record (done by the parse workers, in parallel).
-pub fn encode(
-    status: crate::index::catalog::BlobStatus,
-    size: u64,
-    content: &str,
-    parsed: &Parsed,
-) -> Vec<u8> {
+pub fn encode(status: BlobStatus, size: u64, content: &str, parsed: &Parsed) -> Vec<u8> {
     let text = lz4_flex::block::compress(content.as_bytes());
     let decls = if parsed.decls.is_empty() {
         Vec::new()
     } else {
-        lz4_flex::block::compress_prepend_size(encode_decls(&parsed.decls).as_bytes())
+        lz4(encode_decls(&parsed.decls).as_bytes())
     };
     let regions = encode_regions(&parsed.regions);
-    let mut rest = parsed.clone();
-    rest.decls = Vec::new();
-    rest.strings = Vec::new();
-    rest.regions = Vec::new();
-    let meta = serde_json::to_vec(&FileMeta {
+    let outline = postcard::to_allocvec(&OutlineOut {
         status,
         size,
-        parsed: rest,
+        package: &parsed.package,
+        imports: &parsed.imports,
+        error_nodes: parsed.error_nodes,
+        generated: parsed.generated,
+        types: &parsed.types,
+        sources: &parsed.sources,
     })
-    .expect("metadata serialises");
-    // zstd, not LZ4: the facts are read only by cross-reference and explain questions, and
-    // JSON shrinks about twice as much (the index stays within the size of the source).
-    let meta = zstd::bulk::compress(&meta, 3).expect("zstd compresses a buffer");
-    let mut body = Vec::with_capacity(text.len() + decls.len() + regions.len() + meta.len() + 24);
-    for n in [
-        content.len(),
-        text.len(),
-        decls.len(),
-        regions.len(),
-        meta.len(),
-    ] {
-        put_varint(&mut body, n as u64);
+    .expect("an outline serialises");
+    let outline = lz4(&outline);
+    let references = if parsed.refs.is_empty() && parsed.calls.is_empty() {
+        Vec::new()
+    } else {
+        lz4(&postcard::to_allocvec(&ReferencesOut {
+            refs: &parsed.refs,
+            calls: &parsed.calls,
+        })
+        .expect("references serialise"))
+    };
+    let parts: [&[u8]; PARTS] = [&text, &decls, &regions, &outline, &references];
+    let mut header = Vec::with_capacity(16 + 4 * PARTS);
+    put_varint(&mut header, content.len() as u64);
+    for p in parts {
+        put_varint(&mut header, p.len() as u64);
     }
-    body.extend_from_slice(&text);
-    body.extend_from_slice(&decls);
-    body.extend_from_slice(&regions);
-    body.extend_from_slice(&meta);
-    let mut out = crc32fast::hash(&body).to_le_bytes().to_vec();
-    out.extend_from_slice(&body);
+    for p in parts {
+        header.extend_from_slice(&crc32fast::hash(p).to_le_bytes());
+    }
+    let total = 4 + header.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&crc32fast::hash(&header).to_le_bytes());
+    out.extend_from_slice(&header);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
     out
 }
 
@@ -195,7 +279,8 @@ impl BlobStore {
         })
     }
 
-    /// The record of a blob the table lists, checked against its CRC.
+    /// The record of a blob the table lists, its header checked against its CRC (each part is
+    /// checked when it is read).
     pub fn record(&self, e: &BlobEntry) -> Result<Record<'_>> {
         let end = e.offset + e.len as u64;
         let map = self.map.as_deref().unwrap_or(&[]);
@@ -203,61 +288,73 @@ impl BlobStore {
             return Err(damaged("a blob record lies outside blobs.dat"));
         }
         let b = &map[e.offset as usize..end as usize];
-        let body = &b[4..];
-        if crc32fast::hash(body) != u32::from_le_bytes(b[..4].try_into().expect("4 bytes")) {
-            return Err(damaged(&format!(
+        let bad_header = || {
+            damaged(&format!(
                 "the record of blob {} fails its checksum",
                 e.hex()
-            )));
-        }
+            ))
+        };
+        let body = &b[4..];
         let mut at = 0;
-        let mut lens = [0usize; 5];
+        let mut lens = [0usize; PARTS + 1];
         for l in &mut lens {
-            *l = get_varint(body, &mut at).ok_or_else(|| damaged("blob record header"))? as usize;
+            *l = get_varint(body, &mut at).ok_or_else(bad_header)? as usize;
         }
-        let [text_len, text_c, decls, regions, meta] = lens;
-        let mut part = |n: usize| -> Result<&[u8]> {
-            let s = body
-                .get(at..at + n)
+        let crcs_end = at + 4 * PARTS;
+        let header = body.get(..crcs_end).ok_or_else(bad_header)?;
+        if crc32fast::hash(header) != u32::from_le_bytes(b[..4].try_into().expect("4 bytes")) {
+            return Err(bad_header());
+        }
+        let mut crcs = [0u32; PARTS];
+        for (i, c) in crcs.iter_mut().enumerate() {
+            let o = at + 4 * i;
+            *c = u32::from_le_bytes(header[o..o + 4].try_into().expect("4 bytes"));
+        }
+        let mut at = crcs_end;
+        let mut parts: [&[u8]; PARTS] = [&[]; PARTS];
+        for (i, p) in parts.iter_mut().enumerate() {
+            let n = lens[i + 1];
+            *p = body
+                .get(at..at.saturating_add(n))
                 .ok_or_else(|| damaged("blob record length"))?;
             at += n;
-            Ok(s)
-        };
+        }
         Ok(Record {
-            text_len,
-            text: part(text_c)?,
-            decls: part(decls)?,
-            regions: part(regions)?,
-            meta: part(meta)?,
+            blob: e.id,
+            text_len: lens[0],
+            parts,
+            crcs,
         })
     }
 }
 
-/// The metadata's zstd frame, decompressed (its header holds the size; a frame claiming more
-/// than 64 MiB is damage, not metadata).
-fn unzstd(frame: &[u8]) -> Result<Vec<u8>> {
-    let bad = || damaged("file metadata does not decompress");
-    let size = zstd::zstd_safe::get_frame_content_size(frame)
-        .ok()
-        .flatten()
-        .filter(|&n| n <= 64 << 20)
-        .ok_or_else(bad)?;
-    zstd::bulk::decompress(frame, size as usize).map_err(|_| bad())
-}
-
 /// One stored file version, in place.
 pub struct Record<'a> {
+    blob: [u8; 20],
     text_len: usize,
-    text: &'a [u8],
-    decls: &'a [u8],
-    regions: &'a [u8],
-    meta: &'a [u8],
+    parts: [&'a [u8]; PARTS],
+    crcs: [u32; PARTS],
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    /// Part `i`, checked against its CRC.
+    fn part(&self, i: usize) -> Result<&'a [u8]> {
+        let p = self.parts[i];
+        if crc32fast::hash(p) != self.crcs[i] {
+            return Err(damaged(&format!(
+                "the record of blob {} fails its checksum",
+                crate::index::catalog::hex(&self.blob)
+            )));
+        }
+        Ok(p)
+    }
+
     /// The text.
     pub fn text(&self) -> Result<String> {
-        let bytes = lz4_flex::block::decompress(self.text, self.text_len)
+        if self.text_len > MAX_PART {
+            return Err(damaged("a blob's text length"));
+        }
+        let bytes = lz4_flex::block::decompress(self.part(TEXT)?, self.text_len)
             .map_err(|_| damaged("a blob's text does not decompress"))?;
         String::from_utf8(bytes).map_err(|_| damaged("a blob's text is not UTF-8"))
     }
@@ -274,34 +371,64 @@ impl Record<'_> {
 
     /// The declarations' compact lines, decompressed (empty for a file without any).
     fn decl_text(&self) -> Result<String> {
-        if self.decls.is_empty() {
-            return Ok(String::new());
-        }
-        let lines = lz4_flex::block::decompress_size_prepended(self.decls)
-            .map_err(|_| damaged("declarations do not decompress"))?;
+        let lines = unlz4(self.part(DECLS)?, "declarations do not decompress")?;
         String::from_utf8(lines).map_err(|_| damaged("declarations"))
     }
 
     /// The comment and string regions, in order.
     pub fn regions(&self) -> Result<Vec<Region>> {
-        decode_regions(self.regions)
+        decode_regions(self.part(REGIONS)?)
     }
 
-    /// The parse facts a cross-reference graph reads (imports, references, types,
-    /// declarations), without the text or the regions. The stored metadata is read straight
-    /// into [`Parsed`] (the status and size beside them are skipped): no intermediate buffering
-    /// of the whole map, as reading `FileMeta` through its flattened field needs.
+    fn outline_in(&self) -> Result<OutlineIn> {
+        let bytes = unlz4(self.part(OUTLINE)?, "file metadata does not decompress")?;
+        postcard::from_bytes(&bytes).map_err(|_| damaged("file metadata"))
+    }
+
+    /// The blob's status as its record gives it.
+    fn status(&self) -> Result<BlobStatus> {
+        Ok(self.outline_in()?.status)
+    }
+
+    /// The parse facts a reference graph declares its nodes from — package, imports,
+    /// declarations, named types, shell sources — without the references and calls
+    /// ([`Record::references`]), the text or the regions.
+    pub fn outline(&self) -> Result<Parsed> {
+        let o = self.outline_in()?;
+        Ok(Parsed {
+            package: o.package,
+            imports: o.imports,
+            decls: self.decls()?,
+            error_nodes: o.error_nodes,
+            generated: o.generated,
+            types: o.types,
+            sources: o.sources,
+            ..Parsed::default()
+        })
+    }
+
+    /// The references and calls.
+    pub fn references(&self) -> Result<References> {
+        let bytes = unlz4(self.part(REFERENCES)?, "references do not decompress")?;
+        if bytes.is_empty() {
+            return Ok(References::default());
+        }
+        let r: ReferencesIn =
+            postcard::from_bytes(&bytes).map_err(|_| damaged("file references"))?;
+        Ok(References {
+            refs: r.refs,
+            calls: r.calls,
+        })
+    }
+
+    /// Every parse fact a cross-reference graph reads: the outline with the references and
+    /// calls (no text, no regions).
     pub fn facts(&self) -> Result<Parsed> {
-        let json = unzstd(self.meta)?;
-        let mut p: Parsed = serde_json::from_slice(&json).map_err(|_| damaged("file metadata"))?;
-        p.decls = self.decls()?;
+        let mut p = self.outline()?;
+        let r = self.references()?;
+        p.refs = r.refs;
+        p.calls = r.calls;
         Ok(p)
-    }
-
-    /// The rest of the parse (imports, calls, ...) with the blob's status.
-    fn meta(&self) -> Result<FileMeta> {
-        let json = unzstd(self.meta)?;
-        serde_json::from_slice(&json).map_err(|_| damaged("file metadata"))
     }
 }
 
@@ -321,7 +448,8 @@ pub struct StoredFile {
     pub regions: Vec<Region>,
     /// It says it is generated.
     pub generated: bool,
-    meta: Vec<u8>,
+    /// The outline and references parts, checked, still encoded.
+    facts: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl StoredFile {
@@ -334,7 +462,7 @@ impl StoredFile {
             decls: r.decls()?,
             regions: r.regions()?,
             generated: e.flags & crate::index::catalog::BLOB_GENERATED != 0,
-            meta: r.meta.to_vec(),
+            facts: Some((r.part(OUTLINE)?.to_vec(), r.part(REFERENCES)?.to_vec())),
         })
     }
 
@@ -347,7 +475,7 @@ impl StoredFile {
             decls: Vec::new(),
             regions: Vec::new(),
             generated: false,
-            meta: Vec::new(),
+            facts: None,
         }
     }
 
@@ -364,9 +492,9 @@ impl StoredFile {
     /// blob id of the text, when it was stored as is (text made valid UTF-8 cannot be checked
     /// that way).
     pub fn verify(&self) -> Result<()> {
-        if self.meta.is_empty()
+        if self.facts.is_none()
             || crate::source::git::blob_id(self.content.as_bytes()) == self.blob
-            || self.parsed()?.0 != crate::index::catalog::BlobStatus::Indexed
+            || self.parsed()?.0 != BlobStatus::Indexed
         {
             return Ok(());
         }
@@ -376,24 +504,55 @@ impl StoredFile {
         )))
     }
 
-    /// The full parse result and status (string literals are stored apart, see
-    /// `Index::literals_with_any`).
-    pub fn parsed(&self) -> Result<(crate::index::catalog::BlobStatus, Parsed)> {
-        if self.meta.is_empty() {
-            return Ok((crate::index::catalog::BlobStatus::Binary, Parsed::default()));
-        }
-        let r = Record {
+    /// The stored record's parts holding the parse facts, as a [`Record`] over them.
+    fn facts_record(&self) -> Option<Record<'_>> {
+        let (outline, references) = self.facts.as_ref()?;
+        let mut parts: [&[u8]; PARTS] = [&[]; PARTS];
+        parts[OUTLINE] = outline;
+        parts[REFERENCES] = references;
+        let mut crcs = [crc32fast::hash(&[]); PARTS];
+        crcs[OUTLINE] = crc32fast::hash(outline);
+        crcs[REFERENCES] = crc32fast::hash(references);
+        Some(Record {
+            blob: [0; 20],
             text_len: 0,
-            text: &[],
-            decls: &[],
-            regions: &[],
-            meta: &self.meta,
-        };
-        let mut m = r.meta()?;
-        m.parsed.decls = self.decls.clone();
-        m.parsed.regions = self.regions.clone();
-        Ok((m.status, m.parsed))
+            parts,
+            crcs,
+        })
     }
+
+    /// The full parse result and status (string literals are stored apart, see
+    /// `Index::literals_within`).
+    pub fn parsed(&self) -> Result<(BlobStatus, Parsed)> {
+        let Some(r) = self.facts_record() else {
+            return Ok((BlobStatus::Binary, Parsed::default()));
+        };
+        let status = r.status()?;
+        let mut p = r.facts()?;
+        p.decls = self.decls.clone();
+        p.regions = self.regions.clone();
+        Ok((status, p))
+    }
+}
+
+/// A file version's facts as a record stores and reads them back (tests of the parse stage).
+#[cfg(test)]
+pub(crate) fn stored_facts(parsed: &Parsed) -> Parsed {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let rec = encode(BlobStatus::Indexed, 0, "", parsed);
+    let mut w = BlobWriter::open(dir.path(), 0).expect("blobs.dat");
+    let (offset, len) = w.append(&rec).expect("appended");
+    let total = w.finish().expect("written");
+    let e = BlobEntry {
+        id: [0; 20],
+        status: BlobStatus::Indexed,
+        lang: Lang::Go,
+        flags: 0,
+        offset,
+        len,
+    };
+    let store = BlobStore::open(dir.path(), total).expect("opened");
+    store.record(&e).and_then(|r| r.facts()).expect("read back")
 }
 
 /// Declarations as compact lines (`kind start end ident name`): read for every candidate file of
@@ -618,8 +777,21 @@ mod tests {
         assert_eq!(status, BlobStatus::Indexed);
         assert_eq!(p.imports, ["fmt"]);
         assert_eq!(p.decls, parsed.decls);
+        // Every stored fact comes back (string literals are stored apart, regions beside).
+        let r = store.record(&e).unwrap();
+        let mut want = parsed.clone();
+        want.strings.clear();
+        want.regions.clear();
+        assert!(!want.refs.is_empty() && !want.calls.is_empty());
+        assert_eq!(r.facts().unwrap(), want);
+        let outline = r.outline().unwrap();
+        assert!(outline.refs.is_empty() && outline.calls.is_empty());
+        assert_eq!(outline.package.as_deref(), Some("x"));
+        assert_eq!(r.references().unwrap().refs, want.refs);
 
-        let mut bytes = std::fs::read(blobs_path(dir.path())).unwrap();
+        // A flipped byte in the header is caught when the record is opened.
+        let pristine = std::fs::read(blobs_path(dir.path())).unwrap();
+        let mut bytes = pristine.clone();
         bytes[off as usize + 9] ^= 0x10;
         std::fs::write(blobs_path(dir.path()), &bytes).unwrap();
         let store = BlobStore::open(dir.path(), total).unwrap();
@@ -628,6 +800,19 @@ mod tests {
             err.contains("checksum") && err.contains("--rebuild"),
             "{err}"
         );
+        // One in a part is caught when that part is read, and only then.
+        let mut bytes = pristine.clone();
+        bytes[(off + len as u64) as usize - 2] ^= 0x01;
+        std::fs::write(blobs_path(dir.path()), &bytes).unwrap();
+        let store = BlobStore::open(dir.path(), total).unwrap();
+        let r = store.record(&e).unwrap();
+        assert_eq!(r.text().unwrap(), "package x\n// text\n");
+        let err = r.references().err().unwrap().to_string();
+        assert!(
+            err.contains("checksum") && err.contains("--rebuild"),
+            "{err}"
+        );
+        assert!(StoredFile::load(&e, &r).is_err());
     }
 
     #[test]

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::lock::{Pin, RefKind};
 
 /// Bumped whenever the catalog or the store changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
 const SECTIONS: usize = 5;

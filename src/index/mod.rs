@@ -465,6 +465,27 @@ impl Index {
         self.blob_store()?.record(&e)?.facts()
     }
 
+    /// A stored file version's outline: package, imports, declarations, named types and shell
+    /// sources, without its references and calls ([`Index::references_at`]) or its text: what a
+    /// reference graph declares its nodes from. Empty for a blob stored without text.
+    pub fn outline_at(&self, ord: u32) -> Result<crate::lang::Parsed> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(crate::lang::Parsed::default());
+        }
+        self.blob_store()?.record(&e)?.outline()
+    }
+
+    /// A stored file version's references (call sites, uses as a value) and calls: what a
+    /// reference graph resolves its edges from. Empty for a blob stored without text.
+    pub fn references_at(&self, ord: u32) -> Result<blobs::References> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(blobs::References::default());
+        }
+        self.blob_store()?.record(&e)?.references()
+    }
+
     /// A stored file version's declarations alone (no text, no other parse facts): what
     /// identify's function-table matching reads. Empty for a blob stored without text.
     pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {

@@ -270,19 +270,20 @@ pub enum RefKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TypeRef {
     /// `cgroups` in `cgroups.Manager`; `None` for a type of the file's own package.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub qualifier: Option<String>,
     /// The import path the qualifier names, when the parse stage could tell (its alias, or the
     /// path's last element); `None` leaves it to the graph, which knows package names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub import: Option<String>,
     /// `Manager`, without pointer or type arguments.
     pub name: String,
 }
 
-/// What a reference rests on: how far the parse stage could pin down its target.
+/// What a reference rests on: how far the parse stage could pin down its target. (Stored with
+/// postcard, which needs every field and variant written: no skipped fields, no internal tags.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "on", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum Via {
     /// `F` bare: the file's own Go package, or a shell function (or command) name.
     Local,
@@ -303,7 +304,7 @@ pub enum Via {
         /// The receiver's type.
         ty: TypeRef,
         /// Struct fields walked from it, in order.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[serde(default)]
         fields: Vec<String>,
     },
     /// `expr.M()` where nothing is known of the receiver: by method name only.
@@ -324,7 +325,7 @@ pub struct Ref {
     /// The name referred to: `WriteSysctls`, `Init`, `_cai_info`.
     pub name: String,
     /// The expression as written when it differs from `name`: `sys.WriteSysctls`, `i.Init`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub written: String,
     /// A call, or the function used as a value.
     pub kind: RefKind,
@@ -332,7 +333,7 @@ pub struct Ref {
     pub via: Via,
     /// The enclosing declaration's name (`(*linuxStandardInit).Init`, `runCommand`, a shell
     /// function); `None` at a shell script's top level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scope: Option<String>,
 }
 
@@ -380,14 +381,14 @@ pub struct TypeDef {
     /// The line declaring it.
     pub line: u32,
     /// Interface: the method names it declares itself (embedded interfaces are in `embeds`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub methods: Vec<String>,
     /// Embedded types: a struct's anonymous fields, an interface's embedded interfaces, an
     /// alias's target.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub embeds: Vec<TypeRef>,
     /// Struct: named fields whose type is a named type (pointers dropped).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub fields: Vec<Field>,
 }
 
@@ -401,7 +402,7 @@ pub struct SourceEdge {
     /// The argument as written, quotes removed: `$_CAI_SCRIPT_DIR/lib/core.sh`.
     pub path: String,
     /// The enclosing function, `None` at top level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scope: Option<String>,
 }
 

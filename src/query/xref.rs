@@ -16,7 +16,10 @@ use crate::index::catalog::{IndexedRev, Occurrence};
 use crate::index::citation::Citation;
 use crate::index::grams::GramQuery;
 use crate::lang::{Lang, Parsed, RefKind};
-use crate::xref::{Certainty, GoModule, Graph, Link, Name, Node, NodeKind, go_module_path};
+use crate::xref::{
+    Certainty, GoModule, Graph, LazyGraph, Link, Name, Node, NodeKind, RefSource, Text,
+    go_module_path,
+};
 
 /// What is asked about a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,6 +454,8 @@ pub struct Loader<'i> {
     modules: HashMap<String, Option<String>>,
     /// Commit -> the whole revision's graph.
     whole: HashMap<String, Arc<RevGraph>>,
+    /// blob -> its outline (parse facts without references).
+    outlines: HashMap<String, Arc<Parsed>>,
 }
 
 fn dir_of(path: &str) -> &str {
@@ -466,6 +471,7 @@ impl<'i> Loader<'i> {
             by_tokens: HashMap::new(),
             modules: HashMap::new(),
             whole: HashMap::new(),
+            outlines: HashMap::new(),
         }
     }
 
@@ -596,11 +602,10 @@ impl<'i> Loader<'i> {
         Ok(out)
     }
 
-    /// The graph of one revision, of the files `load` names.
-    pub fn graph(&mut self, rev: &IndexedRev, load: &Load) -> Result<RevGraph> {
-        let tree = self.index.tree(&rev.commit)?;
+    /// The Go modules of a revision's tree (not vendored): directory and module path.
+    fn tree_modules(&mut self, tree: &[Occurrence]) -> Result<Vec<(String, String)>> {
         let mut modules: Vec<(String, String)> = Vec::new();
-        for e in &tree {
+        for e in tree {
             let is_mod = e.path == "go.mod" || e.path.ends_with("/go.mod");
             let vendored = e.path.starts_with("vendor/") || e.path.contains("/vendor/");
             if is_mod
@@ -611,14 +616,24 @@ impl<'i> Loader<'i> {
                 modules.push((dir_of(&e.path).to_string(), m));
             }
         }
+        Ok(modules)
+    }
+
+    /// The graph of one revision, of the files `load` names.
+    pub fn graph(&mut self, rev: &IndexedRev, load: &Load) -> Result<RevGraph> {
+        let tree = self.index.tree(&rev.commit)?;
+        let modules = self.tree_modules(&tree)?;
         let files = self.files(&tree, load)?;
         let mods: Vec<GoModule> = modules
             .iter()
             .map(|(dir, path)| GoModule { dir, path })
             .collect();
-        let refs: Vec<(&str, &Parsed)> = files.iter().map(|(p, _, f)| (p.as_str(), &**f)).collect();
+        let shared: Vec<(Text, Arc<Parsed>)> = files
+            .iter()
+            .map(|(p, _, f)| (Text::from(p.as_str()), f.clone()))
+            .collect();
         Ok(RevGraph {
-            graph: Graph::build(&refs, &mods),
+            graph: Graph::build_shared(shared, &mods),
             blobs: files
                 .iter()
                 .map(|(p, b, _)| (p.clone(), b.clone()))
@@ -626,6 +641,126 @@ impl<'i> Loader<'i> {
             repo: rev.repo.clone(),
             files,
         })
+    }
+
+    /// The whole revision's graph resolved on demand ([`LazyGraph`]): every Go and shell file's
+    /// outline is read now, a file's references when a walk first leaves one of its nodes. For
+    /// questions that walk from a few places (explain's routes), not for those that list every
+    /// caller.
+    pub fn routes(&mut self, rev: &IndexedRev) -> Result<RouteGraph<'i>> {
+        let tree = self.index.tree(&rev.commit)?;
+        let modules = self.tree_modules(&tree)?;
+        let mut files: Vec<(String, String, Arc<Parsed>)> = Vec::new();
+        let mut ords: Vec<u32> = Vec::new();
+        let mut chosen: Vec<&Occurrence> = tree.iter().filter(|e| !e.submodule).collect();
+        chosen.sort_by(|a, b| a.path.cmp(&b.path));
+        for e in chosen {
+            let Some(ord) = self.index.ordinal(&e.id)? else {
+                continue;
+            };
+            let b = self.index.blob(ord)?;
+            if !matches!(b.lang, Lang::Go | Lang::Shell) || !b.status.has_text() {
+                continue;
+            }
+            let outline = match self.outlines.get(&e.id) {
+                Some(o) => o.clone(),
+                None => {
+                    let o = Arc::new(self.index.outline_at(ord)?);
+                    self.outlines.insert(e.id.clone(), o.clone());
+                    o
+                }
+            };
+            files.push((e.path.clone(), e.id.clone(), outline));
+            ords.push(ord);
+        }
+        let mods: Vec<GoModule> = modules
+            .iter()
+            .map(|(dir, path)| GoModule { dir, path })
+            .collect();
+        let shared: Vec<(Text, Arc<Parsed>)> = files
+            .iter()
+            .map(|(p, _, f)| (Text::from(p.as_str()), f.clone()))
+            .collect();
+        let mut by_ord: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, o) in ords.iter().enumerate() {
+            by_ord.entry(*o).or_default().push(i);
+        }
+        let source = StoredRefs {
+            index: self.index,
+            ords,
+            by_ord,
+        };
+        Ok(RouteGraph {
+            graph: LazyGraph::new(shared, &mods, source),
+            files,
+        })
+    }
+}
+
+/// Where a [`RouteGraph`] reads each file's references: the index, by the file's ordinal.
+pub struct StoredRefs<'i> {
+    index: &'i Index,
+    /// Per file of the graph, its blob's ordinal.
+    ords: Vec<u32>,
+    /// Ordinal -> the files holding it.
+    by_ord: HashMap<u32, Vec<usize>>,
+}
+
+impl StoredRefs<'_> {
+    /// The calls of file `fi`.
+    fn calls(&self, fi: usize) -> Result<Vec<crate::lang::Call>> {
+        Ok(self.index.references_at(self.ords[fi])?.calls)
+    }
+
+    /// The files whose text may hold `text` (a superset; None: any).
+    fn may_hold(&self, text: &str) -> Result<Option<Vec<usize>>> {
+        Ok(self
+            .index
+            .candidates(&GramQuery::all_of(text.as_bytes()))?
+            .map(|ords| {
+                let mut files: Vec<usize> = ords
+                    .iter()
+                    .filter_map(|o| self.by_ord.get(o))
+                    .flatten()
+                    .copied()
+                    .collect();
+                files.sort_unstable();
+                files
+            }))
+    }
+}
+
+impl RefSource for StoredRefs<'_> {
+    fn refs(&mut self, file: usize) -> Result<Vec<crate::lang::Ref>> {
+        Ok(self.index.references_at(self.ords[file])?.refs)
+    }
+
+    /// A reference names what its file's text spells out, so the n-gram index's candidates
+    /// for the name hold every file that refers to it.
+    fn may_name(&mut self, name: &str) -> Result<Option<Vec<usize>>> {
+        self.may_hold(name)
+    }
+}
+
+/// A revision's whole reference graph, resolved as walks reach its files, with each file's
+/// path, blob and outline ([`Loader::routes`]).
+pub struct RouteGraph<'i> {
+    /// The graph.
+    pub graph: LazyGraph<StoredRefs<'i>>,
+    /// Path, blob, outline of every file it declares.
+    files: Vec<(String, String, Arc<Parsed>)>,
+}
+
+impl RouteGraph<'_> {
+    /// The blob id and outline (declarations, imports, types; no references) of the file at
+    /// `path`.
+    pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
+        let i = self
+            .files
+            .binary_search_by(|(p, _, _)| p.as_str().cmp(path))
+            .ok()?;
+        let (_, b, f) = &self.files[i];
+        Some((b.as_str(), &**f))
     }
 }
 
@@ -724,7 +859,7 @@ pub struct ChildStart {
 }
 
 /// The child processes a revision's code starts of itself (explain's process boundaries).
-pub fn child_starts(loader: &mut Loader, g: &RevGraph) -> Result<Vec<ChildStart>> {
+pub fn child_starts(loader: &mut Loader, g: &mut RouteGraph) -> Result<Vec<ChildStart>> {
     Ok(child_entries(loader, g)?
         .into_iter()
         .map(|(spawn, entry, entry_at)| ChildStart {
@@ -739,26 +874,32 @@ pub fn child_starts(loader: &mut Loader, g: &RevGraph) -> Result<Vec<ChildStart>
 /// Functions a revision's code runs as a child process: each `exec.Command(..., "WORD")` of
 /// its own (not vendored, not test) code, and the `package main` function that checks
 /// `os.Args` for WORD (the child's entry point).
-fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, String)>> {
+fn child_entries(loader: &mut Loader, g: &mut RouteGraph) -> Result<Vec<(Spawn, Name, String)>> {
     let word_re = regex::Regex::new(r#"exec\.Command(?:Context)?\(.*"([A-Za-z][\w-]*)"\s*\)"#)
         .expect("a valid pattern");
     let own = |p: &str| !p.contains("vendor/") && !p.ends_with("_test.go") && p.ends_with(".go");
     let mut spawns: Vec<Spawn> = Vec::new();
-    for (path, blob, parsed) in &g.files {
-        if !own(path)
-            || !parsed
-                .calls
-                .iter()
-                .any(|c| c.callee.starts_with("exec.Command"))
-        {
+    // A call to exec.Command is spelled out in its file's text: only files the n-gram index
+    // says may hold it are read.
+    let spelled = g.graph.source().may_hold("exec.Command")?;
+    let candidates: Vec<usize> = match spelled {
+        Some(v) => v,
+        None => (0..g.files.len()).collect(),
+    };
+    for fi in candidates {
+        let (path, blob, _) = &g.files[fi];
+        if !own(path) {
+            continue;
+        }
+        let calls = g.graph.source().calls(fi)?;
+        if !calls.iter().any(|c| c.callee.starts_with("exec.Command")) {
             continue;
         }
         let Some(file) = loader.index.file_by_blob(blob)? else {
             continue;
         };
         let lines: Vec<&str> = file.content.lines().collect();
-        for c in parsed
-            .calls
+        for c in calls
             .iter()
             .filter(|c| c.callee.starts_with("exec.Command"))
         {

@@ -3,6 +3,7 @@
 //! resolution rules; the query side in mod.rs only walks the result.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -73,13 +74,16 @@ enum Found {
     Missing,
 }
 
-pub(super) struct Builder<'a> {
-    files: &'a [(&'a str, &'a Parsed)],
-    paths: Vec<Text>,
-    modules: Vec<GoModule<'a>>,
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
+pub(super) struct Builder {
+    /// The files, by index: path and parse facts (their references may be left out and
+    /// handed to [`Builder::resolve_file`] instead).
+    files: Vec<(Text, Arc<Parsed>)>,
+    modules: Vec<(String, String)>,
+    /// The graph being built: every declaration's node up front, edges as files are resolved.
+    pub(super) g: Graph,
     edge_keys: HashSet<(NodeId, NodeId, usize, u32, u32)>,
+    /// The file each declaration node was declared in (externals and scripts: none).
+    pub(super) node_file: Vec<Option<usize>>,
     /// Per file: its declaration nodes by name (the scopes references name).
     file_decls: Vec<HashMap<String, Vec<NodeId>>>,
     /// Per file: its package (Go).
@@ -124,37 +128,47 @@ fn receiver_of(method_name: &str) -> Option<&str> {
     )
 }
 
-impl<'a> Builder<'a> {
-    pub(super) fn new(files: &'a [(&'a str, &'a Parsed)], modules: &[GoModule<'a>]) -> Self {
-        let mut modules = modules.to_vec();
+impl Builder {
+    /// Nodes for every declaration of `files` (and its Go packages, shell sources); no edges
+    /// yet.
+    pub(super) fn new(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule]) -> Self {
+        let mut modules: Vec<(String, String)> = modules
+            .iter()
+            .map(|m| (m.dir.to_string(), m.path.to_string()))
+            .collect();
         // Longest directory first: a nested module owns its subtree.
-        modules.sort_by_key(|m| std::cmp::Reverse(m.dir.len()));
+        modules.sort_by_key(|m| std::cmp::Reverse(m.0.len()));
+        let n = files.len();
         let mut b = Builder {
             files,
-            paths: files.iter().map(|(p, _)| Text::from(*p)).collect(),
             modules,
-            nodes: Vec::new(),
-            edges: Vec::new(),
+            g: Graph::default(),
             edge_keys: HashSet::default(),
-            file_decls: vec![HashMap::default(); files.len()],
-            file_pkg: vec![None; files.len()],
+            node_file: Vec::new(),
+            file_decls: vec![HashMap::default(); n],
+            file_pkg: vec![None; n],
             pkgs: Vec::new(),
             pkg_by_key: HashMap::default(),
             pkg_by_import: HashMap::default(),
             shell_funcs: HashMap::default(),
-            shell_sources: vec![Vec::new(); files.len()],
+            shell_sources: vec![Vec::new(); n],
             script_node: HashMap::default(),
             externals: HashMap::default(),
             method_index: HashMap::default(),
             holders: HashMap::default(),
             embedding: Vec::new(),
-            near: vec![None; files.len()],
+            near: vec![None; n],
             dispatch_cache: HashMap::default(),
             method_sets: HashMap::default(),
         };
         b.declare();
         b.resolve_sources();
         b
+    }
+
+    /// How many files the graph is built from.
+    pub(super) fn file_count(&self) -> usize {
+        self.files.len()
     }
 
     fn import_path_of(&self, dir: &str) -> Option<String> {
@@ -164,29 +178,30 @@ impl<'a> Builder<'a> {
         {
             return Some(dir[i + "vendor/".len()..].to_string());
         }
-        let m = self.modules.iter().find(|m| {
-            m.dir.is_empty() || dir == m.dir || dir.starts_with(&format!("{}/", m.dir))
+        let (mdir, mpath) = self.modules.iter().find(|(mdir, _)| {
+            mdir.is_empty() || dir == mdir || dir.starts_with(&format!("{mdir}/"))
         })?;
         let rel = dir
-            .strip_prefix(m.dir)
+            .strip_prefix(mdir.as_str())
             .unwrap_or(dir)
             .trim_start_matches('/');
         Some(if rel.is_empty() {
-            m.path.to_string()
+            mpath.clone()
         } else {
-            format!("{}/{rel}", m.path)
+            format!("{mpath}/{rel}")
         })
     }
 
     /// Nodes for every declaration; Go packages indexed.
     fn declare(&mut self) {
-        for (fi, (path, parsed)) in self.files.iter().enumerate() {
-            let go = is_go(path);
+        for fi in 0..self.files.len() {
+            let (path, parsed) = (self.files[fi].0.clone(), self.files[fi].1.clone());
+            let go = is_go(&path);
             let pkg = if go {
                 let Some(name) = parsed.package.as_deref() else {
                     continue;
                 };
-                let dir = dir_of(path);
+                let dir = dir_of(&path);
                 let key = (dir.to_string(), name.to_string());
                 let idx = match self.pkg_by_key.get(&key) {
                     Some(&i) => i,
@@ -229,7 +244,7 @@ impl<'a> Builder<'a> {
             } else {
                 None
             };
-            let path_text = self.paths[fi].clone();
+            let path_text = path.clone();
             let (package, import_path, dir) = match pkg {
                 Some(p) => (
                     Some(self.pkgs[p].name.clone()),
@@ -239,7 +254,7 @@ impl<'a> Builder<'a> {
                 None => (None, None, Text::from("")),
             };
             for d in &parsed.decls {
-                let id = self.nodes.len();
+                let id = self.g.nodes.len();
                 let receiver = (d.kind == DeclKind::Method)
                     .then(|| receiver_of(&d.name))
                     .flatten();
@@ -249,7 +264,8 @@ impl<'a> Builder<'a> {
                 } else {
                     Text::from(d.ident.as_str())
                 };
-                self.nodes.push(Node {
+                self.node_file.push(Some(fi));
+                self.g.nodes.push(Node {
                     kind: d.kind.into(),
                     lang: if go { Lang::Go } else { Lang::Shell },
                     path: path_text.clone(),
@@ -314,11 +330,13 @@ impl<'a> Builder<'a> {
     /// nearest to the sourcing file first.
     fn resolve_sources(&mut self) {
         let shell: Vec<usize> = (0..self.files.len())
-            .filter(|&i| !is_go(self.files[i].0))
+            .filter(|&i| !is_go(&self.files[i].0))
             .collect();
-        let by_path: HashMap<&str, usize> = shell.iter().map(|&i| (self.files[i].0, i)).collect();
+        let by_path: HashMap<&str, usize> =
+            shell.iter().map(|&i| (&*self.files[i].0, i)).collect();
+        let mut resolved = Vec::with_capacity(shell.len());
         for &fi in &shell {
-            let (path, parsed) = self.files[fi];
+            let (path, parsed) = (&*self.files[fi].0, &*self.files[fi].1);
             let mut out = Vec::new();
             for s in &parsed.sources {
                 let tail = literal_tail(&s.path);
@@ -347,75 +365,94 @@ impl<'a> Builder<'a> {
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        let p = self.files[i].0;
+                        let p = &*self.files[i].0;
                         p == want || p.ends_with(&format!("/{want}"))
                     })
                     .collect();
-                hits.sort_by_key(|&i| std::cmp::Reverse(common_prefix(path, self.files[i].0)));
+                hits.sort_by_key(|&i| std::cmp::Reverse(common_prefix(path, &self.files[i].0)));
                 if let Some(&best) = hits.first() {
-                    let best_len = common_prefix(path, self.files[best].0);
+                    let best_len = common_prefix(path, &self.files[best].0);
                     out.extend(
                         hits.iter()
                             .copied()
-                            .filter(|&i| common_prefix(path, self.files[i].0) == best_len),
+                            .filter(|&i| common_prefix(path, &self.files[i].0) == best_len),
                     );
                 }
             }
             out.sort_unstable();
             out.dedup();
+            resolved.push((fi, out));
+        }
+        for (fi, out) in resolved {
             self.shell_sources[fi] = out;
         }
     }
 
-    pub(super) fn finish(mut self) -> Graph {
-        for fi in 0..self.files.len() {
-            let (path, parsed) = self.files[fi];
-            for r in &parsed.refs {
-                let Some(from) = self.scope_node(fi, r) else {
-                    continue;
-                };
-                let targets = if is_go(path) {
-                    self.resolve_go(fi, r)
-                } else {
-                    self.resolve_shell(fi, r)
-                };
-                for (to, certainty) in targets {
-                    self.add_edge(from, to, fi, r, certainty);
-                }
+    /// Resolves every reference of file `fi` (`refs`, in file order) to its targets: the
+    /// file's edges, in the order a whole build adds them.
+    pub(super) fn resolve_file(&mut self, fi: usize, refs: &[Ref]) {
+        let go = is_go(&self.files[fi].0);
+        for r in refs {
+            let Some(from) = self.scope_node(fi, r) else {
+                continue;
+            };
+            let targets = if go {
+                self.resolve_go(fi, r)
+            } else {
+                self.resolve_shell(fi, r)
+            };
+            for (to, certainty) in targets {
+                self.add_edge(from, to, fi, r, certainty);
             }
         }
-        let n = self.nodes.len();
-        let mut outgoing = vec![Vec::new(); n];
-        let mut incoming = vec![Vec::new(); n];
-        for (i, e) in self.edges.iter().enumerate() {
-            outgoing[e.from].push(i);
-            incoming[e.to].push(i);
+    }
+
+    /// The graph of every file, each resolved from the references its facts hold.
+    pub(super) fn finish(mut self) -> Graph {
+        for fi in 0..self.files.len() {
+            let parsed = self.files[fi].1.clone();
+            self.resolve_file(fi, &parsed.refs);
         }
+        let n = self.g.nodes.len();
+        self.g.outgoing.resize_with(n, Vec::new);
+        self.g.incoming.resize_with(n, Vec::new);
+        self.index_names(true);
+        self.g
+    }
+
+    /// Fills the graph's name lookup: declarations, and with `all` the scripts and externals
+    /// made so far.
+    pub(super) fn index_names(&mut self, all: bool) {
         let mut by_ident: HashMap<Text, Vec<NodeId>> = HashMap::default();
-        for (i, node) in self.nodes.iter().enumerate() {
+        for (i, node) in self.g.nodes.iter().enumerate() {
+            if !all && self.node_file.get(i).copied().flatten().is_none() {
+                continue;
+            }
             by_ident.entry(node.ident.clone()).or_default().push(i);
             if node.lang == Lang::Shell && node.name != node.ident {
                 by_ident.entry(node.name.clone()).or_default().push(i);
             }
         }
-        Graph {
-            nodes: self.nodes,
-            edges: self.edges,
-            outgoing,
-            incoming,
-            by_ident,
-        }
+        self.g.by_ident = by_ident;
     }
 
     fn add_edge(&mut self, from: NodeId, to: NodeId, fi: usize, r: &Ref, certainty: Certainty) {
         if !self.edge_keys.insert((from, to, fi, r.line, r.col)) {
             return;
         }
-        self.edges.push(Edge {
+        let e = self.g.edges.len();
+        let n = self.g.nodes.len();
+        if self.g.outgoing.len() < n {
+            self.g.outgoing.resize_with(n, Vec::new);
+            self.g.incoming.resize_with(n, Vec::new);
+        }
+        self.g.outgoing[from].push(e);
+        self.g.incoming[to].push(e);
+        self.g.edges.push(Edge {
             from,
             to,
             site: Site {
-                path: self.paths[fi].clone(),
+                path: self.files[fi].0.clone(),
                 line: r.line,
                 col: r.col,
             },
@@ -435,21 +472,22 @@ impl<'a> Builder<'a> {
                 .copied();
             let inside = named
                 .clone()
-                .filter(|&d| self.nodes[d].start <= r.line && r.line <= self.nodes[d].end)
-                .min_by_key(|&d| self.nodes[d].end - self.nodes[d].start);
-            return inside.or_else(|| named.min_by_key(|&d| self.nodes[d].start));
+                .filter(|&d| self.g.nodes[d].start <= r.line && r.line <= self.g.nodes[d].end)
+                .min_by_key(|&d| self.g.nodes[d].end - self.g.nodes[d].start);
+            return inside.or_else(|| named.min_by_key(|&d| self.g.nodes[d].start));
         }
-        if is_go(self.files[fi].0) {
+        if is_go(&self.files[fi].0) {
             return None;
         }
         let id = *self.script_node.entry(fi).or_insert_with(|| {
-            let path = self.files[fi].0;
-            self.nodes.push(Node {
+            let path = &*self.files[fi].0;
+            self.node_file.push(None);
+            self.g.nodes.push(Node {
                 kind: NodeKind::Script,
                 lang: Lang::Shell,
-                path: self.paths[fi].clone(),
+                path: self.files[fi].0.clone(),
                 dir: Text::from(""),
-                name: self.paths[fi].clone(),
+                name: self.files[fi].0.clone(),
                 ident: Text::from(path.rsplit('/').next().unwrap_or(path)),
                 package: None,
                 import_path: None,
@@ -457,7 +495,7 @@ impl<'a> Builder<'a> {
                 start: 1,
                 end: 1,
             });
-            self.nodes.len() - 1
+            self.g.nodes.len() - 1
         });
         Some(id)
     }
@@ -475,7 +513,8 @@ impl<'a> Builder<'a> {
             )
         });
         let name = Text::from(name);
-        self.nodes.push(Node {
+        self.node_file.push(None);
+        self.g.nodes.push(Node {
             kind: NodeKind::External,
             lang,
             path: Text::from(""),
@@ -488,7 +527,7 @@ impl<'a> Builder<'a> {
             start: 0,
             end: 0,
         });
-        let id = self.nodes.len() - 1;
+        let id = self.g.nodes.len() - 1;
         self.externals.insert(key, id);
         id
     }
@@ -512,7 +551,7 @@ impl<'a> Builder<'a> {
             let here: Vec<(NodeId, Certainty)> = defs
                 .iter()
                 .copied()
-                .filter(|&d| *self.nodes[d].path == *self.files[f].0)
+                .filter(|&d| *self.g.nodes[d].path == *self.files[f].0)
                 .map(|d| (d, Certainty::Exact))
                 .collect();
             if !here.is_empty() {
@@ -588,7 +627,7 @@ impl<'a> Builder<'a> {
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&n| keep(&self.nodes[n]))
+            .filter(|&n| keep(&self.g.nodes[n]))
             .map(|n| (n, Certainty::Exact))
             .collect()
     }
@@ -602,7 +641,7 @@ impl<'a> Builder<'a> {
         if ps.len() <= 1 {
             return ps.clone();
         }
-        let file = self.files[fi].0;
+        let file = &*self.files[fi].0;
         let best = ps
             .iter()
             .map(|&p| common_prefix(file, &self.pkgs[p].dir))
@@ -655,7 +694,7 @@ impl<'a> Builder<'a> {
         found.into_iter().map(|n| (n, Certainty::ByName)).collect()
     }
 
-    fn type_def(&self, pkg: usize, name: &str) -> Option<(usize, &'a TypeDef)> {
+    fn type_def(&self, pkg: usize, name: &str) -> Option<(usize, &TypeDef)> {
         let &(fi, ti) = self.pkgs[pkg].types.get(name)?;
         Some((fi, &self.files[fi].1.types[ti]))
     }
@@ -811,7 +850,8 @@ impl<'a> Builder<'a> {
             && let Some((fi, def)) = self.type_def(pkg, t)
             && def.kind == TypeKind::Struct
         {
-            for e in &def.embeds {
+            let embeds = def.embeds.clone();
+            for e in &embeds {
                 if let TypeLoc::In(p, t2) = self.type_loc(e, fi) {
                     self.fill_method_set(p, &t2, depth + 1);
                     if let Some(inner) = self.method_sets.get(&(p, t2)) {

@@ -236,6 +236,15 @@ impl Graph {
     /// Builds the graph of one revision from its files (path, parse facts) and Go modules.
     /// Go files are those ending in `.go`; files with any other path are read as shell.
     pub fn build(files: &[(&str, &Parsed)], modules: &[GoModule]) -> Graph {
+        let files = files
+            .iter()
+            .map(|(p, f)| (Text::from(*p), Arc::new((*f).clone())))
+            .collect();
+        Graph::build_shared(files, modules)
+    }
+
+    /// [`Graph::build`] from facts shared with the caller (no copy of them is made).
+    pub fn build_shared(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule]) -> Graph {
         build::Builder::new(files, modules).finish()
     }
 
@@ -254,7 +263,8 @@ impl Graph {
         &self.nodes[id]
     }
 
-    fn link(&self, e: usize, depth: u32) -> Link<'_> {
+    /// Edge `e` as a link at `depth`.
+    pub fn link(&self, e: usize, depth: u32) -> Link<'_> {
         let edge = &self.edges[e];
         Link {
             depth,
@@ -390,74 +400,21 @@ impl Graph {
     /// interface dispatch, else by-name edges, as [`Graph::paths`] prefers. One breadth-first
     /// walk per certainty level serves every target.
     pub fn routes_from(&self, source: NodeId, targets: &[NodeId]) -> Vec<Option<Vec<Link<'_>>>> {
-        let mut out: Vec<Option<Vec<Link>>> = targets
-            .iter()
-            .map(|&t| (t == source).then(Vec::new))
-            .collect();
-        for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
-            let missing: HashSet<NodeId> = targets
-                .iter()
-                .zip(&out)
-                .filter(|(_, o)| o.is_none())
-                .map(|(t, _)| *t)
-                .collect();
-            if missing.is_empty() {
-                break;
-            }
-            let pred = self.walk_tree(source, &missing, allowed);
-            for (t, o) in targets.iter().zip(out.iter_mut()) {
-                if o.is_some() || !pred.contains_key(t) {
-                    continue;
-                }
-                let mut path = Vec::new();
-                let mut n = *t;
-                while n != source {
-                    let e = pred[&n];
-                    path.push(e);
-                    n = self.edges[e].from;
-                }
-                path.reverse();
-                *o = Some(
-                    path.into_iter()
-                        .enumerate()
-                        .map(|(i, e)| self.link(e, i as u32 + 1))
-                        .collect(),
-                );
-            }
-        }
-        out
+        let mut whole = Whole(self);
+        routes_from(&mut whole, source, targets)
+            .unwrap_or_else(|never| match never {})
+            .into_iter()
+            .map(|r| r.map(|p| self.path_links(&p)))
+            .collect()
     }
 
-    /// Breadth-first from `source` over edges no less certain than `allowed`: the edge each
-    /// node was first reached by, until every target is reached.
-    fn walk_tree(
-        &self,
-        source: NodeId,
-        targets: &HashSet<NodeId>,
-        allowed: Certainty,
-    ) -> HashMap<NodeId, usize> {
-        let mut pred: HashMap<NodeId, usize> = HashMap::default();
-        let mut seen: HashSet<NodeId> = HashSet::default();
-        seen.insert(source);
-        let mut left = targets.len();
-        let mut queue: VecDeque<NodeId> = VecDeque::from([source]);
-        while let Some(n) = queue.pop_front() {
-            for &e in &self.outgoing[n] {
-                let edge = &self.edges[e];
-                if edge.certainty > allowed || !seen.insert(edge.to) {
-                    continue;
-                }
-                pred.insert(edge.to, e);
-                if targets.contains(&edge.to) {
-                    left -= 1;
-                    if left == 0 {
-                        return pred;
-                    }
-                }
-                queue.push_back(edge.to);
-            }
-        }
-        pred
+    /// A path's edges as links, depth 1 first.
+    pub fn path_links(&self, edges: &[usize]) -> Vec<Link<'_>> {
+        edges
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| self.link(e, i as u32 + 1))
+            .collect()
     }
 
     fn shortest_paths(
@@ -547,6 +504,208 @@ impl Graph {
                     .collect()
             })
             .collect()
+    }
+}
+
+/// A graph a walk reads: its nodes' outgoing edges, resolved (if need be) before they are read.
+trait Walk {
+    type Error;
+    /// Makes `n`'s outgoing edges complete.
+    fn expand(&mut self, n: NodeId) -> Result<(), Self::Error>;
+    /// The graph as far as it is resolved.
+    fn graph(&self) -> &Graph;
+}
+
+/// A whole graph: every edge is there.
+struct Whole<'g>(&'g Graph);
+
+impl Walk for Whole<'_> {
+    type Error = std::convert::Infallible;
+    fn expand(&mut self, _: NodeId) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn graph(&self) -> &Graph {
+        self.0
+    }
+}
+
+/// [`Graph::routes_from`] over any [`Walk`]: each route as its edges.
+fn routes_from<W: Walk>(
+    w: &mut W,
+    source: NodeId,
+    targets: &[NodeId],
+) -> Result<Vec<Option<Vec<usize>>>, W::Error> {
+    let mut out: Vec<Option<Vec<usize>>> = targets
+        .iter()
+        .map(|&t| (t == source).then(Vec::new))
+        .collect();
+    for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
+        let missing: HashSet<NodeId> = targets
+            .iter()
+            .zip(&out)
+            .filter(|(_, o)| o.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        let pred = walk_tree(w, source, &missing, allowed)?;
+        let g = w.graph();
+        for (t, o) in targets.iter().zip(out.iter_mut()) {
+            if o.is_some() || !pred.contains_key(t) {
+                continue;
+            }
+            let mut path = Vec::new();
+            let mut n = *t;
+            while n != source {
+                let e = pred[&n];
+                path.push(e);
+                n = g.edges[e].from;
+            }
+            path.reverse();
+            *o = Some(path);
+        }
+    }
+    Ok(out)
+}
+
+/// Breadth-first from `source` over edges no less certain than `allowed`: the edge each node
+/// was first reached by, until every target is reached.
+fn walk_tree<W: Walk>(
+    w: &mut W,
+    source: NodeId,
+    targets: &HashSet<NodeId>,
+    allowed: Certainty,
+) -> Result<HashMap<NodeId, usize>, W::Error> {
+    let mut pred: HashMap<NodeId, usize> = HashMap::default();
+    let mut seen: HashSet<NodeId> = HashSet::default();
+    seen.insert(source);
+    let mut left = targets.len();
+    let mut queue: VecDeque<NodeId> = VecDeque::from([source]);
+    while let Some(n) = queue.pop_front() {
+        w.expand(n)?;
+        let g = w.graph();
+        for &e in g.outgoing.get(n).map_or(&[][..], Vec::as_slice) {
+            let edge = &g.edges[e];
+            if edge.certainty > allowed || !seen.insert(edge.to) {
+                continue;
+            }
+            pred.insert(edge.to, e);
+            if targets.contains(&edge.to) {
+                left -= 1;
+                if left == 0 {
+                    return Ok(pred);
+                }
+            }
+            queue.push_back(edge.to);
+        }
+    }
+    Ok(pred)
+}
+
+/// Where a [`LazyGraph`] reads what it resolves on demand.
+pub trait RefSource {
+    /// The references of file `file` (an index into the files the graph was made from), in
+    /// file order.
+    fn refs(&mut self, file: usize) -> anyhow::Result<Vec<crate::lang::Ref>>;
+    /// The files that may hold a reference named `name`: a superset of those that do (None:
+    /// any file may).
+    fn may_name(&mut self, name: &str) -> anyhow::Result<Option<Vec<usize>>>;
+}
+
+/// A revision's reference graph whose edges are resolved on demand: every declaration, Go
+/// package and named type up front, each file's references when a walk first leaves one of its
+/// nodes or asks who refers to a name. What it answers is what the whole [`Graph`] answers —
+/// the same edges, in the same order — while a route through a few packages of a large tree
+/// resolves only the files the walk reaches (explain reads one revision per repository this
+/// way). Its name lookup holds declarations only (the whole graph's also holds the externals
+/// its references name, which no route leaves).
+pub struct LazyGraph<S: RefSource> {
+    b: build::Builder,
+    resolved: Vec<bool>,
+    source: S,
+}
+
+impl<S: RefSource> Walk for LazyGraph<S> {
+    type Error = anyhow::Error;
+    fn expand(&mut self, n: NodeId) -> anyhow::Result<()> {
+        match self.b.node_file.get(n).copied().flatten() {
+            Some(fi) => self.resolve(fi),
+            None => Ok(()),
+        }
+    }
+    fn graph(&self) -> &Graph {
+        &self.b.g
+    }
+}
+
+impl<S: RefSource> LazyGraph<S> {
+    /// Declares every node of `files` (their parse facts without references: `source` gives
+    /// those) and the revision's Go modules; resolves nothing yet.
+    pub fn new(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule], source: S) -> Self {
+        let mut b = build::Builder::new(files, modules);
+        b.index_names(false);
+        let n = b.file_count();
+        LazyGraph {
+            b,
+            resolved: vec![false; n],
+            source,
+        }
+    }
+
+    /// The graph as far as it is resolved: nodes, and the edges of the files resolved so far.
+    pub fn graph(&self) -> &Graph {
+        &self.b.g
+    }
+
+    /// Where the references are read.
+    pub fn source(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    fn resolve(&mut self, fi: usize) -> anyhow::Result<()> {
+        if self.resolved[fi] {
+            return Ok(());
+        }
+        self.resolved[fi] = true;
+        let refs = self.source.refs(fi)?;
+        self.b.resolve_file(fi, &refs);
+        Ok(())
+    }
+
+    /// [`Graph::references_to`], as edges: every file that may refer to the node's name is
+    /// resolved first.
+    pub fn references_to(&mut self, id: NodeId) -> anyhow::Result<Vec<usize>> {
+        let ident = self.b.g.nodes[id].ident.clone();
+        match self.source.may_name(&ident)? {
+            Some(files) => {
+                for fi in files {
+                    self.resolve(fi)?;
+                }
+            }
+            None => {
+                for fi in 0..self.resolved.len() {
+                    self.resolve(fi)?;
+                }
+            }
+        }
+        let g = &self.b.g;
+        let mut out: Vec<usize> = g.incoming.get(id).cloned().unwrap_or_default();
+        // As [`sort_links`] orders them (all at depth 1).
+        out.sort_by(|&a, &b| {
+            let (x, y) = (&g.edges[a], &g.edges[b]);
+            (&x.site, x.to).cmp(&(&y.site, y.to))
+        });
+        Ok(out)
+    }
+
+    /// [`Graph::routes_from`], each route as its edges ([`Graph::path_links`] shows them).
+    pub fn routes_from(
+        &mut self,
+        source: NodeId,
+        targets: &[NodeId],
+    ) -> anyhow::Result<Vec<Option<Vec<usize>>>> {
+        routes_from(self, source, targets)
     }
 }
 

@@ -21,7 +21,7 @@ use super::{Chosen, Link, Part, Segment, Wrap, compile};
 use crate::index::Index;
 use crate::index::catalog::IndexedRev;
 use crate::index::citation::permalink;
-use crate::query::xref::{ChildStart, Hop, Loader, RevGraph, child_starts, hops};
+use crate::query::xref::{ChildStart, Hop, Loader, RouteGraph, child_starts, hops};
 use crate::xref::{Certainty, NodeId};
 
 /// The message as explain split it.
@@ -156,12 +156,12 @@ pub(super) fn chain(
             }
             continue;
         }
-        let g = loader.whole(part.rev)?;
+        let mut g = loader.routes(part.rev)?;
         let mut children: Option<Vec<ChildStart>> = None;
         let opts: Vec<Vec<Opt>> = part
             .segments
             .iter()
-            .map(|&s| options(index, &mut texts, &g, msg, segments, s, part.rev))
+            .map(|&s| options(index, &mut texts, &mut g, msg, segments, s, part.rev))
             .collect::<Result<_>>()?;
         // routes[k][(i, j)]: from option i of segment k to option j of segment k + 1.
         let mut routes: Vec<HashMap<(usize, usize), Route>> = Vec::new();
@@ -175,12 +175,14 @@ pub(super) fn chain(
             let nodes: Vec<NodeId> = targets.iter().map(|t| t.1).collect();
             for (i, a) in opts[k].iter().enumerate() {
                 let Some(from) = a.node else { continue };
-                for ((j, _), r) in targets.iter().zip(g.graph.routes_from(from, &nodes)) {
+                let routes = g.graph.routes_from(from, &nodes)?;
+                for ((j, _), r) in targets.iter().zip(routes) {
                     if let Some(r) = r {
                         let route = if r.is_empty() {
                             Route::Same
                         } else {
-                            Route::Calls(cited(&hops(&r), part.rev))
+                            let links = g.graph.graph().path_links(&r);
+                            Route::Calls(cited(&hops(&links), part.rev))
                         };
                         found.insert((i, *j), route);
                     }
@@ -191,20 +193,25 @@ pub(super) fn chain(
                 // process of itself wrote back (`runc init`).
                 let starts = match &children {
                     Some(c) => c,
-                    None => children.insert(child_starts(&mut loader, &g)?),
+                    None => children.insert(child_starts(&mut loader, &mut g)?),
                 };
                 for (c, start) in starts.iter().enumerate() {
-                    let entries = g.graph.lookup(&start.entry);
+                    let entries = g.graph.graph().lookup(&start.entry);
                     for &(j, to) in &targets {
-                        let best = entries
-                            .iter()
-                            .filter_map(|&e| g.graph.routes_from(e, &[to]).pop().flatten())
-                            .min_by_key(|r| r.len());
+                        let mut best: Option<Vec<usize>> = None;
+                        for &e in &entries {
+                            if let Some(r) = g.graph.routes_from(e, &[to])?.pop().flatten()
+                                && best.as_ref().is_none_or(|b| r.len() < b.len())
+                            {
+                                best = Some(r);
+                            }
+                        }
                         if let Some(r) = best {
+                            let links = g.graph.graph().path_links(&r);
                             for i in 0..opts[k].len() {
                                 found.entry((i, j)).or_insert_with(|| Route::Child {
                                     start: c,
-                                    hops: cited(&hops(&r), part.rev),
+                                    hops: cited(&hops(&links), part.rev),
                                 });
                             }
                         }
@@ -305,7 +312,7 @@ fn is_test_path(path: &str) -> bool {
 fn options(
     index: &Index,
     texts: &mut HashMap<String, Option<String>>,
-    g: &RevGraph,
+    g: &mut RouteGraph,
     msg: &Message,
     segments: &[Segment],
     s: usize,
@@ -321,7 +328,7 @@ fn options(
         let node = site
             .function
             .as_deref()
-            .and_then(|f| g.graph.node_at(&site.cite.path, f, site.cite.start));
+            .and_then(|f| g.graph.graph().node_at(&site.cite.path, f, site.cite.start));
         if !cand.is_sentinel() {
             out.push(Opt { node, ..base });
             continue;
@@ -330,12 +337,15 @@ fn options(
             out.push(base);
             continue;
         };
-        for use_ in g.graph.references_to(var) {
+        for e in g.graph.references_to(var)? {
+            let use_ = g.graph.graph().link(e, 1);
             if use_.edge.from == var {
                 continue;
             }
             let path = use_.edge.site.path.to_string();
             let line = use_.edge.site.line;
+            let from = use_.edge.from;
+            let label_from = use_.from.display();
             let Some(shape) = use_shape(index, texts, g, &path, line, cand.kind.as_str(), msg, s)?
             else {
                 continue; // a comparison: emits nothing
@@ -343,15 +353,15 @@ fn options(
             out.push(Opt {
                 cand: base.cand,
                 site: base.site,
-                node: Some(use_.edge.from),
+                node: Some(from),
                 wrap: Some(Wrap {
-                    function: use_.from.display(),
+                    function: label_from.clone(),
                     path: path.clone(),
                     line,
                     url: permalink(&rev.url, &rev.commit, &path, line, line),
                 }),
                 shape,
-                label: format!("{} ({path}:{line})", use_.from.display()),
+                label: format!("{label_from} ({path}:{line})"),
             });
         }
     }
@@ -394,7 +404,7 @@ fn format_shape(kind: &str, literal: &str, msg: &Message, s: usize) -> Shape {
 fn use_shape(
     index: &Index,
     texts: &mut HashMap<String, Option<String>>,
-    g: &RevGraph,
+    g: &RouteGraph,
     path: &str,
     line: u32,
     kind: &str,

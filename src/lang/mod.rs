@@ -4,7 +4,6 @@
 
 pub mod bash;
 pub mod go;
-pub mod go_refs;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

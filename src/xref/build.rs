@@ -469,7 +469,7 @@ impl<'a> Builder<'a> {
         }
         let package = (lang == Lang::Go).then(|| {
             Text::from(
-                crate::lang::go_refs::default_names(import)
+                crate::lang::go::refs::default_names(import)
                     .pop()
                     .unwrap_or_else(|| import.to_string()),
             )

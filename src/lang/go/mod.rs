@@ -1,11 +1,13 @@
 //! Go, parsed with tree-sitter-go: package, imports, declarations, string literals with their
 //! context, calls. Keeps one parser per thread.
 
+pub mod refs;
+
 use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{
+use crate::lang::{
     Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit,
 };
 
@@ -131,7 +133,7 @@ pub fn reparse(src: &str, old: Option<(&Tree, &str)>) -> (Parsed, Option<Tree>, 
         let (p, t) = parse(src);
         return (p, t, ParseKind::Full);
     };
-    let Some(edits) = super::line_edits(old_src, src) else {
+    let Some(edits) = crate::lang::line_edits(old_src, src) else {
         let (p, t) = parse(src);
         return (p, t, ParseKind::Full);
     };
@@ -253,7 +255,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
                 // `bench-no-refs`: a build for benches/xref-index.sh only, measuring what
                 // the reference extraction adds to indexing.
                 #[cfg(not(feature = "bench-no-refs"))]
-                super::go_refs::extract(root, bytes, &mut out);
+                refs::extract(root, bytes, &mut out);
                 out.strings
                     .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
                 out.calls

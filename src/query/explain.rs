@@ -260,20 +260,21 @@ pub fn explain(
 /// Format strings sharing a token with the message whose literal parts all occur in it.
 fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
     let tokens = crate::index::tokenize::token_set(message);
-    let mut by_format: HashMap<String, (String, Vec<StoredLiteral>)> = HashMap::new();
+    // Each language gives its format as written and in Go's verb syntax, which `compile` reads.
+    let mut by_format: HashMap<String, (String, String, Vec<StoredLiteral>)> = HashMap::new();
     for l in index.literals_with_any(&tokens)? {
-        if let Some((f, kind)) = l.lang.language().error_format(&l.lit) {
+        if let Some(f) = l.lang.language().error_format(&l.lit) {
             by_format
-                .entry(f)
-                .or_insert_with(|| (kind, Vec::new()))
-                .1
+                .entry(f.format)
+                .or_insert_with(|| (f.kind, f.pattern, Vec::new()))
+                .2
                 .push(l);
         }
     }
     let compiled: Vec<(String, String, Pattern, Vec<StoredLiteral>)> = by_format
         .into_iter()
-        .filter_map(|(format, (kind, literals))| {
-            let pattern = compile(&format)?;
+        .filter_map(|(format, (kind, pattern, literals))| {
+            let pattern = compile(&pattern)?;
             (pattern.literal >= 3).then_some((format, kind, pattern, literals))
         })
         .collect();

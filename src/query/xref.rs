@@ -383,6 +383,7 @@ pub fn kind_name(k: NodeKind) -> &'static str {
         NodeKind::Var => "var",
         NodeKind::Const => "const",
         NodeKind::Type => "type",
+        NodeKind::Macro => "macro",
         NodeKind::Script => "script",
         NodeKind::External => "external",
     }

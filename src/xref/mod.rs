@@ -78,6 +78,8 @@ pub enum NodeKind {
     Const,
     /// A type.
     Type,
+    /// A macro (C `#define` with a body, Rust `macro_rules!`).
+    Macro,
     /// A shell script's top-level code: the caller of what it runs outside functions.
     Script,
     /// A Go function of a package outside the revision (`fmt.Errorf`), or a command no script of
@@ -93,6 +95,7 @@ impl From<DeclKind> for NodeKind {
             DeclKind::Var => NodeKind::Var,
             DeclKind::Const => NodeKind::Const,
             DeclKind::Type => NodeKind::Type,
+            DeclKind::Macro => NodeKind::Macro,
         }
     }
 }

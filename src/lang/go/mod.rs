@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::lang::{
-    Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit,
+    Call, Decl, DeclKind, ErrorFormat, Lang, Language, ParseKind, Parsed, Region, RegionKind,
+    StringLit,
 };
 
 /// Go.
@@ -59,9 +60,14 @@ impl Language for Go {
 
     /// fmt.Errorf / errors.New (sentinels) / os.NewSyscallError texts, and os.PathError `Op`s
     /// (`Op + " " + Path`); a trailing `: %w` is the rest of the chain, not this segment.
-    fn error_format(&self, l: &StringLit) -> Option<(String, String)> {
+    fn error_format(&self, l: &StringLit) -> Option<ErrorFormat> {
         if l.field.as_deref() == Some("Op") {
-            return Some((format!("{} %s", l.value), "os.PathError Op".into()));
+            let f = format!("{} %s", l.value);
+            return Some(ErrorFormat {
+                pattern: f.clone(),
+                format: f,
+                kind: "os.PathError Op".into(),
+            });
         }
         let callee = l.callee.as_deref().unwrap_or("");
         let short = callee.rsplit('.').next().unwrap_or(callee);
@@ -94,7 +100,14 @@ impl Language for Go {
             (None, "NewSyscallError") => "os.NewSyscallError".to_string(),
             _ => callee.to_string(),
         };
-        Some((f, kind))
+        Some(ErrorFormat {
+            pattern: f.clone(),
+            format: f,
+            kind,
+        })
+    }
+    fn refs(&self) -> crate::lang::Refs {
+        crate::lang::Refs::GoPackages
     }
 }
 
@@ -214,6 +227,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
     let mut out = Parsed::default();
     let root = tree.root_node();
     let bytes = src.as_bytes();
+    out.first_error = crate::lang::syntax_errors(root).1;
     top_level(root, bytes, &mut out);
     let k = kinds();
     let mut ancestors: Vec<Node> = Vec::new();

@@ -433,6 +433,16 @@ pub fn normalize_url(url: &str) -> Option<String> {
 
 fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Repos) -> Resolution {
     let unresolved = |reason: String| Resolution::Unresolved { reason };
+    if edge.kind == EdgeKind::CargoRequire {
+        return unresolved(if edge.version.is_empty() {
+            "a git dependency: its commit is in Cargo.lock".into()
+        } else {
+            format!(
+                "a version requirement ({}), not a version: Cargo.lock says which is built",
+                edge.version
+            )
+        });
+    }
     if edge.version.is_empty() {
         return match &edge.origin {
             Origin::File { path, in_repo, .. } => in_file(path, *in_repo, from, repos)

@@ -383,7 +383,8 @@ pub struct Parsed {
     pub regions: Vec<Region>,
     /// References: every call site, and names used as values (`Action: runCmd`, `command -v f`).
     pub refs: Vec<Ref>,
-    /// Go: named types, with what interface dispatch and field walks need.
+    /// Go: named types, with what interface dispatch and field walks need. Rust: traits (as
+    /// interfaces, with their methods) and `impl Trait for Type` ([`TypeKind::Impl`]).
     pub types: Vec<TypeDef>,
     /// Shell: `source FILE` / `. FILE` edges.
     pub sources: Vec<SourceEdge>,
@@ -493,6 +494,8 @@ pub enum TypeKind {
     Alias,
     /// Any other named type (`type initType string`, `type hook func()`).
     Other,
+    /// Rust: `impl Trait for Type`: `name` is the type, `embeds` the trait.
+    Impl,
 }
 
 /// A struct field with a named type.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::lang::{Parsed, Ref, RefKind, TypeRef, Via};
+use crate::lang::{Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
 
 /// Longest path text kept in [`Ref::written`].
 const MAX_WRITTEN: usize = 200;
@@ -59,11 +59,13 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
         src,
         uses: HashMap::new(),
         refs: Vec::new(),
+        types: Vec::new(),
     };
     w.collect_uses(root);
     w.items(root, "", None);
     w.refs.sort_by_key(|r| (r.line, r.col));
     out.refs.append(&mut w.refs);
+    out.types.append(&mut w.types);
 }
 
 struct Walker<'a> {
@@ -72,6 +74,8 @@ struct Walker<'a> {
     /// `pathrs::procfs::ProcfsHandleBuilder`), from the file's `use` items.
     uses: HashMap<String, String>,
     refs: Vec<Ref>,
+    /// Traits and `impl Trait for Type` items.
+    types: Vec<TypeDef>,
 }
 
 impl<'a> Walker<'a> {
@@ -170,6 +174,23 @@ impl<'a> Walker<'a> {
                     let ty = item
                         .child_by_field_name("type")
                         .and_then(|t| super::type_name(t, self.src));
+                    let tr = item
+                        .child_by_field_name("trait")
+                        .and_then(|t| super::type_name(t, self.src));
+                    if let (Some(ty), Some(tr)) = (&ty, tr) {
+                        self.types.push(TypeDef {
+                            name: ty.clone(),
+                            kind: TypeKind::Impl,
+                            line: item.start_position().row as u32 + 1,
+                            methods: Vec::new(),
+                            embeds: vec![TypeRef {
+                                qualifier: None,
+                                import: None,
+                                name: tr,
+                            }],
+                            fields: Vec::new(),
+                        });
+                    }
                     if let (Some(ty), Some(body)) = (ty, item.child_by_field_name("body")) {
                         let owner = format!("{prefix}{ty}");
                         self.items(body, prefix, Some(&owner));
@@ -180,6 +201,23 @@ impl<'a> Walker<'a> {
                         item.child_by_field_name("name"),
                         item.child_by_field_name("body"),
                     ) {
+                        let mut methods = Vec::new();
+                        let mut c = body.walk();
+                        for m in body.named_children(&mut c) {
+                            if matches!(m.kind(), "function_item" | "function_signature_item")
+                                && let Some(mn) = m.child_by_field_name("name")
+                            {
+                                methods.push(self.text(mn).to_string());
+                            }
+                        }
+                        self.types.push(TypeDef {
+                            name: self.text(n).to_string(),
+                            kind: TypeKind::Interface,
+                            line: item.start_position().row as u32 + 1,
+                            methods,
+                            embeds: Vec::new(),
+                            fields: Vec::new(),
+                        });
                         let owner = format!("{prefix}{}", self.text(n));
                         self.items(body, prefix, Some(&owner));
                     }

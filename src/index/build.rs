@@ -90,6 +90,28 @@ pub struct IndexSummary {
     /// Repository and path of blobs the cache lacks (for -v).
     #[serde(skip)]
     pub unavailable_paths: Vec<String>,
+    /// Per language: what was parsed and the worker time it took (for -v).
+    pub by_lang: Vec<LangThroughput>,
+    /// `repo: path:line:col` of the first syntax error of each file version holding one, at
+    /// most [`MAX_LISTED_ERRORS`] (for -v).
+    #[serde(skip)]
+    pub syntax_errors: Vec<String>,
+}
+
+/// How many files with syntax errors `index -v` names.
+pub const MAX_LISTED_ERRORS: usize = 20;
+
+/// What one language's file versions cost to index in a run.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct LangThroughput {
+    /// The language's name.
+    pub lang: String,
+    /// File versions read and parsed.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Worker time spent on them (parse, rules, dependency reading), summed over threads.
+    pub seconds: f64,
 }
 
 /// The single-writer lock: held for the whole run, released when dropped.
@@ -610,11 +632,34 @@ struct Counters {
     lossy_paths: Mutex<Vec<String>>,
     slowest: Mutex<Vec<(f64, String, u64)>>,
     unavailable_paths: Mutex<Vec<String>>,
+    /// Per language name: (files, bytes, seconds).
+    by_lang: Mutex<BTreeMap<&'static str, (u64, u64, f64)>>,
+    syntax_errors: Mutex<Vec<String>>,
 }
 
 impl Counters {
     fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds one parsed file version to its language's throughput, and its first syntax error
+    /// to the list `index -v` shows.
+    fn parsed(&self, b: &BlobParse, secs: f64, repo: &str, path: &str) {
+        if b.text.is_none() {
+            return;
+        }
+        let mut m = self.by_lang.lock().expect("counter lock");
+        let e = m.entry(b.lang.as_str()).or_default();
+        e.0 += 1;
+        e.1 += b.size;
+        e.2 += secs;
+        drop(m);
+        if let Some((line, col)) = b.parsed.first_error {
+            let mut v = self.syntax_errors.lock().expect("counter lock");
+            if v.len() < MAX_LISTED_ERRORS {
+                v.push(format!("{repo}: {path}:{line}:{col}"));
+            }
+        }
     }
 
     /// Keeps the ten slowest file versions (for `index -v`).
@@ -635,7 +680,23 @@ impl Counters {
         o.sort();
         l.sort();
         u.sort();
+        let by_lang = self
+            .by_lang
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(lang, (files, bytes, seconds))| LangThroughput {
+                lang: lang.to_string(),
+                files,
+                bytes,
+                seconds,
+            })
+            .collect();
+        let mut syntax_errors = self.syntax_errors.into_inner().unwrap_or_default();
+        syntax_errors.sort();
         IndexSummary {
+            by_lang,
+            syntax_errors,
             parsed_blobs: jobs as u64 - get(&self.unavailable),
             parsed_bytes: get(&self.bytes),
             go_files: get(&self.go),
@@ -775,7 +836,9 @@ fn parse_all(
                     Ok(data) => {
                         let started = Instant::now();
                         let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
-                        counters.timed(started.elapsed().as_secs_f64() * 1000.0, &job.path, b.size);
+                        let secs = started.elapsed().as_secs_f64();
+                        counters.timed(secs * 1000.0, &job.path, b.size);
+                        counters.parsed(&b, secs, &plan.repo_names[job.repo], &job.path);
                         if let (Some(t), Some(text)) = (b.tree.take(), &b.text) {
                             prev = Some((t, text.clone()));
                         }

@@ -14,6 +14,7 @@ mod explain;
 mod export;
 mod fetch;
 mod history;
+mod langs;
 mod hostile;
 mod hostile_upstreams;
 mod identify;

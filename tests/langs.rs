@@ -217,8 +217,10 @@ fn runtimes() -> Workspace {
     rrt.commit("rrt 0.1.0");
     rrt.tag("v0.1.0");
     let pl = ws.repo("pathlib");
-    pl.write("src/procfs.rs", PATHLIB_RS)
-        .write("Cargo.toml", "[package]\nname = \"pathlib\"\nversion = \"0.2.1\"\n");
+    pl.write("src/procfs.rs", PATHLIB_RS).write(
+        "Cargo.toml",
+        "[package]\nname = \"pathlib\"\nversion = \"0.2.1\"\n",
+    );
     pl.commit("pathlib 0.2.1");
     pl.tag("v0.2.1");
     ws.manifest(&format!(
@@ -255,9 +257,15 @@ fn c_and_rust_files_are_searched_with_their_comment_and_string_regions() {
     let (code, _, _) = archeo(&ws, &["search", "ip_unprivileged_port_start in:code"]);
     assert_eq!(code, 1);
     // Rust: `sym:` is the innermost declaration, a method named by its type.
-    let (code, out, err) = archeo(&ws, &["search", "sysctl sym:SysctlStep::run", "--lang", "rust"]);
+    let (code, out, err) = archeo(
+        &ws,
+        &["search", "sysctl sym:SysctlStep::run", "--lang", "rust"],
+    );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("crates/libcontainer/src/process/init.rs:19"), "{out}");
+    assert!(
+        out.contains("crates/libcontainer/src/process/init.rs:19"),
+        "{out}"
+    );
     let (_, out, _) = archeo(&ws, &["search", "fsopen in:comment", "--lang", "rust"]);
     assert!(out.contains("init.rs:31"), "{out}");
 }
@@ -270,7 +278,14 @@ fn c_references_resolve_by_name_and_say_so() {
     assert!(out.contains("src/libcrt/linux.c:5"), "{out}");
     let (code, out, err) = archeo(
         &ws,
-        &["callers", "open_proc_file", "--at", "crt@1.0", "--format", "json"],
+        &[
+            "callers",
+            "open_proc_file",
+            "--at",
+            "crt@1.0",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let sites: Vec<(String, u64, String)> = json_lines(&out)
@@ -295,7 +310,10 @@ fn c_references_resolve_by_name_and_say_so() {
     let (_, out, _) = archeo(&ws, &["callers", "open_proc", "--at", "crt@1.0"]);
     assert!(out.contains("exact"), "{out}");
     let (_, out, _) = archeo(&ws, &["callers", "close_and_reset", "--at", "crt@1.0"]);
-    assert!(out.contains("src/libcrt/linux.c:18") && out.contains("exact"), "{out}");
+    assert!(
+        out.contains("src/libcrt/linux.c:18") && out.contains("exact"),
+        "{out}"
+    );
     // libc's openat is outside the revision; the path from init to the write is found.
     let (code, out, _) = archeo(&ws, &["callees", "set_sysctls", "--at", "crt@1.0"]);
     assert_eq!(code, 0);
@@ -305,7 +323,10 @@ fn c_references_resolve_by_name_and_say_so() {
         &["path", "container_init", "open_proc", "--at", "crt@1.0"],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("set_sysctls") && out.contains("open_proc_file"), "{out}");
+    assert!(
+        out.contains("set_sysctls") && out.contains("open_proc_file"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -313,7 +334,10 @@ fn rust_references_follow_modules_use_paths_impls_and_traits() {
     let ws = runtimes();
     let (code, out, err) = archeo(&ws, &["defs", "SysctlStep::run", "--at", "rrt@v0.1.0"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("crates/libcontainer/src/process/init.rs:18"), "{out}");
+    assert!(
+        out.contains("crates/libcontainer/src/process/init.rs:18"),
+        "{out}"
+    );
     // `sysctl(...)` from the impl: the same module's function, exact.
     let (code, out, err) = archeo(&ws, &["callers", "sysctl", "--at", "rrt@v0.1.0"]);
     assert_eq!(code, 0, "{err}");
@@ -321,12 +345,21 @@ fn rust_references_follow_modules_use_paths_impls_and_traits() {
     // `s.run()` on a `dyn Step`: the trait's method, dispatched to each impl.
     let (code, out, err) = archeo(&ws, &["callers", "SysctlStep::run", "--at", "rrt@v0.1.0"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("init.rs:25") && out.contains("dispatch"), "{out}");
+    assert!(
+        out.contains("init.rs:25") && out.contains("dispatch"),
+        "{out}"
+    );
     // A path through `use crate::error::InitError`: the enum's variant is a value of the
     // error module; the crate outside the revision is an external function.
-    let (code, out, _) = archeo(&ws, &["callees", "process::init::sysctl", "--at", "rrt@v0.1.0"]);
+    let (code, out, _) = archeo(
+        &ws,
+        &["callees", "process::init::sysctl", "--at", "rrt@v0.1.0"],
+    );
     assert_eq!(code, 0);
-    assert!(out.contains("pathlib::procfs::ProcfsHandleBuilder::new"), "{out}");
+    assert!(
+        out.contains("pathlib::procfs::ProcfsHandleBuilder::new"),
+        "{out}"
+    );
     let (code, out, err) = archeo(&ws, &["path", "init", "sysctl", "--at", "rrt@v0.1.0"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("SysctlStep::run"), "{out}");
@@ -348,7 +381,10 @@ fn c_and_rust_error_messages_lead_to_their_code() {
     assert!(out.contains("make_error"), "{out}");
     let (code, out, err) = archeo(
         &ws,
-        &["explain", "failed to set sysctl: Invalid cross-device link (os error 18)"],
+        &[
+            "explain",
+            "failed to set sysctl: Invalid cross-device link (os error 18)",
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("crates/libcontainer/src/error.rs:3"), "{out}");
@@ -372,13 +408,19 @@ fn c_and_rust_rules_find_sysctl_writes_procfs_handles_and_no_xdev() {
     assert!(out.contains("src/libcrt/linux.c:7"), "{out}");
     assert!(out.contains("O_DIRECTORY, O_PATH"), "{out}");
     let (_, out, _) = archeo(&ws, &["findings", "--rule", "c-procfs-handle"]);
-    assert!(out.contains("utils.c:8") && out.contains("utils.c:11"), "{out}");
+    assert!(
+        out.contains("utils.c:8") && out.contains("utils.c:11"),
+        "{out}"
+    );
     let (_, out, _) = archeo(&ws, &["findings", "--rule", "rust-sysctl-write"]);
     assert!(out.contains("process/init.rs:35"), "{out}");
     let (_, out, _) = archeo(&ws, &["findings", "--rule", "rust-procfs-handle"]);
     assert!(out.contains("process/init.rs:32"), "{out}");
     let (_, out, _) = archeo(&ws, &["findings", "--rule", "rust-openat2-resolve-no-xdev"]);
-    assert!(out.contains("pathlib-repo@v0.2.1") && out.contains("src/procfs.rs:7"), "{out}");
+    assert!(
+        out.contains("pathlib-repo@v0.2.1") && out.contains("src/procfs.rs:7"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -395,7 +437,13 @@ fn cargo_lock_pins_the_crate_a_rust_runtime_depends_on() {
     assert!(all.contains("version requirement (^0.2.0)"), "{all}");
     let (code, out, err) = archeo(
         &ws,
-        &["affected", "--rule", "rust-openat2-resolve-no-xdev", "--repo", "rrt"],
+        &[
+            "affected",
+            "--rule",
+            "rust-openat2-resolve-no-xdev",
+            "--repo",
+            "rrt",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("present"), "{out}");

@@ -455,83 +455,107 @@ fn plan(
         distinct_blobs: 0,
         excludes: BTreeMap::new(),
     };
-    let mut ord_of: HashMap<[u8; 20], u32> = plan
-        .blobs
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.id, i as u32))
-        .collect();
-    let mut queued: HashSet<u32> = HashSet::new();
-    let mut distinct: HashSet<u32> = HashSet::new();
-    let mut chain_of: HashMap<(usize, String), usize> = HashMap::new();
+    let mut q = Queue {
+        ord_of: plan
+            .blobs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id, i as u32))
+            .collect(),
+        queued: HashSet::new(),
+        distinct: HashSet::new(),
+        chain_of: HashMap::new(),
+    };
     let trees_from = target.old.as_ref().filter(|_| !rebuild);
     for locked in &lock.repos {
-        let spec = manifest.repo(&locked.name);
-        let exclude = spec.map(|s| s.exclude_set()).unwrap_or_default();
-        let fp = catalog::exclude_fingerprint(spec.map_or(&[][..], |s| &s.exclude[..]));
-        let repo =
-            CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
-                format!(
-                    "{} is pinned but not in the cache {}: run `archeo fetch` first",
-                    locked.name,
-                    crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
-                )
-            })?;
-        let ri = plan.cache_dirs.len();
-        let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
-        for rev in &locked.revs {
-            if !repo.has_commit(&rev.commit) {
-                bail!(
-                    "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
-                    locked.name,
-                    rev.name,
-                    rev.commit
-                );
-            }
-            let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
-            let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
-            let mut files = Vec::with_capacity(tree.files.len());
-            for (path, id) in tree.files {
-                let ord = *ord_of.entry(id).or_insert_with(|| {
-                    plan.blobs.push(BlobEntry {
-                        id,
-                        status: BlobStatus::Unavailable,
-                        lang: Lang::Text,
-                        flags: 0,
-                        offset: 0,
-                        len: 0,
-                    });
-                    plan.blobs.len() as u32 - 1
-                });
-                distinct.insert(ord);
-                if plan.blobs[ord as usize].status == BlobStatus::Unavailable && queued.insert(ord)
-                {
-                    let next = plan.chains.len();
-                    let c = *chain_of.entry((ri, path.clone())).or_insert(next);
-                    if c == next {
-                        plan.chains.push(Vec::new());
-                    }
-                    plan.chains[c].push(Job {
-                        ord,
-                        id,
-                        path: path.clone(),
-                        repo: ri,
-                    });
-                    plan.jobs += 1;
-                }
-                files.push((path, ord));
-            }
-            plan.occurrences += indexed.files;
-            plan.revisions.push(indexed);
-            plan.trees.push(files);
-        }
-        plan.excludes.insert(locked.name.clone(), fp);
-        plan.cache_dirs.push(repo.dir.clone());
-        plan.absent.push(repo.absent());
-        plan.repo_names.push(locked.name.clone());
+        plan_repo(&mut plan, &mut q, manifest, locked, cache_dir, trees_from)?;
     }
-    plan.distinct_blobs = distinct.len() as u64;
+    plan.distinct_blobs = q.distinct.len() as u64;
     Ok(plan)
+}
+
+/// What `plan` has queued so far: blob ordinals by id, blobs queued and seen, chains by
+/// (repository, path).
+struct Queue {
+    ord_of: HashMap<[u8; 20], u32>,
+    queued: HashSet<u32>,
+    distinct: HashSet<u32>,
+    chain_of: HashMap<(usize, String), usize>,
+}
+
+/// One pinned repository's revisions into the plan: its trees (reused from `trees_from` when
+/// its `exclude` is unchanged), each blob's ordinal, and the new blobs queued in chains.
+fn plan_repo(
+    plan: &mut Plan,
+    q: &mut Queue,
+    manifest: &Manifest,
+    locked: &crate::source::lock::LockedRepo,
+    cache_dir: &Path,
+    trees_from: Option<&Catalog>,
+) -> Result<()> {
+    let spec = manifest.repo(&locked.name);
+    let exclude = spec.map(|s| s.exclude_set()).unwrap_or_default();
+    let fp = catalog::exclude_fingerprint(spec.map_or(&[][..], |s| &s.exclude[..]));
+    let repo =
+        CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
+            format!(
+                "{} is pinned but not in the cache {}: run `archeo fetch` first",
+                locked.name,
+                crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
+            )
+        })?;
+    let ri = plan.cache_dirs.len();
+    let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
+    for rev in &locked.revs {
+        if !repo.has_commit(&rev.commit) {
+            bail!(
+                "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+                locked.name,
+                rev.name,
+                rev.commit
+            );
+        }
+        let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
+        let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
+        let mut files = Vec::with_capacity(tree.files.len());
+        for (path, id) in tree.files {
+            let ord = *q.ord_of.entry(id).or_insert_with(|| {
+                plan.blobs.push(BlobEntry {
+                    id,
+                    status: BlobStatus::Unavailable,
+                    lang: Lang::Text,
+                    flags: 0,
+                    offset: 0,
+                    len: 0,
+                });
+                plan.blobs.len() as u32 - 1
+            });
+            q.distinct.insert(ord);
+            if plan.blobs[ord as usize].status == BlobStatus::Unavailable && q.queued.insert(ord) {
+                let next = plan.chains.len();
+                let c = *q.chain_of.entry((ri, path.clone())).or_insert(next);
+                if c == next {
+                    plan.chains.push(Vec::new());
+                }
+                plan.chains[c].push(Job {
+                    ord,
+                    id,
+                    path: path.clone(),
+                    repo: ri,
+                });
+                plan.jobs += 1;
+            }
+            files.push((path, ord));
+        }
+        plan.occurrences += indexed.files;
+        plan.revisions.push(indexed);
+        plan.trees.push(files);
+    }
+    plan.excludes.insert(locked.name.clone(), fp);
+    plan.cache_dirs.push(repo.dir.clone());
+    plan.absent.push(repo.absent());
+    plan.repo_names.push(locked.name.clone());
+    Ok(())
 }
 
 /// A revision as the catalog records it: files, submodules, vendored modules.

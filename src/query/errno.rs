@@ -164,7 +164,10 @@ pub const ERRNOS: &[(u16, &str, &str)] = &[
 /// Also as C's `strerror` writes them (`Permission denied`) and as Rust's `io::Error` does
 /// (`Permission denied (os error 13)`, the number checked).
 pub fn by_text(s: &str) -> Option<(u16, &'static str, &'static str)> {
-    let (text, num) = match s.strip_suffix(')').and_then(|x| x.rsplit_once(" (os error ")) {
+    let (text, num) = match s
+        .strip_suffix(')')
+        .and_then(|x| x.rsplit_once(" (os error "))
+    {
         Some((t, n)) => (t, n.parse::<u16>().ok()),
         None => (s, None),
     };

@@ -66,7 +66,7 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     }
     for l in &s.by_lang {
         ctx.ui.detail(format!(
-            "{}: {} file versions, {:.1} MB in {:.1} s of worker time ({:.2} MB/s per worker)",
+            "{}: {} file versions, {:.1} MB in {:.1} s of CPU ({:.2} MB/s per core)",
             l.lang,
             l.files,
             l.bytes as f64 / 1e6,

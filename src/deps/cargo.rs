@@ -289,6 +289,25 @@ source = "git+https://github.com/example/oci-spec-rs?branch=main#0123456789abcde
     }
 
     #[test]
+    fn hostile_manifests_are_read_in_bounded_time_and_stack() {
+        let depth = 50_000;
+        let nested = format!(
+            "[dependencies]\nx = {}{}\n",
+            "{ a = ".repeat(depth),
+            "}".repeat(depth)
+        );
+        let mut out = Vec::new();
+        manifest(&nested, &mut out);
+        assert!(out.is_empty());
+        let long = format!("[dependencies]\n{}\n", "y = \"1\"\n".repeat(100_000));
+        manifest(&long, &mut out);
+        assert_eq!(out.len(), 100_000);
+        let mut locked = Vec::new();
+        lock(&"[[package]]\nname = \"x\"\n".repeat(100_000), &mut locked);
+        assert!(locked.is_empty());
+    }
+
+    #[test]
     fn manifest_reads_every_dependency_table_as_requirements() {
         let text = r#"[package]
 name = "libcontainer"

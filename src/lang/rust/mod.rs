@@ -213,9 +213,17 @@ pub fn type_name(t: Node, src: &[u8]) -> Option<String> {
     None
 }
 
+/// How deep inline modules (`mod a { mod b { ... } }`) are read: deeper ones are left out, so a
+/// hostile file cannot make the walk recurse without bound.
+pub const MAX_MOD_DEPTH: usize = 16;
+
 /// Declarations of an item list (a file, an inline module's body), `prefix` naming the inline
 /// modules around it (`tests::`).
 fn declarations(list: Node, src: &[u8], prefix: &str, out: &mut Vec<Decl>) {
+    declarations_at(list, src, prefix, 0, out)
+}
+
+fn declarations_at(list: Node, src: &[u8], prefix: &str, depth: usize, out: &mut Vec<Decl>) {
     let text = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
     let mut c = list.walk();
     for item in list.named_children(&mut c) {
@@ -256,12 +264,13 @@ fn declarations(list: Node, src: &[u8], prefix: &str, out: &mut Vec<Decl>) {
                     methods(body, src, &format!("{prefix}{t}"), out);
                 }
             }
-            "mod_item" => {
+            "mod_item" if depth < MAX_MOD_DEPTH => {
                 if let (Some(n), Some(body)) = (
                     item.child_by_field_name("name"),
                     item.child_by_field_name("body"),
                 ) {
-                    declarations(body, src, &format!("{prefix}{}::", text(n)), out);
+                    let inner = format!("{prefix}{}::", text(n));
+                    declarations_at(body, src, &inner, depth + 1, out);
                 }
             }
             _ => {}
@@ -665,6 +674,26 @@ mod tests {
                 .iter()
                 .any(|r| r.name == "sysctl" && r.kind == RefKind::Call)
         );
+    }
+
+    #[test]
+    fn deeply_nested_modules_are_bounded() {
+        let depth = 20_000;
+        let src = format!(
+            "{}fn f() {{}}{}",
+            "mod m { ".repeat(depth),
+            "}".repeat(depth)
+        );
+        // A small stack, as a worker thread has: the walk must not recurse per module.
+        let p = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || parse(&src).0)
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(p.decls.is_empty());
+        let shallow = parse("mod a { mod b { fn f() {} } }").0;
+        assert_eq!(shallow.decls[0].name, "a::b::f");
     }
 
     #[test]

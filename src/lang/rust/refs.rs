@@ -62,7 +62,7 @@ pub fn extract(root: Node, src: &[u8], out: &mut Parsed) {
         types: Vec::new(),
     };
     w.collect_uses(root);
-    w.items(root, "", None);
+    w.items(root, "", None, 0);
     w.refs.sort_by_key(|r| (r.line, r.col));
     out.refs.append(&mut w.refs);
     out.types.append(&mut w.types);
@@ -89,7 +89,7 @@ impl<'a> Walker<'a> {
         while let Some(n) = stack.pop() {
             if n.kind() == "use_declaration" {
                 if let Some(arg) = n.child_by_field_name("argument") {
-                    self.use_tree(arg, "");
+                    self.use_tree(arg, "", 0);
                 }
                 continue;
             }
@@ -98,8 +98,12 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// One `use` tree under `prefix` (`a::b::` for the items of `a::b::{...}`).
-    fn use_tree(&mut self, n: Node, prefix: &str) {
+    /// One `use` tree under `prefix` (`a::b::` for the items of `a::b::{...}`); groups nested
+    /// deeper than 32 are left out (no Rust file nests them so; a hostile one cannot recurse).
+    fn use_tree(&mut self, n: Node, prefix: &str, depth: usize) {
+        if depth > 32 {
+            return;
+        }
         match n.kind() {
             "identifier" | "scoped_identifier" | "crate" | "self" | "super" => {
                 let full = format!("{prefix}{}", self.text(n));
@@ -128,14 +132,14 @@ impl<'a> Walker<'a> {
                     .map(|p| format!("{prefix}{}::", self.text(p)))
                     .unwrap_or_else(|| prefix.to_string());
                 if let Some(list) = n.child_by_field_name("list") {
-                    self.use_tree(list, &p);
+                    self.use_tree(list, &p, depth + 1);
                 }
             }
             "use_list" => {
                 let mut c = n.walk();
                 let items: Vec<Node> = n.named_children(&mut c).collect();
                 for i in items {
-                    self.use_tree(i, prefix);
+                    self.use_tree(i, prefix, depth + 1);
                 }
             }
             // `use a::*`: names of that module, unknown here; the graph looks there for what
@@ -153,11 +157,12 @@ impl<'a> Walker<'a> {
 
     /// The declarations of an item list, each body walked in its scope. `owner` is the `impl`
     /// or `trait` type around a function.
-    fn items(&mut self, list: Node, prefix: &str, owner: Option<&str>) {
+    fn items(&mut self, list: Node, prefix: &str, owner: Option<&str>, depth: usize) {
         let mut c = list.walk();
         let children: Vec<Node> = list.named_children(&mut c).collect();
         for item in children {
             match item.kind() {
+                "mod_item" if depth >= super::MAX_MOD_DEPTH => {}
                 "function_item" => {
                     let Some(name) = item.child_by_field_name("name") else {
                         continue;
@@ -193,7 +198,7 @@ impl<'a> Walker<'a> {
                     }
                     if let (Some(ty), Some(body)) = (ty, item.child_by_field_name("body")) {
                         let owner = format!("{prefix}{ty}");
-                        self.items(body, prefix, Some(&owner));
+                        self.items(body, prefix, Some(&owner), depth);
                     }
                 }
                 "trait_item" => {
@@ -219,7 +224,7 @@ impl<'a> Walker<'a> {
                             fields: Vec::new(),
                         });
                         let owner = format!("{prefix}{}", self.text(n));
-                        self.items(body, prefix, Some(&owner));
+                        self.items(body, prefix, Some(&owner), depth);
                     }
                 }
                 "mod_item" => {
@@ -228,7 +233,7 @@ impl<'a> Walker<'a> {
                         item.child_by_field_name("body"),
                     ) {
                         let inner = format!("{prefix}{}::", self.text(n));
-                        self.items(body, &inner, None);
+                        self.items(body, &inner, None, depth + 1);
                     }
                 }
                 "const_item" | "static_item" => {

@@ -261,11 +261,18 @@ impl<'a> Walker<'a> {
                         }
                     }
                     "function_definition" => {
-                        if let Some(name) = top
-                            .child_by_field_name("declarator")
-                            .and_then(|d| declared_name(d, self.src))
+                        if let Some(d) = top.child_by_field_name("declarator")
+                            && let Some(name) = declared_name(d, self.src)
                         {
-                            self.decl(DeclKind::Func, &name, top);
+                            // From the line naming it (`static int` may stand on the line
+                            // before, GNU style): the line that declares the term.
+                            self.out.decls.push(Decl {
+                                kind: DeclKind::Func,
+                                ident: name.clone(),
+                                name,
+                                start: line(d),
+                                end: end_line(top),
+                            });
                         }
                     }
                     "preproc_def" | "preproc_function_def" => {
@@ -764,8 +771,8 @@ write_sysctl (struct proc_handle *h, const char *name, const char *value, error_
                 (DeclKind::Const, "MODE_READ", 16, 16),
                 (DeclKind::Const, "MODE_WRITE", 16, 16),
                 (DeclKind::Var, "skipped_keys", 18, 18),
-                (DeclKind::Func, "open_beneath", 23, 27),
-                (DeclKind::Func, "write_sysctl", 30, 42),
+                (DeclKind::Func, "open_beneath", 24, 27),
+                (DeclKind::Func, "write_sysctl", 31, 42),
             ]
         );
         assert_eq!(p.imports, ["fcntl.h", "utils.h"]);

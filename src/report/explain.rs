@@ -42,7 +42,7 @@ fn segments_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
         if let Some(errno) = &s.errno {
             writeln!(
                 out,
-                "    errno {errno}: the kernel's error text, as Go's syscall package prints it"
+                "    errno {errno}: the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)"
             )?;
         }
         if s.candidates.is_empty() && s.errno.is_none() {

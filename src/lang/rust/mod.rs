@@ -114,7 +114,18 @@ impl Language for Rust {
         if !ok || !l.value.chars().any(char::is_alphabetic) {
             return None;
         }
-        let pattern = format_pattern(&l.value)?;
+        let mut pattern = format_pattern(&l.value)?;
+        // `"... : {err}"`, `"{e}: ..."`: the wrapped error is the next segment of the chain, not
+        // part of this one.
+        if let Some(p) = pattern.strip_suffix(": %v") {
+            pattern = p.to_string();
+        }
+        if let Some(p) = pattern.strip_prefix("%v: ") {
+            pattern = p.to_string();
+        }
+        if !pattern.chars().any(char::is_alphabetic) {
+            return None;
+        }
         Some(ErrorFormat {
             format: l.value.clone(),
             pattern,
@@ -634,7 +645,7 @@ mod tests {
             fmt("failed to set sysctl {key}={value}: {err}"),
             (
                 Some("anyhow::anyhow!".into()),
-                Some("failed to set sysctl %v=%v: %v".into())
+                Some("failed to set sysctl %v=%v".into())
             )
         );
         assert_eq!(

@@ -267,9 +267,9 @@ impl Builder<'_> {
         (!defaults.is_empty()).then_some(defaults)
     }
 
-    /// A method call on a value of unknown type: a trait's method reaches every `impl` of
-    /// that trait (`dispatch`); otherwise every method of that name, the caller's crate first
-    /// (`by-name`).
+    /// A method call on a value of unknown type: the `impl`s of a trait declaring the method
+    /// (`dispatch`), and every other method of that name, the caller's crate first (`by-name`):
+    /// the value may be of a type with an inherent method of the same name.
     fn rust_method_by_name(&self, c: usize, m: &str) -> Vec<(NodeId, Certainty)> {
         let all = self.rs.by_method.get(m).cloned().unwrap_or_default();
         let traits: Vec<&String> = self
@@ -279,35 +279,27 @@ impl Builder<'_> {
             .filter(|(_, ms)| ms.contains(m))
             .map(|(t, _)| t)
             .collect();
-        if !traits.is_empty() {
-            let implementing: Vec<NodeId> = all
-                .iter()
-                .copied()
-                .filter(|&n| {
-                    let owner = self.nodes[n].receiver.as_deref().unwrap_or("");
-                    traits.iter().any(|t| {
-                        owner == t.as_str()
-                            || self.rs.impls.get(owner).is_some_and(|i| i.contains(*t))
-                    })
-                })
-                .collect();
-            if !implementing.is_empty() {
-                return implementing
-                    .into_iter()
-                    .map(|n| (n, Certainty::Dispatch))
-                    .collect();
-            }
-        }
-        let own_crate: Vec<NodeId> = all
+        let (implementing, others): (Vec<NodeId>, Vec<NodeId>) = all.iter().partition(|&&n| {
+            let owner = self.nodes[n].receiver.as_deref().unwrap_or("");
+            traits.iter().any(|t| {
+                owner == t.as_str() || self.rs.impls.get(owner).is_some_and(|i| i.contains(*t))
+            })
+        });
+        let own_crate: Vec<NodeId> = others
             .iter()
             .copied()
-            .filter(|&n| {
-                let p = &*self.nodes[n].path;
-                crate_and_module(p).0 == self.crate_dir(c)
-            })
+            .filter(|&n| crate_and_module(&self.nodes[n].path).0 == self.crate_dir(c))
             .collect();
-        let pick = if own_crate.is_empty() { all } else { own_crate };
-        pick.into_iter().map(|n| (n, Certainty::ByName)).collect()
+        let by_name = if own_crate.is_empty() {
+            others
+        } else {
+            own_crate
+        };
+        implementing
+            .into_iter()
+            .map(|n| (n, Certainty::Dispatch))
+            .chain(by_name.into_iter().map(|n| (n, Certainty::ByName)))
+            .collect()
     }
 
     fn crate_dir(&self, c: usize) -> String {

@@ -196,8 +196,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
     out.imports.sort();
     out.imports.dedup();
     out.decls.sort_by_key(|d| (d.start, d.end));
-    out.strings
-        .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    out.strings.sort_by_key(|a| (a.line, a.col));
     out.calls
         .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
     out.refs.sort_by_key(|r| (r.line, r.col));

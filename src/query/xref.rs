@@ -294,8 +294,8 @@ pub struct RevGraph {
     blobs: HashMap<String, String>,
     /// The revision's repository.
     repo: String,
-    /// The files it was built from: path, blob, language, facts.
-    files: Vec<(String, String, Lang, Arc<Parsed>)>,
+    /// The files it was built from.
+    files: Vec<FileFacts>,
 }
 
 /// A result's identity across revisions: where it stands (file version, lines, column) and
@@ -450,6 +450,9 @@ fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// A file a graph is built from: path, blob id, language, parse facts.
+type FileFacts = (String, String, Lang, Arc<Parsed>);
+
 /// Whether a language's files are in the reference graph.
 fn has_refs(l: Lang) -> bool {
     l.language().refs() != crate::lang::Refs::None
@@ -539,11 +542,7 @@ impl<'i> Loader<'i> {
     }
 
     /// The files of `tree` a question needs, with their facts.
-    fn files(
-        &mut self,
-        tree: &[Occurrence],
-        load: &Load,
-    ) -> Result<Vec<(String, String, Lang, Arc<Parsed>)>> {
+    fn files(&mut self, tree: &[Occurrence], load: &Load) -> Result<Vec<FileFacts>> {
         let tokens = match load {
             Load::Named(ident) => crate::index::tokenize::token_set(ident),
             Load::All => Vec::new(),

@@ -190,8 +190,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
     literals(root, bytes, &mut out);
     refs::extract(root, bytes, &mut out);
     out.decls.sort_by_key(|d| (d.start, d.end));
-    out.strings
-        .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    out.strings.sort_by_key(|a| (a.line, a.col));
     out.calls
         .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.callee.cmp(&b.callee)));
     out.regions.sort_by_key(|r| (r.start, r.end));

@@ -88,7 +88,7 @@ pub enum Refs {
 /// An error message's format, as [`Language::error_format`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorFormat {
-    /// As written (`open \`/proc/sys/%s\``, `failed to set sysctl {kernel_param}={value}`).
+    /// As written (``open `/proc/sys/%s` ``, `failed to set sysctl {kernel_param}={value}`).
     pub format: String,
     /// In Go's verb syntax, which explain compiles: every placeholder a verb (`%v`), a literal
     /// `%` as `%%`.

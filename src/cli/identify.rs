@@ -6,8 +6,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{Context, Format, Found};
-use crate::query::identify::{Request, Sources};
-use crate::query::search::{Scope, search};
+use crate::query::identify::{Request, Sources, decide_query_gate};
 use crate::query::syntax::Query;
 
 /// Flags of `archeo identify`.
@@ -84,23 +83,38 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     crate::report::print(&report, a.format, ctx.ui.color_choice())?;
     if !a.fail_on.is_empty() {
         let mut carriers = report.carrying(&a.fail_on);
+        let mut undecided = Vec::new();
         if let Some(index) = index.as_ref() {
             for (gate, q) in &queries {
                 for item in &report.items {
-                    let Some(p) = &item.id.pin else { continue };
-                    let at = format!("{}@{}", p.repo, p.rev);
-                    if index.resolve(&at).is_err() {
-                        continue; // reported as not indexed below
-                    }
-                    let scope = Scope {
-                        at: vec![at.clone()],
-                        ..Default::default()
+                    // Not decidable here: no pin and no function table, or a pin not indexed
+                    // (reported below).
+                    let Some(v) = decide_query_gate(index, item, q)? else {
+                        continue;
                     };
-                    if !search(index, q, &scope, 0, Some(1))?.hits.is_empty() {
-                        carriers.push((item.artifact.path.clone(), gate.to_string(), at));
+                    if !v.decided {
+                        undecided.push(format!("  {}: {gate}: {}", item.artifact.path, v.evidence));
+                    } else if v.trips {
+                        carriers.push((
+                            item.artifact.path.clone(),
+                            gate.to_string(),
+                            format!(
+                                "{} ({})",
+                                v.revision.as_deref().unwrap_or("the binary itself"),
+                                v.evidence
+                            ),
+                        ));
+                    } else {
+                        eprintln!(
+                            "gate {gate:?} passes for {}: {}",
+                            item.artifact.path, v.evidence
+                        );
                     }
                 }
             }
+        }
+        if !undecided.is_empty() {
+            bail!("the gate cannot decide:\n{}", undecided.join("\n"));
         }
         if !report.not_indexed.is_empty() {
             bail!(

@@ -209,6 +209,7 @@ struct Target {
     store_name: String,
     store_dir: PathBuf,
     fingerprint: String,
+    rule_ids: Vec<String>,
 }
 
 /// `STORE/tantivy`.
@@ -347,6 +348,7 @@ fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Res
     let catalog = NewCatalog {
         store: target.store_name.clone(),
         rules: target.fingerprint.clone(),
+        rule_ids: target.rule_ids.clone(),
         revisions: std::mem::take(&mut plan.revisions),
         trees: std::mem::take(&mut plan.trees),
         blobs: std::mem::take(&mut plan.blobs),
@@ -419,6 +421,7 @@ fn open_target(
         store_name,
         store_dir,
         fingerprint,
+        rule_ids: rules.id_list(),
     })
 }
 

@@ -465,6 +465,21 @@ impl Index {
         self.blob_store()?.record(&e)?.facts()
     }
 
+    /// A stored file version's declarations alone (no text, no other parse facts): what
+    /// identify's function-table matching reads. Empty for a blob stored without text.
+    pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
+        let e = self.catalog.blob(ord)?;
+        if !e.status.has_text() {
+            return Ok(Vec::new());
+        }
+        self.blob_store()?.record(&e)?.decls()
+    }
+
+    /// The ids of the rules the index's findings were computed with.
+    pub fn rule_ids(&self) -> &[String] {
+        &self.catalog.rule_ids
+    }
+
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
         match self.catalog.ordinal(blob)? {
@@ -493,9 +508,9 @@ impl Index {
         Ok(self.store()?.deps()?)
     }
 
-    /// String literals holding one of `tokens`.
-    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        Ok(self.store()?.literals_with_any(tokens)?)
+    /// The error-source literals whose every required word is among `words`.
+    pub fn literals_within(&self, words: &[String]) -> Result<Vec<StoredLiteral>> {
+        Ok(self.store()?.literals_within(words)?)
     }
 
     /// What the index holds, for `archeo stats`.

@@ -4,6 +4,7 @@
 
 pub mod bash;
 pub mod c;
+pub mod errfmt;
 pub mod go;
 pub mod rust;
 pub mod text;

@@ -320,8 +320,8 @@ impl RevGraph {
     pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
         self.files
             .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(_, b, f)| (b.as_str(), &**f))
+            .find(|(p, _, _, _)| p == path)
+            .map(|(_, b, _, f)| (b.as_str(), &**f))
     }
 
     /// Every reference to `ident` in the files it was built from is a site of some edge.

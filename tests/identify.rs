@@ -116,11 +116,97 @@ fn an_exact_commit_is_matched_and_its_findings_reported() {
     assert_eq!(code, 0, "v1.0.0 lacks the flag: {out}{err}");
     let elsewhere = "rule:openat2-resolve-no-xdev sym:noSuchFunction";
     let (code, out, err) = archeo(&ws, &["identify", &bin, "--fail-on", elsewhere]);
-    assert_eq!(code, 0, "no finding in that function: {out}{err}");
+    assert_eq!(
+        code, 2,
+        "a function no revision declares is a typo: {out}{err}"
+    );
+    assert!(
+        err.contains("sym:noSuchFunction names no declaration"),
+        "{err}"
+    );
     // A query that does not parse is an error with its column, before anything is scanned.
     let (code, _, err) = archeo(&ws, &["identify", &bin, "--fail-on", "sym:x \"open"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("column"), "{err}");
+}
+
+#[test]
+fn a_gate_never_passes_on_a_typo() {
+    let (ws, commits) = indexed();
+
+    let old = write(&ws, "proj-old", &binary(&commits[0]));
+    // An unknown rule id, bare or in a query, is an error with the id it probably meant.
+    for gate in [
+        "openat2_resolve_no_xdev",
+        "rule:openat2_resolve_no_xdev sym:lookupInRoot",
+    ] {
+        let (code, out, err) = archeo(&ws, &["identify", &old, "--fail-on", gate]);
+        assert_eq!(code, 2, "{gate}: {out}{err}");
+        assert!(
+            err.contains("unknown rule \"openat2_resolve_no_xdev\"")
+                && err.contains("did you mean openat2-resolve-no-xdev?"),
+            "{gate}: {err}"
+        );
+    }
+    // A function no indexed revision declares: the gate would pass on a typo.
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "identify",
+            &old,
+            "--fail-on",
+            "rule:openat2-resolve-no-xdev sym:lookupInRot",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("sym:lookupInRot names no declaration in any indexed revision")
+            && err.contains("did you mean lookupInRoot?"),
+        "{err}"
+    );
+    // A passing gate says what it checked and where it was absent.
+    let gate = "rule:openat2-resolve-no-xdev sym:lookupInRoot";
+    let (code, out, err) = archeo(&ws, &["identify", &old, "--fail-on", gate]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "gate passes for {old}: absent at proj@v1.0.0: {gate}"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &old, "--fail-on", "openat2-resolve-no-xdev"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "gate passes for {old}: absent at proj@v1.0.0: openat2-resolve-no-xdev"
+        )),
+        "{err}"
+    );
+    // The same checks outside gates: an unknown rule is an error; an unknown sym: a warning.
+    let (code, _, err) = archeo(&ws, &["search", "openat2 rule:openat2_resolve_no_xdev"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean openat2-resolve-no-xdev?"),
+        "{err}"
+    );
+    let (code, _, err) = archeo(&ws, &["search", "-rule:openat2-resolve-no-xdevv openat2"]);
+    assert_eq!(code, 2, "an excluded rule is checked too: {err}");
+    let (code, _, err) = archeo(&ws, &["findings", "--rule", "openat2-resolve-no-xdevv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean openat2-resolve-no-xdev?"),
+        "{err}"
+    );
+    let (code, _, err) = archeo(&ws, &["search", "openat2 sym:lookupInRot"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("warning: sym:lookupInRot names no declaration")
+            && err.contains("lookupInRoot"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,6 +246,12 @@ fn a_package_matches_by_version_with_its_debian_revision_dropped() {
     assert_eq!(v["pin"]["commit"], commits[1].as_str());
     let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
     assert!(md.contains("| by version | [proj@v1.1.0]"), "{md}");
+    // The control file has no Source field: no Source fact is printed as if read there.
+    let (_, text, _) = archeo(&ws, &["identify", &pkg]);
+    assert!(
+        text.contains("deb Package") && !text.contains("deb Source"),
+        "{text}"
+    );
     // Nothing in an artifact is ever run: an executable script (in a layer, and named
     // directly) that would leave a marker if executed leaves none.
     let marker = ws.path().join("executed");

@@ -29,5 +29,6 @@ mod reparse;
 mod rules;
 mod search;
 mod serve;
+mod watch;
 mod xref;
 mod xref_cli;

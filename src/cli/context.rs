@@ -30,6 +30,8 @@ pub struct Context {
     pub cache_dir: PathBuf,
     /// The index directory.
     pub index_dir: PathBuf,
+    /// It was given (flag, environment, manifest default), not assumed beside the manifest.
+    index_given: bool,
     /// Verbosity, color and progress.
     pub ui: Ui,
     /// The directory archeo was started in.
@@ -74,6 +76,7 @@ impl Context {
                 .ok_or_else(|| anyhow::anyhow!("no cache directory known for this user: pass --cache-dir DIR or set ARCHEO_CACHE_DIR"))?
                 .join("archeo"),
         };
+        let index_given = g.index_dir.is_some() || defaults.index_dir.is_some();
         let index_dir = g
             .index_dir
             .as_ref()
@@ -86,6 +89,7 @@ impl Context {
             manifest_found,
             cache_dir,
             index_dir,
+            index_given,
             ui: Ui::new(g.quiet, g.verbose, g.color),
             cwd,
         })
@@ -135,9 +139,29 @@ impl Context {
             .unwrap_or_default()
     }
 
-    /// The index, opened once for the command.
+    /// The index, opened once for the command. Outside a project, with no index dir given and
+    /// none where a project's would be, the missing manifest is what to fix, not the index.
     pub fn index(&self) -> Result<Index> {
+        if !self.manifest_found && !self.index_given && !self.index_dir.exists() {
+            bail!(
+                "no {MANIFEST_NAME} in {} or any parent directory, so no project index to read: run archeo inside a project (create {MANIFEST_NAME}: see docs/manifest.md), or pass --index-dir DIR",
+                self.cwd.display()
+            );
+        }
         Index::open(&self.index_dir)
+    }
+
+    /// Warns of each `sym:` value of `q` that no indexed revision declares: outside a gate, a
+    /// typo should not read as "nothing found" without a word.
+    pub fn warn_unknown_symbols(
+        &self,
+        index: &Index,
+        q: &crate::query::syntax::Query,
+    ) -> Result<()> {
+        for u in crate::query::search::unknown_symbols(index, q)? {
+            self.ui.warn(u.to_string());
+        }
+        Ok(())
     }
 
     /// The index, after checking that `ids` name known rules; warns when the index was built

@@ -97,6 +97,10 @@ pub(super) fn run(ctx: &Context, a: DepsArgs) -> Result<Found> {
 pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let (target, asked) = a.target()?;
+    if let Target::Search(q) = &target {
+        crate::query::search::check_rule_filters(&index, q)?;
+        ctx.warn_unknown_symbols(&index, q)?;
+    }
     for r in &a.repo {
         if index.catalog().revisions.iter().all(|x| &x.repo != r) {
             bail!("unknown repository {r:?}: see `archeo pins`");

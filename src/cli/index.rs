@@ -97,7 +97,7 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
 /// The interrupted-run tests' seam, in debug builds only: `ARCHEO_TEST_ABORT_AFTER_BLOBS=N`
 /// aborts the process (no cleanup, like SIGKILL) after N blobs.
 #[cfg(debug_assertions)]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
     let n: u64 = std::env::var("ARCHEO_TEST_ABORT_AFTER_BLOBS")
         .ok()?
         .parse()
@@ -110,6 +110,6 @@ fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
 }
 
 #[cfg(not(debug_assertions))]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
     None
 }

@@ -58,7 +58,11 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
     if let Some(p) = &a.package {
         add("deb Package", &p.package, &p.provenance("Package"));
         add("deb Version", &p.version, &p.provenance("Version"));
-        add("deb Source", &p.source, &p.provenance("Source"));
+        // Only a field the control file has is a fact read there (no Source: means the
+        // package's own name, which is not a reading).
+        if p.source_given {
+            add("deb Source", &p.source, &p.provenance("Source"));
+        }
     }
     out
 }

@@ -6,7 +6,7 @@
 //! but a layer may contain ": " itself, so segmentation is a search: every span of ": "-pieces
 //! is matched against the indexed format strings (verbs match any text, literal parts exactly),
 //! string literals equal to it, and errno texts, and the segmentation explaining the most
-//! literal text wins. The chain is then chosen, not assumed ([`route`]): each repository's part
+//! literal text wins. The chain is then chosen, not assumed (`route`): each repository's part
 //! is read at one revision holding it, and between consecutive segments only routes consistent
 //! with the message on both sides count.
 
@@ -243,7 +243,7 @@ fn compile(format: &str) -> Option<Pattern> {
         if !lit.is_empty() {
             parts.push(std::mem::take(&mut lit));
         }
-        source.push_str("(.*?)");
+        source.push_str(verb_pattern(verb));
     }
     let ends = lit.clone();
     literal += lit.chars().count();
@@ -261,6 +261,20 @@ fn compile(format: &str) -> Option<Pattern> {
         ends,
         re: OnceCell::new(),
     })
+}
+
+/// What a verb can print: `%q` a quoted string or rune, `%d` an integer, `%x` hex digits, `%t`
+/// a boolean; any other verb (`%s`, `%v`, `%w`, ...) any text. A `failed to write %q` does not
+/// explain `failed to write 4242`.
+fn verb_pattern(verb: char) -> &'static str {
+    match verb {
+        'q' => r#"("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)+'|`[^`]*`)"#,
+        // (widths pad with spaces or zeros)
+        'd' => r"( *[-+]?[0-9]+)",
+        'x' | 'X' => r"( *(?:-?(?:0[xX])?[0-9a-fA-F]+ ?)+)",
+        't' => r"(true|false)",
+        _ => "(.*?)",
+    }
 }
 
 impl Pattern {
@@ -810,6 +824,12 @@ mod tests {
         assert_eq!(p.literal, "open sysctl ".len() + " file".len());
         let p = compile("short write (%-5d bytes != %08.3x) 100%%").unwrap();
         assert!(p.matches("short write (3 bytes != 10) 100%"));
+        let q = compile("failed to write %q").unwrap();
+        assert!(q.matches("failed to write \"4242\""));
+        assert!(!q.matches("failed to write 4242"));
+        let d = compile("short write (%d bytes != %d bytes)").unwrap();
+        assert!(d.matches("short write (3 bytes != 10 bytes)"));
+        assert!(!d.matches("short write (three bytes != 10 bytes)"));
         let p = compile("OCI runtime create failed").unwrap();
         assert!(p.matches("OCI runtime create failed"));
         assert!(!p.matches("OCI runtime create failed!"));

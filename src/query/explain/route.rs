@@ -266,7 +266,11 @@ fn plain_options(msg: &Message, segments: &[Segment], s: usize, rev: &IndexedRev
             continue;
         }
         for (i, site) in cand.sites.iter().enumerate() {
-            if site.cite.repo != rev.repo || !site.cite.held_by(&rev.rev) {
+            // A test that asserts on the message is not where it is made.
+            if site.cite.repo != rev.repo
+                || !site.cite.held_by(&rev.rev)
+                || is_test_path(&site.cite.path)
+            {
                 continue;
             }
             out.push(Opt {
@@ -284,6 +288,16 @@ fn plain_options(msg: &Message, segments: &[Segment], s: usize, rev: &IndexedRev
         }
     }
     out
+}
+
+/// A test file or test data: `_test.go`, a `.bats` script, under `tests/`, `test/` or
+/// `testdata/`.
+fn is_test_path(path: &str) -> bool {
+    path.ends_with("_test.go")
+        || path.ends_with(".bats")
+        || path
+            .split('/')
+            .any(|c| matches!(c, "tests" | "test" | "testdata" | "integration-tests"))
 }
 
 /// Every option of segment `s` at `rev`: its strong sources' sites held there (a sentinel's
@@ -429,10 +443,13 @@ fn use_shape(
     Ok(Some(if fits(msg, s, f) {
         Shape::Confirmed(format!("wrapped by {f:?} ({path}:{at})"))
     } else {
+        let seg = msg.pieces[msg.cuts[s].0..msg.cuts[s].1].join(": ");
+        let after = match rest(msg, s) {
+            r if r.is_empty() => format!("the message ends with {seg:?}"),
+            r => format!("after {seg:?} the message goes on {r:?}"),
+        };
         Shape::Contradicted(format!(
-            "there its error reads {f:?} ({path}:{at}), but after {:?} the message goes on {:?}",
-            msg.pieces[msg.cuts[s].0..msg.cuts[s].1].join(": "),
-            rest(msg, s)
+            "there its error reads {f:?} ({path}:{at}), but {after}"
         ))
     }))
 }

@@ -20,6 +20,7 @@ mod hostile_upstreams;
 mod identify;
 mod index;
 mod interfaces;
+mod langs;
 mod onboarding;
 mod properties;
 mod query_language;

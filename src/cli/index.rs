@@ -60,6 +60,20 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     for p in &s.unavailable_paths {
         ctx.ui.detail(format!("unavailable in the cache: {p}"));
     }
+    for e in &s.syntax_errors {
+        ctx.ui
+            .detail(format!("syntax error (first of its file): {e}"));
+    }
+    for l in &s.by_lang {
+        ctx.ui.detail(format!(
+            "{}: {} file versions, {:.1} MB in {:.1} s of CPU ({:.2} MB/s per core)",
+            l.lang,
+            l.files,
+            l.bytes as f64 / 1e6,
+            l.seconds,
+            l.bytes as f64 / 1e6 / l.seconds.max(1e-9)
+        ));
+    }
     if s.incremental + s.fallbacks > 0 {
         ctx.ui.detail(format!(
             "{} file versions reparsed from their predecessor's tree, {} of them parsed again in full (the reparse held errors a full parse lacks)",

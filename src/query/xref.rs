@@ -294,8 +294,8 @@ pub struct RevGraph {
     blobs: HashMap<String, String>,
     /// The revision's repository.
     repo: String,
-    /// The files it was built from: path, blob, facts.
-    files: Vec<(String, String, Arc<Parsed>)>,
+    /// The files it was built from.
+    files: Vec<FileFacts>,
 }
 
 /// A result's identity across revisions: where it stands (file version, lines, column) and
@@ -320,8 +320,8 @@ impl RevGraph {
     pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
         self.files
             .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(_, b, f)| (b.as_str(), &**f))
+            .find(|(p, _, _, _)| p == path)
+            .map(|(_, b, _, f)| (b.as_str(), &**f))
     }
 
     /// Every reference to `ident` in the files it was built from is a site of some edge.
@@ -335,7 +335,7 @@ impl RevGraph {
             .iter()
             .map(|l| (&*l.edge.site.path, l.edge.site.line, l.edge.site.col))
             .collect();
-        self.files.iter().all(|(path, _, p)| {
+        self.files.iter().all(|(path, _, _, p)| {
             p.refs
                 .iter()
                 .filter(|r| r.name == ident)
@@ -391,6 +391,7 @@ pub fn kind_name(k: NodeKind) -> &'static str {
         NodeKind::Var => "var",
         NodeKind::Const => "const",
         NodeKind::Type => "type",
+        NodeKind::Macro => "macro",
         NodeKind::Script => "script",
         NodeKind::External => "external",
     }
@@ -444,7 +445,7 @@ impl<'a> Grouped<'a> {
 pub struct Loader<'i> {
     index: &'i Index,
     /// blob -> its parse facts (None: not a Go or shell file version).
-    parsed: HashMap<String, Option<Arc<Parsed>>>,
+    parsed: HashMap<String, Option<(Lang, Arc<Parsed>)>>,
     /// Token query -> the Go and shell file versions holding it.
     by_tokens: HashMap<Vec<String>, Arc<HashMap<String, u32>>>,
     /// go.mod blob -> its module path.
@@ -455,6 +456,14 @@ pub struct Loader<'i> {
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// A file a graph is built from: path, blob id, language, parse facts.
+type FileFacts = (String, String, Lang, Arc<Parsed>);
+
+/// Whether a language's files are in the reference graph.
+fn has_refs(l: Lang) -> bool {
+    l.language().refs() != crate::lang::Refs::None
 }
 
 impl<'i> Loader<'i> {
@@ -498,7 +507,7 @@ impl<'i> Loader<'i> {
         let mut out = HashMap::new();
         for ord in ords {
             let e = self.index.blob(ord)?;
-            if matches!(e.lang, Lang::Go | Lang::Shell) && e.status.has_text() {
+            if has_refs(e.lang) && e.status.has_text() {
                 out.insert(e.hex(), ord);
             }
         }
@@ -509,7 +518,7 @@ impl<'i> Loader<'i> {
 
     /// A file version's parse facts: by its ordinal when a token query found it, else by its
     /// blob id (only Go and shell versions have facts a graph reads).
-    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<Arc<Parsed>>> {
+    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<(Lang, Arc<Parsed>)>> {
         if let Some(p) = self.parsed.get(blob) {
             return Ok(p.clone());
         }
@@ -518,8 +527,9 @@ impl<'i> Loader<'i> {
             None => self.index.ordinal(blob)?,
         };
         let p = match ord {
-            Some(o) if matches!(self.index.blob(o)?.lang, Lang::Go | Lang::Shell) => {
-                Some(Arc::new(self.index.facts_at(o)?))
+            Some(o) if has_refs(self.index.blob(o)?.lang) => {
+                let e = self.index.blob(o)?;
+                Some((e.lang, Arc::new(self.index.facts_at(o)?)))
             }
             _ => None,
         };
@@ -540,11 +550,7 @@ impl<'i> Loader<'i> {
     }
 
     /// The files of `tree` a question needs, with their facts.
-    fn files(
-        &mut self,
-        tree: &[Occurrence],
-        load: &Load,
-    ) -> Result<Vec<(String, String, Arc<Parsed>)>> {
+    fn files(&mut self, tree: &[Occurrence], load: &Load) -> Result<Vec<FileFacts>> {
         let tokens = match load {
             Load::Named(ident) => crate::index::tokenize::token_set(ident),
             Load::All => Vec::new(),
@@ -560,7 +566,7 @@ impl<'i> Loader<'i> {
             // struct field) matter.
             let mut named = Vec::with_capacity(chosen.len());
             for e in chosen {
-                if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())?
+                if let Some((_, p)) = self.parsed(&e.id, found.get(&e.id).copied())?
                     && p.names(ident)
                 {
                     named.push(e);
@@ -588,8 +594,8 @@ impl<'i> Loader<'i> {
         }
         let mut out = Vec::with_capacity(chosen.len());
         for e in chosen {
-            if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())? {
-                out.push((e.path.clone(), e.id.clone(), p));
+            if let Some((lang, p)) = self.parsed(&e.id, found.get(&e.id).copied())? {
+                out.push((e.path.clone(), e.id.clone(), lang, p));
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -616,12 +622,15 @@ impl<'i> Loader<'i> {
             .iter()
             .map(|(dir, path)| GoModule { dir, path })
             .collect();
-        let refs: Vec<(&str, &Parsed)> = files.iter().map(|(p, _, f)| (p.as_str(), &**f)).collect();
+        let refs: Vec<(&str, Lang, &Parsed)> = files
+            .iter()
+            .map(|(p, _, l, f)| (p.as_str(), *l, &**f))
+            .collect();
         Ok(RevGraph {
-            graph: Graph::build(&refs, &mods),
+            graph: Graph::build_with_langs(&refs, &mods),
             blobs: files
                 .iter()
-                .map(|(p, b, _)| (p.clone(), b.clone()))
+                .map(|(p, b, _, _)| (p.clone(), b.clone()))
                 .collect(),
             repo: rev.repo.clone(),
             files,
@@ -650,7 +659,7 @@ fn suggest(loader: &mut Loader, revs: &[&IndexedRev], names: &[&Name]) -> Result
                 if !blobs.contains(&e.id) || !seen.insert(e.id.clone()) {
                     continue;
                 }
-                let Some(p) = loader.parsed(&e.id, None)? else {
+                let Some((_, p)) = loader.parsed(&e.id, None)? else {
                     continue;
                 };
                 for d in &p.decls {
@@ -744,7 +753,7 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
         .expect("a valid pattern");
     let own = |p: &str| !p.contains("vendor/") && !p.ends_with("_test.go") && p.ends_with(".go");
     let mut spawns: Vec<Spawn> = Vec::new();
-    for (path, blob, parsed) in &g.files {
+    for (path, blob, _, parsed) in &g.files {
         if !own(path)
             || !parsed
                 .calls
@@ -774,7 +783,7 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
     let mut out = Vec::new();
     for spawn in spawns {
         let quoted = format!("\"{}\"", spawn.word);
-        for (path, blob, parsed) in &g.files {
+        for (path, blob, _, parsed) in &g.files {
             if !own(path) || parsed.package.as_deref() != Some("main") {
                 continue;
             }

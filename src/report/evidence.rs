@@ -82,6 +82,8 @@ fn lang_of(path: &str) -> &'static str {
     match path.rsplit('.').next() {
         Some("go") => "go",
         Some("sh") | Some("bash") => "sh",
+        Some("c") | Some("h") => "c",
+        Some("rs") => "rust",
         Some("md") => "markdown",
         Some("json") => "json",
         Some("yaml") | Some("yml") => "yaml",

@@ -123,7 +123,7 @@ fn chain_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
             }
             (None, Some(errno)) => writeln!(
                 out,
-                "    errno {errno}: the kernel's error text, as Go's syscall package prints it"
+                "    errno {errno}: the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)"
             )?,
             (None, None) if s.explained_by_code() => {
                 writeln!(out, "    sources below; no site was chosen for the chain")?

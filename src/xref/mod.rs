@@ -78,6 +78,8 @@ pub enum NodeKind {
     Const,
     /// A type.
     Type,
+    /// A macro (C `#define` with a body, Rust `macro_rules!`).
+    Macro,
     /// A shell script's top-level code: the caller of what it runs outside functions.
     Script,
     /// A Go function of a package outside the revision (`fmt.Errorf`), or a command no script of
@@ -93,6 +95,7 @@ impl From<DeclKind> for NodeKind {
             DeclKind::Var => NodeKind::Var,
             DeclKind::Const => NodeKind::Const,
             DeclKind::Type => NodeKind::Type,
+            DeclKind::Macro => NodeKind::Macro,
         }
     }
 }
@@ -146,6 +149,7 @@ impl Node {
     pub fn display(&self) -> String {
         match (&self.package, self.lang) {
             (Some(p), Lang::Go) => format!("{p}.{}", self.name),
+            (Some(p), Lang::Rust) => format!("{p}::{}", self.name),
             _ => self.name.to_string(),
         }
     }
@@ -233,9 +237,20 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph of one revision from its files (path, parse facts) and Go modules.
-    /// Go files are those ending in `.go`; files with any other path are read as shell.
+    /// Builds the graph of one revision from its files (path, parse facts) and Go modules,
+    /// each file's language told by its path (a path no language with references claims, such
+    /// as a script found by its shebang, is read as shell).
     pub fn build(files: &[(&str, &Parsed)], modules: &[GoModule]) -> Graph {
+        let with: Vec<(&str, Lang, &Parsed)> = files
+            .iter()
+            .map(|(p, f)| (*p, Lang::detect(p), *f))
+            .collect();
+        Graph::build_with_langs(&with, modules)
+    }
+
+    /// Builds the graph of one revision from its files (path, language, parse facts) and Go
+    /// modules; each language's references resolve as its [`crate::lang::Refs`] says.
+    pub fn build_with_langs(files: &[(&str, Lang, &Parsed)], modules: &[GoModule]) -> Graph {
         build::Builder::new(files, modules).finish()
     }
 

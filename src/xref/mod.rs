@@ -405,7 +405,22 @@ impl Graph {
     /// interface dispatch, else by-name edges, as [`Graph::paths`] prefers. One breadth-first
     /// walk per certainty level serves every target.
     pub fn routes_from(&self, source: NodeId, targets: &[NodeId]) -> Vec<Option<Vec<Link<'_>>>> {
-        let mut out: Vec<Option<Vec<Link>>> = targets
+        self.routes_with(source, targets, None, &HashSet::default())
+            .into_iter()
+            .map(|r| r.map(|p| self.path_links(&p)))
+            .collect()
+    }
+
+    /// [`Graph::routes_from`] as edge ids, with the first hop taken only among `first` (when
+    /// given) and never over an edge of `excluded`.
+    pub fn routes_with(
+        &self,
+        source: NodeId,
+        targets: &[NodeId],
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
+    ) -> Vec<Option<Vec<usize>>> {
+        let mut out: Vec<Option<Vec<usize>>> = targets
             .iter()
             .map(|&t| (t == source).then(Vec::new))
             .collect();
@@ -419,7 +434,7 @@ impl Graph {
             if missing.is_empty() {
                 break;
             }
-            let pred = self.walk_tree(source, &missing, allowed);
+            let pred = self.walk_tree(source, &missing, allowed, first, excluded);
             for (t, o) in targets.iter().zip(out.iter_mut()) {
                 if o.is_some() || !pred.contains_key(t) {
                     continue;
@@ -432,24 +447,35 @@ impl Graph {
                     n = self.edges[e].from;
                 }
                 path.reverse();
-                *o = Some(
-                    path.into_iter()
-                        .enumerate()
-                        .map(|(i, e)| self.link(e, i as u32 + 1))
-                        .collect(),
-                );
+                *o = Some(path);
             }
         }
         out
     }
 
-    /// Breadth-first from `source` over edges no less certain than `allowed`: the edge each
-    /// node was first reached by, until every target is reached.
+    /// A path of edge ids as links (depth 1 for the first hop).
+    pub fn path_links(&self, path: &[usize]) -> Vec<Link<'_>> {
+        path.iter()
+            .enumerate()
+            .map(|(i, &e)| self.link(e, i as u32 + 1))
+            .collect()
+    }
+
+    /// The edges leaving a node (call sites and uses), as edge ids.
+    pub fn outgoing_edges(&self, id: NodeId) -> &[usize] {
+        &self.outgoing[id]
+    }
+
+    /// Breadth-first from `source` over edges no less certain than `allowed` (the first hop
+    /// among `first` when given, none of `excluded`): the edge each node was first reached by,
+    /// until every target is reached.
     fn walk_tree(
         &self,
         source: NodeId,
         targets: &HashSet<NodeId>,
         allowed: Certainty,
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
     ) -> HashMap<NodeId, usize> {
         let mut pred: HashMap<NodeId, usize> = HashMap::default();
         let mut seen: HashSet<NodeId> = HashSet::default();
@@ -459,7 +485,11 @@ impl Graph {
         while let Some(n) = queue.pop_front() {
             for &e in &self.outgoing[n] {
                 let edge = &self.edges[e];
-                if edge.certainty > allowed || !seen.insert(edge.to) {
+                if edge.certainty > allowed
+                    || excluded.contains(&e)
+                    || (n == source && first.is_some_and(|f| !f.contains(&e)))
+                    || !seen.insert(edge.to)
+                {
                     continue;
                 }
                 pred.insert(edge.to, e);

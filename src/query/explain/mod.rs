@@ -80,6 +80,9 @@ pub struct Chosen {
     pub at: String,
     /// Where the code stands at that revision (permalink on its commit).
     pub url: String,
+    /// `module version` when the site is vendored code, as that revision vendors it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendored: Option<String>,
     /// For a sentinel: the function that wraps it and where (the route goes through it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapped_at: Option<Wrap>,

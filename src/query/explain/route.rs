@@ -147,6 +147,9 @@ impl Found {
     }
 }
 
+/// Routes between the options of two consecutive segments, by (outer option, inner option).
+type Routes = HashMap<(usize, usize), Found>;
+
 /// What routes are looked for in: one part's revision, its graph and its files' text.
 struct Walk<'a> {
     index: &'a Index,
@@ -493,7 +496,7 @@ pub(super) fn chain(
             texts: &mut texts,
         };
         // routes[k][(i, j)]: from option i of segment k to option j of segment k + 1.
-        let mut routes: Vec<HashMap<(usize, usize), Found>> = Vec::new();
+        let mut routes: Vec<Routes> = Vec::new();
         // The first hops each option's error can come from (None: any).
         let mut firsts: Vec<Vec<Option<HashSet<usize>>>> = Vec::new();
         for (k, os) in opts.iter().enumerate() {
@@ -508,7 +511,7 @@ pub(super) fn chain(
             );
         }
         for k in 0..opts.len() - 1 {
-            let mut found: HashMap<(usize, usize), Found> = HashMap::new();
+            let mut found: Routes = HashMap::new();
             let targets: Vec<(usize, NodeId)> = opts[k + 1]
                 .iter()
                 .enumerate()
@@ -962,10 +965,7 @@ fn chosen(o: &Opt, rev: &IndexedRev, seg: &Segment) -> Chosen {
 
 /// The option of each segment maximising routes found and consistent shapes (a Viterbi walk
 /// over the segments); None for a segment without options.
-fn best_sequence(
-    opts: &[Vec<Opt>],
-    routes: &[HashMap<(usize, usize), Found>],
-) -> Vec<Option<usize>> {
+fn best_sequence(opts: &[Vec<Opt>], routes: &[Routes]) -> Vec<Option<usize>> {
     let own = |o: &Opt| o.shape.score() - 50 * o.cand as i64 - o.site as i64;
     // best[k][j]: the best score of a chain ending at option j of segment k, and its previous.
     let mut best: Vec<Vec<(i64, Option<usize>)>> = Vec::new();
@@ -1026,7 +1026,7 @@ fn link(
     (a, b): (usize, usize),
     (oa, ob): (&[Opt], &[Opt]),
     (pa, pb): (Option<usize>, Option<usize>),
-    (routes, other): (&HashMap<(usize, usize), Found>, Option<Vec<Hop>>),
+    (routes, other): (&Routes, Option<Vec<Hop>>),
     children: &[ChildStart],
     rev: &IndexedRev,
     first: bool,

@@ -74,7 +74,7 @@ pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let (target, asked) = a.target()?;
     for r in &a.repo {
-        if index.catalog().revisions.iter().all(|x| &x.repo != r) {
+        if index.revisions().iter().all(|x| &x.repo != r) {
             bail!("unknown repository {r:?}: see `archeo pins`");
         }
     }

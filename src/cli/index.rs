@@ -28,6 +28,16 @@ pub struct IndexArgs {
     /// parse floor that benches/index.sh compares indexing against). With --rebuild: every blob.
     #[arg(long)]
     pub dry_run: bool,
+    /// Build shard K of N: the lock's repositories dealt round-robin in lock order (the i-th,
+    /// from 0, to shard i mod N + 1), each with every pinned revision. The shard is an ordinary
+    /// index directory that also records which shard of which lock it is; query the shards
+    /// together with one --index-dir per shard (see docs/usage.md, Shards).
+    ///
+    ///   archeo index --shard 1/2 --index-dir shards/1
+    ///   archeo index --shard 2/2 --index-dir shards/2
+    ///   archeo search openat2 --index-dir shards/1 --index-dir shards/2
+    #[arg(long, value_name = "K/N", verbatim_doc_comment)]
+    pub shard: Option<crate::index::shards::ShardSpec>,
 }
 
 pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
@@ -39,12 +49,26 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
         max_file_size: a.max_file_size,
         dry_run: a.dry_run,
         observer: test_abort_hook(),
+        shard: a.shard,
     };
+    let index_dir = ctx.single_index_dir("archeo index")?;
+    if let Some(spec) = a.shard {
+        let record = crate::index::shards::ShardRecord::of(spec, &lock);
+        let own = record.own_repos();
+        ctx.ui.info(format!(
+            "shard {spec} of the lock: {}",
+            if own.is_empty() {
+                "no repository (more shards than repositories)".to_string()
+            } else {
+                own.join(", ")
+            }
+        ));
+    }
     let s = crate::index::build::run(
         &manifest,
         &lock,
         &ctx.cache_dir,
-        &ctx.index_dir,
+        index_dir,
         &rules,
         &opts,
         &ctx.ui,

@@ -30,7 +30,7 @@ pub struct ServeArgs {
 pub(super) fn run(ctx: &Context, a: ServeArgs) -> Result<Found> {
     let cfg = ServeConfig {
         addr: a.addr,
-        index_dir: ctx.index_dir.clone(),
+        index_dirs: ctx.index_dirs.clone(),
         timeout: Duration::from_millis(a.timeout_ms),
         poll: Duration::from_millis(a.poll_ms.max(10)),
         open: a.open,

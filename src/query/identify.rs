@@ -105,7 +105,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
     let history = History::new(src);
     let locate = |repo: &str, commit: &str| history.locate(repo, commit);
     let vendored = |pin: &Pin| {
-        let rev = src.index?.catalog().find(&pin.repo, &pin.rev)?;
+        let rev = src.index?.find(&pin.repo, &pin.rev)?;
         Some(
             rev.vendor
                 .iter()
@@ -130,7 +130,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
             let rules = match (&id.pin, src.index) {
                 (Some(p), Some(index)) if !req.rules.is_empty() || req.all_rules => {
                     let sel = format!("{}@{}", p.repo, p.rev);
-                    if index.catalog().find(&p.repo, &p.rev).is_none() {
+                    if index.find(&p.repo, &p.rev).is_none() {
                         if !report.not_indexed.contains(&sel) {
                             report.not_indexed.push(sel);
                         }

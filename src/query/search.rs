@@ -645,7 +645,7 @@ fn candidates(
         None => crate::index::grams::GramQuery::All,
     };
     let cands = index.candidates(&gq)?;
-    let mut allowed = vec![false; index.catalog().blob_count()];
+    let mut allowed = vec![false; index.blob_count()];
     let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
         let e = index.blob(o)?;
@@ -664,7 +664,7 @@ fn candidates(
     let places = index.places_of(
         &plan.revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
-        |p| Ok(plan.keeps(index.catalog().path(p)?)),
+        |p| Ok(plan.keeps(index.path(p)?)),
     )?;
     let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
         .into_iter()
@@ -731,7 +731,7 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
 }
 
 fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
-    let path = index.catalog().path(p.path)?.to_string();
+    let path = index.path(p.path)?.to_string();
     let revs = index.revisions();
     let ordered = index.ordered(&p.repo);
     let (newest, cited) = ordered

@@ -39,8 +39,8 @@ use requests::{DiffRequest, ExplainRequest, FindingsRequest, SearchRequest, Time
 pub struct ServeConfig {
     /// Where to listen.
     pub addr: SocketAddr,
-    /// The index directory.
-    pub index_dir: PathBuf,
+    /// The index directory, or the shards of one lock served as one index.
+    pub index_dirs: Vec<PathBuf>,
     /// Each query's time limit.
     pub timeout: Duration,
     /// How often to check whether the index was rebuilt.
@@ -60,7 +60,7 @@ pub(crate) struct App {
 /// Serves until interrupted (Ctrl-C or SIGTERM). Prints the URL first, on its own line, so
 /// scripts (and the tests) can read the port of `--addr 127.0.0.1:0`.
 pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
-    let live = Arc::new(LiveIndex::open(&cfg.index_dir)?);
+    let live = Arc::new(LiveIndex::open(&cfg.index_dirs)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,7 +75,11 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
         println!("{url}");
         eprintln!(
             "archeo serve: {url} ({revisions} revisions from {}; read-only; Ctrl-C stops)",
-            cfg.index_dir.display()
+            cfg.index_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !addr.ip().is_loopback() {
             eprintln!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");

@@ -27,5 +27,6 @@ mod reparse;
 mod rules;
 mod search;
 mod serve;
+mod shards;
 mod xref;
 mod xref_cli;

@@ -22,6 +22,7 @@ mod interfaces;
 mod onboarding;
 mod properties;
 mod query_language;
+mod ray;
 mod reliability;
 mod reparse;
 mod rules;

@@ -47,7 +47,7 @@ _docker_version || { echo "unsafe procfs detected" >&2; exit 1; }
 "#;
 
 /// The four repositories, fetched (proj and shipper under github.com URLs served from disk).
-fn fixture() -> Workspace {
+pub(crate) fn fixture() -> Workspace {
     let ws = Workspace::new();
     let (proj, _) = go_project(&ws);
     proj.write("LICENSE", LICENSE);
@@ -124,7 +124,7 @@ fn shard_dirs(n: u32) -> Vec<String> {
 }
 
 /// `archeo ARGS` over the given index directories: (exit code, stdout, stderr).
-fn over(ws: &Workspace, dirs: &[String], args: &[&str]) -> (i32, String, String) {
+pub(crate) fn over(ws: &Workspace, dirs: &[String], args: &[&str]) -> (i32, String, String) {
     let mut a: Vec<&str> = Vec::new();
     for d in dirs {
         a.extend(["--index-dir", d]);
@@ -375,4 +375,174 @@ fn a_shard_rebuilt_from_a_newer_lock_is_refused_beside_the_old_ones() {
     let (code, out, err) = over(&ws, &shard_dirs(2), &["search", "extra"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("extra.sh"), "{out}");
+}
+
+use crate::serve::http;
+
+/// The `shards` record closing a front end's answer when every asked shard answered.
+fn whole(asked: &[u32], of: u32) -> String {
+    let list = asked
+        .iter()
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "{{\"schema_version\":1,\"type\":\"shards\",\"of\":{of},\"asked\":[{list}],\"answered\":[{list}],\"missing\":[],\"partial\":false}}\n"
+    )
+}
+
+#[test]
+fn a_front_end_merges_shard_servers_as_one_index_and_marks_a_missing_shard() {
+    let ws = fixture();
+    build(&ws, &[2]);
+    let one = vec!["index".to_string()];
+    let s1 = http::Server::start(&ws, &["--index-dir", "shards-2/1"]);
+    let s2 = http::Server::start(&ws, &["--index-dir", "shards-2/2"]);
+    let (u1, u2) = (format!("http://{}", s1.addr), format!("http://{}", s2.addr));
+    let front = http::Server::start(
+        &ws,
+        &["--shard", &u1, "--shard", &u2, "--shard-timeout-ms", "5000"],
+    );
+    // A shard server says which shard it is.
+    let r = s2.get("/api/shard");
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["shard"]["k"], 2);
+    assert_eq!(
+        v["shard"]["repos"],
+        serde_json::json!(["proj", "shipper", "fork", "scripts"])
+    );
+    assert!(
+        r.header("x-archeo-shard").unwrap().starts_with("2/2 "),
+        "{:?}",
+        r.headers
+    );
+    // Merged: exactly the single index's records, in its order, then the shards record.
+    for (api, cli, asked) in [
+        (
+            "/api/search?q=openat2",
+            vec!["search", "openat2"],
+            &[1, 2][..],
+        ),
+        (
+            "/api/search?q=Permission&limit=3",
+            vec!["search", "Permission", "--limit", "3"],
+            &[1, 2],
+        ),
+        (
+            "/api/search?q=sysctl&context=1",
+            vec!["search", "sysctl", "-C", "1"],
+            &[1, 2],
+        ),
+        (
+            "/api/search?q=openat2+repo%3Afork",
+            vec!["search", "openat2 repo:fork"],
+            &[1],
+        ),
+        ("/api/findings", vec!["findings"], &[1, 2]),
+        (
+            "/api/findings?rule=openat2-resolve-no-xdev&at=proj%40v1.2.0&at=fork%40v2.0",
+            vec![
+                "findings",
+                "--rule",
+                "openat2-resolve-no-xdev",
+                "--at",
+                "proj@v1.2.0",
+                "--at",
+                "fork@v2.0",
+            ],
+            &[1],
+        ),
+        (
+            "/api/diff?a=proj%40v1.0.0&b=proj%40v1.2.0",
+            vec!["diff", "proj@v1.0.0", "proj@v1.2.0"],
+            &[1],
+        ),
+        (
+            "/api/timeline?rule=openat2-resolve-no-xdev&repo=proj&repo=fork",
+            vec![
+                "timeline",
+                "--rule",
+                "openat2-resolve-no-xdev",
+                "--repo",
+                "proj",
+                "--repo",
+                "fork",
+            ],
+            &[1],
+        ),
+        (
+            "/api/explain?message=unsafe+procfs+detected&repo=fork",
+            vec!["explain", "unsafe procfs detected", "--repo", "fork"],
+            &[1],
+        ),
+    ] {
+        let mut args = cli.clone();
+        args.extend(["--format", "json"]);
+        let (code, expected, err) = over(&ws, &one, &args);
+        assert_eq!(code, 0, "{cli:?}: {err}");
+        let r = front.get(api);
+        assert_eq!(r.status, 200, "{api}: {}", r.body);
+        assert_eq!(r.body, expected + &whole(asked, 2), "{api}");
+        assert_eq!(r.header("x-archeo-partial"), Some("false"), "{api}");
+    }
+    // What would join shards, or names nothing to route by, is refused, saying what to do.
+    for api in [
+        "/api/diff?a=proj%40v1.2.0&b=shipper%40v2.0",
+        "/api/timeline?rule=openat2-resolve-no-xdev",
+    ] {
+        let r = front.get(api);
+        assert_eq!(r.status, 400, "{api}: {}", r.body);
+        assert!(
+            r.body.contains("--index-dir SHARD1 --index-dir SHARD2"),
+            "{}",
+            r.body
+        );
+    }
+    let r = front.get("/api/search?q=x&repo=nope");
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body.contains("unknown repository \\\"nope\\\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(front.get("/search?q=x").status, 404);
+    let r = front.get("/api/search?q=%2Funclosed");
+    assert_eq!(r.status, 400, "{}", r.body);
+
+    // Shard 2's server stops: answers needing it are marked partial, never silently smaller.
+    drop(s2);
+    let r = front.get("/api/search?q=Permission");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("x-archeo-partial"), Some("true"));
+    let lines: Vec<serde_json::Value> = r
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (hits, last) = lines.split_at(lines.len() - 1);
+    let repos: Vec<&str> = hits
+        .iter()
+        .map(|h| h["cite"]["repo"].as_str().unwrap())
+        .collect();
+    assert_eq!(repos.len(), 2, "{}", r.body);
+    assert!(
+        repos.iter().all(|r| ["proj", "fork"].contains(r)),
+        "{repos:?}"
+    );
+    assert_eq!(last[0]["partial"], true);
+    assert_eq!(last[0]["answered"], serde_json::json!([1]));
+    assert_eq!(last[0]["asked"], serde_json::json!([1, 2]));
+    let missing = last[0]["missing"].as_array().unwrap();
+    assert!(
+        missing.iter().any(|m| m["url"] == u2.as_str()),
+        "{}",
+        r.body
+    );
+    // A question only shard 1 holds is still whole; one for shard 2 is refused, not partial.
+    let r = front.get("/api/search?q=Permission&repo=proj");
+    assert_eq!(r.header("x-archeo-partial"), Some("false"), "{}", r.body);
+    let r = front.get("/api/diff?a=shipper%40v1.0&b=shipper%40v2.0");
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("shard 2/2 holds shipper"), "{}", r.body);
 }

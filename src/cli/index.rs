@@ -104,17 +104,23 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     Ok(Found::Yes)
 }
 
-/// The interrupted-run tests' seam, in debug builds only: `ARCHEO_TEST_ABORT_AFTER_BLOBS=N`
-/// aborts the process (no cleanup, like SIGKILL) after N blobs.
+/// The interrupted-run tests' seams, in debug builds only: `ARCHEO_TEST_ABORT_AFTER_BLOBS=N`
+/// aborts the process (no cleanup, like SIGKILL) after N blobs; `ARCHEO_TEST_BLOB_DELAY_MS=MS`
+/// sleeps after each blob, so that a node killed by the distributed-build test dies mid-build.
 #[cfg(debug_assertions)]
 fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
-    let n: u64 = std::env::var("ARCHEO_TEST_ABORT_AFTER_BLOBS")
-        .ok()?
-        .parse()
-        .ok()?;
+    let var = |name: &str| -> Option<u64> { std::env::var(name).ok()?.parse().ok() };
+    let abort = var("ARCHEO_TEST_ABORT_AFTER_BLOBS");
+    let delay = var("ARCHEO_TEST_BLOB_DELAY_MS");
+    if abort.is_none() && delay.is_none() {
+        return None;
+    }
     Some(std::sync::Arc::new(move |done| {
-        if done >= n {
+        if abort.is_some_and(|n| done >= n) {
             std::process::abort();
+        }
+        if let Some(ms) = delay {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }))
 }

@@ -40,6 +40,8 @@ pub struct Hit {
     pub defines: bool,
     /// The file says it is generated (`// Code generated ... DO NOT EDIT.`).
     pub generated: bool,
+    /// The match is spelled as the query spells it (a ranking key).
+    pub exact: bool,
     /// Context lines (number, text) before the hit.
     pub before: Vec<(u32, String)>,
     /// Context lines after the hit.
@@ -50,6 +52,23 @@ impl Hit {
     /// The hit's line.
     pub fn line(&self) -> u32 {
         self.cite.start
+    }
+
+    /// The search ranking's keys, in order, as values that compare the same way (ascending):
+    /// what a front end over shards merges their hits by. The last key a search ranks by, the
+    /// file version's ordinal, only separates hits of one repository, which come from one shard
+    /// already in order.
+    pub fn rank_keys(&self) -> serde_json::Value {
+        serde_json::json!([
+            !self.defines,
+            self.generated,
+            self.cite.vendored_module.is_some(),
+            !self.exact,
+            -(self.cite.newest as i64),
+            self.cite.repo,
+            self.cite.path,
+            self.cite.start,
+        ])
     }
 }
 
@@ -833,6 +852,7 @@ fn materialise(index: &Index, raw: &[Raw]) -> Result<Vec<Hit>> {
                 ranges: h.ranges.clone(),
                 defines: h.defines,
                 generated: raw[*i].generated,
+                exact: h.exact,
                 before: h.before.clone(),
                 after: h.after.clone(),
             });

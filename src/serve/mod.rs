@@ -11,6 +11,7 @@
 mod api;
 mod error;
 mod exec;
+pub mod front;
 mod links;
 mod live;
 mod pages;
@@ -119,6 +120,7 @@ fn router(app: App) -> Router {
         .route("/api/diff", get(api::answer::<DiffRequest>))
         .route("/api/timeline", get(api::answer::<TimelineRequest>))
         .route("/api/explain", get(api::answer::<ExplainRequest>))
+        .route("/api/shard", get(api::shard))
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(secure))
         .with_state(app)

@@ -33,10 +33,10 @@ queries=(
   "deps moby@v28.5.2 --depth 2 --format json"
   "affected --rule sysctl-write --repo moby --format json"
   "callers WriteSysctls --at runc@v1.3.3 --format json"
-  "path main.main WriteSysctls --at runc@v1.3.3 --format json"
-  "explain --format json open_sysctl_message"
+  "path main.init WriteSysctls --at runc@v1.3.3 --format json"
+  "explain open_sysctl_message --repo runc --format json"
 )
-message='open sysctl net.ipv4.ip_forward file: reopen fd 8: invalid cross-device link'
+message='open sysctl net.ipv4.ip_unprivileged_port_start file: unsafe procfs detected: openat2 /proc/./sys/net/ipv4/ip_unprivileged_port_start: invalid cross-device link'
 echo "# load: $(uptime)"
 for n in "$@"; do
   dirs=()
@@ -56,7 +56,7 @@ for n in "$@"; do
     else
       same=DIFFERENT
     fi
-    lines=$(a --index-dir "$single" "${args[@]}" 2>/dev/null | wc -l)
+    lines=$( (a --index-dir "$single" "${args[@]}" 2>/dev/null || true) | wc -l)
     one=$(ms --index-dir "$single" "${args[@]}")
     union=$(ms "${dirs[@]}" "${args[@]}")
     each=""

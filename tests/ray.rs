@@ -100,8 +100,11 @@ fn ray_builds_shards_through_a_node_kill_and_restarts_a_killed_shard_server() {
         assert_eq!(code, Some(0), "faults.py failed or hung:\n{o}\n{e}");
         o
     };
+    // Ray's own processes print to the same standard output: the reports are the lines that
+    // start as faults.py writes them.
     let runs: Vec<serde_json::Value> = out
         .lines()
+        .filter(|l| l.starts_with("{\"scenario\""))
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     let by = |name: &str| {

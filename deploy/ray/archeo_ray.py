@@ -53,8 +53,9 @@ def build_shard(archeo, manifest, cache_dir, out, k, n, extra_args):
     # Where each attempt ran, for the fault tests and the report (one file per attempt).
     marker = os.path.join(out, f".attempt-{k}-{node[:12]}-{os.getpid()}")
     os.makedirs(out, exist_ok=True)
-    with open(marker, "w") as f:
+    with open(marker + ".tmp", "w") as f:
         f.write(json.dumps({"shard": k, "node": node, "pid": os.getpid(), "started": started}))
+    os.replace(marker + ".tmp", marker)
     cmd = [archeo, "--manifest", manifest, "--cache-dir", cache_dir,
            "--index-dir", os.path.join(out, str(k)), "index", "--shard", f"{k}/{n}"] + list(extra_args)
     t0 = time.monotonic()
@@ -141,7 +142,7 @@ def cmd_build(a):
     wall = time.monotonic() - t0
     attempts = {}
     for name in os.listdir(out):
-        if name.startswith(".attempt-"):
+        if name.startswith(".attempt-") and not name.endswith(".tmp"):
             k = int(name.split("-")[1])
             attempts[k] = attempts.get(k, 0) + 1
     shards = [dict(done[k], attempts=attempts.get(k, 1)) for k in sorted(done)]

@@ -34,6 +34,9 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 import archeo_ray  # noqa: E402
 
+# Workers cannot import this directory: ship archeo_ray's functions and classes by value.
+ray.cloudpickle.register_pickle_by_value(archeo_ray)
+
 # A node's death is noticed within about a second instead of Ray's default tens of seconds.
 SYSTEM_CONFIG = {
     "health_check_initial_delay_ms": 0,
@@ -67,13 +70,16 @@ def build_kill(a, cluster, nodes):
     killed = None
     deadline = time.monotonic() + 120
     while killed is None and time.monotonic() < deadline:
+        done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+        for r in done:
+            ray.get(r)  # a shard that failed before the kill: its error, now
         for name in os.listdir(out):
-            if name.startswith(".attempt-1-"):
+            if name.startswith(".attempt-1-") and not name.endswith(".tmp"):
                 with open(os.path.join(out, name)) as f:
                     node_id = json.load(f)["node"]
                 time.sleep(a.kill_after_s)
                 for n in nodes:
-                    if n.unique_id == node_id:
+                    if n.node_id == node_id:
                         cluster.remove_node(n, allow_graceful=False)
                         killed = {"node": node_id, "after_seconds": round(time.monotonic() - t0, 3)}
                         nodes.remove(n)
@@ -88,7 +94,7 @@ def build_kill(a, cluster, nodes):
     results = ray.get(refs, timeout=600)
     attempts = {}
     for name in os.listdir(out):
-        if name.startswith(".attempt-"):
+        if name.startswith(".attempt-") and not name.endswith(".tmp"):
             k = int(name.split("-")[1])
             with open(os.path.join(out, name)) as f:
                 attempts.setdefault(k, []).append(json.load(f)["node"])

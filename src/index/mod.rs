@@ -419,20 +419,39 @@ impl Index {
             .expect("revisions come from this index's catalog")
     }
 
-    /// A union: per part, each local ordinal's ordinal in the union (worked out once).
+    /// A union: per part, each local ordinal's ordinal in the union (worked out once, by
+    /// sorting every part's blob ids together: a file version held by several parts gets its
+    /// owner's ordinal, the first part holding it with something stored).
     fn canon(&self) -> Result<&[Vec<u32>]> {
         if let Some(t) = self.canon.get() {
             return Ok(t);
         }
-        let mut table = Vec::with_capacity(self.parts.len());
+        let mut table: Vec<Vec<u32>> = Vec::with_capacity(self.parts.len());
+        let mut all: Vec<([u8; 20], u32, bool)> = Vec::new();
         for part in &self.parts {
-            let n = part.catalog.blob_count() as u32;
-            let mut v = Vec::with_capacity(n as usize);
-            for l in 0..n {
-                let e = part.catalog.blob(l)?;
-                v.push(self.owner(&e.id)?.unwrap_or(part.ord_base + l));
+            let blobs = part.catalog.blobs()?;
+            table.push((0..blobs.len() as u32).map(|l| part.ord_base + l).collect());
+            all.extend(blobs.iter().enumerate().map(|(l, b)| {
+                (
+                    b.id,
+                    part.ord_base + l as u32,
+                    b.status != catalog::BlobStatus::Unavailable,
+                )
+            }));
+        }
+        // By id, then by ordinal (the parts' order): a run of equal ids is one file version.
+        all.sort_unstable();
+        for run in all.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            let owner = run.iter().find(|e| e.2).unwrap_or(&run[0]).1;
+            for e in run {
+                let (part, l) = self.locate(e.1)?;
+                let p = self
+                    .parts
+                    .iter()
+                    .position(|x| std::ptr::eq(x, part))
+                    .expect("a part of this index");
+                table[p][l as usize] = owner;
             }
-            table.push(v);
         }
         Ok(self.canon.get_or_init(|| table))
     }
@@ -462,7 +481,7 @@ impl Index {
         };
         let part = &self.parts[p];
         Ok(match part.catalog.ordinal_of(&id)? {
-            Some(l) => self.owner(&id)? == Some(part.ord_base + l),
+            Some(l) => self.canon()?[p].get(l as usize) == Some(&(part.ord_base + l)),
             None => false,
         })
     }

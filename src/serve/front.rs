@@ -38,6 +38,9 @@ pub struct FrontConfig {
     pub timeout: Duration,
 }
 
+/// The largest answer read from one shard server.
+const MAX_ANSWER: u64 = 256 << 20;
+
 #[derive(Clone)]
 struct Front {
     shards: Vec<String>,
@@ -159,6 +162,17 @@ impl Front {
             Err(e) => return Reply::Failed(format!("cannot reach it: {}", root_cause(&e))),
         };
         let status = r.status();
+        // A shard server's answer is bounded like any input: archeo serve always says its
+        // length.
+        match r.content_length() {
+            Some(n) if n <= MAX_ANSWER => {}
+            Some(n) => {
+                return Reply::Failed(format!(
+                    "its answer is {n} bytes, over the {MAX_ANSWER} a front end reads (narrow the question, or give limit=)"
+                ));
+            }
+            None => return Reply::Failed("its answer does not say its length".into()),
+        }
         let shard = r
             .headers()
             .get(SHARD_HEADER)
@@ -267,6 +281,13 @@ fn parse_shard_header(v: &str) -> Option<(u32, u32, String)> {
 /// The repositories a request names (`at=REPO@REV`, `repo=`, `a=`, `b=`, `repo:` filters in
 /// `q=` and `search=`).
 fn named_repos(raw: &str) -> Result<BTreeSet<String>, HttpError> {
+    if raw.len() > super::params::MAX_QUERY_STRING {
+        return Err(HttpError::too_long(format!(
+            "the query string is {} bytes; at most {} are accepted",
+            raw.len(),
+            super::params::MAX_QUERY_STRING
+        )));
+    }
     let mut out = BTreeSet::new();
     for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
         match &*k {

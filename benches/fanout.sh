@@ -11,21 +11,23 @@ archeo=$(realpath "$1"); single=$(realpath "$2"); shards=$(realpath "$3"); runs=
 tmp=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-start() { # start NAME ARGS...: archeo serve on a free port; prints its URL
+start() { # start NAME ARGS...: archeo serve on a free port (its pid kept for the cleanup)
   local name=$1; shift
   "$archeo" "$@" --addr 127.0.0.1:0 > "$tmp/$name.url" 2>/dev/null &
   pids+=($!)
   for _ in $(seq 200); do [ -s "$tmp/$name.url" ] && break; sleep 0.05; done
-  head -1 "$tmp/$name.url" | sed 's#/$##'
 }
-one=$(start one --index-dir "$single" serve)
+url() { head -1 "$tmp/$1.url" | sed 's#/$##'; }
+start one --index-dir "$single" serve
+one=$(url one)
 urls=()
 for d in "$shards"/*/; do
-  k=$(basename "$d"); urls+=("$(start "shard$k" --index-dir "$d" serve)")
+  k=$(basename "$d"); start "shard$k" --index-dir "$d" serve; urls+=("$(url "shard$k")")
 done
 front_args=(serve --shard-timeout-ms 10000)
 for u in "${urls[@]}"; do front_args+=(--shard "$u"); done
-front=$(start front "${front_args[@]}")
+start front "${front_args[@]}"
+front=$(url front)
 lat() { # lat URL: median and p90 ms over RUNS requests
   local t=()
   for _ in $(seq "$runs"); do

@@ -21,7 +21,7 @@ const SARIF_LANGUAGE_PATTERN: (&str, &str) = (
     "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
 );
 
-fn validator(path: &str) -> jsonschema::Validator {
+pub(crate) fn validator(path: &str) -> jsonschema::Validator {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let text = std::fs::read_to_string(&p)
         .unwrap()
@@ -33,7 +33,7 @@ fn validator(path: &str) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+pub(crate) fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
     v.iter_errors(doc)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()

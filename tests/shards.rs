@@ -407,6 +407,8 @@ fn a_front_end_merges_shard_servers_as_one_index_and_marks_a_missing_shard() {
     let r = s2.get("/api/shard");
     assert_eq!(r.status, 200);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let schema = crate::interfaces::validator("docs/archeo.schema.json");
+    assert_eq!(crate::interfaces::errors(&schema, &v), Vec::<String>::new());
     assert_eq!(v["shard"]["k"], 2);
     assert_eq!(
         v["shard"]["repos"],
@@ -531,6 +533,10 @@ fn a_front_end_merges_shard_servers_as_one_index_and_marks_a_missing_shard() {
         "{repos:?}"
     );
     assert_eq!(last[0]["partial"], true);
+    assert_eq!(
+        crate::interfaces::errors(&schema, &last[0]),
+        Vec::<String>::new()
+    );
     assert_eq!(last[0]["answered"], serde_json::json!([1]));
     assert_eq!(last[0]["asked"], serde_json::json!([1, 2]));
     let missing = last[0]["missing"].as_array().unwrap();

@@ -13,6 +13,7 @@ mod deps;
 mod explain;
 mod export;
 mod fetch;
+mod functable;
 mod history;
 mod hostile;
 mod hostile_upstreams;

@@ -9,7 +9,7 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use artifact_fixtures::{Format, GoBinary};
+use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab};
 use common::*;
 use serde_json::Value;
 
@@ -76,6 +76,15 @@ fn proj_binary(ws: &Workspace, name: &str, commit: &str) -> String {
             "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
         ),
     )
+    // A function table too: `function_table` records are checked against the schema.
+    .with_functions(
+        Pclntab::Go120,
+        vec![
+            FixtureFunc::new("github.com/acme/proj/libct.processOpenat2", "libct/open.go", 12, 16),
+            FixtureFunc::new("github.com/acme/proj/libct.newerThanAnyPin", "libct/new.go", 3, 5),
+        ],
+        &["github.com/acme/proj/libct.onlyInlined"],
+    )
     .build();
     let p = ws.path().join(name);
     std::fs::write(&p, bin).unwrap();
@@ -139,6 +148,7 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
         ),
         (vec!["explain", MESSAGE], vec!["explanation"]),
         (vec!["deps", "shipper@v2.0", "--all"], vec!["dep"]),
+        (vec!["deps", "--find", "proj"], vec!["dep-release"]),
         (
             vec![
                 "affected",
@@ -148,6 +158,10 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
                 "shipper",
             ],
             vec!["affected", "affected-release"],
+        ),
+        (
+            vec!["affected", "--rule", "openat2-resolve-no-xdev", "--first"],
+            vec!["affected", "affected-first", "affected-release"],
         ),
         (
             vec!["identify", &bin, "--rule", "openat2-resolve-no-xdev"],

@@ -32,6 +32,8 @@ pub struct Context {
     pub index_dir: PathBuf,
     /// Every index directory given: one, or the shards of one lock.
     pub index_dirs: Vec<PathBuf>,
+    /// It was given (flag, environment, manifest default), not assumed beside the manifest.
+    index_given: bool,
     /// Verbosity, color and progress.
     pub ui: Ui,
     /// The directory archeo was started in.
@@ -85,6 +87,8 @@ impl Context {
                 .map(|d| cwd.join(d))
                 .collect();
         }
+        // Given (a flag, the environment, the manifest's default), not assumed beside the manifest.
+        let index_given = !index_dirs.is_empty() || defaults.index_dir.is_some();
         if index_dirs.is_empty() {
             index_dirs.push(defaults.index_dir.unwrap_or_else(|| project.join("index")));
         }
@@ -96,6 +100,7 @@ impl Context {
             cache_dir,
             index_dir,
             index_dirs,
+            index_given,
             ui: Ui::new(g.quiet, g.verbose, g.color),
             cwd,
         })
@@ -147,7 +152,15 @@ impl Context {
 
     /// The index, opened once for the command: one directory, or the union of every shard
     /// given. A shard given alone answers for its own repositories, and says so.
+    /// Outside a project, with no index dir given and none where a project's would be, the
+    /// missing manifest is what to fix, not the index.
     pub fn index(&self) -> Result<Index> {
+        if !self.manifest_found && !self.index_given && !self.index_dir.exists() {
+            bail!(
+                "no {MANIFEST_NAME} in {} or any parent directory, so no project index to read: run archeo inside a project (create {MANIFEST_NAME}: see docs/manifest.md), or pass --index-dir DIR",
+                self.cwd.display()
+            );
+        }
         let index = Index::open_all(&self.index_dirs)?;
         if let Some(s) = index.lone_shard() {
             self.ui.warn(format!(
@@ -170,6 +183,19 @@ impl Context {
             );
         }
         Ok(&self.index_dir)
+    }
+
+    /// Warns of each `sym:` value of `q` that no indexed revision declares: outside a gate, a
+    /// typo should not read as "nothing found" without a word.
+    pub fn warn_unknown_symbols(
+        &self,
+        index: &Index,
+        q: &crate::query::syntax::Query,
+    ) -> Result<()> {
+        for u in crate::query::search::unknown_symbols(index, q)? {
+            self.ui.warn(u.to_string());
+        }
+        Ok(())
     }
 
     /// The index, after checking that `ids` name known rules; warns when the index was built

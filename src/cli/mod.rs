@@ -314,10 +314,18 @@ pub enum Command {
     /// its module path or URL names one, or the manifest's `provides` says so; its version
     /// resolves to a pinned revision (`pinned`), or the nearest pinned tags (`not pinned`), or
     /// says why not (`unresolved`). --depth follows pinned edges into the revisions they name.
+    /// Edges to other pinned repositories come first; lines naming the release's own
+    /// repository, nested modules no pin follows and edges to nothing pinned are counted, and
+    /// listed with --all.
+    ///
+    /// With --find REPO instead of a release: for every release of the consumers, oldest
+    /// first, the version of REPO it names, cited, with changes marked: the first release
+    /// that builds a version is the first line showing it.
     ///
     /// Examples:
     ///   archeo deps moby@v28.5.2
     ///   archeo deps containerd@v1.7.28 --depth 2 --format md
+    ///   archeo deps --find runc --repo moby          # which runc each Docker release builds
     #[command(verbatim_doc_comment)]
     Deps(deps::DepsArgs),
     /// Which releases ship a component version that carries a finding
@@ -326,11 +334,13 @@ pub enum Command {
     /// repository holding the target (a rule's findings, or a search's lines) is resolved to
     /// the pinned component revision, and that revision is checked: present, absent, or
     /// unknown (the version is not pinned, or not resolvable from source). Each row cites the
-    /// consumer's file that pins the version.
+    /// consumer's file that pins the version. --first: per consumer, the first pinned release
+    /// that ships it, and after which.
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
     ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --repo moby --first   # from which release on
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?
@@ -511,7 +521,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                eprintln!("error: {e:#}");
+                crate::say!("error: {e:#}");
             }
             code
         }

@@ -188,6 +188,7 @@ struct Target {
     store_name: String,
     store_dir: PathBuf,
     fingerprint: String,
+    rule_ids: Vec<String>,
 }
 
 /// `STORE/tantivy`.
@@ -343,6 +344,7 @@ fn commit(
     let catalog = NewCatalog {
         store: target.store_name.clone(),
         rules: target.fingerprint.clone(),
+        rule_ids: target.rule_ids.clone(),
         revisions: std::mem::take(&mut plan.revisions),
         trees: std::mem::take(&mut plan.trees),
         blobs: std::mem::take(&mut plan.blobs),
@@ -416,6 +418,7 @@ fn open_target(
         store_name,
         store_dir,
         fingerprint,
+        rule_ids: rules.id_list(),
     })
 }
 

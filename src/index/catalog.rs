@@ -35,7 +35,7 @@ use crate::index::shards::ShardRecord;
 use crate::source::lock::{Pin, RefKind};
 
 /// Bumped whenever the catalog or the store changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
 const SECTIONS: usize = 5;
@@ -226,6 +226,7 @@ struct Head {
     langs: Vec<String>,
     store: String,
     rules: String,
+    rule_ids: Vec<String>,
     revisions: Vec<IndexedRev>,
     excludes: BTreeMap<String, String>,
     blobs_len: u64,
@@ -260,6 +261,9 @@ pub struct Catalog {
     /// Fingerprint of the rule set the findings were computed with; a different rule set
     /// means every blob's findings must be computed again.
     pub rules: String,
+    /// The ids of the rules the findings were computed with: what `rule:` and `--rule` may
+    /// name.
+    pub rule_ids: Vec<String>,
     /// Every indexed revision, in lock order.
     pub revisions: Vec<IndexedRev>,
     /// Per repository, the fingerprint of the manifest `exclude` its trees were filtered with:
@@ -406,6 +410,7 @@ impl Catalog {
             schema_version: version,
             store: head.store,
             rules: head.rules,
+            rule_ids: head.rule_ids,
             revisions: head.revisions,
             excludes: head.excludes,
             grams: head.grams,
@@ -656,6 +661,8 @@ pub struct NewCatalog {
     pub store: String,
     /// The rules' fingerprint.
     pub rules: String,
+    /// The rules' ids.
+    pub rule_ids: Vec<String>,
     /// Revisions, in lock order.
     pub revisions: Vec<IndexedRev>,
     /// Per revision (same order), its files: (path, blob ordinal).
@@ -711,6 +718,7 @@ impl NewCatalog {
             langs: langs.iter().map(|l| l.as_str().to_string()).collect(),
             store: self.store.clone(),
             rules: self.rules.clone(),
+            rule_ids: self.rule_ids.clone(),
             revisions: self.revisions.clone(),
             excludes: self.excludes.clone(),
             blobs_len: self.blobs_len,
@@ -858,6 +866,7 @@ mod tests {
         let c = NewCatalog {
             store: "store-1".into(),
             rules: "abc".into(),
+            rule_ids: vec!["r1".into()],
             revisions: vec![r1, rev("v2")],
             trees: vec![
                 vec![("b.go".into(), 1), ("a.go".into(), 0)],

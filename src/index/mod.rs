@@ -493,6 +493,12 @@ impl Index {
         Ok((part, ord - part.ord_base))
     }
 
+    /// A revision's tree entries (files only, by path id): (path id, blob ordinal), each id
+    /// valid for [`Index::path`] and [`Index::blob`].
+    pub fn tree_entries(&self, rev: &IndexedRev) -> Result<impl Iterator<Item = (u32, u32)> + '_> {
+        self.entries(self.position(rev)?)
+    }
+
     /// Revision `u`'s tree entries as (path id, ordinal) in the union's spaces.
     fn entries(&self, u: usize) -> Result<impl Iterator<Item = (u32, u32)> + '_> {
         let (p, i) = self.at[u];
@@ -744,6 +750,23 @@ impl Index {
         part.blob_store()?.record(&e)?.facts()
     }
 
+    /// A stored file version's declarations alone (no text, no other parse facts): what
+    /// identify's function-table matching reads. Empty for a blob stored without text.
+    pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
+        if !e.status.has_text() {
+            return Ok(Vec::new());
+        }
+        part.blob_store()?.record(&e)?.decls()
+    }
+
+    /// The ids of the rules the index's findings were computed with.
+    pub fn rule_ids(&self) -> &[String] {
+        // Every part of a union was indexed with the same rules (checked at open).
+        &self.parts[0].catalog.rule_ids
+    }
+
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
         match self.ordinal(blob)? {
@@ -789,9 +812,9 @@ impl Index {
         self.gather(|s| s.deps(), |d: &store::StoredDeps| &d.blob)
     }
 
-    /// String literals holding one of `tokens`.
-    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        self.gather(|s| s.literals_with_any(tokens), |l: &StoredLiteral| &l.blob)
+    /// The error-source literals whose every required word is among `words`.
+    pub fn literals_within(&self, words: &[String]) -> Result<Vec<StoredLiteral>> {
+        self.gather(|s| s.literals_within(words), |l: &StoredLiteral| &l.blob)
     }
 
     /// What the index holds, for `archeo stats` (a union: distinct blobs once; documents and

@@ -89,9 +89,76 @@ pub fn resolve<'a>(revisions: &'a [IndexedRev], sel: &str) -> Result<&'a Indexed
         }
     }
     bail!(
-        "{sel} is not pinned (not a pinned rev name or commit prefix of {repo}); pin it in archeo.toml and run `archeo fetch && archeo index`. Pinned and indexed:\n{}",
+        "{sel} is not pinned (not a pinned rev name or commit prefix of {repo}){}; pin it in archeo.toml and run `archeo fetch && archeo index`. Pinned and indexed:\n{}",
+        near_revs(revisions, repo, rev),
         pinned_list(revisions)
     )
+}
+
+/// `; did you mean runc@v1.3.3?` for a rev spelled without its `v` (or with one too many), else
+/// the pinned revisions on either side of it in version order (`runc@v1.3.7`: v1.3.6, v1.4.0).
+fn near_revs(revisions: &[IndexedRev], repo: &str, rev: &str) -> String {
+    let revs: Vec<&str> = revisions
+        .iter()
+        .filter(|r| r.repo == repo)
+        .map(|r| r.rev.as_str())
+        .collect();
+    let respelled = [
+        format!("v{rev}"),
+        rev.trim_start_matches(['v', 'V']).to_string(),
+    ];
+    if let Some(r) = revs
+        .iter()
+        .find(|r| respelled.iter().any(|x| x.eq_ignore_ascii_case(r)))
+    {
+        return format!("; did you mean {repo}@{r}?");
+    }
+    if !rev
+        .trim_start_matches(['v', 'V'])
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
+        let near = crate::query::nearest(rev, revs.iter().copied());
+        return match near.as_slice() {
+            [] => String::new(),
+            n => format!(
+                "; did you mean {}?",
+                n.iter()
+                    .map(|r| format!("{repo}@{r}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+    }
+    let mut versions: Vec<&str> = revs
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.trim_start_matches(['v', 'V'])
+                .starts_with(|c: char| c.is_ascii_digit())
+        })
+        .collect();
+    versions.sort_by(|a, b| crate::version::cmp_versions(a, b));
+    let below = versions
+        .iter()
+        .rev()
+        .find(|v| crate::version::cmp_versions(v, rev).is_lt());
+    let above = versions
+        .iter()
+        .find(|v| crate::version::cmp_versions(v, rev).is_gt());
+    match (below, above) {
+        (None, None) => String::new(),
+        (b, a) => format!(
+            "; the nearest pinned: {}",
+            [
+                b.map(|v| format!("{repo}@{v} (before)")),
+                a.map(|v| format!("{repo}@{v} (after)"))
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+        ),
+    }
 }
 
 /// The revisions selected by `--at` selectors and `--repo` names (all when both are empty).

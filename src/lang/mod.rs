@@ -3,6 +3,7 @@
 //! [`LANGUAGES`]. Nothing outside this folder knows a language's syntax.
 
 pub mod bash;
+pub mod errfmt;
 pub mod go;
 pub mod go_refs;
 pub mod text;

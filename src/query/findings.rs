@@ -110,9 +110,29 @@ impl FindingHit {
 /// with `--rules`).
 pub fn check_rule_ids(index: &Index, rules: &crate::rules::RuleSet, ids: &[String]) -> Result<()> {
     for id in ids {
-        if rules.get(id).is_none() && !index.has_findings_of(id)? {
-            bail!("unknown rule {id:?}; rules: {}", rules.ids());
+        if rules.get(id).is_none()
+            && !index.rule_ids().contains(id)
+            && !index.has_findings_of(id)?
+        {
+            let mut known: Vec<String> = rules.id_list();
+            known.extend(index.rule_ids().iter().cloned());
+            known.sort();
+            known.dedup();
+            bail!("{}", unknown_rule(id, &known));
         }
     }
     Ok(())
+}
+
+/// `unknown rule "sysctl_write"; did you mean sysctl-write? (rules: ...)`.
+pub fn unknown_rule(id: &str, known: &[String]) -> String {
+    let near = crate::query::nearest(id, known.iter().map(String::as_str));
+    let hint = match near.as_slice() {
+        [] => String::new(),
+        n => format!("; did you mean {}?", n.join(" or ")),
+    };
+    format!(
+        "unknown rule {id:?}{hint} (rules: {}; `archeo rules list` describes them)",
+        known.join(", ")
+    )
 }

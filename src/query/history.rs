@@ -162,6 +162,9 @@ pub struct DiffReport {
     pub unchanged: usize,
     /// Vendored modules whose versions differ.
     pub modules: Vec<ModuleChange>,
+    /// Vendored code was left out (`--no-vendor`): `modules` is empty by request, not because
+    /// nothing vendored changed.
+    pub vendor_left_out: bool,
     /// Other dependency edges (Dockerfiles, installers, version files, submodules) that differ.
     pub deps: Vec<DepChange>,
     /// Files holding findings at A that B does not have.
@@ -301,6 +304,7 @@ pub fn diff(
             .into_iter()
             .filter(|m| within.shows_module(&m.module))
             .collect(),
+        vendor_left_out: within.no_vendor,
         deps: deps_changed(index, a, b)?
             .into_iter()
             .filter(|c| within.shows_file(&c.path))

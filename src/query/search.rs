@@ -20,6 +20,7 @@ use regex_syntax::hir::{
 use crate::index::blobs::DeclLines;
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
+use crate::index::grams::GramQuery;
 use crate::index::{Index, OrdPlacement};
 use crate::lang::{Decl, Lang, Region, RegionKind};
 use crate::path_filter::{PathFilter, PathSet};
@@ -361,6 +362,7 @@ impl<'q> Matcher<'q> {
             Filter::Rule(r) => Some(r),
             _ => None,
         });
+        check_rule_filters(index, q)?;
         let rule_lines = if rules.is_empty() {
             None
         } else {
@@ -650,6 +652,103 @@ pub fn search(
             files: false,
         },
     )
+}
+
+/// A `rule:` or `-rule:` filter naming a rule the index was not built with is an error: a typo
+/// must not read as "no findings".
+pub fn check_rule_filters(index: &Index, q: &Query) -> Result<()> {
+    let named = q
+        .filters
+        .iter()
+        .chain(&q.excluded_filters)
+        .filter_map(|f| match f {
+            Filter::Rule(r) => Some(r),
+            _ => None,
+        });
+    for r in named {
+        if !index.rule_ids().contains(r) {
+            anyhow::bail!(
+                "rule:{r} in the query: {}",
+                crate::query::findings::unknown_rule(r, index.rule_ids())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A `sym:` value that no file version in the index declares, with declared names close to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSymbol {
+    /// The value as the query gives it.
+    pub name: String,
+    /// Declared names close to it, best first.
+    pub near: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownSymbol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sym:{} names no declaration in any indexed revision",
+            self.name
+        )?;
+        if !self.near.is_empty() {
+            write!(f, "; did you mean {}?", self.near.join(" or "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The query's `sym:` values that nothing indexed declares (a function, method, type, variable
+/// or constant whose name or bare name is the value, ignoring case, as `sym:` matches). A value
+/// of fewer than three characters cannot be narrowed by the n-gram index and is not checked.
+pub fn unknown_symbols(index: &Index, q: &Query) -> Result<Vec<UnknownSymbol>> {
+    let mut out = Vec::new();
+    for f in &q.filters {
+        let Filter::Sym(name) = f else { continue };
+        let Some(ords) = index.candidates(&GramQuery::all_of(name.as_bytes()))? else {
+            continue;
+        };
+        let declares = |ord: u32| -> Result<bool> {
+            Ok(index
+                .decls_at(ord)?
+                .iter()
+                .any(|d| d.ident.eq_ignore_ascii_case(name) || d.name.eq_ignore_ascii_case(name)))
+        };
+        let mut known = false;
+        for ord in ords {
+            if declares(ord)? {
+                known = true;
+                break;
+            }
+        }
+        if known {
+            continue;
+        }
+        // Names sharing a part of it (`Write`, `Sysctl`), for a "did you mean".
+        let mut names: Vec<String> = Vec::new();
+        for (_, part) in crate::index::tokenize::parts(name) {
+            if part.len() < 3 {
+                continue;
+            }
+            let Some(ords) = index.candidates(&GramQuery::all_of(part.as_bytes()))? else {
+                continue;
+            };
+            for ord in ords.into_iter().take(2000) {
+                names.extend(index.decls_at(ord)?.into_iter().map(|d| d.ident));
+            }
+        }
+        names.sort();
+        names.dedup();
+        out.push(UnknownSymbol {
+            name: name.clone(),
+            near: crate::query::nearest(name, names.iter().map(String::as_str))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// The candidate file versions of a query in its plan, with where they stand.

@@ -316,6 +316,14 @@ struct SiteKey {
 }
 
 impl RevGraph {
+    /// The blob id and parse facts of the file at `path`, when the graph was built from it.
+    pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
+        self.files
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, b, f)| (b.as_str(), &**f))
+    }
+
     /// Every reference to `ident` in the files it was built from is a site of some edge.
     fn places_every_ref_to(&self, ident: &str) -> bool {
         let Ok(bare) = Name::parse(ident) else {
@@ -677,32 +685,13 @@ pub struct Hop {
     pub line: u32,
     /// What the edge rests on.
     pub certainty: Certainty,
+    /// Permalink to the call site, where the revision is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
-/// How one function reaches another in one revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// Through calls in one process.
-    Calls(Vec<Hop>),
-    /// Across a process boundary: the caller's process starts a child (`exe init`) whose
-    /// entry point reaches the function; the child writes its error back to the parent.
-    Child {
-        /// The subcommand the child is started with (`init`).
-        word: String,
-        /// Where the child is started: `libcontainer/container_linux.go:517`.
-        spawn: String,
-        /// The child's entry point (`main.init`) and where it checks the subcommand.
-        entry: String,
-        /// Where the entry point checks it: `init.go:11`.
-        entry_at: String,
-        /// From the entry point to the function.
-        hops: Vec<Hop>,
-    },
-    /// Neither was found.
-    Unknown,
-}
-
-fn hops(links: &[Link]) -> Vec<Hop> {
+/// A path's links as hops.
+pub fn hops(links: &[Link]) -> Vec<Hop> {
     links
         .iter()
         .map(|l| Hop {
@@ -711,6 +700,7 @@ fn hops(links: &[Link]) -> Vec<Hop> {
             path: l.edge.site.path.to_string(),
             line: l.edge.site.line,
             certainty: l.edge.certainty,
+            url: None,
         })
         .collect()
 }
@@ -719,6 +709,31 @@ fn hops(links: &[Link]) -> Vec<Hop> {
 struct Spawn {
     word: String,
     at: String,
+}
+
+/// A child process the revision's code starts of itself, and where the child begins.
+pub struct ChildStart {
+    /// The subcommand the child is started with (`init`).
+    pub word: String,
+    /// Where the child is started: `libcontainer/container_linux.go:517`.
+    pub spawn: String,
+    /// The child's entry point (`main.init`).
+    pub entry: Name,
+    /// Where the entry point checks the subcommand: `init.go:11`.
+    pub entry_at: String,
+}
+
+/// The child processes a revision's code starts of itself (see [`reach`]).
+pub fn child_starts(loader: &mut Loader, g: &RevGraph) -> Result<Vec<ChildStart>> {
+    Ok(child_entries(loader, g)?
+        .into_iter()
+        .map(|(spawn, entry, entry_at)| ChildStart {
+            word: spawn.word,
+            spawn: spawn.at,
+            entry,
+            entry_at,
+        })
+        .collect())
 }
 
 /// Functions a revision's code runs as a child process: each `exec.Command(..., "WORD")` of
@@ -796,26 +811,4 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
         }
     }
     Ok(out)
-}
-
-/// How `from` reaches `to` in `rev`: the shortest call path, else the path from a child
-/// process's entry point when `from`'s code starts one (an error the child writes to its
-/// parent), else unknown.
-pub fn reach(loader: &mut Loader, rev: &IndexedRev, from: &Name, to: &Name) -> Result<Reach> {
-    let g = loader.whole(rev)?;
-    if let Some(p) = g.graph.paths(from, to, 1).first() {
-        return Ok(Reach::Calls(hops(p)));
-    }
-    for (spawn, entry, entry_at) in child_entries(loader, &g)? {
-        if let Some(p) = g.graph.paths(&entry, to, 1).first() {
-            return Ok(Reach::Child {
-                word: spawn.word,
-                spawn: spawn.at,
-                entry: entry.as_str().to_string(),
-                entry_at,
-                hops: hops(p),
-            });
-        }
-    }
-    Ok(Reach::Unknown)
 }

@@ -195,6 +195,15 @@ pub enum BlockRequest {
         /// Edges to unpinned dependencies too.
         all: bool,
     },
+    /// `archeo deps --find REPO`.
+    DepsFind {
+        /// The repository (or alias) looked for.
+        name: String,
+        /// Consumers.
+        repos: Vec<String>,
+        /// Nested-module lines too.
+        all: bool,
+    },
     /// `archeo affected`.
     Affected {
         /// What a component must hold.
@@ -205,6 +214,8 @@ pub enum BlockRequest {
         rules: Vec<String>,
         /// Consumers.
         repos: Vec<String>,
+        /// Only the first carrying release per consumer.
+        first: bool,
     },
     /// `archeo refs NAME` or `archeo callers NAME`.
     Xref {
@@ -250,9 +261,10 @@ impl BlockRequest {
             BlockRequest::Evidence(r) => &r.rules,
             BlockRequest::Identify(r) => &r.rules,
             BlockRequest::Affected { rules, .. } => rules,
-            BlockRequest::Deps { .. } | BlockRequest::Xref { .. } | BlockRequest::Path { .. } => {
-                &[]
-            }
+            BlockRequest::Deps { .. }
+            | BlockRequest::DepsFind { .. }
+            | BlockRequest::Xref { .. }
+            | BlockRequest::Path { .. } => &[],
             BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
             BlockRequest::Explain { .. } => &[],
         }
@@ -265,7 +277,9 @@ impl BlockRequest {
             BlockRequest::Diff { a, b, .. } => vec![a.clone(), b.clone()],
             BlockRequest::Timeline { .. } => Vec::new(),
             BlockRequest::Explain { at, .. } => at.clone(),
-            BlockRequest::Identify(_) | BlockRequest::Affected { .. } => Vec::new(),
+            BlockRequest::Identify(_)
+            | BlockRequest::Affected { .. }
+            | BlockRequest::DepsFind { .. } => Vec::new(),
             BlockRequest::Deps { at, .. } => vec![at.clone()],
             BlockRequest::Xref { at, .. } | BlockRequest::Path { at, .. } => at.clone(),
         }
@@ -306,13 +320,17 @@ impl BlockRequest {
             BlockRequest::Deps { at, depth, all } => to_markdown(&crate::query::deps::deps(
                 index, at, src.repos, *depth, *all,
             )?),
+            BlockRequest::DepsFind { name, repos, all } => to_markdown(&crate::query::deps::find(
+                index, src.repos, name, repos, *all,
+            )?),
             BlockRequest::Affected {
                 target,
                 asked,
                 repos,
+                first,
                 ..
             } => to_markdown(&crate::query::deps::affected(
-                index, src.repos, target, asked, repos,
+                index, src.repos, target, asked, repos, *first,
             )?),
             BlockRequest::Xref {
                 ask,

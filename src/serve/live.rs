@@ -111,7 +111,7 @@ impl LiveIndex {
             match tokio::task::spawn_blocking(move || live.refresh()).await {
                 Ok(Ok(true)) => {
                     let s = self.current();
-                    eprintln!(
+                    crate::say!(
                         "archeo serve: index at {} reopened ({} revisions)",
                         self.dirs[0].display(),
                         s.index.revisions().len()
@@ -121,13 +121,13 @@ impl LiveIndex {
                 Ok(Ok(false)) => failed = None,
                 Ok(Err(e)) => {
                     if failed != stamp {
-                        eprintln!(
+                        crate::say!(
                             "archeo serve: keeping the index opened before: cannot open the new one: {e:#}"
                         );
                     }
                     failed = stamp;
                 }
-                Err(e) => eprintln!("archeo serve: reopening the index failed: {e}"),
+                Err(e) => crate::say!("archeo serve: reopening the index failed: {e}"),
             }
         }
     }

@@ -74,7 +74,7 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
         let url = format!("http://{addr}/");
         let revisions = live.current().index.revisions().len();
         println!("{url}");
-        eprintln!(
+        crate::say!(
             "archeo serve: {url} ({revisions} revisions from {}; read-only; Ctrl-C stops)",
             cfg.index_dirs
                 .iter()
@@ -83,7 +83,7 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
                 .join(", ")
         );
         if !addr.ip().is_loopback() {
-            eprintln!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
+            crate::say!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
         }
         if cfg.open {
             open_browser(&url);
@@ -184,6 +184,6 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if spawned.is_err() {
-        eprintln!("archeo serve: no browser opener ({opener}) here: open {url} in a browser");
+        crate::say!("archeo serve: no browser opener ({opener}) here: open {url} in a browser");
     }
 }

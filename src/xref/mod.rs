@@ -277,6 +277,23 @@ impl Graph {
         out
     }
 
+    /// The declaration named `name` as declared (`WriteSysctls`, `(*Handle).OpenRoot`,
+    /// `errUnsafeProcfs`) in the file at `path` whose lines hold `line`.
+    pub fn node_at(&self, path: &str, name: &str, line: u32) -> Option<NodeId> {
+        let ident = name.rsplit('.').next().unwrap_or(name);
+        self.by_ident.get(ident)?.iter().copied().find(|&id| {
+            let n = &self.nodes[id];
+            &*n.path == path && &*n.name == name && n.start <= line && line <= n.end.max(n.start)
+        })
+    }
+
+    /// The references to a node (calls and uses as a value), one level.
+    pub fn references_to(&self, id: NodeId) -> Vec<Link<'_>> {
+        let mut out: Vec<Link> = self.incoming[id].iter().map(|&e| self.link(e, 1)).collect();
+        sort_links(&mut out);
+        out
+    }
+
     /// Where the name is declared (functions, methods, types, variables; not externals).
     pub fn defs(&self, name: &Name) -> Vec<&Node> {
         let mut out: Vec<&Node> = self
@@ -345,18 +362,102 @@ impl Graph {
     /// are preferred; when there are none, interface dispatch is allowed, then by-name edges.
     /// Among paths of one length, those with fewer non-exact hops come first.
     pub fn paths(&self, from: &Name, to: &Name, max: usize) -> Vec<Vec<Link<'_>>> {
-        let sources = self.lookup(from);
-        let targets: HashSet<NodeId> = self.lookup(to).into_iter().collect();
+        self.paths_between(&self.lookup(from), &self.lookup(to), max)
+    }
+
+    /// [`Graph::paths`] between nodes: from any of `sources` to any of `targets`.
+    pub fn paths_between(
+        &self,
+        sources: &[NodeId],
+        targets: &[NodeId],
+        max: usize,
+    ) -> Vec<Vec<Link<'_>>> {
+        let targets: HashSet<NodeId> = targets.iter().copied().collect();
         if sources.is_empty() || targets.is_empty() || max == 0 {
             return Vec::new();
         }
         for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
-            let found = self.shortest_paths(&sources, &targets, allowed, max);
+            let found = self.shortest_paths(sources, &targets, allowed, max);
             if !found.is_empty() {
                 return found;
             }
         }
         Vec::new()
+    }
+
+    /// The shortest path from `source` to each of `targets` (None where there is none; empty
+    /// when a target is the source): over exact edges where one exists, else allowing
+    /// interface dispatch, else by-name edges, as [`Graph::paths`] prefers. One breadth-first
+    /// walk per certainty level serves every target.
+    pub fn routes_from(&self, source: NodeId, targets: &[NodeId]) -> Vec<Option<Vec<Link<'_>>>> {
+        let mut out: Vec<Option<Vec<Link>>> = targets
+            .iter()
+            .map(|&t| (t == source).then(Vec::new))
+            .collect();
+        for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
+            let missing: HashSet<NodeId> = targets
+                .iter()
+                .zip(&out)
+                .filter(|(_, o)| o.is_none())
+                .map(|(t, _)| *t)
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let pred = self.walk_tree(source, &missing, allowed);
+            for (t, o) in targets.iter().zip(out.iter_mut()) {
+                if o.is_some() || !pred.contains_key(t) {
+                    continue;
+                }
+                let mut path = Vec::new();
+                let mut n = *t;
+                while n != source {
+                    let e = pred[&n];
+                    path.push(e);
+                    n = self.edges[e].from;
+                }
+                path.reverse();
+                *o = Some(
+                    path.into_iter()
+                        .enumerate()
+                        .map(|(i, e)| self.link(e, i as u32 + 1))
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// Breadth-first from `source` over edges no less certain than `allowed`: the edge each
+    /// node was first reached by, until every target is reached.
+    fn walk_tree(
+        &self,
+        source: NodeId,
+        targets: &HashSet<NodeId>,
+        allowed: Certainty,
+    ) -> HashMap<NodeId, usize> {
+        let mut pred: HashMap<NodeId, usize> = HashMap::default();
+        let mut seen: HashSet<NodeId> = HashSet::default();
+        seen.insert(source);
+        let mut left = targets.len();
+        let mut queue: VecDeque<NodeId> = VecDeque::from([source]);
+        while let Some(n) = queue.pop_front() {
+            for &e in &self.outgoing[n] {
+                let edge = &self.edges[e];
+                if edge.certainty > allowed || !seen.insert(edge.to) {
+                    continue;
+                }
+                pred.insert(edge.to, e);
+                if targets.contains(&edge.to) {
+                    left -= 1;
+                    if left == 0 {
+                        return pred;
+                    }
+                }
+                queue.push_back(edge.to);
+            }
+        }
+        pred
     }
 
     fn shortest_paths(

@@ -1,11 +1,18 @@
 //! `archeo explain`: a runtime error message -> the code that emits each wrapped segment, the
-//! call chain between them where the index shows it, and the revisions that emit it all.
+//! route between consecutive segments that the message itself supports, and the releases that
+//! emit each repository's part of it.
 //!
 //! Go error chains join layers with ": " (`fmt.Errorf("open sysctl %s file: %w", key, err)`),
 //! but a layer may contain ": " itself, so segmentation is a search: every span of ": "-pieces
-//! is matched against the indexed format strings (verbs match any text, literal parts exactly)
-//! and errno texts, and the segmentation explaining the most literal text wins.
+//! is matched against the indexed format strings (verbs match any text, literal parts exactly),
+//! string literals equal to it, and errno texts, and the segmentation explaining the most
+//! literal text wins. The chain is then chosen, not assumed ([`route`]): each repository's part
+//! is read at one revision holding it, and between consecutive segments only routes consistent
+//! with the message on both sides count.
 
+mod route;
+
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::Result;
@@ -15,6 +22,9 @@ use crate::index::catalog::IndexedRev;
 use crate::index::citation::Citation;
 use crate::index::store::StoredLiteral;
 use crate::index::{Index, Places};
+use crate::source::lock::RefKind;
+
+pub use route::{Alternative, Verdict};
 
 /// A place emitting a segment.
 #[derive(Debug, Clone)]
@@ -23,6 +33,9 @@ pub struct Site {
     pub cite: Citation,
     /// The function holding it.
     pub function: Option<String>,
+    /// The literal as written (`%w: subpath %s/%s has an overmount ...`), before explain strips
+    /// the verbs that wrap other errors.
+    pub literal: String,
 }
 
 /// A format string that explains a segment, with every site holding it.
@@ -30,12 +43,61 @@ pub struct Site {
 pub struct Candidate {
     /// The format string as written (`open sysctl %s file: %w`), or `Op: "openat2"`.
     pub format: String,
-    /// How the literal is used: fmt.Errorf, errors.New (sentinel errX), os.PathError Op, ...
+    /// How the literal is used: fmt.Errorf, errors.New (sentinel errX), os.PathError Op, a
+    /// string literal passed to a function, ...
     pub kind: String,
-    /// Characters of literal text it matches: the ranking.
+    /// Characters of literal text it matches: the first ranking key.
     pub literal_chars: usize,
+    /// Why the match says little, when it does: a verb stands for several words of the message
+    /// (`%s failed` taking `OCI runtime create`). Weak candidates are listed, never chained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weak: Option<String>,
     /// Where it stands, best first.
     pub sites: Vec<Site>,
+}
+
+impl Candidate {
+    /// A sentinel error (`var errX = errors.New(...)`): its text is made where it is declared,
+    /// and wrapped where it is used.
+    pub fn is_sentinel(&self) -> bool {
+        self.kind.starts_with("sentinel ")
+    }
+
+    /// A string literal that is not an error format, matching the segment exactly.
+    pub fn is_plain_literal(&self) -> bool {
+        self.kind.starts_with("literal ") || self.kind == "string literal"
+    }
+}
+
+/// The site the chain goes through for one segment, at the revision its part is read at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chosen {
+    /// Index into the segment's candidates.
+    pub candidate: usize,
+    /// Index into that candidate's sites.
+    pub site: usize,
+    /// `runc@v1.4.3`: the revision the site is read at.
+    pub at: String,
+    /// Where the code stands at that revision (permalink on its commit).
+    pub url: String,
+    /// For a sentinel: the function that wraps it and where (the route goes through it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrapped_at: Option<Wrap>,
+    /// How the code there agrees with the message around the segment.
+    pub shape: String,
+}
+
+/// Where a sentinel error is wrapped into the message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wrap {
+    /// The function using it (`procfs.procfsLookupInRoot`).
+    pub function: String,
+    /// `path:line` of the use.
+    pub path: String,
+    /// The use's line.
+    pub line: u32,
+    /// Permalink at the part's revision.
+    pub url: String,
 }
 
 /// One wrapped layer of the message.
@@ -47,6 +109,15 @@ pub struct Segment {
     pub errno: Option<String>,
     /// Best first; empty when no source is known.
     pub candidates: Vec<Candidate>,
+    /// The site the chain goes through (None: unexplained, an errno, or no route was decided).
+    pub chosen: Option<Chosen>,
+}
+
+impl Segment {
+    /// Has a source that is not weak.
+    pub fn explained_by_code(&self) -> bool {
+        self.candidates.iter().any(|c| c.weak.is_none())
+    }
 }
 
 /// How segment `from` leads to segment `to`.
@@ -56,27 +127,34 @@ pub struct Link {
     pub from: usize,
     /// The inner segment (index).
     pub to: usize,
-    /// `WriteSysctls calls procfsOpenRoot (internal/sys/sysctl_linux.go:39)` or why not shown.
+    /// `runc@v1.4.3`: the revision whose reference graph shows the route (None when the two
+    /// segments come from different repositories).
+    pub at: Option<String>,
+    /// `WriteSysctls reaches procfsLookupInRoot through 6 calls: ...`, or why none is shown.
     pub how: String,
-    /// The call path from the outer segment's function to the inner one's (from the child's
-    /// entry point when `how` says the link crosses a process boundary), each hop cited.
+    /// The chosen route, from the outer segment's function (from the child's entry point when
+    /// `boundary`) to the inner one's, each hop cited.
     pub hops: Vec<crate::query::xref::Hop>,
     /// The link crosses a process boundary: the inner error was written by a child process.
     pub boundary: bool,
+    /// The other routes weighed, best first, each with why it ranks lower or is ruled out.
+    pub alternatives: Vec<Alternative>,
 }
 
-/// The revisions of one repository that emit the whole message.
+/// The revisions of one repository that emit its part of the message.
 #[derive(Debug, Clone, Serialize)]
 pub struct RepoEmission {
     /// Repository name.
     pub repo: String,
+    /// `runc@v1.4.3`: the revision the part's chain is read at.
+    pub at: String,
     /// Compressed: `v1.2.8, v1.3.3..v1.3.6`
     pub emit: String,
     /// The emitting revisions, in version order.
     pub revs: Vec<String>,
     /// Nearest revisions that do not emit it, with the segments they lack.
     pub nearest_without: Vec<(String, Vec<usize>)>,
-    /// Segments (indices) explained in this repository.
+    /// The segments (indices) of this repository's part.
     pub segments: Vec<usize>,
 }
 
@@ -87,18 +165,18 @@ pub struct Explanation {
     pub message: String,
     /// Its segments, outermost first.
     pub segments: Vec<Segment>,
-    /// How consecutive segments are linked.
+    /// How consecutive explained segments are linked.
     pub chain: Vec<Link>,
-    /// Per repository, the revisions emitting it whole.
+    /// Per repository holding a part of the message, the revisions emitting that part.
     pub emitted_by: Vec<RepoEmission>,
 }
 
 impl Explanation {
-    /// Every segment has a source or is an errno text.
+    /// Every segment has a (not weak) source or is an errno text.
     pub fn all_explained(&self) -> bool {
         self.segments
             .iter()
-            .all(|s| s.errno.is_some() || !s.candidates.is_empty())
+            .all(|s| s.errno.is_some() || s.explained_by_code())
     }
 }
 
@@ -113,23 +191,27 @@ pub const MAX_PIECES: usize = 4096;
 /// linear in the message's length.
 const MAX_SPAN: usize = 16;
 
-/// A pattern compiled from a format string: the regex, its literal length, its literal parts,
-/// and the literal text it must start and end with (checked before the regex runs).
+/// A pattern compiled from a format string: its literal length and parts, the literal text it
+/// must start and end with (checked before anything else), and the full-match regex, built on
+/// first use (most formats never get past the start and end checks).
 struct Pattern {
-    re: regex::Regex,
+    source: String,
+    verbs: usize,
     literal: usize,
     parts: Vec<String>,
     starts: String,
     ends: String,
+    re: OnceCell<Option<regex::Regex>>,
 }
 
-/// Compiles a Go format string into a full-match regex: verbs (`%s %d %v %q %w %x`, with flags,
-/// widths and precisions) match any text; `%%` is a literal percent.
+/// Compiles a Go format string into a full-match pattern: verbs (`%s %d %v %q %w %x`, with
+/// flags, widths and precisions) match any text; `%%` is a literal percent.
 fn compile(format: &str) -> Option<Pattern> {
-    let mut re = String::from("^");
+    let mut source = String::from("^");
     let mut parts = Vec::new();
     let mut lit = String::new();
     let mut literal = 0;
+    let mut verbs = 0;
     let mut starts: Option<String> = None;
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
@@ -154,37 +236,85 @@ fn compile(format: &str) -> Option<Pattern> {
         if !verb.is_ascii_alphabetic() {
             return None;
         }
+        verbs += 1;
         literal += lit.chars().count();
-        re.push_str(&regex::escape(&lit));
+        source.push_str(&regex::escape(&lit));
         starts.get_or_insert_with(|| lit.clone());
         if !lit.is_empty() {
             parts.push(std::mem::take(&mut lit));
         }
-        re.push_str("(.*?)");
+        source.push_str(verb_pattern(verb));
     }
     let ends = lit.clone();
     literal += lit.chars().count();
-    re.push_str(&regex::escape(&lit));
+    source.push_str(&regex::escape(&lit));
     if !lit.is_empty() {
         parts.push(lit);
     }
-    re.push('$');
+    source.push('$');
     Some(Pattern {
-        re: regex::RegexBuilder::new(&re)
-            .dot_matches_new_line(true)
-            .build()
-            .ok()?,
+        source,
+        verbs,
         literal,
         parts,
         starts: starts.unwrap_or_else(|| ends.clone()),
         ends,
+        re: OnceCell::new(),
     })
 }
 
+/// What a verb can print: `%q` a quoted string or rune, `%d` an integer, `%x` hex digits, `%t`
+/// a boolean; any other verb (`%s`, `%v`, `%w`, ...) any text. A `failed to write %q` does not
+/// explain `failed to write 4242`.
+fn verb_pattern(verb: char) -> &'static str {
+    match verb {
+        'q' => r#"("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)+'|`[^`]*`)"#,
+        // (widths pad with spaces or zeros)
+        'd' => r"( *[-+]?[0-9]+)",
+        'x' | 'X' => r"( *(?:-?(?:0[xX])?[0-9a-fA-F]+ ?)+)",
+        't' => r"(true|false)",
+        _ => "(.*?)",
+    }
+}
+
 impl Pattern {
+    fn regex(&self) -> Option<&regex::Regex> {
+        self.re
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source)
+                    .dot_matches_new_line(true)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
     /// Does the whole of `text` match?
     fn matches(&self, text: &str) -> bool {
-        text.starts_with(&self.starts) && text.ends_with(&self.ends) && self.re.is_match(text)
+        if self.verbs == 0 {
+            return self.parts.first().map_or(text.is_empty(), |p| p == text);
+        }
+        text.len() >= self.starts.len() + self.ends.len()
+            && text.starts_with(&self.starts)
+            && text.ends_with(&self.ends)
+            && self.regex().is_some_and(|re| re.is_match(text))
+    }
+
+    /// What each verb took of `text` (which the pattern matches).
+    fn captures(&self, text: &str) -> Vec<String> {
+        if self.verbs == 0 {
+            return Vec::new();
+        }
+        self.regex()
+            .and_then(|re| re.captures(text))
+            .map(|c| {
+                c.iter()
+                    .skip(1)
+                    .flatten()
+                    .map(|m| m.as_str().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -232,10 +362,11 @@ pub fn explain(
         .collect();
     let places = index.places(&revs, |id| wanted.contains(id), |_| true)?;
     let spans = match_spans(&ps, &known, &places);
+    let cuts = segmentation(ps.len(), &spans);
     let mut memo = HashMap::new();
-    let mut segments: Vec<Segment> = segmentation(ps.len(), &spans)
-        .into_iter()
-        .map(|(i, j)| {
+    let mut segments: Vec<Segment> = cuts
+        .iter()
+        .map(|&(i, j)| {
             segment(
                 index,
                 &ps[i..j].join(": "),
@@ -247,8 +378,17 @@ pub fn explain(
         })
         .collect();
     rank_by_affinity(&mut segments);
-    let chain = links(index, &segments)?;
-    let emitted_by = emission(index, &revs, &segments);
+    let parts = parts(index, &revs, &segments);
+    let chain = route::chain(
+        index,
+        &route::Message {
+            pieces: &ps,
+            cuts: &cuts,
+        },
+        &mut segments,
+        &parts,
+    )?;
+    let emitted_by = emission(index, &revs, &segments, &parts);
     Ok(Explanation {
         message,
         segments,
@@ -257,22 +397,19 @@ pub fn explain(
     })
 }
 
-/// Format strings sharing a token with the message whose literal parts all occur in it.
+/// The error formats and message-like literals whose every required word the message holds
+/// and whose literal parts all occur in it.
 fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
-    let tokens = crate::index::tokenize::token_set(message);
-    let mut by_format: HashMap<String, (String, Vec<StoredLiteral>)> = HashMap::new();
-    for l in index.literals_with_any(&tokens)? {
-        if let Some((f, kind)) = l.lang.language().error_format(&l.lit) {
-            by_format
-                .entry(f)
-                .or_insert_with(|| (kind, Vec::new()))
-                .1
-                .push(l);
+    let words = crate::lang::errfmt::message_words(message);
+    let mut by_format: HashMap<(String, String), Vec<StoredLiteral>> = HashMap::new();
+    for l in index.literals_within(&words)? {
+        if let Some(key) = crate::lang::errfmt::error_source(l.lang, &l.lit) {
+            by_format.entry(key).or_default().push(l);
         }
     }
     let compiled: Vec<(String, String, Pattern, Vec<StoredLiteral>)> = by_format
         .into_iter()
-        .filter_map(|(format, (kind, literals))| {
+        .filter_map(|((format, kind), literals)| {
             let pattern = compile(&format)?;
             (pattern.literal >= 3).then_some((format, kind, pattern, literals))
         })
@@ -308,7 +445,7 @@ fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
             literals,
         })
         .collect();
-    known.sort_by(|a, b| a.format.cmp(&b.format));
+    known.sort_by(|a, b| a.format.cmp(&b.format).then_with(|| a.kind.cmp(&b.kind)));
     Ok(known)
 }
 
@@ -399,26 +536,60 @@ fn segment(
             text: text.to_string(),
             errno: None,
             candidates: Vec::new(),
+            chosen: None,
         };
     };
     // A message repeating a layer cites the same sites again: each format is placed once.
     let mut candidates: Vec<Candidate> = matched
         .iter()
         .map(|k| {
-            memo.entry(*k)
+            let mut c = memo
+                .entry(*k)
                 .or_insert_with(|| candidate(index, &known[*k], places))
-                .clone()
+                .clone();
+            c.weak = weakness(&known[*k].pattern, text);
+            c
         })
         .collect();
-    // Alternatives with less than half the best literal text are noise ("%d to %d").
-    if let Some(best) = candidates.first().map(|c| c.literal_chars) {
-        candidates.retain(|c| c.literal_chars * 2 >= best);
+    if errno.is_some() {
+        // The kernel's text explains the whole segment: a format explains it only as fully.
+        // (A plain literal holding it is a table of errno texts, not a source.)
+        let whole = text.chars().count();
+        candidates.retain(|c| c.literal_chars >= whole && !c.is_plain_literal());
     }
+    // Alternatives with less than half the best literal text are noise ("%d to %d"); strong
+    // candidates first.
+    if let Some(best) = candidates
+        .iter()
+        .filter(|c| c.weak.is_none())
+        .map(|c| c.literal_chars)
+        .max()
+        .or_else(|| candidates.first().map(|c| c.literal_chars))
+    {
+        candidates.retain(|c| c.literal_chars * 2 >= best || c.weak.is_some());
+    }
+    candidates.sort_by_key(|c| c.weak.is_some());
     Segment {
         text: text.to_string(),
         errno: errno.map(|(num, name, _)| format!("{name} ({num})")),
         candidates,
+        chosen: None,
     }
+}
+
+/// Why a format says little about `text`: one of its verbs took several words and more text
+/// than the format's literal parts hold (`%s failed` on `OCI runtime create failed`).
+fn weakness(p: &Pattern, text: &str) -> Option<String> {
+    let took = p.captures(text);
+    let wide = took.iter().find(|t| t.trim().contains(' '))?;
+    let taken: usize = took.iter().map(|t| t.chars().count()).sum();
+    (taken > p.literal).then(|| {
+        format!(
+            "generic: a verb stands for {wide:?}; the format's own text is {} of the segment's {} characters",
+            p.literal,
+            text.chars().count()
+        )
+    })
 }
 
 fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
@@ -428,6 +599,7 @@ fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
             sites.push(Site {
                 cite: index.cite(&l.blob, place, l.lit.line, l.lit.line),
                 function: l.decl.clone(),
+                literal: l.lit.value.clone(),
             });
         }
     }
@@ -441,6 +613,8 @@ fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
     });
     let format = if k.kind == "os.PathError Op" {
         format!("Op: {:?}", k.format.trim_end_matches(" %s"))
+    } else if k.kind.starts_with("literal ") || k.kind == "string literal" {
+        k.format.replace("%%", "%")
     } else {
         k.format.clone()
     };
@@ -448,6 +622,7 @@ fn candidate(index: &Index, k: &Known, places: &Places) -> Candidate {
         format,
         kind: k.kind.clone(),
         literal_chars: k.pattern.literal,
+        weak: None,
         sites,
     }
 }
@@ -463,7 +638,7 @@ fn module_of(site: &Site) -> String {
 
 /// A wrapped error usually comes from the code next to its wrapper: sites sharing a module with
 /// an adjacent segment's best site go first (e.g. the os.PathError "openat2" in the same
-/// vendored module as the sentinel that wraps it).
+/// vendored module as the sentinel that wraps it). The chain decides; this orders the lists.
 fn rank_by_affinity(segments: &mut [Segment]) {
     for i in 0..segments.len() {
         let mut near: Vec<String> = Vec::new();
@@ -482,258 +657,132 @@ fn rank_by_affinity(segments: &mut [Segment]) {
     }
 }
 
-/// Direct calls between the functions holding consecutive segments, where the index shows them.
-fn links(index: &Index, segments: &[Segment]) -> Result<Vec<Link>> {
-    let mut out = Vec::new();
-    // Repeated layers ask the same question again; the index answers each once.
-    let mut memo: HashMap<String, LinkFound> = HashMap::new();
-    let mut loader = crate::query::xref::Loader::new(index);
-    let explained: Vec<usize> = (0..segments.len())
-        .filter(|i| !segments[*i].candidates.is_empty())
-        .collect();
-    for w in explained.windows(2) {
-        let (a, b) = (&segments[w[0]].candidates[0], &segments[w[1]].candidates[0]);
-        let (Some(sa), Some(sb)) = (a.sites.first(), b.sites.first()) else {
-            continue;
-        };
-        let (Some(fa), Some(fb)) = (&sa.function, &sb.function) else {
-            continue;
-        };
-        let callee = fb.rsplit('.').next().unwrap_or(fb);
-        let key = format!(
-            "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
-            a.kind, b.kind, sa.cite.repo, sa.cite.rev, sa.cite.blob, sa.cite.path, fa, fb
-        );
-        let (how, hops, boundary) = match memo.get(&key) {
-            Some(h) => h.clone(),
-            None => {
-                let h = if a.kind.starts_with("sentinel") {
-                    (sentinel_link(index, a, sa, fa, callee)?, Vec::new(), false)
-                } else {
-                    match graph_link(index, &mut loader, sa, fa, sb, fb)? {
-                        Some(found) => found,
-                        None => (
-                            direct_link(index, sa, fa, fb, callee, b.kind.starts_with("sentinel"))?,
-                            Vec::new(),
-                            false,
-                        ),
-                    }
-                };
-                memo.insert(key, h.clone());
-                h
-            }
-        };
-        out.push(Link {
-            from: w[0],
-            to: w[1],
-            how,
-            hops,
-            boundary,
-        });
-    }
-    Ok(out)
+/// One repository's part of the message: the segments its code explains, read at one
+/// revision.
+pub(crate) struct Part<'a> {
+    repo: String,
+    rev: &'a IndexedRev,
+    segments: Vec<usize>,
 }
 
-/// How a link was found: the sentence, the hops, whether it crosses a process boundary.
-type LinkFound = (String, Vec<crate::query::xref::Hop>, bool);
-
-/// `fb` as the graph names it, qualified by the directory of the file holding it.
-fn function_name(f: &str, path: &str) -> Option<crate::xref::Name> {
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    let q = if dir.is_empty() {
-        f.to_string()
-    } else {
-        format!("{dir}.{f}")
-    };
-    crate::xref::Name::parse(&q).ok()
-}
-
-/// The call path from `fa` (holding `sa`) to `fb` (holding `sb`) in the reference graph of
-/// `sa`'s revision, of any depth; or, when `fa`'s code starts a child process of itself, the
-/// child's path from its entry point to `fb`. None when the graph shows neither.
-fn graph_link(
-    index: &Index,
-    loader: &mut crate::query::xref::Loader,
-    sa: &Site,
-    fa: &str,
-    sb: &Site,
-    fb: &str,
-) -> Result<Option<LinkFound>> {
-    use crate::query::xref::{Reach, reach};
-    if sa.cite.repo != sb.cite.repo {
-        return Ok(None);
-    }
-    let (Some(from), Some(to)) = (
-        function_name(fa, &sa.cite.path),
-        function_name(fb, &sb.cite.path),
-    ) else {
-        return Ok(None);
-    };
-    let rev = index.resolve(&format!("{}@{}", sa.cite.repo, sa.cite.rev))?;
-    Ok(match reach(loader, rev, &from, &to)? {
-        Reach::Calls(hops) => {
-            let how = match hops.as_slice() {
-                [h] => format!("{fa} calls {} ({}:{})", h.to, h.path, h.line),
-                _ => format!(
-                    "{fa} reaches {fb} through {} calls: {}",
-                    hops.len(),
-                    hop_names(&hops)
-                ),
-            };
-            Some((how, hops, false))
-        }
-        Reach::Child {
-            word,
-            spawn,
-            entry,
-            entry_at,
-            hops,
-        } => Some((
-            format!(
-                "process boundary: {fa} reports an error its child process wrote back to it; the \
-                 child is this program run as `{word}` (started at {spawn}), whose entry point \
-                 {entry} ({entry_at}) reaches {fb} through {} call{}: {}",
-                hops.len(),
-                if hops.len() == 1 { "" } else { "s" },
-                hop_names(&hops)
-            ),
-            hops,
-            true,
-        )),
-        Reach::Unknown => None,
-    })
-}
-
-/// `main.init → libcontainer.Init → sys.WriteSysctls`.
-fn hop_names(hops: &[crate::query::xref::Hop]) -> String {
-    let mut names: Vec<&str> = hops.iter().take(1).map(|h| h.from.as_str()).collect();
-    names.extend(hops.iter().map(|h| h.to.as_str()));
-    names.join(" → ")
-}
-
-/// Does function `fa` (holding site `sa`) call `callee` directly?
-fn direct_link(
-    index: &Index,
-    sa: &Site,
-    fa: &str,
-    fb: &str,
-    callee: &str,
-    b_is_sentinel: bool,
-) -> Result<String> {
-    let mut how = format!("no call path from {fa} to {fb} in the reference graph");
-    if let Some(file) = index.file_by_blob(&sa.cite.blob)? {
-        let (_, parsed) = file.parsed()?;
-        if let Some(d) = file.decls.iter().find(|d| d.name == fa) {
-            if let Some(c) = parsed.calls.iter().find(|c| {
-                c.line >= d.start && c.line <= d.end && c.callee.rsplit('.').next() == Some(callee)
-            }) {
-                how = format!("{fa} calls {} ({}:{})", c.callee, sa.cite.path, c.line);
-            } else if b_is_sentinel {
-                how = format!(
-                    "{fb} is a sentinel error; the error {fa} wraps carries it (through the functions that return it)"
-                );
-            }
-        }
-    }
-    Ok(how)
-}
-
-/// How a sentinel (segment N) meets segment N+1: the functions of the sentinel's package that
-/// use it, and whether one of them calls the function holding segment N+1.
-fn sentinel_link(
-    index: &Index,
-    c: &Candidate,
-    site: &Site,
-    var: &str,
-    next_fn: &str,
-) -> Result<String> {
-    let var = c.kind.split_whitespace().nth(1).unwrap_or(var);
-    let dir = site.cite.path.rsplit_once('/').map_or("", |(d, _)| d);
-    let q = crate::query::syntax::Query::parse(var)?;
-    let scope = crate::query::search::Scope {
-        at: vec![format!("{}@{}", site.cite.repo, site.cite.rev)],
-        path: Some(format!("{dir}/")),
-        ..Default::default()
-    };
-    let res = crate::query::search::search(index, &q, &scope, 0, None)?;
-    let users: Vec<&crate::query::search::Hit> = res
-        .hits
-        .iter()
-        .filter(|h| {
-            h.symbol.as_deref().is_some_and(|s| s != var) && !h.text.trim_start().starts_with("//")
-        })
-        .collect();
-    for h in &users {
-        let Some(file) = index.file_by_blob(&h.cite.blob)? else {
-            continue;
-        };
-        let (_, parsed) = file.parsed()?;
-        let Some(d) = file.decl_at(h.line()) else {
-            continue;
-        };
-        if let Some(call) = parsed.calls.iter().find(|x| {
-            x.line >= d.start && x.line <= d.end && x.callee.rsplit('.').next() == Some(next_fn)
-        }) {
-            return Ok(format!(
-                "{} wraps {var} ({}:{}) around the error of {} ({}:{})",
-                d.name,
-                h.cite.path,
-                h.line(),
-                call.callee,
-                h.cite.path,
-                call.line
-            ));
-        }
-    }
-    let names: BTreeSet<&str> = users.iter().filter_map(|h| h.symbol.as_deref()).collect();
-    Ok(if names.is_empty() {
-        format!("{var} is a sentinel error; no function using it was found next to it")
-    } else {
-        format!(
-            "{var} is used by {}; none of them calls {next_fn} directly",
-            names.into_iter().collect::<Vec<_>>().join(", ")
-        )
-    })
-}
-
-/// Per repository: the revisions holding a site of every segment explained there.
-fn emission(index: &Index, revs: &[&IndexedRev], segments: &[Segment]) -> Vec<RepoEmission> {
-    let mut repos: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+/// Which repository explains which segments, and at which revision its part is read.
+///
+/// Per repository, the revision holding (strong) sites of the most segments, preferring tags to
+/// branches, then the newest; repositories are then taken by how many segments they explain
+/// (then by the literal text of those sources), and each claims the segments no earlier one
+/// did. So a runc fork holding a few of runc's strings, or a vendored copy of one library in
+/// a neighbouring project, does not split a part that one repository explains whole.
+fn parts<'a>(index: &'a Index, revs: &[&'a IndexedRev], segments: &[Segment]) -> Vec<Part<'a>> {
+    // (repo, rev) -> segments with a strong site held there, and the literal text they explain.
+    let mut held: BTreeMap<(&str, &str), (BTreeSet<usize>, usize)> = BTreeMap::new();
     for (i, s) in segments.iter().enumerate() {
-        for c in s.candidates.iter().take(1) {
+        for c in s.candidates.iter().filter(|c| c.weak.is_none()) {
             for site in &c.sites {
-                let e = repos.entry(site.cite.repo.clone()).or_default();
-                if !e.contains(&i) {
-                    e.push(i);
+                for r in &site.cite.revs {
+                    let e = held
+                        .entry((site.cite.repo.as_str(), r.rev.as_str()))
+                        .or_default();
+                    if e.0.insert(i) {
+                        e.1 += c.literal_chars;
+                    }
                 }
             }
         }
     }
+    let selected = |repo: &str, rev: &str| revs.iter().any(|r| r.repo == repo && r.rev == rev);
+    let mut best: BTreeMap<&str, (&IndexedRev, &BTreeSet<usize>, usize)> = BTreeMap::new();
+    for repo in held.keys().map(|(r, _)| *r).collect::<BTreeSet<&str>>() {
+        let ordered = index.ordered(repo);
+        let mut pick: Option<(usize, bool, usize, &IndexedRev)> = None;
+        for (pos, r) in ordered.iter().enumerate() {
+            let Some((segs, _)) = held.get(&(repo, r.rev.as_str())) else {
+                continue;
+            };
+            if !selected(repo, &r.rev) {
+                continue;
+            }
+            let key = (segs.len(), r.kind == RefKind::Tag, pos, *r);
+            if pick.is_none_or(|p| (key.0, key.1, key.2) > (p.0, p.1, p.2)) {
+                pick = Some(key);
+            }
+        }
+        if let Some((_, _, _, r)) = pick {
+            let (segs, chars) = &held[&(repo, r.rev.as_str())];
+            best.insert(repo, (r, segs, *chars));
+        }
+    }
+    let mut order: Vec<(&str, &IndexedRev, &BTreeSet<usize>, usize)> = best
+        .into_iter()
+        .map(|(repo, (r, s, c))| (repo, r, s, c))
+        .collect();
+    order.sort_by(|a, b| {
+        (b.2.len(), b.3)
+            .cmp(&(a.2.len(), a.3))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    let mut claimed: BTreeSet<usize> = BTreeSet::new();
     let mut out = Vec::new();
-    for (repo, segs) in repos {
+    for (repo, rev, segs, _) in order {
+        let mine: Vec<usize> = segs
+            .iter()
+            .copied()
+            .filter(|s| !claimed.contains(s))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        claimed.extend(&mine);
+        out.push(Part {
+            repo: repo.to_string(),
+            rev,
+            segments: mine,
+        });
+    }
+    out.sort_by_key(|p| p.segments[0]);
+    out
+}
+
+/// Per part: the revisions of its repository holding a site of the chosen source of every one
+/// of its segments, and the nearest revisions that do not (with what they lack).
+fn emission(
+    index: &Index,
+    revs: &[&IndexedRev],
+    segments: &[Segment],
+    parts: &[Part],
+) -> Vec<RepoEmission> {
+    let mut out = Vec::new();
+    for part in parts {
+        let repo = &part.repo;
         let ordered: Vec<&IndexedRev> = index
-            .ordered(&repo)
+            .ordered(repo)
             .into_iter()
             .filter(|r| revs.iter().any(|x| std::ptr::eq(*x, *r)))
             .collect();
-        // Which segments each revision holds (top candidate, any site in this repo).
+        let source = |seg: usize| {
+            let s = &segments[seg];
+            s.chosen
+                .as_ref()
+                .map(|c| &s.candidates[c.candidate])
+                .or_else(|| s.candidates.iter().find(|c| c.weak.is_none()))
+        };
         let holds = |rev: &str, seg: usize| {
-            segments[seg].candidates.first().is_some_and(|c| {
+            source(seg).is_some_and(|c| {
                 c.sites
                     .iter()
-                    .any(|s| s.cite.repo == repo && s.cite.held_by(rev))
+                    .any(|s| &s.cite.repo == repo && s.cite.held_by(rev))
             })
         };
         let mask: Vec<bool> = ordered
             .iter()
-            .map(|r| segs.iter().all(|s| holds(&r.rev, *s)))
+            .map(|r| part.segments.iter().all(|s| holds(&r.rev, *s)))
             .collect();
         let names: Vec<&str> = ordered.iter().map(|r| r.rev.as_str()).collect();
         let mut nearest = Vec::new();
         for (k, m) in mask.iter().enumerate() {
             let edge = !m && (mask.get(k + 1) == Some(&true) || (k > 0 && mask[k - 1]));
             if edge {
-                let lacks: Vec<usize> = segs
+                let lacks: Vec<usize> = part
+                    .segments
                     .iter()
                     .copied()
                     .filter(|s| !holds(&ordered[k].rev, *s))
@@ -742,6 +791,8 @@ fn emission(index: &Index, revs: &[&IndexedRev], segments: &[Segment]) -> Vec<Re
             }
         }
         out.push(RepoEmission {
+            repo: repo.clone(),
+            at: format!("{}@{}", part.rev.repo, part.rev.rev),
             emit: crate::index::selector::compress(&names, &mask),
             revs: ordered
                 .iter()
@@ -749,9 +800,8 @@ fn emission(index: &Index, revs: &[&IndexedRev], segments: &[Segment]) -> Vec<Re
                 .filter(|(_, m)| **m)
                 .map(|(r, _)| r.rev.clone())
                 .collect(),
-            repo,
             nearest_without: nearest,
-            segments: segs,
+            segments: part.segments.clone(),
         });
     }
     out
@@ -764,11 +814,32 @@ mod tests {
     #[test]
     fn verbs_match_any_text_and_literals_exactly() {
         let p = compile("open sysctl %s file").unwrap();
-        assert!(p.re.is_match("open sysctl net.ipv4.ip_unprivileged_port_start file"));
-        assert!(!p.re.is_match("open sysctl x files"));
+        assert!(p.matches("open sysctl net.ipv4.ip_unprivileged_port_start file"));
+        assert!(!p.matches("open sysctl x files"));
         assert_eq!(p.literal, "open sysctl ".len() + " file".len());
         let p = compile("short write (%-5d bytes != %08.3x) 100%%").unwrap();
-        assert!(p.re.is_match("short write (3 bytes != 10) 100%"));
+        assert!(p.matches("short write (3 bytes != 10) 100%"));
+        let q = compile("failed to write %q").unwrap();
+        assert!(q.matches("failed to write \"4242\""));
+        assert!(!q.matches("failed to write 4242"));
+        let d = compile("short write (%d bytes != %d bytes)").unwrap();
+        assert!(d.matches("short write (3 bytes != 10 bytes)"));
+        assert!(!d.matches("short write (three bytes != 10 bytes)"));
+        let p = compile("OCI runtime create failed").unwrap();
+        assert!(p.matches("OCI runtime create failed"));
+        assert!(!p.matches("OCI runtime create failed!"));
+    }
+
+    #[test]
+    fn a_verb_taking_several_words_is_weak() {
+        let generic = compile("%s failed").unwrap();
+        assert!(weakness(&generic, "OCI runtime create failed").is_some());
+        let invalid = compile("invalid %s").unwrap();
+        assert!(weakness(&invalid, "invalid cross-device link").is_some());
+        let key = compile("open sysctl %s file").unwrap();
+        assert!(weakness(&key, "open sysctl net.ipv4.ip_unprivileged_port_start file").is_none());
+        let op = compile("openat2 %s").unwrap();
+        assert!(weakness(&op, "openat2 /proc/./sys/net/ipv4/x").is_none());
     }
 
     #[test]

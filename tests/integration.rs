@@ -30,5 +30,6 @@ mod rules;
 mod search;
 mod serve;
 mod shards;
+mod watch;
 mod xref;
 mod xref_cli;

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{Context, Format, Found};
 use crate::query::identify::{Request, Sources, decide_query_gate};
-use crate::query::syntax::Query;
+use crate::query::syntax::{Query, is_query};
 
 /// Flags of `archeo identify`.
 #[derive(Args, Debug, Clone)]
@@ -31,12 +31,6 @@ pub struct IdentifyArgs {
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
-}
-
-/// A `--fail-on` value that is a query, not a rule id (rule ids hold no space, colon, quote,
-/// slash or parenthesis).
-fn is_query(gate: &str) -> bool {
-    gate.contains(|c: char| c.is_whitespace() || ":\"/()".contains(c))
 }
 
 impl IdentifyArgs {

@@ -108,7 +108,7 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
 /// aborts the process (no cleanup, like SIGKILL) after N blobs; `ARCHEO_TEST_BLOB_DELAY_MS=MS`
 /// sleeps after each blob, so that a node killed by the distributed-build test dies mid-build.
 #[cfg(debug_assertions)]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
     let var = |name: &str| -> Option<u64> { std::env::var(name).ok()?.parse().ok() };
     let abort = var("ARCHEO_TEST_ABORT_AFTER_BLOBS");
     let delay = var("ARCHEO_TEST_BLOB_DELAY_MS");
@@ -126,6 +126,6 @@ fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
 }
 
 #[cfg(not(debug_assertions))]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
     None
 }

@@ -10,6 +10,7 @@ pub mod identify;
 pub mod prefilter;
 pub mod search;
 pub mod syntax;
+pub mod watch;
 pub mod xref;
 
 /// The names among `known` closest to `name` (a typo's likely meaning), best first.

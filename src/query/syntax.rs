@@ -650,6 +650,13 @@ impl Parser<'_> {
 /// The most words (terms, phrases' words, filters) a query may hold.
 pub const MAX_QUERY_WORDS: usize = 64;
 
+/// Where a value may be a rule id or a search query (`identify --fail-on`, a manifest's
+/// `watch`): a query when it holds a space, colon, quote, slash or parenthesis, which rule ids
+/// never do (`rule:sysctl-write sym:WriteSysctls`), else a rule id (`openat2-resolve-no-xdev`).
+pub fn is_query(s: &str) -> bool {
+    s.contains(|c: char| c.is_whitespace() || ":\"/()".contains(c))
+}
+
 /// Refuses a query too large to be a question (before any work is spent on it).
 fn check_size(q: &str) -> Result<()> {
     let too = |message: String| QueryError {

@@ -723,7 +723,7 @@ pub struct ChildStart {
     pub entry_at: String,
 }
 
-/// The child processes a revision's code starts of itself (see [`reach`]).
+/// The child processes a revision's code starts of itself (explain's process boundaries).
 pub fn child_starts(loader: &mut Loader, g: &RevGraph) -> Result<Vec<ChildStart>> {
     Ok(child_entries(loader, g)?
         .into_iter()

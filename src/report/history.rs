@@ -137,14 +137,14 @@ fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()
 
 /// One side of a change in JSON.
 #[derive(Serialize)]
-struct SideJson<'a> {
+pub(crate) struct SideJson<'a> {
     cite: CiteJson<'a>,
     text: &'a str,
     facts: &'a BTreeMap<String, Vec<String>>,
 }
 
 impl<'a> SideJson<'a> {
-    fn of(s: &'a Side) -> SideJson<'a> {
+    pub(crate) fn of(s: &'a Side) -> SideJson<'a> {
         SideJson {
             cite: CiteJson::of(&s.cite),
             text: &s.text,

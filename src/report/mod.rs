@@ -14,6 +14,7 @@ pub mod json;
 pub mod sarif;
 pub mod search;
 pub mod tables;
+pub mod watch;
 pub mod xref;
 
 use std::io::Write;

@@ -6,7 +6,7 @@
 //! but a layer may contain ": " itself, so segmentation is a search: every span of ": "-pieces
 //! is matched against the indexed format strings (verbs match any text, literal parts exactly),
 //! string literals equal to it, and errno texts, and the segmentation explaining the most
-//! literal text wins. The chain is then chosen, not assumed ([`route`]): each repository's part
+//! literal text wins. The chain is then chosen, not assumed (`route`): each repository's part
 //! is read at one revision holding it, and between consecutive segments only routes consistent
 //! with the message on both sides count.
 

@@ -41,6 +41,8 @@ pub struct IndexOptions {
     pub dry_run: bool,
     /// Told after every blob.
     pub observer: Option<BlobObserver>,
+    /// Build only this shard of the lock (its repositories; see [`crate::index::shards`]).
+    pub shard: Option<crate::index::shards::ShardSpec>,
 }
 
 /// What an index run did, for the summary line and tests.
@@ -229,6 +231,17 @@ pub fn run(
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
     let started = Instant::now();
+    let record = opts
+        .shard
+        .map(|spec| crate::index::shards::ShardRecord::of(spec, lock));
+    let cut;
+    let lock = match opts.shard {
+        Some(spec) => {
+            cut = crate::index::shards::cut(lock, spec);
+            &cut
+        }
+        None => lock,
+    };
     let mut owned = claim_index_dir(index_dir)?;
     let _guard = WriterLock::acquire(index_dir)?;
     sweep_dead_stores(&mut owned, ui);
@@ -266,7 +279,7 @@ pub fn run(
         summary.occurrences = plan.occurrences;
         summary.distinct_blobs = plan.distinct_blobs;
         if let Some(sink) = sink {
-            let catalog = commit(index_dir, &target, &mut plan, sink)?;
+            let catalog = commit(index_dir, &target, &mut plan, sink, record)?;
             summary.dropped_revisions =
                 collect_garbage(index_dir, &catalog, target.old.as_ref(), &mut owned);
         }
@@ -312,7 +325,13 @@ fn sweep_dead_stores(owned: &mut crate::marker::OwnedDir, ui: &crate::ui::Ui) {
 
 /// Makes a run's work the index: the store commits, `blobs.dat` is synced, the n-gram file is
 /// written, and last the catalog naming all of them replaces the old one.
-fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Result<NewCatalog> {
+fn commit(
+    index_dir: &Path,
+    target: &Target,
+    plan: &mut Plan,
+    sink: Sink,
+    shard: Option<crate::index::shards::ShardRecord>,
+) -> Result<NewCatalog> {
     let Sink {
         store, out, grams, ..
     } = sink;
@@ -355,6 +374,7 @@ fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Res
         excludes: std::mem::take(&mut plan.excludes),
         grams: grams_name,
         blobs_len,
+        shard,
     };
     let bytes = catalog.encode()?;
     // The store names the catalogs it goes with: the new one, and, until it is written, the one

@@ -502,7 +502,7 @@ impl<'i> Loader<'i> {
         );
         let ords: Vec<u32> = match self.index.candidates(&q)? {
             Some(v) => v,
-            None => (0..self.index.catalog().blob_count() as u32).collect(),
+            None => (0..self.index.blob_count() as u32).collect(),
         };
         let mut out = HashMap::new();
         for ord in ords {

@@ -492,7 +492,6 @@ pub fn check_fresh(lock: &Lock, index: &Index, at: &[String]) -> Result<()> {
     let pins = lock.pins();
     let stale = |p: &Pin| {
         index
-            .catalog()
             .find(&p.repo, &p.rev)
             .is_none_or(|r| r.commit != p.commit)
     };

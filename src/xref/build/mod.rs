@@ -603,9 +603,13 @@ impl<'a> Builder<'a> {
             }
             Via::Typed { ty, fields } => {
                 let mut loc = self.type_loc(ty, fi);
-                for f in fields {
+                for (k, f) in fields.iter().enumerate() {
+                    // The receiver's own type is read from the caller's file when that file
+                    // declares it: files built under other tags (`//go:build libpathrs`) may
+                    // declare the same type with other fields.
+                    let own = (k == 0).then_some(fi);
                     loc = match loc {
-                        TypeLoc::In(p, t) => self.field_type(p, &t, f, 0),
+                        TypeLoc::In(p, t) => self.field_type(p, &t, f, 0, own),
                         other => other,
                     };
                 }
@@ -710,6 +714,23 @@ impl<'a> Builder<'a> {
         Some((fi, &self.files[fi].1.types[ti]))
     }
 
+    /// [`Self::type_def`], preferring file `own`'s declaration when it is in `pkg` and declares
+    /// the type (the package's first declaration answers otherwise).
+    fn type_def_in(
+        &self,
+        pkg: usize,
+        name: &str,
+        own: Option<usize>,
+    ) -> Option<(usize, &'a TypeDef)> {
+        if let Some(fi) = own
+            && self.file_pkg[fi] == Some(pkg)
+            && let Some(t) = self.files[fi].1.types.iter().find(|t| t.name == name)
+        {
+            return Some((fi, t));
+        }
+        self.type_def(pkg, name)
+    }
+
     /// Where a type written in file `fi` is declared.
     fn type_loc(&self, t: &TypeRef, fi: usize) -> TypeLoc {
         let Some(own) = self.file_pkg[fi] else {
@@ -746,16 +767,16 @@ impl<'a> Builder<'a> {
 
     /// The type of field `f` of type `t`: declared, an embedded type named `f`, or promoted
     /// from an embedded type.
-    fn field_type(&self, pkg: usize, t: &str, f: &str, depth: u32) -> TypeLoc {
+    fn field_type(&self, pkg: usize, t: &str, f: &str, depth: u32, own: Option<usize>) -> TypeLoc {
         if depth > MAX_EMBED_DEPTH {
             return TypeLoc::Unknown;
         }
-        let Some((fi, def)) = self.type_def(pkg, t) else {
+        let Some((fi, def)) = self.type_def_in(pkg, t, own) else {
             return TypeLoc::Unknown;
         };
         if def.kind == TypeKind::Alias {
             return match def.embeds.first().map(|e| self.type_loc(e, fi)) {
-                Some(TypeLoc::In(p, t2)) => self.field_type(p, &t2, f, depth + 1),
+                Some(TypeLoc::In(p, t2)) => self.field_type(p, &t2, f, depth + 1, None),
                 Some(other) => other,
                 None => TypeLoc::Unknown,
             };
@@ -769,7 +790,7 @@ impl<'a> Builder<'a> {
         let mut outside = false;
         for e in &def.embeds {
             match self.type_loc(e, fi) {
-                TypeLoc::In(p, t2) => match self.field_type(p, &t2, f, depth + 1) {
+                TypeLoc::In(p, t2) => match self.field_type(p, &t2, f, depth + 1, None) {
                     TypeLoc::In(p2, t3) => return TypeLoc::In(p2, t3),
                     TypeLoc::Outside => outside = true,
                     TypeLoc::Unknown => {}

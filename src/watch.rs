@@ -140,6 +140,7 @@ pub fn run(job: &Job, obs: &mut Observer, ui: &Ui) -> Result<Outcome> {
         max_file_size: job.max_file_size,
         dry_run: false,
         observer: job.index_observer.clone(),
+        shard: None,
     };
     let summary = crate::index::build::run(
         job.manifest,

@@ -5,7 +5,7 @@
 
 use crate::common;
 #[path = "common/http.rs"]
-mod http;
+pub(crate) mod http;
 
 use common::*;
 use http::*;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use archeo::lang::{Lang, Parsed, RefKind, bash, go, go_refs};
+use archeo::lang::{Lang, Parsed, RefKind, bash, go};
 use archeo::xref::{Certainty, GoModule, Graph, Link, Name, NodeKind, Site, go_module_path};
 
 const MODULE: &str = "github.com/example/runc";
@@ -1143,6 +1143,58 @@ fn nested_modules_and_vendored_import_paths() {
     assert_eq!(c[0].from.display(), "main.main");
 }
 
+#[test]
+fn a_files_own_type_declaration_wins_over_a_build_tag_alternate() {
+    // Two files of one package built under opposite tags both declare `Handle`, each wrapping
+    // an inner handle of another package: a method of the pure-Go file calls the pure-Go
+    // inner package, not the one the other file's declaration names.
+    let lib = go::parse(
+        "//go:build libpathrs\n\npackage procfs\n\nimport \"example.com/gopathrs\"\n\ntype Handle struct {\n\tinner *gopathrs.Handle\n}\n\nfunc (proc *Handle) OpenRoot(p string) error {\n\treturn proc.inner.OpenRoot(p)\n}\n",
+    )
+    .0;
+    let pure = go::parse(
+        "//go:build !libpathrs\n\npackage procfs\n\nimport \"example.com/app/internal/procfs\"\n\ntype Handle struct {\n\tinner *procfs.Handle\n}\n\nfunc (proc *Handle) OpenRoot(p string) error {\n\treturn proc.inner.OpenRoot(p)\n}\n",
+    )
+    .0;
+    let internal =
+        go::parse("package procfs\n\ntype Handle struct{}\n\nfunc (h *Handle) OpenRoot(p string) error { return nil }\n").0;
+    let gopathrs =
+        go::parse("package gopathrs\n\ntype Handle struct{}\n\nfunc (h *Handle) OpenRoot(p string) error { return nil }\n").0;
+    let files = [
+        ("procfs/procfs_libpathrs.go", &lib),
+        ("procfs/procfs_purego.go", &pure),
+        ("internal/procfs/procfs.go", &internal),
+        ("vendor/example.com/gopathrs/handle.go", &gopathrs),
+    ];
+    let g = Graph::build(
+        &files,
+        &[GoModule {
+            dir: "",
+            path: "example.com/app",
+        }],
+    );
+    let callees: Vec<(String, String)> = g
+        .callees(&name("procfs.(*Handle).OpenRoot"))
+        .iter()
+        .filter(|l| l.edge.certainty == Certainty::Exact)
+        .map(|l| (l.from.path.to_string(), l.to.path.to_string()))
+        .collect();
+    assert!(
+        callees.contains(&(
+            "procfs/procfs_purego.go".into(),
+            "internal/procfs/procfs.go".into()
+        )),
+        "{callees:?}"
+    );
+    assert!(
+        callees.contains(&(
+            "procfs/procfs_libpathrs.go".into(),
+            "vendor/example.com/gopathrs/handle.go".into()
+        )),
+        "{callees:?}"
+    );
+}
+
 // ---- Real upstreams, checked by hand ----
 //
 // Ignored by default: they need bare clones named by environment variables, and they print
@@ -1314,7 +1366,7 @@ fn upstream_runc_callers_of_write_sysctls_and_extraction_cost() {
     let refs_only = best_of(5, &mut || {
         for ((_, s), tree) in go_files.iter().zip(&trees) {
             let mut p = Parsed::default();
-            go_refs::extract(tree.root_node(), s.as_bytes(), &mut p);
+            go::refs::extract(tree.root_node(), s.as_bytes(), &mut p);
             std::hint::black_box(p);
         }
     });

@@ -66,6 +66,10 @@ fn parse(args: &[String]) -> Result<BlockCommand> {
 
 /// Checks that archeo:begin arguments parse, as `archeo export` would run them.
 pub fn check_block_args(args: &[String]) -> Result<()> {
+    let args = match args.split_first() {
+        Some((first, rest)) if first == crate::report::export::FULL => rest,
+        _ => args,
+    };
     block_request(args).map(|_| ())
 }
 

@@ -102,7 +102,7 @@ pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
         ctx.warn_unknown_symbols(&index, q)?;
     }
     for r in &a.repo {
-        if index.catalog().revisions.iter().all(|x| &x.repo != r) {
+        if index.revisions().iter().all(|x| &x.repo != r) {
             bail!("unknown repository {r:?}: see `archeo pins`");
         }
     }

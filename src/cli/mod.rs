@@ -92,16 +92,12 @@ pub struct GlobalArgs {
         help_heading = GLOBAL
     )]
     pub cache_dir: Option<PathBuf>,
-    /// Where the index lives. Default: the manifest's `[defaults]` index-dir, else index/ beside
-    /// the manifest.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "ARCHEO_INDEX_DIR",
-        help_heading = GLOBAL
-    )]
-    pub index_dir: Option<PathBuf>,
+    /// Where the index lives. Default: ARCHEO_INDEX_DIR, else the manifest's `[defaults]`
+    /// index-dir, else index/ beside the manifest. Repeat it to query the shards of one lock as
+    /// one index (each built with `archeo index --shard K/N`); ARCHEO_INDEX_DIR may list them
+    /// separated by `:` like PATH.
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
+    pub index_dir: Vec<PathBuf>,
     /// Print only results and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,

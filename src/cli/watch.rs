@@ -60,7 +60,7 @@ pub(super) fn run(ctx: &Context, a: WatchArgs) -> Result<Found> {
         manifest: &manifest,
         old: old.as_ref(),
         cache_dir: &ctx.cache_dir,
-        index_dir: &ctx.index_dir,
+        index_dir: ctx.single_index_dir("archeo watch")?,
         rules: &rules,
         update: a.update,
         offline: a.offline,

@@ -439,6 +439,16 @@ pub fn normalize_url(url: &str) -> Option<String> {
 
 fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Repos) -> Resolution {
     let unresolved = |reason: String| Resolution::Unresolved { reason };
+    if edge.kind == EdgeKind::CargoRequire {
+        return unresolved(if edge.version.is_empty() {
+            "a git dependency: its commit is in Cargo.lock".into()
+        } else {
+            format!(
+                "a version requirement ({}), not a version: Cargo.lock says which is built",
+                edge.version
+            )
+        });
+    }
     // A `replace` decides what is built, not the version this line names.
     match (&edge.replaced_by, edge.kind) {
         (Some(dir), EdgeKind::GoRequire | EdgeKind::Vendored) if is_local_replacement(dir) => {

@@ -86,6 +86,7 @@ struct OutlineOut<'a> {
     package: &'a Option<String>,
     imports: &'a [String],
     error_nodes: u32,
+    first_error: Option<(u32, u32)>,
     generated: bool,
     types: &'a [TypeDef],
     sources: &'a [SourceEdge],
@@ -99,6 +100,7 @@ struct OutlineIn {
     package: Option<String>,
     imports: Vec<String>,
     error_nodes: u32,
+    first_error: Option<(u32, u32)>,
     generated: bool,
     types: Vec<TypeDef>,
     sources: Vec<SourceEdge>,
@@ -163,6 +165,7 @@ pub fn encode(status: BlobStatus, size: u64, content: &str, parsed: &Parsed) -> 
         package: &parsed.package,
         imports: &parsed.imports,
         error_nodes: parsed.error_nodes,
+        first_error: parsed.first_error,
         generated: parsed.generated,
         types: &parsed.types,
         sources: &parsed.sources,
@@ -400,6 +403,7 @@ impl<'a> Record<'a> {
             imports: o.imports,
             decls: self.decls()?,
             error_nodes: o.error_nodes,
+            first_error: o.first_error,
             generated: o.generated,
             types: o.types,
             sources: o.sources,
@@ -567,6 +571,7 @@ fn encode_decls(decls: &[Decl]) -> String {
             DeclKind::Type => 't',
             DeclKind::Const => 'c',
             DeclKind::Var => 'v',
+            DeclKind::Macro => 'M',
         };
         let _ = writeln!(s, "{k}\t{}\t{}\t{}\t{}", d.start, d.end, d.ident, d.name);
     }
@@ -591,6 +596,7 @@ fn decode_decls(s: &str) -> Result<Vec<Decl>> {
             "m" => DeclKind::Method,
             "t" => DeclKind::Type,
             "c" => DeclKind::Const,
+            "M" => DeclKind::Macro,
             _ => DeclKind::Var,
         };
         out.push(Decl {

@@ -665,10 +665,10 @@ impl StoreWriter {
         for s in strings {
             // Only a literal that may be an error message's source is stored (explain's only
             // question of them), with the words a message must hold for it to match.
-            let Some((format, _)) = crate::lang::errfmt::error_source(lang, &s) else {
+            let Some(source) = crate::lang::errfmt::error_source(lang, &s) else {
                 continue;
             };
-            let words = crate::lang::errfmt::required_words(&format);
+            let words = crate::lang::errfmt::required_words(&source.pattern);
             if words.is_empty() {
                 continue;
             }

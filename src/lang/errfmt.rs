@@ -3,10 +3,11 @@
 //! `archeo explain` reads the few whose every word the message has instead of every literal
 //! sharing one word with it.
 //!
-//! Formats are in Go's syntax (`open sysctl %s file`; `%%` a literal percent): a language's
-//! [`Language::error_format`](super::Language::error_format) returns that syntax.
+//! Formats are compiled in Go's syntax (`open sysctl %s file`; `%%` a literal percent): a
+//! language's [`Language::error_format`](super::Language::error_format) returns its format as
+//! written and in that syntax ([`ErrorFormat::pattern`]).
 
-use super::{Lang, StringLit};
+use super::{ErrorFormat, Lang, StringLit};
 
 /// A string literal that is not an error format explains a segment only when it equals it and
 /// is at least this long and holds a space (`OCI runtime create failed`): a single word
@@ -15,9 +16,10 @@ const MIN_PLAIN_LITERAL: usize = 8;
 /// A longer literal is not a message.
 const MAX_PLAIN_LITERAL: usize = 1024;
 
-/// The format a literal contributes to explain and how it is used (`fmt.Errorf`, `sentinel
-/// errX = errors.New`, `os.PathError Op`, `literal passed to p.runtimeError`), or None.
-pub fn error_source(lang: Lang, lit: &StringLit) -> Option<(String, String)> {
+/// The format a literal contributes to explain (as written, and in Go's syntax) and how it is
+/// used (`fmt.Errorf`, `sentinel errX = errors.New`, `os.PathError Op`, `crun_make_error`,
+/// `#[error]`, `literal passed to p.runtimeError`), or None.
+pub fn error_source(lang: Lang, lit: &StringLit) -> Option<ErrorFormat> {
     if let Some(f) = lang.language().error_format(lit) {
         return Some(f);
     }
@@ -34,7 +36,11 @@ pub fn error_source(lang: Lang, lit: &StringLit) -> Option<(String, String)> {
         Some(c) => format!("literal passed to {c}"),
         None => "string literal".to_string(),
     };
-    Some((v.replace('%', "%%"), kind))
+    Some(ErrorFormat {
+        format: v.to_string(),
+        pattern: v.replace('%', "%%"),
+        kind,
+    })
 }
 
 fn is_word_char(c: char) -> bool {
@@ -137,15 +143,17 @@ mod tests {
         };
         assert_eq!(
             error_source(Lang::Go, &lit("OCI runtime create failed")),
-            Some((
-                "OCI runtime create failed".into(),
-                "literal passed to p.runtimeError".into()
-            ))
+            Some(ErrorFormat {
+                format: "OCI runtime create failed".into(),
+                pattern: "OCI runtime create failed".into(),
+                kind: "literal passed to p.runtimeError".into()
+            })
         );
         assert_eq!(error_source(Lang::Go, &lit("init")), None);
+        let pct = error_source(Lang::Go, &lit("100% sure of it")).unwrap();
         assert_eq!(
-            error_source(Lang::Go, &lit("100% sure of it")).unwrap().0,
-            "100%% sure of it"
+            (pct.format.as_str(), pct.pattern.as_str()),
+            ("100% sure of it", "100%% sure of it")
         );
     }
 }

@@ -311,7 +311,7 @@ pub fn deps(
             for e in edges.iter().filter(|e| e.class == EdgeClass::Pinned) {
                 if let Some((repo, r)) = e.pinned()
                     && seen.insert((repo.to_string(), r.to_string()))
-                    && let Some(next) = index.catalog().find(repo, r)
+                    && let Some(next) = index.find(repo, r)
                 {
                     queue.push_back((next, d + 1));
                 }

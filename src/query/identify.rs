@@ -107,7 +107,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
     let history = History::new(src);
     let locate = |repo: &str, commit: &str| history.locate(repo, commit);
     let vendored = |pin: &Pin| {
-        let rev = src.index?.catalog().find(&pin.repo, &pin.rev)?;
+        let rev = src.index?.find(&pin.repo, &pin.rev)?;
         Some(
             rev.vendor
                 .iter()
@@ -141,7 +141,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
             let rules = match (&id.pin, src.index) {
                 (Some(p), Some(index)) if !req.rules.is_empty() || req.all_rules => {
                     let sel = format!("{}@{}", p.repo, p.rev);
-                    if index.catalog().find(&p.repo, &p.rev).is_none() {
+                    if index.find(&p.repo, &p.rev).is_none() {
                         if !report.not_indexed.contains(&sel) {
                             report.not_indexed.push(sel);
                         }
@@ -387,22 +387,17 @@ impl Declarations {
             return Ok(None);
         }
         let wanted: HashSet<&str> = dirs.iter().map(String::as_str).collect();
-        let catalog = index.catalog();
         // Path id -> (directory, file name) for Go source files in a wanted directory.
         let mut paths: HashMap<u32, Option<(String, String)>> = HashMap::new();
         let mut states: HashMap<(String, Vec<u32>), usize> = HashMap::new();
         let mut out = artifact::RepoDeclarations::default();
         for rev in revs {
-            let Some(i) = catalog.position(rev) else {
-                continue;
-            };
-            let entries = catalog.entries(i)?;
             let mut per_dir: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
-            for (path, ord) in entries.iter() {
+            for (path, ord) in index.tree_entries(rev)? {
                 let place = match paths.get(&path) {
                     Some(p) => p,
                     None => {
-                        let p = catalog.path(path)?;
+                        let p = index.path(path)?;
                         let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
                         let go = p.ends_with(".go") && !p.ends_with("_test.go");
                         let place = (go && wanted.contains(dir))

@@ -41,6 +41,8 @@ pub struct Hit {
     pub defines: bool,
     /// The file says it is generated (`// Code generated ... DO NOT EDIT.`).
     pub generated: bool,
+    /// The match is spelled as the query spells it (a ranking key).
+    pub exact: bool,
     /// Context lines (number, text) before the hit.
     pub before: Vec<(u32, String)>,
     /// Context lines after the hit.
@@ -51,6 +53,23 @@ impl Hit {
     /// The hit's line.
     pub fn line(&self) -> u32 {
         self.cite.start
+    }
+
+    /// The search ranking's keys, in order, as values that compare the same way (ascending):
+    /// what a front end over shards merges their hits by. The last key a search ranks by, the
+    /// file version's ordinal, only separates hits of one repository, which come from one shard
+    /// already in order.
+    pub fn rank_keys(&self) -> serde_json::Value {
+        serde_json::json!([
+            !self.defines,
+            self.generated,
+            self.cite.vendored_module.is_some(),
+            !self.exact,
+            -(self.cite.newest as i64),
+            self.cite.repo,
+            self.cite.path,
+            self.cite.start,
+        ])
     }
 }
 
@@ -744,7 +763,7 @@ fn candidates(
         None => crate::index::grams::GramQuery::All,
     };
     let cands = index.candidates(&gq)?;
-    let mut allowed = vec![false; index.catalog().blob_count()];
+    let mut allowed = vec![false; index.blob_count()];
     let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
         let e = index.blob(o)?;
@@ -763,7 +782,7 @@ fn candidates(
     let places = index.places_of(
         &plan.revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
-        |p| Ok(plan.keeps(index.catalog().path(p)?)),
+        |p| Ok(plan.keeps(index.path(p)?)),
     )?;
     let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
         .into_iter()
@@ -830,7 +849,7 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
 }
 
 fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
-    let path = index.catalog().path(p.path)?.to_string();
+    let path = index.path(p.path)?.to_string();
     let revs = index.revisions();
     let ordered = index.ordered(&p.repo);
     let (newest, cited) = ordered
@@ -932,6 +951,7 @@ fn materialise(index: &Index, raw: &[Raw]) -> Result<Vec<Hit>> {
                 ranges: h.ranges.clone(),
                 defines: h.defines,
                 generated: raw[*i].generated,
+                exact: h.exact,
                 before: h.before.clone(),
                 after: h.after.clone(),
             });

@@ -378,7 +378,7 @@ fn release(
 ) -> Result<Release> {
     let previous = previous(index, input, a, rev)?;
     let prev_rev = match &previous {
-        Previous::Rev(p) => index.catalog().find(&p.repo, &p.rev),
+        Previous::Rev(p) => index.find(&p.repo, &p.rev),
         Previous::Nothing(_) => None,
     };
     let watch = input.watches.iter().find(|w| w.repo == a.repo);
@@ -445,7 +445,7 @@ fn shipped(edges: &mut EdgeCache, w: &Watch, rev: &IndexedRev) -> Result<Kept> {
 /// nothing for a new branch or commit, or a repository new to the lock.
 fn previous(index: &Index, input: &Input, a: &Arrival, rev: &IndexedRev) -> Result<Previous> {
     let found = |name: &str| -> Result<Previous> {
-        match index.catalog().find(&a.repo, name) {
+        match index.find(&a.repo, name) {
             Some(r) => Ok(Previous::Rev(RevId::of(r))),
             None => bail!(
                 "{}@{name} (the previous state of {}@{}) is not in the index at {}: run `archeo watch` again",
@@ -631,7 +631,7 @@ fn pin_moves(
                     repo,
                     resolution: Resolution::Pinned { rev, .. },
                     ..
-                } => index.catalog().find(repo, rev).map(RevId::of),
+                } => index.find(repo, rev).map(RevId::of),
                 _ => None,
             }),
             resolution: e.and_then(|e| match &e.link {
@@ -751,10 +751,7 @@ fn brings(
         }
         return Ok(Brings::Undecided(reasons.join("; ")));
     };
-    let (Some(ra), Some(rb)) = (
-        index.catalog().find(&a.repo, &a.rev),
-        index.catalog().find(&b.repo, &b.rev),
-    ) else {
+    let (Some(ra), Some(rb)) = (index.find(&a.repo, &a.rev), index.find(&b.repo, &b.rev)) else {
         return Ok(Brings::Undecided(format!(
             "{} or {} is not in the index",
             a.selector(),

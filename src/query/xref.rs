@@ -17,8 +17,7 @@ use crate::index::citation::Citation;
 use crate::index::grams::GramQuery;
 use crate::lang::{Lang, Parsed, RefKind};
 use crate::xref::{
-    Certainty, GoModule, Graph, LazyGraph, Link, Name, Node, NodeKind, RefSource, Text,
-    go_module_path,
+    Certainty, GoModule, Graph, LazyGraph, Link, Name, Node, NodeKind, RefSource, go_module_path,
 };
 
 /// What is asked about a name.
@@ -297,8 +296,8 @@ pub struct RevGraph {
     blobs: HashMap<String, String>,
     /// The revision's repository.
     repo: String,
-    /// The files it was built from: path, blob, facts.
-    files: Vec<(String, String, Arc<Parsed>)>,
+    /// The files it was built from.
+    files: Vec<FileFacts>,
 }
 
 /// A result's identity across revisions: where it stands (file version, lines, column) and
@@ -323,8 +322,8 @@ impl RevGraph {
     pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
         self.files
             .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(_, b, f)| (b.as_str(), &**f))
+            .find(|(p, _, _, _)| p == path)
+            .map(|(_, b, _, f)| (b.as_str(), &**f))
     }
 
     /// Every reference to `ident` in the files it was built from is a site of some edge.
@@ -338,7 +337,7 @@ impl RevGraph {
             .iter()
             .map(|l| (&*l.edge.site.path, l.edge.site.line, l.edge.site.col))
             .collect();
-        self.files.iter().all(|(path, _, p)| {
+        self.files.iter().all(|(path, _, _, p)| {
             p.refs
                 .iter()
                 .filter(|r| r.name == ident)
@@ -394,6 +393,7 @@ pub fn kind_name(k: NodeKind) -> &'static str {
         NodeKind::Var => "var",
         NodeKind::Const => "const",
         NodeKind::Type => "type",
+        NodeKind::Macro => "macro",
         NodeKind::Script => "script",
         NodeKind::External => "external",
     }
@@ -447,19 +447,27 @@ impl<'a> Grouped<'a> {
 pub struct Loader<'i> {
     index: &'i Index,
     /// blob -> its parse facts (None: not a Go or shell file version).
-    parsed: HashMap<String, Option<Arc<Parsed>>>,
+    parsed: HashMap<String, Option<(Lang, Arc<Parsed>)>>,
     /// Token query -> the Go and shell file versions holding it.
     by_tokens: HashMap<Vec<String>, Arc<HashMap<String, u32>>>,
     /// go.mod blob -> its module path.
     modules: HashMap<String, Option<String>>,
     /// Commit -> the whole revision's graph.
     whole: HashMap<String, Arc<RevGraph>>,
-    /// blob -> its outline (parse facts without references).
-    outlines: HashMap<String, Arc<Parsed>>,
+    /// blob -> its language and outline (parse facts without references).
+    outlines: HashMap<String, (Lang, Arc<Parsed>)>,
 }
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// A file a graph is built from: path, blob id, language, parse facts.
+type FileFacts = (String, String, Lang, Arc<Parsed>);
+
+/// Whether a language's files are in the reference graph.
+fn has_refs(l: Lang) -> bool {
+    l.language().refs() != crate::lang::Refs::None
 }
 
 impl<'i> Loader<'i> {
@@ -499,12 +507,12 @@ impl<'i> Loader<'i> {
         );
         let ords: Vec<u32> = match self.index.candidates(&q)? {
             Some(v) => v,
-            None => (0..self.index.catalog().blob_count() as u32).collect(),
+            None => (0..self.index.blob_count() as u32).collect(),
         };
         let mut out = HashMap::new();
         for ord in ords {
             let e = self.index.blob(ord)?;
-            if matches!(e.lang, Lang::Go | Lang::Shell) && e.status.has_text() {
+            if has_refs(e.lang) && e.status.has_text() {
                 out.insert(e.hex(), ord);
             }
         }
@@ -515,7 +523,7 @@ impl<'i> Loader<'i> {
 
     /// A file version's parse facts: by its ordinal when a token query found it, else by its
     /// blob id (only Go and shell versions have facts a graph reads).
-    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<Arc<Parsed>>> {
+    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<(Lang, Arc<Parsed>)>> {
         if let Some(p) = self.parsed.get(blob) {
             return Ok(p.clone());
         }
@@ -524,8 +532,9 @@ impl<'i> Loader<'i> {
             None => self.index.ordinal(blob)?,
         };
         let p = match ord {
-            Some(o) if matches!(self.index.blob(o)?.lang, Lang::Go | Lang::Shell) => {
-                Some(Arc::new(self.index.facts_at(o)?))
+            Some(o) if has_refs(self.index.blob(o)?.lang) => {
+                let e = self.index.blob(o)?;
+                Some((e.lang, Arc::new(self.index.facts_at(o)?)))
             }
             _ => None,
         };
@@ -546,11 +555,7 @@ impl<'i> Loader<'i> {
     }
 
     /// The files of `tree` a question needs, with their facts.
-    fn files(
-        &mut self,
-        tree: &[Occurrence],
-        load: &Load,
-    ) -> Result<Vec<(String, String, Arc<Parsed>)>> {
+    fn files(&mut self, tree: &[Occurrence], load: &Load) -> Result<Vec<FileFacts>> {
         let tokens = match load {
             Load::Named(ident) => crate::index::tokenize::token_set(ident),
             Load::All => Vec::new(),
@@ -566,7 +571,7 @@ impl<'i> Loader<'i> {
             // struct field) matter.
             let mut named = Vec::with_capacity(chosen.len());
             for e in chosen {
-                if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())?
+                if let Some((_, p)) = self.parsed(&e.id, found.get(&e.id).copied())?
                     && p.names(ident)
                 {
                     named.push(e);
@@ -594,15 +599,15 @@ impl<'i> Loader<'i> {
         }
         let mut out = Vec::with_capacity(chosen.len());
         for e in chosen {
-            if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())? {
-                out.push((e.path.clone(), e.id.clone(), p));
+            if let Some((lang, p)) = self.parsed(&e.id, found.get(&e.id).copied())? {
+                out.push((e.path.clone(), e.id.clone(), lang, p));
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
-    /// The Go modules of a revision's tree (not vendored): directory and module path.
+    /// The Go modules of a revision's tree (not vendored ones): directory, module path.
     fn tree_modules(&mut self, tree: &[Occurrence]) -> Result<Vec<(String, String)>> {
         let mut modules: Vec<(String, String)> = Vec::new();
         for e in tree {
@@ -619,6 +624,43 @@ impl<'i> Loader<'i> {
         Ok(modules)
     }
 
+    /// Every file of a revision a reference graph reads, with its outline (no references):
+    /// what [`RouteFiles::graph`] resolves on demand. For questions that walk from a few places
+    /// (explain's routes), not for those that list every caller.
+    pub fn route_files(&mut self, rev: &IndexedRev) -> Result<RouteFiles<'i>> {
+        let tree = self.index.tree(&rev.commit)?;
+        let modules = self.tree_modules(&tree)?;
+        let mut chosen: Vec<&Occurrence> = tree.iter().filter(|e| !e.submodule).collect();
+        chosen.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut files: Vec<FileFacts> = Vec::new();
+        let mut ords: Vec<u32> = Vec::new();
+        for e in chosen {
+            let Some(ord) = self.index.ordinal(&e.id)? else {
+                continue;
+            };
+            let b = self.index.blob(ord)?;
+            if !has_refs(b.lang) || !b.status.has_text() {
+                continue;
+            }
+            let (lang, outline) = match self.outlines.get(&e.id) {
+                Some(o) => o.clone(),
+                None => {
+                    let o = (b.lang, Arc::new(self.index.outline_at(ord)?));
+                    self.outlines.insert(e.id.clone(), o.clone());
+                    o
+                }
+            };
+            files.push((e.path.clone(), e.id.clone(), lang, outline));
+            ords.push(ord);
+        }
+        Ok(RouteFiles {
+            index: self.index,
+            files,
+            ords,
+            modules,
+        })
+    }
+
     /// The graph of one revision, of the files `load` names.
     pub fn graph(&mut self, rev: &IndexedRev, load: &Load) -> Result<RevGraph> {
         let tree = self.index.tree(&rev.commit)?;
@@ -628,93 +670,94 @@ impl<'i> Loader<'i> {
             .iter()
             .map(|(dir, path)| GoModule { dir, path })
             .collect();
-        let shared: Vec<(Text, Arc<Parsed>)> = files
+        let refs: Vec<(&str, Lang, &Parsed)> = files
             .iter()
-            .map(|(p, _, f)| (Text::from(p.as_str()), f.clone()))
+            .map(|(p, _, l, f)| (p.as_str(), *l, &**f))
             .collect();
         Ok(RevGraph {
-            graph: Graph::build_shared(shared, &mods),
+            graph: Graph::build_with_langs(&refs, &mods),
             blobs: files
                 .iter()
-                .map(|(p, b, _)| (p.clone(), b.clone()))
+                .map(|(p, b, _, _)| (p.clone(), b.clone()))
                 .collect(),
             repo: rev.repo.clone(),
             files,
         })
     }
+}
 
-    /// The whole revision's graph resolved on demand ([`LazyGraph`]): every Go and shell file's
-    /// outline is read now, a file's references when a walk first leaves one of its nodes. For
-    /// questions that walk from a few places (explain's routes), not for those that list every
-    /// caller.
-    pub fn routes(&mut self, rev: &IndexedRev) -> Result<RouteGraph<'i>> {
-        let tree = self.index.tree(&rev.commit)?;
-        let modules = self.tree_modules(&tree)?;
-        let mut files: Vec<(String, String, Arc<Parsed>)> = Vec::new();
-        let mut ords: Vec<u32> = Vec::new();
-        let mut chosen: Vec<&Occurrence> = tree.iter().filter(|e| !e.submodule).collect();
-        chosen.sort_by(|a, b| a.path.cmp(&b.path));
-        for e in chosen {
-            let Some(ord) = self.index.ordinal(&e.id)? else {
-                continue;
-            };
-            let b = self.index.blob(ord)?;
-            if !matches!(b.lang, Lang::Go | Lang::Shell) || !b.status.has_text() {
-                continue;
-            }
-            let outline = match self.outlines.get(&e.id) {
-                Some(o) => o.clone(),
-                None => {
-                    let o = Arc::new(self.index.outline_at(ord)?);
-                    self.outlines.insert(e.id.clone(), o.clone());
-                    o
-                }
-            };
-            files.push((e.path.clone(), e.id.clone(), outline));
-            ords.push(ord);
-        }
-        let mods: Vec<GoModule> = modules
+/// A revision's files with their outlines, read once ([`Loader::route_files`]): what a
+/// [`RouteGraph`] is declared from; each file's references are read when the graph first needs
+/// them.
+pub struct RouteFiles<'i> {
+    index: &'i Index,
+    /// Path, blob, language, outline; sorted by path.
+    files: Vec<FileFacts>,
+    /// Each file's blob ordinal.
+    ords: Vec<u32>,
+    /// The revision's Go modules: directory, module path.
+    modules: Vec<(String, String)>,
+}
+
+impl<'i> RouteFiles<'i> {
+    /// The revision's graph over these files, resolved as walks reach them.
+    pub fn graph(&self) -> RouteGraph<'_, 'i> {
+        let mods: Vec<GoModule> = self
+            .modules
             .iter()
             .map(|(dir, path)| GoModule { dir, path })
             .collect();
-        let shared: Vec<(Text, Arc<Parsed>)> = files
+        let facts: Vec<(&str, Lang, &Parsed)> = self
+            .files
             .iter()
-            .map(|(p, _, f)| (Text::from(p.as_str()), f.clone()))
+            .map(|(p, _, l, f)| (p.as_str(), *l, &**f))
             .collect();
         let mut by_ord: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (i, o) in ords.iter().enumerate() {
+        for (i, o) in self.ords.iter().enumerate() {
             by_ord.entry(*o).or_default().push(i);
         }
         let source = StoredRefs {
-            index: self.index,
-            ords,
+            files: self,
             by_ord,
+            calls: HashMap::new(),
         };
-        Ok(RouteGraph {
-            graph: LazyGraph::new(shared, &mods, source),
-            files,
-        })
+        RouteGraph {
+            graph: LazyGraph::new(&facts, &mods, source),
+            files: self,
+        }
     }
 }
 
-/// Where a [`RouteGraph`] reads each file's references: the index, by the file's ordinal.
-pub struct StoredRefs<'i> {
-    index: &'i Index,
-    /// Per file of the graph, its blob's ordinal.
-    ords: Vec<u32>,
-    /// Ordinal -> the files holding it.
+/// Where a [`RouteGraph`] reads a file's references (and keeps its calls): the index, by the
+/// file's blob ordinal.
+pub struct StoredRefs<'f, 'i> {
+    files: &'f RouteFiles<'i>,
+    /// Ordinal -> the files holding that blob.
     by_ord: HashMap<u32, Vec<usize>>,
+    /// File -> its calls, once its references were read.
+    calls: HashMap<usize, Vec<crate::lang::Call>>,
 }
 
-impl StoredRefs<'_> {
-    /// The calls of file `fi`.
-    fn calls(&self, fi: usize) -> Result<Vec<crate::lang::Call>> {
-        Ok(self.index.references_at(self.ords[fi])?.calls)
+impl StoredRefs<'_, '_> {
+    /// File `fi`'s references, its calls kept.
+    fn read(&mut self, fi: usize) -> Result<Vec<crate::lang::Ref>> {
+        let r = self.files.index.references_at(self.files.ords[fi])?;
+        self.calls.insert(fi, r.calls);
+        Ok(r.refs)
     }
 
-    /// The files whose text may hold `text` (a superset; None: any).
+    /// File `fi`'s calls.
+    fn calls(&mut self, fi: usize) -> Result<&[crate::lang::Call]> {
+        if !self.calls.contains_key(&fi) {
+            self.read(fi)?;
+        }
+        Ok(&self.calls[&fi])
+    }
+
+    /// The files whose text may hold `text`: a superset (None: any may).
     fn may_hold(&self, text: &str) -> Result<Option<Vec<usize>>> {
         Ok(self
+            .files
             .index
             .candidates(&GramQuery::all_of(text.as_bytes()))?
             .map(|ords| {
@@ -730,37 +773,47 @@ impl StoredRefs<'_> {
     }
 }
 
-impl RefSource for StoredRefs<'_> {
+impl RefSource for StoredRefs<'_, '_> {
     fn refs(&mut self, file: usize) -> Result<Vec<crate::lang::Ref>> {
-        Ok(self.index.references_at(self.ords[file])?.refs)
+        self.read(file)
     }
 
-    /// A reference names what its file's text spells out, so the n-gram index's candidates
-    /// for the name hold every file that refers to it.
+    /// A reference spells out the name it refers to in its file's text, so the n-gram index's
+    /// candidates for the name hold every file referring to it.
     fn may_name(&mut self, name: &str) -> Result<Option<Vec<usize>>> {
         self.may_hold(name)
     }
 }
 
-/// A revision's whole reference graph, resolved as walks reach its files, with each file's
-/// path, blob and outline ([`Loader::routes`]).
-pub struct RouteGraph<'i> {
+/// A revision's whole reference graph resolved as walks reach its files
+/// ([`RouteFiles::graph`]), with each file's path, blob and outline.
+pub struct RouteGraph<'f, 'i> {
     /// The graph.
-    pub graph: LazyGraph<StoredRefs<'i>>,
-    /// Path, blob, outline of every file it declares.
-    files: Vec<(String, String, Arc<Parsed>)>,
+    pub graph: LazyGraph<'f, StoredRefs<'f, 'i>>,
+    files: &'f RouteFiles<'i>,
 }
 
-impl RouteGraph<'_> {
-    /// The blob id and outline (declarations, imports, types; no references) of the file at
-    /// `path`.
-    pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
-        let i = self
+impl RouteGraph<'_, '_> {
+    fn position(&self, path: &str) -> Option<usize> {
+        self.files
             .files
-            .binary_search_by(|(p, _, _)| p.as_str().cmp(path))
-            .ok()?;
-        let (_, b, f) = &self.files[i];
+            .binary_search_by(|(p, _, _, _)| p.as_str().cmp(path))
+            .ok()
+    }
+
+    /// The blob id and outline (declarations, imports, types; no references or calls) of the
+    /// file at `path`.
+    pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
+        let (_, b, _, f) = &self.files.files[self.position(path)?];
         Some((b.as_str(), &**f))
+    }
+
+    /// The calls of the file at `path` (None: the graph holds no such file).
+    pub fn calls(&mut self, path: &str) -> Result<Option<&[crate::lang::Call]>> {
+        match self.position(path) {
+            Some(fi) => Ok(Some(self.graph.source().calls(fi)?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -785,7 +838,7 @@ fn suggest(loader: &mut Loader, revs: &[&IndexedRev], names: &[&Name]) -> Result
                 if !blobs.contains(&e.id) || !seen.insert(e.id.clone()) {
                     continue;
                 }
-                let Some(p) = loader.parsed(&e.id, None)? else {
+                let Some((_, p)) = loader.parsed(&e.id, None)? else {
                     continue;
                 };
                 for d in &p.decls {
@@ -878,31 +931,35 @@ fn child_entries(loader: &mut Loader, g: &mut RouteGraph) -> Result<Vec<(Spawn, 
     let word_re = regex::Regex::new(r#"exec\.Command(?:Context)?\(.*"([A-Za-z][\w-]*)"\s*\)"#)
         .expect("a valid pattern");
     let own = |p: &str| !p.contains("vendor/") && !p.ends_with("_test.go") && p.ends_with(".go");
+    let files = g.files;
     let mut spawns: Vec<Spawn> = Vec::new();
-    // A call to exec.Command is spelled out in its file's text: only files the n-gram index
-    // says may hold it are read.
-    let spelled = g.graph.source().may_hold("exec.Command")?;
-    let candidates: Vec<usize> = match spelled {
+    // A call of exec.Command is spelled out in its file: only the files the n-gram index says
+    // may hold that text have their calls read, in path order.
+    let spelled = match g.graph.source().may_hold("exec.Command")? {
         Some(v) => v,
-        None => (0..g.files.len()).collect(),
+        None => (0..files.files.len()).collect(),
     };
-    for fi in candidates {
-        let (path, blob, _) = &g.files[fi];
+    for fi in spelled {
+        let (path, blob, _, _) = &files.files[fi];
         if !own(path) {
             continue;
         }
-        let calls = g.graph.source().calls(fi)?;
-        if !calls.iter().any(|c| c.callee.starts_with("exec.Command")) {
+        let calls: Vec<crate::lang::Call> = g
+            .graph
+            .source()
+            .calls(fi)?
+            .iter()
+            .filter(|c| c.callee.starts_with("exec.Command"))
+            .cloned()
+            .collect();
+        if calls.is_empty() {
             continue;
         }
         let Some(file) = loader.index.file_by_blob(blob)? else {
             continue;
         };
         let lines: Vec<&str> = file.content.lines().collect();
-        for c in calls
-            .iter()
-            .filter(|c| c.callee.starts_with("exec.Command"))
-        {
+        for c in &calls {
             let text = lines.get(c.line as usize - 1).copied().unwrap_or("");
             if let Some(m) = word_re.captures(text) {
                 spawns.push(Spawn {
@@ -915,7 +972,7 @@ fn child_entries(loader: &mut Loader, g: &mut RouteGraph) -> Result<Vec<(Spawn, 
     let mut out = Vec::new();
     for spawn in spawns {
         let quoted = format!("\"{}\"", spawn.word);
-        for (path, blob, parsed) in &g.files {
+        for (path, blob, _, parsed) in &files.files {
             if !own(path) || parsed.package.as_deref() != Some("main") {
                 continue;
             }

@@ -105,7 +105,7 @@ fn chain_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
                 } else {
                     write!(out, "  {} {:?}", cand.kind, cand.format)?;
                 }
-                if let Some(m) = &site.cite.vendored_module {
+                if let Some(m) = &c.vendored {
                     write!(out, " · vendored {m}")?;
                 }
                 writeln!(out)?;
@@ -123,7 +123,7 @@ fn chain_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
             }
             (None, Some(errno)) => writeln!(
                 out,
-                "    errno {errno}: the kernel's error text, as Go's syscall package prints it"
+                "    errno {errno}: the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)"
             )?,
             (None, None) if s.explained_by_code() => {
                 writeln!(out, "    sources below; no site was chosen for the chain")?
@@ -309,9 +309,13 @@ fn explain_markdown(out: &mut dyn Write, e: &Explanation) -> Result<()> {
             Some((c, site, ch)) => {
                 let cell = match ch {
                     Some(ch) => format!(
-                        "{} {}",
+                        "{} {}{}",
                         md_text(&ch.at),
-                        md_link(&format!("{}:{}", site.cite.path, site.cite.start), &ch.url)
+                        md_link(&format!("{}:{}", site.cite.path, site.cite.start), &ch.url),
+                        ch.vendored
+                            .as_ref()
+                            .map(|m| format!("<br>vendored {}", md_text(m)))
+                            .unwrap_or_default()
                     ),
                     None => site_cell(&site.cite),
                 };

@@ -17,6 +17,8 @@ use crate::source::lock::{Lock, Pin};
 
 const BEGIN: &str = "<!-- archeo:begin";
 const END: &str = "<!-- archeo:end -->";
+/// A block's first argument asking for the printer's whole Markdown instead of the compact form.
+pub const FULL: &str = "--full";
 
 /// One region of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,11 +428,22 @@ pub fn run(
         let mut stale = Vec::new();
         let new = regenerate(&text, &blocks, |b| {
             let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
-            let req = parse(&b.args).map_err(at)?;
+            // `--full` before the command: the printer's whole Markdown; else the compact form
+            // made for reading (report::compact).
+            let (full, args) = match b.args.split_first() {
+                Some((first, rest)) if first == FULL => (true, rest),
+                _ => (false, &b.args[..]),
+            };
+            let req = parse(args).map_err(at)?;
             crate::query::findings::check_rule_ids(src.index, src.rules, req.rules())
                 .map_err(at)?;
             check_fresh(src.lock, src.index, &req.selectors()).map_err(at)?;
             let body = req.render(src).map_err(at)?;
+            let body = if full {
+                body
+            } else {
+                crate::report::compact::compact(&body)
+            };
             let old = &text[b.content.clone()];
             let normalised = if b.eol == "\r\n" {
                 body.replace('\n', "\r\n")
@@ -479,7 +492,6 @@ pub fn check_fresh(lock: &Lock, index: &Index, at: &[String]) -> Result<()> {
     let pins = lock.pins();
     let stale = |p: &Pin| {
         index
-            .catalog()
             .find(&p.repo, &p.rev)
             .is_none_or(|r| r.commit != p.commit)
     };

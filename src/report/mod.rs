@@ -3,6 +3,7 @@
 //! documents. Printers never search; searches never format. Every printable result implements
 //! [`Report`]; commands hand it to [`print()`].
 
+pub mod compact;
 pub mod deps;
 pub mod evidence;
 pub mod explain;

@@ -11,6 +11,7 @@
 mod api;
 mod error;
 mod exec;
+pub mod front;
 mod links;
 mod live;
 mod pages;
@@ -39,8 +40,8 @@ use requests::{DiffRequest, ExplainRequest, FindingsRequest, SearchRequest, Time
 pub struct ServeConfig {
     /// Where to listen.
     pub addr: SocketAddr,
-    /// The index directory.
-    pub index_dir: PathBuf,
+    /// The index directory, or the shards of one lock served as one index.
+    pub index_dirs: Vec<PathBuf>,
     /// Each query's time limit.
     pub timeout: Duration,
     /// How often to check whether the index was rebuilt.
@@ -60,7 +61,7 @@ pub(crate) struct App {
 /// Serves until interrupted (Ctrl-C or SIGTERM). Prints the URL first, on its own line, so
 /// scripts (and the tests) can read the port of `--addr 127.0.0.1:0`.
 pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
-    let live = Arc::new(LiveIndex::open(&cfg.index_dir)?);
+    let live = Arc::new(LiveIndex::open(&cfg.index_dirs)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,7 +76,11 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
         println!("{url}");
         crate::say!(
             "archeo serve: {url} ({revisions} revisions from {}; read-only; Ctrl-C stops)",
-            cfg.index_dir.display()
+            cfg.index_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !addr.ip().is_loopback() {
             crate::say!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
@@ -115,6 +120,7 @@ fn router(app: App) -> Router {
         .route("/api/diff", get(api::answer::<DiffRequest>))
         .route("/api/timeline", get(api::answer::<TimelineRequest>))
         .route("/api/explain", get(api::answer::<ExplainRequest>))
+        .route("/api/shard", get(api::shard))
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(secure))
         .with_state(app)

@@ -78,6 +78,8 @@ pub enum NodeKind {
     Const,
     /// A type.
     Type,
+    /// A macro (C `#define` with a body, Rust `macro_rules!`).
+    Macro,
     /// A shell script's top-level code: the caller of what it runs outside functions.
     Script,
     /// A Go function of a package outside the revision (`fmt.Errorf`), or a command no script of
@@ -93,6 +95,7 @@ impl From<DeclKind> for NodeKind {
             DeclKind::Var => NodeKind::Var,
             DeclKind::Const => NodeKind::Const,
             DeclKind::Type => NodeKind::Type,
+            DeclKind::Macro => NodeKind::Macro,
         }
     }
 }
@@ -146,6 +149,7 @@ impl Node {
     pub fn display(&self) -> String {
         match (&self.package, self.lang) {
             (Some(p), Lang::Go) => format!("{p}.{}", self.name),
+            (Some(p), Lang::Rust) => format!("{p}::{}", self.name),
             _ => self.name.to_string(),
         }
     }
@@ -233,18 +237,20 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph of one revision from its files (path, parse facts) and Go modules.
-    /// Go files are those ending in `.go`; files with any other path are read as shell.
+    /// Builds the graph of one revision from its files (path, parse facts) and Go modules,
+    /// each file's language told by its path (a path no language with references claims, such
+    /// as a script found by its shebang, is read as shell).
     pub fn build(files: &[(&str, &Parsed)], modules: &[GoModule]) -> Graph {
-        let files = files
+        let with: Vec<(&str, Lang, &Parsed)> = files
             .iter()
-            .map(|(p, f)| (Text::from(*p), Arc::new((*f).clone())))
+            .map(|(p, f)| (*p, Lang::detect(p), *f))
             .collect();
-        Graph::build_shared(files, modules)
+        Graph::build_with_langs(&with, modules)
     }
 
-    /// [`Graph::build`] from facts shared with the caller (no copy of them is made).
-    pub fn build_shared(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule]) -> Graph {
+    /// Builds the graph of one revision from its files (path, language, parse facts) and Go
+    /// modules; each language's references resolve as its [`crate::lang::Refs`] says.
+    pub fn build_with_langs(files: &[(&str, Lang, &Parsed)], modules: &[GoModule]) -> Graph {
         build::Builder::new(files, modules).finish()
     }
 
@@ -400,21 +406,36 @@ impl Graph {
     /// interface dispatch, else by-name edges, as [`Graph::paths`] prefers. One breadth-first
     /// walk per certainty level serves every target.
     pub fn routes_from(&self, source: NodeId, targets: &[NodeId]) -> Vec<Option<Vec<Link<'_>>>> {
-        let mut whole = Whole(self);
-        routes_from(&mut whole, source, targets)
-            .unwrap_or_else(|never| match never {})
+        self.routes_with(source, targets, None, &HashSet::default())
             .into_iter()
             .map(|r| r.map(|p| self.path_links(&p)))
             .collect()
     }
 
-    /// A path's edges as links, depth 1 first.
-    pub fn path_links(&self, edges: &[usize]) -> Vec<Link<'_>> {
-        edges
-            .iter()
+    /// [`Graph::routes_from`] as edge ids, with the first hop taken only among `first` (when
+    /// given) and never over an edge of `excluded`.
+    pub fn routes_with(
+        &self,
+        source: NodeId,
+        targets: &[NodeId],
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
+    ) -> Vec<Option<Vec<usize>>> {
+        routes_with(&mut Whole(self), source, targets, first, excluded)
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// A path of edge ids as links (depth 1 for the first hop).
+    pub fn path_links(&self, path: &[usize]) -> Vec<Link<'_>> {
+        path.iter()
             .enumerate()
             .map(|(i, &e)| self.link(e, i as u32 + 1))
             .collect()
+    }
+
+    /// The edges leaving a node (call sites and uses), as edge ids.
+    pub fn outgoing_edges(&self, id: NodeId) -> &[usize] {
+        self.outgoing.get(id).map_or(&[], Vec::as_slice)
     }
 
     fn shortest_paths(
@@ -529,11 +550,13 @@ impl Walk for Whole<'_> {
     }
 }
 
-/// [`Graph::routes_from`] over any [`Walk`]: each route as its edges.
-fn routes_from<W: Walk>(
+/// [`Graph::routes_with`] over any [`Walk`].
+fn routes_with<W: Walk>(
     w: &mut W,
     source: NodeId,
     targets: &[NodeId],
+    first: Option<&HashSet<usize>>,
+    excluded: &HashSet<usize>,
 ) -> Result<Vec<Option<Vec<usize>>>, W::Error> {
     let mut out: Vec<Option<Vec<usize>>> = targets
         .iter()
@@ -549,7 +572,7 @@ fn routes_from<W: Walk>(
         if missing.is_empty() {
             break;
         }
-        let pred = walk_tree(w, source, &missing, allowed)?;
+        let pred = walk_tree(w, source, &missing, allowed, first, excluded)?;
         let g = w.graph();
         for (t, o) in targets.iter().zip(out.iter_mut()) {
             if o.is_some() || !pred.contains_key(t) {
@@ -569,13 +592,16 @@ fn routes_from<W: Walk>(
     Ok(out)
 }
 
-/// Breadth-first from `source` over edges no less certain than `allowed`: the edge each node
-/// was first reached by, until every target is reached.
+/// Breadth-first from `source` over edges no less certain than `allowed` (the first hop among
+/// `first` when given, none of `excluded`): the edge each node was first reached by, until
+/// every target is reached.
 fn walk_tree<W: Walk>(
     w: &mut W,
     source: NodeId,
     targets: &HashSet<NodeId>,
     allowed: Certainty,
+    first: Option<&HashSet<usize>>,
+    excluded: &HashSet<usize>,
 ) -> Result<HashMap<NodeId, usize>, W::Error> {
     let mut pred: HashMap<NodeId, usize> = HashMap::default();
     let mut seen: HashSet<NodeId> = HashSet::default();
@@ -585,9 +611,13 @@ fn walk_tree<W: Walk>(
     while let Some(n) = queue.pop_front() {
         w.expand(n)?;
         let g = w.graph();
-        for &e in g.outgoing.get(n).map_or(&[][..], Vec::as_slice) {
+        for &e in g.outgoing_edges(n) {
             let edge = &g.edges[e];
-            if edge.certainty > allowed || !seen.insert(edge.to) {
+            if edge.certainty > allowed
+                || excluded.contains(&e)
+                || (n == source && first.is_some_and(|f| !f.contains(&e)))
+                || !seen.insert(edge.to)
+            {
                 continue;
             }
             pred.insert(edge.to, e);
@@ -603,7 +633,7 @@ fn walk_tree<W: Walk>(
     Ok(pred)
 }
 
-/// Where a [`LazyGraph`] reads what it resolves on demand.
+/// Where a [`LazyGraph`] reads the references it resolves on demand.
 pub trait RefSource {
     /// The references of file `file` (an index into the files the graph was made from), in
     /// file order.
@@ -613,20 +643,20 @@ pub trait RefSource {
     fn may_name(&mut self, name: &str) -> anyhow::Result<Option<Vec<usize>>>;
 }
 
-/// A revision's reference graph whose edges are resolved on demand: every declaration, Go
-/// package and named type up front, each file's references when a walk first leaves one of its
-/// nodes or asks who refers to a name. What it answers is what the whole [`Graph`] answers —
-/// the same edges, in the same order — while a route through a few packages of a large tree
-/// resolves only the files the walk reaches (explain reads one revision per repository this
-/// way). Its name lookup holds declarations only (the whole graph's also holds the externals
-/// its references name, which no route leaves).
-pub struct LazyGraph<S: RefSource> {
-    b: build::Builder,
+/// A revision's reference graph whose edges are resolved on demand: every declaration, package,
+/// module and named type up front, a file's references when a walk first leaves one of its
+/// nodes or asks who refers to a name it declares. It answers what the whole [`Graph`]
+/// answers — the same edges, in the same order per node — while a route through a few
+/// packages of a large tree resolves only the files the walk reaches (explain reads each part's
+/// revision this way). Its name lookup holds declarations only (the whole graph's also holds
+/// the externals references name, which no walk leaves).
+pub struct LazyGraph<'a, S: RefSource> {
+    b: build::Builder<'a>,
     resolved: Vec<bool>,
     source: S,
 }
 
-impl<S: RefSource> Walk for LazyGraph<S> {
+impl<S: RefSource> Walk for LazyGraph<'_, S> {
     type Error = anyhow::Error;
     fn expand(&mut self, n: NodeId) -> anyhow::Result<()> {
         match self.b.node_file.get(n).copied().flatten() {
@@ -639,10 +669,10 @@ impl<S: RefSource> Walk for LazyGraph<S> {
     }
 }
 
-impl<S: RefSource> LazyGraph<S> {
-    /// Declares every node of `files` (their parse facts without references: `source` gives
-    /// those) and the revision's Go modules; resolves nothing yet.
-    pub fn new(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule], source: S) -> Self {
+impl<'a, S: RefSource> LazyGraph<'a, S> {
+    /// Declares every node of `files` (path, language, parse facts: their references are left
+    /// to `source`) and the revision's Go modules; resolves nothing yet.
+    pub fn new(files: &[(&'a str, Lang, &'a Parsed)], modules: &[GoModule<'a>], source: S) -> Self {
         let mut b = build::Builder::new(files, modules);
         b.index_names(false);
         let n = b.file_count();
@@ -653,7 +683,8 @@ impl<S: RefSource> LazyGraph<S> {
         }
     }
 
-    /// The graph as far as it is resolved: nodes, and the edges of the files resolved so far.
+    /// The graph as far as it is resolved: every node, and the edges of the files resolved so
+    /// far. (Ask [`LazyGraph::outgoing_edges`] for a node's edges.)
     pub fn graph(&self) -> &Graph {
         &self.b.g
     }
@@ -663,7 +694,8 @@ impl<S: RefSource> LazyGraph<S> {
         &mut self.source
     }
 
-    fn resolve(&mut self, fi: usize) -> anyhow::Result<()> {
+    /// Resolves file `fi`'s references, once.
+    pub fn resolve(&mut self, fi: usize) -> anyhow::Result<()> {
         if self.resolved[fi] {
             return Ok(());
         }
@@ -673,8 +705,14 @@ impl<S: RefSource> LazyGraph<S> {
         Ok(())
     }
 
-    /// [`Graph::references_to`], as edges: every file that may refer to the node's name is
-    /// resolved first.
+    /// [`Graph::outgoing_edges`], its file resolved first.
+    pub fn outgoing_edges(&mut self, id: NodeId) -> anyhow::Result<&[usize]> {
+        self.expand(id)?;
+        Ok(self.b.g.outgoing_edges(id))
+    }
+
+    /// [`Graph::references_to`], as edge ids in the same order: every file that may refer to
+    /// the node's name is resolved first.
     pub fn references_to(&mut self, id: NodeId) -> anyhow::Result<Vec<usize>> {
         let ident = self.b.g.nodes[id].ident.clone();
         match self.source.may_name(&ident)? {
@@ -691,7 +729,7 @@ impl<S: RefSource> LazyGraph<S> {
         }
         let g = &self.b.g;
         let mut out: Vec<usize> = g.incoming.get(id).cloned().unwrap_or_default();
-        // As [`sort_links`] orders them (all at depth 1).
+        // As `sort_links` orders links (all at depth 1).
         out.sort_by(|&a, &b| {
             let (x, y) = (&g.edges[a], &g.edges[b]);
             (&x.site, x.to).cmp(&(&y.site, y.to))
@@ -699,13 +737,24 @@ impl<S: RefSource> LazyGraph<S> {
         Ok(out)
     }
 
-    /// [`Graph::routes_from`], each route as its edges ([`Graph::path_links`] shows them).
+    /// [`Graph::routes_with`], resolving the files its walks reach.
+    pub fn routes_with(
+        &mut self,
+        source: NodeId,
+        targets: &[NodeId],
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
+    ) -> anyhow::Result<Vec<Option<Vec<usize>>>> {
+        routes_with(self, source, targets, first, excluded)
+    }
+
+    /// [`Graph::routes_from`] as edge ids ([`Graph::path_links`] shows them).
     pub fn routes_from(
         &mut self,
         source: NodeId,
         targets: &[NodeId],
     ) -> anyhow::Result<Vec<Option<Vec<usize>>>> {
-        routes_from(self, source, targets)
+        routes_with(self, source, targets, None, &HashSet::default())
     }
 }
 

@@ -80,6 +80,9 @@ pub struct Chosen {
     pub at: String,
     /// Where the code stands at that revision (permalink on its commit).
     pub url: String,
+    /// `module version` when the site is vendored code, as that revision vendors it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendored: Option<String>,
     /// For a sentinel: the function that wraps it and where (the route goes through it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapped_at: Option<Wrap>,
@@ -401,16 +404,21 @@ pub fn explain(
 /// and whose literal parts all occur in it.
 fn known_formats(index: &Index, message: &str) -> Result<Vec<Known>> {
     let words = crate::lang::errfmt::message_words(message);
-    let mut by_format: HashMap<(String, String), Vec<StoredLiteral>> = HashMap::new();
+    // Each source comes as written (shown) and in Go's verb syntax (compiled).
+    let mut by_format: HashMap<(String, String), (String, Vec<StoredLiteral>)> = HashMap::new();
     for l in index.literals_within(&words)? {
-        if let Some(key) = crate::lang::errfmt::error_source(l.lang, &l.lit) {
-            by_format.entry(key).or_default().push(l);
+        if let Some(f) = crate::lang::errfmt::error_source(l.lang, &l.lit) {
+            by_format
+                .entry((f.format, f.kind))
+                .or_insert_with(|| (f.pattern, Vec::new()))
+                .1
+                .push(l);
         }
     }
     let compiled: Vec<(String, String, Pattern, Vec<StoredLiteral>)> = by_format
         .into_iter()
-        .filter_map(|((format, kind), literals)| {
-            let pattern = compile(&format)?;
+        .filter_map(|((format, kind), (pattern, literals))| {
+            let pattern = compile(&pattern)?;
             (pattern.literal >= 3).then_some((format, kind, pattern, literals))
         })
         .collect();

@@ -21,8 +21,11 @@ use super::{Chosen, Link, Part, Segment, Wrap, compile};
 use crate::index::Index;
 use crate::index::catalog::IndexedRev;
 use crate::index::citation::permalink;
+use crate::lang::RefKind;
 use crate::query::xref::{ChildStart, Hop, Loader, RouteGraph, child_starts, hops};
 use crate::xref::{Certainty, NodeId};
+
+type HashSet<T> = rustc_hash::FxHashSet<T>;
 
 /// The message as explain split it.
 pub(super) struct Message<'a> {
@@ -103,8 +106,8 @@ struct Opt {
 enum Route {
     /// The same function makes both.
     Same,
-    /// Calls within the process.
-    Calls(Vec<Hop>),
+    /// Calls within the process: the hops, and the graph's edges they are.
+    Calls(Vec<Hop>, Vec<usize>),
     /// The outer code reads the error its child process wrote (`runc init`).
     Child { start: usize, hops: Vec<Hop> },
 }
@@ -117,7 +120,7 @@ impl Route {
         };
         match self {
             Route::Same => 1000,
-            Route::Calls(h) => 1000 - cost(h),
+            Route::Calls(h, _) => 1000 - cost(h),
             Route::Child { hops, .. } => 900 - cost(hops),
         }
     }
@@ -125,9 +128,331 @@ impl Route {
     fn hops(&self) -> &[Hop] {
         match self {
             Route::Same => &[],
-            Route::Calls(h) | Route::Child { hops: h, .. } => h,
+            Route::Calls(h, _) | Route::Child { hops: h, .. } => h,
         }
     }
+}
+
+/// A route found between two options, after checking every hop against the message.
+struct Found {
+    /// The route (None: every route the graph has wraps the error in text the message lacks).
+    route: Option<Route>,
+    /// Routes ruled out on the way: the hop, and the wrap the message does not hold.
+    avoided: Vec<(String, String)>,
+}
+
+impl Found {
+    fn score(&self) -> i64 {
+        self.route.as_ref().map_or(0, Route::score)
+    }
+}
+
+/// Routes between the options of two consecutive segments, by (outer option, inner option).
+type Routes = HashMap<(usize, usize), Found>;
+
+/// What routes are looked for in: one part's revision, its graph and its files' text.
+struct Walk<'a, 'f, 'i> {
+    index: &'a Index,
+    g: &'a mut RouteGraph<'f, 'i>,
+    msg: &'a Message<'a>,
+    rev: &'a IndexedRev,
+    texts: &'a mut HashMap<String, Option<String>>,
+}
+
+/// `err` as a word: a line that sets or tests the error a call returned.
+fn err_word() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"\berr\b").expect("a valid pattern"))
+}
+
+/// Calls that make an error rather than return one from elsewhere.
+fn makes_error(callee: &str) -> bool {
+    let short = callee.rsplit('.').next().unwrap_or(callee);
+    matches!(
+        short,
+        "Errorf" | "Wrapf" | "Wrap" | "New" | "WithMessage" | "WithMessagef" | "WithStack"
+    )
+}
+
+impl Walk<'_, '_, '_> {
+    /// The text of the file at `path` in the part's revision.
+    fn text(&mut self, path: &str) -> Result<Option<&str>> {
+        let Some((blob, _)) = self.g.file(path) else {
+            return Ok(None);
+        };
+        if !self.texts.contains_key(blob) {
+            let text = self.index.file_by_blob(blob)?.map(|f| f.content);
+            self.texts.insert(blob.to_string(), text);
+        }
+        Ok(self.texts[blob].as_deref())
+    }
+
+    /// The first hops an option's error can come from: the error a format (or a sentinel's
+    /// wrap) carries is the one the nearest call before it that sets `err` returned. None: no
+    /// such call is known, any first hop.
+    fn first_hops(
+        &mut self,
+        o: &Opt,
+        from: NodeId,
+        seg: &Segment,
+    ) -> Result<Option<HashSet<usize>>> {
+        let cand = &seg.candidates[o.cand];
+        // The line the error is made on; a sentinel's wrap is itself a call on its line
+        // (`wrapBase(err, errX)`), a format's line may call what it wraps.
+        let (path, line, same_line) = match &o.wrap {
+            Some(w) => (w.path.clone(), w.line, false),
+            None if cand.is_sentinel()
+                || cand.is_plain_literal()
+                || cand.kind == "os.PathError Op" =>
+            {
+                return Ok(None);
+            }
+            None => {
+                let site = &cand.sites[o.site];
+                (site.cite.path.clone(), site.cite.start, true)
+            }
+        };
+        let Some(text) = self.text(&path)?.map(str::to_string) else {
+            return Ok(None);
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let sets_err = |l: u32| {
+            lines
+                .get(l as usize - 1)
+                .is_some_and(|t| err_word().is_match(t))
+        };
+        let out = self.g.graph.outgoing_edges(from)?.to_vec();
+        let g = self.g.graph.graph();
+        let mut best = 0;
+        let mut set: HashSet<usize> = HashSet::default();
+        for e in out {
+            let edge = &g.edges()[e];
+            let l = edge.site.line;
+            let before = if same_line { l <= line } else { l < line };
+            if edge.kind != RefKind::Call
+                || *edge.site.path != *path
+                || !before
+                || makes_error(&edge.written)
+                || !sets_err(l)
+            {
+                continue;
+            }
+            if l > best {
+                best = l;
+                set.clear();
+            }
+            if l == best {
+                set.insert(e);
+            }
+        }
+        Ok((!set.is_empty()).then_some(set))
+    }
+
+    /// A wrap of the error a call at `path:line` returned, in the lines after it up to the next
+    /// call: `fmt.Errorf("get safe /proc/thread-self/fd handle: %w", err)`. The format and its
+    /// line.
+    fn wrap_after(&mut self, path: &str, line: u32) -> Result<Option<(String, u32)>> {
+        let next = self.g.calls(path)?.and_then(|calls| {
+            calls
+                .iter()
+                .filter(|c| c.line > line && !makes_error(&c.callee))
+                .map(|c| c.line)
+                .min()
+        });
+        let last = next.map_or(line + 6, |n| (n - 1).min(line + 6));
+        let Some(text) = self.text(path)? else {
+            return Ok(None);
+        };
+        for (i, l) in text
+            .lines()
+            .enumerate()
+            .skip(line as usize - 1)
+            .take((last - line + 1) as usize)
+        {
+            if let Some(f) = call_format(l) {
+                return Ok(Some((f, i as u32 + 1)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The first hop of `path` whose caller wraps the error in text the message does not hold.
+    fn contradicted_hop(&mut self, path: &[usize]) -> Result<Option<(usize, String, String)>> {
+        for &e in path {
+            let edge = self.g.graph.graph().edges()[e].clone();
+            let Some((format, at)) = self.wrap_after(&edge.site.path, edge.site.line)? else {
+                continue;
+            };
+            let carried = strip_wrap(&format);
+            if carried.chars().any(char::is_alphabetic) && !fits_anywhere(self.msg, &carried) {
+                let g = self.g.graph.graph();
+                let from = g.node(edge.from).display();
+                let to = g.node(edge.to).display();
+                return Ok(Some((
+                    e,
+                    format!("{from} → {to} ({}:{})", edge.site.path, edge.site.line),
+                    format!(
+                        "{from} wraps the error of {to} as {format:?} ({}:{at}), which the message does not hold",
+                        edge.site.path
+                    ),
+                )));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `path` checked hop by hop; a route whose hop wraps the error in other words is set
+    /// aside and the next route looked for (a few times).
+    fn checked(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        first: Option<&HashSet<usize>>,
+        path: Vec<usize>,
+        excluded: &mut HashSet<usize>,
+    ) -> Result<Found> {
+        let mut avoided = Vec::new();
+        let mut path = path;
+        for _ in 0..6 {
+            match self.contradicted_hop(&path)? {
+                None => {
+                    let route = if path.is_empty() {
+                        Route::Same
+                    } else {
+                        let links = self.g.graph.graph().path_links(&path);
+                        Route::Calls(cited(&hops(&links), self.rev), path)
+                    };
+                    return Ok(Found {
+                        route: Some(route),
+                        avoided,
+                    });
+                }
+                Some((e, via, why)) => {
+                    avoided.push((via, why));
+                    excluded.insert(e);
+                    match self
+                        .g
+                        .graph
+                        .routes_with(from, &[to], first, excluded)?
+                        .pop()
+                        .flatten()
+                    {
+                        Some(p) => path = p,
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(Found {
+            route: None,
+            avoided,
+        })
+    }
+
+    /// Another route from `from` to `to` than `chosen` (each of its hops set aside in turn), the
+    /// shortest found, checked like the first.
+    fn another(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        first: Option<&HashSet<usize>>,
+        chosen: &[usize],
+    ) -> Result<Option<Vec<Hop>>> {
+        let mut best: Option<Vec<usize>> = None;
+        for &e in chosen.iter().rev().take(4) {
+            let mut excluded: HashSet<usize> = HashSet::default();
+            excluded.insert(e);
+            let Some(p) = self
+                .g
+                .graph
+                .routes_with(from, &[to], first, &excluded)?
+                .pop()
+                .flatten()
+            else {
+                continue;
+            };
+            let found = self.checked(from, to, first, p, &mut excluded)?;
+            if let Some(Route::Calls(_, p)) = found.route
+                && p != chosen
+                && best.as_ref().is_none_or(|b| p.len() < b.len())
+            {
+                best = Some(p);
+            }
+        }
+        Ok(best.map(|p| cited(&hops(&self.g.graph.graph().path_links(&p)), self.rev)))
+    }
+}
+
+/// The format a line's error-making call opens with: `fmt.Errorf("x: %w", err)` or
+/// `errors.Wrapf(err, "x %s", y)` -> the literal.
+fn call_format(line: &str) -> Option<String> {
+    let at = [
+        "Errorf(",
+        "Wrapf(",
+        "Wrap(",
+        "WithMessagef(",
+        "WithMessage(",
+    ]
+    .iter()
+    .filter_map(|c| line.find(c).map(|i| i + c.len()))
+    .min()?;
+    let rest = &line[at..];
+    let q = rest.find(['"', '`'])?;
+    decode_literal(&rest[q..])
+}
+
+/// The Go string literal `s` starts with, decoded.
+fn decode_literal(s: &str) -> Option<String> {
+    let mut chars = s.chars();
+    match chars.next()? {
+        '`' => {
+            let body = &s[1..];
+            Some(body[..body.find('`')?].to_string())
+        }
+        '"' => {
+            let mut out = String::new();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => match chars.next()? {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        c => out.push(c),
+                    },
+                    c => out.push(c),
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A wrap's own words: `x: %w` -> `x`, `%w: x` -> `x`.
+fn strip_wrap(format: &str) -> String {
+    let mut f = format.to_string();
+    for suffix in [": %w", ": %v", ": %s", ": %+v"] {
+        if let Some(x) = f.strip_suffix(suffix) {
+            f = x.to_string();
+            break;
+        }
+    }
+    for prefix in ["%w: ", "%v: ", "%s: "] {
+        if let Some(x) = f.strip_prefix(prefix) {
+            f = x.to_string();
+            break;
+        }
+    }
+    f
+}
+
+/// Does format `f` make some span of the message?
+fn fits_anywhere(msg: &Message, f: &str) -> bool {
+    let Some(p) = compile(f) else { return true };
+    let n = msg.pieces.len();
+    (0..n).any(|i| {
+        (i + 1..=n.min(i + super::MAX_SPAN)).any(|j| p.matches(&msg.pieces[i..j].join(": ")))
+    })
 }
 
 /// At most this many options per segment: the sites of the three best sources, at one
@@ -156,17 +481,38 @@ pub(super) fn chain(
             }
             continue;
         }
-        let mut g = loader.routes(part.rev)?;
+        let files = loader.route_files(part.rev)?;
+        let mut g = files.graph();
         let mut children: Option<Vec<ChildStart>> = None;
         let opts: Vec<Vec<Opt>> = part
             .segments
             .iter()
             .map(|&s| options(index, &mut texts, &mut g, msg, segments, s, part.rev))
             .collect::<Result<_>>()?;
+        let mut walk = Walk {
+            index,
+            g: &mut g,
+            msg,
+            rev: part.rev,
+            texts: &mut texts,
+        };
         // routes[k][(i, j)]: from option i of segment k to option j of segment k + 1.
-        let mut routes: Vec<HashMap<(usize, usize), Route>> = Vec::new();
+        let mut routes: Vec<Routes> = Vec::new();
+        // The first hops each option's error can come from (None: any).
+        let mut firsts: Vec<Vec<Option<HashSet<usize>>>> = Vec::new();
+        for (k, os) in opts.iter().enumerate() {
+            let seg = &segments[part.segments[k]];
+            firsts.push(
+                os.iter()
+                    .map(|o| match o.node {
+                        Some(n) => walk.first_hops(o, n, seg),
+                        None => Ok(None),
+                    })
+                    .collect::<Result<_>>()?,
+            );
+        }
         for k in 0..opts.len() - 1 {
-            let mut found = HashMap::new();
+            let mut found: Routes = HashMap::new();
             let targets: Vec<(usize, NodeId)> = opts[k + 1]
                 .iter()
                 .enumerate()
@@ -175,44 +521,49 @@ pub(super) fn chain(
             let nodes: Vec<NodeId> = targets.iter().map(|t| t.1).collect();
             for (i, a) in opts[k].iter().enumerate() {
                 let Some(from) = a.node else { continue };
-                let routes = g.graph.routes_from(from, &nodes)?;
-                for ((j, _), r) in targets.iter().zip(routes) {
-                    if let Some(r) = r {
-                        let route = if r.is_empty() {
-                            Route::Same
-                        } else {
-                            let links = g.graph.graph().path_links(&r);
-                            Route::Calls(cited(&hops(&links), part.rev))
-                        };
-                        found.insert((i, *j), route);
-                    }
+                let first = firsts[k][i].as_ref();
+                let paths = walk
+                    .g
+                    .graph
+                    .routes_with(from, &nodes, first, &HashSet::default())?;
+                for (&(j, to), p) in targets.iter().zip(paths) {
+                    let Some(p) = p else { continue };
+                    let mut excluded = HashSet::default();
+                    found.insert((i, j), walk.checked(from, to, first, p, &mut excluded)?);
                 }
             }
-            if found.is_empty() {
+            if found.values().all(|f| f.route.is_none()) {
                 // No route within the process: the outer code may report what a child
                 // process of itself wrote back (`runc init`).
                 let starts = match &children {
                     Some(c) => c,
-                    None => children.insert(child_starts(&mut loader, &mut g)?),
+                    None => children.insert(child_starts(&mut loader, walk.g)?),
                 };
                 for (c, start) in starts.iter().enumerate() {
-                    let entries = g.graph.graph().lookup(&start.entry);
+                    let entries = walk.g.graph.graph().lookup(&start.entry);
                     for &(j, to) in &targets {
+                        // The shortest (the first of the shortest) of the entries' routes.
                         let mut best: Option<Vec<usize>> = None;
                         for &e in &entries {
-                            if let Some(r) = g.graph.routes_from(e, &[to])?.pop().flatten()
+                            if let Some(r) = walk.g.graph.routes_from(e, &[to])?.pop().flatten()
                                 && best.as_ref().is_none_or(|b| r.len() < b.len())
                             {
                                 best = Some(r);
                             }
                         }
                         if let Some(r) = best {
-                            let links = g.graph.graph().path_links(&r);
+                            let r = walk.g.graph.graph().path_links(&r);
                             for i in 0..opts[k].len() {
-                                found.entry((i, j)).or_insert_with(|| Route::Child {
-                                    start: c,
-                                    hops: cited(&hops(&links), part.rev),
+                                let slot = found.entry((i, j)).or_insert(Found {
+                                    route: None,
+                                    avoided: Vec::new(),
                                 });
+                                if slot.route.is_none() {
+                                    slot.route = Some(Route::Child {
+                                        start: c,
+                                        hops: cited(&hops(&r), part.rev),
+                                    });
+                                }
                             }
                         }
                     }
@@ -228,11 +579,26 @@ pub(super) fn chain(
         }
         for k in 0..opts.len() - 1 {
             let (a, b) = (part.segments[k], part.segments[k + 1]);
+            // When another route reaches the chosen site as well, the message cannot tell them
+            // apart: it is shown next to the chosen one.
+            let other = match (picks[k], picks[k + 1]) {
+                (Some(i), Some(j)) => match routes[k].get(&(i, j)).and_then(|f| f.route.as_ref()) {
+                    Some(Route::Calls(_, path)) => {
+                        let (from, to) = (
+                            opts[k][i].node.expect("routed"),
+                            opts[k + 1][j].node.expect("routed"),
+                        );
+                        walk.another(from, to, firsts[k][i].as_ref(), &path.clone())?
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
             out.push(link(
                 (a, b),
                 (&opts[k], &opts[k + 1]),
                 (picks[k], picks[k + 1]),
-                &routes[k],
+                (&routes[k], other),
                 children.as_deref().unwrap_or_default(),
                 part.rev,
                 k == 0,
@@ -345,7 +711,7 @@ fn options(
             let path = use_.edge.site.path.to_string();
             let line = use_.edge.site.line;
             let from = use_.edge.from;
-            let label_from = use_.from.display();
+            let display = use_.from.display();
             let Some(shape) = use_shape(index, texts, g, &path, line, cand.kind.as_str(), msg, s)?
             else {
                 continue; // a comparison: emits nothing
@@ -355,13 +721,13 @@ fn options(
                 site: base.site,
                 node: Some(from),
                 wrap: Some(Wrap {
-                    function: label_from.clone(),
+                    function: display.clone(),
                     path: path.clone(),
                     line,
                     url: permalink(&rev.url, &rev.commit, &path, line, line),
                 }),
                 shape,
-                label: format!("{label_from} ({path}:{line})"),
+                label: format!("{display} ({path}:{line})"),
             });
         }
     }
@@ -600,6 +966,9 @@ fn chosen(o: &Opt, rev: &IndexedRev, seg: &Segment) -> Chosen {
             site.cite.start,
             site.cite.end,
         ),
+        vendored: rev
+            .vendored_module(&site.cite.path)
+            .map(|m| format!("{} {}", m.module, m.version)),
         wrapped_at: o.wrap.clone(),
         shape: o.shape.text().to_string(),
     }
@@ -607,10 +976,7 @@ fn chosen(o: &Opt, rev: &IndexedRev, seg: &Segment) -> Chosen {
 
 /// The option of each segment maximising routes found and consistent shapes (a Viterbi walk
 /// over the segments); None for a segment without options.
-fn best_sequence(
-    opts: &[Vec<Opt>],
-    routes: &[HashMap<(usize, usize), Route>],
-) -> Vec<Option<usize>> {
+fn best_sequence(opts: &[Vec<Opt>], routes: &[Routes]) -> Vec<Option<usize>> {
     let own = |o: &Opt| o.shape.score() - 50 * o.cand as i64 - o.site as i64;
     // best[k][j]: the best score of a chain ending at option j of segment k, and its previous.
     let mut best: Vec<Vec<(i64, Option<usize>)>> = Vec::new();
@@ -626,7 +992,7 @@ fn best_sequence(
                         .iter()
                         .enumerate()
                         .map(|(i, (score, _))| {
-                            let r = routes[k - 1].get(&(i, j)).map_or(0, Route::score);
+                            let r = routes[k - 1].get(&(i, j)).map_or(0, Found::score);
                             (score + r, i)
                         })
                         .max_by_key(|(score, i)| (*score, std::cmp::Reverse(*i)))
@@ -671,7 +1037,7 @@ fn link(
     (a, b): (usize, usize),
     (oa, ob): (&[Opt], &[Opt]),
     (pa, pb): (Option<usize>, Option<usize>),
-    routes: &HashMap<(usize, usize), Route>,
+    (routes, other): (&Routes, Option<Vec<Hop>>),
     children: &[ChildStart],
     rev: &IndexedRev,
     first: bool,
@@ -690,7 +1056,17 @@ fn link(
         };
     };
     let (x, y) = (&oa[i], &ob[j]);
-    let (how, hops, boundary) = match routes.get(&(i, j)) {
+    let found = routes.get(&(i, j));
+    let (how, hops, boundary) = match found.and_then(|f| f.route.as_ref()) {
+        None if found.is_some_and(|f| !f.avoided.is_empty()) => (
+            format!(
+                "every call path from {} to {} in the reference graph of {at} wraps the error in words the message does not hold (below)",
+                name(x),
+                name(y)
+            ),
+            Vec::new(),
+            false,
+        ),
         None => (
             format!(
                 "no call path from {} to {} in the reference graph of {at}",
@@ -705,12 +1081,12 @@ fn link(
             Vec::new(),
             false,
         ),
-        Some(Route::Calls(h)) => (describe(x, y, h), h.clone(), false),
+        Some(Route::Calls(h, _)) => (describe(x, y, h), h.clone(), false),
         Some(Route::Child { start, hops }) => {
             let c = &children[*start];
             (
                 format!(
-                    "process boundary: {} reports an error its child process wrote back to it; the child is this program run as `{}` (started at {}), whose entry point {} ({}) reaches {} through {} call{}: {}",
+                    "process boundary: {} reports an error its child process wrote back to it; the child is this program run as `{}` (its command built at {}), whose entry point {} (checking os.Args at {}) reaches {} through {} call{}: {}",
                     name(x),
                     c.word,
                     c.spawn,
@@ -727,8 +1103,37 @@ fn link(
         }
     };
     let mut alternatives: Vec<(i64, Alternative)> = Vec::new();
+    // Routes to the chosen site set aside because a hop wraps the error in other words.
+    for (via, why) in found.map(|f| f.avoided.as_slice()).unwrap_or_default() {
+        alternatives.push((
+            i64::MAX,
+            Alternative {
+                via: via.clone(),
+                verdict: Verdict::Contradicted,
+                why: why.clone(),
+                hops: Vec::new(),
+            },
+        ));
+    }
+    // Another route to the chosen site: the message does not tell the two apart.
+    if let Some(h) = other {
+        alternatives.push((
+            i64::MAX - 1,
+            Alternative {
+                via: format!("another route: {}", hop_names(&h)),
+                verdict: Verdict::Possible,
+                why: format!(
+                    "reaches the same site through {} call{} (against {}); nothing in the message tells the two apart",
+                    h.len(),
+                    if h.len() == 1 { "" } else { "s" },
+                    hops.len()
+                ),
+                hops: h,
+            },
+        ));
+    }
     let mut weigh = |p: usize, q: usize, other: &Opt| {
-        let route = routes.get(&(p, q));
+        let route = routes.get(&(p, q)).and_then(|f| f.route.as_ref());
         let (verdict, why) = match (&other.shape, route) {
             (Shape::Contradicted(t), _) => (Verdict::Contradicted, t.clone()),
             (_, None) => (
@@ -747,13 +1152,18 @@ fn link(
             ),
         };
         let score = route.map_or(0, Route::score) + other.shape.score();
+        // A route ruled out by the code's own text needs no hops to say so.
+        let hops = match verdict {
+            Verdict::Contradicted => Vec::new(),
+            _ => route.map(|r| r.hops().to_vec()).unwrap_or_default(),
+        };
         alternatives.push((
             score,
             Alternative {
                 via: other.label.clone(),
                 verdict,
                 why,
-                hops: route.map(|r| r.hops().to_vec()).unwrap_or_default(),
+                hops,
             },
         ));
     };
@@ -788,7 +1198,7 @@ fn link(
         Verdict::Possible => a.hops.len() <= hops.len() + 3,
         Verdict::Unreached => false,
     });
-    alternatives.truncate(4);
+    alternatives.truncate(5);
     if alternatives.is_empty()
         && let Some(u) = unreached
     {

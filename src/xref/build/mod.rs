@@ -1,14 +1,20 @@
-//! Building the graph: nodes from declarations, then each reference resolved to its targets
-//! (Go through imports, packages, receiver types, interfaces; shell through sources). Owns the
-//! resolution rules; the query side in mod.rs only walks the result.
+//! Building the graph: nodes from declarations, then each reference resolved to its targets by
+//! its language's resolver ([`Refs`]): Go through imports, packages, receiver types, interfaces
+//! (here); shell through sources (here); C by name (`c.rs`); Rust through crates, modules,
+//! `use` paths, `impl` blocks and traits (`rust.rs`). Owns the resolution rules; the query side
+//! in mod.rs only walks the result.
+
+mod c;
+mod rust;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Certainty, Edge, GoModule, Graph, Node, NodeId, NodeKind, Site, Text};
-use crate::lang::{DeclKind, Lang, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
+use crate::lang::{
+    Decl, DeclKind, Lang, Parsed, Ref, RefKind, Refs, TypeDef, TypeKind, TypeRef, Via,
+};
 
 /// How deep embedded types and aliases are followed: deeper chains are rare and a cycle
 /// (which the compiler rejects, but a mid-edit revision may hold) must end.
@@ -74,16 +80,18 @@ enum Found {
     Missing,
 }
 
-pub(super) struct Builder {
-    /// The files, by index: path and parse facts (their references may be left out and
-    /// handed to [`Builder::resolve_file`] instead).
-    files: Vec<(Text, Arc<Parsed>)>,
-    modules: Vec<(String, String)>,
-    /// The graph being built: every declaration's node up front, edges as files are resolved.
+pub(super) struct Builder<'a> {
+    files: Vec<(&'a str, &'a Parsed)>,
+    /// Per file: its language and how its references resolve.
+    langs: Vec<(Lang, Refs)>,
+    paths: Vec<Text>,
+    modules: Vec<GoModule<'a>>,
+    /// The graph being built: every declaration's node up front, edges as files are resolved
+    /// (each node's outgoing and incoming edges kept as they are added).
     pub(super) g: Graph,
-    edge_keys: HashSet<(NodeId, NodeId, usize, u32, u32)>,
-    /// The file each declaration node was declared in (externals and scripts: none).
+    /// The file each declaration node was declared in (None: a script or an external).
     pub(super) node_file: Vec<Option<usize>>,
+    edge_keys: HashSet<(NodeId, NodeId, usize, u32, u32)>,
     /// Per file: its declaration nodes by name (the scopes references name).
     file_decls: Vec<HashMap<String, Vec<NodeId>>>,
     /// Per file: its package (Go).
@@ -108,10 +116,10 @@ pub(super) struct Builder {
     dispatch_cache: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
     /// (package, type) -> method name -> methods, promoted ones included.
     method_sets: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
-}
-
-fn is_go(path: &str) -> bool {
-    path.ends_with(".go")
+    /// C: functions, macros and variables by name, across the revision.
+    c_defs: HashMap<String, Vec<NodeId>>,
+    /// Rust: crates, modules, items, methods, traits.
+    rs: rust::Index,
 }
 
 fn dir_of(path: &str) -> &str {
@@ -128,47 +136,51 @@ fn receiver_of(method_name: &str) -> Option<&str> {
     )
 }
 
-impl Builder {
-    /// Nodes for every declaration of `files` (and its Go packages, shell sources); no edges
-    /// yet.
-    pub(super) fn new(files: Vec<(Text, Arc<Parsed>)>, modules: &[GoModule]) -> Self {
-        let mut modules: Vec<(String, String)> = modules
-            .iter()
-            .map(|m| (m.dir.to_string(), m.path.to_string()))
-            .collect();
+impl<'a> Builder<'a> {
+    pub(super) fn new(files: &[(&'a str, Lang, &'a Parsed)], modules: &[GoModule<'a>]) -> Self {
+        let mut modules = modules.to_vec();
         // Longest directory first: a nested module owns its subtree.
-        modules.sort_by_key(|m| std::cmp::Reverse(m.0.len()));
-        let n = files.len();
+        modules.sort_by_key(|m| std::cmp::Reverse(m.dir.len()));
+        let langs = files
+            .iter()
+            .map(|(_, l, _)| {
+                // Files the graph reads without a resolver of their own are scripts found by
+                // their shebang (no extension): shell.
+                match l.language().refs() {
+                    Refs::None => (Lang::Shell, Refs::ShellSources),
+                    r => (*l, r),
+                }
+            })
+            .collect();
         let mut b = Builder {
-            files,
+            files: files.iter().map(|(p, _, f)| (*p, *f)).collect(),
+            langs,
+            paths: files.iter().map(|(p, _, _)| Text::from(*p)).collect(),
             modules,
             g: Graph::default(),
-            edge_keys: HashSet::default(),
             node_file: Vec::new(),
-            file_decls: vec![HashMap::default(); n],
-            file_pkg: vec![None; n],
+            edge_keys: HashSet::default(),
+            file_decls: vec![HashMap::default(); files.len()],
+            file_pkg: vec![None; files.len()],
             pkgs: Vec::new(),
             pkg_by_key: HashMap::default(),
             pkg_by_import: HashMap::default(),
             shell_funcs: HashMap::default(),
-            shell_sources: vec![Vec::new(); n],
+            shell_sources: vec![Vec::new(); files.len()],
             script_node: HashMap::default(),
             externals: HashMap::default(),
             method_index: HashMap::default(),
             holders: HashMap::default(),
             embedding: Vec::new(),
-            near: vec![None; n],
+            near: vec![None; files.len()],
             dispatch_cache: HashMap::default(),
             method_sets: HashMap::default(),
+            c_defs: HashMap::default(),
+            rs: rust::Index::default(),
         };
         b.declare();
         b.resolve_sources();
         b
-    }
-
-    /// How many files the graph is built from.
-    pub(super) fn file_count(&self) -> usize {
-        self.files.len()
     }
 
     fn import_path_of(&self, dir: &str) -> Option<String> {
@@ -178,97 +190,64 @@ impl Builder {
         {
             return Some(dir[i + "vendor/".len()..].to_string());
         }
-        let (mdir, mpath) = self.modules.iter().find(|(mdir, _)| {
-            mdir.is_empty() || dir == mdir || dir.starts_with(&format!("{mdir}/"))
+        let m = self.modules.iter().find(|m| {
+            m.dir.is_empty() || dir == m.dir || dir.starts_with(&format!("{}/", m.dir))
         })?;
         let rel = dir
-            .strip_prefix(mdir.as_str())
+            .strip_prefix(m.dir)
             .unwrap_or(dir)
             .trim_start_matches('/');
         Some(if rel.is_empty() {
-            mpath.clone()
+            m.path.to_string()
         } else {
-            format!("{mpath}/{rel}")
+            format!("{}/{rel}", m.path)
         })
     }
 
-    /// Nodes for every declaration; Go packages indexed.
+    /// Nodes for every declaration; Go packages and Rust modules indexed.
     fn declare(&mut self) {
         for fi in 0..self.files.len() {
-            let (path, parsed) = (self.files[fi].0.clone(), self.files[fi].1.clone());
-            let go = is_go(&path);
-            let pkg = if go {
-                let Some(name) = parsed.package.as_deref() else {
-                    continue;
-                };
-                let dir = dir_of(&path);
-                let key = (dir.to_string(), name.to_string());
-                let idx = match self.pkg_by_key.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        let import_path = if name.ends_with("_test") || name == "main" {
-                            None
-                        } else {
-                            self.import_path_of(dir)
-                        };
-                        if let Some(ip) = &import_path {
-                            self.pkg_by_import
-                                .entry(ip.clone())
-                                .or_default()
-                                .push(self.pkgs.len());
-                        }
-                        self.pkgs.push(Pkg {
-                            dir: Text::from(dir),
-                            name: Text::from(name),
-                            import_path: import_path.map(Text::from),
-                            members: HashMap::default(),
-                            methods: HashMap::default(),
-                            by_method: HashMap::default(),
-                            types: HashMap::default(),
-                        });
-                        self.pkg_by_key.insert(key, self.pkgs.len() - 1);
-                        self.pkgs.len() - 1
-                    }
-                };
-                self.file_pkg[fi] = Some(idx);
-                for (ti, t) in parsed.types.iter().enumerate() {
-                    if self.pkgs[idx].types.contains_key(&t.name) {
-                        continue;
-                    }
-                    self.pkgs[idx].types.insert(t.name.clone(), (fi, ti));
-                    if t.kind == TypeKind::Struct && !t.embeds.is_empty() {
-                        self.embedding.push((idx, t.name.clone()));
-                    }
-                }
-                Some(idx)
-            } else {
-                None
+            let (lang, refs) = self.langs[fi];
+            let pkg = match refs {
+                Refs::GoPackages => match self.go_package(fi) {
+                    Some(p) => Some(p),
+                    // A Go file without a package clause declares nothing the graph can place.
+                    None => continue,
+                },
+                _ => None,
             };
-            let path_text = path.clone();
-            let (package, import_path, dir) = match pkg {
-                Some(p) => (
+            let parsed = self.files[fi].1;
+            let (package, import_path, dir) = match (pkg, refs) {
+                (Some(p), _) => (
                     Some(self.pkgs[p].name.clone()),
                     self.pkgs[p].import_path.clone(),
                     self.pkgs[p].dir.clone(),
                 ),
-                None => (None, None, Text::from("")),
+                (None, Refs::RustModules) => {
+                    let m = self.rust_module(fi);
+                    (Some(m.0), Some(m.1), Text::from(dir_of(self.files[fi].0)))
+                }
+                (None, Refs::ByName) => (None, None, Text::from(dir_of(self.files[fi].0))),
+                _ => (None, None, Text::from("")),
             };
             for d in &parsed.decls {
+                let receiver = match (d.kind, refs) {
+                    (DeclKind::Method, Refs::RustModules) => rust::owner_of(&d.name),
+                    (DeclKind::Method, _) => receiver_of(&d.name),
+                    _ => None,
+                };
                 let id = self.g.nodes.len();
-                let receiver = (d.kind == DeclKind::Method)
-                    .then(|| receiver_of(&d.name))
-                    .flatten();
+                self.node_file.push(Some(fi));
                 let name = Text::from(d.name.as_str());
                 let ident = if d.ident == d.name {
                     name.clone()
                 } else {
                     Text::from(d.ident.as_str())
                 };
-                self.node_file.push(Some(fi));
                 self.g.nodes.push(Node {
                     kind: d.kind.into(),
-                    lang: if go { Lang::Go } else { Lang::Shell },
-                    path: path_text.clone(),
+                    lang,
+                    path: self.paths[fi].clone(),
                     dir: dir.clone(),
                     name,
                     ident,
@@ -287,40 +266,96 @@ impl Builder {
                     .entry(d.name.clone())
                     .or_default()
                     .push(id);
-                match (pkg, receiver) {
-                    (Some(p), Some(r)) => {
-                        let by_recv = self.pkgs[p].methods.entry(r.to_string()).or_default();
-                        let ids = by_recv.entry(d.ident.clone()).or_default();
-                        if ids.is_empty() {
-                            self.holders
-                                .entry(d.ident.clone())
-                                .or_default()
-                                .push((p, r.to_string()));
-                        }
-                        ids.push(id);
-                        self.pkgs[p]
-                            .by_method
-                            .entry(d.ident.clone())
-                            .or_default()
-                            .push(id);
-                        self.method_index
-                            .entry(d.ident.clone())
-                            .or_default()
-                            .push(id);
-                    }
-                    (Some(p), None) => self.pkgs[p]
-                        .members
-                        .entry(d.ident.clone())
-                        .or_default()
-                        .push(id),
-                    (None, _) if d.kind == DeclKind::Func => self
+                match refs {
+                    Refs::GoPackages => self.index_go_decl(pkg, receiver, d, id),
+                    Refs::ShellSources if d.kind == DeclKind::Func => self
                         .shell_funcs
                         .entry(d.ident.clone())
                         .or_default()
                         .push(id),
+                    Refs::ByName => self.c_defs.entry(d.ident.clone()).or_default().push(id),
+                    Refs::RustModules => self.index_rust_decl(fi, d, id),
                     _ => {}
                 }
             }
+        }
+    }
+
+    /// The Go package of file `fi` (made on its first file), with the file's named types.
+    fn go_package(&mut self, fi: usize) -> Option<usize> {
+        let (path, parsed) = self.files[fi];
+        let name = parsed.package.as_deref()?;
+        let dir = dir_of(path);
+        let key = (dir.to_string(), name.to_string());
+        let idx = match self.pkg_by_key.get(&key) {
+            Some(&i) => i,
+            None => {
+                let import_path = if name.ends_with("_test") || name == "main" {
+                    None
+                } else {
+                    self.import_path_of(dir)
+                };
+                if let Some(ip) = &import_path {
+                    self.pkg_by_import
+                        .entry(ip.clone())
+                        .or_default()
+                        .push(self.pkgs.len());
+                }
+                self.pkgs.push(Pkg {
+                    dir: Text::from(dir),
+                    name: Text::from(name),
+                    import_path: import_path.map(Text::from),
+                    members: HashMap::default(),
+                    methods: HashMap::default(),
+                    by_method: HashMap::default(),
+                    types: HashMap::default(),
+                });
+                self.pkg_by_key.insert(key, self.pkgs.len() - 1);
+                self.pkgs.len() - 1
+            }
+        };
+        self.file_pkg[fi] = Some(idx);
+        for (ti, t) in parsed.types.iter().enumerate() {
+            if self.pkgs[idx].types.contains_key(&t.name) {
+                continue;
+            }
+            self.pkgs[idx].types.insert(t.name.clone(), (fi, ti));
+            if t.kind == TypeKind::Struct && !t.embeds.is_empty() {
+                self.embedding.push((idx, t.name.clone()));
+            }
+        }
+        Some(idx)
+    }
+
+    /// A Go function, method or variable in its package's tables.
+    fn index_go_decl(&mut self, pkg: Option<usize>, receiver: Option<&str>, d: &Decl, id: NodeId) {
+        match (pkg, receiver) {
+            (Some(p), Some(r)) => {
+                let by_recv = self.pkgs[p].methods.entry(r.to_string()).or_default();
+                let ids = by_recv.entry(d.ident.clone()).or_default();
+                if ids.is_empty() {
+                    self.holders
+                        .entry(d.ident.clone())
+                        .or_default()
+                        .push((p, r.to_string()));
+                }
+                ids.push(id);
+                self.pkgs[p]
+                    .by_method
+                    .entry(d.ident.clone())
+                    .or_default()
+                    .push(id);
+                self.method_index
+                    .entry(d.ident.clone())
+                    .or_default()
+                    .push(id);
+            }
+            (Some(p), None) => self.pkgs[p]
+                .members
+                .entry(d.ident.clone())
+                .or_default()
+                .push(id),
+            _ => {}
         }
     }
 
@@ -330,13 +365,11 @@ impl Builder {
     /// nearest to the sourcing file first.
     fn resolve_sources(&mut self) {
         let shell: Vec<usize> = (0..self.files.len())
-            .filter(|&i| !is_go(&self.files[i].0))
+            .filter(|&i| self.langs[i].1 == Refs::ShellSources)
             .collect();
-        let by_path: HashMap<&str, usize> =
-            shell.iter().map(|&i| (&*self.files[i].0, i)).collect();
-        let mut resolved = Vec::with_capacity(shell.len());
+        let by_path: HashMap<&str, usize> = shell.iter().map(|&i| (self.files[i].0, i)).collect();
         for &fi in &shell {
-            let (path, parsed) = (&*self.files[fi].0, &*self.files[fi].1);
+            let (path, parsed) = self.files[fi];
             let mut out = Vec::new();
             for s in &parsed.sources {
                 let tail = literal_tail(&s.path);
@@ -365,41 +398,43 @@ impl Builder {
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        let p = &*self.files[i].0;
+                        let p = self.files[i].0;
                         p == want || p.ends_with(&format!("/{want}"))
                     })
                     .collect();
-                hits.sort_by_key(|&i| std::cmp::Reverse(common_prefix(path, &self.files[i].0)));
+                hits.sort_by_key(|&i| std::cmp::Reverse(common_prefix(path, self.files[i].0)));
                 if let Some(&best) = hits.first() {
-                    let best_len = common_prefix(path, &self.files[best].0);
+                    let best_len = common_prefix(path, self.files[best].0);
                     out.extend(
                         hits.iter()
                             .copied()
-                            .filter(|&i| common_prefix(path, &self.files[i].0) == best_len),
+                            .filter(|&i| common_prefix(path, self.files[i].0) == best_len),
                     );
                 }
             }
             out.sort_unstable();
             out.dedup();
-            resolved.push((fi, out));
-        }
-        for (fi, out) in resolved {
             self.shell_sources[fi] = out;
         }
     }
 
+    /// How many files the graph is built from.
+    pub(super) fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
     /// Resolves every reference of file `fi` (`refs`, in file order) to its targets: the
-    /// file's edges, in the order a whole build adds them.
+    /// file's edges, added in the order a whole build adds them.
     pub(super) fn resolve_file(&mut self, fi: usize, refs: &[Ref]) {
-        let go = is_go(&self.files[fi].0);
         for r in refs {
             let Some(from) = self.scope_node(fi, r) else {
                 continue;
             };
-            let targets = if go {
-                self.resolve_go(fi, r)
-            } else {
-                self.resolve_shell(fi, r)
+            let targets = match self.langs[fi].1 {
+                Refs::GoPackages => self.resolve_go(fi, r),
+                Refs::ByName => self.resolve_c(fi, r),
+                Refs::RustModules => self.resolve_rust(fi, r),
+                _ => self.resolve_shell(fi, r),
             };
             for (to, certainty) in targets {
                 self.add_edge(from, to, fi, r, certainty);
@@ -410,7 +445,7 @@ impl Builder {
     /// The graph of every file, each resolved from the references its facts hold.
     pub(super) fn finish(mut self) -> Graph {
         for fi in 0..self.files.len() {
-            let parsed = self.files[fi].1.clone();
+            let parsed = self.files[fi].1;
             self.resolve_file(fi, &parsed.refs);
         }
         let n = self.g.nodes.len();
@@ -420,12 +455,12 @@ impl Builder {
         self.g
     }
 
-    /// Fills the graph's name lookup: declarations, and with `all` the scripts and externals
-    /// made so far.
+    /// Fills the graph's name lookup with its declarations, and with `all` also the scripts
+    /// and externals made so far.
     pub(super) fn index_names(&mut self, all: bool) {
         let mut by_ident: HashMap<Text, Vec<NodeId>> = HashMap::default();
         for (i, node) in self.g.nodes.iter().enumerate() {
-            if !all && self.node_file.get(i).copied().flatten().is_none() {
+            if !all && self.node_file[i].is_none() {
                 continue;
             }
             by_ident.entry(node.ident.clone()).or_default().push(i);
@@ -440,6 +475,14 @@ impl Builder {
         if !self.edge_keys.insert((from, to, fi, r.line, r.col)) {
             return;
         }
+        // A reference reaches only what bears its name (the lazy graph's `references_to`
+        // finds every reference to a node by the files that may spell its name).
+        debug_assert!(
+            *self.g.nodes[to].ident == *r.name,
+            "{} resolved to {}",
+            r.name,
+            self.g.nodes[to].ident
+        );
         let e = self.g.edges.len();
         let n = self.g.nodes.len();
         if self.g.outgoing.len() < n {
@@ -452,7 +495,7 @@ impl Builder {
             from,
             to,
             site: Site {
-                path: self.files[fi].0.clone(),
+                path: self.paths[fi].clone(),
                 line: r.line,
                 col: r.col,
             },
@@ -476,18 +519,18 @@ impl Builder {
                 .min_by_key(|&d| self.g.nodes[d].end - self.g.nodes[d].start);
             return inside.or_else(|| named.min_by_key(|&d| self.g.nodes[d].start));
         }
-        if is_go(&self.files[fi].0) {
+        if self.langs[fi].1 != Refs::ShellSources {
             return None;
         }
         let id = *self.script_node.entry(fi).or_insert_with(|| {
-            let path = &*self.files[fi].0;
+            let path = self.files[fi].0;
             self.node_file.push(None);
             self.g.nodes.push(Node {
                 kind: NodeKind::Script,
                 lang: Lang::Shell,
-                path: self.files[fi].0.clone(),
+                path: self.paths[fi].clone(),
                 dir: Text::from(""),
-                name: self.files[fi].0.clone(),
+                name: self.paths[fi].clone(),
                 ident: Text::from(path.rsplit('/').next().unwrap_or(path)),
                 package: None,
                 import_path: None,
@@ -505,13 +548,15 @@ impl Builder {
         if let Some(&id) = self.externals.get(&key) {
             return id;
         }
-        let package = (lang == Lang::Go).then(|| {
-            Text::from(
-                crate::lang::go_refs::default_names(import)
+        let package = match lang {
+            Lang::Go => Some(Text::from(
+                crate::lang::go::refs::default_names(import)
                     .pop()
                     .unwrap_or_else(|| import.to_string()),
-            )
-        });
+            )),
+            Lang::Rust => Some(Text::from(import)),
+            _ => None,
+        };
         let name = Text::from(name);
         self.node_file.push(None);
         self.g.nodes.push(Node {
@@ -522,7 +567,7 @@ impl Builder {
             ident: name.clone(),
             name,
             package,
-            import_path: (lang == Lang::Go).then(|| Text::from(import)),
+            import_path: matches!(lang, Lang::Go | Lang::Rust).then(|| Text::from(import)),
             receiver: None,
             start: 0,
             end: 0,
@@ -592,9 +637,13 @@ impl Builder {
             }
             Via::Typed { ty, fields } => {
                 let mut loc = self.type_loc(ty, fi);
-                for f in fields {
+                for (k, f) in fields.iter().enumerate() {
+                    // The receiver's own type is read from the caller's file when that file
+                    // declares it: files built under other tags (`//go:build libpathrs`) may
+                    // declare the same type with other fields.
+                    let own = (k == 0).then_some(fi);
                     loc = match loc {
-                        TypeLoc::In(p, t) => self.field_type(p, &t, f, 0),
+                        TypeLoc::In(p, t) => self.field_type(p, &t, f, 0, own),
                         other => other,
                     };
                 }
@@ -641,7 +690,7 @@ impl Builder {
         if ps.len() <= 1 {
             return ps.clone();
         }
-        let file = &*self.files[fi].0;
+        let file = self.files[fi].0;
         let best = ps
             .iter()
             .map(|&p| common_prefix(file, &self.pkgs[p].dir))
@@ -694,9 +743,26 @@ impl Builder {
         found.into_iter().map(|n| (n, Certainty::ByName)).collect()
     }
 
-    fn type_def(&self, pkg: usize, name: &str) -> Option<(usize, &TypeDef)> {
+    fn type_def(&self, pkg: usize, name: &str) -> Option<(usize, &'a TypeDef)> {
         let &(fi, ti) = self.pkgs[pkg].types.get(name)?;
         Some((fi, &self.files[fi].1.types[ti]))
+    }
+
+    /// [`Self::type_def`], preferring file `own`'s declaration when it is in `pkg` and declares
+    /// the type (the package's first declaration answers otherwise).
+    fn type_def_in(
+        &self,
+        pkg: usize,
+        name: &str,
+        own: Option<usize>,
+    ) -> Option<(usize, &'a TypeDef)> {
+        if let Some(fi) = own
+            && self.file_pkg[fi] == Some(pkg)
+            && let Some(t) = self.files[fi].1.types.iter().find(|t| t.name == name)
+        {
+            return Some((fi, t));
+        }
+        self.type_def(pkg, name)
     }
 
     /// Where a type written in file `fi` is declared.
@@ -735,16 +801,16 @@ impl Builder {
 
     /// The type of field `f` of type `t`: declared, an embedded type named `f`, or promoted
     /// from an embedded type.
-    fn field_type(&self, pkg: usize, t: &str, f: &str, depth: u32) -> TypeLoc {
+    fn field_type(&self, pkg: usize, t: &str, f: &str, depth: u32, own: Option<usize>) -> TypeLoc {
         if depth > MAX_EMBED_DEPTH {
             return TypeLoc::Unknown;
         }
-        let Some((fi, def)) = self.type_def(pkg, t) else {
+        let Some((fi, def)) = self.type_def_in(pkg, t, own) else {
             return TypeLoc::Unknown;
         };
         if def.kind == TypeKind::Alias {
             return match def.embeds.first().map(|e| self.type_loc(e, fi)) {
-                Some(TypeLoc::In(p, t2)) => self.field_type(p, &t2, f, depth + 1),
+                Some(TypeLoc::In(p, t2)) => self.field_type(p, &t2, f, depth + 1, None),
                 Some(other) => other,
                 None => TypeLoc::Unknown,
             };
@@ -758,7 +824,7 @@ impl Builder {
         let mut outside = false;
         for e in &def.embeds {
             match self.type_loc(e, fi) {
-                TypeLoc::In(p, t2) => match self.field_type(p, &t2, f, depth + 1) {
+                TypeLoc::In(p, t2) => match self.field_type(p, &t2, f, depth + 1, None) {
                     TypeLoc::In(p2, t3) => return TypeLoc::In(p2, t3),
                     TypeLoc::Outside => outside = true,
                     TypeLoc::Unknown => {}
@@ -817,7 +883,7 @@ impl Builder {
                     Found::Missing
                 }
             }
-            TypeKind::Other => Found::Missing,
+            TypeKind::Other | TypeKind::Impl => Found::Missing,
         }
     }
 
@@ -850,8 +916,7 @@ impl Builder {
             && let Some((fi, def)) = self.type_def(pkg, t)
             && def.kind == TypeKind::Struct
         {
-            let embeds = def.embeds.clone();
-            for e in &embeds {
+            for e in &def.embeds {
                 if let TypeLoc::In(p, t2) = self.type_loc(e, fi) {
                     self.fill_method_set(p, &t2, depth + 1);
                     if let Some(inner) = self.method_sets.get(&(p, t2)) {

@@ -165,12 +165,21 @@ fn err_word() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"\berr\b").expect("a valid pattern"))
 }
 
-/// Calls that make an error rather than return one from elsewhere.
+/// Calls that make, wrap or test an error rather than return one from elsewhere.
 fn makes_error(callee: &str) -> bool {
     let short = callee.rsplit('.').next().unwrap_or(callee);
     matches!(
         short,
-        "Errorf" | "Wrapf" | "Wrap" | "New" | "WithMessage" | "WithMessagef" | "WithStack"
+        "Errorf"
+            | "Wrapf"
+            | "Wrap"
+            | "New"
+            | "WithMessage"
+            | "WithMessagef"
+            | "WithStack"
+            | "Is"
+            | "As"
+            | "Unwrap"
     )
 }
 
@@ -222,29 +231,38 @@ impl Walk<'_> {
                 .is_some_and(|t| err_word().is_match(t))
         };
         let g = self.g;
-        let mut best = 0;
-        let mut set: HashSet<usize> = HashSet::default();
-        for &e in g.graph.outgoing_edges(from) {
-            let edge = &g.graph.edges()[e];
-            let l = edge.site.line;
-            let before = if same_line { l <= line } else { l < line };
-            if edge.kind != RefKind::Call
-                || *edge.site.path != *path
-                || !before
-                || makes_error(&edge.written)
-                || !sets_err(l)
-            {
-                continue;
+        // Calls before the line first; the line's own calls only when none sets `err` before
+        // it (`return fmt.Errorf("x: %w", f())`), since on the line an error is usually only
+        // printed or wrapped (`fmt.Fprintln(os.Stderr, fmt.Errorf("x: %w", err))`).
+        let lines_to_try: &[bool] = if same_line { &[false, true] } else { &[false] };
+        for &on_line in lines_to_try {
+            let mut best = 0;
+            let mut set: HashSet<usize> = HashSet::default();
+            for &e in g.graph.outgoing_edges(from) {
+                let edge = &g.graph.edges()[e];
+                let l = edge.site.line;
+                let before = if on_line { l == line } else { l < line };
+                if edge.kind != RefKind::Call
+                    || *edge.site.path != *path
+                    || !before
+                    || makes_error(&edge.written)
+                    || !sets_err(l)
+                {
+                    continue;
+                }
+                if l > best {
+                    best = l;
+                    set.clear();
+                }
+                if l == best {
+                    set.insert(e);
+                }
             }
-            if l > best {
-                best = l;
-                set.clear();
-            }
-            if l == best {
-                set.insert(e);
+            if !set.is_empty() {
+                return Ok(Some(set));
             }
         }
-        Ok((!set.is_empty()).then_some(set))
+        Ok(None)
     }
 
     /// A wrap of the error a call at `path:line` returned, in the lines after it up to the next

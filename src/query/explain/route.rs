@@ -390,8 +390,13 @@ impl Walk<'_> {
                 continue;
             };
             let found = self.checked(from, to, first, p, &mut excluded)?;
+            // Another route goes through other functions; the same functions called from
+            // another line of one of them (another branch of a switch) are not another route.
+            let nodes = |p: &[usize]| -> Vec<NodeId> {
+                p.iter().map(|&e| self.g.graph.edges()[e].to).collect()
+            };
             if let Some(Route::Calls(_, p)) = found.route
-                && p != chosen
+                && nodes(&p) != nodes(chosen)
                 && best.as_ref().is_none_or(|b| p.len() < b.len())
             {
                 best = Some(p);

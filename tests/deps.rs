@@ -389,7 +389,7 @@ fn deps_find_lists_the_version_each_consumer_release_names_in_version_order() {
     let doc = ws.path().join("report.md");
     std::fs::write(
         &doc,
-        "# Runtime\n\n<!-- archeo:begin deps --find proj --repo shipper -->\n<!-- archeo:end -->\n",
+        "# Runtime\n\n<!-- archeo:begin --full deps --find proj --repo shipper -->\n<!-- archeo:end -->\n",
     )
     .unwrap();
     let (code, _, err) = archeo(&ws, &["export", doc.to_str().unwrap()]);

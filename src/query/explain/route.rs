@@ -165,12 +165,21 @@ fn err_word() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"\berr\b").expect("a valid pattern"))
 }
 
-/// Calls that make an error rather than return one from elsewhere.
+/// Calls that make, wrap or test an error rather than return one from elsewhere.
 fn makes_error(callee: &str) -> bool {
     let short = callee.rsplit('.').next().unwrap_or(callee);
     matches!(
         short,
-        "Errorf" | "Wrapf" | "Wrap" | "New" | "WithMessage" | "WithMessagef" | "WithStack"
+        "Errorf"
+            | "Wrapf"
+            | "Wrap"
+            | "New"
+            | "WithMessage"
+            | "WithMessagef"
+            | "WithStack"
+            | "Is"
+            | "As"
+            | "Unwrap"
     )
 }
 
@@ -223,29 +232,38 @@ impl Walk<'_, '_, '_> {
         };
         let out = self.g.graph.outgoing_edges(from)?.to_vec();
         let g = self.g.graph.graph();
-        let mut best = 0;
-        let mut set: HashSet<usize> = HashSet::default();
-        for e in out {
-            let edge = &g.edges()[e];
-            let l = edge.site.line;
-            let before = if same_line { l <= line } else { l < line };
-            if edge.kind != RefKind::Call
-                || *edge.site.path != *path
-                || !before
-                || makes_error(&edge.written)
-                || !sets_err(l)
-            {
-                continue;
+        // Calls before the line first; the line's own calls only when none sets `err` before
+        // it (`return fmt.Errorf("x: %w", f())`), since on the line an error is usually only
+        // printed or wrapped (`fmt.Fprintln(os.Stderr, fmt.Errorf("x: %w", err))`).
+        let lines_to_try: &[bool] = if same_line { &[false, true] } else { &[false] };
+        for &on_line in lines_to_try {
+            let mut best = 0;
+            let mut set: HashSet<usize> = HashSet::default();
+            for &e in &out {
+                let edge = &g.edges()[e];
+                let l = edge.site.line;
+                let before = if on_line { l == line } else { l < line };
+                if edge.kind != RefKind::Call
+                    || *edge.site.path != *path
+                    || !before
+                    || makes_error(&edge.written)
+                    || !sets_err(l)
+                {
+                    continue;
+                }
+                if l > best {
+                    best = l;
+                    set.clear();
+                }
+                if l == best {
+                    set.insert(e);
+                }
             }
-            if l > best {
-                best = l;
-                set.clear();
-            }
-            if l == best {
-                set.insert(e);
+            if !set.is_empty() {
+                return Ok(Some(set));
             }
         }
-        Ok((!set.is_empty()).then_some(set))
+        Ok(None)
     }
 
     /// A wrap of the error a call at `path:line` returned, in the lines after it up to the next
@@ -372,8 +390,13 @@ impl Walk<'_, '_, '_> {
                 continue;
             };
             let found = self.checked(from, to, first, p, &mut excluded)?;
+            // Another route goes through other functions; the same functions called from
+            // another line of one of them (another branch of a switch) are not another route.
+            let nodes = |p: &[usize]| -> Vec<NodeId> {
+                p.iter().map(|&e| self.g.graph.graph().edges()[e].to).collect()
+            };
             if let Some(Route::Calls(_, p)) = found.route
-                && p != chosen
+                && nodes(&p) != nodes(chosen)
                 && best.as_ref().is_none_or(|b| p.len() < b.len())
             {
                 best = Some(p);

@@ -154,45 +154,93 @@ pub(crate) fn explain_form(message: &str, error: Option<&str>) -> Markup {
     }
 }
 
-/// The explanation.
+/// The explanation: the chain first (each segment with the site it goes through and the route
+/// to the next, with the routes not taken), then the releases emitting each part, then the
+/// other sources.
 pub(crate) fn explanation(e: &Explanation, api: &str) -> Markup {
+    use crate::query::explain::Verdict;
     html! {
         p.muted.small { a href=(api) { "JSON" } }
+        h2 { "chain (outermost first)" }
         ol #segments {
-            @for s in &e.segments {
+            @for (i, s) in e.segments.iter().enumerate() {
                 li {
                     code { (s.text) }
-                    @if let Some(errno) = &s.errno { br; span.small { "errno " (errno) ": the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)" } }
-                    @if s.candidates.is_empty() && s.errno.is_none() { br; span.small.cls-removed { "no source in the selected revisions (another program's text?)" } }
-                    @for (k, c) in s.candidates.iter().enumerate() {
+                    @if let Some(c) = &s.chosen {
+                        @let cand = &s.candidates[c.candidate];
+                        @let site = &cand.sites[c.site];
+                        br;
+                        span.small {
+                            (c.at) " " (cite_link(&site.cite))
+                            @if let Some(f) = &site.function { " ‹" (f) "›" }
+                            " " (cand.kind) " " code { (format!("{:?}", cand.format)) }
+                            @if let Some(m) = &c.vendored { " · vendored " (m) }
+                            @if let Some(w) = &c.wrapped_at {
+                                br; "wrapped by " code { (w.function) } " at "
+                                a href=(w.url) { (w.path) ":" (w.line) }
+                            }
+                        }
+                    } @else if let Some(errno) = &s.errno {
+                        br; span.small { "errno " (errno) ": the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)" }
+                    } @else if !s.explained_by_code() {
+                        br; span.small.cls-removed { "no source in the selected revisions (another program's text?)" }
+                    }
+                    @for l in e.chain.iter().filter(|l| l.from == i) {
                         div.small {
-                            (if k == 0 { "format " } else { "or " }) code { (format!("{:?}", c.format)) }
-                            " (" (c.kind) ", " (c.literal_chars) " literal chars)"
-                            ul { @for site in c.sites.iter().take(if k == 0 { 6 } else { 2 }) {
-                                li {
-                                    (cite_link(&site.cite))
-                                    @if let Some(f) = &site.function { " ‹" (f) "›" }
-                                    @if let Some(m) = &site.cite.vendored_module { " · vendored " (m) }
-                                    br; span.muted { (site.cite.revs_display) }
+                            "↓ " (l.how)
+                            @if !l.hops.is_empty() {
+                                ul { @for h in &l.hops { li {
+                                    (h.from) " → " (h.to) " "
+                                    @match &h.url {
+                                        Some(u) => { a href=(u) { (h.path) ":" (h.line) } }
+                                        None => { (h.path) ":" (h.line) }
+                                    }
+                                    " (" (h.certainty.as_str()) ")"
+                                } } }
+                            }
+                            @for a in &l.alternatives {
+                                span.muted {
+                                    "not via " code { (a.via) } ": "
+                                    (match a.verdict { Verdict::Possible => "possible", Verdict::Contradicted => "contradicted", Verdict::Unreached => "unreached" })
+                                    ", " (a.why)
                                 }
-                            } }
+                                br;
+                            }
                         }
                     }
                 }
             }
         }
-        @if !e.chain.is_empty() {
-            h2 { "chain (outermost first)" }
-            ul.small { @for l in &e.chain { li { "[" (l.from + 1) "] → [" (l.to + 1) "]: " (l.how) } } }
-        }
-        h2 { "revisions emitting the whole message" }
+        h2 { "releases emitting each part" }
         @if e.emitted_by.is_empty() { p.muted { "none: no segment has a source in the selected revisions" } }
         ul #emitted { @for r in &e.emitted_by {
             li {
-                b { (r.repo) } ": " (if r.emit.is_empty() { "none" } else { &r.emit }) " (" (r.revs.len()) " revs)"
+                b { (r.repo) } " "
+                (r.segments.iter().map(|s| format!("[{}]", s + 1)).collect::<Vec<_>>().join(" "))
+                ": " (if r.emit.is_empty() { "none" } else { &r.emit }) " (" (r.revs.len()) " revs; chain read at " (r.at) ")"
                 @for (rev, lacks) in &r.nearest_without {
                     br; span.small.muted { "not " (r.repo) "@" (rev) ": lacks "
                         (lacks.iter().map(|s| format!("[{}]", s + 1)).collect::<Vec<_>>().join(" ")) }
+                }
+            }
+        } }
+        h2 { "all sources" }
+        ol.small { @for s in &e.segments {
+            li {
+                @for c in &s.candidates {
+                    div {
+                        code { (format!("{:?}", c.format)) } " (" (c.kind) ", " (c.literal_chars) " literal chars)"
+                        @if let Some(w) = &c.weak { " " span.muted { "weak: " (w) } }
+                        ul { @for site in c.sites.iter().take(6) {
+                            li {
+                                (cite_link(&site.cite))
+                                @if let Some(f) = &site.function { " ‹" (f) "›" }
+                                @if let Some(m) = &site.cite.vendored_module { " · vendored " (m) }
+                                br; span.muted { (site.cite.revs_display) }
+                            }
+                        } }
+                        @if c.sites.len() > 6 { span.muted { "… " (c.sites.len() - 6) " more site(s) (JSON lists every one)" } }
+                    }
                 }
             }
         } }

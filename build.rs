@@ -1,24 +1,11 @@
 //! Embeds the built-in rule pack (`queries/LANG/*.scm`) and its cases (`tests/rules/ID/valid|
 //! invalid/*`) in the binary, so an installed archeo never reads the checkout it was built from
 //! and `archeo rules test` checks the pack anywhere. Writes `$OUT_DIR/builtin_rules.rs`: sorted
-//! lists of (path, text) that `src/rules.rs` includes.
-//!
-//! On Linux with glibc it also links the `archeo` binary as a fixed-position executable
-//! (`-no-pie`): a position-independent one applies some 58,000 relocations to its read-only
-//! data before `main`, copying about 240 pages per process — half of what a query that finds
-//! nothing costs on top of `/bin/true` (see docs/development.md, "Start-up"). Touches nothing
-//! else.
+//! lists of (path, text) that `src/rules.rs` includes. Touches nothing else.
 
 use std::path::Path;
 
 fn main() {
-    let var = |k: &str| std::env::var(k).unwrap_or_default();
-    if var("CARGO_CFG_TARGET_OS") == "linux"
-        && var("CARGO_CFG_TARGET_ENV") == "gnu"
-        && matches!(var("CARGO_CFG_TARGET_ARCH").as_str(), "x86_64" | "aarch64")
-    {
-        println!("cargo:rustc-link-arg-bins=-no-pie");
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();

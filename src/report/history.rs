@@ -285,45 +285,8 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     )?;
     writeln!(out)?;
     if !d.changes.is_empty() {
-        writeln!(
-            out,
-            "| change | rule | symbol | {} | {} | facts |",
-            md_text(&d.a),
-            md_text(&d.b)
-        )?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-        for c in &d.changes {
-            let cell = |s: &Option<Side>| {
-                s.as_ref()
-                    .map(|s| {
-                        format!(
-                            "{} {}",
-                            md_link(&s.cite.location(), &s.cite.url),
-                            md_code(s.text.lines().next().unwrap_or(""))
-                        )
-                    })
-                    .unwrap_or_else(|| "—".into())
-            };
-            let facts = match (&c.a, &c.b) {
-                (Some(a), Some(b)) if a.facts != b.facts => format!(
-                    "{} → {}",
-                    md_text(&facts_text(&a.facts)),
-                    md_text(&facts_text(&b.facts))
-                ),
-                (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
-                _ => String::new(),
-            };
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {facts} |",
-                c.class.as_str(),
-                c.rule.as_deref().map(md_code).unwrap_or_default(),
-                c.symbol.as_deref().map(md_code).unwrap_or_default(),
-                cell(&c.a),
-                cell(&c.b)
-            )?;
-        }
-        writeln!(out)?;
+        let changes: Vec<&Change> = d.changes.iter().collect();
+        changes_table(out, &changes, &d.a, &d.b)?;
     }
     modules_markdown(out, d)?;
     deps_markdown(out, d)?;
@@ -554,5 +517,55 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
         }
         writeln!(out, " {} |", r.count)?;
     }
+    Ok(())
+}
+
+/// Changes as a Markdown table: class, rule, symbol, each side's permalink and first line, and
+/// the facts (`before → after` when they differ). Shared by `diff` and `watch` reports.
+pub(crate) fn changes_table(
+    out: &mut dyn Write,
+    changes: &[&Change],
+    a: &str,
+    b: &str,
+) -> Result<()> {
+    writeln!(
+        out,
+        "| change | rule | symbol | {} | {} | facts |",
+        md_text(a),
+        md_text(b)
+    )?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    for c in changes {
+        let cell = |s: &Option<Side>| {
+            s.as_ref()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        md_link(&s.cite.location(), &s.cite.url),
+                        md_code(s.text.lines().next().unwrap_or(""))
+                    )
+                })
+                .unwrap_or_else(|| "—".into())
+        };
+        let facts = match (&c.a, &c.b) {
+            (Some(a), Some(b)) if a.facts != b.facts => format!(
+                "{} → {}",
+                md_text(&facts_text(&a.facts)),
+                md_text(&facts_text(&b.facts))
+            ),
+            (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {facts} |",
+            c.class.as_str(),
+            c.rule.as_deref().map(md_code).unwrap_or_default(),
+            c.symbol.as_deref().map(md_code).unwrap_or_default(),
+            cell(&c.a),
+            cell(&c.b)
+        )?;
+    }
+    writeln!(out)?;
     Ok(())
 }

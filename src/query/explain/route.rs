@@ -496,8 +496,12 @@ impl Walk<'_> {
             let found = self.checked(from, to, first, p, &mut excluded)?;
             // Another route goes through other functions; the same functions called from
             // another line of one of them (another branch of a switch) are not another route.
-            let nodes = |p: &[usize]| -> Vec<NodeId> {
-                p.iter().map(|&e| self.g.graph.edges()[e].to).collect()
+            // (Compared by the names a reader sees: build-tag alternates of one function are
+            // distinct nodes with one name.)
+            let nodes = |p: &[usize]| -> Vec<String> {
+                p.iter()
+                    .map(|&e| self.g.graph.node(self.g.graph.edges()[e].to).display())
+                    .collect()
             };
             if let Some(Route::Calls(_, p)) = found.route
                 && nodes(&p) != nodes(chosen)

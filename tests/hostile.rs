@@ -301,3 +301,110 @@ fn markers_inside_fenced_code_blocks_are_text() {
     assert!(now.starts_with(&text[..text.find("<!-- archeo:begin --rule openat2").unwrap()]));
     assert_eq!(archeo(&ws, &["export", "--check", "d.md"]).0, 0);
 }
+
+/// A repository "big" whose v1.0.0 holds 4 files of `lines` short lines each (every line
+/// matches `/./`), fetched and indexed.
+fn big(lines: usize) -> Workspace {
+    let ws = Workspace::new();
+    let up = ws.repo("big");
+    for f in ["a", "b", "c", "d"] {
+        let text: String = (0..lines).map(|i| format!("{f}{i}\n")).collect();
+        up.write(&format!("{f}.txt"), text);
+    }
+    up.commit("big");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"big\"\nurl = \"{}\"\nrevs = [\"v1.0.0\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["index"]);
+    assert_eq!(code, 0, "{err}");
+    ws
+}
+
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Issue 32: a query matching nearly everything keeps at most 50,000 hits in memory (the best
+/// by rank), counts every hit, and says it was cut; `--limit` keeps only the best N; commands
+/// that need every hit refuse instead of answering from a part.
+#[test]
+fn a_query_matching_everything_is_answered_within_bounds_and_marked() {
+    let ws = big(15_000);
+    let (code, out, err) = archeo(&ws, &["search", "/./", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let recs = json_lines(&out);
+    let hits: Vec<&serde_json::Value> = recs.iter().filter(|r| r["type"] == "hit").collect();
+    assert_eq!(hits.len(), 50_000);
+    let last = recs.last().unwrap();
+    assert_eq!(last["type"], "truncated", "{last}");
+    assert_eq!(last["reason"], "max-kept");
+    assert_eq!(last["bound"], 50_000);
+    assert_eq!(last["shown"], 50_000);
+    assert_eq!(last["total"], 60_000);
+    assert_eq!(last["file_versions"], 4);
+    // The best by rank: a.txt, b.txt, c.txt whole, then d.txt's first 5,000 lines.
+    let at = |i: usize| {
+        let c = &hits[i]["cite"];
+        format!("{}:{}", c["path"].as_str().unwrap(), c["start"])
+    };
+    assert_eq!(
+        [at(0), at(14_999), at(15_000), at(45_000), at(49_999)],
+        ["a.txt:1", "a.txt:15000", "b.txt:1", "d.txt:1", "d.txt:5000"]
+    );
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/archeo.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::options().build(&schema).unwrap();
+    assert!(v.is_valid(last), "{last}");
+
+    let (code, out, err) = archeo(&ws, &["search", "/./"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("60000 hits in 4 file versions")
+            && out.contains("showing 50000: more matched than a search keeps in memory"),
+        "{}",
+        &out[out.len().saturating_sub(400)..]
+    );
+    assert!(
+        err.contains("warning: more matched than a search keeps in memory"),
+        "{err}"
+    );
+
+    // A limit under the bound: exactly the best N, every hit counted, nothing marked.
+    let (_, out, _) = archeo(&ws, &["search", "/./", "--limit", "3", "--format", "json"]);
+    let recs = json_lines(&out);
+    assert_eq!(recs.len(), 3, "{out}");
+    assert!(recs.iter().all(|r| r["type"] == "hit"));
+    assert_eq!(recs[2]["cite"]["start"], 3);
+    let (_, out, _) = archeo(&ws, &["search", "/./", "--limit", "3"]);
+    assert!(out.contains("60000 hits in 4 file versions across 1 of 1 revisions searched (showing 3; raise --limit)"), "{out}");
+    let (_, out, _) = archeo(&ws, &["search", "/./", "-c"]);
+    assert_eq!(
+        out,
+        "big@v1.0.0 a.txt:15000\nbig@v1.0.0 b.txt:15000\nbig@v1.0.0 c.txt:15000\nbig@v1.0.0 d.txt:15000\n"
+    );
+
+    // A diff or timeline of such a search would be built from a part: refused, with the fix.
+    for args in [
+        vec!["diff", "big@v1.0.0", "big@v1.0.0", "--search", "/./"],
+        vec!["timeline", "/./"],
+    ] {
+        let (code, _, err) = archeo(&ws, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "matches 60000 lines, more than the 50000 a search keeps in memory: narrow it"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+}

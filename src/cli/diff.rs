@@ -51,8 +51,14 @@ impl DiffArgs {
 pub(super) fn run(ctx: &Context, a: DiffArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let q = a.search()?;
-    let d =
-        crate::query::history::diff(&index, &a.a, &a.b, subject(&a.rule, q.as_ref()), &a.scope())?;
+    let d = crate::query::history::diff(
+        &index,
+        &a.a,
+        &a.b,
+        subject(&a.rule, q.as_ref()),
+        &a.scope(),
+        &crate::query::cancel::Cancel::never(),
+    )?;
     crate::report::print(&d, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!d.is_empty()))
 }

@@ -47,8 +47,12 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
         context: a.context,
         limit: if list.is_some() { Some(0) } else { a.limit },
         files: list.is_some(),
+        ..Options::default()
     };
     let r = crate::query::search::search_with(&index, &q, &a.scope.scope(), opts)?;
+    if let Some(note) = crate::report::search::truncation_note(&r) {
+        ctx.ui.warn(note);
+    }
     match list {
         Some(how) => {
             let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());

@@ -34,7 +34,12 @@ impl TimelineArgs {
 pub(super) fn run(ctx: &Context, a: TimelineArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let q = a.search()?;
-    let t = crate::query::history::timeline(&index, subject(&a.rule, q.as_ref()), &a.repo)?;
+    let t = crate::query::history::timeline(
+        &index,
+        subject(&a.rule, q.as_ref()),
+        &a.repo,
+        &crate::query::cancel::Cancel::never(),
+    )?;
     crate::report::print(&t, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!t.tracks.is_empty()))
 }

@@ -655,7 +655,7 @@ fn sentinel_link(
         path: Some(format!("{dir}/")),
         ..Default::default()
     };
-    let res = crate::query::search::search(index, &q, &scope, 0, None)?;
+    let res = crate::query::search::search(index, &q, &scope, 0, None)?.complete()?;
     let users: Vec<&crate::query::search::Hit> = res
         .hits
         .iter()

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::index::Index;
+use crate::query::cancel::Cancel;
 use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::evidence;
@@ -290,6 +291,7 @@ impl BlockRequest {
                 b,
                 subject(rules, search.as_ref()),
                 scope,
+                &Cancel::never(),
             )?),
             BlockRequest::Timeline {
                 rules,
@@ -299,6 +301,7 @@ impl BlockRequest {
                 index,
                 subject(rules, search.as_ref()),
                 repos,
+                &Cancel::never(),
             )?),
             BlockRequest::Explain { message, at, repos } => {
                 to_markdown(&explain::explain(index, message, at, repos)?)

@@ -37,8 +37,8 @@ where
     let snap = app.live.current();
     let rules = app.rules.clone();
     app.exec
-        .run(move || {
-            let answer = req.run(&snap.index, &rules)?;
+        .run(req.cost(), move |cancel| {
+            let answer = req.run(&snap.index, &rules, cancel)?;
             let mut body = Vec::new();
             answer.json(&mut body).map_err(HttpError::from_stage)?;
             Ok(body)

@@ -84,11 +84,11 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
             open_browser(&url);
         }
         tokio::spawn(live.clone().watch(cfg.poll));
-        let slots = std::thread::available_parallelism().map_or(2, |n| n.get()) * 4;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let app = App {
             live,
             rules: Arc::new(rules),
-            exec: exec::Exec::new(slots, cfg.timeout),
+            exec: exec::Exec::new(cores * 4, cores * 2, cfg.timeout),
         };
         axum::serve(listener, router(app))
             .with_graceful_shutdown(stopped())

@@ -5,9 +5,12 @@
 
 use crate::common;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
+use common::http::*;
 use common::*;
 
 /// Runs archeo with a hang guard: `None` when it did not finish within `secs`.
@@ -406,5 +409,71 @@ fn a_query_matching_everything_is_answered_within_bounds_and_marked() {
             ),
             "{args:?}: {err}"
         );
+    }
+}
+
+/// Issue 32: sixteen searches matching every line fill the heavy query slots; the landing page
+/// (which queries nothing) and a light page (the rules) answer at once meanwhile, not after
+/// the first heavy query.
+#[test]
+fn cheap_pages_answer_while_heavy_queries_fill_every_slot() {
+    let ws = big(25_000);
+    let srv = Server::start(&ws, &["--timeout-ms", "300000"]);
+    let t0 = Instant::now();
+    let heavy: Vec<_> = (0..16)
+        .map(|_| {
+            let addr = srv.addr.clone();
+            std::thread::spawn(move || {
+                let r = request(&addr, "GET", "/api/search?q=%2F.%2F&limit=5");
+                (r.status, t0.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let landing = srv.get("/");
+    let landing_at = t0.elapsed();
+    let rules = srv.get("/rules");
+    let rules_at = t0.elapsed();
+    let done: Vec<(u16, Duration)> = heavy.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(done.iter().all(|(s, _)| *s == 200), "{done:?}");
+    let first = done.iter().map(|(_, t)| *t).min().unwrap();
+    assert_eq!(landing.status, 200);
+    assert_eq!(rules.status, 200);
+    assert!(
+        landing_at < first && rules_at < first,
+        "/ answered at {landing_at:?}, /rules at {rules_at:?}, the first heavy query at {first:?}"
+    );
+}
+
+/// Issue 32: hundreds of connections that send half a request head and then nothing, against
+/// a server that may open 128 descriptors: the server caps its connections, closes the idle
+/// ones after the header timeout, and a real request is answered.
+#[test]
+fn idle_half_sent_requests_do_not_starve_real_ones() {
+    let ws = indexed();
+    let srv = Server::start_limited(&ws, &["--header-timeout-ms", "1000"], Some(128));
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        let Ok(mut s) = TcpStream::connect(&srv.addr) else {
+            break;
+        };
+        if s.write_all(b"GET / HTTP/1.1\r\nHost: idle\r\n").is_ok() {
+            idle.push(s);
+        }
+    }
+    assert!(idle.len() >= 200, "only {} connections opened", idle.len());
+    let t = Instant::now();
+    let r = request_within(&srv.addr, "GET", "/rules", Duration::from_secs(60));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    // The first idle connection was closed by the server, not left open.
+    let first = &mut idle[0];
+    first
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = Vec::new();
+    match first.read_to_end(&mut buf) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
     }
 }

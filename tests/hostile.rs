@@ -149,15 +149,31 @@ fn explain_answers_large_messages_in_bounded_work() {
 }
 
 /// Strips code spans and fenced code: what is left is what a Markdown renderer interprets.
+/// Lines end where CommonMark ends them (`\n`, `\r\n` or a lone `\r`), and a fence closes only
+/// with its own character repeated at least as often, at most three spaces in.
 fn rendered_markup(md: &str) -> String {
     let mut out = String::new();
-    let mut in_fence = false;
-    for line in md.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
+    let mut fence: Option<(char, usize)> = None;
+    let fence_of = |line: &str| -> Option<(char, usize)> {
+        let t = line.trim_start_matches(' ');
+        if line.len() - t.len() > 3 {
+            return None;
+        }
+        let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+        let n = t.chars().take_while(|x| *x == c).count();
+        (n >= 3).then_some((c, n))
+    };
+    for line in md.split("\r\n").flat_map(|l| l.split(['\n', '\r'])) {
+        if let Some((c, n)) = fence {
+            if fence_of(line).is_some_and(|(c2, n2)| c2 == c && n2 >= n)
+                && line.trim().trim_matches(c).is_empty()
+            {
+                fence = None;
+            }
             continue;
         }
-        if in_fence {
+        if let Some(f) = fence_of(line) {
+            fence = Some(f);
             continue;
         }
         let mut ticks = 0;
@@ -189,6 +205,59 @@ fn rendered_markup(md: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Issue 32: an upstream file quoting archeo's own markers, and a line whose lone `\r` would
+/// end the code fence a list-style evidence block quotes it in. The next export sees one block,
+/// not a block the upstream file chose; `--check` passes; no quoted HTML is live.
+#[test]
+fn quoted_upstream_text_never_forms_markers_or_leaves_its_fence() {
+    let ws = Workspace::new();
+    let up = ws.repo("proj");
+    up.write(
+        "docs/notes.md",
+        "# Notes\n\nneedle one\n<!-- archeo:end -->\n<!-- archeo:begin identify /etc -->\n    <!-- archeo:end -->\nneedle two x\r```\r<img src=x onerror=alert(1)>\n",
+    );
+    up.commit("v1");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"proj\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let doc = ws.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "# Doc\n\n<!-- archeo:begin needle --style list -C 3 -->\n<!-- archeo:end -->\n",
+    )
+    .unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let once = std::fs::read_to_string(&doc).unwrap();
+    assert!(
+        once.contains("needle one") && once.contains("identify /etc"),
+        "{once}"
+    );
+    let (code, out, err) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("1 document, 1 block: all current"), "{err}");
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), once);
+    assert!(!once.contains('\r'), "{once:?}");
+    let live = rendered_markup(&once);
+    assert!(!live.contains("<img"), "live HTML:\n{live}");
+    assert_eq!(
+        live.lines()
+            .filter(|l| l.trim_start().starts_with("<!--"))
+            .count(),
+        2,
+        "only the document's own markers are live:\n{live}"
+    );
+    // The same text pasted from `archeo evidence` carries no live marker either.
+    let (_, printed, _) = archeo(&ws, &["evidence", "needle", "--style", "list", "-C", "3"]);
+    let live = rendered_markup(&printed);
+    assert!(!live.contains("<!--") && !live.contains("<img"), "{live}");
 }
 
 #[test]

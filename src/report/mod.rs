@@ -149,6 +149,56 @@ pub fn md_text(s: &str) -> String {
     out
 }
 
+/// A line of quoted code for a fenced code block: every character a Markdown renderer (or an
+/// editor) would read as a line break or that a terminal would act on is shown as its Unicode
+/// control picture (`\r` as `␍`, ESC as `␛`), so a quoted line stays one line inside its fence
+/// and can never close it early. Tabs stay.
+pub fn md_quoted_line(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\t' => c,
+                '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                '\u{7f}' => '\u{2421}',
+                c if bad(c) => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// A fenced code block of quoted lines, each indented by `indent`: the fence is longer than any
+/// run of backticks in the lines, and each line goes through [`md_quoted_line`], so nothing
+/// quoted can end the block or start another line of Markdown.
+pub fn md_code_block(
+    out: &mut String,
+    indent: &str,
+    lang: &str,
+    lines: &[&str],
+) -> std::fmt::Result {
+    use std::fmt::Write as _;
+    let quoted: Vec<std::borrow::Cow<str>> = lines.iter().map(|l| md_quoted_line(l)).collect();
+    let longest = quoted
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`').map(str::len))
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    writeln!(out, "{indent}{fence}{lang}")?;
+    for l in &quoted {
+        if l.trim().is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{indent}{l}")?;
+        }
+    }
+    writeln!(out, "{indent}{fence}")
+}
+
 /// Text from strangers for a terminal: control characters (escape sequences that would move
 /// the cursor, retitle the window or hide lines; line breaks that would forge lines of the
 /// report) are shown escaped (`\u{1b}`), everything else as it is.
@@ -242,5 +292,17 @@ mod tests {
             md_link("a.go:1", "https://x.org/a.go)<b>"),
             "`https://x.org/a.go)<b>`"
         );
+    }
+
+    #[test]
+    fn quoted_code_stays_inside_its_fence() {
+        let mut out = String::new();
+        let line = "x\r```\r<img src=x onerror=alert(1)>\u{1b}[2J\u{2028}\tend";
+        md_code_block(&mut out, "  ", "go", &[line, "", "``` ````"]).unwrap();
+        assert_eq!(
+            out,
+            "  `````go\n  x␍```␍<img src=x onerror=alert(1)>␛[2J\u{fffd}\tend\n\n  ``` ````\n  `````\n"
+        );
+        assert!(!out.contains('\r'));
     }
 }

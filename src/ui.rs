@@ -51,21 +51,21 @@ impl Ui {
     /// A status line on stderr, unless -q.
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A detail on stderr, with -v.
     pub fn detail(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 1 {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A warning on stderr (unless quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            eprintln!("warning: {}", msg.as_ref());
+            eprintln!("warning: {}", crate::report::term_lines(msg.as_ref()));
         }
     }
 

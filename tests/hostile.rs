@@ -546,3 +546,85 @@ fn idle_half_sent_requests_do_not_starve_real_ones() {
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
     }
 }
+
+/// Every escape in `out` is a color (SGR: `ESC [ digits ; m`): nothing else reaches the terminal.
+fn only_color_escapes(out: &str) -> bool {
+    let b = out.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x1b => {
+                let rest = &b[i + 1..];
+                let n = rest
+                    .iter()
+                    .skip(1)
+                    .take_while(|c| c.is_ascii_digit() || **c == b';')
+                    .count();
+                if rest.first() != Some(&b'[') || rest.get(1 + n) != Some(&b'm') {
+                    return false;
+                }
+                i += n + 3;
+            }
+            0x07 | 0x08 | b'\r' => return false,
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// Issue 32: a code line that would clear the screen and retitle the window, and a file whose
+/// name holds escapes, printed by search, defs, findings and refs, with and without color:
+/// the terminal gets the escapes as text (`\u{1b}`), never the bytes.
+#[test]
+fn upstream_text_reaches_the_terminal_escaped() {
+    let ws = Workspace::new();
+    let up = ws.repo("esc");
+    up.write(
+        "pkg/evil\u{1b}]0;pwned\u{7}.go",
+        "package pkg\n\n// Clear says \u{1b}[2J\u{1b}]0;title\u{7} and\rcovers its line.\nfunc Clear() string { return \"\u{1b}[2J\" }\n\nfunc use() { Clear() }\n",
+    );
+    up.commit("v1");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"esc\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["index", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(only_color_escapes(&err), "{err:?}");
+    for color in ["never", "always"] {
+        for args in [
+            vec!["search", "Clear"],
+            vec!["search", "Clear", "-C", "2"],
+            vec!["search", "Clear", "-l"],
+            vec!["defs", "Clear"],
+            vec!["callers", "Clear"],
+        ] {
+            let mut c = ws.archeo();
+            c.args(&args).args(["--color", color]);
+            let (code, out, err) = run(&mut c);
+            assert_eq!(code, 0, "{args:?}: {err}");
+            assert!(
+                only_color_escapes(&out),
+                "{args:?} --color {color}: {out:?}"
+            );
+            assert!(
+                out.contains("evil\\u{1b}]0;pwned\\u{7}.go"),
+                "{args:?}: {out:?}"
+            );
+        }
+    }
+    let (_, out, _) = archeo(&ws, &["search", "title", "--color", "never"]);
+    assert!(
+        out.contains("// Clear says \\u{1b}[2J\\u{1b}]0;title\\u{7} and\\rcovers its line."),
+        "{out:?}"
+    );
+    // JSON keeps the text as it is (escaped by JSON itself).
+    let (_, out, _) = archeo(&ws, &["search", "title", "--format", "json"]);
+    let hit: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        hit["text"],
+        "// Clear says \u{1b}[2J\u{1b}]0;title\u{7} and\rcovers its line."
+    );
+}

@@ -515,7 +515,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::report::term_lines(&format!("{e:#}")));
             }
             code
         }

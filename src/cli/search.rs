@@ -55,7 +55,7 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
     }
     match list {
         Some(how) => {
-            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
+            let mut out = crate::report::TermSafe::stdout(ctx.ui.color_choice());
             crate::report::search::files_text(&mut out, &r, how)?;
         }
         None => crate::report::print(&r, a.format, ctx.ui.color_choice())?,

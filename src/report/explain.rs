@@ -63,7 +63,14 @@ fn segments_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<()> {
             )?;
             for site in c.sites.iter().take(if k == 0 { 6 } else { 2 }) {
                 let c = &site.cite;
-                write!(out, "      {}@{} {}:{}", c.repo, c.rev, c.path, c.start)?;
+                write!(
+                    out,
+                    "      {}@{} {}:{}",
+                    c.repo,
+                    c.rev,
+                    super::term_text(&c.path),
+                    c.start
+                )?;
                 if let Some(f) = &site.function {
                     write!(out, " ‹{f}›")?;
                 }
@@ -97,7 +104,7 @@ fn chain_and_emission_text(out: &mut dyn WriteColor, e: &Explanation) -> Result<
                     "      {} → {}  {}:{} ({})",
                     h.from,
                     h.to,
-                    h.path,
+                    super::term_text(&h.path),
                     h.line,
                     h.certainty.as_str()
                 )?;

@@ -464,17 +464,18 @@ fn plan(
                     crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
                 )
             })?;
+        if let Some(rev) = locked.revs.iter().find(|r| !repo.has_commit(&r.commit)) {
+            bail!(
+                "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+                locked.name,
+                rev.name,
+                rev.commit
+            );
+        }
+        crate::source::fetch::check_locked_tags(&repo, locked)?;
         let ri = plan.cache_dirs.len();
         let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
         for rev in &locked.revs {
-            if !repo.has_commit(&rev.commit) {
-                bail!(
-                    "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
-                    locked.name,
-                    rev.name,
-                    rev.commit
-                );
-            }
             let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
             plan.refused.extend(tree.refused.iter().map(|r| {
                 format!(

@@ -12,6 +12,7 @@
 mod deb;
 mod elf;
 mod gobuild;
+mod goruntime;
 mod identify;
 mod walk;
 
@@ -26,6 +27,7 @@ pub use gobuild::{
     BuildInfoFormat, BuildSetting, GoBuildInfo, GoEvidence, GoModule, InjectedString,
     InjectionOrigin,
 };
+pub use goruntime::GoRuntime;
 pub use identify::{
     Confidence, DependencyDifference, Identification, ModuleVersions, TagsAround, Upstream,
     compare_dependencies, identify, upstream_version,

@@ -202,6 +202,20 @@ pub struct GoBinary {
     /// Leave the `-X` variables' string pointers zero, as a position-independent binary does
     /// (the dynamic loader fills them in from relocations).
     pub pie: bool,
+    /// The Go runtime the file carries besides the build info.
+    pub runtime: Runtime,
+}
+
+/// What a fixture holds of the Go runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// The function table in the format its build info's Go version writes (a real Go binary).
+    AsClaimed,
+    /// The function table of another Go release (`go1.16.15`): the build info lies about it.
+    Of(&'static str),
+    /// No function table and no runtime symbols: a C program carrying a forged
+    /// `.go.buildinfo` section.
+    Forged,
 }
 
 pub const TEXT: u64 = 0x40_1000;
@@ -225,6 +239,7 @@ impl GoBinary {
             injected: Vec::new(),
             symbols: true,
             pie: false,
+            runtime: Runtime::AsClaimed,
         }
     }
 
@@ -245,6 +260,34 @@ impl GoBinary {
 
     fn ptr_size(&self) -> u64 {
         if self.is_64 { 8 } else { 4 }
+    }
+
+    /// The 8-byte header of the runtime's function table (pclntab) the Go linker writes:
+    /// magic (0xfffffff1 since Go 1.20, 0xfffffff0 in 1.18-1.19, 0xfffffffa in 1.16-1.17,
+    /// 0xfffffffb before), two zero bytes, the instruction quantum (1 on x86), the pointer size.
+    pub fn pclntab_header(&self) -> Vec<u8> {
+        let version = match &self.runtime {
+            Runtime::Of(v) => v,
+            _ => self.go_version.as_str(),
+        };
+        let minor: u32 = version
+            .strip_prefix("go1.")
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(22);
+        let magic: u32 = match minor {
+            0..=15 => 0xffff_fffb,
+            16..=17 => 0xffff_fffa,
+            18..=19 => 0xffff_fff0,
+            _ => 0xffff_fff1,
+        };
+        let mut h = if self.big_endian {
+            magic.to_be_bytes().to_vec()
+        } else {
+            magic.to_le_bytes().to_vec()
+        };
+        h.extend([0, 0, 1, self.ptr_size() as u8]);
+        h
     }
 
     pub fn framed_modinfo(&self) -> Vec<u8> {
@@ -329,7 +372,7 @@ impl GoBinary {
                 buildinfo.resize(32, 0);
             }
         }
-        Elf {
+        let mut elf = Elf {
             is_64: self.is_64,
             big_endian: self.big_endian,
             sections: vec![
@@ -348,10 +391,16 @@ impl GoBinary {
                     executable: false,
                 },
                 Section {
-                    // Function and file names: NUL-separated, some version-like ("8.1").
+                    // The function table's header (its format follows the Go release; the
+                    // pointer size the target's), then function and file names:
+                    // NUL-separated, some version-like ("8.1").
                     name: ".gopclntab",
                     addr: PCLNTAB,
-                    data: b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                    data: [
+                        self.pclntab_header(),
+                        b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                    ]
+                    .concat(),
                     writable: false,
                     executable: false,
                 },
@@ -371,8 +420,19 @@ impl GoBinary {
                 },
             ],
             symbols: if self.symbols { symbols } else { Vec::new() },
+        };
+        if self.runtime == Runtime::Forged {
+            // A C program: its own code and data, a section of bytes copied from a Go binary.
+            elf.sections.retain(|s| s.name != ".gopclntab");
+            elf.symbols.retain(|s| !s.name.starts_with("runtime."));
+            elf.symbols.push(Symbol {
+                name: "main".into(),
+                addr: TEXT,
+                size: 16,
+                section: ".text",
+            });
         }
-        .build()
+        elf.build()
     }
 }
 

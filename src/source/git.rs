@@ -47,6 +47,16 @@ pub enum GitError {
         /// What gix said, with its causes.
         reason: String,
     },
+    /// A `file://` URL or local path, and no `git upload-pack` to serve it.
+    #[error(
+        "cannot fetch {url}: {reason}\nhint: file:// URLs and local paths (also as the target of an insteadOf) are fetched by running git's `git upload-pack`, as git itself does; install git, or fetch over https:// or git://, which need no git binary"
+    )]
+    NoGitForLocal {
+        /// The URL contacted (and the manifest's, when rewritten).
+        url: String,
+        /// What gix said, with its causes.
+        reason: String,
+    },
     /// A commit prefix naming several objects.
     #[error("commit prefix {prefix} is ambiguous: give more hex digits")]
     AmbiguousPrefix {
@@ -384,13 +394,31 @@ impl CachedRepo {
             .with_fetch_tags(gix::remote::fetch::Tags::None)
             .with_refspecs(refspecs.iter().map(|s| s.as_str()), Direction::Fetch)
             .map_err(other("invalid refspec"))?;
-        let hint = |e: &dyn std::error::Error| GitError::Fetch {
-            url: if effective != url {
+        let local = remote
+            .url(Direction::Fetch)
+            .is_some_and(|u| u.scheme == gix::url::Scheme::File);
+        let hint = |e: &(dyn std::error::Error + 'static)| {
+            let shown = if effective != url {
                 format!("{effective} (rewritten from {url})")
             } else {
                 effective.clone()
-            },
-            reason: chain(e),
+            };
+            // A local fetch spawns `git upload-pack`; "not found" is that program missing.
+            let no_program = std::iter::successors(Some(e), |e| e.source()).any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+            });
+            if local && no_program {
+                GitError::NoGitForLocal {
+                    url: shown,
+                    reason: chain(e),
+                }
+            } else {
+                GitError::Fetch {
+                    url: shown,
+                    reason: chain(e),
+                }
+            }
         };
         let conn = remote.connect(Direction::Fetch).map_err(|e| hint(&e))?;
         let prepare = conn

@@ -170,14 +170,30 @@ pub fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
     Ok(blocks)
 }
 
-/// Generated content as it may stand in a document: a line that the scanner would read as a
-/// marker (upstream text quoted outside a code fence) gets its `<` escaped (`\<!-- ...`, which
-/// renders as the text it is), and a fence left open is closed, so nothing archeo writes can
-/// end its block or open another. Lines inside fences are code, which the scanner skips.
+/// Generated content as it may stand in a document: a lone `\r` becomes `␍`, a line that the
+/// scanner would read as a marker (upstream text quoted outside a code fence) gets its `<`
+/// escaped (`\<!-- ...`, which renders as the text it is), and a fence left open is closed, so
+/// nothing archeo writes can end its block or open another. Lines inside fences are code, which
+/// the scanner skips.
 pub fn neutralise(body: &str) -> std::borrow::Cow<'_, str> {
+    // A lone `\r` ends a line for a CommonMark renderer but not for the scanner: none may stay.
+    let lone_cr = body
+        .char_indices()
+        .any(|(i, c)| c == '\r' && !body[i + 1..].starts_with('\n'));
+    let no_cr;
+    let body = if lone_cr {
+        no_cr = body
+            .split("\r\n")
+            .map(|p| p.replace('\r', "\u{240d}"))
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        no_cr.as_str()
+    } else {
+        body
+    };
     let mut fence: Option<(char, usize)> = None;
     let mut out = String::new();
-    let mut changed = false;
+    let mut changed = lone_cr;
     for raw in body.split_inclusive('\n') {
         let bare = raw.trim_end_matches(['\n', '\r']);
         if let Some(f) = fence {
@@ -207,7 +223,7 @@ pub fn neutralise(body: &str) -> std::borrow::Cow<'_, str> {
     if changed {
         std::borrow::Cow::Owned(out)
     } else {
-        std::borrow::Cow::Borrowed(body)
+        std::borrow::Cow::Owned(body.to_string())
     }
 }
 

@@ -15,7 +15,8 @@ pub struct SearchArgs {
     pub query: String,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Show at most N hits (the summary still counts every hit).
+    /// Show at most N hits (the summary still counts every hit). Only the best N by rank are
+    /// kept while scanning, and never more than 50,000: an answer cut by that bound says so.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Show N lines of context around each hit.

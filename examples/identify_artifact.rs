@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         aliases: &[],
         locate_commit: &locate,
         vendored_modules: &vendored,
+        declarations: &|_: &str, _: &[String]| Ok(None),
     };
     for path in paths {
         for a in artifact::scan(&path, &ScanOptions::default())? {

@@ -12,6 +12,7 @@
 //! report/  printers (text, JSON Lines, Markdown), evidence blocks, export into documents
 //! serve/   the index in a browser: pages and a JSON API over the query stages
 //! cli/     clap definitions and one thin file per command
+//! watch    `archeo watch`: fetch -> what is new -> index -> query/watch, as one job
 //! ```
 
 #![warn(missing_docs)]
@@ -33,4 +34,5 @@ pub mod serve;
 pub mod source;
 pub mod ui;
 pub(crate) mod version;
+pub mod watch;
 pub mod xref;

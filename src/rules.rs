@@ -222,6 +222,12 @@ impl RuleSet {
     }
 
     /// The loaded rule ids, for messages.
+    /// Every rule's id, in order.
+    pub fn id_list(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.meta.id.clone()).collect()
+    }
+
+    /// The ids as a comma-separated list.
     pub fn ids(&self) -> String {
         self.rules
             .iter()

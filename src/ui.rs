@@ -1,6 +1,16 @@
 //! Terminal concerns shared by every command: color choice, diagnostics on stderr by verbosity,
 //! progress bars (stderr, TTY only).
 
+/// `eprintln!` that never panics: a closed or broken stderr (`archeo ... 2>&-`) loses the
+/// line, not the exit code.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -51,21 +61,21 @@ impl Ui {
     /// A status line on stderr, unless -q.
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            eprintln!("{}", crate::report::term_lines(msg.as_ref()));
+            crate::say!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A detail on stderr, with -v.
     pub fn detail(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 1 {
-            eprintln!("{}", crate::report::term_lines(msg.as_ref()));
+            crate::say!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A warning on stderr (unless quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            eprintln!("warning: {}", crate::report::term_lines(msg.as_ref()));
+            crate::say!("warning: {}", crate::report::term_lines(msg.as_ref()));
         }
     }
 

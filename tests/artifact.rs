@@ -530,6 +530,7 @@ fn identify_with(
 ) -> artifact::Identification {
     let locate = |_: &str, _: &str| None;
     let vendored = |_: &Pin| None;
+    let declarations = |_: &str, _: &[String]| Ok(None);
     artifact::identify(
         a,
         &Upstream {
@@ -537,6 +538,7 @@ fn identify_with(
             aliases,
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &declarations,
         },
     )
 }
@@ -613,6 +615,7 @@ fn an_unpinned_commit_is_placed_between_tags_and_the_version_still_matches() {
             aliases: &[],
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &|_: &str, _: &[String]| Ok(None),
         },
     );
     assert_eq!(
@@ -696,6 +699,7 @@ fn dependency_versions_are_compared_with_upstream_vendor() {
             aliases: &[],
             locate_commit: &locate,
             vendored_modules: &vendored,
+            declarations: &|_: &str, _: &[String]| Ok(None),
         },
     );
     assert_eq!(id.confidence, Confidence::ExactCommit);

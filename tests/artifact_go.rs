@@ -7,7 +7,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use archeo::artifact::{self, Confidence, InjectionOrigin, ScanOptions, Upstream};
+use archeo::artifact::{self, Confidence, InjectionOrigin, PclntabLayout, ScanOptions, Upstream};
 use archeo::source::lock::{Pin, RefKind};
 use common::GitRepo;
 
@@ -121,11 +121,13 @@ fn real_go_binaries_carry_the_facts_the_toolchain_wrote() {
     }];
     let locate = |_: &str, _: &str| None;
     let vendored = |_: &Pin| Some(Vec::new());
+    let declarations = |_: &str, _: &[String]| Ok(None);
     let upstream = Upstream {
         pins: &pins,
         aliases: &[],
         locate_commit: &locate,
         vendored_modules: &vendored,
+        declarations: &declarations,
     };
 
     let found = artifact::scan(&full, &ScanOptions::default()).unwrap();
@@ -174,4 +176,161 @@ fn real_go_binaries_carry_the_facts_the_toolchain_wrote() {
     let id = artifact::identify(&found[0], &upstream);
     assert_eq!(id.confidence, Confidence::ExactCommit, "{:?}", id.notes);
     assert!(id.notes.iter().any(|n| n.contains("heuristic evidence")));
+}
+
+/// A package with a method on a pointer receiver, one on a value, a generic-free helper kept
+/// out of line, and a closure.
+const LIB_GO: &str = r#"package lib
+
+// Counter counts.
+type Counter struct{ n int }
+
+//go:noinline
+func (c *Counter) Add(d int) {
+	c.n += d
+}
+
+//go:noinline
+func (c Counter) Value() int {
+	return c.n
+}
+
+//go:noinline
+func Run(xs []int) int {
+	c := &Counter{}
+	each := func(x int) {
+		c.Add(x)
+	}
+	for _, x := range xs {
+		each(x)
+	}
+	return c.Value()
+}
+"#;
+
+const LIB_MAIN_GO: &str = r#"package main
+
+import (
+	"fmt"
+	"os"
+
+	"example.com/fixture/table/lib"
+)
+
+func main() {
+	fmt.Println(lib.Run([]int{len(os.Args), 2}))
+}
+"#;
+
+/// The 1-based line of the line of `src` starting with `prefix`.
+fn line_of(src: &str, prefix: &str) -> u32 {
+    src.lines().position(|l| l.starts_with(prefix)).unwrap() as u32 + 1
+}
+
+#[test]
+fn a_real_go_binarys_function_table_names_files_and_func_lines() {
+    if !go_available() {
+        eprintln!(
+            "SKIPPED a_real_go_binarys_function_table_names_files_and_func_lines: no `go` on PATH (apt-get install golang-go to run it)"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("table");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/fixture/table\n\ngo 1.18\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("main.go"), LIB_MAIN_GO).unwrap();
+    std::fs::write(dir.join("lib/lib.go"), LIB_GO).unwrap();
+    let minor: u32 = go(&dir, tmp.path(), &["env", "GOVERSION"])
+        .trim_start_matches("go1.")
+        .split(['.', 'r', 'b'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let want = match minor {
+        16 | 17 => PclntabLayout::Go116,
+        18 | 19 => PclntabLayout::Go118,
+        _ => PclntabLayout::Go120,
+    };
+    let bin = tmp.path().join("table-bin");
+    go(
+        &dir,
+        tmp.path(),
+        &[
+            "build",
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-s -w",
+            "-o",
+            bin.to_str().unwrap(),
+            ".",
+        ],
+    );
+    let mut bytes = std::fs::read(&bin).unwrap();
+    for headers in [true, false] {
+        if !headers {
+            crate::artifact_fixtures::strip_section_headers(&mut bytes, true);
+            std::fs::write(&bin, &bytes).unwrap();
+        }
+        let found = artifact::scan(&bin, &ScanOptions::default()).unwrap();
+        let t = found[0].functions.as_ref().expect("a function table");
+        assert_eq!(t.layout, want);
+        assert_eq!(t.section.is_some(), headers);
+        // Go 1.20+ records the `func` line; before, the entry instruction's line is what
+        // there is: the `func` line, or the first statement's in a function with no prologue.
+        let starts_at = |start: Option<u32>, func_line: u32, last: u32| match want {
+            PclntabLayout::Go120 => assert_eq!(start, Some(func_line)),
+            _ => assert!(
+                start.is_some_and(|s| (func_line..=last).contains(&s)),
+                "{start:?} not in {func_line}..={last}"
+            ),
+        };
+        let get = |name: &str| {
+            let f = t
+                .functions
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("{name} not in the table"));
+            (t.file(f).unwrap().to_string(), f.start_line, f.end_line)
+        };
+        let (file, start, end) = get("example.com/fixture/table/lib.(*Counter).Add");
+        assert_eq!(file, "example.com/fixture/table/lib/lib.go");
+        let add = line_of(LIB_GO, "func (c *Counter) Add");
+        starts_at(start, add, add + 2);
+        assert!(end.is_some_and(|e| (add..=add + 2).contains(&e)), "{end:?}");
+        let (_, start, _) = get("example.com/fixture/table/lib.Counter.Value");
+        let value = line_of(LIB_GO, "func (c Counter) Value");
+        starts_at(start, value, value + 2);
+        let (file, start, end) = get("example.com/fixture/table/lib.Run");
+        assert!(file.ends_with("lib/lib.go"));
+        let run = line_of(LIB_GO, "func Run");
+        let run_end = line_of(LIB_GO, "\treturn c.Value()") + 1;
+        starts_at(start, run, run_end);
+        assert!(end.is_some_and(|e| e <= run_end), "{end:?}");
+        let (file, start, _) = get("main.main");
+        assert_eq!(file, "example.com/fixture/table/main.go");
+        let main = line_of(LIB_MAIN_GO, "func main");
+        starts_at(start, main, main + 2);
+        // The declarations matching reads: methods named as archeo's index names them.
+        let keys: Vec<(String, String)> = artifact::binary_functions(t)
+            .into_iter()
+            .filter(|f| f.package.starts_with("example.com/"))
+            .map(|f| (f.package, f.key))
+            .collect();
+        for want in ["(*Counter).Add", "Counter.Value", "Run"] {
+            assert!(
+                keys.contains(&("example.com/fixture/table/lib".into(), want.into())),
+                "{want}: {keys:?}"
+            );
+        }
+        assert!(
+            !keys.iter().any(|(_, k)| k.contains("func")),
+            "closures: {keys:?}"
+        );
+    }
 }

@@ -272,3 +272,60 @@ fn evidence_lists_cap_each_code_block_unless_asked_for_more() {
     // The default cap (20) leaves this short block whole.
     assert_eq!(archeo(&ws, &args).1, full);
 }
+
+/// The go_project fixture pinned as https://github.com/acme/proj (so citations are GitHub
+/// permalinks), fetched and indexed.
+fn github_indexed() -> Workspace {
+    let ws = Workspace::new();
+    go_project(&ws);
+    ws.manifest(
+        "[[repo]]\nname = \"proj\"\nurl = \"https://github.com/acme/proj\"\nrevs = [\"v1.*\"]\n",
+    );
+    for cmd in [&["fetch"][..], &["index"][..]] {
+        let (code, _, err) = run(github_archeo(&ws).args(cmd));
+        assert_eq!(code, 0, "{err}");
+    }
+    ws
+}
+
+#[test]
+fn document_blocks_are_compact_unless_full_is_asked() {
+    let ws = github_indexed();
+    let doc = ws.path().join("doc.md");
+    let text = "# Doc\n\n<!-- archeo:begin timeline --rule openat2-resolve-no-xdev --repo proj -->\n<!-- archeo:end -->\n\n<!-- archeo:begin --full timeline --rule openat2-resolve-no-xdev --repo proj -->\n<!-- archeo:end -->\n";
+    std::fs::write(&doc, text).unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let out = std::fs::read_to_string(&doc).unwrap();
+    let (compact, full) = out.split_once("<!-- archeo:begin --full").unwrap();
+    // The compact form: reference links defined once at the end of the block, no long lines.
+    assert!(
+        compact.contains("][L") && compact.contains("]: https://github.com/acme/proj/blob/"),
+        "{compact}"
+    );
+    assert!(!compact.contains("](https://"), "{compact}");
+    assert!(compact.lines().all(|l| l.len() <= 400), "{compact}");
+    // Revisions without the finding say so in one row, as a range over the table's order.
+    assert!(
+        compact.contains("| proj@v1.0.0..v1.1.0 (2 revs) |"),
+        "{compact}"
+    );
+    assert!(
+        compact.contains("<details><summary>The whole table: 3 rows</summary>"),
+        "{compact}"
+    );
+    // `--full` keeps the printer's Markdown: inline links, one row per revision.
+    assert!(
+        full.contains("](https://github.com/acme/proj/blob/"),
+        "{full}"
+    );
+    assert!(
+        full.contains("| proj@v1.0.0 |") && !full.contains("<details>"),
+        "{full}"
+    );
+    // Byte-exact regeneration: --check agrees, and a second export changes nothing.
+    let (code, stdout, _) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), out);
+}

@@ -280,6 +280,23 @@ fn diff_takes_path_and_no_vendor_like_search() {
         all.iter().filter(|c| c["type"] == "change").count(),
         "no finding is vendored here"
     );
+    // The summary says vendored code was left out, not that no vendored module changed.
+    let (_, text, _) = archeo(&ws, &["diff", "hist@v1.0.0", "hist@v1.1.0", "--no-vendor"]);
+    assert!(
+        text.contains("vendored code left out (--no-vendor)")
+            && !text.contains("0 vendored module changes"),
+        "{text}"
+    );
+    // A revision that is not pinned: the one meant, or the pinned ones around it.
+    let (code, _, err) = archeo(&ws, &["diff", "hist@1.0.0", "hist@v1.1.0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean hist@v1.0.0?"), "{err}");
+    let (code, _, err) = archeo(&ws, &["diff", "hist@v1.0.5", "hist@v1.1.0"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the nearest pinned: hist@v1.0.0 (before), hist@v1.1.0 (after)"),
+        "{err}"
+    );
     let (code, out, err) = archeo(
         &ws,
         &[

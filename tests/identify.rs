@@ -5,7 +5,7 @@
 use crate::artifact_fixtures;
 use crate::common;
 
-use artifact_fixtures::{Format, GoBinary, Runtime, deb, tar};
+use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab, Runtime, deb, tar};
 use common::*;
 
 /// A workspace pinning `proj` (go_project: v1.0.0, v1.1.0, v1.2.0; RESOLVE_NO_XDEV appears in
@@ -116,11 +116,98 @@ fn an_exact_commit_is_matched_and_its_findings_reported() {
     assert_eq!(code, 0, "v1.0.0 lacks the flag: {out}{err}");
     let elsewhere = "rule:openat2-resolve-no-xdev sym:noSuchFunction";
     let (code, out, err) = archeo(&ws, &["identify", &bin, "--fail-on", elsewhere]);
-    assert_eq!(code, 0, "no finding in that function: {out}{err}");
+    assert_eq!(
+        code, 2,
+        "a function no revision declares is a typo: {out}{err}"
+    );
+    assert!(
+        err.contains("sym:noSuchFunction names no declaration"),
+        "{err}"
+    );
     // A query that does not parse is an error with its column, before anything is scanned.
     let (code, _, err) = archeo(&ws, &["identify", &bin, "--fail-on", "sym:x \"open"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("column"), "{err}");
+}
+
+#[test]
+fn a_gate_never_passes_on_a_typo() {
+    let (ws, commits) = indexed();
+
+    let old = write(&ws, "proj-old", &binary(&commits[0]));
+    // An unknown rule id, bare or in a query, is an error with the id it probably meant.
+    for gate in [
+        "openat2_resolve_no_xdev",
+        "rule:openat2_resolve_no_xdev sym:lookupInRoot",
+    ] {
+        let (code, out, err) = archeo(&ws, &["identify", &old, "--fail-on", gate]);
+        assert_eq!(code, 2, "{gate}: {out}{err}");
+        assert!(
+            err.contains("unknown rule \"openat2_resolve_no_xdev\"")
+                // The closest id first (the C and Rust rules' ids come after it).
+                && err.contains("did you mean openat2-resolve-no-xdev"),
+            "{gate}: {err}"
+        );
+    }
+    // A function no indexed revision declares: the gate would pass on a typo.
+    let (code, out, err) = archeo(
+        &ws,
+        &[
+            "identify",
+            &old,
+            "--fail-on",
+            "rule:openat2-resolve-no-xdev sym:lookupInRot",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("sym:lookupInRot names no declaration in any indexed revision")
+            && err.contains("did you mean lookupInRoot?"),
+        "{err}"
+    );
+    // A passing gate says what it checked and where it was absent.
+    let gate = "rule:openat2-resolve-no-xdev sym:lookupInRoot";
+    let (code, out, err) = archeo(&ws, &["identify", &old, "--fail-on", gate]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "gate passes for {old}: absent at proj@v1.0.0: {gate}"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &old, "--fail-on", "openat2-resolve-no-xdev"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "gate passes for {old}: absent at proj@v1.0.0: openat2-resolve-no-xdev"
+        )),
+        "{err}"
+    );
+    // The same checks outside gates: an unknown rule is an error; an unknown sym: a warning.
+    let (code, _, err) = archeo(&ws, &["search", "openat2 rule:openat2_resolve_no_xdev"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean openat2-resolve-no-xdev"),
+        "{err}"
+    );
+    let (code, _, err) = archeo(&ws, &["search", "-rule:openat2-resolve-no-xdevv openat2"]);
+    assert_eq!(code, 2, "an excluded rule is checked too: {err}");
+    let (code, _, err) = archeo(&ws, &["findings", "--rule", "openat2-resolve-no-xdevv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("did you mean openat2-resolve-no-xdev"),
+        "{err}"
+    );
+    let (code, _, err) = archeo(&ws, &["search", "openat2 sym:lookupInRot"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("warning: sym:lookupInRot names no declaration")
+            && err.contains("lookupInRoot"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,6 +247,12 @@ fn a_package_matches_by_version_with_its_debian_revision_dropped() {
     assert_eq!(v["pin"]["commit"], commits[1].as_str());
     let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
     assert!(md.contains("| by version | [proj@v1.1.0]"), "{md}");
+    // The control file has no Source field: no Source fact is printed as if read there.
+    let (_, text, _) = archeo(&ws, &["identify", &pkg]);
+    assert!(
+        text.contains("deb Package") && !text.contains("deb Source"),
+        "{text}"
+    );
     // Nothing in an artifact is ever run: an executable script (in a layer, and named
     // directly) that would leave a marker if executed leaves none.
     let marker = ws.path().join("executed");
@@ -248,4 +341,282 @@ fn forged_go_build_info_is_not_trusted() {
         assert!(out.contains("not trusted"), "{out}");
         assert!(!out.contains("exact commit"), "{out}");
     }
+}
+
+/// `acme/tool`, tagged v1.0.0, v1.1.0 (adds `verifyCwd` above `Init`, moving `Init` and
+/// `Start` down, and `utils.UnsafeCloseFrom`) and v1.2.0 (a comment line moves `libct/init.go` down
+/// one line; adds `WriteSysctls`), pinned as https://github.com/acme/tool, fetched and indexed.
+fn tool_indexed() -> Workspace {
+    let ws = Workspace::new();
+    let up = ws.repo("tool");
+    up.write("go.mod", "module github.com/acme/tool\n\ngo 1.22\n");
+    up.write(
+        "main.go",
+        "package main\n\nimport \"github.com/acme/tool/libct\"\n\nfunc main() {\n\tlibct.Init()\n}\n",
+    );
+    let start = "func (c *Container) Start() error {\n\treturn nil\n}\n";
+    up.write(
+        "libct/init.go",
+        format!(
+            "package libct\n\n// Init prepares.\nfunc Init() error {{\n\treturn nil\n}}\n\ntype Container struct{{}}\n\n{start}"
+        ),
+    );
+    up.commit("v1.0.0");
+    up.tag("v1.0.0");
+    let v11 = format!(
+        "package libct\n\nfunc verifyCwd() error {{\n\treturn nil\n}}\n\n// Init prepares.\nfunc Init() error {{\n\treturn verifyCwd()\n}}\n\ntype Container struct{{}}\n\n{start}"
+    );
+    up.write("libct/init.go", &v11);
+    up.write(
+        "libct/utils/fd.go",
+        "package utils\n\nfunc UnsafeCloseFrom(minFd int) error {\n\treturn nil\n}\n",
+    );
+    up.commit("v1.1.0");
+    up.tag("v1.1.0");
+    up.write(
+        "libct/init.go",
+        format!("// Package libct runs containers.\n{v11}"),
+    );
+    up.write(
+        "libct/sysctl.go",
+        "package libct\n\nfunc WriteSysctls() error {\n\treturn nil\n}\n",
+    );
+    up.commit("v1.2.0");
+    up.tag("v1.2.0");
+    ws.manifest(
+        "[[repo]]\nname = \"tool\"\nurl = \"https://github.com/acme/tool\"\nrevs = [\"v1.*\"]\n",
+    );
+    for cmd in [&["fetch"][..], &["index"][..]] {
+        let (code, _, err) = run(github_archeo(&ws).args(cmd));
+        assert_eq!(code, 0, "{err}");
+    }
+    ws
+}
+
+/// A function of the tool as a Debian (GOPATH) build records it.
+fn tool_func(name: &str, file: &str, start: u32, end: u32) -> FixtureFunc {
+    let full = if name.starts_with("main.") {
+        name.to_string()
+    } else {
+        format!("github.com/acme/tool/{name}")
+    };
+    FixtureFunc::new(
+        &full,
+        &format!("/build/tool-1.0.0/_build/src/github.com/acme/tool/{file}"),
+        start,
+        end,
+    )
+}
+
+fn json_lines(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.lines().next().unwrap()).unwrap()
+}
+
+#[test]
+fn a_backport_shows_as_functions_of_a_later_release_in_an_old_version() {
+    let ws = tool_indexed();
+    // v1.0.0's code, plus UnsafeCloseFrom as v1.1.0 has it: a distribution's security backport.
+    let bin = GoBinary::new(Format::Inline, "path\tgithub.com/acme/tool\n")
+        .with_functions(
+            Pclntab::Go120,
+            vec![
+                tool_func("main.main", "main.go", 5, 7),
+                tool_func("libct.Init", "libct/init.go", 4, 6),
+                tool_func("libct.(*Container).Start", "libct/init.go", 10, 12),
+                tool_func("libct/utils.UnsafeCloseFrom", "libct/utils/fd.go", 3, 5),
+            ],
+            &[],
+        )
+        .build();
+    let data = tar(&[("./usr/sbin/tool", &bin)], &[]);
+    let control = "Package: tool\nVersion: 1.0.0+ds1-1+deb12u1\nArchitecture: amd64\nMaintainer: F <f@example.invalid>\nHomepage: https://github.com/acme/tool\nDescription: fixture\n";
+    let pkg = write(
+        &ws,
+        "tool_1.0.0+ds1-1+deb12u1_amd64.deb",
+        &deb(control, &data),
+    );
+    let (code, out, err) = archeo(&ws, &["identify", &pkg, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json_lines(&out);
+    assert_eq!(v["confidence"], "by version", "{out}");
+    assert_eq!(v["pin"]["rev"], "v1.0.0");
+    let ft = &v["function_table"];
+    assert_eq!(ft["layout"], "go1.20");
+    let main = &ft["modules"][0];
+    assert_eq!(main["repo"], "tool");
+    assert_eq!(main["vendored"], false);
+    assert_eq!(main["ranking"][0]["rev"], "v1.0.0", "{out}");
+    assert_eq!(main["ranking"][0]["exact"], 3, "{out}");
+    assert_eq!(main["ranking"][0]["functions"], 4, "{out}");
+    assert_eq!(main["compared_with"], "v1.0.0");
+    assert_eq!(main["missing_total"], 1);
+    assert_eq!(main["missing_in_later"], 1);
+    let missing = &main["missing"][0];
+    assert_eq!(
+        missing["function"],
+        "github.com/acme/tool/libct/utils.UnsafeCloseFrom"
+    );
+    assert_eq!(missing["first_in"], "v1.1.0");
+    assert_eq!(missing["line"], 3);
+    assert!(
+        missing["at"].as_str().unwrap().contains("(.gopclntab)"),
+        "{out}"
+    );
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("the function table agrees"), "{notes}");
+    assert!(notes.contains("backported or newer code"), "{notes}");
+
+    // The text names the function, where it first appears, and where its record was read.
+    let (_, text, _) = archeo(&ws, &["identify", &pkg]);
+    assert!(
+        text.contains(
+            "+ github.com/acme/tool/libct/utils.UnsafeCloseFrom (first in v1.1.0; not in v1.0.0)"
+        ),
+        "{text}"
+    );
+    // Markdown (what `identify` blocks in documents show) lists it too.
+    let (_, md, _) = archeo(&ws, &["identify", &pkg, "--format", "md"]);
+    assert!(
+        md.contains("`tool@v1.0.0`: 3/4 at the same lines; 1 of later releases"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`github.com/acme/tool/libct/utils.UnsafeCloseFrom` (first in v1.1.0)"),
+        "{md}"
+    );
+}
+
+/// The tool at v1.1.0 as `go build -trimpath -ldflags=-s` leaves it, with its section headers
+/// stripped too: no version string, no symbols, a `(devel)` main module.
+fn stripped_v11(extra: Vec<FixtureFunc>) -> Vec<u8> {
+    let mut funcs = vec![
+        tool_func("main.main", "main.go", 5, 7),
+        tool_func("libct.verifyCwd", "libct/init.go", 3, 5),
+        tool_func("libct.Init", "libct/init.go", 8, 10),
+        tool_func("libct.(*Container).Start", "libct/init.go", 14, 16),
+        tool_func("libct/utils.UnsafeCloseFrom", "libct/utils/fd.go", 3, 5),
+    ];
+    funcs.extend(extra);
+    let mut b = GoBinary::new(
+        Format::Inline,
+        "path\tgithub.com/acme/tool\nmod\tgithub.com/acme/tool\t(devel)\t\nbuild\t-trimpath=true\nbuild\tGOOS=linux\n",
+    )
+    .with_functions(Pclntab::Go118, funcs, &["github.com/acme/tool/libct.(*Container).Kill"]);
+    b.symbols = false;
+    b.section_headers = false;
+    b.build()
+}
+
+#[test]
+fn a_stripped_binary_without_a_version_is_placed_by_its_function_table() {
+    let ws = tool_indexed();
+    let bin = write(&ws, "tool-stripped", &stripped_v11(Vec::new()));
+    let (code, out, err) = archeo(&ws, &["identify", &bin, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json_lines(&out);
+    assert_eq!(v["confidence"], "by function table", "{out}");
+    assert_eq!(v["version"], serde_json::Value::Null);
+    assert_eq!(v["pin"]["rev"], "v1.1.0", "{out}");
+    let main = &v["function_table"]["modules"][0];
+    assert_eq!(main["tied"], serde_json::json!(["v1.1.0"]), "{out}");
+    assert_eq!(main["ranking"][0]["exact"], 5);
+    // v1.2.0 declares the same functions one line lower: second; v1.0.0 lacks two.
+    assert_eq!(main["ranking"][1]["rev"], "v1.2.0");
+    assert_eq!(
+        main["ranking"][1]["exact"], 2,
+        "main.main and UnsafeCloseFrom: {out}"
+    );
+    // The only-inlined name is compared by its declaration alone.
+    assert_eq!(main["ranking"][0]["total"], 6);
+    assert_eq!(
+        main["ranking"][0]["declared"], 5,
+        "Kill is declared nowhere: {out}"
+    );
+    assert!(
+        v["function_table"]["at"]
+            .as_str()
+            .unwrap()
+            .contains("found by its magic"),
+        "{out}"
+    );
+    let (_, text, _) = archeo(&ws, &["identify", &bin]);
+    assert!(
+        text.contains("by function table (5/5 functions at the same lines)"),
+        "{text}"
+    );
+    assert!(text.contains("pinned tool@v1.1.0"), "{text}");
+
+    // Gates read the binary itself: it holds no WriteSysctls (v1.2.0 code)...
+    let (code, out, err) = archeo(&ws, &["identify", &bin, "--fail-on", "sym:WriteSysctls"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("decided by the binary's function table: it holds no function WriteSysctls"),
+        "{err}"
+    );
+    // ... and a binary of v1.1.0's code that carries it (a backport) trips, whatever v1.1.0
+    // has, naming the function and where its record was read.
+    let patched = write(
+        &ws,
+        "tool-patched",
+        &stripped_v11(vec![tool_func(
+            "libct.WriteSysctls",
+            "libct/sysctl.go",
+            3,
+            5,
+        )]),
+    );
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &patched, "--fail-on", "sym:WriteSysctls"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("github.com/acme/tool/libct.WriteSysctls (")
+            && err.contains("the binary itself")
+            && err.contains("[file offset 0x"),
+        "{err}"
+    );
+    // A query gate about the function's content cannot be decided at a revision lacking it.
+    let (code, _, err) = archeo(
+        &ws,
+        &["identify", &patched, "--fail-on", "sym:WriteSysctls return"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cannot decide") && err.contains("does not declare it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_version_string_the_function_table_contradicts_is_flagged() {
+    let ws = tool_indexed();
+    // Claims 1.2.0, holds v1.0.0's code.
+    let bin = GoBinary::new(
+        Format::Inline,
+        "path\tgithub.com/acme/tool\nmod\tgithub.com/acme/tool\t(devel)\t\n",
+    )
+    .inject("main.version", "1.2.0")
+    .with_functions(
+        Pclntab::Go120,
+        vec![
+            tool_func("main.main", "main.go", 5, 7),
+            tool_func("libct.Init", "libct/init.go", 4, 6),
+            tool_func("libct.(*Container).Start", "libct/init.go", 10, 12),
+        ],
+        &[],
+    )
+    .build();
+    let bin = write(&ws, "tool-claims", &bin);
+    let (code, out, err) = archeo(&ws, &["identify", &bin, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json_lines(&out);
+    assert_eq!(v["confidence"], "by version");
+    assert_eq!(v["pin"]["rev"], "v1.2.0");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("the function table disagrees with the version string")
+            && notes.contains("tool@v1.0.0"),
+        "{notes}"
+    );
 }

@@ -9,7 +9,7 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use artifact_fixtures::{Format, GoBinary};
+use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab};
 use common::*;
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ const SARIF_LANGUAGE_PATTERN: (&str, &str) = (
     "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
 );
 
-fn validator(path: &str) -> jsonschema::Validator {
+pub(crate) fn validator(path: &str) -> jsonschema::Validator {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let text = std::fs::read_to_string(&p)
         .unwrap()
@@ -33,7 +33,7 @@ fn validator(path: &str) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+pub(crate) fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
     v.iter_errors(doc)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
@@ -75,6 +75,15 @@ fn proj_binary(ws: &Workspace, name: &str, commit: &str) -> String {
         &format!(
             "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
         ),
+    )
+    // A function table too: `function_table` records are checked against the schema.
+    .with_functions(
+        Pclntab::Go120,
+        vec![
+            FixtureFunc::new("github.com/acme/proj/libct.processOpenat2", "libct/open.go", 12, 16),
+            FixtureFunc::new("github.com/acme/proj/libct.newerThanAnyPin", "libct/new.go", 3, 5),
+        ],
+        &["github.com/acme/proj/libct.onlyInlined"],
     )
     .build();
     let p = ws.path().join(name);
@@ -139,6 +148,7 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
         ),
         (vec!["explain", MESSAGE], vec!["explanation"]),
         (vec!["deps", "shipper@v2.0", "--all"], vec!["dep"]),
+        (vec!["deps", "--find", "proj"], vec!["dep-release"]),
         (
             vec![
                 "affected",
@@ -148,6 +158,10 @@ fn every_commands_json_lines_match_the_documented_schema_with_one_citation_shape
                 "shipper",
             ],
             vec!["affected", "affected-release"],
+        ),
+        (
+            vec!["affected", "--rule", "openat2-resolve-no-xdev", "--first"],
+            vec!["affected", "affected-first", "affected-release"],
         ),
         (
             vec!["identify", &bin, "--rule", "openat2-resolve-no-xdev"],

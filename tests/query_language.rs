@@ -331,3 +331,26 @@ fn a_closed_pipe_ends_quietly_with_exit_zero() {
         );
     }
 }
+
+#[test]
+fn an_error_written_to_a_closed_stderr_still_exits_two() {
+    let ws = Workspace::new();
+    for args in [
+        &["search", "foo ("][..],
+        &["search", "openat2"],
+        &["explain", "x", "--at", "nowhere@v1"],
+    ] {
+        // A pipe whose reading end is closed before archeo starts: writing the error fails
+        // (EPIPE). The exit code must still say "error", not a panic's 101.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = archeo_command()
+            .args(args)
+            .current_dir(ws.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+}

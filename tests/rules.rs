@@ -18,13 +18,19 @@ fn the_builtin_rule_pack_passes_its_cases() {
         "resolve-flag-strip",
         "seccomp-addfd",
         "docker-run-sysbox-runtime",
+        "c-sysctl-write",
+        "c-procfs-handle",
+        "c-openat2-resolve-no-xdev",
+        "rust-sysctl-write",
+        "rust-procfs-handle",
+        "rust-openat2-resolve-no-xdev",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with("ok") && l.contains(id)),
             "{id}: {out}"
         );
     }
-    assert!(out.contains("8 passed, 0 failed"), "{out}");
+    assert!(out.contains("14 passed, 0 failed"), "{out}");
 }
 
 fn user_rule_dir(ws: &Workspace, body: &str) -> std::path::PathBuf {

@@ -487,6 +487,141 @@ fn timeline_cells_open_the_finding_at_that_release() {
     assert_eq!(srv.get(&absent).status, 404);
 }
 
+/// A deep vendored path and a long symbol: the row label a chart must cut.
+const LONG_PATH: &str = "vendor/github.com/example-org/a-rather-long-module-name/internal/procfs/procfs_lookup_linux.go";
+
+/// The lookup of [`LONG_PATH`], under a long name.
+fn long_lookup() -> String {
+    OPEN_V1.replace("openInRoot", "procfsLookupInRootWithoutCrossingMounts")
+}
+
+/// 70 revisions of "wide", like runc's release history: v1.0.0-rc1..rc9 hold nothing;
+/// v1.0.0..v1.0.29 hold pkg/open.go's finding; v1.1.0..v1.1.19 too, and the long lookup at
+/// v1.1.5..v1.1.7 and v1.1.12..v1.1.19 (a gap between); v1.2.0..v1.2.9 and main drop
+/// pkg/open.go. The revisions where a row appears or disappears are [`WIDE_CHANGES`].
+fn wide_fixture() -> Workspace {
+    let ws = Workspace::new();
+    let up = ws.repo("wide");
+    up.write("README.md", "wide\n");
+    let release = |tag: &str, open: bool, lookup: bool| {
+        if open {
+            up.write("pkg/open.go", OPEN_V1);
+        } else if up.dir.join("pkg/open.go").exists() {
+            up.remove("pkg/open.go");
+        }
+        if lookup {
+            up.write(LONG_PATH, long_lookup());
+        } else if up.dir.join(LONG_PATH).exists() {
+            up.remove(LONG_PATH);
+        }
+        up.commit(tag);
+        up.tag(tag);
+    };
+    for i in 1..=9 {
+        release(&format!("v1.0.0-rc{i}"), false, false);
+    }
+    for i in 0..30 {
+        release(&format!("v1.0.{i}"), true, false);
+    }
+    for i in 0..20 {
+        release(&format!("v1.1.{i}"), true, (5..8).contains(&i) || i >= 12);
+    }
+    for i in 0..10 {
+        release(&format!("v1.2.{i}"), false, true);
+    }
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"wide\"\nurl = \"{}\"\nrevs = [\"v*\", \"main\"]\n",
+        up.url()
+    ));
+    for cmd in ["fetch", "index"] {
+        let (code, _, err) = archeo(&ws, &[cmd]);
+        assert_eq!(code, 0, "{err}");
+    }
+    ws
+}
+
+/// Where a row of [`wide_fixture`]'s chart appears or disappears.
+const WIDE_CHANGES: [&str; 5] = ["v1.0.0", "v1.1.5", "v1.1.8", "v1.1.12", "v1.2.0"];
+
+/// The part of a page from `start` to the next `</svg>`.
+fn svg_after<'a>(body: &'a str, start: &str) -> &'a str {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {body}"));
+    let rest = &body[from..];
+    &rest[..rest.find("</svg>").unwrap()]
+}
+
+/// The values of `attr="..."` on elements opening with `open` in `html`.
+fn attrs<'a>(html: &'a str, open: &str, attr: &str) -> Vec<&'a str> {
+    html.split(open)
+        .skip(1)
+        .filter_map(|s| {
+            let tag = &s[..s.find('>').unwrap_or(s.len())];
+            let v = tag.split(&format!(" {attr}=\"")).nth(1)?;
+            v.split('"').next()
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_timeline_fits_a_1280_pixel_window_keeping_every_release_that_changes() {
+    let ws = wide_fixture();
+    let srv = Server::start(&ws, &[]);
+    let r = srv.get(&format!("/rules/{RULE}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The chart for windows below 1900 pixels: at most 1180 wide (a 1280 window less the
+    // page's padding, the chart's box and a scrollbar; the browser test checks it in a window).
+    let narrow = svg_after(&r.body, "class=\"view narrow\"");
+    let width: usize = attrs(narrow, "<svg class=\"timeline\"", "width")[0]
+        .parse()
+        .unwrap();
+    assert!(width <= 1180, "{width}");
+    // Every revision where a row appears or disappears starts a column.
+    let columns = attrs(narrow, "<text class=\"col", "data-rev");
+    assert!(columns.len() < 70, "{columns:?}");
+    for rev in ["v1.0.0-rc1", "main"].iter().chain(WIDE_CHANGES.iter()) {
+        assert!(columns.contains(rev), "{rev} has no column: {columns:?}");
+    }
+    // Joined columns say which releases they hold, and the note under the chart names them.
+    assert!(narrow.contains("</title>v1.0.0 +34</text>"), "{narrow}");
+    let note = &r.body[r
+        .body
+        .find("class=\"small muted joined\"")
+        .expect("a note on joined runs")..];
+    let note = &note[..note.find("</p>").unwrap()];
+    assert!(note.contains("v1.0.0..v1.1.4 (35)"), "{note}");
+    // The wide chart (windows of 1900 pixels and more) joins fewer runs, within 1820 pixels.
+    let wide = svg_after(&r.body, "class=\"view wide\"");
+    let wide_width: usize = attrs(wide, "<svg class=\"timeline\"", "width")[0]
+        .parse()
+        .unwrap();
+    assert!(wide_width <= 1820 && wide_width > width, "{wide_width}");
+    assert!(attrs(wide, "<text class=\"col", "data-rev").len() > columns.len());
+    // The long row keeps the symbol's ends and the file name with its lines; the whole label is
+    // its tooltip.
+    let start = line_of(OPEN_V1, "OpenHow{");
+    let lines = format!("procfs_lookup_linux.go:{start}-{}", start + 3);
+    let label = narrow
+        .split("<text class=\"label\"")
+        .find(|t| t.contains("procfsLookup"))
+        .unwrap_or_else(|| panic!("{narrow}"));
+    let shown = &label[label.find("</title>").unwrap() + "</title>".len()..];
+    let shown = &shown[..shown.find("</text>").unwrap()];
+    assert!(shown.ends_with(&lines), "{shown}");
+    assert!(
+        shown.contains('…') && shown.chars().count() <= 56,
+        "{shown}"
+    );
+    assert!(
+        label.contains(&format!(
+            "<title>procfsLookupInRootWithoutCrossingMounts · {LONG_PATH}:{start}-{}",
+            start + 3
+        )),
+        "{label}"
+    );
+}
+
 #[test]
 fn a_rebuild_while_serving_is_picked_up_without_a_restart_or_a_torn_read() {
     let ws = fixture("\"v1.0.0\", \"v1.1.0\"");
@@ -706,6 +841,161 @@ mod browser {
             Some("f"),
             "the finding is marked"
         );
+        c.close().await.unwrap();
+    }
+
+    /// Width and height of a PNG, from its IHDR chunk.
+    fn png_size(png: &[u8]) -> (u64, u64) {
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap()) as u64;
+        (be(&png[16..20]), be(&png[20..24]))
+    }
+
+    /// What the visible timeline chart occupies, measured in the page: the window, the page's
+    /// and the chart box's scroll widths, the chart's box, its column labels, each change
+    /// release's column, the long row's label and first cell, and what is drawn at the centre
+    /// of the last column's cells.
+    const MEASURE: &str = r#"
+        const views = Array.from(document.querySelectorAll('.view'))
+            .filter(v => getComputedStyle(v).display !== 'none');
+        const view = views[0];
+        const svg = view.querySelector('svg.timeline');
+        const box = view.querySelector('.chart');
+        const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+        const cols = Array.from(svg.querySelectorAll('text.col'));
+        const last = cols[cols.length - 1];
+        const lastCells = Array.from(svg.querySelectorAll('g.track')).map(g => {
+            const cells = g.querySelectorAll('.cell');
+            const cell = cells[cells.length - 1];
+            const b = cell.getBoundingClientRect();
+            const hit = document.elementFromPoint((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+            return hit !== null && (hit === cell || cell.contains(hit) || hit.closest('.cell') === cell);
+        });
+        const change = arguments[0].map(rev => {
+            const c = svg.querySelector('text.col[data-rev="' + rev + '"]');
+            return c === null ? null : r(c);
+        });
+        const own = t => Array.from(t.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('');
+        const label = Array.from(svg.querySelectorAll('text.label')).find(t => own(t).includes('procfs'));
+        const shown = own(label);
+        const firstCell = label.closest('g.track').querySelector('.cell');
+        return {
+            views: views.length, view: view.className, dpr: window.devicePixelRatio,
+            inner: [window.innerWidth, window.innerHeight],
+            page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
+            chart: [box.scrollWidth, box.clientWidth],
+            svg: r(svg), columns: cols.length, last: r(last), lastText: own(last),
+            lastCells: lastCells, change: change,
+            label: r(label), shown: shown, firstCell: r(firstCell),
+        };
+    "#;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_browser_sees_the_whole_timeline_at_1280_and_1920_pixels() {
+        let (Some(chromium), Some(driver)) = (
+            find(&["chromium", "chromium-browser", "google-chrome"]),
+            find(&["chromedriver"]),
+        ) else {
+            assert!(
+                std::env::var_os("ARCHEO_REQUIRE_BROWSER").is_none(),
+                "ARCHEO_REQUIRE_BROWSER is set but chromium or chromedriver is missing"
+            );
+            eprintln!(
+                "SKIPPED a_browser_sees_the_whole_timeline_at_1280_and_1920_pixels: no chromium and chromedriver here (apt-get install chromium chromium-driver)"
+            );
+            return;
+        };
+        let ws = wide_fixture();
+        let srv = Server::start(&ws, &[]);
+        let profile = tempfile::tempdir().unwrap();
+        let (_driver, c) = session(&chromium, &driver, profile.path()).await;
+        let shots = std::env::var_os("ARCHEO_SCREENSHOTS").map(std::path::PathBuf::from);
+        let start = line_of(OPEN_V1, "OpenHow{");
+        let mut columns_at = Vec::new();
+        for (w, h) in [(1280u32, 900u32), (1920, 1080)] {
+            c.set_window_size(w, h).await.unwrap();
+            c.goto(&srv.url(&format!("/rules/{RULE}"))).await.unwrap();
+            wait_for(&c, "svg.timeline").await;
+            let m = c
+                .execute(MEASURE, vec![serde_json::json!(WIDE_CHANGES)])
+                .await
+                .unwrap();
+            let f = |v: &serde_json::Value| v.as_f64().unwrap();
+            let at = format!("{w}x{h}: {m}");
+            assert_eq!(m["views"], 1, "{at}");
+            let (inner_w, inner_h) = (f(&m["inner"][0]), f(&m["inner"][1]));
+            assert!(
+                (inner_w - w as f64).abs() <= 20.0,
+                "the window is {w} wide: {at}"
+            );
+            // No horizontal scrolling, of the page or inside the chart's box.
+            assert!(
+                f(&m["page"][0]) <= f(&m["page"][1]),
+                "the page scrolls sideways: {at}"
+            );
+            assert!(
+                f(&m["chart"][0]) <= f(&m["chart"][1]),
+                "the chart scrolls sideways: {at}"
+            );
+            let viewport = f(&m["page"][1]);
+            // The chart, its last column's label ("main") and every row's last cell are in view.
+            assert!(
+                f(&m["svg"][0]) >= 0.0 && f(&m["svg"][2]) <= viewport,
+                "{at}"
+            );
+            assert_eq!(m["lastText"], "main", "{at}");
+            assert!(
+                f(&m["last"][2]) <= viewport && f(&m["last"][1]) >= 0.0,
+                "{at}"
+            );
+            assert!(f(&m["last"][3]) <= inner_h, "{at}");
+            let hits: Vec<bool> = serde_json::from_value(m["lastCells"].clone()).unwrap();
+            assert!(
+                hits.len() == 2 && hits.iter().all(|h| *h),
+                "a last cell is hidden: {at}"
+            );
+            // Every release where a row appears or disappears has its column in view.
+            for (rev, rect) in WIDE_CHANGES.iter().zip(m["change"].as_array().unwrap()) {
+                assert!(!rect.is_null(), "{rev} has no column: {at}");
+                assert!(f(&rect[0]) >= 0.0 && f(&rect[2]) <= viewport, "{rev}: {at}");
+            }
+            // The long row label keeps its symbol's ends and the file name with its lines, and
+            // stops before the cells.
+            let shown = m["shown"].as_str().unwrap();
+            assert!(
+                shown.starts_with("procfsLooku…")
+                    && shown.ends_with(&format!("procfs_lookup_linux.go:{start}-{}", start + 3)),
+                "{at}"
+            );
+            assert!(
+                f(&m["label"][2]) <= f(&m["firstCell"][0]),
+                "the label runs into the cells: {at}"
+            );
+            // What the screenshot shows is the viewport: the chart's box lies within it.
+            let png = c.screenshot().await.unwrap();
+            let (pw, ph) = png_size(&png);
+            let dpr = f(&m["dpr"]);
+            assert_eq!(
+                (pw as f64, ph as f64),
+                (inner_w * dpr, inner_h * dpr),
+                "{at}"
+            );
+            assert!(
+                f(&m["svg"][2]) * dpr <= pw as f64 && f(&m["svg"][3]) * dpr <= ph as f64,
+                "{at}"
+            );
+            if let Some(dir) = &shots {
+                std::fs::write(dir.join(format!("serve-timeline-{w}.png")), &png).unwrap();
+            }
+            columns_at.push((
+                m["view"].as_str().unwrap().to_string(),
+                m["columns"].as_u64().unwrap(),
+            ));
+        }
+        // The 1920 window shows the wide chart, with more of the releases apart.
+        assert_eq!(columns_at[0].0, "view narrow", "{columns_at:?}");
+        assert_eq!(columns_at[1].0, "view wide", "{columns_at:?}");
+        assert!(columns_at[1].1 > columns_at[0].1, "{columns_at:?}");
         c.close().await.unwrap();
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use archeo::lang::{Lang, Parsed, RefKind, bash, go, go_refs};
+use archeo::lang::{Lang, Parsed, RefKind, bash, go};
 use archeo::xref::{Certainty, GoModule, Graph, Link, Name, NodeKind, Site, go_module_path};
 
 const MODULE: &str = "github.com/example/runc";
@@ -1314,7 +1314,7 @@ fn upstream_runc_callers_of_write_sysctls_and_extraction_cost() {
     let refs_only = best_of(5, &mut || {
         for ((_, s), tree) in go_files.iter().zip(&trees) {
             let mut p = Parsed::default();
-            go_refs::extract(tree.root_node(), s.as_bytes(), &mut p);
+            go::refs::extract(tree.root_node(), s.as_bytes(), &mut p);
             std::hint::black_box(p);
         }
     });

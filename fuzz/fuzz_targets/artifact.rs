@@ -22,6 +22,10 @@ fuzz_target!(|data: &[u8]| {
         for a in &found {
             assert!(a.size.is_none_or(|n| a.kind != archeo::artifact::ArtifactKind::Elf || n <= options.max_elf_bytes));
             let _ = serde_json::to_string(a).expect("an artifact serialises");
+            if let Some(t) = &a.functions {
+                // Symbol names from a hostile table split without panicking.
+                let _ = archeo::artifact::binary_functions(t);
+            }
         }
     }
 });

@@ -18,6 +18,8 @@ pub struct DebPackage {
     pub architecture: Option<String>,
     /// The source package name (`Source:`, defaulting to the package name).
     pub source: String,
+    /// The control file has a `Source:` field (else `source` is the package name, not read).
+    pub source_given: bool,
     /// The source version when `Source: name (version)` gives one that differs.
     pub source_version: Option<String>,
     /// The Depends field as written.
@@ -70,6 +72,7 @@ pub(crate) fn parse_control(text: &str, control: String) -> Option<DebPackage> {
     };
     let package = get("package")?;
     let version = get("version")?;
+    let source_given = get("source").is_some();
     let (source, source_version) = match get("source") {
         Some(s) => match s.split_once('(') {
             Some((name, ver)) => (
@@ -86,6 +89,7 @@ pub(crate) fn parse_control(text: &str, control: String) -> Option<DebPackage> {
         version,
         architecture: get("architecture"),
         source,
+        source_given,
         source_version,
         depends: get("depends"),
         built_using: get("built-using")

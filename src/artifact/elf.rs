@@ -215,6 +215,28 @@ impl<'d> ElfView<'d> {
             })
     }
 
+    /// File ranges of the load segments that are not writable, read-only ones first, then
+    /// sections of read-only data (a relocatable file has no segments): where the Go linker
+    /// puts its function table.
+    pub fn readonly_ranges(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for exec in [false, true] {
+            out.extend(
+                self.segments
+                    .iter()
+                    .filter(|s| !s.writable && s.executable == exec && s.file_size > 0)
+                    .map(|s| (s.file_offset, s.file_size)),
+            );
+        }
+        for (_, o, n) in self.rodata_sections() {
+            if !out.contains(&(o, n)) {
+                out.push((o, n));
+            }
+        }
+        out.retain(|r| self.in_file(*r));
+        out
+    }
+
     /// Read-only data sections (`.rodata` and the like), as file ranges with names.
     pub fn rodata_sections(&self) -> Vec<(&str, u64, u64)> {
         self.sections

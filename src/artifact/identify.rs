@@ -1,17 +1,24 @@
 //! Matching an artifact's facts against the pins: which pinned repository it was built from
 //! (module path -> repository URL, or an alias, or the package's homepage/name), then which
 //! pinned revision (a commit the binary names -> exact; else a version -> the pinned tag, "by
-//! version"), and how far a distribution rebuild strays from upstream (dependency versions
-//! against the pinned revision's vendor/modules.txt).
+//! version"; else the revision whose declarations the binary's function table matches, "by
+//! function table"), how far a distribution rebuild strays from upstream (dependency versions
+//! against the pinned revision's vendor/modules.txt), and what the function table says of the
+//! matched revision: code the revision lacks (backports, newer code), code the binary lacks.
 //!
 //! Pure: no I/O. What needs git or the index (where an unpinned commit lies, a revision's
 //! vendored modules) is asked through the closures of [`Upstream`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use super::functable::{
+    BinaryFunction, ModuleFunctions, ModuleMatch, RepoDeclarations, binary_functions, match_module,
+};
 use super::gobuild::{GoBuildInfo, GoModule, InjectedString, InjectionOrigin};
+use super::gopclntab::{FunctionTable, PclntabLayout};
 use super::{Artifact, DebPackage};
 use crate::source::lock::{Pin, RefKind};
 
@@ -20,6 +27,10 @@ pub type TagsAround = (Option<String>, Option<String>);
 
 /// `(module, version)` pairs, as in `vendor/modules.txt`.
 pub type ModuleVersions = Vec<(String, String)>;
+
+/// `(repo, package directories)` -> their declarations at each indexed revision of the repo.
+pub type DeclarationsOf<'a> =
+    dyn Fn(&str, &[String]) -> Result<Option<RepoDeclarations>, String> + 'a;
 
 /// What the caller knows about upstream.
 pub struct Upstream<'a> {
@@ -35,6 +46,11 @@ pub struct Upstream<'a> {
     /// The `(module, version)` list of a pinned revision's `vendor/modules.txt` (the
     /// replacement's version for `=>` lines); `None` when unknown (not indexed).
     pub vendored_modules: &'a dyn Fn(&Pin) -> Option<ModuleVersions>,
+    /// The functions and methods declared in some package directories (`libcontainer`,
+    /// `vendor/golang.org/x/sys/unix`) of a repository at each of its indexed revisions;
+    /// `Ok(None)` when unknown (no index, or the repository is not indexed), `Err` when the
+    /// index cannot be read (damage: the message says what to do).
+    pub declarations: &'a DeclarationsOf<'a>,
 }
 
 /// How sure an identification is.
@@ -46,6 +62,10 @@ pub enum Confidence {
     /// The artifact's version string equals a pinned tag; the code may still differ.
     #[serde(rename = "by version")]
     ByVersion,
+    /// No commit or version names a pin, but the binary's function table matches the pinned
+    /// revision's declarations best (the score is in [`FunctionTableMatch`]).
+    #[serde(rename = "by function table")]
+    ByFunctionTable,
     /// Nothing ties it to a pin.
     #[serde(rename = "unknown")]
     Unknown,
@@ -56,6 +76,7 @@ impl fmt::Display for Confidence {
         f.write_str(match self {
             Confidence::ExactCommit => "exact commit",
             Confidence::ByVersion => "by version",
+            Confidence::ByFunctionTable => "by function table",
             Confidence::Unknown => "unknown",
         })
     }
@@ -105,8 +126,34 @@ pub struct Identification {
     pub distribution_rebuild: bool,
     /// Dependencies whose versions differ from the pinned revision's vendored modules.
     pub dependency_differences: Vec<DependencyDifference>,
+    /// What the binary's function table matched, per module; `None` without a function table.
+    pub function_table: Option<FunctionTableMatch>,
     /// How the match was made and what to keep in mind, one sentence each.
     pub notes: Vec<String>,
+}
+
+/// The binary's function table against the pinned revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionTableMatch {
+    /// The table's layout (`go1.16`, `go1.18`, `go1.20`).
+    pub layout: PclntabLayout,
+    /// Where its header was read.
+    pub at: String,
+    /// Functions with code in the table (all packages, the standard library's included).
+    pub functions: usize,
+    /// Names present only inlined.
+    pub inlined: usize,
+    /// Each module of the binary held by a pinned repository (its own code, or a copy it
+    /// vendors) matched against that repository's indexed revisions; the identified
+    /// repository's own module first.
+    pub modules: Vec<ModuleMatch>,
+}
+
+impl FunctionTableMatch {
+    /// The match of the identified repository's own code, when there is one.
+    pub fn main(&self) -> Option<&ModuleMatch> {
+        self.modules.first().filter(|m| !m.vendored)
+    }
 }
 
 fn serialize_pin<S: Serializer>(pin: &Option<Pin>, s: S) -> Result<S::Ok, S::Error> {
@@ -164,6 +211,7 @@ impl Identification {
             pin: None,
             distribution_rebuild: false,
             dependency_differences: Vec::new(),
+            function_table: None,
             notes: Vec::new(),
         }
     }
@@ -238,10 +286,16 @@ fn identify_trusted(artifact: &Artifact, upstream: &Upstream<'_>) -> Identificat
 
     // Which repository.
     let by_package = package.and_then(|p| repo_for_package(p, upstream));
+    let functions: Vec<BinaryFunction> = artifact
+        .functions
+        .as_ref()
+        .map(binary_functions)
+        .unwrap_or_default();
     let Some((repo, how)) = module
         .as_deref()
         .and_then(|m| repo_for_module(m, upstream))
         .or_else(|| by_package.clone())
+        .or_else(|| repo_for_functions(&functions, upstream))
     else {
         return unmatched(module, package);
     };
@@ -275,10 +329,340 @@ fn identify_trusted(artifact: &Artifact, upstream: &Upstream<'_>) -> Identificat
     if let Some(p) = package.filter(|_| package_speaks) {
         note_package_rebuild(&mut id, p);
     }
+    if let Some(table) = &artifact.functions {
+        match_function_table(&mut id, table, &functions, info, &repo, upstream);
+    }
     if let Some(info) = info {
         compare_with_vendored(&mut id, info, upstream);
     }
     id
+}
+
+/// The pinned repository most of a function table's packages belong to, for a binary that
+/// names no module (its build information removed).
+fn repo_for_functions(functions: &[BinaryFunction], up: &Upstream<'_>) -> Option<(String, String)> {
+    let keys = repos(up);
+    let mut counts: Vec<usize> = vec![0; keys.len()];
+    for f in functions {
+        let p = f.package.to_ascii_lowercase();
+        if let Some(i) = (0..keys.len())
+            .filter(|&i| under(&p, &keys[i].1))
+            .max_by_key(|&i| keys[i].1.len())
+        {
+            counts[i] += 1;
+        }
+    }
+    let (i, n) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+    (*n > 0).then(|| {
+        (
+            keys[i].0.to_string(),
+            format!(
+                "{n} functions of the binary's function table are in packages of pinned repository {} ({})",
+                keys[i].0, keys[i].1
+            ),
+        )
+    })
+}
+
+/// `github.com/containerd/containerd/v2/core/mount` under `github.com/containerd/containerd`
+/// (module `.../v2`) -> `core/mount`.
+fn dir_in_repo(package: &str, key: &str, module: Option<&str>) -> Option<String> {
+    let p = package.to_ascii_lowercase();
+    if !under(&p, key) {
+        return None;
+    }
+    let mut rest = &package[key.len()..];
+    if let Some(m) = module {
+        let mk = m.to_ascii_lowercase();
+        if module_key(&mk) != mk
+            && let Some(major) = mk.rsplit('/').next()
+            && let Some(r) = rest.strip_prefix('/').and_then(|r| r.strip_prefix(major))
+            && (r.is_empty() || r.starts_with('/'))
+        {
+            rest = r;
+        }
+    }
+    Some(rest.trim_start_matches('/').to_string())
+}
+
+/// Groups the binary's functions by module, each with the pinned repository (and directory in
+/// it) to compare with: a module a pin holds -> that repository's own directories; another
+/// module the identified repository vendors -> its `vendor/` copy. Standard library and
+/// modules no pin holds are left out.
+fn modules_of(
+    functions: &[BinaryFunction],
+    info: Option<&GoBuildInfo>,
+    repo: &str,
+    upstream: &Upstream<'_>,
+) -> Vec<ModuleFunctions> {
+    let keys = repos(upstream);
+    let key_of = |r: &str| keys.iter().find(|(x, _)| *x == r).map(|(_, k)| k.clone());
+    // Modules the build info names, longest first.
+    let mut modules: Vec<&GoModule> = info
+        .map(|b| b.main.iter().chain(&b.deps).collect())
+        .unwrap_or_default();
+    modules.sort_by_key(|m| std::cmp::Reverse(m.path.len()));
+    // Modules the identified repository vendors at any pinned revision.
+    let mut vendored: Vec<String> = upstream
+        .pins
+        .iter()
+        .filter(|p| p.repo == repo)
+        .filter_map(|p| (upstream.vendored_modules)(p))
+        .flatten()
+        .map(|(m, _)| m)
+        .collect();
+    vendored.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    vendored.dedup();
+    let main_dir = info
+        .and_then(|b| b.path.as_ref())
+        .and_then(|p| key_of(repo).and_then(|k| dir_in_repo(&p.value, &k, main_module(info))));
+
+    let mut groups: BTreeMap<(bool, String, String), Vec<(String, BinaryFunction)>> =
+        BTreeMap::new();
+    for f in functions {
+        let placed = if f.package == "main" {
+            main_dir.clone().map(|d| {
+                let label = main_module(info)
+                    .map(str::to_string)
+                    .or_else(|| key_of(repo))
+                    .unwrap_or_default();
+                (false, repo.to_string(), label, d)
+            })
+        } else {
+            let module = modules
+                .iter()
+                .find(|m| under(&f.package, &m.path))
+                .map(|m| m.path.as_str());
+            let pinned = match module {
+                Some(m) => repo_for_module(m, upstream).map(|(r, _)| (r, m.to_string())),
+                None => keys
+                    .iter()
+                    .filter(|(_, k)| under(&f.package.to_ascii_lowercase(), k))
+                    .max_by_key(|(_, k)| k.len())
+                    .map(|(r, k)| (r.to_string(), k.clone())),
+            };
+            match pinned {
+                Some((r, label)) => key_of(&r)
+                    .and_then(|k| dir_in_repo(&f.package, &k, module))
+                    .map(|d| (false, r, label, d)),
+                None => module
+                    .map(str::to_string)
+                    .or_else(|| vendored.iter().find(|m| under(&f.package, m)).cloned())
+                    .map(|m| (true, repo.to_string(), m, format!("vendor/{}", f.package))),
+            }
+        };
+        if let Some((v, r, label, dir)) = placed {
+            groups
+                .entry((v, r, label))
+                .or_default()
+                .push((dir, f.clone()));
+        }
+    }
+    let mut out: Vec<ModuleFunctions> = groups
+        .into_iter()
+        .map(|((vendored, repo, module), functions)| ModuleFunctions {
+            module,
+            repo,
+            vendored,
+            functions,
+        })
+        .collect();
+    // The identified repository's own code first (the largest group of it), then by size.
+    out.sort_by_key(|m| {
+        (
+            m.repo != repo || m.vendored,
+            std::cmp::Reverse(m.functions.len()),
+        )
+    });
+    out
+}
+
+fn main_module(info: Option<&GoBuildInfo>) -> Option<&str> {
+    info.and_then(|b| b.main.as_ref()).map(|m| m.path.as_str())
+}
+
+/// What the function table says: every module matched against its repository's revisions;
+/// with no commit or version naming a pin, the best revision of the identified repository's
+/// own code becomes the match; notes where it disagrees with the version string, and what the
+/// matched revision lacks or has beyond the binary.
+fn match_function_table(
+    id: &mut Identification,
+    table: &FunctionTable,
+    functions: &[BinaryFunction],
+    info: Option<&GoBuildInfo>,
+    repo: &str,
+    upstream: &Upstream<'_>,
+) {
+    let mut ft = FunctionTableMatch {
+        layout: table.layout,
+        at: table.at.to_string(),
+        functions: table.functions.len(),
+        inlined: table.inlined.len(),
+        modules: Vec::new(),
+    };
+    let groups = modules_of(functions, info, repo, upstream);
+    let goos = info
+        .and_then(|b| b.setting("GOOS"))
+        .map_or("linux".to_string(), |s| s.value.clone());
+    let goarch = info
+        .and_then(|b| b.setting("GOARCH"))
+        .map(|s| s.value.clone());
+    let mut by_repo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for g in &groups {
+        let dirs = by_repo.entry(g.repo.as_str()).or_default();
+        dirs.extend(g.functions.iter().map(|(d, _)| d.clone()));
+    }
+    let mut decls: BTreeMap<&str, Option<RepoDeclarations>> = BTreeMap::new();
+    for (r, dirs) in &mut by_repo {
+        dirs.sort();
+        dirs.dedup();
+        match (upstream.declarations)(r, dirs) {
+            Ok(d) => {
+                decls.insert(r, d);
+            }
+            Err(e) => id
+                .notes
+                .push(format!("the function table was not compared with {r}: {e}")),
+        }
+    }
+    let mut unindexed: Vec<&str> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let Some(found) = decls.get(g.repo.as_str()) else {
+            continue; // unreadable: noted above
+        };
+        let Some(d) = found else {
+            if !unindexed.contains(&g.repo.as_str()) {
+                unindexed.push(&g.repo);
+            }
+            continue;
+        };
+        // The identified revision (its own code, or its vendored copies); the best otherwise.
+        let compare = id
+            .pin
+            .as_ref()
+            .filter(|p| p.repo == g.repo)
+            .map(|p| p.rev.as_str());
+        let Some(m) = match_module(g, d, table.layout, compare, (&goos, goarch.as_deref())) else {
+            continue;
+        };
+        // The identified repository's own code decides before its vendored copies are
+        // compared with the revision it names.
+        let own = i == 0 && g.repo == repo && !g.vendored;
+        if own {
+            decide(id, &m, repo, upstream);
+        }
+        ft.modules.push(m);
+    }
+    for r in unindexed {
+        id.notes.push(format!(
+            "the function table was not compared with {r}: it is not indexed (run `archeo index`)"
+        ));
+    }
+    if ft.main().is_none_or(|m| m.repo != repo)
+        && groups.iter().any(|g| g.repo == repo && !g.vendored)
+        && decls.get(repo).is_some_and(Option::is_some)
+    {
+        id.notes.push(format!(
+            "the function table holds no function of {repo}'s own code that its indexed revisions could place"
+        ));
+    }
+    id.function_table = Some(ft);
+}
+
+/// What the identified repository's own code says: with no commit or version naming a pin,
+/// its best revision becomes the match; otherwise whether it agrees; and what the compared
+/// revision lacks or has beyond the binary.
+fn decide(id: &mut Identification, main: &ModuleMatch, repo: &str, upstream: &Upstream<'_>) {
+    let best = main.best().expect("a match ranks its revisions").clone();
+    let score = format!(
+        "{} of {} functions of {} are declared in the same file at the same lines in {repo}@{} ({} in the same file; {} of {} names, the only-inlined included, declared there)",
+        best.exact,
+        best.functions,
+        main.module,
+        best.rev,
+        best.same_file,
+        best.declared,
+        best.total
+    );
+    let ties = if main.tied.len() > 1 {
+        format!(
+            "; tied with {} (the same code for these functions)",
+            main.tied[1..].join(", ")
+        )
+    } else {
+        String::new()
+    };
+    match &id.pin {
+        None if best.exact > 0 && 2 * best.same_file >= best.functions => {
+            if let Some(pin) = upstream
+                .pins
+                .iter()
+                .find(|p| p.repo == repo && p.rev == best.rev)
+            {
+                id.confidence = Confidence::ByFunctionTable;
+                id.notes.push(format!("by function table: {score}{ties}"));
+                id.pin = Some(pin.clone());
+            }
+        }
+        None => id.notes.push(format!(
+            "the function table places no pinned revision: at best {score} (fewer than half in the same file)"
+        )),
+        Some(pin) if pin.repo == repo && !main.tied.contains(&pin.rev) => {
+            let at_pin = main
+                .compared
+                .as_ref()
+                .filter(|s| s.rev == pin.rev)
+                .map(|s| format!("{} of {}", s.exact, s.functions))
+                .unwrap_or_else(|| "fewer".into());
+            id.notes.push(format!(
+                "the function table disagrees with the {}: {score}{ties}, against {at_pin} at {}",
+                if id.confidence == Confidence::ExactCommit {
+                    "commit"
+                } else {
+                    "version string"
+                },
+                pin.rev
+            ));
+        }
+        Some(_) => id.notes.push(format!("the function table agrees: {score}{ties}")),
+    }
+    if let Some(against) = &main.compared_with {
+        if main.missing_total > 0 {
+            let later: Vec<String> = main
+                .missing
+                .iter()
+                .filter_map(|f| {
+                    f.first_in
+                        .as_ref()
+                        .map(|r| format!("{} (first in {r})", f.function))
+                })
+                .take(5)
+                .collect();
+            id.notes.push(format!(
+                "{} function(s) of the binary are not declared in {repo}@{against}{}{}",
+                main.missing_total,
+                if main.missing_in_later > 0 {
+                    format!(
+                        "; {} of them are in later pinned revisions: backported or newer code",
+                        main.missing_in_later
+                    )
+                } else {
+                    String::new()
+                },
+                if later.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", later.join(", "))
+                }
+            ));
+        }
+        if main.absent_total > 0 {
+            id.notes.push(format!(
+                "{} function(s) declared in {repo}@{against} (in the packages the binary uses) are not in the binary: weak evidence, the linker drops functions nothing calls",
+                main.absent_total
+            ));
+        }
+    }
 }
 
 /// What can be said of an artifact that names no pinned repository.

@@ -1,7 +1,8 @@
 //! Shipped artifacts -> facts about the upstream code they were built from, for `archeo
 //! identify`. Owns reading artifacts (ELF binaries, directories, tar layers with gzip/zstd/xz,
 //! `docker save` archives, OCI image layouts, Debian packages), Go build evidence inside ELF
-//! files (build info, `-X` strings) and matching those facts against pins.
+//! files (build info, `-X` strings, the function table) and matching those facts against pins
+//! (versions and commits, and the function table against the pinned revisions' declarations).
 //!
 //! Must not: execute anything from an artifact, unpack to disk, hold more than one ELF file in
 //! memory at a time, or touch git, the index or the network (callers pass pins and answers in).
@@ -11,7 +12,9 @@
 
 mod deb;
 mod elf;
+mod functable;
 mod gobuild;
+mod gopclntab;
 mod goruntime;
 mod identify;
 mod walk;
@@ -23,14 +26,20 @@ use anyhow::Result;
 use serde::Serialize;
 
 pub use deb::DebPackage;
+pub use functable::{
+    BinaryFunction, DeclaredAt, FunctionMatch, FunctionStatus, ModuleFunctions, ModuleMatch,
+    PackageDeclarations, RepoDeclarations, RevisionDeclarations, RevisionScore, binary_functions,
+    match_module, split_symbol,
+};
 pub use gobuild::{
     BuildInfoFormat, BuildSetting, GoBuildInfo, GoEvidence, GoModule, InjectedString,
     InjectionOrigin,
 };
+pub use gopclntab::{FunctionTable, GoFunction, PclntabLayout};
 pub use goruntime::GoRuntime;
 pub use identify::{
-    Confidence, DependencyDifference, Identification, ModuleVersions, TagsAround, Upstream,
-    compare_dependencies, identify, upstream_version,
+    Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch, Identification,
+    ModuleVersions, TagsAround, Upstream, compare_dependencies, identify, upstream_version,
 };
 
 /// How far [`scan`] goes into an input.
@@ -80,6 +89,10 @@ pub struct Artifact {
     pub size: Option<u64>,
     /// Go evidence (build info, `-X` strings); `None` for a non-Go ELF file.
     pub go: Option<GoEvidence>,
+    /// The Go function table (`.gopclntab`), when the file has one this reader knows. Not
+    /// serialized: a binary has thousands of functions; what they match is.
+    #[serde(skip)]
+    pub functions: Option<FunctionTable>,
     /// The Debian package the artifact came from (or is).
     pub package: Option<DebPackage>,
     /// What was skipped or could not be read, and why.
@@ -93,6 +106,7 @@ impl Artifact {
             kind: ArtifactKind::Skipped,
             size,
             go: None,
+            functions: None,
             package: None,
             notes: vec![note],
         }

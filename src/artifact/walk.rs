@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use super::deb::{DebPackage, parse_control};
 use super::elf::ElfView;
 use super::gobuild::read_go_evidence;
+use super::gopclntab::read_function_table;
 use super::{Artifact, ArtifactKind, ScanOptions};
 
 /// Bytes looked at to recognise a member: enough for the tar header's `ustar` magic.
@@ -241,18 +242,33 @@ impl Walker<'_> {
             }
         };
         let go = read_go_evidence(&view);
-        if go.is_none() && !(ctx.named || self.options.include_non_go) {
+        let functions = read_function_table(&view);
+        if go.is_none() && functions.is_none() && !(ctx.named || self.options.include_non_go) {
             return Ok(());
         }
         let mut notes = Vec::new();
-        if go.is_none() {
-            notes.push("no Go build information: not a Go binary (or one built without it)".into());
+        match (&go, &functions) {
+            (None, None) => notes
+                .push("no Go build information: not a Go binary (or one built without it)".into()),
+            (None, Some(_)) => notes.push(
+                "no Go build information, but a Go function table: a Go binary whose build information was removed"
+                    .into(),
+            ),
+            (Some(_), None) => notes.push(
+                "no Go function table this reader knows (Go before 1.16, or a damaged table): matched by version strings only"
+                    .into(),
+            ),
+            (Some(_), Some(_)) => {}
+        }
+        if let Some(t) = &functions {
+            notes.extend(t.notes.iter().cloned());
         }
         self.out.push(Artifact {
             path: path.to_string(),
             kind: ArtifactKind::Elf,
             size: Some(data.len() as u64),
             go,
+            functions,
             package: ctx.package.clone(),
             notes,
         });
@@ -325,13 +341,16 @@ impl Walker<'_> {
         if first {
             return Ok(()); // an empty ar archive
         }
-        let holds_go = self.out[before..].iter().any(|a| a.go.is_some());
+        let holds_go = self.out[before..]
+            .iter()
+            .any(|a| a.go.is_some() || a.functions.is_some());
         match package {
             Some(p) if !holds_go => self.out.push(Artifact {
                 path: path.to_string(),
                 kind: ArtifactKind::DebPackage,
                 size,
                 go: None,
+                functions: None,
                 package: Some(p),
                 notes: vec![
                     "the package holds no Go binary; identified by its control fields".into(),

@@ -66,6 +66,10 @@ fn parse(args: &[String]) -> Result<BlockCommand> {
 
 /// Checks that archeo:begin arguments parse, as `archeo export` would run them.
 pub fn check_block_args(args: &[String]) -> Result<()> {
+    let args = match args.split_first() {
+        Some((first, rest)) if first == crate::report::export::FULL => rest,
+        _ => args,
+    };
     block_request(args).map(|_| ())
 }
 
@@ -86,10 +90,18 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
             repos: t.repo,
         },
         BlockCommand::Identify(i) => BlockRequest::Identify(i.request()),
-        BlockCommand::Deps(d) => BlockRequest::Deps {
-            at: d.at,
-            depth: d.depth,
-            all: d.all,
+        BlockCommand::Deps(d) => match (d.find, d.at) {
+            (Some(name), _) => BlockRequest::DepsFind {
+                name,
+                repos: d.repo,
+                all: d.all,
+            },
+            (None, Some(at)) => BlockRequest::Deps {
+                at,
+                depth: d.depth,
+                all: d.all,
+            },
+            (None, None) => bail!("a deps block needs REPO@REV or --find REPO"),
         },
         BlockCommand::Affected(a) => {
             let (target, asked) = a.target()?;
@@ -98,6 +110,7 @@ pub(super) fn block_request(args: &[String]) -> Result<BlockRequest> {
                 asked,
                 rules: a.rule,
                 repos: a.repo,
+                first: a.first,
             }
         }
         BlockCommand::Refs(r) => BlockRequest::Xref {

@@ -28,8 +28,12 @@ pub struct Context {
     pub lock_path: PathBuf,
     /// The repository cache.
     pub cache_dir: PathBuf,
-    /// The index directory.
+    /// The index directory (the first, when several shards are given).
     pub index_dir: PathBuf,
+    /// Every index directory given: one, or the shards of one lock.
+    pub index_dirs: Vec<PathBuf>,
+    /// It was given (flag, environment, manifest default), not assumed beside the manifest.
+    index_given: bool,
     /// Verbosity, color and progress.
     pub ui: Ui,
     /// The directory archeo was started in.
@@ -74,18 +78,29 @@ impl Context {
                 .ok_or_else(|| anyhow::anyhow!("no cache directory known for this user: pass --cache-dir DIR or set ARCHEO_CACHE_DIR"))?
                 .join("archeo"),
         };
-        let index_dir = g
-            .index_dir
-            .as_ref()
-            .map(|d| cwd.join(d))
-            .or(defaults.index_dir)
-            .unwrap_or_else(|| project.join("index"));
+        let mut index_dirs: Vec<PathBuf> = g.index_dir.iter().map(|d| cwd.join(d)).collect();
+        if index_dirs.is_empty()
+            && let Some(v) = std::env::var_os("ARCHEO_INDEX_DIR").filter(|v| !v.is_empty())
+        {
+            index_dirs = std::env::split_paths(&v)
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(|d| cwd.join(d))
+                .collect();
+        }
+        // Given (a flag, the environment, the manifest's default), not assumed beside the manifest.
+        let index_given = !index_dirs.is_empty() || defaults.index_dir.is_some();
+        if index_dirs.is_empty() {
+            index_dirs.push(defaults.index_dir.unwrap_or_else(|| project.join("index")));
+        }
+        let index_dir = index_dirs[0].clone();
         Ok(Context {
             lock_path: crate::source::lock::path_for(&manifest_path),
             manifest_path,
             manifest_found,
             cache_dir,
             index_dir,
+            index_dirs,
+            index_given,
             ui: Ui::new(g.quiet, g.verbose, g.color),
             cwd,
         })
@@ -135,9 +150,52 @@ impl Context {
             .unwrap_or_default()
     }
 
-    /// The index, opened once for the command.
+    /// The index, opened once for the command: one directory, or the union of every shard
+    /// given. A shard given alone answers for its own repositories, and says so.
+    /// Outside a project, with no index dir given and none where a project's would be, the
+    /// missing manifest is what to fix, not the index.
     pub fn index(&self) -> Result<Index> {
-        Index::open(&self.index_dir)
+        if !self.manifest_found && !self.index_given && !self.index_dir.exists() {
+            bail!(
+                "no {MANIFEST_NAME} in {} or any parent directory, so no project index to read: run archeo inside a project (create {MANIFEST_NAME}: see docs/manifest.md), or pass --index-dir DIR",
+                self.cwd.display()
+            );
+        }
+        let index = Index::open_all(&self.index_dirs)?;
+        if let Some(s) = index.lone_shard() {
+            self.ui.warn(format!(
+                "{} is shard {} of {}: these answers cover its repositories only ({}); give every shard's --index-dir for the whole lock",
+                self.index_dir.display(),
+                s.k,
+                s.n,
+                s.own_repos().join(", ")
+            ));
+        }
+        Ok(index)
+    }
+
+    /// The one index directory a command writes or watches; refuses several.
+    pub fn single_index_dir(&self, what: &str) -> Result<&Path> {
+        if self.index_dirs.len() > 1 {
+            bail!(
+                "{what} takes one index directory, not {}: give one --index-dir (a shard is built with `archeo index --shard K/N` into its own directory)",
+                self.index_dirs.len()
+            );
+        }
+        Ok(&self.index_dir)
+    }
+
+    /// Warns of each `sym:` value of `q` that no indexed revision declares: outside a gate, a
+    /// typo should not read as "nothing found" without a word.
+    pub fn warn_unknown_symbols(
+        &self,
+        index: &Index,
+        q: &crate::query::syntax::Query,
+    ) -> Result<()> {
+        for u in crate::query::search::unknown_symbols(index, q)? {
+            self.ui.warn(u.to_string());
+        }
+        Ok(())
     }
 
     /// The index, after checking that `ids` name known rules; warns when the index was built
@@ -154,8 +212,8 @@ impl Context {
 
     /// Says so when the index's findings were computed with other rules than `rules`.
     pub fn warn_if_rules_differ(&self, index: &Index, rules: &RuleSet) {
-        let built = &index.catalog().rules;
-        if !built.is_empty() && *built != rules.fingerprint() {
+        let built = index.rules();
+        if !built.is_empty() && built != rules.fingerprint() {
             self.ui.warn(format!(
                 "the index at {} was built with other rules than the current ones ({} rules loaded now): its findings may be out of date; run `archeo index` (with the same --rules) to recompute them",
                 self.index_dir.display(),

@@ -12,11 +12,22 @@ use crate::query::syntax::Query;
 #[derive(Args, Debug, Clone)]
 pub struct DepsArgs {
     /// The release, REPO@REV.
-    pub at: String,
+    #[arg(required_unless_present = "find", conflicts_with = "find")]
+    pub at: Option<String>,
+    /// Across releases instead: which version of this pinned repository (or `provides` alias)
+    /// every release of the consumers names, one line per release in version order, with the
+    /// lines naming it.
+    #[arg(long, value_name = "REPO")]
+    pub find: Option<String>,
+    /// With --find: only these consumers' releases; repeatable (default: every other pinned
+    /// repository that names it in some release).
+    #[arg(long = "repo", value_name = "NAME", requires = "find")]
+    pub repo: Vec<String>,
     /// Follow edges into the pinned revisions they name, this many hops.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "find")]
     pub depth: usize,
-    /// Also list edges that point at no pinned repository (every module, image, package).
+    /// Also list the release's own modules (self-requires), nested modules no pin follows,
+    /// and edges that point at no pinned repository (every module, image, package).
     #[arg(long)]
     pub all: bool,
     /// Output format.
@@ -36,6 +47,10 @@ pub struct AffectedArgs {
     /// Only these consumers' releases; repeatable (default: every pinned repository).
     #[arg(long = "repo", value_name = "NAME")]
     pub repo: Vec<String>,
+    /// Per consumer, only the first release (in version order) that ships a component version
+    /// carrying it, and the release before; later releases without it are named.
+    #[arg(long)]
+    pub first: bool,
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
@@ -65,7 +80,16 @@ pub(super) fn repos(ctx: &Context) -> Result<Repos> {
 
 pub(super) fn run(ctx: &Context, a: DepsArgs) -> Result<Found> {
     let index = ctx.index()?;
-    let r = crate::query::deps::deps(&index, &a.at, &repos(ctx)?, a.depth, a.all)?;
+    let repos = repos(ctx)?;
+    if let Some(name) = &a.find {
+        let r = crate::query::deps::find(&index, &repos, name, &a.repo, a.all)?;
+        crate::report::print(&r, a.format, ctx.ui.color_choice())?;
+        return Ok(Found::from(
+            r.releases.iter().any(|c| !c.versions.is_empty()),
+        ));
+    }
+    let at = a.at.as_deref().unwrap_or_default();
+    let r = crate::query::deps::deps(&index, at, &repos, a.depth, a.all)?;
     crate::report::print(&r, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(r.revs.iter().any(|r| !r.edges.is_empty())))
 }
@@ -73,12 +97,19 @@ pub(super) fn run(ctx: &Context, a: DepsArgs) -> Result<Found> {
 pub(super) fn run_affected(ctx: &Context, a: AffectedArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let (target, asked) = a.target()?;
+    if let Target::Search(q) = &target {
+        crate::query::search::check_rule_filters(&index, q)?;
+        ctx.warn_unknown_symbols(&index, q)?;
+    }
     for r in &a.repo {
-        if index.catalog().revisions.iter().all(|x| &x.repo != r) {
+        if index.revisions().iter().all(|x| &x.repo != r) {
             bail!("unknown repository {r:?}: see `archeo pins`");
         }
     }
-    let r = crate::query::deps::affected(&index, &repos(ctx)?, &target, &asked, &a.repo)?;
+    let r = crate::query::deps::affected(&index, &repos(ctx)?, &target, &asked, &a.repo, a.first)?;
     crate::report::print(&r, a.format, ctx.ui.color_choice())?;
-    Ok(Found::from(!r.rows.is_empty()))
+    // Something to say about some consumer release (with --first, its summary).
+    Ok(Found::from(
+        !r.rows.is_empty() || r.first.as_ref().is_some_and(|f| !f.is_empty()),
+    ))
 }

@@ -51,6 +51,10 @@ impl DiffArgs {
 pub(super) fn run(ctx: &Context, a: DiffArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let q = a.search()?;
+    if let Some(q) = &q {
+        crate::query::search::check_rule_filters(&index, q)?;
+        ctx.warn_unknown_symbols(&index, q)?;
+    }
     let d = crate::query::history::diff(
         &index,
         &a.a,

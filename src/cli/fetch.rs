@@ -46,6 +46,31 @@ pub(super) fn run(ctx: &Context, a: FetchArgs) -> Result<Found> {
         offline: a.offline,
     };
     let ui = ctx.ui;
+    let lock = observing(ui, |obs| {
+        crate::source::fetch::fetch_all(&manifest, &ctx.cache_dir, old.as_ref(), opts, obs)
+    })?;
+    if !opts.locked {
+        if old.as_ref() == Some(&lock) {
+            ui.detail(format!("{} unchanged", ctx.lock_path.display()));
+        } else {
+            lock.write(&ctx.lock_path)?;
+            ui.info(format!("wrote {}", ctx.lock_path.display()));
+        }
+    }
+    if a.list {
+        super::pins::run(
+            ctx,
+            super::pins::PinsArgs {
+                format: Format::Text,
+            },
+        )?;
+    }
+    Ok(Found::Yes)
+}
+
+/// Runs `f` with a fetch observer that shows a live spinner per repository and prints fetch
+/// events as notes (warnings for moved tags, repairs and gaps).
+pub(super) fn observing<T>(ui: crate::ui::Ui, f: impl FnOnce(&mut Observer) -> T) -> T {
     let live = FetchProgress::new();
     let spinner = RefCell::new(None);
     let mut on_event = |ev: &Event| {
@@ -69,25 +94,7 @@ pub(super) fn run(ctx: &Context, a: FetchArgs) -> Result<Found> {
         on_start: &mut on_start,
         progress: &live,
     };
-    let lock =
-        crate::source::fetch::fetch_all(&manifest, &ctx.cache_dir, old.as_ref(), opts, &mut obs);
+    let out = f(&mut obs);
     spinner.borrow_mut().take();
-    let lock = lock?;
-    if !opts.locked {
-        if old.as_ref() == Some(&lock) {
-            ui.detail(format!("{} unchanged", ctx.lock_path.display()));
-        } else {
-            lock.write(&ctx.lock_path)?;
-            ui.info(format!("wrote {}", ctx.lock_path.display()));
-        }
-    }
-    if a.list {
-        super::pins::run(
-            ctx,
-            super::pins::PinsArgs {
-                format: Format::Text,
-            },
-        )?;
-    }
-    Ok(Found::Yes)
+    out
 }

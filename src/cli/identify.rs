@@ -6,9 +6,8 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{Context, Format, Found};
-use crate::query::identify::{Request, Sources};
-use crate::query::search::{Scope, search};
-use crate::query::syntax::Query;
+use crate::query::identify::{Request, Sources, decide_query_gate};
+use crate::query::syntax::{Query, is_query};
 
 /// Flags of `archeo identify`.
 #[derive(Args, Debug, Clone)]
@@ -32,12 +31,6 @@ pub struct IdentifyArgs {
     /// Output format.
     #[arg(long, default_value = "text")]
     pub format: Format,
-}
-
-/// A `--fail-on` value that is a query, not a rule id (rule ids hold no space, colon, quote,
-/// slash or parenthesis).
-fn is_query(gate: &str) -> bool {
-    gate.contains(|c: char| c.is_whitespace() || ":\"/()".contains(c))
 }
 
 impl IdentifyArgs {
@@ -73,6 +66,18 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     } else {
         ctx.index().ok()
     };
+    // A gate that names nothing would pass on a typo: an unknown rule id or a `sym:` that no
+    // indexed revision declares is an error before anything is scanned.
+    if let Some(index) = index.as_ref() {
+        for (gate, q) in &queries {
+            crate::query::search::check_rule_filters(index, q)?;
+            let unknown = crate::query::search::unknown_symbols(index, q)?;
+            if !unknown.is_empty() {
+                let why: Vec<String> = unknown.iter().map(ToString::to_string).collect();
+                bail!("the gate {gate:?} would pass on a typo: {}", why.join("; "));
+            }
+        }
+    }
     let aliases = ctx.aliases();
     let src = Sources {
         pins: &pins,
@@ -84,23 +89,66 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
     crate::report::print(&report, a.format, ctx.ui.color_choice())?;
     if !a.fail_on.is_empty() {
         let mut carriers = report.carrying(&a.fail_on);
+        let mut undecided = Vec::new();
         if let Some(index) = index.as_ref() {
             for (gate, q) in &queries {
                 for item in &report.items {
-                    let Some(p) = &item.id.pin else { continue };
-                    let at = format!("{}@{}", p.repo, p.rev);
-                    if index.resolve(&at).is_err() {
-                        continue; // reported as not indexed below
-                    }
-                    let scope = Scope {
-                        at: vec![at.clone()],
-                        ..Default::default()
+                    // Not decidable here: no pin and no function table, or a pin not indexed
+                    // (reported below).
+                    let Some(v) = decide_query_gate(index, item, q)? else {
+                        continue;
                     };
-                    if !search(index, q, &scope, 0, Some(1))?.hits.is_empty() {
-                        carriers.push((item.artifact.path.clone(), gate.to_string(), at));
+                    if !v.decided {
+                        undecided.push(format!("  {}: {gate}: {}", item.artifact.path, v.evidence));
+                    } else if v.trips {
+                        carriers.push((
+                            item.artifact.path.clone(),
+                            gate.to_string(),
+                            format!(
+                                "{} ({})",
+                                v.revision.as_deref().unwrap_or("the binary itself"),
+                                v.evidence
+                            ),
+                        ));
+                    } else {
+                        let place = match &v.revision {
+                            Some(rev) => format!("absent at {rev}"),
+                            None => "absent from the binary".to_string(),
+                        };
+                        crate::say!(
+                            "gate passes for {}: {place}: {gate} ({})",
+                            item.artifact.path,
+                            v.evidence
+                        );
                     }
                 }
             }
+        }
+        // A rule gate that did not trip says what it checked, and where.
+        for id in a.fail_on.iter().filter(|g| !is_query(g)) {
+            for item in &report.items {
+                if carriers
+                    .iter()
+                    .any(|(path, rule, _)| *path == item.artifact.path && rule == id)
+                {
+                    continue;
+                }
+                match &item.id.pin {
+                    Some(p) => crate::say!(
+                        "gate passes for {}: absent at {}@{}: {id} (no finding of the rule there)",
+                        item.artifact.path,
+                        p.repo,
+                        p.rev
+                    ),
+                    None => crate::say!(
+                        "gate {id:?} not checked for {}: it is not identified as a pinned revision",
+                        item.artifact.path
+                    ),
+                }
+            }
+        }
+        if !undecided.is_empty() {
+            bail!("the gate cannot decide:\n{}", undecided.join("\n"));
         }
         if !report.not_indexed.is_empty() {
             bail!(

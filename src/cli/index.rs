@@ -28,6 +28,16 @@ pub struct IndexArgs {
     /// parse floor that benches/index.sh compares indexing against). With --rebuild: every blob.
     #[arg(long)]
     pub dry_run: bool,
+    /// Build shard K of N: the lock's repositories dealt round-robin in lock order (the i-th,
+    /// from 0, to shard i mod N + 1), each with every pinned revision. The shard is an ordinary
+    /// index directory that also records which shard of which lock it is; query the shards
+    /// together with one --index-dir per shard (see docs/usage.md, Shards).
+    ///
+    ///   archeo index --shard 1/2 --index-dir shards/1
+    ///   archeo index --shard 2/2 --index-dir shards/2
+    ///   archeo search openat2 --index-dir shards/1 --index-dir shards/2
+    #[arg(long, value_name = "K/N", verbatim_doc_comment)]
+    pub shard: Option<crate::index::shards::ShardSpec>,
 }
 
 pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
@@ -39,12 +49,26 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
         max_file_size: a.max_file_size,
         dry_run: a.dry_run,
         observer: test_abort_hook(),
+        shard: a.shard,
     };
+    let index_dir = ctx.single_index_dir("archeo index")?;
+    if let Some(spec) = a.shard {
+        let record = crate::index::shards::ShardRecord::of(spec, &lock);
+        let own = record.own_repos();
+        ctx.ui.info(format!(
+            "shard {spec} of the lock: {}",
+            if own.is_empty() {
+                "no repository (more shards than repositories)".to_string()
+            } else {
+                own.join(", ")
+            }
+        ));
+    }
     let s = crate::index::build::run(
         &manifest,
         &lock,
         &ctx.cache_dir,
-        &ctx.index_dir,
+        index_dir,
         &rules,
         &opts,
         &ctx.ui,
@@ -62,6 +86,20 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     }
     for p in &s.unavailable_paths {
         ctx.ui.detail(format!("unavailable in the cache: {p}"));
+    }
+    for e in &s.syntax_errors {
+        ctx.ui
+            .detail(format!("syntax error (first of its file): {e}"));
+    }
+    for l in &s.by_lang {
+        ctx.ui.detail(format!(
+            "{}: {} file versions, {:.1} MB in {:.1} s of CPU ({:.2} MB/s per core)",
+            l.lang,
+            l.files,
+            l.bytes as f64 / 1e6,
+            l.seconds,
+            l.bytes as f64 / 1e6 / l.seconds.max(1e-9)
+        ));
     }
     if s.incremental + s.fallbacks > 0 {
         ctx.ui.detail(format!(
@@ -83,22 +121,28 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
     Ok(Found::Yes)
 }
 
-/// The interrupted-run tests' seam, in debug builds only: `ARCHEO_TEST_ABORT_AFTER_BLOBS=N`
-/// aborts the process (no cleanup, like SIGKILL) after N blobs.
+/// The interrupted-run tests' seams, in debug builds only: `ARCHEO_TEST_ABORT_AFTER_BLOBS=N`
+/// aborts the process (no cleanup, like SIGKILL) after N blobs; `ARCHEO_TEST_BLOB_DELAY_MS=MS`
+/// sleeps after each blob, so that a node killed by the distributed-build test dies mid-build.
 #[cfg(debug_assertions)]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
-    let n: u64 = std::env::var("ARCHEO_TEST_ABORT_AFTER_BLOBS")
-        .ok()?
-        .parse()
-        .ok()?;
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+    let var = |name: &str| -> Option<u64> { std::env::var(name).ok()?.parse().ok() };
+    let abort = var("ARCHEO_TEST_ABORT_AFTER_BLOBS");
+    let delay = var("ARCHEO_TEST_BLOB_DELAY_MS");
+    if abort.is_none() && delay.is_none() {
+        return None;
+    }
     Some(std::sync::Arc::new(move |done| {
-        if done >= n {
+        if abort.is_some_and(|n| done >= n) {
             std::process::abort();
+        }
+        if let Some(ms) = delay {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }))
 }
 
 #[cfg(not(debug_assertions))]
-fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
+pub(super) fn test_abort_hook() -> Option<crate::index::build::BlobObserver> {
     None
 }

@@ -20,6 +20,7 @@ mod search;
 mod serve;
 mod stats;
 mod timeline;
+mod watch;
 mod xref;
 
 use std::path::PathBuf;
@@ -91,16 +92,12 @@ pub struct GlobalArgs {
         help_heading = GLOBAL
     )]
     pub cache_dir: Option<PathBuf>,
-    /// Where the index lives. Default: the manifest's `[defaults]` index-dir, else index/ beside
-    /// the manifest.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "ARCHEO_INDEX_DIR",
-        help_heading = GLOBAL
-    )]
-    pub index_dir: Option<PathBuf>,
+    /// Where the index lives. Default: ARCHEO_INDEX_DIR, else the manifest's `[defaults]`
+    /// index-dir, else index/ beside the manifest. Repeat it to query the shards of one lock as
+    /// one index (each built with `archeo index --shard K/N`); ARCHEO_INDEX_DIR may list them
+    /// separated by `:` like PATH.
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
+    pub index_dir: Vec<PathBuf>,
     /// Print only results and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
@@ -318,10 +315,18 @@ pub enum Command {
     /// its module path or URL names one, or the manifest's `provides` says so; its version
     /// resolves to a pinned revision (`pinned`), or the nearest pinned tags (`not pinned`), or
     /// says why not (`unresolved`). --depth follows pinned edges into the revisions they name.
+    /// Edges to other pinned repositories come first; lines naming the release's own
+    /// repository, nested modules no pin follows and edges to nothing pinned are counted, and
+    /// listed with --all.
+    ///
+    /// With --find REPO instead of a release: for every release of the consumers, oldest
+    /// first, the version of REPO it names, cited, with changes marked: the first release
+    /// that builds a version is the first line showing it.
     ///
     /// Examples:
     ///   archeo deps moby@v28.5.2
     ///   archeo deps containerd@v1.7.28 --depth 2 --format md
+    ///   archeo deps --find runc --repo moby          # which runc each Docker release builds
     #[command(verbatim_doc_comment)]
     Deps(deps::DepsArgs),
     /// Which releases ship a component version that carries a finding
@@ -330,11 +335,13 @@ pub enum Command {
     /// repository holding the target (a rule's findings, or a search's lines) is resolved to
     /// the pinned component revision, and that revision is checked: present, absent, or
     /// unknown (the version is not pinned, or not resolvable from source). Each row cites the
-    /// consumer's file that pins the version.
+    /// consumer's file that pins the version. --first: per consumer, the first pinned release
+    /// that ships it, and after which.
     ///
     /// Examples:
     ///   archeo affected --rule openat2-resolve-no-xdev --repo moby
     ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --format md
+    ///   archeo affected 'rule:sysctl-write sym:WriteSysctls' --repo moby --first   # from which release on
     #[command(verbatim_doc_comment)]
     Affected(deps::AffectedArgs),
     /// Which pinned upstream release is this binary, layer, image or package?
@@ -439,6 +446,39 @@ pub enum Command {
     ///   archeo serve --addr 127.0.0.1:8080 --timeout-ms 3000
     #[command(verbatim_doc_comment)]
     Serve(serve::ServeArgs),
+    /// Check the upstreams for new releases, and report what they change of what you watch
+    ///
+    /// Re-resolves archeo.toml's revs (new tags matching `v1.*`, branches that moved), fetches
+    /// and indexes only what is new, and compares each new revision's watched findings with
+    /// its predecessor's by identity (the previous tag in version order; for a moved branch,
+    /// its previous commit), the way `archeo diff` does. What is watched is in the manifest:
+    ///
+    ///   [[repo]]
+    ///   name = "runc"
+    ///   revs = ["v1.3.*"]
+    ///   watch = ["openat2-resolve-no-xdev", "rule:sysctl-write sym:WriteSysctls"]
+    ///   consumers = ["moby"]     # their new releases that move their runc pin are news too
+    ///
+    /// A watch entry is a rule id (its findings) or a search query (the lines it matches). For
+    /// a new release of a watched repository the report names the consumer releases that ship
+    /// it; a new consumer release that ships another revision of it says what that brings.
+    /// archeo.lock is the previous state: it is written only with --update-lock (a tag that
+    /// moved is refused unless --update is given, as `archeo fetch` does).
+    ///
+    /// Exit codes: 0 something new upstream, nothing watched changed; 1 nothing new
+    /// upstream; 3 a watched finding changed (added, removed or changed; a finding that only
+    /// moved does not count), or a consumer's pin moved in a way that cannot be compared;
+    /// 2 an error.
+    ///
+    /// Examples:
+    ///   archeo watch                                   # what is new since archeo.lock
+    ///   archeo watch --update-lock --format md > report.md   # a scheduled job's pull request
+    ///   archeo watch --format sarif > watch.sarif      # for code scanning
+    ///   archeo watch || notify-send "archeo: watched findings changed"
+    #[command(verbatim_doc_comment)]
+    // The help shows a manifest's `[[repo]]` as written; it is no link.
+    #[allow(rustdoc::broken_intra_doc_links)]
+    Watch(watch::WatchArgs),
 }
 
 /// Which revisions: shared by every query command.
@@ -483,13 +523,16 @@ impl ScopeArgs {
     }
 }
 
-/// Whether a query found anything: exit code 0 or 1.
+/// Whether a query found anything: exit code 0 or 1 (3 for what a watch alerts on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
     /// Something was found: exit 0.
     Yes,
     /// Nothing was found: exit 1.
     No,
+    /// What the command watches for happened (`archeo watch`: a watched finding changed):
+    /// exit 3, as a refused gate, so `archeo watch || notify` works.
+    Alert,
 }
 
 impl Found {
@@ -512,10 +555,11 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(Found::Yes) => 0,
         Ok(Found::No) => 1,
+        Ok(Found::Alert) => 3,
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                eprintln!("error: {}", crate::report::term_lines(&format!("{e:#}")));
+                crate::say!("error: {}", crate::report::term_lines(&format!("{e:#}")));
             }
             code
         }
@@ -550,5 +594,6 @@ pub fn run(cli: Cli) -> Result<Found> {
         Command::Callees(a) => xref::run(&ctx()?, crate::query::xref::Ask::Callees, a),
         Command::Path(a) => xref::run_path(&ctx()?, a),
         Command::Serve(a) => serve::run(&ctx()?, a),
+        Command::Watch(a) => watch::run(&ctx()?, a),
     }
 }

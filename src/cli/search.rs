@@ -44,6 +44,7 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
         bail!("-l and -c list file versions as text; --format json and md print every hit");
     }
     let index = ctx.index()?;
+    ctx.warn_unknown_symbols(&index, &q)?;
     let opts = Options {
         context: a.context,
         limit: if list.is_some() { Some(0) } else { a.limit },

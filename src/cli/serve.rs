@@ -30,15 +30,38 @@ pub struct ServeArgs {
     /// Default: half the process's descriptor limit (`ulimit -n`), at most 1024.
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Serve as a front end over shard servers instead of an index: each URL an `archeo
+    /// serve` of one shard (built with `archeo index --shard K/N`). /api/search and
+    /// /api/findings are asked of every shard and merged in one index's order; /api/diff,
+    /// /api/timeline and /api/explain go to the shard holding what they name. Each answer
+    /// ends with a `shards` record naming the shards that did not answer (`"partial": true`).
+    ///
+    ///   archeo serve --addr 127.0.0.1:7800 --shard http://127.0.0.1:7801 --shard http://127.0.0.1:7802
+    #[arg(long = "shard", value_name = "URL", verbatim_doc_comment)]
+    pub shards: Vec<String>,
+    /// With --shard: how long each shard server has to answer, in milliseconds; a shard past
+    /// it is listed as missing and the answer marked partial.
+    #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "shards")]
+    pub shard_timeout_ms: u64,
     /// How often to check whether the index was rebuilt, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1_000, hide = true)]
     pub poll_ms: u64,
 }
 
 pub(super) fn run(ctx: &Context, a: ServeArgs) -> Result<Found> {
+    if !a.shards.is_empty() {
+        crate::serve::front::serve(crate::serve::front::FrontConfig {
+            addr: a.addr,
+            shards: a.shards,
+            timeout: Duration::from_millis(a.shard_timeout_ms),
+            header_timeout: Duration::from_millis(a.header_timeout_ms.max(1)),
+            max_connections: a.max_connections,
+        })?;
+        return Ok(Found::Yes);
+    }
     let cfg = ServeConfig {
         addr: a.addr,
-        index_dir: ctx.index_dir.clone(),
+        index_dirs: ctx.index_dirs.clone(),
         timeout: Duration::from_millis(a.timeout_ms),
         poll: Duration::from_millis(a.poll_ms.max(10)),
         open: a.open,

@@ -34,6 +34,10 @@ impl TimelineArgs {
 pub(super) fn run(ctx: &Context, a: TimelineArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let q = a.search()?;
+    if let Some(q) = &q {
+        crate::query::search::check_rule_filters(&index, q)?;
+        ctx.warn_unknown_symbols(&index, q)?;
+    }
     let t = crate::query::history::timeline(
         &index,
         subject(&a.rule, q.as_ref()),

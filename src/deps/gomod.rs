@@ -81,9 +81,16 @@ fn edge(
     }
 }
 
+/// `require` and remote `replace` lines become edges. A required module that a `replace`
+/// redirects (every version, or the required one) is not built from the version the require
+/// names: its edge carries the replacement in `replaced_by` (a module path, or a local
+/// directory such as `./` or `../fork`).
 pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
     let lines = Lines::new(text);
     let mut block: Option<String> = None;
+    let mut requires: Vec<DepEdge> = Vec::new();
+    // (module, version the replace is limited to, replacement).
+    let mut replaces: Vec<(String, Option<String>, String)> = Vec::new();
     for l in 0..lines.len() {
         let raw = lines.text(l);
         let code = raw.find("//").map_or(raw, |i| &raw[..i]);
@@ -113,7 +120,7 @@ pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
             ("require", [(_, module), (at, version)])
                 if is_module_path(module) && is_version(version) =>
             {
-                out.push(edge(
+                requires.push(edge(
                     &lines,
                     l,
                     *at,
@@ -129,19 +136,19 @@ pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
                     continue;
                 };
                 let old = args[0].1;
-                let old_ok = is_module_path(old)
-                    && match &args[1..arrow] {
-                        [] => true,
-                        [(_, v)] => is_version(v),
-                        _ => false,
-                    };
+                let only = match &args[1..arrow] {
+                    [] => None,
+                    [(_, v)] if is_version(v) => Some(v.to_string()),
+                    _ => continue,
+                };
+                if !is_module_path(old) {
+                    continue;
+                }
                 match &args[arrow + 1..] {
                     [(_, new), (at, version)]
-                        if old_ok
-                            && !is_local_path(new)
-                            && is_module_path(new)
-                            && is_version(version) =>
+                        if !is_local_path(new) && is_module_path(new) && is_version(version) =>
                     {
+                        replaces.push((old.to_string(), only, new.to_string()));
                         out.push(edge(
                             &lines,
                             l,
@@ -152,12 +159,29 @@ pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
                             Some(new),
                         ))
                     }
+                    [(_, dir)] if is_local_path(dir) => {
+                        replaces.push((old.to_string(), only, dir.to_string()))
+                    }
                     _ => {}
                 }
             }
             _ => {}
         }
     }
+    for r in &mut requires {
+        r.replaced_by = replaces
+            .iter()
+            .find(|(m, only, _)| *m == r.name && only.as_ref().is_none_or(|v| *v == r.version))
+            .map(|(_, _, new)| new.clone());
+    }
+    // File order: requires and replaces interleave as written.
+    out.extend(requires);
+    out.sort_by_key(|e| (e.line, e.column));
+}
+
+/// A `replace` target that is a directory, not a module: the code is built from there.
+pub(crate) fn is_local_replacement(replaced_by: &str) -> bool {
+    is_local_path(replaced_by)
 }
 
 /// vendor/modules.txt: `# module version`, `# module version => replacement version`,
@@ -182,10 +206,9 @@ pub(crate) fn modules_txt(text: &str) -> Vec<DepEdge> {
                 }
             }
             [m, "=>", r, rv] => (*m, toks[3].0, *rv, Some(*r)),
-            [m, v, "=>", _] => (*m, toks[1].0, *v, None),
+            [m, v, "=>", dir] => (*m, toks[1].0, *v, Some(*dir)),
             _ => continue,
         };
-        let replaced_by = replaced_by.filter(|r| !is_local_path(r));
         out.push(edge(
             &lines,
             l,
@@ -234,14 +257,16 @@ mod tests {
                     31,
                     None
                 ),
+                // Every version of lib/v2 is replaced by the fork: not built from v2.1.4.
                 (
                     EdgeKind::GoRequire,
                     "github.com/acme/lib/v2",
                     "v2.1.4",
                     8,
                     25,
-                    None
+                    Some("github.com/fork/lib/v2")
                 ),
+                // The replace names v0.9.1 only: this version is built as required.
                 (
                     EdgeKind::GoRequire,
                     "github.com/acme/spec",
@@ -292,7 +317,7 @@ mod tests {
                 ("github.com/acme/securejoin", "v0.5.1", 1, 30, None),
                 ("golang.org/x/sys", "v0.30.0", 4, 20, None),
                 ("example.com/a", "v1.2.0", 5, 41, Some("example.com/b")),
-                ("example.com/c", "v1.0.0", 6, 17, None),
+                ("example.com/c", "v1.0.0", 6, 17, Some("./c")),
             ]
         );
         assert!(edges.iter().all(|e| e.kind == EdgeKind::Vendored));
@@ -319,5 +344,26 @@ mod tests {
                 ("example.com/g", "v0.1.0")
             ]
         );
+    }
+
+    #[test]
+    fn a_require_replaced_by_a_local_directory_says_so() {
+        // A fork of a module that builds itself in place of it (`=> ./`), and a consumer that
+        // builds a sibling checkout instead of the version it requires.
+        let gomod = "module example.org/fork\n\nrequire (\n\tgithub.com/acme/runtime v1.1.4\n\tgithub.com/acme/tool v0.3.0\n)\n\nreplace github.com/acme/runtime => ./\nreplace github.com/acme/tool v0.2.0 => ../tool\n";
+        let edges = extract("go.mod", gomod);
+        let got: Vec<(&str, Option<&str>)> = edges
+            .iter()
+            .map(|e| (e.name.as_str(), e.replaced_by.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("github.com/acme/runtime", Some("./")),
+                // The replace is for v0.2.0 only; v0.3.0 is built as required.
+                ("github.com/acme/tool", None),
+            ]
+        );
+        assert!(edges.iter().all(|e| e.kind == EdgeKind::GoRequire));
     }
 }

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
+use super::gomod::is_local_replacement;
 use super::{DepEdge, EdgeKind, Origin, is_commit_like, looks_like_version};
 use crate::source::lock::{Lock, RefKind};
 use crate::source::manifest::{Manifest, Provide};
@@ -221,7 +222,12 @@ pub fn link(edge: &DepEdge, from: &str, repos: &Repos) -> Link {
 /// The repositories an edge names, at the first level of precedence that names any: aliases
 /// scoped to the consumer, other aliases, URL, Go module path, manifest name.
 fn targets(edge: &DepEdge, from: &str, repos: &Repos) -> Vec<Candidate> {
-    let module = edge.replaced_by.as_deref().unwrap_or(&edge.name);
+    // A module replaced by a local directory still names the module it stands in for.
+    let module = edge
+        .replaced_by
+        .as_deref()
+        .filter(|r| !is_local_replacement(r))
+        .unwrap_or(&edge.name);
     let file_subject = match &edge.origin {
         Origin::File { path, .. } => path
             .rsplit('/')
@@ -433,6 +439,35 @@ pub fn normalize_url(url: &str) -> Option<String> {
 
 fn resolve(edge: &DepEdge, repo: &PinnedRepo, via: &Via, from: &str, repos: &Repos) -> Resolution {
     let unresolved = |reason: String| Resolution::Unresolved { reason };
+    if edge.kind == EdgeKind::CargoRequire {
+        return unresolved(if edge.version.is_empty() {
+            "a git dependency: its commit is in Cargo.lock".into()
+        } else {
+            format!(
+                "a version requirement ({}), not a version: Cargo.lock says which is built",
+                edge.version
+            )
+        });
+    }
+    // A `replace` decides what is built, not the version this line names.
+    match (&edge.replaced_by, edge.kind) {
+        (Some(dir), EdgeKind::GoRequire | EdgeKind::Vendored) if is_local_replacement(dir) => {
+            return unresolved(format!(
+                "replaced by the local directory {dir} (go.mod `replace`): built from the code there, not from {}",
+                if edge.version.is_empty() {
+                    "a version"
+                } else {
+                    &edge.version
+                }
+            ));
+        }
+        (Some(new), EdgeKind::GoRequire) => {
+            return unresolved(format!(
+                "replaced by {new} (go.mod `replace`): its go-replace line names the version built"
+            ));
+        }
+        _ => {}
+    }
     if edge.version.is_empty() {
         return match &edge.origin {
             Origin::File { path, in_repo, .. } => in_file(path, *in_repo, from, repos)
@@ -766,6 +801,41 @@ mod tests {
             ),
             Link::External
         );
+    }
+
+    #[test]
+    fn a_replaced_module_is_never_resolved_to_the_version_it_requires() {
+        let r = repos();
+        let replaced = |by: &str| {
+            let mut e = edge(EdgeKind::GoRequire, "github.com/acme/tool", "v1.3.3");
+            e.replaced_by = Some(by.into());
+            link(&e, "x", &r)
+        };
+        // A fork building itself in place of tool (`=> ./`): still names tool, says why it is
+        // not tool v1.3.3.
+        let (repo, res) = resolution(replaced("./"));
+        assert_eq!(repo, "tool");
+        assert!(
+            matches!(&res, Resolution::Unresolved { reason } if reason.contains("local directory ./") && reason.contains("not from v1.3.3")),
+            "{res:?}"
+        );
+        // Replaced by another pinned repository's module: that repository, pointing at its
+        // go-replace line for the version.
+        let (repo, res) = resolution(replaced("github.com/acme/app"));
+        assert_eq!(repo, "app");
+        assert!(
+            matches!(&res, Resolution::Unresolved { reason } if reason.contains("go-replace line")),
+            "{res:?}"
+        );
+        // Replaced by a module nothing pins: not tool.
+        assert_eq!(replaced("github.com/other/tool"), Link::External);
+        // A vendored line of a local replacement likewise.
+        let mut v = edge(EdgeKind::Vendored, "github.com/acme/tool", "v1.3.0");
+        v.replaced_by = Some("../tool".into());
+        assert!(matches!(
+            resolution(link(&v, "x", &r)).1,
+            Resolution::Unresolved { .. }
+        ));
     }
 
     #[test]

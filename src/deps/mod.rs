@@ -1,5 +1,5 @@
 //! Dependency edges: what one file version says it builds with (go.mod requires and replaces,
-//! vendor/modules.txt, Dockerfile ARG/ENV/FROM/apt pins and git fetches, shell installer
+//! vendor/modules.txt, Cargo.toml requirements and Cargo.lock versions, Dockerfile ARG/ENV/FROM/apt pins and git fetches, shell installer
 //! defaults, Makefile variables, one-line version files, .gitmodules), each with its line,
 //! column and how its version was obtained; and linking an edge to a pinned repository and
 //! revision ([`link`]).
@@ -7,6 +7,7 @@
 //! Pure: text in, edges out. Must not read git, the index or the network, and must not format
 //! output. The indexer stores [`extract`]'s edges per file version; `deps`/`affected` link them.
 
+mod cargo;
 mod dockerfile;
 mod gitmodules;
 mod gomod;
@@ -81,6 +82,10 @@ pub enum EdgeKind {
     VersionFile,
     /// `.gitmodules`: a submodule's path and url; its commit is the tree's gitlink.
     Submodule,
+    /// Cargo.toml: a dependency's version requirement (`^0.2.4`), or its git URL.
+    CargoRequire,
+    /// Cargo.lock: a package's exact version (a git source's commit).
+    CargoLock,
 }
 
 impl EdgeKind {
@@ -100,6 +105,8 @@ impl EdgeKind {
             EdgeKind::MakeVar => "make-var",
             EdgeKind::VersionFile => "version-file",
             EdgeKind::Submodule => "submodule",
+            EdgeKind::CargoRequire => "cargo-require",
+            EdgeKind::CargoLock => "cargo-lock",
         }
     }
 }
@@ -177,6 +184,10 @@ pub enum FileKind {
     VersionFile,
     /// `.gitmodules`.
     GitModules,
+    /// `Cargo.toml`.
+    CargoToml,
+    /// `Cargo.lock`.
+    CargoLock,
 }
 
 /// Which reader, if any, a path (and, for scripts without an extension, its first line) goes
@@ -199,6 +210,12 @@ pub fn classify(path: &str, text: &str) -> Option<FileKind> {
     }
     if file == ".gitmodules" {
         return Some(FileKind::GitModules);
+    }
+    if file == "Cargo.toml" {
+        return Some(FileKind::CargoToml);
+    }
+    if file == "Cargo.lock" {
+        return Some(FileKind::CargoLock);
     }
     if is_dockerfile(file) {
         return Some(FileKind::Dockerfile);
@@ -298,6 +315,8 @@ pub fn extract_all(path: &str, text: &str) -> Extraction {
         FileKind::Makefile => make::extract(text, &mut x.edges),
         FileKind::GitModules => gitmodules::extract(text, &mut x.edges),
         FileKind::VersionFile => version_file(path, text, &mut x.edges),
+        FileKind::CargoToml => cargo::manifest(text, &mut x.edges),
+        FileKind::CargoLock => cargo::lock(text, &mut x.edges),
     }
     attach_urls(&mut x.edges);
     x.edges.sort_by_key(|e| (e.line, e.column));

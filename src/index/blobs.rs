@@ -408,6 +408,7 @@ fn encode_decls(decls: &[Decl]) -> String {
             DeclKind::Type => 't',
             DeclKind::Const => 'c',
             DeclKind::Var => 'v',
+            DeclKind::Macro => 'M',
         };
         let _ = writeln!(s, "{k}\t{}\t{}\t{}\t{}", d.start, d.end, d.ident, d.name);
     }
@@ -432,6 +433,7 @@ fn decode_decls(s: &str) -> Result<Vec<Decl>> {
             "m" => DeclKind::Method,
             "t" => DeclKind::Type,
             "c" => DeclKind::Const,
+            "M" => DeclKind::Macro,
             _ => DeclKind::Var,
         };
         out.push(Decl {

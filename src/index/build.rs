@@ -41,6 +41,8 @@ pub struct IndexOptions {
     pub dry_run: bool,
     /// Told after every blob.
     pub observer: Option<BlobObserver>,
+    /// Build only this shard of the lock (its repositories; see [`crate::index::shards`]).
+    pub shard: Option<crate::index::shards::ShardSpec>,
 }
 
 /// What an index run did, for the summary line and tests.
@@ -93,6 +95,29 @@ pub struct IndexSummary {
     /// Tree entries left out because their names cannot stand in a path
     /// (`REPO@REV: DIR/NAME: why`), from the trees read from git by this run.
     pub refused_entries: Vec<String>,
+    /// Per language: what was parsed and the worker time it took (for -v).
+    pub by_lang: Vec<LangThroughput>,
+    /// `repo: path:line:col` of the first syntax error of each file version holding one, at
+    /// most [`MAX_LISTED_ERRORS`] (for -v).
+    #[serde(skip)]
+    pub syntax_errors: Vec<String>,
+}
+
+/// How many files with syntax errors `index -v` names.
+pub const MAX_LISTED_ERRORS: usize = 20;
+
+/// What one language's file versions cost to index in a run.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct LangThroughput {
+    /// The language's name.
+    pub lang: String,
+    /// File versions read and parsed.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// CPU time spent on them (parse, rules, dependency reading), summed over threads: what
+    /// their share of the run costs, whatever else the machine runs.
+    pub seconds: f64,
 }
 
 /// The single-writer lock: held for the whole run, released when dropped.
@@ -191,6 +216,7 @@ struct Target {
     store_name: String,
     store_dir: PathBuf,
     fingerprint: String,
+    rule_ids: Vec<String>,
 }
 
 /// `STORE/tantivy`.
@@ -210,6 +236,17 @@ pub fn run(
     ui: &crate::ui::Ui,
 ) -> Result<IndexSummary> {
     let started = Instant::now();
+    let record = opts
+        .shard
+        .map(|spec| crate::index::shards::ShardRecord::of(spec, lock));
+    let cut;
+    let lock = match opts.shard {
+        Some(spec) => {
+            cut = crate::index::shards::cut(lock, spec);
+            &cut
+        }
+        None => lock,
+    };
     let mut owned = claim_index_dir(index_dir)?;
     let _guard = WriterLock::acquire(index_dir)?;
     sweep_dead_stores(&mut owned, ui);
@@ -248,7 +285,7 @@ pub fn run(
         summary.distinct_blobs = plan.distinct_blobs;
         summary.refused_entries = std::mem::take(&mut plan.refused);
         if let Some(sink) = sink {
-            let catalog = commit(index_dir, &target, &mut plan, sink)?;
+            let catalog = commit(index_dir, &target, &mut plan, sink, record)?;
             summary.dropped_revisions =
                 collect_garbage(index_dir, &catalog, target.old.as_ref(), &mut owned);
         }
@@ -294,7 +331,13 @@ fn sweep_dead_stores(owned: &mut crate::marker::OwnedDir, ui: &crate::ui::Ui) {
 
 /// Makes a run's work the index: the store commits, `blobs.dat` is synced, the n-gram file is
 /// written, and last the catalog naming all of them replaces the old one.
-fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Result<NewCatalog> {
+fn commit(
+    index_dir: &Path,
+    target: &Target,
+    plan: &mut Plan,
+    sink: Sink,
+    shard: Option<crate::index::shards::ShardRecord>,
+) -> Result<NewCatalog> {
     let Sink {
         store, out, grams, ..
     } = sink;
@@ -330,12 +373,14 @@ fn commit(index_dir: &Path, target: &Target, plan: &mut Plan, sink: Sink) -> Res
     let catalog = NewCatalog {
         store: target.store_name.clone(),
         rules: target.fingerprint.clone(),
+        rule_ids: target.rule_ids.clone(),
         revisions: std::mem::take(&mut plan.revisions),
         trees: std::mem::take(&mut plan.trees),
         blobs: std::mem::take(&mut plan.blobs),
         excludes: std::mem::take(&mut plan.excludes),
         grams: grams_name,
         blobs_len,
+        shard,
     };
     let bytes = catalog.encode()?;
     // The store names the catalogs it goes with: the new one, and, until it is written, the one
@@ -402,6 +447,7 @@ fn open_target(
         store_name,
         store_dir,
         fingerprint,
+        rule_ids: rules.id_list(),
     })
 }
 
@@ -442,98 +488,122 @@ fn plan(
         excludes: BTreeMap::new(),
         refused: Vec::new(),
     };
-    let mut ord_of: HashMap<[u8; 20], u32> = plan
-        .blobs
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.id, i as u32))
-        .collect();
-    let mut queued: HashSet<u32> = HashSet::new();
-    let mut distinct: HashSet<u32> = HashSet::new();
-    let mut chain_of: HashMap<(usize, String), usize> = HashMap::new();
+    let mut q = Queue {
+        ord_of: plan
+            .blobs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id, i as u32))
+            .collect(),
+        queued: HashSet::new(),
+        distinct: HashSet::new(),
+        chain_of: HashMap::new(),
+    };
     let trees_from = target.old.as_ref().filter(|_| !rebuild);
     for locked in &lock.repos {
-        let spec = manifest.repo(&locked.name);
-        let exclude = spec.map(|s| s.exclude_set()).unwrap_or_default();
-        let fp = catalog::exclude_fingerprint(spec.map_or(&[][..], |s| &s.exclude[..]));
-        let repo =
-            CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
-                format!(
-                    "{} is pinned but not in the cache {}: run `archeo fetch` first",
-                    locked.name,
-                    crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
-                )
-            })?;
-        if let Some(rev) = locked.revs.iter().find(|r| !repo.has_commit(&r.commit)) {
-            bail!(
-                "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+        plan_repo(&mut plan, &mut q, manifest, locked, cache_dir, trees_from)?;
+    }
+    plan.distinct_blobs = q.distinct.len() as u64;
+    Ok(plan)
+}
+
+/// What `plan` has queued so far: blob ordinals by id, blobs queued and seen, chains by
+/// (repository, path).
+struct Queue {
+    ord_of: HashMap<[u8; 20], u32>,
+    queued: HashSet<u32>,
+    distinct: HashSet<u32>,
+    chain_of: HashMap<(usize, String), usize>,
+}
+
+/// One pinned repository's revisions into the plan: its trees (reused from `trees_from` when
+/// its `exclude` is unchanged), each blob's ordinal, and the new blobs queued in chains.
+fn plan_repo(
+    plan: &mut Plan,
+    q: &mut Queue,
+    manifest: &Manifest,
+    locked: &crate::source::lock::LockedRepo,
+    cache_dir: &Path,
+    trees_from: Option<&Catalog>,
+) -> Result<()> {
+    let spec = manifest.repo(&locked.name);
+    let exclude = spec.map(|s| s.exclude_set()).unwrap_or_default();
+    let fp = catalog::exclude_fingerprint(spec.map_or(&[][..], |s| &s.exclude[..]));
+    let repo =
+        CachedRepo::open(cache_dir, &locked.name, &locked.url, false)?.with_context(|| {
+            format!(
+                "{} is pinned but not in the cache {}: run `archeo fetch` first",
+                locked.name,
+                crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
+            )
+        })?;
+    if let Some(rev) = locked.revs.iter().find(|r| !repo.has_commit(&r.commit)) {
+        bail!(
+            "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+            locked.name,
+            rev.name,
+            rev.commit
+        );
+    }
+    crate::source::fetch::check_locked_tags(&repo, locked)?;
+    let ri = plan.cache_dirs.len();
+    let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
+    for rev in &locked.revs {
+        let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
+        plan.refused.extend(tree.refused.iter().map(|r| {
+            format!(
+                "{}@{}: tree entry {:?}{} refused ({}); it and what it holds are not indexed",
                 locked.name,
                 rev.name,
-                rev.commit
-            );
-        }
-        crate::source::fetch::check_locked_tags(&repo, locked)?;
-        let ri = plan.cache_dirs.len();
-        let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
-        for rev in &locked.revs {
-            let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
-            plan.refused.extend(tree.refused.iter().map(|r| {
-                format!(
-                    "{}@{}: tree entry {:?}{} refused ({}); it and what it holds are not indexed",
-                    locked.name,
-                    rev.name,
-                    r.name,
-                    if r.dir.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" in {}", r.dir)
-                    },
-                    r.why
-                )
-            }));
-            let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
-            let mut files = Vec::with_capacity(tree.files.len());
-            for (path, id) in tree.files {
-                let ord = *ord_of.entry(id).or_insert_with(|| {
-                    plan.blobs.push(BlobEntry {
-                        id,
-                        status: BlobStatus::Unavailable,
-                        lang: Lang::Text,
-                        flags: 0,
-                        offset: 0,
-                        len: 0,
-                    });
-                    plan.blobs.len() as u32 - 1
+                r.name,
+                if r.dir.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", r.dir)
+                },
+                r.why
+            )
+        }));
+        let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
+        let mut files = Vec::with_capacity(tree.files.len());
+        for (path, id) in tree.files {
+            let ord = *q.ord_of.entry(id).or_insert_with(|| {
+                plan.blobs.push(BlobEntry {
+                    id,
+                    status: BlobStatus::Unavailable,
+                    lang: Lang::Text,
+                    flags: 0,
+                    offset: 0,
+                    len: 0,
                 });
-                distinct.insert(ord);
-                if plan.blobs[ord as usize].status == BlobStatus::Unavailable && queued.insert(ord)
-                {
-                    let next = plan.chains.len();
-                    let c = *chain_of.entry((ri, path.clone())).or_insert(next);
-                    if c == next {
-                        plan.chains.push(Vec::new());
-                    }
-                    plan.chains[c].push(Job {
-                        ord,
-                        id,
-                        path: path.clone(),
-                        repo: ri,
-                    });
-                    plan.jobs += 1;
+                plan.blobs.len() as u32 - 1
+            });
+            q.distinct.insert(ord);
+            if plan.blobs[ord as usize].status == BlobStatus::Unavailable && q.queued.insert(ord) {
+                let next = plan.chains.len();
+                let c = *q.chain_of.entry((ri, path.clone())).or_insert(next);
+                if c == next {
+                    plan.chains.push(Vec::new());
                 }
-                files.push((path, ord));
+                plan.chains[c].push(Job {
+                    ord,
+                    id,
+                    path: path.clone(),
+                    repo: ri,
+                });
+                plan.jobs += 1;
             }
-            plan.occurrences += indexed.files;
-            plan.revisions.push(indexed);
-            plan.trees.push(files);
+            files.push((path, ord));
         }
-        plan.excludes.insert(locked.name.clone(), fp);
-        plan.cache_dirs.push(repo.dir.clone());
-        plan.absent.push(repo.absent());
-        plan.repo_names.push(locked.name.clone());
+        plan.occurrences += indexed.files;
+        plan.revisions.push(indexed);
+        plan.trees.push(files);
     }
-    plan.distinct_blobs = distinct.len() as u64;
-    Ok(plan)
+    plan.excludes.insert(locked.name.clone(), fp);
+    plan.cache_dirs.push(repo.dir.clone());
+    plan.absent.push(repo.absent());
+    plan.repo_names.push(locked.name.clone());
+    Ok(())
 }
 
 /// A revision as the catalog records it: files, submodules, vendored modules.
@@ -637,11 +707,34 @@ struct Counters {
     lossy_paths: Mutex<Vec<String>>,
     slowest: Mutex<Vec<(f64, String, u64)>>,
     unavailable_paths: Mutex<Vec<String>>,
+    /// Per language name: (files, bytes, seconds).
+    by_lang: Mutex<BTreeMap<&'static str, (u64, u64, f64)>>,
+    syntax_errors: Mutex<Vec<String>>,
 }
 
 impl Counters {
     fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds one parsed file version to its language's throughput, and its first syntax error
+    /// to the list `index -v` shows.
+    fn parsed(&self, b: &BlobParse, secs: f64, repo: &str, path: &str) {
+        if b.text.is_none() {
+            return;
+        }
+        let mut m = self.by_lang.lock().expect("counter lock");
+        let e = m.entry(b.lang.as_str()).or_default();
+        e.0 += 1;
+        e.1 += b.size;
+        e.2 += secs;
+        drop(m);
+        if let Some((line, col)) = b.parsed.first_error {
+            let mut v = self.syntax_errors.lock().expect("counter lock");
+            if v.len() < MAX_LISTED_ERRORS {
+                v.push(format!("{repo}: {path}:{line}:{col}"));
+            }
+        }
     }
 
     /// Keeps the ten slowest file versions (for `index -v`).
@@ -662,7 +755,23 @@ impl Counters {
         o.sort();
         l.sort();
         u.sort();
+        let by_lang = self
+            .by_lang
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(lang, (files, bytes, seconds))| LangThroughput {
+                lang: lang.to_string(),
+                files,
+                bytes,
+                seconds,
+            })
+            .collect();
+        let mut syntax_errors = self.syntax_errors.into_inner().unwrap_or_default();
+        syntax_errors.sort();
         IndexSummary {
+            by_lang,
+            syntax_errors,
             parsed_blobs: jobs as u64 - get(&self.unavailable),
             parsed_bytes: get(&self.bytes),
             go_files: get(&self.go),
@@ -801,8 +910,12 @@ fn parse_all(
                 match reader.read(&catalog::hex(&job.id)) {
                     Ok(data) => {
                         let started = Instant::now();
+                        let cpu = thread_cpu_seconds();
                         let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
-                        counters.timed(started.elapsed().as_secs_f64() * 1000.0, &job.path, b.size);
+                        let secs = started.elapsed().as_secs_f64();
+                        counters.timed(secs * 1000.0, &job.path, b.size);
+                        let cpu = thread_cpu_seconds() - cpu;
+                        counters.parsed(&b, cpu, &plan.repo_names[job.repo], &job.path);
                         if let (Some(t), Some(text)) = (b.tree.take(), &b.text) {
                             prev = Some((t, text.clone()));
                         }
@@ -844,6 +957,20 @@ fn parse_all(
         );
     }
     Ok(counters.summary(plan.jobs))
+}
+
+/// The calling thread's CPU time so far, in seconds (0 where the clock cannot be read).
+fn thread_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer to a local.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
 /// One blob, read and parsed.

@@ -13,7 +13,8 @@
 //! ```text
 //! "ARCHCAT\0"  u32 schema version  u32 section count
 //! section table: (u64 offset, u64 length, u32 crc32) per section
-//! head:   postcard of Head (revisions, store, rules, excludes, per-revision tree spans)
+//! head:   postcard of Head (revisions, store, rules, excludes, per-revision tree spans), then,
+//!         for a shard only, postcard of its ShardRecord (readers that predate shards ignore it)
 //! blobs:  per store ordinal: [u8; 20] id, u8 status, u8 lang, u8 flags, u8 0, u64 offset, u32 length
 //! byid:   per blob, its ordinal, sorted by id (binary search from an id to its ordinal)
 //! paths:  u32 count, (count + 1) u32 offsets into the bytes that follow, the bytes
@@ -30,10 +31,13 @@ use std::sync::{Arc, OnceLock};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::index::shards::ShardRecord;
 use crate::source::lock::{Pin, RefKind};
 
-/// Bumped whenever the catalog or the store changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bumped whenever the catalog or the store changes incompatibly, or what a file version's
+/// record holds does (6: C and Rust files parsed, where 5 stored them as text; macro
+/// declarations; Rust trait impls in the facts).
+pub const SCHEMA_VERSION: u32 = 6;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
 const SECTIONS: usize = 5;
@@ -224,6 +228,7 @@ struct Head {
     langs: Vec<String>,
     store: String,
     rules: String,
+    rule_ids: Vec<String>,
     revisions: Vec<IndexedRev>,
     excludes: BTreeMap<String, String>,
     blobs_len: u64,
@@ -258,6 +263,9 @@ pub struct Catalog {
     /// Fingerprint of the rule set the findings were computed with; a different rule set
     /// means every blob's findings must be computed again.
     pub rules: String,
+    /// The ids of the rules the findings were computed with: what `rule:` and `--rule` may
+    /// name.
+    pub rule_ids: Vec<String>,
     /// Every indexed revision, in lock order.
     pub revisions: Vec<IndexedRev>,
     /// Per repository, the fingerprint of the manifest `exclude` its trees were filtered with:
@@ -267,6 +275,9 @@ pub struct Catalog {
     pub grams: String,
     /// The bytes of the store's `blobs.dat` the blob table covers.
     pub blobs_len: u64,
+    /// Which shard of a manifest this index is (`archeo index --shard K/N`); None for a whole
+    /// index.
+    pub shard: Option<ShardRecord>,
     spans: Vec<TreeSpan>,
     langs: Vec<crate::lang::Lang>,
     tables: Option<Arc<Tables>>,
@@ -375,8 +386,18 @@ impl Catalog {
         if crc32fast::hash(head_bytes) != crc {
             return Err(damaged(p, "checksum of the revision list"));
         }
-        let head: Head =
-            postcard::from_bytes(head_bytes).map_err(|_| damaged(p, "revision list"))?;
+        let (head, rest): (Head, &[u8]) =
+            postcard::take_from_bytes(head_bytes).map_err(|_| damaged(p, "revision list"))?;
+        // The shard record follows the head, so that an archeo that predates shards reads a
+        // shard as the ordinary index it is.
+        let shard = if rest.is_empty() {
+            None
+        } else {
+            Some(
+                postcard::from_bytes::<ShardRecord>(rest)
+                    .map_err(|_| damaged(p, "shard record"))?,
+            )
+        };
         if head.trees.len() != head.revisions.len() {
             return Err(damaged(p, "tree count"));
         }
@@ -391,10 +412,12 @@ impl Catalog {
             schema_version: version,
             store: head.store,
             rules: head.rules,
+            rule_ids: head.rule_ids,
             revisions: head.revisions,
             excludes: head.excludes,
             grams: head.grams,
             blobs_len: head.blobs_len,
+            shard,
             spans: head.trees,
             langs: head
                 .langs
@@ -497,9 +520,14 @@ impl Catalog {
 
     /// The ordinal of a blob id (40 hex digits), when the store knows it.
     pub fn ordinal(&self, id: &str) -> Result<Option<u32>> {
-        let Some(want) = parse_hex(id) else {
-            return Ok(None);
-        };
+        match parse_hex(id) {
+            Some(want) => self.ordinal_of(&want),
+            None => Ok(None),
+        }
+    }
+
+    /// The ordinal of a blob id, when the store knows it.
+    pub fn ordinal_of(&self, want: &[u8; 20]) -> Result<Option<u32>> {
         let byid = self.section(BYID)?;
         let blobs = self.section(BLOBS)?;
         let n = byid.len() / 4;
@@ -621,7 +649,7 @@ impl<'a> Entries<'a> {
     }
 
     /// (path id, blob ordinal) pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+    pub fn iter(self) -> impl Iterator<Item = (u32, u32)> + 'a {
         self.bytes
             .chunks_exact(8)
             .map(|c| (u32_at(c, 0), u32_at(c, 4)))
@@ -635,6 +663,8 @@ pub struct NewCatalog {
     pub store: String,
     /// The rules' fingerprint.
     pub rules: String,
+    /// The rules' ids.
+    pub rule_ids: Vec<String>,
     /// Revisions, in lock order.
     pub revisions: Vec<IndexedRev>,
     /// Per revision (same order), its files: (path, blob ordinal).
@@ -647,6 +677,8 @@ pub struct NewCatalog {
     pub grams: String,
     /// The bytes of `blobs.dat` the table covers.
     pub blobs_len: u64,
+    /// The shard this index is, when it is one.
+    pub shard: Option<ShardRecord>,
 }
 
 impl NewCatalog {
@@ -688,6 +720,7 @@ impl NewCatalog {
             langs: langs.iter().map(|l| l.as_str().to_string()).collect(),
             store: self.store.clone(),
             rules: self.rules.clone(),
+            rule_ids: self.rule_ids.clone(),
             revisions: self.revisions.clone(),
             excludes: self.excludes.clone(),
             blobs_len: self.blobs_len,
@@ -714,13 +747,11 @@ impl NewCatalog {
         let mut pathsec = (paths.len() as u32).to_le_bytes().to_vec();
         pathsec.extend(offsets.iter().flat_map(|o| o.to_le_bytes()));
         pathsec.extend_from_slice(&path_bytes);
-        let sections: [Vec<u8>; SECTIONS] = [
-            postcard::to_allocvec(&head).context("encoding the catalog")?,
-            blobs,
-            byid,
-            pathsec,
-            trees,
-        ];
+        let mut head = postcard::to_allocvec(&head).context("encoding the catalog")?;
+        if let Some(shard) = &self.shard {
+            head.extend(postcard::to_allocvec(shard).context("encoding the catalog")?);
+        }
+        let sections: [Vec<u8>; SECTIONS] = [head, blobs, byid, pathsec, trees];
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&SCHEMA_VERSION.to_le_bytes());
         out.extend_from_slice(&(SECTIONS as u32).to_le_bytes());
@@ -837,6 +868,7 @@ mod tests {
         let c = NewCatalog {
             store: "store-1".into(),
             rules: "abc".into(),
+            rule_ids: vec!["r1".into()],
             revisions: vec![r1, rev("v2")],
             trees: vec![
                 vec![("b.go".into(), 1), ("a.go".into(), 0)],
@@ -846,6 +878,7 @@ mod tests {
             excludes: BTreeMap::from([("r".into(), "f".into())]),
             grams: "grams-1.dat".into(),
             blobs_len: 30,
+            shard: None,
         };
         let (_d, cat) = written(&c);
         assert_eq!(cat.store, "store-1");
@@ -862,6 +895,36 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(cat.path(e[0].0).unwrap(), "a.go");
         assert_eq!(cat.excludes["r"], "f");
+    }
+
+    #[test]
+    fn a_shard_record_follows_the_head_and_older_readers_skip_it() {
+        let lock = crate::source::lock::Lock {
+            repos: vec![crate::source::lock::LockedRepo {
+                name: "r".into(),
+                url: "u".into(),
+                revs: Vec::new(),
+            }],
+        };
+        let record = ShardRecord::of(crate::index::shards::ShardSpec { k: 1, n: 2 }, &lock);
+        let mut c = NewCatalog {
+            store: "s".into(),
+            revisions: vec![rev("v1")],
+            trees: vec![vec![("a.go".into(), 0)]],
+            blobs: vec![blob(1)],
+            ..Default::default()
+        };
+        assert_eq!(written(&c).1.shard, None);
+        c.shard = Some(record.clone());
+        let bytes = c.encode().unwrap();
+        let (_d, cat) = written(&c);
+        assert_eq!(cat.shard, Some(record));
+        assert_eq!(cat.revisions.len(), 1);
+        // A reader that predates shards decodes the head alone (postcard ignores what follows).
+        let off = u64_at(&bytes, 16) as usize;
+        let len = u64_at(&bytes, 24) as usize;
+        let head: Head = postcard::from_bytes(&bytes[off..off + len]).unwrap();
+        assert_eq!(head.revisions.len(), 1);
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //! Opening is cheap: the catalog is memory-mapped and only its revision list is decoded; the
 //! blob store, the n-gram file and tantivy are opened on first use, so a query pays only for
 //! what it reads. An `Index` is `Send + Sync`: a server can share one `Arc<Index>`.
+//!
+//! An `Index` may be the union of the shards of one lock ([`shards`], [`Index::open_all`]):
+//! revisions in the order a whole index lists them, blob ordinals and path ids of every shard
+//! in one space (a file version held by two shards answers under one ordinal, its owner's:
+//! the first shard holding it with its text), n-gram lookups and tantivy lookups asked of every
+//! shard. Queries cannot tell it from one index, which is what makes their answers equal.
 
 pub mod blobs;
 pub mod build;
@@ -13,6 +19,7 @@ pub mod catalog;
 pub mod citation;
 pub mod grams;
 pub mod selector;
+pub mod shards;
 pub mod store;
 pub(crate) mod tokenize;
 
@@ -41,80 +48,34 @@ pub struct ScanFile {
     pub decls: blobs::DeclLines,
 }
 
-/// An opened index: what every query reads through.
+/// An opened index: what every query reads through. One index directory, or the union of the
+/// shards of one lock.
 pub struct Index {
+    parts: Vec<Part>,
+    /// Every revision, in lock order (a union: the order one index of the whole lock has).
+    revisions: Vec<IndexedRev>,
+    /// Per revision: its part and its position in that part's catalog.
+    at: Vec<(usize, usize)>,
+    /// Per repository, indices into `revisions` in version order.
+    order: HashMap<String, Vec<usize>>,
+    /// A union only: per part, each local ordinal's ordinal in the union (its owner's).
+    canon: OnceLock<Vec<Vec<u32>>>,
+}
+
+/// One index directory of an [`Index`]: its catalog, its store opened on first use, and where
+/// its ordinals and path ids start in the union's.
+struct Part {
     dir: PathBuf,
     catalog: Catalog,
     store_dir: PathBuf,
     blobs: OnceLock<BlobStore>,
     grams: OnceLock<Grams>,
     store: OnceLock<Store>,
-    /// Per repository, indices into `catalog.revisions` in version order.
-    order: HashMap<String, Vec<usize>>,
+    ord_base: u32,
+    path_base: u32,
 }
 
-/// Where one blob stands: a repository, a path, and the selected revisions holding it there.
-#[derive(Debug, Clone)]
-pub struct Placement<'a> {
-    /// The repository's manifest name.
-    pub repo: String,
-    /// Repository-relative path.
-    pub path: String,
-    /// The selected revisions holding the blob at this path (catalog order).
-    pub holders: Vec<&'a IndexedRev>,
-}
-
-/// Some of a repository's revisions, in version order.
-#[derive(Debug, Clone)]
-pub struct Held<'a> {
-    /// The revisions held, oldest first.
-    pub revs: Vec<RevRef>,
-    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
-    pub display: String,
-    /// The newest revision held and its position in the repository's version order.
-    pub newest: Option<(usize, &'a IndexedRev)>,
-}
-
-/// blob id -> where it stands in the selected revisions, ordered by (repo, path).
-pub type Places<'a> = HashMap<String, Vec<Placement<'a>>>;
-
-/// Where the blobs an ordinal set names stand in some revisions: blob ordinal -> the paths
-/// holding it, each with the selected revisions that do.
-pub type OrdPlaces = HashMap<u32, Vec<OrdPlacement>>;
-
-/// One path holding a blob, by ordinal: see [`Index::places_of`].
-#[derive(Debug, Clone)]
-pub struct OrdPlacement {
-    /// The repository's manifest name.
-    pub repo: String,
-    /// The path's id in the catalog.
-    pub path: u32,
-    /// Positions in [`Catalog::revisions`] of the selected revisions holding it.
-    pub holders: Vec<usize>,
-}
-
-impl Index {
-    /// Opens the index in `dir` (the catalog; the rest on first use).
-    pub fn open(dir: &Path) -> Result<Index> {
-        let catalog = Catalog::require(dir)?;
-        let mut order: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in catalog.revisions.iter().enumerate() {
-            order.entry(r.repo.clone()).or_default().push(i);
-        }
-        for v in order.values_mut() {
-            v.sort_by(|a, b| selector::cmp_revs(&catalog.revisions[*a], &catalog.revisions[*b]));
-        }
-        Ok(Index {
-            store_dir: catalog.store_dir(dir),
-            dir: dir.to_path_buf(),
-            catalog,
-            blobs: OnceLock::new(),
-            grams: OnceLock::new(),
-            store: OnceLock::new(),
-            order,
-        })
-    }
-
+impl Part {
     /// The tantivy store (literals, findings), opened on first use.
     fn store(&self) -> Result<&Store> {
         if let Some(s) = self.store.get() {
@@ -155,37 +116,219 @@ impl Index {
         };
         Ok(self.grams.get_or_init(|| g))
     }
+}
 
-    /// The index directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+/// Where one blob stands: a repository, a path, and the selected revisions holding it there.
+#[derive(Debug, Clone)]
+pub struct Placement<'a> {
+    /// The repository's manifest name.
+    pub repo: String,
+    /// Repository-relative path.
+    pub path: String,
+    /// The selected revisions holding the blob at this path (catalog order).
+    pub holders: Vec<&'a IndexedRev>,
+}
+
+/// Some of a repository's revisions, in version order.
+#[derive(Debug, Clone)]
+pub struct Held<'a> {
+    /// The revisions held, oldest first.
+    pub revs: Vec<RevRef>,
+    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
+    pub display: String,
+    /// The newest revision held and its position in the repository's version order.
+    pub newest: Option<(usize, &'a IndexedRev)>,
+}
+
+/// blob id -> where it stands in the selected revisions, ordered by (repo, path).
+pub type Places<'a> = HashMap<String, Vec<Placement<'a>>>;
+
+/// Where the blobs an ordinal set names stand in some revisions: blob ordinal -> the paths
+/// holding it, each with the selected revisions that do.
+pub type OrdPlaces = HashMap<u32, Vec<OrdPlacement>>;
+
+/// One path holding a blob, by ordinal: see [`Index::places_of`].
+#[derive(Debug, Clone)]
+pub struct OrdPlacement {
+    /// The repository's manifest name.
+    pub repo: String,
+    /// The path's id (see [`Index::path`]).
+    pub path: u32,
+    /// Positions in [`Index::revisions`] of the selected revisions holding it.
+    pub holders: Vec<usize>,
+}
+
+/// One index directory of an opened index, as `stats` and the server describe it.
+#[derive(Debug, Clone)]
+pub struct PartInfo {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Its shard record, when it is a shard.
+    pub shard: Option<shards::ShardRecord>,
+}
+
+impl Index {
+    /// Opens the index in `dir` (the catalog; the rest on first use).
+    pub fn open(dir: &Path) -> Result<Index> {
+        Self::open_all(std::slice::from_ref(&dir.to_path_buf()))
     }
 
-    /// The catalog: every indexed revision.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// Opens one index directory, or the union of the shards of one lock (every shard once, in
+    /// any order; see [`shards::union_order`] for what is refused).
+    pub fn open_all(dirs: &[PathBuf]) -> Result<Index> {
+        anyhow::ensure!(!dirs.is_empty(), "no index directory given");
+        let catalogs: Vec<Catalog> = dirs
+            .iter()
+            .map(|d| Catalog::require(d))
+            .collect::<Result<_>>()?;
+        let (order, repos) = {
+            let parts: Vec<shards::Part> = dirs
+                .iter()
+                .zip(&catalogs)
+                .map(|(d, c)| {
+                    let mut repos: Vec<&str> =
+                        c.revisions.iter().map(|r| r.repo.as_str()).collect();
+                    repos.dedup();
+                    shards::Part {
+                        dir: d,
+                        shard: c.shard.as_ref(),
+                        repos,
+                    }
+                })
+                .collect();
+            shards::union_order(&parts)?
+        };
+        let mut slots: Vec<Option<Catalog>> = catalogs.into_iter().map(Some).collect();
+        let mut parts = Vec::with_capacity(order.len());
+        let (mut ord_base, mut path_base) = (0u64, 0u64);
+        for i in order {
+            let catalog = slots[i].take().expect("each part once");
+            let dir = dirs[i].clone();
+            if let Some(first) = parts.first().map(|p: &Part| &p.catalog.rules)
+                && *first != catalog.rules
+            {
+                anyhow::bail!(
+                    "{} and {} were indexed with different rules: index every shard with the same rules (`archeo index --shard K/N`, the same --rules)",
+                    parts[0].dir.display(),
+                    dir.display()
+                );
+            }
+            let (blobs, paths) = if dirs.len() > 1 {
+                (catalog.blob_count() as u64, catalog.path_count()? as u64)
+            } else {
+                (0, 0)
+            };
+            parts.push(Part {
+                store_dir: catalog.store_dir(&dir),
+                dir,
+                catalog,
+                blobs: OnceLock::new(),
+                grams: OnceLock::new(),
+                store: OnceLock::new(),
+                ord_base: u32::try_from(ord_base).context("too many blobs for one union")?,
+                path_base: u32::try_from(path_base).context("too many paths for one union")?,
+            });
+            ord_base += blobs;
+            path_base += paths;
+        }
+        anyhow::ensure!(
+            ord_base < u32::MAX as u64 && path_base < u32::MAX as u64,
+            "too many blobs or paths for one union of shards"
+        );
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        match repos {
+            None => at.extend((0..parts[0].catalog.revisions.len()).map(|i| (0, i))),
+            Some(repos) => {
+                for repo in &repos {
+                    for (p, part) in parts.iter().enumerate() {
+                        at.extend(
+                            part.catalog
+                                .revisions
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, r)| &r.repo == repo)
+                                .map(|(i, _)| (p, i)),
+                        );
+                    }
+                }
+            }
+        }
+        let revisions: Vec<IndexedRev> = at
+            .iter()
+            .map(|&(p, i)| parts[p].catalog.revisions[i].clone())
+            .collect();
+        let mut order: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in revisions.iter().enumerate() {
+            order.entry(r.repo.clone()).or_default().push(i);
+        }
+        for v in order.values_mut() {
+            v.sort_by(|a, b| selector::cmp_revs(&revisions[*a], &revisions[*b]));
+        }
+        Ok(Index {
+            parts,
+            revisions,
+            at,
+            order,
+            canon: OnceLock::new(),
+        })
+    }
+
+    /// The index directories, in shard order, with their shard records.
+    pub fn parts(&self) -> Vec<PartInfo> {
+        self.parts
+            .iter()
+            .map(|p| PartInfo {
+                dir: p.dir.clone(),
+                shard: p.catalog.shard.clone(),
+            })
+            .collect()
+    }
+
+    /// A shard opened alone (one of several): it answers for its own repositories only.
+    pub fn lone_shard(&self) -> Option<&shards::ShardRecord> {
+        match &self.parts[..] {
+            [p] => p.catalog.shard.as_ref().filter(|s| s.n > 1),
+            _ => None,
+        }
+    }
+
+    /// The index directory (a union's first shard).
+    pub fn dir(&self) -> &Path {
+        &self.parts[0].dir
+    }
+
+    /// The fingerprint of the rules the findings were computed with.
+    pub fn rules(&self) -> &str {
+        &self.parts[0].catalog.rules
     }
 
     /// Every indexed revision, in catalog (lock) order.
     pub fn revisions(&self) -> &[IndexedRev] {
-        &self.catalog.revisions
+        &self.revisions
+    }
+
+    /// The indexed revision `repo@rev`.
+    pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
+        self.revisions
+            .iter()
+            .find(|r| r.repo == repo && r.rev == rev)
     }
 
     /// Resolves a `REPO@REV` selector.
     pub fn resolve(&self, sel: &str) -> Result<&IndexedRev> {
-        selector::resolve(&self.catalog, sel)
+        selector::resolve(&self.revisions, sel)
     }
 
     /// The revisions `--at` selectors and `--repo` names select (all when both are empty).
     pub fn select(&self, at: &[String], repos: &[String]) -> Result<Vec<&IndexedRev>> {
-        selector::select(&self.catalog, at, repos)
+        selector::select(&self.revisions, at, repos)
     }
 
     /// A repository's revisions, oldest first (tags by version, then commits, then branches).
     pub fn ordered(&self, repo: &str) -> Vec<&IndexedRev> {
         self.order
             .get(repo)
-            .map(|v| v.iter().map(|i| &self.catalog.revisions[*i]).collect())
+            .map(|v| v.iter().map(|i| &self.revisions[*i]).collect())
             .unwrap_or_default()
     }
 
@@ -270,11 +413,123 @@ impl Index {
         self.cite(blob, &place, start, end)
     }
 
-    /// The catalog's own copy of a revision (so identity comparisons hold).
+    /// The index's own copy of a revision (so identity comparisons hold).
     fn same<'a>(&'a self, rev: &IndexedRev) -> &'a IndexedRev {
-        self.catalog
-            .find(&rev.repo, &rev.rev)
+        self.find(&rev.repo, &rev.rev)
             .expect("revisions come from this index's catalog")
+    }
+
+    /// A union: per part, each local ordinal's ordinal in the union (worked out once, by
+    /// sorting every part's blob ids together: a file version held by several parts gets its
+    /// owner's ordinal, the first part holding it with something stored).
+    fn canon(&self) -> Result<&[Vec<u32>]> {
+        if let Some(t) = self.canon.get() {
+            return Ok(t);
+        }
+        let mut table: Vec<Vec<u32>> = Vec::with_capacity(self.parts.len());
+        let mut all: Vec<([u8; 20], u32, bool)> = Vec::new();
+        for part in &self.parts {
+            let blobs = part.catalog.blobs()?;
+            table.push((0..blobs.len() as u32).map(|l| part.ord_base + l).collect());
+            all.extend(blobs.iter().enumerate().map(|(l, b)| {
+                (
+                    b.id,
+                    part.ord_base + l as u32,
+                    b.status != catalog::BlobStatus::Unavailable,
+                )
+            }));
+        }
+        // By id, then by ordinal (the parts' order): a run of equal ids is one file version.
+        all.sort_unstable();
+        for run in all.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            let owner = run.iter().find(|e| e.2).unwrap_or(&run[0]).1;
+            for e in run {
+                let (part, l) = self.locate(e.1)?;
+                let p = self
+                    .parts
+                    .iter()
+                    .position(|x| std::ptr::eq(x, part))
+                    .expect("a part of this index");
+                table[p][l as usize] = owner;
+            }
+        }
+        Ok(self.canon.get_or_init(|| table))
+    }
+
+    /// The union's ordinal of a blob id: the first part holding it with something stored (not
+    /// unavailable), else the first part holding it at all.
+    fn owner(&self, id: &[u8; 20]) -> Result<Option<u32>> {
+        let mut first = None;
+        for part in &self.parts {
+            if let Some(l) = part.catalog.ordinal_of(id)? {
+                if part.catalog.blob(l)?.status != catalog::BlobStatus::Unavailable {
+                    return Ok(Some(part.ord_base + l));
+                }
+                first.get_or_insert(part.ord_base + l);
+            }
+        }
+        Ok(first)
+    }
+
+    /// Does part `p` own the blob `hex` (so a union takes its stored documents from there)?
+    fn owns(&self, p: usize, hex: &str) -> Result<bool> {
+        if self.parts.len() == 1 {
+            return Ok(true);
+        }
+        let Some(id) = catalog::parse_hex(hex) else {
+            return Ok(false);
+        };
+        let part = &self.parts[p];
+        Ok(match part.catalog.ordinal_of(&id)? {
+            Some(l) => self.canon()?[p].get(l as usize) == Some(&(part.ord_base + l)),
+            None => false,
+        })
+    }
+
+    /// The part holding union ordinal `ord`, and the ordinal there.
+    fn locate(&self, ord: u32) -> Result<(&Part, u32)> {
+        let i = self.parts.partition_point(|p| p.ord_base <= ord) - 1;
+        let part = &self.parts[i];
+        Ok((part, ord - part.ord_base))
+    }
+
+    /// A revision's tree entries (files only, by path id): (path id, blob ordinal), each id
+    /// valid for [`Index::path`] and [`Index::blob`].
+    pub fn tree_entries(&self, rev: &IndexedRev) -> Result<impl Iterator<Item = (u32, u32)> + '_> {
+        self.entries(self.position(rev)?)
+    }
+
+    /// Revision `u`'s tree entries as (path id, ordinal) in the union's spaces.
+    fn entries(&self, u: usize) -> Result<impl Iterator<Item = (u32, u32)> + '_> {
+        let (p, i) = self.at[u];
+        let part = &self.parts[p];
+        let canon: Option<&[u32]> = if self.parts.len() > 1 {
+            Some(&self.canon()?[p])
+        } else {
+            None
+        };
+        let base = part.path_base;
+        Ok(part.catalog.entries(i)?.iter().map(move |(path, ord)| {
+            let ord = match canon {
+                // An ordinal past the table (a damaged tree) stays past every table.
+                Some(c) => c.get(ord as usize).copied().unwrap_or(u32::MAX),
+                None => ord,
+            };
+            (base + path, ord)
+        }))
+    }
+
+    /// How many blob ordinals there are (`0..blob_count()`; a union counts a file version
+    /// held by two shards under both, and answers with its owner's).
+    pub fn blob_count(&self) -> usize {
+        self.parts.iter().map(|p| p.catalog.blob_count()).sum()
+    }
+
+    /// The path with id `id`.
+    pub fn path(&self, id: u32) -> Result<&str> {
+        let i = self.parts.partition_point(|p| p.path_base <= id) - 1;
+        let part = &self.parts[i];
+        part.catalog.path(id - part.path_base)
     }
 
     /// Where the blobs `wanted` accepts stand in `revs`, for paths `keep_path` accepts (only
@@ -285,18 +540,19 @@ impl Index {
         wanted: impl Fn(&str) -> bool + Sync,
         keep_path: impl Fn(&str) -> bool,
     ) -> Result<Places<'a>> {
-        let mut want: Vec<Option<bool>> = vec![None; self.catalog.blob_count()];
+        let mut want: Vec<Option<bool>> = vec![None; self.blob_count()];
         let mut by_blob: HashMap<u32, BTreeMap<(String, u32), Vec<&'a IndexedRev>>> =
             HashMap::new();
         let mut keep: HashMap<u32, bool> = HashMap::new();
         for r in revs {
             let i = self.position(r)?;
-            for (path, ord) in self.catalog.entries(i)?.iter() {
+            let r = &self.revisions[i];
+            for (path, ord) in self.entries(i)? {
                 let slot = want.get_mut(ord as usize).context(
                     "the index is damaged (a tree names an unknown blob): run `archeo index --rebuild`",
                 )?;
                 if slot.is_none() {
-                    let e = self.catalog.blob(ord)?;
+                    let e = self.blob(ord)?;
                     *slot = Some(e.status != catalog::BlobStatus::Unavailable && wanted(&e.hex()));
                 }
                 if *slot != Some(true) {
@@ -305,7 +561,7 @@ impl Index {
                 let k = match keep.get(&path) {
                     Some(k) => *k,
                     None => {
-                        let k = keep_path(self.catalog.path(path)?);
+                        let k = keep_path(self.path(path)?);
                         keep.insert(path, k);
                         k
                     }
@@ -316,7 +572,7 @@ impl Index {
                         .or_default()
                         .entry((r.repo.clone(), path))
                         .or_default()
-                        .push(*r);
+                        .push(r);
                 }
             }
         }
@@ -326,12 +582,12 @@ impl Index {
             for ((repo, path), holders) in at {
                 v.push(Placement {
                     repo,
-                    path: self.catalog.path(path)?.to_string(),
+                    path: self.path(path)?.to_string(),
                     holders,
                 });
             }
             v.sort_by(|a, b| (&a.repo, &a.path).cmp(&(&b.repo, &b.path)));
-            out.insert(self.catalog.blob(ord)?.hex(), v);
+            out.insert(self.blob(ord)?.hex(), v);
         }
         Ok(out)
     }
@@ -348,7 +604,8 @@ impl Index {
         let mut keep: HashMap<u32, bool> = HashMap::new();
         for r in revs {
             let i = self.position(r)?;
-            for (path, ord) in self.catalog.entries(i)?.iter() {
+            let repo = &self.revisions[i].repo;
+            for (path, ord) in self.entries(i)? {
                 if !wanted(ord) {
                     continue;
                 }
@@ -366,11 +623,11 @@ impl Index {
                 let places = by_blob.entry(ord).or_default();
                 match places
                     .iter_mut()
-                    .find(|p| p.path == path && p.repo == r.repo)
+                    .find(|p| p.path == path && &p.repo == repo)
                 {
                     Some(p) => p.holders.push(i),
                     None => places.push(OrdPlacement {
-                        repo: r.repo.clone(),
+                        repo: repo.clone(),
                         path,
                         holders: vec![i],
                     }),
@@ -384,32 +641,34 @@ impl Index {
     pub fn placement(&self, p: &OrdPlacement) -> Result<Placement<'_>> {
         Ok(Placement {
             repo: p.repo.clone(),
-            path: self.catalog.path(p.path)?.to_string(),
-            holders: p
-                .holders
-                .iter()
-                .map(|i| &self.catalog.revisions[*i])
-                .collect(),
+            path: self.path(p.path)?.to_string(),
+            holders: p.holders.iter().map(|i| &self.revisions[*i]).collect(),
         })
     }
 
     fn position(&self, r: &IndexedRev) -> Result<usize> {
-        self.catalog
-            .position(r)
+        self.revisions
+            .iter()
+            .position(|x| std::ptr::eq(x, r))
+            .or_else(|| {
+                self.revisions
+                    .iter()
+                    .position(|x| x.repo == r.repo && x.rev == r.rev)
+            })
             .with_context(|| format!("{}@{} is not in this index", r.repo, r.rev))
     }
 
     /// Every entry of an indexed commit's tree.
     pub fn tree(&self, commit: &str) -> Result<Vec<Occurrence>> {
-        let i = self
-            .catalog
+        let u = self
             .revisions
             .iter()
             .position(|r| r.commit == commit)
             .with_context(|| {
                 format!("the index lacks the tree of commit {commit}: run `archeo index`")
             })?;
-        self.catalog.tree(i)
+        let (p, i) = self.at[u];
+        self.parts[p].catalog.tree(i)
     }
 
     /// The ordinals of the stored blobs `q` admits (None: it cannot narrow, every blob may).
@@ -417,36 +676,61 @@ impl Index {
         if matches!(q, GramQuery::All) {
             return Ok(None);
         }
-        self.gram_index()?.eval(q)
+        if let [part] = &self.parts[..] {
+            return part.gram_index()?.eval(q);
+        }
+        let canon = self.canon()?;
+        let mut out = Vec::new();
+        for (p, part) in self.parts.iter().enumerate() {
+            let Some(ords) = part.gram_index()?.eval(q)? else {
+                return Ok(None);
+            };
+            out.extend(
+                ords.into_iter()
+                    .filter_map(|o| canon[p].get(o as usize).copied()),
+            );
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(Some(out))
     }
 
     /// The ordinal of a stored blob id.
     pub fn ordinal(&self, blob: &str) -> Result<Option<u32>> {
-        self.catalog.ordinal(blob)
+        match &self.parts[..] {
+            [part] => part.catalog.ordinal(blob),
+            _ => match catalog::parse_hex(blob) {
+                Some(id) => self.owner(&id),
+                None => Ok(None),
+            },
+        }
     }
 
     /// The blob table's row for an ordinal.
     pub fn blob(&self, ord: u32) -> Result<BlobEntry> {
-        self.catalog.blob(ord)
+        let (part, l) = self.locate(ord)?;
+        part.catalog.blob(l)
     }
 
     /// A stored file version by ordinal (no text for a blob stored without it).
     pub fn file_at(&self, ord: u32) -> Result<StoredFile> {
-        let e = self.catalog.blob(ord)?;
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
         if !e.status.has_text() {
             return Ok(StoredFile::without_text(&e));
         }
-        StoredFile::load(&e, &self.blob_store()?.record(&e)?)
+        StoredFile::load(&e, &part.blob_store()?.record(&e)?)
     }
 
     /// What a search scans of a stored file version: its text, its comment and string regions
     /// and its declarations' lines (None for a blob stored without text).
     pub fn scan_at(&self, ord: u32) -> Result<Option<ScanFile>> {
-        let e = self.catalog.blob(ord)?;
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
         if !e.status.has_text() {
             return Ok(None);
         }
-        let r = self.blob_store()?.record(&e)?;
+        let r = part.blob_store()?.record(&e)?;
         Ok(Some(ScanFile {
             blob: e.hex(),
             content: r.text()?,
@@ -458,17 +742,35 @@ impl Index {
     /// A stored file version's parse facts (declarations, imports, references, types) without
     /// its text: what cross-reference graphs read. Empty facts for a blob stored without text.
     pub fn facts_at(&self, ord: u32) -> Result<crate::lang::Parsed> {
-        let e = self.catalog.blob(ord)?;
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
         if !e.status.has_text() {
             return Ok(crate::lang::Parsed::default());
         }
-        self.blob_store()?.record(&e)?.facts()
+        part.blob_store()?.record(&e)?.facts()
+    }
+
+    /// A stored file version's declarations alone (no text, no other parse facts): what
+    /// identify's function-table matching reads. Empty for a blob stored without text.
+    pub fn decls_at(&self, ord: u32) -> Result<Vec<crate::lang::Decl>> {
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
+        if !e.status.has_text() {
+            return Ok(Vec::new());
+        }
+        part.blob_store()?.record(&e)?.decls()
+    }
+
+    /// The ids of the rules the index's findings were computed with.
+    pub fn rule_ids(&self) -> &[String] {
+        // Every part of a union was indexed with the same rules (checked at open).
+        &self.parts[0].catalog.rule_ids
     }
 
     /// The file version stored for a blob id.
     pub fn file_by_blob(&self, blob: &str) -> Result<Option<StoredFile>> {
-        match self.catalog.ordinal(blob)? {
-            Some(o) if self.catalog.blob(o)?.status != catalog::BlobStatus::Unavailable => {
+        match self.ordinal(blob)? {
+            Some(o) if self.blob(o)?.status != catalog::BlobStatus::Unavailable => {
                 Ok(Some(self.file_at(o)?))
             }
             _ => Ok(None),
@@ -477,41 +779,66 @@ impl Index {
 
     /// The language of a stored blob.
     pub fn lang_of(&self, blob: &str) -> Result<Option<crate::lang::Lang>> {
-        Ok(match self.catalog.ordinal(blob)? {
-            Some(o) => Some(self.catalog.blob(o)?.lang),
+        Ok(match self.ordinal(blob)? {
+            Some(o) => Some(self.blob(o)?.lang),
             None => None,
         })
     }
 
+    /// What every part's store answers, each blob's documents from its owner only.
+    fn gather<T>(
+        &self,
+        ask: impl Fn(&Store) -> Result<Vec<T>, store::StoreError>,
+        blob: impl Fn(&T) -> &str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for (p, part) in self.parts.iter().enumerate() {
+            for t in ask(part.store()?)? {
+                if self.owns(p, blob(&t))? {
+                    out.push(t);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Stored findings of the given rules (every rule when empty).
     pub fn findings(&self, rules: &[String]) -> Result<Vec<Finding>> {
-        Ok(self.store()?.findings(rules)?)
+        self.gather(|s| s.findings(rules), |f: &Finding| &f.blob)
     }
 
     /// Every file version's stored dependency edges.
     pub fn deps(&self) -> Result<Vec<store::StoredDeps>> {
-        Ok(self.store()?.deps()?)
+        self.gather(|s| s.deps(), |d: &store::StoredDeps| &d.blob)
     }
 
-    /// String literals holding one of `tokens`.
-    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        Ok(self.store()?.literals_with_any(tokens)?)
+    /// The error-source literals whose every required word is among `words`.
+    pub fn literals_within(&self, words: &[String]) -> Result<Vec<StoredLiteral>> {
+        self.gather(|s| s.literals_within(words), |l: &StoredLiteral| &l.blob)
     }
 
-    /// What the index holds, for `archeo stats`.
+    /// What the index holds, for `archeo stats` (a union: distinct blobs once; documents and
+    /// bytes of every shard).
     pub fn stats(&self) -> Result<IndexStats> {
-        let blobs = self
-            .catalog
-            .blobs()?
-            .iter()
-            .filter(|b| b.status != catalog::BlobStatus::Unavailable)
-            .count();
+        let mut blobs = 0;
+        let mut documents = 0;
+        let mut bytes_on_disk = 0;
+        for (p, part) in self.parts.iter().enumerate() {
+            for (l, b) in part.catalog.blobs()?.iter().enumerate() {
+                let own = self.parts.len() == 1 || self.canon()?[p][l] == part.ord_base + l as u32;
+                if own && b.status != catalog::BlobStatus::Unavailable {
+                    blobs += 1;
+                }
+            }
+            documents += part.store()?.num_docs()?;
+            bytes_on_disk += dir_size(&part.dir);
+        }
         Ok(IndexStats {
-            revisions: self.catalog.revisions.clone(),
+            revisions: self.revisions.clone(),
             blobs,
-            documents: blobs as u64 + self.store()?.num_docs()?,
-            bytes_on_disk: dir_size(&self.dir),
-            rules: self.catalog.rules.clone(),
+            documents: blobs as u64 + documents,
+            bytes_on_disk,
+            rules: self.rules().to_string(),
         })
     }
 

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use anyhow::{Result, bail};
 
-use crate::index::catalog::{Catalog, IndexedRev};
+use crate::index::catalog::IndexedRev;
 use crate::source::lock::RefKind;
 
 /// Parses `REPO@REV`.
@@ -29,9 +29,9 @@ pub fn cmp_revs(a: &IndexedRev, b: &IndexedRev) -> Ordering {
 }
 
 /// Lists what is pinned, for error messages.
-pub fn pinned_list(cat: &Catalog) -> String {
+pub fn pinned_list(revisions: &[IndexedRev]) -> String {
     let mut by_repo: Vec<(String, Vec<&str>)> = Vec::new();
-    for r in &cat.revisions {
+    for r in revisions {
         match by_repo.iter_mut().find(|(n, _)| *n == r.repo) {
             Some((_, v)) => v.push(&r.rev),
             None => by_repo.push((r.repo.clone(), vec![&r.rev])),
@@ -58,25 +58,20 @@ pub fn pinned_list(cat: &Catalog) -> String {
 }
 
 /// Resolves one selector to an indexed revision.
-pub fn resolve<'a>(cat: &'a Catalog, sel: &str) -> Result<&'a IndexedRev> {
+pub fn resolve<'a>(revisions: &'a [IndexedRev], sel: &str) -> Result<&'a IndexedRev> {
     let (repo, rev) = parse(sel)?;
-    if !cat.revisions.iter().any(|r| r.repo == repo) {
+    if !revisions.iter().any(|r| r.repo == repo) {
         bail!(
             "unknown repository {repo:?} in {sel}; pinned and indexed:\n{}",
-            pinned_list(cat)
+            pinned_list(revisions)
         );
     }
-    if let Some(r) = cat
-        .revisions
-        .iter()
-        .find(|r| r.repo == repo && r.rev == rev)
-    {
+    if let Some(r) = revisions.iter().find(|r| r.repo == repo && r.rev == rev) {
         return Ok(r);
     }
     let lower = rev.to_ascii_lowercase();
     if lower.len() >= 4 && lower.chars().all(|c| c.is_ascii_hexdigit()) {
-        let m: Vec<&IndexedRev> = cat
-            .revisions
+        let m: Vec<&IndexedRev> = revisions
             .iter()
             .filter(|r| r.repo == repo && r.commit.starts_with(&lower))
             .collect();
@@ -94,35 +89,102 @@ pub fn resolve<'a>(cat: &'a Catalog, sel: &str) -> Result<&'a IndexedRev> {
         }
     }
     bail!(
-        "{sel} is not pinned (not a pinned rev name or commit prefix of {repo}); pin it in archeo.toml and run `archeo fetch && archeo index`. Pinned and indexed:\n{}",
-        pinned_list(cat)
+        "{sel} is not pinned (not a pinned rev name or commit prefix of {repo}){}; pin it in archeo.toml and run `archeo fetch && archeo index`. Pinned and indexed:\n{}",
+        near_revs(revisions, repo, rev),
+        pinned_list(revisions)
     )
+}
+
+/// `; did you mean runc@v1.3.3?` for a rev spelled without its `v` (or with one too many), else
+/// the pinned revisions on either side of it in version order (`runc@v1.3.7`: v1.3.6, v1.4.0).
+fn near_revs(revisions: &[IndexedRev], repo: &str, rev: &str) -> String {
+    let revs: Vec<&str> = revisions
+        .iter()
+        .filter(|r| r.repo == repo)
+        .map(|r| r.rev.as_str())
+        .collect();
+    let respelled = [
+        format!("v{rev}"),
+        rev.trim_start_matches(['v', 'V']).to_string(),
+    ];
+    if let Some(r) = revs
+        .iter()
+        .find(|r| respelled.iter().any(|x| x.eq_ignore_ascii_case(r)))
+    {
+        return format!("; did you mean {repo}@{r}?");
+    }
+    if !rev
+        .trim_start_matches(['v', 'V'])
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
+        let near = crate::query::nearest(rev, revs.iter().copied());
+        return match near.as_slice() {
+            [] => String::new(),
+            n => format!(
+                "; did you mean {}?",
+                n.iter()
+                    .map(|r| format!("{repo}@{r}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+    }
+    let mut versions: Vec<&str> = revs
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.trim_start_matches(['v', 'V'])
+                .starts_with(|c: char| c.is_ascii_digit())
+        })
+        .collect();
+    versions.sort_by(|a, b| crate::version::cmp_versions(a, b));
+    let below = versions
+        .iter()
+        .rev()
+        .find(|v| crate::version::cmp_versions(v, rev).is_lt());
+    let above = versions
+        .iter()
+        .find(|v| crate::version::cmp_versions(v, rev).is_gt());
+    match (below, above) {
+        (None, None) => String::new(),
+        (b, a) => format!(
+            "; the nearest pinned: {}",
+            [
+                b.map(|v| format!("{repo}@{v} (before)")),
+                a.map(|v| format!("{repo}@{v} (after)"))
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+        ),
+    }
 }
 
 /// The revisions selected by `--at` selectors and `--repo` names (all when both are empty).
 pub fn select<'a>(
-    cat: &'a Catalog,
+    revisions: &'a [IndexedRev],
     at: &[String],
     repos: &[String],
 ) -> Result<Vec<&'a IndexedRev>> {
     for r in repos {
-        if !cat.revisions.iter().any(|x| &x.repo == r) {
+        if !revisions.iter().any(|x| &x.repo == r) {
             bail!(
                 "unknown repository {r:?}; pinned and indexed:\n{}",
-                pinned_list(cat)
+                pinned_list(revisions)
             );
         }
     }
     let mut out: Vec<&IndexedRev> = Vec::new();
     if at.is_empty() {
         out.extend(
-            cat.revisions
+            revisions
                 .iter()
                 .filter(|r| repos.is_empty() || repos.contains(&r.repo)),
         );
     } else {
         for s in at {
-            let r = resolve(cat, s)?;
+            let r = resolve(revisions, s)?;
             if (repos.is_empty() || repos.contains(&r.repo))
                 && !out.iter().any(|x| std::ptr::eq(*x, r))
             {

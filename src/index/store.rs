@@ -213,37 +213,40 @@ fn damaged(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> StoreEr
 }
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use crate::lang::Lang;
-
-const TOKENIZER: &str = "archeo_code";
 
 #[derive(Clone, Copy)]
 struct Fields {
     kind: Field,
     blob: Field,
     rule: Field,
-    tokens: Field,
+    words: Field,
+    need: Field,
     payload: Field,
 }
 
+/// The fast field holding how many distinct words a literal's format requires.
+const NEED: &str = "need";
+
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let tokens_opts = TextOptions::default().set_indexing_options(
+    let words_opts = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
+            .set_tokenizer("whitespace")
             .set_index_option(IndexRecordOption::Basic),
     );
     let f = Fields {
         kind: b.add_text_field("kind", STRING),
         blob: b.add_text_field("blob", STRING | STORED),
         rule: b.add_text_field("rule", STRING | STORED),
-        tokens: b.add_text_field("tokens", tokens_opts),
+        words: b.add_text_field("words", words_opts),
+        need: b.add_u64_field(NEED, FAST),
         payload: b.add_text_field("payload", STORED),
     };
     (b.build(), f)
@@ -280,6 +283,56 @@ fn go_lang() -> Lang {
     Lang::Go
 }
 
+/// Collects the documents whose score (one per matching word) reaches their `need`: the
+/// literals every required word of which the message holds.
+struct WordsCovered;
+
+impl tantivy::collector::Collector for WordsCovered {
+    type Fruit = Vec<DocAddress>;
+    type Child = WordsCoveredSegment;
+
+    fn for_segment(
+        &self,
+        segment: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<WordsCoveredSegment> {
+        Ok(WordsCoveredSegment {
+            segment,
+            need: reader.fast_fields().u64(NEED)?,
+            found: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<DocAddress>>) -> tantivy::Result<Vec<DocAddress>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+struct WordsCoveredSegment {
+    segment: tantivy::SegmentOrdinal,
+    need: tantivy::columnar::Column<u64>,
+    found: Vec<DocAddress>,
+}
+
+impl tantivy::collector::SegmentCollector for WordsCoveredSegment {
+    type Fruit = Vec<DocAddress>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        let need = self.need.first(doc).unwrap_or(u64::MAX);
+        if f64::from(score) + 0.5 >= need as f64 {
+            self.found.push(DocAddress::new(self.segment, doc));
+        }
+    }
+
+    fn harvest(self) -> Vec<DocAddress> {
+        self.found
+    }
+}
+
 /// The opened tantivy index, with a reader.
 pub struct Store {
     index: Index,
@@ -293,20 +346,13 @@ pub struct Store {
 }
 
 impl Store {
-    fn register(index: &Index) {
-        index
-            .tokenizers()
-            .register(TOKENIZER, crate::index::tokenize::CodeTokenizer::default());
-    }
-
-    /// Checks the schema, registers the tokenizer and opens a reader that never writes.
+    /// Checks the schema and opens a reader that never writes.
     fn ready(index: Index, schema: Schema, f: Fields, dir: &Path) -> Result<Store> {
         if index.schema() != schema {
             return Err(StoreError::Schema {
                 dir: dir.to_path_buf(),
             });
         }
-        Self::register(&index);
         let payload =
             CommitPayload::read(index.load_metas().map_err(read_error)?.payload.as_deref())?;
         let reader = index
@@ -403,17 +449,28 @@ impl Store {
         Ok(v)
     }
 
-    /// String literals holding at least one of `tokens`.
-    pub fn literals_with_any(&self, tokens: &[String]) -> Result<Vec<StoredLiteral>> {
-        let any: Vec<(Occur, Box<dyn Query>)> = tokens
+    /// The error-source literals whose every required word is among `words` (lower-cased,
+    /// distinct: [`crate::lang::errfmt::message_words`]): each matching word scores one, and
+    /// a literal is read only when its score reaches the number of words it requires.
+    pub fn literals_within(&self, words: &[String]) -> Result<Vec<StoredLiteral>> {
+        let any: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
-            .map(|t| (Occur::Should, self.term_query(self.f.tokens, t)))
+            .map(|w| {
+                let q: Box<dyn Query> =
+                    Box::new(ConstScoreQuery::new(self.term_query(self.f.words, w), 1.0));
+                (Occur::Should, q)
+            })
             .collect();
-        let q = BooleanQuery::new(vec![
-            (Occur::Must, self.term_query(self.f.kind, "lit")),
-            (Occur::Must, Box::new(BooleanQuery::new(any))),
-        ]);
-        guarded(|| self.payloads(&q))
+        if any.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = BooleanQuery::new(any);
+        guarded(|| {
+            let searcher = self.reader.searcher();
+            let mut addrs = searcher.search(&q, &WordsCovered)?;
+            addrs.sort();
+            self.read_payloads(&addrs)
+        })
     }
 
     /// Finding payloads, of the given rules (all when empty).
@@ -431,9 +488,16 @@ impl Store {
     }
 
     fn payloads<T: serde::de::DeserializeOwned>(&self, q: &dyn Query) -> Result<Vec<T>> {
+        self.read_payloads(&self.collect(q)?)
+    }
+
+    fn read_payloads<T: serde::de::DeserializeOwned>(
+        &self,
+        addrs: &[DocAddress],
+    ) -> Result<Vec<T>> {
         let searcher = self.reader.searcher();
         let mut out = Vec::new();
-        for a in self.collect(q)? {
+        for &a in addrs {
             let doc: TantivyDocument = searcher.doc(a)?;
             let get = |f: Field| doc.get_first(f).and_then(|v| v.as_str());
             let blob = get(self.f.blob).unwrap_or_default();
@@ -599,6 +663,15 @@ impl StoreWriter {
             if self.sealed { seal(blob, &text) } else { text }
         };
         for s in strings {
+            // Only a literal that may be an error message's source is stored (explain's only
+            // question of them), with the words a message must hold for it to match.
+            let Some(source) = crate::lang::errfmt::error_source(lang, &s) else {
+                continue;
+            };
+            let words = crate::lang::errfmt::required_words(&source.pattern);
+            if words.is_empty() {
+                continue;
+            }
             let decl = decls
                 .iter()
                 .filter(|d| d.start <= s.line && s.line <= d.end)
@@ -613,7 +686,8 @@ impl StoreWriter {
             let mut d = TantivyDocument::new();
             d.add_text(f.kind, "lit");
             d.add_text(f.blob, blob);
-            d.add_text(f.tokens, &lit.lit.value);
+            d.add_text(f.words, words.join(" "));
+            d.add_u64(f.need, words.len() as u64);
             d.add_text(
                 f.payload,
                 sealed(serde_json::to_string(&lit).expect("a literal serialises")),

@@ -108,53 +108,6 @@ pub fn token_set(text: &str) -> Vec<String> {
     v
 }
 
-/// The tantivy tokenizer over [`tokens`].
-#[derive(Clone, Default)]
-pub struct CodeTokenizer {
-    buf: Vec<tantivy::tokenizer::Token>,
-}
-
-/// The `archeo_code` tokenizer's token stream.
-pub struct CodeTokenStream<'a> {
-    tokens: &'a mut Vec<tantivy::tokenizer::Token>,
-    index: usize,
-}
-
-impl tantivy::tokenizer::Tokenizer for CodeTokenizer {
-    type TokenStream<'a> = CodeTokenStream<'a>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
-        self.buf.clear();
-        let mut position = 0;
-        tokens(text, |t, s, e| {
-            self.buf.push(tantivy::tokenizer::Token {
-                offset_from: s,
-                offset_to: e,
-                position,
-                text: t.to_string(),
-                position_length: 1,
-            });
-            position += 1;
-        });
-        CodeTokenStream {
-            tokens: &mut self.buf,
-            index: 0,
-        }
-    }
-}
-
-impl tantivy::tokenizer::TokenStream for CodeTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.index += 1;
-        self.index <= self.tokens.len()
-    }
-    fn token(&self) -> &tantivy::tokenizer::Token {
-        &self.tokens[self.index - 1]
-    }
-    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
-        &mut self.tokens[self.index - 1]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,6 +113,9 @@ impl super::Language for Shell {
     fn parse(&self, src: &str) -> (Parsed, Option<Tree>) {
         parse(src)
     }
+    fn refs(&self) -> super::Refs {
+        super::Refs::ShellSources
+    }
 }
 
 /// The tree-sitter language, for rules (`queries/shell/*.scm`) to compile against.
@@ -165,6 +168,7 @@ pub fn parse(src: &str) -> (Parsed, Option<Tree>) {
         out: &mut out,
     };
     x.walk(tree.root_node());
+    out.first_error = super::syntax_errors(tree.root_node()).1;
     regions(tree.root_node(), &mut out.regions);
     // Builtin names count only where the file itself defines a function of that name.
     let defined: Vec<String> = out

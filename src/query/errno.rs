@@ -160,6 +160,37 @@ pub const ERRNOS: &[(u16, &str, &str)] = &[
 ];
 
 /// The errno whose text is exactly `s`.
+///
+/// Also as C's `strerror` writes them (`Permission denied`) and as Rust's `io::Error` does
+/// (`Permission denied (os error 13)`, the number checked).
 pub fn by_text(s: &str) -> Option<(u16, &'static str, &'static str)> {
-    ERRNOS.iter().find(|(_, _, t)| *t == s).copied()
+    let (text, num) = match s
+        .strip_suffix(')')
+        .and_then(|x| x.rsplit_once(" (os error "))
+    {
+        Some((t, n)) => (t, n.parse::<u16>().ok()),
+        None => (s, None),
+    };
+    ERRNOS
+        .iter()
+        .find(|(n, _, t)| t.eq_ignore_ascii_case(text) && num.is_none_or(|x| x == *n))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by_text;
+
+    #[test]
+    fn go_c_and_rust_spellings() {
+        assert_eq!(by_text("permission denied").map(|e| e.1), Some("EACCES"));
+        assert_eq!(by_text("Permission denied").map(|e| e.1), Some("EACCES"));
+        assert_eq!(
+            by_text("Invalid cross-device link (os error 18)").map(|e| e.1),
+            Some("EXDEV")
+        );
+        // The number must be the text's.
+        assert_eq!(by_text("Permission denied (os error 18)"), None);
+        assert_eq!(by_text("denied"), None);
+    }
 }

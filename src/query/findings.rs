@@ -73,8 +73,36 @@ pub fn query(index: &Index, sel: &Selection) -> Result<Vec<FindingHit>> {
             });
         }
     }
-    out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.cite.rank(&b.cite)));
+    out.sort_by(|a, b| a.rank(b));
     Ok(out)
+}
+
+impl FindingHit {
+    /// The findings order: by rule, then the citation order, then the match's end and text (so
+    /// the order never depends on the order the store returned them in).
+    pub fn rank(&self, other: &FindingHit) -> std::cmp::Ordering {
+        self.rule
+            .cmp(&other.rule)
+            .then_with(|| self.cite.rank(&other.cite))
+            .then_with(|| self.cite.end.cmp(&other.cite.end))
+            .then_with(|| self.text.cmp(&other.text))
+    }
+
+    /// [`FindingHit::rank`]'s keys as values that compare the same way (ascending): what a
+    /// front end over shards merges their findings by.
+    pub fn rank_keys(&self) -> serde_json::Value {
+        serde_json::json!([
+            self.rule,
+            self.cite.vendored_module.is_some(),
+            -(self.cite.newest as i64),
+            self.cite.repo,
+            self.cite.path,
+            self.cite.start,
+            self.cite.blob,
+            self.cite.end,
+            self.text,
+        ])
+    }
 }
 
 /// Unknown rule ids are errors (a typo must not give an empty answer). A rule is known when the
@@ -82,9 +110,29 @@ pub fn query(index: &Index, sel: &Selection) -> Result<Vec<FindingHit>> {
 /// with `--rules`).
 pub fn check_rule_ids(index: &Index, rules: &crate::rules::RuleSet, ids: &[String]) -> Result<()> {
     for id in ids {
-        if rules.get(id).is_none() && !index.has_findings_of(id)? {
-            bail!("unknown rule {id:?}; rules: {}", rules.ids());
+        if rules.get(id).is_none()
+            && !index.rule_ids().contains(id)
+            && !index.has_findings_of(id)?
+        {
+            let mut known: Vec<String> = rules.id_list();
+            known.extend(index.rule_ids().iter().cloned());
+            known.sort();
+            known.dedup();
+            bail!("{}", unknown_rule(id, &known));
         }
     }
     Ok(())
+}
+
+/// `unknown rule "sysctl_write"; did you mean sysctl-write? (rules: ...)`.
+pub fn unknown_rule(id: &str, known: &[String]) -> String {
+    let near = crate::query::nearest(id, known.iter().map(String::as_str));
+    let hint = match near.as_slice() {
+        [] => String::new(),
+        n => format!("; did you mean {}?", n.join(" or ")),
+    };
+    format!(
+        "unknown rule {id:?}{hint} (rules: {}; `archeo rules list` describes them)",
+        known.join(", ")
+    )
 }

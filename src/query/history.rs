@@ -163,6 +163,9 @@ pub struct DiffReport {
     pub unchanged: usize,
     /// Vendored modules whose versions differ.
     pub modules: Vec<ModuleChange>,
+    /// Vendored code was left out (`--no-vendor`): `modules` is empty by request, not because
+    /// nothing vendored changed.
+    pub vendor_left_out: bool,
     /// Other dependency edges (Dockerfiles, installers, version files, submodules) that differ.
     pub deps: Vec<DepChange>,
     /// Files holding findings at A that B does not have.
@@ -294,14 +297,7 @@ pub fn diff(
     let b = index.resolve(b_sel)?;
     let ia = items_at(index, a, subject, within, cancel)?;
     let ib = items_at(index, b, subject, within, cancel)?;
-    let (mut changes, unchanged) = pair(&ia, &ib, matches!(subject, Subject::Search(_)));
-    changes.sort_by(|x, y| {
-        let key = |c: &Change| {
-            let s = c.b.as_ref().or(c.a.as_ref()).expect("a side");
-            (c.class, c.rule.clone(), s.cite.path.clone(), s.cite.start)
-        };
-        key(x).cmp(&key(y))
-    });
+    let (changes, unchanged) = classify(&ia, &ib, subject);
     let (files_removed, files_added) = files_changed(index, (a, &ia), (b, &ib))?;
     Ok(DiffReport {
         a: format!("{}@{}", a.repo, a.rev),
@@ -314,6 +310,7 @@ pub fn diff(
             .into_iter()
             .filter(|m| within.shows_module(&m.module))
             .collect(),
+        vendor_left_out: within.no_vendor,
         deps: deps_changed(index, a, b)?
             .into_iter()
             .filter(|c| within.shows_file(&c.path))
@@ -321,6 +318,44 @@ pub fn diff(
         files_removed,
         files_added,
     })
+}
+
+/// The changes of `subject` between two revisions, and the unchanged count: what `diff`
+/// reports first, without its module, dependency and file lists (what `archeo watch` compares
+/// for each new release).
+pub fn compare(
+    index: &Index,
+    a: &IndexedRev,
+    b: &IndexedRev,
+    subject: Subject,
+    within: &DiffScope,
+) -> Result<(Vec<Change>, usize)> {
+    let ia = items_at(index, a, subject, within, &Cancel::never())?;
+    let ib = items_at(index, b, subject, within, &Cancel::never())?;
+    Ok(classify(&ia, &ib, subject))
+}
+
+/// How many things `subject` finds at one revision.
+pub fn count_at(
+    index: &Index,
+    rev: &IndexedRev,
+    subject: Subject,
+    within: &DiffScope,
+) -> Result<usize> {
+    Ok(items_at(index, rev, subject, within, &Cancel::never())?.len())
+}
+
+/// Pairs two revisions' things and orders the changes by class, rule and place.
+fn classify(ia: &[Item], ib: &[Item], subject: Subject) -> (Vec<Change>, usize) {
+    let (mut changes, unchanged) = pair(ia, ib, matches!(subject, Subject::Search(_)));
+    changes.sort_by(|x, y| {
+        let key = |c: &Change| {
+            let s = c.b.as_ref().or(c.a.as_ref()).expect("a side");
+            (c.class, c.rule.clone(), s.cite.path.clone(), s.cite.start)
+        };
+        key(x).cmp(&key(y))
+    });
+    (changes, unchanged)
 }
 
 /// Pairs equal identities first (same path preferred), then what is left by slot (rule +

@@ -12,8 +12,10 @@ use anyhow::Result;
 use crate::artifact::{self, Artifact, Confidence, Identification, ScanOptions};
 use crate::index::Index;
 use crate::index::citation::Citation;
+use crate::lang::DeclKind;
 use crate::query::findings::{self, Selection};
-use crate::query::search::Scope;
+use crate::query::search::{Scope, search};
+use crate::query::syntax::{Filter, Query};
 use crate::source::git::CachedRepo;
 use crate::source::lock::{Pin, RefKind};
 
@@ -105,7 +107,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
     let history = History::new(src);
     let locate = |repo: &str, commit: &str| history.locate(repo, commit);
     let vendored = |pin: &Pin| {
-        let rev = src.index?.catalog().find(&pin.repo, &pin.rev)?;
+        let rev = src.index?.find(&pin.repo, &pin.rev)?;
         Some(
             rev.vendor
                 .iter()
@@ -113,11 +115,20 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
                 .collect(),
         )
     };
+    let decls = RefCell::new(Declarations::default());
+    let declarations = |repo: &str, dirs: &[String]| match src.index {
+        None => Ok(None),
+        Some(index) => decls
+            .borrow_mut()
+            .of(index, src.pins, repo, dirs)
+            .map_err(|e| format!("{e:#}")),
+    };
     let upstream = artifact::Upstream {
         pins: src.pins,
         aliases: src.aliases,
         locate_commit: &locate,
         vendored_modules: &vendored,
+        declarations: &declarations,
     };
     let mut report = IdentifyReport {
         rules: req.rules.clone(),
@@ -130,7 +141,7 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
             let rules = match (&id.pin, src.index) {
                 (Some(p), Some(index)) if !req.rules.is_empty() || req.all_rules => {
                     let sel = format!("{}@{}", p.repo, p.rev);
-                    if index.catalog().find(&p.repo, &p.rev).is_none() {
+                    if index.find(&p.repo, &p.rev).is_none() {
                         if !report.not_indexed.contains(&sel) {
                             report.not_indexed.push(sel);
                         }
@@ -195,6 +206,263 @@ fn rules_at(index: &Index, sel: &str, req: &Request) -> Result<Vec<RuleAtPin>> {
         .into_iter()
         .map(|(rule, cites)| RuleAtPin { rule, cites })
         .collect())
+}
+
+/// How a `--fail-on` query gate was decided for one artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateVerdict {
+    /// The evidence settles it; `false` when the binary holds the function but the matched
+    /// revision does not declare it (backported or newer code: its content is unknown).
+    pub decided: bool,
+    /// The artifact holds what the gate refuses.
+    pub trips: bool,
+    /// The matched revision the query was searched at, when it was.
+    pub revision: Option<String>,
+    /// Which evidence decided, in a sentence.
+    pub evidence: String,
+}
+
+/// Decides a query gate (`rule:sysctl-write sym:WriteSysctls`, `sym:WriteSysctls`) for one
+/// artifact. With `sym:` names and a Go function table, the binary itself decides first: a
+/// function it does not hold (with code or inlined, in any package outside the standard
+/// library) cannot hold the finding, whatever the matched release has; a gate of `sym:`
+/// names alone trips on the functions' presence. Otherwise (or when the function is there and
+/// the query asks for more) the query is searched at the matched revision. `None`: nothing to
+/// decide with (no function table to read and no matched revision, or one not indexed).
+pub fn decide_query_gate(
+    index: &Index,
+    item: &Identified,
+    q: &Query,
+) -> Result<Option<GateVerdict>> {
+    let syms = q.filter_values(|f| match f {
+        Filter::Sym(s) => Some(s),
+        _ => None,
+    });
+    let at = item
+        .id
+        .pin
+        .as_ref()
+        .map(|p| format!("{}@{}", p.repo, p.rev));
+    let how = format!("{} ({})", at.as_deref().unwrap_or(""), item.id.confidence);
+    let mut held = Vec::new();
+    if let (Some(table), false) = (&item.artifact.functions, syms.is_empty()) {
+        for sym in &syms {
+            match function_named(table, sym) {
+                Some(found) => held.push(found),
+                None => {
+                    return Ok(Some(GateVerdict {
+                        decided: true,
+                        trips: false,
+                        revision: None,
+                        evidence: format!(
+                            "decided by the binary's function table: it holds no function {sym} (with code or inlined) outside the standard library, so the binary cannot hold it{}",
+                            at.as_ref()
+                                .map(|a| format!(", whatever {a} has"))
+                                .unwrap_or_default()
+                        ),
+                    }));
+                }
+            }
+        }
+        let only_syms = q.expr.is_none()
+            && q.within.is_none()
+            && q.excluded_filters.is_empty()
+            && q.filters.iter().all(|f| matches!(f, Filter::Sym(_)));
+        if only_syms {
+            return Ok(Some(GateVerdict {
+                decided: true,
+                trips: true,
+                revision: None,
+                evidence: format!(
+                    "decided by the binary's function table: it holds {}",
+                    held.join(", ")
+                ),
+            }));
+        }
+    }
+    let Some(at) = at.filter(|a| index.resolve(a).is_ok()) else {
+        return Ok(None);
+    };
+    let scope = Scope {
+        at: vec![at.clone()],
+        ..Default::default()
+    };
+    let found = !search(index, q, &scope, 0, Some(1))?.hits.is_empty();
+    if !found && !held.is_empty() {
+        // Does the matched revision declare the functions at all?
+        let names: Vec<String> = syms.iter().map(|s| format!("sym:{s}")).collect();
+        let declared = Query::parse(&names.join(" "))
+            .map(|only| search(index, &only, &scope, 0, Some(1)))
+            .map_or(Ok(true), |r| r.map(|r| !r.hits.is_empty()))?;
+        if !declared {
+            return Ok(Some(GateVerdict {
+                decided: false,
+                trips: false,
+                revision: Some(at.clone()),
+                evidence: format!(
+                    "the binary holds {} but the matched revision {how} does not declare it (backported or newer code): what the function holds is unknown; pin the release it comes from",
+                    held.join(", ")
+                ),
+            }));
+        }
+    }
+    let evidence = if held.is_empty() {
+        format!(
+            "decided by the matched revision {how}: the query {} lines there{}",
+            if found { "finds" } else { "finds no" },
+            if item.artifact.functions.is_some() || syms.is_empty() {
+                ""
+            } else {
+                "; the binary's own function table could not be read"
+            }
+        )
+    } else {
+        format!(
+            "decided by the binary's function table and the matched revision {how}: the binary holds {}, and the query {} lines in it there",
+            held.join(", "),
+            if found { "finds" } else { "finds no" }
+        )
+    };
+    Ok(Some(GateVerdict {
+        decided: true,
+        trips: found,
+        revision: Some(at),
+        evidence,
+    }))
+}
+
+/// A function of the binary named `sym` (its name, or its receiver and name, as `sym:` matches
+/// declarations), outside the standard library: `pkg.F (file:line) [where read]`.
+fn function_named(table: &artifact::FunctionTable, sym: &str) -> Option<String> {
+    let matches = |name: &str| {
+        let Some((package, key)) = artifact::split_symbol(name) else {
+            return false;
+        };
+        let ident = key.rsplit('.').next().unwrap_or(&key);
+        let outside_std = package == "main"
+            || package
+                .split('/')
+                .next()
+                .is_some_and(|first| first.contains('.'));
+        outside_std && (ident.eq_ignore_ascii_case(sym) || key.eq_ignore_ascii_case(sym))
+    };
+    if let Some(f) = table.functions.iter().find(|f| matches(&f.name)) {
+        let place = match (table.file(f), f.start_line) {
+            (Some(file), Some(l)) => format!(" ({file}:{l})"),
+            (Some(file), None) => format!(" ({file})"),
+            _ => String::new(),
+        };
+        return Some(format!("{}{place} [{}]", f.name, table.provenance(f)));
+    }
+    table
+        .inlined
+        .iter()
+        .find(|n| matches(n))
+        .map(|n| format!("{n} (only inlined into its callers)"))
+}
+
+/// Per-revision function declarations of a repository's package directories, read from the
+/// index: each file version's declarations once (a blob ordinal -> its functions and
+/// methods), each directory state (the same files at the same versions) once however many
+/// revisions share it.
+#[derive(Default)]
+struct Declarations {
+    /// Blob ordinal -> (declaration, first line, last line) of its functions and methods.
+    blobs: HashMap<u32, Vec<(String, u32, u32)>>,
+}
+
+impl Declarations {
+    /// The declarations of `dirs` in every indexed revision of `repo`; `None` when the index
+    /// holds none of its revisions. Damage (a tree or a record failing its checksum) is an
+    /// error naming the fix, never an empty file counted as missing functions.
+    fn of(
+        &mut self,
+        index: &Index,
+        pins: &[Pin],
+        repo: &str,
+        dirs: &[String],
+    ) -> Result<Option<artifact::RepoDeclarations>> {
+        let revs = index.ordered(repo);
+        if revs.is_empty() {
+            return Ok(None);
+        }
+        let wanted: HashSet<&str> = dirs.iter().map(String::as_str).collect();
+        // Path id -> (directory, file name) for Go source files in a wanted directory.
+        let mut paths: HashMap<u32, Option<(String, String)>> = HashMap::new();
+        let mut states: HashMap<(String, Vec<u32>), usize> = HashMap::new();
+        let mut out = artifact::RepoDeclarations::default();
+        for rev in revs {
+            let mut per_dir: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
+            for (path, ord) in index.tree_entries(rev)? {
+                let place = match paths.get(&path) {
+                    Some(p) => p,
+                    None => {
+                        let p = index.path(path)?;
+                        let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
+                        let go = p.ends_with(".go") && !p.ends_with("_test.go");
+                        let place = (go && wanted.contains(dir))
+                            .then(|| (dir.to_string(), file.to_string()));
+                        paths.entry(path).or_insert(place)
+                    }
+                };
+                if let Some((dir, file)) = place {
+                    per_dir
+                        .entry(dir.clone())
+                        .or_default()
+                        .push((file.clone(), ord));
+                }
+            }
+            let mut rev_dirs = HashMap::new();
+            for (dir, files) in per_dir {
+                let key = (dir.clone(), files.iter().map(|(_, o)| *o).collect());
+                let next = out.packages.len();
+                let at = *states.entry(key).or_insert(next);
+                if at == next {
+                    let mut pkg = artifact::PackageDeclarations::default();
+                    for (file, ord) in &files {
+                        if !self.blobs.contains_key(ord) {
+                            let funcs = index
+                                .decls_at(*ord)?
+                                .into_iter()
+                                .filter(|d| matches!(d.kind, DeclKind::Func | DeclKind::Method))
+                                .map(|d| (d.name, d.start, d.end))
+                                .collect();
+                            self.blobs.insert(*ord, funcs);
+                        }
+                        let funcs = &self.blobs[ord];
+                        for (name, start, end) in funcs.iter() {
+                            pkg.funcs
+                                .entry(name.clone())
+                                .or_default()
+                                .push(artifact::DeclaredAt {
+                                    file: file.clone(),
+                                    start: *start,
+                                    end: *end,
+                                });
+                        }
+                    }
+                    out.packages.push(pkg);
+                }
+                rev_dirs.insert(dir, at);
+            }
+            let pin = pins
+                .iter()
+                .find(|p| p.repo == rev.repo && p.rev == rev.rev && p.commit == rev.commit)
+                .cloned()
+                .unwrap_or_else(|| Pin {
+                    repo: rev.repo.clone(),
+                    url: rev.url.clone(),
+                    rev: rev.rev.clone(),
+                    kind: rev.kind,
+                    commit: rev.commit.clone(),
+                });
+            out.revisions.push(artifact::RevisionDeclarations {
+                pin,
+                dirs: rev_dirs,
+            });
+        }
+        Ok(Some(out))
+    }
 }
 
 /// Where unpinned commits lie among a repository's pinned tags, from the cache's history.

@@ -22,6 +22,7 @@ use regex_syntax::hir::{
 use crate::index::blobs::DeclLines;
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
+use crate::index::grams::GramQuery;
 use crate::index::{Index, OrdPlacement};
 use crate::lang::{Decl, Lang, Region, RegionKind};
 use crate::path_filter::{PathFilter, PathSet};
@@ -43,6 +44,8 @@ pub struct Hit {
     pub defines: bool,
     /// The file says it is generated (`// Code generated ... DO NOT EDIT.`).
     pub generated: bool,
+    /// The match is spelled as the query spells it (a ranking key).
+    pub exact: bool,
     /// Context lines (number, text) before the hit.
     pub before: Vec<(u32, String)>,
     /// Context lines after the hit.
@@ -53,6 +56,23 @@ impl Hit {
     /// The hit's line.
     pub fn line(&self) -> u32 {
         self.cite.start
+    }
+
+    /// The search ranking's keys, in order, as values that compare the same way (ascending):
+    /// what a front end over shards merges their hits by. The last key a search ranks by, the
+    /// file version's ordinal, only separates hits of one repository, which come from one shard
+    /// already in order.
+    pub fn rank_keys(&self) -> serde_json::Value {
+        serde_json::json!([
+            !self.defines,
+            self.generated,
+            self.cite.vendored_module.is_some(),
+            !self.exact,
+            -(self.cite.newest as i64),
+            self.cite.repo,
+            self.cite.path,
+            self.cite.start,
+        ])
     }
 }
 
@@ -419,6 +439,7 @@ impl<'q> Matcher<'q> {
             Filter::Rule(r) => Some(r),
             _ => None,
         });
+        check_rule_filters(index, q)?;
         let rule_lines = if rules.is_empty() {
             None
         } else {
@@ -962,6 +983,103 @@ pub fn search(
     )
 }
 
+/// A `rule:` or `-rule:` filter naming a rule the index was not built with is an error: a typo
+/// must not read as "no findings".
+pub fn check_rule_filters(index: &Index, q: &Query) -> Result<()> {
+    let named = q
+        .filters
+        .iter()
+        .chain(&q.excluded_filters)
+        .filter_map(|f| match f {
+            Filter::Rule(r) => Some(r),
+            _ => None,
+        });
+    for r in named {
+        if !index.rule_ids().contains(r) {
+            anyhow::bail!(
+                "rule:{r} in the query: {}",
+                crate::query::findings::unknown_rule(r, index.rule_ids())
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A `sym:` value that no file version in the index declares, with declared names close to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSymbol {
+    /// The value as the query gives it.
+    pub name: String,
+    /// Declared names close to it, best first.
+    pub near: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownSymbol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sym:{} names no declaration in any indexed revision",
+            self.name
+        )?;
+        if !self.near.is_empty() {
+            write!(f, "; did you mean {}?", self.near.join(" or "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The query's `sym:` values that nothing indexed declares (a function, method, type, variable
+/// or constant whose name or bare name is the value, ignoring case, as `sym:` matches). A value
+/// of fewer than three characters cannot be narrowed by the n-gram index and is not checked.
+pub fn unknown_symbols(index: &Index, q: &Query) -> Result<Vec<UnknownSymbol>> {
+    let mut out = Vec::new();
+    for f in &q.filters {
+        let Filter::Sym(name) = f else { continue };
+        let Some(ords) = index.candidates(&GramQuery::all_of(name.as_bytes()))? else {
+            continue;
+        };
+        let declares = |ord: u32| -> Result<bool> {
+            Ok(index
+                .decls_at(ord)?
+                .iter()
+                .any(|d| d.ident.eq_ignore_ascii_case(name) || d.name.eq_ignore_ascii_case(name)))
+        };
+        let mut known = false;
+        for ord in ords {
+            if declares(ord)? {
+                known = true;
+                break;
+            }
+        }
+        if known {
+            continue;
+        }
+        // Names sharing a part of it (`Write`, `Sysctl`), for a "did you mean".
+        let mut names: Vec<String> = Vec::new();
+        for (_, part) in crate::index::tokenize::parts(name) {
+            if part.len() < 3 {
+                continue;
+            }
+            let Some(ords) = index.candidates(&GramQuery::all_of(part.as_bytes()))? else {
+                continue;
+            };
+            for ord in ords.into_iter().take(2000) {
+                names.extend(index.decls_at(ord)?.into_iter().map(|d| d.ident));
+            }
+        }
+        names.sort();
+        names.dedup();
+        out.push(UnknownSymbol {
+            name: name.clone(),
+            near: crate::query::nearest(name, names.iter().map(String::as_str))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
 /// The candidate file versions of a query in its plan, with where they stand.
 fn candidates(
     index: &Index,
@@ -974,7 +1092,7 @@ fn candidates(
         None => crate::index::grams::GramQuery::All,
     };
     let cands = index.candidates(&gq)?;
-    let mut allowed = vec![false; index.catalog().blob_count()];
+    let mut allowed = vec![false; index.blob_count()];
     let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
         let e = index.blob(o)?;
@@ -993,7 +1111,7 @@ fn candidates(
     let places = index.places_of(
         &plan.revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
-        |p| Ok(plan.keeps(index.catalog().path(p)?)),
+        |p| Ok(plan.keeps(index.path(p)?)),
     )?;
     let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
         .into_iter()
@@ -1074,7 +1192,7 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
 }
 
 fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
-    let path = index.catalog().path(p.path)?.to_string();
+    let path = index.path(p.path)?.to_string();
     let revs = index.revisions();
     let ordered = index.ordered(&p.repo);
     let (newest, cited) = ordered
@@ -1133,6 +1251,7 @@ fn materialise(index: &Index, kept: &[Kept]) -> Result<Vec<Hit>> {
                 ranges: h.ranges.clone(),
                 defines: h.defines,
                 generated: k.generated,
+                exact: k.rank.exact.0,
                 before: h.before.clone(),
                 after: h.after.clone(),
             });

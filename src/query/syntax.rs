@@ -47,12 +47,12 @@ impl std::fmt::Display for QueryError {
             col + 1,
             self.message
         )?;
+        // The caret line only helps when the query fits on a line and holds no control
+        // characters that would move the caret.
+        if self.query.len() <= 200 && !self.query.chars().any(char::is_control) {
+            write!(f, "\n  {}\n  {}^", self.query, " ".repeat(col))?;
+        }
         if let Some(h) = &self.hint {
-            // The caret line only helps when the query fits on a line and holds no control
-            // characters that would move the caret.
-            if self.query.len() <= 200 && !self.query.chars().any(char::is_control) {
-                write!(f, "\n  {}\n  {}^", self.query, " ".repeat(col))?;
-            }
             write!(f, "\nhint: {h}")?;
         }
         Ok(())
@@ -409,7 +409,16 @@ impl<'q> Lexer<'q> {
                 if inner == 0 && self.depth > 0 {
                     break;
                 }
-                inner = inner.saturating_sub(1);
+                if inner == 0 {
+                    // `Reopen)` with no group open: a typo, not the text "Reopen)".
+                    return Err(error(
+                        self.q,
+                        self.offset(j),
+                        "unmatched )",
+                        Some("to search for text holding parentheses, quote it: \"f()\"".into()),
+                    ));
+                }
+                inner -= 1;
             }
             j += 1;
         }
@@ -578,6 +587,10 @@ impl Parser<'_> {
         }
         if parts.is_empty() {
             let (what, hint) = match self.toks.get(self.i.wrapping_sub(1)).map(|t| &t.0) {
+                Some(Tok::Open) if self.peek().is_none() => (
+                    "unclosed (",
+                    Some("close the group with ), or quote the text: \"(\"".to_string()),
+                ),
                 Some(Tok::Open) => ("empty parentheses", None),
                 _ => (
                     "OR needs a pattern on each side",
@@ -636,6 +649,13 @@ impl Parser<'_> {
 
 /// The most words (terms, phrases' words, filters) a query may hold.
 pub const MAX_QUERY_WORDS: usize = 64;
+
+/// Where a value may be a rule id or a search query (`identify --fail-on`, a manifest's
+/// `watch`): a query when it holds a space, colon, quote, slash or parenthesis, which rule ids
+/// never do (`rule:sysctl-write sym:WriteSysctls`), else a rule id (`openat2-resolve-no-xdev`).
+pub fn is_query(s: &str) -> bool {
+    s.contains(|c: char| c.is_whitespace() || ":\"/()".contains(c))
+}
 
 /// Refuses a query too large to be a question (before any work is spent on it).
 fn check_size(q: &str) -> Result<()> {
@@ -894,6 +914,8 @@ mod tests {
             ("a )", 3, "unmatched )"),
             ("a OR", 3, "OR needs a pattern on each side"),
             ("a ()", 3, "empty parentheses"),
+            ("openat2 OR Reopen)", 18, "unmatched )"),
+            ("foo (", 5, "unclosed ("),
             ("x in:everything", 3, "in:everything"),
             ("x -case:yes", 3, "cannot be negated"),
             ("x lang:cobol", 3, "not a language"),
@@ -905,6 +927,9 @@ mod tests {
                 s.contains(&format!("column {col}:")) && s.contains(what),
                 "{q}: {s}"
             );
+            // Every error shows where, with or without a hint.
+            let caret = format!("\n  {q}\n  {}^", " ".repeat(col - 1));
+            assert!(s.contains(&caret), "{q}: {s}");
         }
         let e = Query::parse(r"/a\/b(/").unwrap_err();
         assert_eq!(e.offset, Some(5), "{e}");

@@ -294,8 +294,8 @@ pub struct RevGraph {
     blobs: HashMap<String, String>,
     /// The revision's repository.
     repo: String,
-    /// The files it was built from: path, blob, facts.
-    files: Vec<(String, String, Arc<Parsed>)>,
+    /// The files it was built from.
+    files: Vec<FileFacts>,
 }
 
 /// A result's identity across revisions: where it stands (file version, lines, column) and
@@ -316,6 +316,14 @@ struct SiteKey {
 }
 
 impl RevGraph {
+    /// The blob id and parse facts of the file at `path`, when the graph was built from it.
+    pub fn file(&self, path: &str) -> Option<(&str, &Parsed)> {
+        self.files
+            .iter()
+            .find(|(p, _, _, _)| p == path)
+            .map(|(_, b, _, f)| (b.as_str(), &**f))
+    }
+
     /// Every reference to `ident` in the files it was built from is a site of some edge.
     fn places_every_ref_to(&self, ident: &str) -> bool {
         let Ok(bare) = Name::parse(ident) else {
@@ -327,7 +335,7 @@ impl RevGraph {
             .iter()
             .map(|l| (&*l.edge.site.path, l.edge.site.line, l.edge.site.col))
             .collect();
-        self.files.iter().all(|(path, _, p)| {
+        self.files.iter().all(|(path, _, _, p)| {
             p.refs
                 .iter()
                 .filter(|r| r.name == ident)
@@ -383,6 +391,7 @@ pub fn kind_name(k: NodeKind) -> &'static str {
         NodeKind::Var => "var",
         NodeKind::Const => "const",
         NodeKind::Type => "type",
+        NodeKind::Macro => "macro",
         NodeKind::Script => "script",
         NodeKind::External => "external",
     }
@@ -436,7 +445,7 @@ impl<'a> Grouped<'a> {
 pub struct Loader<'i> {
     index: &'i Index,
     /// blob -> its parse facts (None: not a Go or shell file version).
-    parsed: HashMap<String, Option<Arc<Parsed>>>,
+    parsed: HashMap<String, Option<(Lang, Arc<Parsed>)>>,
     /// Token query -> the Go and shell file versions holding it.
     by_tokens: HashMap<Vec<String>, Arc<HashMap<String, u32>>>,
     /// go.mod blob -> its module path.
@@ -447,6 +456,14 @@ pub struct Loader<'i> {
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// A file a graph is built from: path, blob id, language, parse facts.
+type FileFacts = (String, String, Lang, Arc<Parsed>);
+
+/// Whether a language's files are in the reference graph.
+fn has_refs(l: Lang) -> bool {
+    l.language().refs() != crate::lang::Refs::None
 }
 
 impl<'i> Loader<'i> {
@@ -485,12 +502,12 @@ impl<'i> Loader<'i> {
         );
         let ords: Vec<u32> = match self.index.candidates(&q)? {
             Some(v) => v,
-            None => (0..self.index.catalog().blob_count() as u32).collect(),
+            None => (0..self.index.blob_count() as u32).collect(),
         };
         let mut out = HashMap::new();
         for ord in ords {
             let e = self.index.blob(ord)?;
-            if matches!(e.lang, Lang::Go | Lang::Shell) && e.status.has_text() {
+            if has_refs(e.lang) && e.status.has_text() {
                 out.insert(e.hex(), ord);
             }
         }
@@ -501,7 +518,7 @@ impl<'i> Loader<'i> {
 
     /// A file version's parse facts: by its ordinal when a token query found it, else by its
     /// blob id (only Go and shell versions have facts a graph reads).
-    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<Arc<Parsed>>> {
+    fn parsed(&mut self, blob: &str, ord: Option<u32>) -> Result<Option<(Lang, Arc<Parsed>)>> {
         if let Some(p) = self.parsed.get(blob) {
             return Ok(p.clone());
         }
@@ -510,8 +527,9 @@ impl<'i> Loader<'i> {
             None => self.index.ordinal(blob)?,
         };
         let p = match ord {
-            Some(o) if matches!(self.index.blob(o)?.lang, Lang::Go | Lang::Shell) => {
-                Some(Arc::new(self.index.facts_at(o)?))
+            Some(o) if has_refs(self.index.blob(o)?.lang) => {
+                let e = self.index.blob(o)?;
+                Some((e.lang, Arc::new(self.index.facts_at(o)?)))
             }
             _ => None,
         };
@@ -532,11 +550,7 @@ impl<'i> Loader<'i> {
     }
 
     /// The files of `tree` a question needs, with their facts.
-    fn files(
-        &mut self,
-        tree: &[Occurrence],
-        load: &Load,
-    ) -> Result<Vec<(String, String, Arc<Parsed>)>> {
+    fn files(&mut self, tree: &[Occurrence], load: &Load) -> Result<Vec<FileFacts>> {
         let tokens = match load {
             Load::Named(ident) => crate::index::tokenize::token_set(ident),
             Load::All => Vec::new(),
@@ -552,7 +566,7 @@ impl<'i> Loader<'i> {
             // struct field) matter.
             let mut named = Vec::with_capacity(chosen.len());
             for e in chosen {
-                if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())?
+                if let Some((_, p)) = self.parsed(&e.id, found.get(&e.id).copied())?
                     && p.names(ident)
                 {
                     named.push(e);
@@ -580,8 +594,8 @@ impl<'i> Loader<'i> {
         }
         let mut out = Vec::with_capacity(chosen.len());
         for e in chosen {
-            if let Some(p) = self.parsed(&e.id, found.get(&e.id).copied())? {
-                out.push((e.path.clone(), e.id.clone(), p));
+            if let Some((lang, p)) = self.parsed(&e.id, found.get(&e.id).copied())? {
+                out.push((e.path.clone(), e.id.clone(), lang, p));
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -608,12 +622,15 @@ impl<'i> Loader<'i> {
             .iter()
             .map(|(dir, path)| GoModule { dir, path })
             .collect();
-        let refs: Vec<(&str, &Parsed)> = files.iter().map(|(p, _, f)| (p.as_str(), &**f)).collect();
+        let refs: Vec<(&str, Lang, &Parsed)> = files
+            .iter()
+            .map(|(p, _, l, f)| (p.as_str(), *l, &**f))
+            .collect();
         Ok(RevGraph {
-            graph: Graph::build(&refs, &mods),
+            graph: Graph::build_with_langs(&refs, &mods),
             blobs: files
                 .iter()
-                .map(|(p, b, _)| (p.clone(), b.clone()))
+                .map(|(p, b, _, _)| (p.clone(), b.clone()))
                 .collect(),
             repo: rev.repo.clone(),
             files,
@@ -642,7 +659,7 @@ fn suggest(loader: &mut Loader, revs: &[&IndexedRev], names: &[&Name]) -> Result
                 if !blobs.contains(&e.id) || !seen.insert(e.id.clone()) {
                     continue;
                 }
-                let Some(p) = loader.parsed(&e.id, None)? else {
+                let Some((_, p)) = loader.parsed(&e.id, None)? else {
                     continue;
                 };
                 for d in &p.decls {
@@ -677,32 +694,13 @@ pub struct Hop {
     pub line: u32,
     /// What the edge rests on.
     pub certainty: Certainty,
+    /// Permalink to the call site, where the revision is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
-/// How one function reaches another in one revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// Through calls in one process.
-    Calls(Vec<Hop>),
-    /// Across a process boundary: the caller's process starts a child (`exe init`) whose
-    /// entry point reaches the function; the child writes its error back to the parent.
-    Child {
-        /// The subcommand the child is started with (`init`).
-        word: String,
-        /// Where the child is started: `libcontainer/container_linux.go:517`.
-        spawn: String,
-        /// The child's entry point (`main.init`) and where it checks the subcommand.
-        entry: String,
-        /// Where the entry point checks it: `init.go:11`.
-        entry_at: String,
-        /// From the entry point to the function.
-        hops: Vec<Hop>,
-    },
-    /// Neither was found.
-    Unknown,
-}
-
-fn hops(links: &[Link]) -> Vec<Hop> {
+/// A path's links as hops.
+pub fn hops(links: &[Link]) -> Vec<Hop> {
     links
         .iter()
         .map(|l| Hop {
@@ -711,6 +709,7 @@ fn hops(links: &[Link]) -> Vec<Hop> {
             path: l.edge.site.path.to_string(),
             line: l.edge.site.line,
             certainty: l.edge.certainty,
+            url: None,
         })
         .collect()
 }
@@ -721,6 +720,31 @@ struct Spawn {
     at: String,
 }
 
+/// A child process the revision's code starts of itself, and where the child begins.
+pub struct ChildStart {
+    /// The subcommand the child is started with (`init`).
+    pub word: String,
+    /// Where the child is started: `libcontainer/container_linux.go:517`.
+    pub spawn: String,
+    /// The child's entry point (`main.init`).
+    pub entry: Name,
+    /// Where the entry point checks the subcommand: `init.go:11`.
+    pub entry_at: String,
+}
+
+/// The child processes a revision's code starts of itself (explain's process boundaries).
+pub fn child_starts(loader: &mut Loader, g: &RevGraph) -> Result<Vec<ChildStart>> {
+    Ok(child_entries(loader, g)?
+        .into_iter()
+        .map(|(spawn, entry, entry_at)| ChildStart {
+            word: spawn.word,
+            spawn: spawn.at,
+            entry,
+            entry_at,
+        })
+        .collect())
+}
+
 /// Functions a revision's code runs as a child process: each `exec.Command(..., "WORD")` of
 /// its own (not vendored, not test) code, and the `package main` function that checks
 /// `os.Args` for WORD (the child's entry point).
@@ -729,7 +753,7 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
         .expect("a valid pattern");
     let own = |p: &str| !p.contains("vendor/") && !p.ends_with("_test.go") && p.ends_with(".go");
     let mut spawns: Vec<Spawn> = Vec::new();
-    for (path, blob, parsed) in &g.files {
+    for (path, blob, _, parsed) in &g.files {
         if !own(path)
             || !parsed
                 .calls
@@ -759,7 +783,7 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
     let mut out = Vec::new();
     for spawn in spawns {
         let quoted = format!("\"{}\"", spawn.word);
-        for (path, blob, parsed) in &g.files {
+        for (path, blob, _, parsed) in &g.files {
             if !own(path) || parsed.package.as_deref() != Some("main") {
                 continue;
             }
@@ -796,26 +820,4 @@ fn child_entries(loader: &mut Loader, g: &RevGraph) -> Result<Vec<(Spawn, Name, 
         }
     }
     Ok(out)
-}
-
-/// How `from` reaches `to` in `rev`: the shortest call path, else the path from a child
-/// process's entry point when `from`'s code starts one (an error the child writes to its
-/// parent), else unknown.
-pub fn reach(loader: &mut Loader, rev: &IndexedRev, from: &Name, to: &Name) -> Result<Reach> {
-    let g = loader.whole(rev)?;
-    if let Some(p) = g.graph.paths(from, to, 1).first() {
-        return Ok(Reach::Calls(hops(p)));
-    }
-    for (spawn, entry, entry_at) in child_entries(loader, &g)? {
-        if let Some(p) = g.graph.paths(&entry, to, 1).first() {
-            return Ok(Reach::Child {
-                word: spawn.word,
-                spawn: spawn.at,
-                entry: entry.as_str().to_string(),
-                entry_at,
-                hops: hops(p),
-            });
-        }
-    }
-    Ok(Reach::Unknown)
 }

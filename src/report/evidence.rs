@@ -82,6 +82,8 @@ fn lang_of(path: &str) -> &'static str {
     match path.rsplit('.').next() {
         Some("go") => "go",
         Some("sh") | Some("bash") => "sh",
+        Some("c") | Some("h") => "c",
+        Some("rs") => "rust",
         Some("md") => "markdown",
         Some("json") => "json",
         Some("yaml") | Some("yml") => "yaml",
@@ -187,7 +189,7 @@ fn caption(index: &Index, req: &Request, rows: &[Row], total: usize) -> Result<S
     let mut cited: BTreeMap<(String, String), (String, RefKind)> = BTreeMap::new();
     for r in rows {
         let c = &r.cite;
-        if let Some(ir) = index.catalog().find(&c.repo, &c.rev) {
+        if let Some(ir) = index.find(&c.repo, &c.rev) {
             cited.insert((c.repo.clone(), c.rev.clone()), (c.commit.clone(), ir.kind));
         }
     }

@@ -16,6 +16,9 @@ use crate::report::evidence;
 use crate::rules::RuleSet;
 use crate::source::lock::{Lock, Pin};
 
+/// A block's first argument asking for the printer's whole Markdown instead of the compact form.
+pub const FULL: &str = "--full";
+
 /// One region of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
@@ -300,6 +303,15 @@ pub enum BlockRequest {
         /// Edges to unpinned dependencies too.
         all: bool,
     },
+    /// `archeo deps --find REPO`.
+    DepsFind {
+        /// The repository (or alias) looked for.
+        name: String,
+        /// Consumers.
+        repos: Vec<String>,
+        /// Nested-module lines too.
+        all: bool,
+    },
     /// `archeo affected`.
     Affected {
         /// What a component must hold.
@@ -310,6 +322,8 @@ pub enum BlockRequest {
         rules: Vec<String>,
         /// Consumers.
         repos: Vec<String>,
+        /// Only the first carrying release per consumer.
+        first: bool,
     },
     /// `archeo refs NAME` or `archeo callers NAME`.
     Xref {
@@ -355,9 +369,10 @@ impl BlockRequest {
             BlockRequest::Evidence(r) => &r.rules,
             BlockRequest::Identify(r) => &r.rules,
             BlockRequest::Affected { rules, .. } => rules,
-            BlockRequest::Deps { .. } | BlockRequest::Xref { .. } | BlockRequest::Path { .. } => {
-                &[]
-            }
+            BlockRequest::Deps { .. }
+            | BlockRequest::DepsFind { .. }
+            | BlockRequest::Xref { .. }
+            | BlockRequest::Path { .. } => &[],
             BlockRequest::Diff { rules, .. } | BlockRequest::Timeline { rules, .. } => rules,
             BlockRequest::Explain { .. } => &[],
         }
@@ -370,7 +385,9 @@ impl BlockRequest {
             BlockRequest::Diff { a, b, .. } => vec![a.clone(), b.clone()],
             BlockRequest::Timeline { .. } => Vec::new(),
             BlockRequest::Explain { at, .. } => at.clone(),
-            BlockRequest::Identify(_) | BlockRequest::Affected { .. } => Vec::new(),
+            BlockRequest::Identify(_)
+            | BlockRequest::Affected { .. }
+            | BlockRequest::DepsFind { .. } => Vec::new(),
             BlockRequest::Deps { at, .. } => vec![at.clone()],
             BlockRequest::Xref { at, .. } | BlockRequest::Path { at, .. } => at.clone(),
         }
@@ -413,13 +430,17 @@ impl BlockRequest {
             BlockRequest::Deps { at, depth, all } => to_markdown(&crate::query::deps::deps(
                 index, at, src.repos, *depth, *all,
             )?),
+            BlockRequest::DepsFind { name, repos, all } => to_markdown(&crate::query::deps::find(
+                index, src.repos, name, repos, *all,
+            )?),
             BlockRequest::Affected {
                 target,
                 asked,
                 repos,
+                first,
                 ..
             } => to_markdown(&crate::query::deps::affected(
-                index, src.repos, target, asked, repos,
+                index, src.repos, target, asked, repos, *first,
             )?),
             BlockRequest::Xref {
                 ask,
@@ -515,11 +536,23 @@ pub fn run(
         let mut stale = Vec::new();
         let new = regenerate(&text, &blocks, |b| {
             let at = |e: anyhow::Error| anyhow::anyhow!("{}:{}: {e:#}", file.display(), b.line);
-            let req = parse(&b.args).map_err(at)?;
+            // `--full` before the command: the printer's whole Markdown; else the compact form
+            // made for reading (report::compact).
+            let (full, args) = match b.args.split_first() {
+                Some((first, rest)) if first == FULL => (true, rest),
+                _ => (false, &b.args[..]),
+            };
+            let req = parse(args).map_err(at)?;
             crate::query::findings::check_rule_ids(src.index, src.rules, req.rules())
                 .map_err(at)?;
             check_fresh(src.lock, src.index, &req.selectors()).map_err(at)?;
-            let body = neutralise(&req.render(src).map_err(at)?).into_owned();
+            let body = req.render(src).map_err(at)?;
+            let body = if full {
+                body
+            } else {
+                crate::report::compact::compact(&body)
+            };
+            let body = neutralise(&body).into_owned();
             let old = &text[b.content.clone()];
             let normalised = if b.eol == "\r\n" {
                 body.replace('\n', "\r\n")
@@ -568,7 +601,6 @@ pub fn check_fresh(lock: &Lock, index: &Index, at: &[String]) -> Result<()> {
     let pins = lock.pins();
     let stale = |p: &Pin| {
         index
-            .catalog()
             .find(&p.repo, &p.rev)
             .is_none_or(|r| r.commit != p.commit)
     };

@@ -33,14 +33,21 @@ fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
         }
     }
     modules_and_files_text(out, d)?;
+    let modules = if d.vendor_left_out {
+        "vendored code left out (--no-vendor)".to_string()
+    } else {
+        format!(
+            "{} vendored module change{}",
+            d.modules.len(),
+            if d.modules.len() == 1 { "" } else { "s" }
+        )
+    };
     writeln!(
         out,
-        "\n{} change{}, {} unchanged, {} vendored module change{}",
+        "\n{} change{}, {} unchanged, {modules}",
         d.changes.len(),
         if d.changes.len() == 1 { "" } else { "s" },
         d.unchanged,
-        d.modules.len(),
-        if d.modules.len() == 1 { "" } else { "s" }
     )?;
     Ok(())
 }
@@ -138,14 +145,14 @@ fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()
 
 /// One side of a change in JSON.
 #[derive(Serialize)]
-struct SideJson<'a> {
+pub(crate) struct SideJson<'a> {
     cite: CiteJson<'a>,
     text: &'a str,
     facts: &'a BTreeMap<String, Vec<String>>,
 }
 
 impl<'a> SideJson<'a> {
-    fn of(s: &'a Side) -> SideJson<'a> {
+    pub(crate) fn of(s: &'a Side) -> SideJson<'a> {
         SideJson {
             cite: CiteJson::of(&s.cite),
             text: &s.text,

@@ -10,7 +10,7 @@ use termcolor::{Color, WriteColor};
 
 use super::json::{CiteJson, record};
 use super::{dim, md_code, md_link, md_text, report, spec, term_text};
-use crate::artifact::{Artifact, ArtifactKind, Provenance};
+use crate::artifact::{Artifact, ArtifactKind, Confidence, ModuleMatch, Provenance};
 use crate::query::identify::{Identified, IdentifyReport};
 
 report!(IdentifyReport, text, json, markdown);
@@ -61,7 +61,11 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
     if let Some(p) = &a.package {
         add("deb Package", &p.package, &p.provenance("Package"));
         add("deb Version", &p.version, &p.provenance("Version"));
-        add("deb Source", &p.source, &p.provenance("Source"));
+        // Only a field the control file has is a fact read there (no Source: means the
+        // package's own name, which is not a reading).
+        if p.source_given {
+            add("deb Source", &p.source, &p.provenance("Source"));
+        }
     }
     out
 }
@@ -122,11 +126,14 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     }
     writeln!(
         out,
-        "  {} {} commit {} · {}",
+        "  {} {} commit {} · {}{}",
         term_text(id.component.as_deref().unwrap_or("(unknown component)")),
         term_text(id.version.as_deref().unwrap_or("(no version)")),
         term_text(id.commit.as_deref().unwrap_or("(none)")),
-        id.confidence
+        id.confidence,
+        table_score(item)
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
     )?;
     if let (Some(p), Some(link)) = (&id.pin, &item.permalink) {
         out.set_color(&spec(Color::Green, true))?;
@@ -146,6 +153,7 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     for d in &id.dependency_differences {
         writeln!(out, "  dependency differs: {}", term_text(&d.to_string()))?;
     }
+    function_table_text(out, item)?;
     for e in evidence(a) {
         out.set_color(&dim())?;
         writeln!(
@@ -159,6 +167,154 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     }
     for n in id.notes.iter().chain(&a.notes) {
         writeln!(out, "  note: {}", term_text(n))?;
+    }
+    Ok(())
+}
+
+/// `692/692 functions at the same lines`: the identified repository's best revision.
+fn table_score(item: &Identified) -> Option<String> {
+    if item.id.confidence != Confidence::ByFunctionTable {
+        return None;
+    }
+    let best = item.id.function_table.as_ref()?.main()?.best()?;
+    Some(format!(
+        "{}/{} functions at the same lines",
+        best.exact, best.functions
+    ))
+}
+
+/// `692 of 692 functions at the same lines, 782 of 782 names declared`.
+fn score_text(s: &crate::artifact::RevisionScore) -> String {
+    format!(
+        "{} of {} functions at the same lines ({} in the same file), {} of {} names declared",
+        s.exact, s.functions, s.same_file, s.declared, s.total
+    )
+}
+
+/// One line for a module: the best revision and its score, ties, the runners-up.
+fn module_line(m: &ModuleMatch) -> String {
+    let Some(best) = m.best() else {
+        return String::new();
+    };
+    let runners: Vec<String> = m
+        .ranking
+        .iter()
+        .skip(m.tied.len())
+        .map(|s| format!("{} {}/{}", s.rev, s.exact, s.functions))
+        .collect();
+    format!(
+        "{} -> {}@{}: {}{}{}",
+        m.module,
+        m.repo,
+        best.rev,
+        score_text(best),
+        match m.tied.len() {
+            0 | 1 => String::new(),
+            2..=4 => format!("; tied: {}", m.tied[1..].join(", ")),
+            n => format!("; tied with {} other revisions", n - 1),
+        },
+        if runners.is_empty() {
+            String::new()
+        } else {
+            format!("; next: {}", runners.join(", "))
+        }
+    )
+}
+
+/// The differences against the compared revision: functions it lacks (with where each first
+/// appears), functions the binary lacks.
+fn differences_text(out: &mut dyn WriteColor, m: &ModuleMatch) -> Result<()> {
+    let against = m.compared_with.as_deref().unwrap_or("");
+    if let Some(c) = m
+        .compared
+        .as_ref()
+        .filter(|c| m.best().is_some_and(|b| b.rev != c.rev))
+    {
+        writeln!(out, "      at {against}: {}", score_text(c))?;
+    }
+    for f in &m.missing {
+        let first = match &f.first_in {
+            Some(r) => format!("first in {r}"),
+            None => "in no pinned revision".into(),
+        };
+        writeln!(
+            out,
+            "      + {} ({first}; not in {against}){}",
+            term_text(&f.function),
+            f.at.as_deref()
+                .map(|a| format!("  [{}]", term_text(a)))
+                .unwrap_or_else(|| "  [only inlined]".into())
+        )?;
+    }
+    if m.missing_total > m.missing.len() {
+        writeln!(
+            out,
+            "      + {} more not in {against}",
+            m.missing_total - m.missing.len()
+        )?;
+    }
+    if m.absent_total > 0 {
+        let shown: Vec<&str> = m
+            .absent
+            .iter()
+            .take(5)
+            .map(|f| f.function.rsplit('/').next().unwrap_or(&f.function))
+            .collect();
+        writeln!(
+            out,
+            "      - {} declared in {against} but not in the binary (weak evidence: the linker drops unused code): {}{}",
+            m.absent_total,
+            term_text(&shown.join(", ")),
+            if m.absent_total > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn function_table_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
+    let Some(ft) = &item.id.function_table else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "  function table: {} layout, {} functions (+{} only inlined)  [{}]",
+        serde_json::to_value(ft.layout)?.as_str().unwrap_or(""),
+        ft.functions,
+        ft.inlined,
+        term_text(&ft.at)
+    )?;
+    for m in ft.modules.iter().filter(|m| !m.vendored) {
+        writeln!(out, "    {}", term_text(&module_line(m)))?;
+        differences_text(out, m)?;
+    }
+    // Vendored copies: one line, then only the modules whose copy at the compared revision is
+    // not among the best.
+    let vendored: Vec<&ModuleMatch> = ft.modules.iter().filter(|m| m.vendored).collect();
+    if let Some(first) = vendored.first() {
+        let against = first.compared_with.as_deref().unwrap_or("");
+        let off: Vec<&&ModuleMatch> = vendored
+            .iter()
+            .filter(|m| {
+                !m.tied
+                    .iter()
+                    .any(|t| Some(t.as_str()) == m.compared_with.as_deref())
+            })
+            .collect();
+        writeln!(
+            out,
+            "    vendored modules: {} compared with {}'s vendor/ copies; the copy at {against} scores best for {}",
+            vendored.len(),
+            first.repo,
+            vendored.len() - off.len()
+        )?;
+        for m in off {
+            writeln!(out, "    {} (vendored)", term_text(&module_line(m)))?;
+            differences_text(out, m)?;
+        }
     }
     Ok(())
 }
@@ -233,9 +389,10 @@ fn json(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
 fn markdown(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
     writeln!(
         out,
-        "| artifact | component | version | commit | confidence | pinned revision | findings |"
+        "| artifact | component | version | commit | confidence | pinned revision | findings | function table |"
     )?;
-    writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |")?;
+    let mut details: Vec<String> = Vec::new();
     for item in r
         .items
         .iter()
@@ -259,9 +416,28 @@ fn markdown(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
             })
             .collect::<Vec<_>>()
             .join("<br>");
+        let table = id
+            .function_table
+            .as_ref()
+            .and_then(|ft| ft.main())
+            .and_then(|m| {
+                let b = m.best()?;
+                Some(format!(
+                    "{}: {}/{} at the same lines{}",
+                    md_code(&format!("{}@{}", m.repo, b.rev)),
+                    b.exact,
+                    b.functions,
+                    if m.missing_in_later > 0 {
+                        format!("; {} of later releases", m.missing_in_later)
+                    } else {
+                        String::new()
+                    }
+                ))
+            })
+            .unwrap_or_else(|| "—".into());
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {pinned} | {findings} |",
+            "| {} | {} | {} | {} | {} | {pinned} | {findings} | {table} |",
             md_code(&item.artifact.path),
             md_text(id.component.as_deref().unwrap_or("—")),
             md_text(id.version.as_deref().unwrap_or("—")),
@@ -271,6 +447,49 @@ fn markdown(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
                 .unwrap_or_else(|| "—".into()),
             id.confidence,
         )?;
+        if let Some(m) = id.function_table.as_ref().and_then(|ft| ft.main())
+            && m.missing_total > 0
+        {
+            let listed: Vec<String> = m
+                .missing
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} ({})",
+                        md_code(&f.function),
+                        f.first_in
+                            .as_deref()
+                            .map(|r| format!("first in {}", md_text(r)))
+                            .unwrap_or_else(|| "in no pinned revision".into())
+                    )
+                })
+                .collect();
+            details.push(format!(
+                "- {}: {} function(s) not in {}{}: {}",
+                md_code(&item.artifact.path),
+                m.missing_total,
+                md_code(&format!(
+                    "{}@{}",
+                    m.repo,
+                    m.compared_with.as_deref().unwrap_or("")
+                )),
+                if m.missing_in_later > 0 {
+                    format!(
+                        " ({} declared in later pinned releases: backported or newer code)",
+                        m.missing_in_later
+                    )
+                } else {
+                    String::new()
+                },
+                listed.join(", ")
+            ));
+        }
+    }
+    if !details.is_empty() {
+        writeln!(out)?;
+        for d in details {
+            writeln!(out, "{d}")?;
+        }
     }
     Ok(())
 }

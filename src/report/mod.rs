@@ -3,6 +3,7 @@
 //! documents. Printers never search; searches never format. Every printable result implements
 //! [`Report`]; commands hand it to [`print()`].
 
+pub mod compact;
 pub mod deps;
 pub mod evidence;
 pub mod explain;
@@ -14,6 +15,7 @@ pub mod json;
 pub mod sarif;
 pub mod search;
 pub mod tables;
+pub mod watch;
 pub mod xref;
 
 use std::io::Write;

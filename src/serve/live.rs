@@ -1,5 +1,6 @@
 //! The one opened [`Index`] every request shares, swapped for a newly opened one when the index
-//! is rebuilt. `archeo index` replaces `catalog.bin` atomically and last, so a changed catalog
+//! (or any shard of a union) is rebuilt. `archeo index` replaces `catalog.bin` atomically and
+//! last, so a changed catalog
 //! (size, modification time or inode) means a complete new index: it is opened beside the old
 //! one and swapped in with one atomic pointer store. A request takes its snapshot once, at its
 //! start, and reads only that one, so it never sees half of a rebuild; requests in flight keep
@@ -24,6 +25,11 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
+    /// The stamps of every directory's catalog now.
+    pub(crate) fn all(dirs: &[PathBuf]) -> std::io::Result<Vec<Stamp>> {
+        dirs.iter().map(|d| Stamp::of(d)).collect()
+    }
+
     /// The stamp of `dir`'s catalog now.
     pub(crate) fn of(dir: &Path) -> std::io::Result<Stamp> {
         let m = std::fs::metadata(catalog_path(dir))?;
@@ -49,24 +55,25 @@ fn inode(_: &std::fs::Metadata) -> u64 {
 pub(crate) struct Snapshot {
     /// The index.
     pub index: Index,
-    /// Its catalog's stamp when opened.
-    pub stamp: Stamp,
+    /// Its catalogs' stamps when opened.
+    pub stamp: Vec<Stamp>,
     /// How many times the index was swapped before this one (0: the one opened at start).
     pub generation: u64,
 }
 
 /// The shared, swappable index.
 pub(crate) struct LiveIndex {
-    dir: PathBuf,
+    dirs: Vec<PathBuf>,
     current: ArcSwap<Snapshot>,
 }
 
 impl LiveIndex {
-    /// Opens the index in `dir`; fails as every command does when there is none.
-    pub(crate) fn open(dir: &Path) -> Result<LiveIndex> {
-        let snapshot = open_snapshot(dir, 0)?;
+    /// Opens the index in `dirs` (one, or the shards of one lock); fails as every command
+    /// does when there is none.
+    pub(crate) fn open(dirs: &[PathBuf]) -> Result<LiveIndex> {
+        let snapshot = open_snapshot(dirs, 0)?;
         Ok(LiveIndex {
-            dir: dir.to_path_buf(),
+            dirs: dirs.to_vec(),
             current: ArcSwap::from_pointee(snapshot),
         })
     }
@@ -80,11 +87,11 @@ impl LiveIndex {
     /// in. On failure the old index stays in use.
     pub(crate) fn refresh(&self) -> Result<bool> {
         let old = self.current();
-        let now = Stamp::of(&self.dir)?;
+        let now = Stamp::all(&self.dirs)?;
         if now == old.stamp {
             return Ok(false);
         }
-        let next = open_snapshot(&self.dir, old.generation + 1)?;
+        let next = open_snapshot(&self.dirs, old.generation + 1)?;
         self.current.store(Arc::new(next));
         Ok(true)
     }
@@ -93,10 +100,10 @@ impl LiveIndex {
     /// (say, an index being replaced while it was read) is said once per catalog change and
     /// tried again when the catalog changes again.
     pub(crate) async fn watch(self: Arc<Self>, every: Duration) {
-        let mut failed: Option<Stamp> = None;
+        let mut failed: Option<Vec<Stamp>> = None;
         loop {
             tokio::time::sleep(every).await;
-            let stamp = Stamp::of(&self.dir).ok();
+            let stamp = Stamp::all(&self.dirs).ok();
             if stamp.is_some() && stamp == failed {
                 continue;
             }
@@ -104,9 +111,9 @@ impl LiveIndex {
             match tokio::task::spawn_blocking(move || live.refresh()).await {
                 Ok(Ok(true)) => {
                     let s = self.current();
-                    eprintln!(
+                    crate::say!(
                         "archeo serve: index at {} reopened ({} revisions)",
-                        self.dir.display(),
+                        self.dirs[0].display(),
                         s.index.revisions().len()
                     );
                     failed = None;
@@ -114,27 +121,32 @@ impl LiveIndex {
                 Ok(Ok(false)) => failed = None,
                 Ok(Err(e)) => {
                     if failed != stamp {
-                        eprintln!(
+                        crate::say!(
                             "archeo serve: keeping the index opened before: cannot open the new one: {e:#}"
                         );
                     }
                     failed = stamp;
                 }
-                Err(e) => eprintln!("archeo serve: reopening the index failed: {e}"),
+                Err(e) => crate::say!("archeo serve: reopening the index failed: {e}"),
             }
         }
     }
 }
 
-fn open_snapshot(dir: &Path, generation: u64) -> Result<Snapshot> {
-    // The stamp is taken before opening: if the catalog changes while it is opened, the next
+fn open_snapshot(dirs: &[PathBuf], generation: u64) -> Result<Snapshot> {
+    // The stamps are taken before opening: if a catalog changes while it is opened, the next
     // check sees a different stamp and opens it again.
-    let stamp = Stamp::of(dir).unwrap_or(Stamp {
-        len: 0,
-        modified: None,
-        inode: 0,
-    });
-    let index = Index::open(dir)?;
+    let stamp = dirs
+        .iter()
+        .map(|d| {
+            Stamp::of(d).unwrap_or(Stamp {
+                len: 0,
+                modified: None,
+                inode: 0,
+            })
+        })
+        .collect();
+    let index = Index::open_all(dirs)?;
     Ok(Snapshot {
         index,
         stamp,

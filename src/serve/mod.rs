@@ -11,6 +11,7 @@
 mod api;
 mod error;
 mod exec;
+pub mod front;
 mod links;
 mod live;
 mod pages;
@@ -39,8 +40,8 @@ use requests::{DiffRequest, ExplainRequest, FindingsRequest, SearchRequest, Time
 pub struct ServeConfig {
     /// Where to listen.
     pub addr: SocketAddr,
-    /// The index directory.
-    pub index_dir: PathBuf,
+    /// The index directory, or the shards of one lock served as one index.
+    pub index_dirs: Vec<PathBuf>,
     /// Each query's time limit.
     pub timeout: Duration,
     /// How often to check whether the index was rebuilt.
@@ -59,7 +60,7 @@ pub struct ServeConfig {
 const MAX_CONNECTIONS: usize = 1024;
 
 /// How many connections to serve at once: `asked`, or half the descriptor limit.
-fn connection_cap(asked: Option<usize>) -> usize {
+pub(super) fn connection_cap(asked: Option<usize>) -> usize {
     if let Some(n) = asked {
         return n.max(1);
     }
@@ -85,7 +86,7 @@ pub(crate) struct App {
 /// Serves until interrupted (Ctrl-C or SIGTERM). Prints the URL first, on its own line, so
 /// scripts (and the tests) can read the port of `--addr 127.0.0.1:0`.
 pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
-    let live = Arc::new(LiveIndex::open(&cfg.index_dir)?);
+    let live = Arc::new(LiveIndex::open(&cfg.index_dirs)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,12 +99,16 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
         let url = format!("http://{addr}/");
         let revisions = live.current().index.revisions().len();
         println!("{url}");
-        eprintln!(
+        crate::say!(
             "archeo serve: {url} ({revisions} revisions from {}; read-only; Ctrl-C stops)",
-            cfg.index_dir.display()
+            cfg.index_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !addr.ip().is_loopback() {
-            eprintln!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
+            crate::say!("archeo serve: listening on {addr}, not only this machine: anyone who can reach it can read the index");
         }
         if cfg.open {
             open_browser(&url);
@@ -126,7 +131,7 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
 /// request's whole head within `header_timeout` (a slow or half-sent request, or a kept-alive
 /// connection idle that long) is closed by hyper, so idle clients cannot hold every slot. Open
 /// connections finish their requests (up to 5 s) after `stop`.
-async fn connections(
+pub(super) async fn connections(
     listener: tokio::net::TcpListener,
     router: Router,
     header_timeout: Duration,
@@ -196,6 +201,7 @@ fn router(app: App) -> Router {
         .route("/api/diff", get(api::answer::<DiffRequest>))
         .route("/api/timeline", get(api::answer::<TimelineRequest>))
         .route("/api/explain", get(api::answer::<ExplainRequest>))
+        .route("/api/shard", get(api::shard))
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(secure))
         .with_state(app)
@@ -259,6 +265,6 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if spawned.is_err() {
-        eprintln!("archeo serve: no browser opener ({opener}) here: open {url} in a browser");
+        crate::say!("archeo serve: no browser opener ({opener}) here: open {url} in a browser");
     }
 }

@@ -41,6 +41,11 @@ pub(crate) trait Request: Sized {
     }
     /// The CLI command printing the same JSON.
     fn cli(&self) -> String;
+    /// Each JSON record's ranking keys, in record order, for the requests a front end over
+    /// shards merges (`ranked=1`); None for the others.
+    fn ranks(_answer: &Self::Answer) -> Option<Vec<serde_json::Value>> {
+        None
+    }
 }
 
 /// At most this many hits a search keeps for one request (the CLI keeps
@@ -168,7 +173,12 @@ impl Request for SearchRequest {
         SCOPE[4],
         ("limit", Size::Number),
         ("context", Size::Number),
+        ("ranked", Size::Number),
     ];
+
+    fn ranks(answer: &Results) -> Option<Vec<serde_json::Value>> {
+        Some(answer.hits.iter().map(|h| h.rank_keys()).collect())
+    }
 
     fn from_params(p: &Params) -> Result<Self, HttpError> {
         let query = p
@@ -228,7 +238,12 @@ impl Request for FindingsRequest {
         SCOPE[2],
         SCOPE[3],
         SCOPE[4],
+        ("ranked", Size::Number),
     ];
+
+    fn ranks(answer: &Vec<FindingHit>) -> Option<Vec<serde_json::Value>> {
+        Some(answer.iter().map(|h| h.rank_keys()).collect())
+    }
 
     fn from_params(p: &Params) -> Result<Self, HttpError> {
         Ok(FindingsRequest {

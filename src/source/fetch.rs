@@ -270,6 +270,32 @@ pub fn fetch_all(
     Ok(lock)
 }
 
+/// Which of `commits` the cache holds whole for `spec` (the commit, its tree and every blob,
+/// but the blobs upstream is known not to serve): none when the repository was never
+/// fetched. `archeo watch` compares a moved ref with its previous commit only when that is
+/// still there to index.
+pub fn complete_commits(
+    cache: &Path,
+    spec: &RepoSpec,
+    commits: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let Some(repo) = CachedRepo::open(cache, &spec.name, &spec.url, false)? else {
+        return Ok(Default::default());
+    };
+    let absent = repo.absent();
+    Ok(commits
+        .iter()
+        .filter(|c| {
+            repo.has_commit(c)
+                && repo
+                    .missing_objects(std::slice::from_ref(*c))
+                    .iter()
+                    .all(|m| m.kind == "blob" && absent.contains(&m.id))
+        })
+        .cloned()
+        .collect())
+}
+
 /// `--locked`: fetches only the refs the lock names, then checks every locked commit is there.
 fn fetch_locked(
     cache: &Path,

@@ -81,6 +81,49 @@ pub struct Pin {
     pub commit: String,
 }
 
+/// How a pin of a new lock differs from the previous lock (see [`Lock::changes_since`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinChange {
+    /// Pinned now and not before: a new tag matching a glob, a rev added to the manifest.
+    New,
+    /// The same name pinned at another commit: a branch that moved, or a tag moved upstream
+    /// (accepted with `--update`).
+    Moved {
+        /// The commit the previous lock had.
+        old: String,
+    },
+    /// The repository was not locked before (or from another URL): nothing to compare with.
+    NewRepository,
+}
+
+/// A pin of the new lock that the previous lock did not have as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// Repository name.
+    pub repo: String,
+    /// The pin.
+    pub rev: LockedRev,
+    /// How it differs.
+    pub change: PinChange,
+}
+
+/// What changed between two locks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockChanges {
+    /// Pins that are new or moved, in lock order.
+    pub arrivals: Vec<Arrival>,
+    /// Pins of the previous lock no revision of the new one has (same repository and URL; a
+    /// moved ref is an arrival, not this): (repository, pin).
+    pub dropped: Vec<(String, LockedRev)>,
+}
+
+impl LockChanges {
+    /// Nothing new, moved or dropped.
+    pub fn is_empty(&self) -> bool {
+        self.arrivals.is_empty() && self.dropped.is_empty()
+    }
+}
+
 const REGENERATE: &str = "`archeo fetch --update` writes a new lock from the manifest";
 
 const HEADER: &str = "# archeo.lock: written by `archeo fetch`; every revision of archeo.toml pinned to a commit.\n# Commit it: it is what makes citations reproducible. Do not edit by hand.\n\n";
@@ -196,6 +239,50 @@ impl Lock {
         self.repos.iter().find(|r| r.name == name)
     }
 
+    /// What this lock pins that `old` did not (new names, names at other commits), and what
+    /// `old` pinned that this lock no longer does. A repository `old` does not have, or had
+    /// from another URL, is new as a whole.
+    pub fn changes_since(&self, old: Option<&Lock>) -> LockChanges {
+        let mut out = LockChanges::default();
+        for repo in &self.repos {
+            let prev = old
+                .and_then(|l| l.repo(&repo.name))
+                .filter(|p| p.url == repo.url);
+            for rev in &repo.revs {
+                let change = match prev {
+                    None => PinChange::NewRepository,
+                    Some(p) => match p.revs.iter().find(|x| x.name == rev.name) {
+                        None => PinChange::New,
+                        Some(x) if x.commit != rev.commit => PinChange::Moved {
+                            old: x.commit.clone(),
+                        },
+                        Some(_) => continue,
+                    },
+                };
+                out.arrivals.push(Arrival {
+                    repo: repo.name.clone(),
+                    rev: rev.clone(),
+                    change,
+                });
+            }
+            if let Some(p) = prev {
+                for x in &p.revs {
+                    if !repo.revs.iter().any(|r| r.name == x.name) {
+                        out.dropped.push((repo.name.clone(), x.clone()));
+                    }
+                }
+            }
+        }
+        // Repositories the manifest no longer names: every pin dropped.
+        for p in old.map(|l| l.repos.as_slice()).unwrap_or_default() {
+            if self.repo(&p.name).is_none() {
+                out.dropped
+                    .extend(p.revs.iter().map(|x| (p.name.clone(), x.clone())));
+            }
+        }
+        out
+    }
+
     /// Every pinned revision, in lock order.
     pub fn pins(&self) -> Vec<Pin> {
         self.repos
@@ -216,6 +303,102 @@ impl Lock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rev(name: &str, kind: RefKind, c: char) -> LockedRev {
+        LockedRev {
+            name: name.into(),
+            kind,
+            commit: c.to_string().repeat(40),
+        }
+    }
+
+    fn repo(name: &str, url: &str, revs: Vec<LockedRev>) -> LockedRepo {
+        LockedRepo {
+            name: name.into(),
+            url: url.into(),
+            revs,
+        }
+    }
+
+    #[test]
+    fn changes_since_tells_new_moved_dropped_and_new_repositories_apart() {
+        let old = Lock {
+            repos: vec![
+                repo(
+                    "runc",
+                    "https://x.org/runc",
+                    vec![
+                        rev("v1.3.2", RefKind::Tag, 'a'),
+                        rev("main", RefKind::Branch, 'b'),
+                        rev("v1.2.0", RefKind::Tag, 'c'),
+                    ],
+                ),
+                repo(
+                    "moby",
+                    "https://x.org/old-moby",
+                    vec![rev("v28", RefKind::Tag, 'd')],
+                ),
+            ],
+        };
+        let new = Lock {
+            repos: vec![
+                repo(
+                    "runc",
+                    "https://x.org/runc",
+                    vec![
+                        rev("v1.3.2", RefKind::Tag, 'a'),
+                        rev("v1.3.3", RefKind::Tag, 'e'),
+                        rev("main", RefKind::Branch, 'f'),
+                    ],
+                ),
+                repo(
+                    "moby",
+                    "https://x.org/moby",
+                    vec![rev("v28", RefKind::Tag, 'd')],
+                ),
+            ],
+        };
+        let c = new.changes_since(Some(&old));
+        let got: Vec<(&str, &str, &PinChange)> = c
+            .arrivals
+            .iter()
+            .map(|a| (a.repo.as_str(), a.rev.name.as_str(), &a.change))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("runc", "v1.3.3", &PinChange::New),
+                (
+                    "runc",
+                    "main",
+                    &PinChange::Moved {
+                        old: "b".repeat(40)
+                    }
+                ),
+                // Another URL: no baseline.
+                ("moby", "v28", &PinChange::NewRepository),
+            ]
+        );
+        assert_eq!(
+            c.dropped,
+            vec![("runc".to_string(), rev("v1.2.0", RefKind::Tag, 'c'))]
+        );
+        assert!(new.changes_since(Some(&new)).is_empty());
+        // A repository no longer locked: its pins are dropped.
+        let fewer = Lock {
+            repos: vec![new.repos[0].clone()],
+        };
+        assert_eq!(
+            fewer.changes_since(Some(&new)).dropped,
+            vec![("moby".to_string(), rev("v28", RefKind::Tag, 'd'))]
+        );
+        assert!(
+            new.changes_since(None)
+                .arrivals
+                .iter()
+                .all(|a| a.change == PinChange::NewRepository)
+        );
+    }
 
     #[test]
     fn lock_round_trips_and_keeps_its_order() {

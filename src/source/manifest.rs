@@ -45,6 +45,24 @@ pub struct RepoSpec {
     pub exclude: Vec<String>,
     /// Names other repositories' files use for this one (`provides`), for dependency links.
     pub provides: Vec<Provide>,
+    /// The findings whose changes `archeo watch` reports (`watch`).
+    pub watch: Vec<Watched>,
+    /// Repositories whose releases ship this one (`consumers`): `archeo watch` reports their
+    /// new releases that move their pin of it.
+    pub consumers: Vec<String>,
+}
+
+/// One `watch` entry: what of a repository's code matters to the project, as `identify
+/// --fail-on` takes it: a rule id (that rule's findings), or a search query (the lines it
+/// matches: `rule:sysctl-write sym:WriteSysctls` is that rule's findings inside that function).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watched {
+    /// The entry as written.
+    pub entry: String,
+    /// A search query (checked to parse), not a rule id.
+    pub is_query: bool,
+    /// Where it is written, for what only the loaded rules can tell (an unknown rule id).
+    pub at: Location,
 }
 
 /// One `provides` entry: a name (a variable such as `RUNC_VERSION`, a package such as
@@ -119,6 +137,10 @@ struct RawRepo {
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
     provides: Vec<Spanned<toml::Value>>,
+    #[serde(default)]
+    watch: Vec<Spanned<String>>,
+    #[serde(default)]
+    consumers: Vec<Spanned<String>>,
 }
 
 /// Returns an invalid-manifest error at a span of the text.
@@ -193,6 +215,9 @@ impl Manifest {
                 }
                 repo.provides.push(p);
             }
+        }
+        for (repo, r) in repos.iter_mut().zip(&raw.repo) {
+            repo.consumers = consumers(path, text, r, repo, &names)?;
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let rule_paths = raw
@@ -278,13 +303,126 @@ fn repo_spec(path: &Path, text: &str, r: &RawRepo, before: &[RepoSpec]) -> Resul
         }
         exclude.push(g.get_ref().clone());
     }
+    let mut watch: Vec<Watched> = Vec::new();
+    for w in &r.watch {
+        let entry = check_watch(path, text, &name, w)?;
+        if watch.iter().any(|x| x.entry == entry.entry) {
+            invalid!(
+                path,
+                text,
+                w.span(),
+                "watch of {name:?} lists {:?} twice: remove one",
+                entry.entry
+            );
+        }
+        watch.push(entry);
+    }
     Ok(RepoSpec {
         name,
         url,
         revs,
         exclude,
         provides: Vec::new(),
+        watch,
+        consumers: Vec::new(),
     })
+}
+
+/// One `watch` entry, checked: a rule id, or a search query that parses (its errors point
+/// into the entry).
+fn check_watch(path: &Path, text: &str, name: &str, w: &Spanned<String>) -> Result<Watched> {
+    let entry = w.get_ref().trim().to_string();
+    let span = w.span();
+    if entry.is_empty() {
+        invalid!(
+            path,
+            text,
+            span,
+            "watch of {name:?} has an empty entry: name a rule id (openat2-resolve-no-xdev) or a search query ('rule:sysctl-write sym:WriteSysctls')"
+        );
+    }
+    let is_query = crate::query::syntax::is_query(&entry);
+    if is_query {
+        if let Err(e) = crate::query::syntax::Query::parse(&entry) {
+            // The column inside the entry, when the string is written as read (no escapes).
+            let inner = span.start + 1;
+            let at = match e.offset {
+                Some(off) if text.get(inner..).is_some_and(|t| t.starts_with(&entry)) => {
+                    inner + off
+                }
+                _ => span.start,
+            };
+            invalid!(path, text, at..at, "watch entry {entry:?} of {name:?}: {e}");
+        }
+    } else if !entry
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        invalid!(
+            path,
+            text,
+            span,
+            "watch entry {entry:?} of {name:?} is neither a rule id (letters, digits, '-', '_', '.') nor a search query (a query holds a filter or several words: 'openat2 lang:go')"
+        );
+    }
+    Ok(Watched {
+        entry,
+        is_query,
+        at: Location::of_offset(path, text, span.start),
+    })
+}
+
+/// A repository's `consumers`: other repositories of this manifest, each once, and only for
+/// a repository that watches something.
+fn consumers(
+    path: &Path,
+    text: &str,
+    r: &RawRepo,
+    repo: &RepoSpec,
+    names: &[String],
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for c in &r.consumers {
+        let n = c.get_ref().trim();
+        if repo.watch.is_empty() {
+            invalid!(
+                path,
+                text,
+                c.span(),
+                "consumers of {:?} are followed for its watched findings, and it watches none: add watch = [\"RULE-ID\" or \"QUERY\", ...]",
+                repo.name
+            );
+        }
+        if n == repo.name {
+            invalid!(
+                path,
+                text,
+                c.span(),
+                "{:?} lists itself as its consumer: name the repositories that ship it",
+                repo.name
+            );
+        }
+        if !names.iter().any(|x| x == n) {
+            invalid!(
+                path,
+                text,
+                c.span(),
+                "consumer {n:?} of {:?} is not a repository of this manifest: add a [[repo]] for it, or remove it",
+                repo.name
+            );
+        }
+        if out.iter().any(|x| x == n) {
+            invalid!(
+                path,
+                text,
+                c.span(),
+                "consumers of {:?} list {n:?} twice: remove one",
+                repo.name
+            );
+        }
+        out.push(n.to_string());
+    }
+    Ok(out)
 }
 
 /// One `revs` entry, checked: a tag, branch, commit or bounded tag glob.
@@ -521,6 +659,70 @@ mod tests {
             e.starts_with("archeo.toml:2:1:") && e.contains("index"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn watch_entries_are_rule_ids_or_queries_and_consumers_name_repositories() {
+        let m = parse(
+            "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1.*\"]\nwatch = [\"openat2-resolve-no-xdev\", \"rule:sysctl-write sym:WriteSysctls\"]\nconsumers = [\"moby\"]\n[[repo]]\nname = \"moby\"\nurl = \"https://x.org/moby\"\nrevs = [\"v28.*\"]\n",
+        )
+        .unwrap();
+        let w = &m.repos[0].watch;
+        assert_eq!(w.len(), 2);
+        assert_eq!(
+            (w[0].entry.as_str(), w[0].is_query),
+            ("openat2-resolve-no-xdev", false)
+        );
+        assert_eq!(
+            (w[1].entry.as_str(), w[1].is_query),
+            ("rule:sysctl-write sym:WriteSysctls", true)
+        );
+        // Where each is written, for errors only the rules can tell (an unknown rule id).
+        assert_eq!(w[0].at.to_string(), "archeo.toml:5:10");
+        assert_eq!(m.repos[0].consumers, vec!["moby".to_string()]);
+        assert!(m.repos[1].watch.is_empty() && m.repos[1].consumers.is_empty());
+    }
+
+    #[test]
+    fn bad_watch_entries_and_consumers_are_reported_at_their_place() {
+        let base = "[[repo]]\nname = \"runc\"\nurl = \"https://x.org/runc\"\nrevs = [\"v1\"]\n";
+        let other = "[[repo]]\nname = \"moby\"\nurl = \"https://x.org/moby\"\nrevs = [\"v1\"]\n";
+        let err = |p: &str| {
+            parse(&format!("{base}{p}\n{other}"))
+                .unwrap_err()
+                .to_string()
+        };
+        // A query that does not parse: the column inside the entry (the regex `/proc/` ends
+        // at column 13 of the entry, which starts at 5:11).
+        let e = err("watch = [\"rule:x /proc/sys\"]");
+        assert!(e.starts_with("archeo.toml:5:24:"), "{e}");
+        assert!(e.contains("quote it"), "{e}");
+        let e = err("watch = [\"\"]");
+        assert!(
+            e.starts_with("archeo.toml:5:10:") && e.contains("empty entry"),
+            "{e}"
+        );
+        let e = err("watch = [\"a\", \"a\"]");
+        assert!(
+            e.starts_with("archeo.toml:5:15:") && e.contains("twice"),
+            "{e}"
+        );
+        let e = err("watch = [\"bad*id\"]");
+        assert!(e.contains("neither a rule id"), "{e}");
+        let e = err("consumers = [\"moby\"]");
+        assert!(
+            e.starts_with("archeo.toml:5:14:") && e.contains("watches none"),
+            "{e}"
+        );
+        let e = err("watch = [\"x\"]\nconsumers = [\"nope\"]");
+        assert!(
+            e.starts_with("archeo.toml:6:14:") && e.contains("\"nope\""),
+            "{e}"
+        );
+        let e = err("watch = [\"x\"]\nconsumers = [\"runc\"]");
+        assert!(e.contains("itself"), "{e}");
+        let e = err("watch = [\"x\"]\nconsumers = [\"moby\", \"moby\"]");
+        assert!(e.contains("twice"), "{e}");
     }
 
     #[test]

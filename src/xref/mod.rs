@@ -78,6 +78,8 @@ pub enum NodeKind {
     Const,
     /// A type.
     Type,
+    /// A macro (C `#define` with a body, Rust `macro_rules!`).
+    Macro,
     /// A shell script's top-level code: the caller of what it runs outside functions.
     Script,
     /// A Go function of a package outside the revision (`fmt.Errorf`), or a command no script of
@@ -93,6 +95,7 @@ impl From<DeclKind> for NodeKind {
             DeclKind::Var => NodeKind::Var,
             DeclKind::Const => NodeKind::Const,
             DeclKind::Type => NodeKind::Type,
+            DeclKind::Macro => NodeKind::Macro,
         }
     }
 }
@@ -146,6 +149,7 @@ impl Node {
     pub fn display(&self) -> String {
         match (&self.package, self.lang) {
             (Some(p), Lang::Go) => format!("{p}.{}", self.name),
+            (Some(p), Lang::Rust) => format!("{p}::{}", self.name),
             _ => self.name.to_string(),
         }
     }
@@ -233,9 +237,20 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph of one revision from its files (path, parse facts) and Go modules.
-    /// Go files are those ending in `.go`; files with any other path are read as shell.
+    /// Builds the graph of one revision from its files (path, parse facts) and Go modules,
+    /// each file's language told by its path (a path no language with references claims, such
+    /// as a script found by its shebang, is read as shell).
     pub fn build(files: &[(&str, &Parsed)], modules: &[GoModule]) -> Graph {
+        let with: Vec<(&str, Lang, &Parsed)> = files
+            .iter()
+            .map(|(p, f)| (*p, Lang::detect(p), *f))
+            .collect();
+        Graph::build_with_langs(&with, modules)
+    }
+
+    /// Builds the graph of one revision from its files (path, language, parse facts) and Go
+    /// modules; each language's references resolve as its [`crate::lang::Refs`] says.
+    pub fn build_with_langs(files: &[(&str, Lang, &Parsed)], modules: &[GoModule]) -> Graph {
         build::Builder::new(files, modules).finish()
     }
 
@@ -274,6 +289,23 @@ impl Graph {
             .collect();
         out.sort_unstable();
         out.dedup();
+        out
+    }
+
+    /// The declaration named `name` as declared (`WriteSysctls`, `(*Handle).OpenRoot`,
+    /// `errUnsafeProcfs`) in the file at `path` whose lines hold `line`.
+    pub fn node_at(&self, path: &str, name: &str, line: u32) -> Option<NodeId> {
+        let ident = name.rsplit('.').next().unwrap_or(name);
+        self.by_ident.get(ident)?.iter().copied().find(|&id| {
+            let n = &self.nodes[id];
+            &*n.path == path && &*n.name == name && n.start <= line && line <= n.end.max(n.start)
+        })
+    }
+
+    /// The references to a node (calls and uses as a value), one level.
+    pub fn references_to(&self, id: NodeId) -> Vec<Link<'_>> {
+        let mut out: Vec<Link> = self.incoming[id].iter().map(|&e| self.link(e, 1)).collect();
+        sort_links(&mut out);
         out
     }
 
@@ -345,18 +377,132 @@ impl Graph {
     /// are preferred; when there are none, interface dispatch is allowed, then by-name edges.
     /// Among paths of one length, those with fewer non-exact hops come first.
     pub fn paths(&self, from: &Name, to: &Name, max: usize) -> Vec<Vec<Link<'_>>> {
-        let sources = self.lookup(from);
-        let targets: HashSet<NodeId> = self.lookup(to).into_iter().collect();
+        self.paths_between(&self.lookup(from), &self.lookup(to), max)
+    }
+
+    /// [`Graph::paths`] between nodes: from any of `sources` to any of `targets`.
+    pub fn paths_between(
+        &self,
+        sources: &[NodeId],
+        targets: &[NodeId],
+        max: usize,
+    ) -> Vec<Vec<Link<'_>>> {
+        let targets: HashSet<NodeId> = targets.iter().copied().collect();
         if sources.is_empty() || targets.is_empty() || max == 0 {
             return Vec::new();
         }
         for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
-            let found = self.shortest_paths(&sources, &targets, allowed, max);
+            let found = self.shortest_paths(sources, &targets, allowed, max);
             if !found.is_empty() {
                 return found;
             }
         }
         Vec::new()
+    }
+
+    /// The shortest path from `source` to each of `targets` (None where there is none; empty
+    /// when a target is the source): over exact edges where one exists, else allowing
+    /// interface dispatch, else by-name edges, as [`Graph::paths`] prefers. One breadth-first
+    /// walk per certainty level serves every target.
+    pub fn routes_from(&self, source: NodeId, targets: &[NodeId]) -> Vec<Option<Vec<Link<'_>>>> {
+        self.routes_with(source, targets, None, &HashSet::default())
+            .into_iter()
+            .map(|r| r.map(|p| self.path_links(&p)))
+            .collect()
+    }
+
+    /// [`Graph::routes_from`] as edge ids, with the first hop taken only among `first` (when
+    /// given) and never over an edge of `excluded`.
+    pub fn routes_with(
+        &self,
+        source: NodeId,
+        targets: &[NodeId],
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
+    ) -> Vec<Option<Vec<usize>>> {
+        let mut out: Vec<Option<Vec<usize>>> = targets
+            .iter()
+            .map(|&t| (t == source).then(Vec::new))
+            .collect();
+        for allowed in [Certainty::Exact, Certainty::Dispatch, Certainty::ByName] {
+            let missing: HashSet<NodeId> = targets
+                .iter()
+                .zip(&out)
+                .filter(|(_, o)| o.is_none())
+                .map(|(t, _)| *t)
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let pred = self.walk_tree(source, &missing, allowed, first, excluded);
+            for (t, o) in targets.iter().zip(out.iter_mut()) {
+                if o.is_some() || !pred.contains_key(t) {
+                    continue;
+                }
+                let mut path = Vec::new();
+                let mut n = *t;
+                while n != source {
+                    let e = pred[&n];
+                    path.push(e);
+                    n = self.edges[e].from;
+                }
+                path.reverse();
+                *o = Some(path);
+            }
+        }
+        out
+    }
+
+    /// A path of edge ids as links (depth 1 for the first hop).
+    pub fn path_links(&self, path: &[usize]) -> Vec<Link<'_>> {
+        path.iter()
+            .enumerate()
+            .map(|(i, &e)| self.link(e, i as u32 + 1))
+            .collect()
+    }
+
+    /// The edges leaving a node (call sites and uses), as edge ids.
+    pub fn outgoing_edges(&self, id: NodeId) -> &[usize] {
+        &self.outgoing[id]
+    }
+
+    /// Breadth-first from `source` over edges no less certain than `allowed` (the first hop
+    /// among `first` when given, none of `excluded`): the edge each node was first reached by,
+    /// until every target is reached.
+    fn walk_tree(
+        &self,
+        source: NodeId,
+        targets: &HashSet<NodeId>,
+        allowed: Certainty,
+        first: Option<&HashSet<usize>>,
+        excluded: &HashSet<usize>,
+    ) -> HashMap<NodeId, usize> {
+        let mut pred: HashMap<NodeId, usize> = HashMap::default();
+        let mut seen: HashSet<NodeId> = HashSet::default();
+        seen.insert(source);
+        let mut left = targets.len();
+        let mut queue: VecDeque<NodeId> = VecDeque::from([source]);
+        while let Some(n) = queue.pop_front() {
+            for &e in &self.outgoing[n] {
+                let edge = &self.edges[e];
+                if edge.certainty > allowed
+                    || excluded.contains(&e)
+                    || (n == source && first.is_some_and(|f| !f.contains(&e)))
+                    || !seen.insert(edge.to)
+                {
+                    continue;
+                }
+                pred.insert(edge.to, e);
+                if targets.contains(&edge.to) {
+                    left -= 1;
+                    if left == 0 {
+                        return pred;
+                    }
+                }
+                queue.push_back(edge.to);
+            }
+        }
+        pred
     }
 
     fn shortest_paths(

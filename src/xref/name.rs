@@ -1,6 +1,7 @@
 //! The names a reader types for a function: `F`, `pkg.F`, `T.M`, `(*T).M`, `pkg.T.M`,
-//! `pkg.(*T).M`, a package path prefix (`internal/sys.WriteSysctls`), or a shell function name
-//! (which may hold `.`, `-`, `:`). Parsing and matching only; no graph walking.
+//! `pkg.(*T).M`, a package path prefix (`internal/sys.WriteSysctls`), a Rust path
+//! (`Type::method`, `module::f`, `module::Type::method`, `crate_name::a::b::f`), or a shell
+//! function name (which may hold `.`, `-`, `:`). Parsing and matching only; no graph walking.
 
 use std::fmt;
 
@@ -97,6 +98,29 @@ impl Name {
             name.qualifier = (!pkg.is_empty()).then(|| pkg.to_string());
             return Ok(name);
         }
+        if raw.contains("::") {
+            // `crates/x/src/a.Type::m`: a file's directory before a Rust path (as explain
+            // qualifies a function by where it stands) narrows nothing a Rust path does not.
+            let (head, _) = raw.split_once("::").unwrap_or((raw, ""));
+            let path = match head.rfind('.') {
+                Some(i) if head.contains('/') || !is_ident(&head[..i]) => &raw[i + 1..],
+                _ => raw,
+            };
+            let parts: Vec<&str> = path.split("::").collect();
+            if parts.iter().all(|p| is_ident(p)) {
+                let n = parts.len();
+                name.ident = parts[n - 1].to_string();
+                let before = parts[n - 2];
+                // `Type::m`, `module::Type::m`: an upper-case segment before the name is a type.
+                if before.starts_with(|c: char| c.is_uppercase()) {
+                    name.receiver = Some(before.to_string());
+                    name.qualifier = (n > 2).then(|| parts[..n - 2].join("::"));
+                } else {
+                    name.qualifier = Some(parts[..n - 1].join("::"));
+                }
+            }
+            return Ok(name);
+        }
         let (dir, tail) = match raw.rsplit_once('/') {
             Some((d, t)) => (Some(d), t),
             None => (None, raw),
@@ -166,6 +190,11 @@ impl Name {
 /// `sys` names the package called `sys` or the directory `.../sys`; `internal/sys` and full
 /// import paths match the package's import path or directory by whole trailing elements.
 fn package_matches(n: &Node, q: &str) -> bool {
+    if q.contains("::") || n.lang == Lang::Rust {
+        // A Rust module path: whole trailing segments of the node's (`libcontainer::a::b`).
+        let m = n.import_path.as_deref().unwrap_or("");
+        return m == q || m.ends_with(&format!("::{q}"));
+    }
     let ends = |s: &str| s == q || s.ends_with(&format!("/{q}"));
     if !q.contains('/') && n.package.as_deref() == Some(q) {
         return true;
@@ -215,6 +244,19 @@ mod tests {
             (s("internal/sys"), None, "WriteSysctls".into())
         );
         assert_eq!(parts("lib.sh-helper"), (None, None, "lib.sh-helper".into()));
+        assert_eq!(parts("Init::apply"), (None, s("Init"), "apply".into()));
+        assert_eq!(
+            parts("crates/x/src/init.Init::apply"),
+            (None, s("Init"), "apply".into())
+        );
+        assert_eq!(
+            parts("init::process::sysctl"),
+            (s("init::process"), None, "sysctl".into())
+        );
+        assert_eq!(
+            parts("procfs::ProcfsHandle::open"),
+            (s("procfs"), s("ProcfsHandle"), "open".into())
+        );
         assert_eq!(Name::parse(" "), Err(NameError::Empty));
         assert!(matches!(Name::parse("(*T.M"), Err(NameError::Receiver(_))));
         assert!(matches!(Name::parse("a b"), Err(NameError::Whitespace(_))));

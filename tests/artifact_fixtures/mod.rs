@@ -204,6 +204,18 @@ pub struct GoBinary {
     pub pie: bool,
     /// The Go runtime the file carries besides the build info.
     pub runtime: Runtime,
+    /// Write a real function table in this layout (`None`: a `.gopclntab` of its header and
+    /// loose strings).
+    pub pclntab: Option<Pclntab>,
+    /// Its functions with code, in address order.
+    pub functions: Vec<FixtureFunc>,
+    /// Names in its name table without a record: functions present only inlined.
+    pub inlined: Vec<String>,
+    /// Write the section header table (false: stripped, as `strip --strip-section-headers`
+    /// or packers leave a binary; only the program headers remain).
+    pub section_headers: bool,
+    /// Write no build info blob at all (a binary whose build info was removed).
+    pub no_build_info: bool,
 }
 
 /// What a fixture holds of the Go runtime.
@@ -216,6 +228,39 @@ pub enum Runtime {
     /// No function table and no runtime symbols: a C program carrying a forged
     /// `.go.buildinfo` section.
     Forged,
+}
+
+/// A function table layout, by the magic Go writes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pclntab {
+    /// Go 1.16-1.17: `0xfffffffa`, pointer-sized functab fields and `_func.entry`.
+    Go116,
+    /// Go 1.18-1.19: `0xfffffff0`, 4-byte entry offsets from textStart.
+    Go118,
+    /// Go 1.20+: `0xfffffff1`, `_func.startLine`.
+    Go120,
+}
+
+/// A function of a fixture's table: its symbol name, file, the line of its `func` keyword and
+/// the lines its instructions come from (4 bytes of code each, in order).
+#[derive(Clone, Debug)]
+pub struct FixtureFunc {
+    pub name: String,
+    pub file: String,
+    pub start: u32,
+    pub lines: Vec<u32>,
+}
+
+impl FixtureFunc {
+    /// A function whose code spans `start..=end` (its entry on the `func` line).
+    pub fn new(name: &str, file: &str, start: u32, end: u32) -> FixtureFunc {
+        FixtureFunc {
+            name: name.into(),
+            file: file.into(),
+            start,
+            lines: (start..=end).collect(),
+        }
+    }
 }
 
 pub const TEXT: u64 = 0x40_1000;
@@ -240,7 +285,175 @@ impl GoBinary {
             symbols: true,
             pie: false,
             runtime: Runtime::AsClaimed,
+            pclntab: None,
+            functions: Vec::new(),
+            inlined: Vec::new(),
+            section_headers: true,
+            no_build_info: false,
         }
+    }
+
+    /// A function table in `layout` with these functions (and only-inlined names).
+    pub fn with_functions(
+        mut self,
+        layout: Pclntab,
+        functions: Vec<FixtureFunc>,
+        inlined: &[&str],
+    ) -> Self {
+        self.pclntab = Some(layout);
+        // The build info names a Go release that writes this layout, as a real binary's does.
+        let release = match layout {
+            Pclntab::Go116 => "go1.16.15",
+            Pclntab::Go118 => "go1.18.10",
+            Pclntab::Go120 => "go1.22.4",
+        };
+        if self.go_version == "go1.22.4" {
+            self.go_version = release.into();
+        }
+        self.functions = functions;
+        self.inlined = inlined.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// The function table as the Go linker lays it out (cmd/link/internal/ld/pcln.go): the
+    /// `pcHeader`, then the function names, the compilation unit's file table, the file names,
+    /// the pc-value tables, and the function table with the `_func` records after it.
+    pub fn pclntab_bytes(&self) -> Vec<u8> {
+        let layout = self.pclntab.expect("a layout");
+        let ptr = self.ptr_size() as usize;
+        let u32b = |v: u32| {
+            if self.big_endian {
+                v.to_be_bytes().to_vec()
+            } else {
+                v.to_le_bytes().to_vec()
+            }
+        };
+        // Names: each function's, then the only-inlined ones.
+        let mut names = Vec::new();
+        let mut name_off = Vec::new();
+        for n in self
+            .functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain(self.inlined.iter().map(String::as_str))
+        {
+            name_off.push(names.len() as u32);
+            names.extend_from_slice(n.as_bytes());
+            names.push(0);
+        }
+        // Files: one compilation unit listing every distinct file.
+        let mut files: Vec<&str> = Vec::new();
+        for f in &self.functions {
+            if !files.contains(&f.file.as_str()) {
+                files.push(&f.file);
+            }
+        }
+        let mut filetab = Vec::new();
+        let mut cutab = Vec::new();
+        for f in &files {
+            cutab.extend(u32b(filetab.len() as u32));
+            filetab.extend_from_slice(f.as_bytes());
+            filetab.push(0);
+        }
+        // pc-value tables (offset 0 means "none", so start with a pad byte): value deltas
+        // zig-zag encoded from -1, then pc deltas in quanta of 1 byte.
+        let mut pctab = vec![0u8];
+        let mut tables = Vec::new();
+        for f in &self.functions {
+            let file_no = files.iter().position(|x| *x == f.file).unwrap() as i64;
+            let pcfile = pctab.len() as u32;
+            put_step(&mut pctab, file_no + 1, 4 * f.lines.len() as u64);
+            pctab.push(0);
+            let pcln = pctab.len() as u32;
+            let mut prev = -1i64;
+            for &l in &f.lines {
+                put_step(&mut pctab, i64::from(l) - prev, 4);
+                prev = i64::from(l);
+            }
+            pctab.push(0);
+            tables.push((pcfile, pcln));
+        }
+        // Header.
+        let (magic, words) = match layout {
+            Pclntab::Go116 => (0xffff_fffa_u32, 7),
+            Pclntab::Go118 => (0xffff_fff0, 8),
+            Pclntab::Go120 => (0xffff_fff1, 8),
+        };
+        let mut out = u32b(magic);
+        out.extend_from_slice(&[0, 0, 1, ptr as u8]);
+        let header_len = 8 + words * ptr;
+        let funcnames = header_len;
+        let cu = funcnames + names.len();
+        let filet = cu + cutab.len();
+        let pct = filet + filetab.len();
+        let pcln = (pct + pctab.len()).next_multiple_of(8);
+        let mut hdr_words = vec![self.functions.len() as u64, files.len() as u64];
+        if layout != Pclntab::Go116 {
+            hdr_words.push(TEXT); // textStart
+        }
+        hdr_words.extend([funcnames, cu, filet, pct, pcln].map(|v| v as u64));
+        for w in hdr_words {
+            out.extend(self.word(w));
+        }
+        assert_eq!(out.len(), header_len);
+        out.extend_from_slice(&names);
+        out.extend_from_slice(&cutab);
+        out.extend_from_slice(&filetab);
+        out.extend_from_slice(&pctab);
+        out.resize(pcln, 0);
+        // functab: (entry, record offset) per function, then the end pc.
+        let field = if layout == Pclntab::Go116 { ptr } else { 4 };
+        let fieldb = |v: u64| -> Vec<u8> {
+            if field == 4 {
+                u32b(v as u32)
+            } else {
+                self.word(v)
+            }
+        };
+        let n = self.functions.len();
+        let functab_len = (2 * n + 1) * field;
+        let sz0 = if layout == Pclntab::Go116 { ptr } else { 4 };
+        let rec_len = sz0 + 8 * 4 + 4 + if layout == Pclntab::Go120 { 4 } else { 0 };
+        let rec_len = rec_len.next_multiple_of(ptr);
+        let mut entry = 0u64;
+        let mut entries = Vec::new();
+        for f in &self.functions {
+            entries.push(entry);
+            entry += 4 * f.lines.len() as u64;
+        }
+        let base_pc = |off: u64| {
+            if layout == Pclntab::Go116 {
+                TEXT + off
+            } else {
+                off
+            }
+        };
+        let mut functab = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            functab.extend(fieldb(base_pc(*e)));
+            functab.extend(fieldb((functab_len + i * rec_len) as u64));
+        }
+        functab.extend(fieldb(base_pc(entry)));
+        out.extend_from_slice(&functab);
+        for (i, f) in self.functions.iter().enumerate() {
+            let start = out.len();
+            if layout == Pclntab::Go116 {
+                out.extend(self.word(TEXT + entries[i]));
+            } else {
+                out.extend(u32b(entries[i] as u32));
+            }
+            let (pcfile, pcln) = tables[i];
+            // nameoff, args, deferreturn, pcsp, pcfile, pcln, npcdata, cuOffset
+            for v in [name_off[i], 0, 0, 0, pcfile, pcln, 0, 0] {
+                out.extend(u32b(v));
+            }
+            if layout == Pclntab::Go120 {
+                out.extend(u32b(f.start));
+            }
+            out.extend_from_slice(&[0, 0, 0, 0]); // funcID, flag, pad, nfuncdata
+            out.resize(start + rec_len, 0);
+        }
+        out
     }
 
     pub fn inject(mut self, name: &str, value: &str) -> Self {
@@ -391,16 +604,19 @@ impl GoBinary {
                     executable: false,
                 },
                 Section {
-                    // The function table's header (its format follows the Go release; the
-                    // pointer size the target's), then function and file names:
+                    // The function table: a real one, or its header (its format follows the Go
+                    // release; the pointer size the target's) and function and file names:
                     // NUL-separated, some version-like ("8.1").
                     name: ".gopclntab",
                     addr: PCLNTAB,
-                    data: [
-                        self.pclntab_header(),
-                        b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
-                    ]
-                    .concat(),
+                    data: match self.pclntab {
+                        Some(_) => self.pclntab_bytes(),
+                        None => [
+                            self.pclntab_header(),
+                            b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                        ]
+                        .concat(),
+                    },
                     writable: false,
                     executable: false,
                 },
@@ -414,7 +630,11 @@ impl GoBinary {
                 Section {
                     name: ".go.buildinfo",
                     addr: BUILDINFO,
-                    data: buildinfo,
+                    data: if self.no_build_info {
+                        vec![0; 32]
+                    } else {
+                        buildinfo
+                    },
                     writable: true,
                     executable: false,
                 },
@@ -432,8 +652,30 @@ impl GoBinary {
                 section: ".text",
             });
         }
-        elf.build()
+        let mut elf = elf.build();
+        if !self.section_headers {
+            strip_section_headers(&mut elf, self.is_64);
+        }
+        elf
     }
+}
+
+/// Zeroes `e_shoff`, `e_shnum` and `e_shstrndx`: the file keeps its program headers only.
+pub fn strip_section_headers(elf: &mut [u8], is_64: bool) {
+    let (shoff, shoff_len, shnum) = if is_64 {
+        (0x28, 8, 0x3c)
+    } else {
+        (0x20, 4, 0x30)
+    };
+    elf[shoff..shoff + shoff_len].fill(0);
+    elf[shnum..shnum + 4].fill(0); // e_shnum, e_shstrndx
+}
+
+/// One pc-value step: the value delta zig-zag encoded, then the pc delta.
+fn put_step(out: &mut Vec<u8>, value_delta: i64, pc_delta: u64) {
+    let v = value_delta as i32;
+    uvarint(out, ((v << 1) ^ (v >> 31)) as u32 as u64);
+    uvarint(out, pc_delta);
 }
 
 fn uvarint(out: &mut Vec<u8>, mut v: u64) {

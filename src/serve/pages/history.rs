@@ -162,7 +162,7 @@ pub(crate) fn explanation(e: &Explanation, api: &str) -> Markup {
             @for s in &e.segments {
                 li {
                     code { (s.text) }
-                    @if let Some(errno) = &s.errno { br; span.small { "errno " (errno) ": the kernel's error text, as Go's syscall package prints it" } }
+                    @if let Some(errno) = &s.errno { br; span.small { "errno " (errno) ": the kernel's error text for that errno (Go's, C's strerror and Rust's spellings)" } }
                     @if s.candidates.is_empty() && s.errno.is_none() { br; span.small.cls-removed { "no source in the selected revisions (another program's text?)" } }
                     @for (k, c) in s.candidates.iter().enumerate() {
                         div.small {

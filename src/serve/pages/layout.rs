@@ -64,7 +64,8 @@ aside ul{list-style:none;padding:0;margin:0}aside li{margin:.15em 0}
 ul.plain{list-style:none;padding-left:0}
 table.list{border-collapse:collapse}table.list td,table.list th{padding:.25em .7em;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 .chart{overflow-x:auto;width:max-content;max-width:calc(100vw - 3em);box-sizing:border-box;border:1px solid var(--line);border-radius:6px;padding:.5em;margin:.5em 0}
-.chart svg text{fill:var(--fg);font:12px ui-monospace,monospace}
+.chart svg text{fill:var(--fg);font:12px ui-monospace,monospace}.chart svg text.run{font-style:italic;fill:var(--muted)}
+.view.wide{display:none}@media (min-width:1900px){.view.wide{display:block}.view.narrow{display:none}}
 .chart svg .present rect{fill:var(--present)}.chart svg .present:hover rect{opacity:.75}
 .chart svg rect.absent{fill:var(--absent)}.chart svg rect.gap{fill:var(--bg);stroke:var(--gap);stroke-width:1.5;stroke-dasharray:3 2}
 .cls-added{color:var(--present)}.cls-removed{color:var(--gap)}.cls-changed{color:#9a6700}.cls-moved{color:var(--accent)}

@@ -72,7 +72,7 @@ pub(crate) fn timeline(followed: &Followed, t: &Timeline) -> Markup {
             @if !tracks.is_empty() {
                 @let revs: Vec<&TimelineRev> = t.revisions.iter().filter(|r| r.repo == repo).collect();
                 h2 { (repo) " " span.muted.small { (tracks.len()) " tracked over " (revs.len()) " revisions" } }
-                div.chart { (svg::timeline_chart(followed, &revs, &tracks)) }
+                (svg::timeline_chart(followed, &revs, &tracks))
                 (svg::legend())
                 (track_list(&tracks))
             }

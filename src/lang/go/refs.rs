@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use tree_sitter::Node;
 
-use super::{Field, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
+use crate::lang::{Field, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
 
 /// Builtin functions and predeclared types: calls to them (`len(x)`, `string(b)`) name nothing
 /// a package defines. `min`, `max` and `clear` are left out: code older than Go 1.21 defines
@@ -64,7 +64,7 @@ const MAX_WRITTEN: usize = 200;
 fn kind(n: Node) -> &'static str {
     static KINDS: OnceLock<Vec<&'static str>> = OnceLock::new();
     let kinds = KINDS.get_or_init(|| {
-        let lang = super::go::language();
+        let lang = super::language();
         (0..lang.node_kind_count() as u16)
             .map(|id| lang.node_kind_for_id(id).unwrap_or(""))
             .collect()
@@ -199,7 +199,7 @@ impl Imports {
             let Some(path) = n.child_by_field_name("path") else {
                 continue;
             };
-            let path = super::go::decode_string(path.utf8_text(src).unwrap_or(""));
+            let path = super::decode_string(path.utf8_text(src).unwrap_or(""));
             match n.child_by_field_name("name") {
                 Some(a) if a.kind() == "package_identifier" => {
                     self.by_name

@@ -1,13 +1,20 @@
-//! Building the graph: nodes from declarations, then each reference resolved to its targets
-//! (Go through imports, packages, receiver types, interfaces; shell through sources). Owns the
-//! resolution rules; the query side in mod.rs only walks the result.
+//! Building the graph: nodes from declarations, then each reference resolved to its targets by
+//! its language's resolver ([`Refs`]): Go through imports, packages, receiver types, interfaces
+//! (here); shell through sources (here); C by name (`c.rs`); Rust through crates, modules,
+//! `use` paths, `impl` blocks and traits (`rust.rs`). Owns the resolution rules; the query side
+//! in mod.rs only walks the result.
+
+mod c;
+mod rust;
 
 use std::collections::VecDeque;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Certainty, Edge, GoModule, Graph, Node, NodeId, NodeKind, Site, Text};
-use crate::lang::{DeclKind, Lang, Parsed, Ref, RefKind, TypeDef, TypeKind, TypeRef, Via};
+use crate::lang::{
+    Decl, DeclKind, Lang, Parsed, Ref, RefKind, Refs, TypeDef, TypeKind, TypeRef, Via,
+};
 
 /// How deep embedded types and aliases are followed: deeper chains are rare and a cycle
 /// (which the compiler rejects, but a mid-edit revision may hold) must end.
@@ -74,7 +81,9 @@ enum Found {
 }
 
 pub(super) struct Builder<'a> {
-    files: &'a [(&'a str, &'a Parsed)],
+    files: Vec<(&'a str, &'a Parsed)>,
+    /// Per file: its language and how its references resolve.
+    langs: Vec<(Lang, Refs)>,
     paths: Vec<Text>,
     modules: Vec<GoModule<'a>>,
     nodes: Vec<Node>,
@@ -104,10 +113,10 @@ pub(super) struct Builder<'a> {
     dispatch_cache: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
     /// (package, type) -> method name -> methods, promoted ones included.
     method_sets: HashMap<(usize, String), HashMap<String, Vec<NodeId>>>,
-}
-
-fn is_go(path: &str) -> bool {
-    path.ends_with(".go")
+    /// C: functions, macros and variables by name, across the revision.
+    c_defs: HashMap<String, Vec<NodeId>>,
+    /// Rust: crates, modules, items, methods, traits.
+    rs: rust::Index,
 }
 
 fn dir_of(path: &str) -> &str {
@@ -125,13 +134,25 @@ fn receiver_of(method_name: &str) -> Option<&str> {
 }
 
 impl<'a> Builder<'a> {
-    pub(super) fn new(files: &'a [(&'a str, &'a Parsed)], modules: &[GoModule<'a>]) -> Self {
+    pub(super) fn new(files: &[(&'a str, Lang, &'a Parsed)], modules: &[GoModule<'a>]) -> Self {
         let mut modules = modules.to_vec();
         // Longest directory first: a nested module owns its subtree.
         modules.sort_by_key(|m| std::cmp::Reverse(m.dir.len()));
+        let langs = files
+            .iter()
+            .map(|(_, l, _)| {
+                // Files the graph reads without a resolver of their own are scripts found by
+                // their shebang (no extension): shell.
+                match l.language().refs() {
+                    Refs::None => (Lang::Shell, Refs::ShellSources),
+                    r => (*l, r),
+                }
+            })
+            .collect();
         let mut b = Builder {
-            files,
-            paths: files.iter().map(|(p, _)| Text::from(*p)).collect(),
+            files: files.iter().map(|(p, _, f)| (*p, *f)).collect(),
+            langs,
+            paths: files.iter().map(|(p, _, _)| Text::from(*p)).collect(),
             modules,
             nodes: Vec::new(),
             edges: Vec::new(),
@@ -151,6 +172,8 @@ impl<'a> Builder<'a> {
             near: vec![None; files.len()],
             dispatch_cache: HashMap::default(),
             method_sets: HashMap::default(),
+            c_defs: HashMap::default(),
+            rs: rust::Index::default(),
         };
         b.declare();
         b.resolve_sources();
@@ -178,71 +201,39 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Nodes for every declaration; Go packages indexed.
+    /// Nodes for every declaration; Go packages and Rust modules indexed.
     fn declare(&mut self) {
-        for (fi, (path, parsed)) in self.files.iter().enumerate() {
-            let go = is_go(path);
-            let pkg = if go {
-                let Some(name) = parsed.package.as_deref() else {
-                    continue;
-                };
-                let dir = dir_of(path);
-                let key = (dir.to_string(), name.to_string());
-                let idx = match self.pkg_by_key.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        let import_path = if name.ends_with("_test") || name == "main" {
-                            None
-                        } else {
-                            self.import_path_of(dir)
-                        };
-                        if let Some(ip) = &import_path {
-                            self.pkg_by_import
-                                .entry(ip.clone())
-                                .or_default()
-                                .push(self.pkgs.len());
-                        }
-                        self.pkgs.push(Pkg {
-                            dir: Text::from(dir),
-                            name: Text::from(name),
-                            import_path: import_path.map(Text::from),
-                            members: HashMap::default(),
-                            methods: HashMap::default(),
-                            by_method: HashMap::default(),
-                            types: HashMap::default(),
-                        });
-                        self.pkg_by_key.insert(key, self.pkgs.len() - 1);
-                        self.pkgs.len() - 1
-                    }
-                };
-                self.file_pkg[fi] = Some(idx);
-                for (ti, t) in parsed.types.iter().enumerate() {
-                    if self.pkgs[idx].types.contains_key(&t.name) {
-                        continue;
-                    }
-                    self.pkgs[idx].types.insert(t.name.clone(), (fi, ti));
-                    if t.kind == TypeKind::Struct && !t.embeds.is_empty() {
-                        self.embedding.push((idx, t.name.clone()));
-                    }
-                }
-                Some(idx)
-            } else {
-                None
+        for fi in 0..self.files.len() {
+            let (lang, refs) = self.langs[fi];
+            let pkg = match refs {
+                Refs::GoPackages => match self.go_package(fi) {
+                    Some(p) => Some(p),
+                    // A Go file without a package clause declares nothing the graph can place.
+                    None => continue,
+                },
+                _ => None,
             };
-            let path_text = self.paths[fi].clone();
-            let (package, import_path, dir) = match pkg {
-                Some(p) => (
+            let parsed = self.files[fi].1;
+            let (package, import_path, dir) = match (pkg, refs) {
+                (Some(p), _) => (
                     Some(self.pkgs[p].name.clone()),
                     self.pkgs[p].import_path.clone(),
                     self.pkgs[p].dir.clone(),
                 ),
-                None => (None, None, Text::from("")),
+                (None, Refs::RustModules) => {
+                    let m = self.rust_module(fi);
+                    (Some(m.0), Some(m.1), Text::from(dir_of(self.files[fi].0)))
+                }
+                (None, Refs::ByName) => (None, None, Text::from(dir_of(self.files[fi].0))),
+                _ => (None, None, Text::from("")),
             };
             for d in &parsed.decls {
+                let receiver = match (d.kind, refs) {
+                    (DeclKind::Method, Refs::RustModules) => rust::owner_of(&d.name),
+                    (DeclKind::Method, _) => receiver_of(&d.name),
+                    _ => None,
+                };
                 let id = self.nodes.len();
-                let receiver = (d.kind == DeclKind::Method)
-                    .then(|| receiver_of(&d.name))
-                    .flatten();
                 let name = Text::from(d.name.as_str());
                 let ident = if d.ident == d.name {
                     name.clone()
@@ -251,8 +242,8 @@ impl<'a> Builder<'a> {
                 };
                 self.nodes.push(Node {
                     kind: d.kind.into(),
-                    lang: if go { Lang::Go } else { Lang::Shell },
-                    path: path_text.clone(),
+                    lang,
+                    path: self.paths[fi].clone(),
                     dir: dir.clone(),
                     name,
                     ident,
@@ -271,40 +262,96 @@ impl<'a> Builder<'a> {
                     .entry(d.name.clone())
                     .or_default()
                     .push(id);
-                match (pkg, receiver) {
-                    (Some(p), Some(r)) => {
-                        let by_recv = self.pkgs[p].methods.entry(r.to_string()).or_default();
-                        let ids = by_recv.entry(d.ident.clone()).or_default();
-                        if ids.is_empty() {
-                            self.holders
-                                .entry(d.ident.clone())
-                                .or_default()
-                                .push((p, r.to_string()));
-                        }
-                        ids.push(id);
-                        self.pkgs[p]
-                            .by_method
-                            .entry(d.ident.clone())
-                            .or_default()
-                            .push(id);
-                        self.method_index
-                            .entry(d.ident.clone())
-                            .or_default()
-                            .push(id);
-                    }
-                    (Some(p), None) => self.pkgs[p]
-                        .members
-                        .entry(d.ident.clone())
-                        .or_default()
-                        .push(id),
-                    (None, _) if d.kind == DeclKind::Func => self
+                match refs {
+                    Refs::GoPackages => self.index_go_decl(pkg, receiver, d, id),
+                    Refs::ShellSources if d.kind == DeclKind::Func => self
                         .shell_funcs
                         .entry(d.ident.clone())
                         .or_default()
                         .push(id),
+                    Refs::ByName => self.c_defs.entry(d.ident.clone()).or_default().push(id),
+                    Refs::RustModules => self.index_rust_decl(fi, d, id),
                     _ => {}
                 }
             }
+        }
+    }
+
+    /// The Go package of file `fi` (made on its first file), with the file's named types.
+    fn go_package(&mut self, fi: usize) -> Option<usize> {
+        let (path, parsed) = self.files[fi];
+        let name = parsed.package.as_deref()?;
+        let dir = dir_of(path);
+        let key = (dir.to_string(), name.to_string());
+        let idx = match self.pkg_by_key.get(&key) {
+            Some(&i) => i,
+            None => {
+                let import_path = if name.ends_with("_test") || name == "main" {
+                    None
+                } else {
+                    self.import_path_of(dir)
+                };
+                if let Some(ip) = &import_path {
+                    self.pkg_by_import
+                        .entry(ip.clone())
+                        .or_default()
+                        .push(self.pkgs.len());
+                }
+                self.pkgs.push(Pkg {
+                    dir: Text::from(dir),
+                    name: Text::from(name),
+                    import_path: import_path.map(Text::from),
+                    members: HashMap::default(),
+                    methods: HashMap::default(),
+                    by_method: HashMap::default(),
+                    types: HashMap::default(),
+                });
+                self.pkg_by_key.insert(key, self.pkgs.len() - 1);
+                self.pkgs.len() - 1
+            }
+        };
+        self.file_pkg[fi] = Some(idx);
+        for (ti, t) in parsed.types.iter().enumerate() {
+            if self.pkgs[idx].types.contains_key(&t.name) {
+                continue;
+            }
+            self.pkgs[idx].types.insert(t.name.clone(), (fi, ti));
+            if t.kind == TypeKind::Struct && !t.embeds.is_empty() {
+                self.embedding.push((idx, t.name.clone()));
+            }
+        }
+        Some(idx)
+    }
+
+    /// A Go function, method or variable in its package's tables.
+    fn index_go_decl(&mut self, pkg: Option<usize>, receiver: Option<&str>, d: &Decl, id: NodeId) {
+        match (pkg, receiver) {
+            (Some(p), Some(r)) => {
+                let by_recv = self.pkgs[p].methods.entry(r.to_string()).or_default();
+                let ids = by_recv.entry(d.ident.clone()).or_default();
+                if ids.is_empty() {
+                    self.holders
+                        .entry(d.ident.clone())
+                        .or_default()
+                        .push((p, r.to_string()));
+                }
+                ids.push(id);
+                self.pkgs[p]
+                    .by_method
+                    .entry(d.ident.clone())
+                    .or_default()
+                    .push(id);
+                self.method_index
+                    .entry(d.ident.clone())
+                    .or_default()
+                    .push(id);
+            }
+            (Some(p), None) => self.pkgs[p]
+                .members
+                .entry(d.ident.clone())
+                .or_default()
+                .push(id),
+            _ => {}
         }
     }
 
@@ -314,7 +361,7 @@ impl<'a> Builder<'a> {
     /// nearest to the sourcing file first.
     fn resolve_sources(&mut self) {
         let shell: Vec<usize> = (0..self.files.len())
-            .filter(|&i| !is_go(self.files[i].0))
+            .filter(|&i| self.langs[i].1 == Refs::ShellSources)
             .collect();
         let by_path: HashMap<&str, usize> = shell.iter().map(|&i| (self.files[i].0, i)).collect();
         for &fi in &shell {
@@ -369,15 +416,16 @@ impl<'a> Builder<'a> {
 
     pub(super) fn finish(mut self) -> Graph {
         for fi in 0..self.files.len() {
-            let (path, parsed) = self.files[fi];
+            let parsed = self.files[fi].1;
             for r in &parsed.refs {
                 let Some(from) = self.scope_node(fi, r) else {
                     continue;
                 };
-                let targets = if is_go(path) {
-                    self.resolve_go(fi, r)
-                } else {
-                    self.resolve_shell(fi, r)
+                let targets = match self.langs[fi].1 {
+                    Refs::GoPackages => self.resolve_go(fi, r),
+                    Refs::ByName => self.resolve_c(fi, r),
+                    Refs::RustModules => self.resolve_rust(fi, r),
+                    _ => self.resolve_shell(fi, r),
                 };
                 for (to, certainty) in targets {
                     self.add_edge(from, to, fi, r, certainty);
@@ -439,7 +487,7 @@ impl<'a> Builder<'a> {
                 .min_by_key(|&d| self.nodes[d].end - self.nodes[d].start);
             return inside.or_else(|| named.min_by_key(|&d| self.nodes[d].start));
         }
-        if is_go(self.files[fi].0) {
+        if self.langs[fi].1 != Refs::ShellSources {
             return None;
         }
         let id = *self.script_node.entry(fi).or_insert_with(|| {
@@ -467,13 +515,15 @@ impl<'a> Builder<'a> {
         if let Some(&id) = self.externals.get(&key) {
             return id;
         }
-        let package = (lang == Lang::Go).then(|| {
-            Text::from(
-                crate::lang::go_refs::default_names(import)
+        let package = match lang {
+            Lang::Go => Some(Text::from(
+                crate::lang::go::refs::default_names(import)
                     .pop()
                     .unwrap_or_else(|| import.to_string()),
-            )
-        });
+            )),
+            Lang::Rust => Some(Text::from(import)),
+            _ => None,
+        };
         let name = Text::from(name);
         self.nodes.push(Node {
             kind: NodeKind::External,
@@ -483,7 +533,7 @@ impl<'a> Builder<'a> {
             ident: name.clone(),
             name,
             package,
-            import_path: (lang == Lang::Go).then(|| Text::from(import)),
+            import_path: matches!(lang, Lang::Go | Lang::Rust).then(|| Text::from(import)),
             receiver: None,
             start: 0,
             end: 0,
@@ -778,7 +828,7 @@ impl<'a> Builder<'a> {
                     Found::Missing
                 }
             }
-            TypeKind::Other => Found::Missing,
+            TypeKind::Other | TypeKind::Impl => Found::Missing,
         }
     }
 

@@ -1,12 +1,15 @@
 //! Go, parsed with tree-sitter-go: package, imports, declarations, string literals with their
 //! context, calls. Keeps one parser per thread.
 
+pub mod refs;
+
 use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{
-    Call, Decl, DeclKind, Lang, Language, ParseKind, Parsed, Region, RegionKind, StringLit,
+use crate::lang::{
+    Call, Decl, DeclKind, ErrorFormat, Lang, Language, ParseKind, Parsed, Region, RegionKind,
+    StringLit,
 };
 
 /// Go.
@@ -57,9 +60,14 @@ impl Language for Go {
 
     /// fmt.Errorf / errors.New (sentinels) / os.NewSyscallError texts, and os.PathError `Op`s
     /// (`Op + " " + Path`); a trailing `: %w` is the rest of the chain, not this segment.
-    fn error_format(&self, l: &StringLit) -> Option<(String, String)> {
+    fn error_format(&self, l: &StringLit) -> Option<ErrorFormat> {
         if l.field.as_deref() == Some("Op") {
-            return Some((format!("{} %s", l.value), "os.PathError Op".into()));
+            let f = format!("{} %s", l.value);
+            return Some(ErrorFormat {
+                pattern: f.clone(),
+                format: f,
+                kind: "os.PathError Op".into(),
+            });
         }
         let callee = l.callee.as_deref().unwrap_or("");
         let short = callee.rsplit('.').next().unwrap_or(callee);
@@ -92,7 +100,14 @@ impl Language for Go {
             (None, "NewSyscallError") => "os.NewSyscallError".to_string(),
             _ => callee.to_string(),
         };
-        Some((f, kind))
+        Some(ErrorFormat {
+            pattern: f.clone(),
+            format: f,
+            kind,
+        })
+    }
+    fn refs(&self) -> crate::lang::Refs {
+        crate::lang::Refs::GoPackages
     }
 }
 
@@ -131,7 +146,7 @@ pub fn reparse(src: &str, old: Option<(&Tree, &str)>) -> (Parsed, Option<Tree>, 
         let (p, t) = parse(src);
         return (p, t, ParseKind::Full);
     };
-    let Some(edits) = super::line_edits(old_src, src) else {
+    let Some(edits) = crate::lang::line_edits(old_src, src) else {
         let (p, t) = parse(src);
         return (p, t, ParseKind::Full);
     };
@@ -212,6 +227,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
     let mut out = Parsed::default();
     let root = tree.root_node();
     let bytes = src.as_bytes();
+    out.first_error = crate::lang::syntax_errors(root).1;
     top_level(root, bytes, &mut out);
     let k = kinds();
     let mut ancestors: Vec<Node> = Vec::new();
@@ -253,7 +269,7 @@ pub fn extract(tree: &Tree, src: &str) -> Parsed {
                 // `bench-no-refs`: a build for benches/xref-index.sh only, measuring what
                 // the reference extraction adds to indexing.
                 #[cfg(not(feature = "bench-no-refs"))]
-                super::go_refs::extract(root, bytes, &mut out);
+                refs::extract(root, bytes, &mut out);
                 out.strings
                     .sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.value.cmp(&b.value)));
                 out.calls

@@ -105,7 +105,7 @@ fn stays_inside(path: &str) -> bool {
 
 /// A permalink for lines of a file at a commit: a GitHub blob URL with `#L` anchors for GitHub
 /// repositories, else `name@commit:path:line` (no host-specific URL is guessed). A path that
-/// could leave the commit in a URL (see [`stays_inside`]) gets the plain citation: never a link
+/// could leave the commit in a URL (an empty, `.` or `..` component) gets the plain citation: never a link
 /// off the immutable commit.
 pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> String {
     let base = url.trim_end_matches('/').trim_end_matches(".git");

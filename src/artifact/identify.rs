@@ -218,8 +218,63 @@ impl Identification {
 }
 
 /// Identifies one artifact against the pins: which repository, which revision, and how far
-/// a distribution rebuild strays from it.
+/// a distribution rebuild strays from it. Go build info counts only in a file holding a Go
+/// runtime that agrees with it ([`crate::artifact::GoRuntime`]); the notes say which evidence
+/// agrees, or why the build info was not trusted.
 pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
+    let Some(go) = &artifact.go else {
+        return identify_trusted(artifact, upstream);
+    };
+    let rt = &go.runtime;
+    if !rt.agrees() {
+        let without = Artifact {
+            go: None,
+            ..artifact.clone()
+        };
+        let mut id = identify_trusted(&without, upstream);
+        let b = &go.build_info;
+        let claim = [
+            b.main.as_ref().map(|m| format!("{} {}", m.path, m.version)),
+            b.setting("vcs.revision")
+                .map(|s| format!("vcs.revision {}", s.value)),
+            Some(format!("built with {}", b.go_version.value)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        id.notes.insert(
+            0,
+            format!(
+                "not trusted: the file carries Go build info ({claim}; {}) but {}: a Go program's own function table would agree with it, so nothing is matched by that build info",
+                b.header,
+                rt.disagreements.join("; ")
+            ),
+        );
+        if id.notes.len() > 1
+            && id.notes[1] == "no Go build information and no package metadata: nothing to match"
+        {
+            id.notes.remove(1);
+        }
+        return id;
+    }
+    let mut id = identify_trusted(artifact, upstream);
+    if let Some(t) = &rt.function_table {
+        let symbols = if rt.runtime_symbols.is_empty() {
+            String::new()
+        } else {
+            format!(" and its symbols ({})", rt.runtime_symbols.join(", "))
+        };
+        id.notes.push(format!(
+            "the Go runtime agrees with the build info: {} at {}{symbols}",
+            t.value, t.at
+        ));
+    }
+    id
+}
+
+/// [`identify`] with whatever Go build info the artifact holds taken as true.
+fn identify_trusted(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
     let info = artifact.go.as_ref().map(|g| &g.build_info);
     let module = info.and_then(|b| {
         b.main

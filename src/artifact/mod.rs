@@ -15,6 +15,7 @@ mod elf;
 mod functable;
 mod gobuild;
 mod gopclntab;
+mod goruntime;
 mod identify;
 mod walk;
 
@@ -35,6 +36,7 @@ pub use gobuild::{
     InjectionOrigin,
 };
 pub use gopclntab::{FunctionTable, GoFunction, PclntabLayout};
+pub use goruntime::GoRuntime;
 pub use identify::{
     Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch, Identification,
     ModuleVersions, TagsAround, Upstream, compare_dependencies, identify, upstream_version,

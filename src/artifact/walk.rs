@@ -414,12 +414,13 @@ impl Walker<'_> {
     /// An OCI image layout: `index.json` -> manifests (through nested indexes) -> layers, each
     /// layer read once in manifest order.
     fn oci_layout(&mut self, dir: &Path, display: &str) -> Result<()> {
-        let index = read_json(&dir.join("index.json"))
+        let index = read_json(dir, &["index.json"])
             .with_context(|| format!("{display}: not a readable OCI image layout"))?;
         let mut pending: Vec<serde_json::Value> = descriptors(&index, "manifests");
         pending.reverse();
         let mut seen = HashSet::new();
         let mut layers: Vec<String> = Vec::new();
+        let mut unread: Option<String> = None;
         while let Some(desc) = pending.pop() {
             let Some(digest) = desc.get("digest").and_then(|d| d.as_str()) else {
                 continue;
@@ -427,16 +428,18 @@ impl Walker<'_> {
             if !seen.insert(digest.to_string()) {
                 continue;
             }
-            let Some(blob) = blob_path(dir, digest) else {
+            let Some(blob) = blob_path(digest) else {
                 continue;
             };
-            let doc = match read_json(&blob) {
+            let doc = match read_json(dir, &blob) {
                 Ok(d) => d,
                 Err(e) => {
+                    let note = format!("manifest not read: {e:#}");
+                    unread.get_or_insert_with(|| note.clone());
                     self.out.push(Artifact::skipped(
                         format!("{display}/{}", blob_rel(digest)),
                         None,
-                        format!("manifest not read: {e:#}"),
+                        note,
                     ));
                     continue;
                 }
@@ -461,11 +464,16 @@ impl Walker<'_> {
             }
         }
         if layers.is_empty() {
-            bail!("{display}: index.json names no image manifest with layers");
+            match unread {
+                Some(why) => {
+                    bail!("{display}: no image manifest with layers could be read ({why})")
+                }
+                None => bail!("{display}: index.json names no image manifest with layers"),
+            }
         }
         for digest in layers {
             let shown = format!("{display}/{}", blob_rel(&digest));
-            let Some(blob) = blob_path(dir, &digest) else {
+            let Some(blob) = blob_path(&digest) else {
                 self.out.push(Artifact::skipped(
                     shown,
                     None,
@@ -473,7 +481,7 @@ impl Walker<'_> {
                 ));
                 continue;
             };
-            match File::open(&blob) {
+            match open_inside(dir, &blob) {
                 Ok(mut f) => {
                     let size = f.metadata().ok().map(|m| m.len());
                     self.member(&mut f, &shown, size, 1, &Enclosing::default());
@@ -518,11 +526,61 @@ fn read_control(r: &mut dyn Read, path: &str) -> Result<Option<DebPackage>> {
     Ok(None)
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+/// A JSON file of a layout, `rel` components under `dir` (opened with [`open_inside`]).
+fn read_json(dir: &Path, rel: &[&str]) -> Result<serde_json::Value> {
+    let path = rel.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+    let f = open_inside(dir, rel).with_context(|| format!("cannot open {}", path.display()))?;
     let mut text = Vec::new();
     f.take(MAX_METADATA).read_to_end(&mut text)?;
     serde_json::from_slice(&text).with_context(|| format!("{}: invalid JSON", path.display()))
+}
+
+/// Opens the regular file `rel` (path components) under the directory `dir` without following
+/// a symbolic link at any component: a layout whose `blobs/sha256/ID` (or `blobs`, or
+/// `index.json`) links to `/etc/passwd` or anywhere else is refused, never read. Opened
+/// non-blocking, so a FIFO planted there cannot hang the walk; only a regular file is read.
+fn open_inside(dir: &Path, rel: &[&str]) -> io::Result<File> {
+    let link = || {
+        io::Error::other(
+            "a symbolic link (or not a directory) on the way: archeo never follows links inside an artifact",
+        )
+    };
+    #[cfg(unix)]
+    let file = {
+        use rustix::fs::{CWD, Mode, OFlags, openat};
+        use rustix::io::Errno;
+        let base = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+        let mut at = openat(CWD, dir, base | OFlags::DIRECTORY, Mode::empty())?;
+        for (i, c) in rel.iter().enumerate() {
+            let flags = if i + 1 == rel.len() {
+                base
+            } else {
+                base | OFlags::DIRECTORY
+            };
+            at = openat(&at, *c, flags, Mode::empty()).map_err(|e| match e {
+                Errno::LOOP | Errno::NOTDIR => link(),
+                e => e.into(),
+            })?;
+        }
+        File::from(at)
+    };
+    #[cfg(not(unix))]
+    let file = {
+        let mut p = dir.to_path_buf();
+        for c in rel {
+            p.push(c);
+            if std::fs::symlink_metadata(&p)?.file_type().is_symlink() {
+                return Err(link());
+            }
+        }
+        File::open(&p)?
+    };
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(
+            "not a regular file (a FIFO, socket or device)",
+        ));
+    }
+    Ok(file)
 }
 
 fn descriptors(doc: &serde_json::Value, key: &str) -> Vec<serde_json::Value> {
@@ -540,8 +598,9 @@ fn blob_rel(digest: &str) -> String {
     }
 }
 
-/// The blob file of a digest; `None` when the digest could escape the layout directory.
-fn blob_path(dir: &Path, digest: &str) -> Option<std::path::PathBuf> {
+/// The blob file of a digest, as path components under the layout (`blobs`, `ALG`, `HEX`);
+/// `None` when the digest could escape the layout directory.
+fn blob_path(digest: &str) -> Option<[&str; 3]> {
     let (alg, hex) = digest.split_once(':')?;
     let ok = |s: &str| {
         !s.is_empty()
@@ -549,7 +608,7 @@ fn blob_path(dir: &Path, digest: &str) -> Option<std::path::PathBuf> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '_' | '-'))
             && !s.starts_with('.')
     };
-    (ok(alg) && ok(hex)).then(|| dir.join("blobs").join(alg).join(hex))
+    (ok(alg) && ok(hex)).then_some(["blobs", alg, hex])
 }
 
 #[cfg(test)]
@@ -577,13 +636,12 @@ mod tests {
 
     #[test]
     fn digests_cannot_escape_the_layout() {
-        let d = Path::new("/img");
         assert_eq!(
-            blob_path(d, "sha256:abc123").unwrap(),
-            Path::new("/img/blobs/sha256/abc123")
+            blob_path("sha256:abc123").unwrap(),
+            ["blobs", "sha256", "abc123"]
         );
-        assert!(blob_path(d, "sha256:../../etc/passwd").is_none());
-        assert!(blob_path(d, "sha256:..").is_none());
-        assert!(blob_path(d, "nocolon").is_none());
+        assert!(blob_path("sha256:../../etc/passwd").is_none());
+        assert!(blob_path("sha256:..").is_none());
+        assert!(blob_path("nocolon").is_none());
     }
 }

@@ -559,7 +559,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                crate::say!("error: {e:#}");
+                crate::say!("error: {}", crate::report::term_lines(&format!("{e:#}")));
             }
             code
         }

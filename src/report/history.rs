@@ -16,7 +16,12 @@ report!(DiffReport, diff_text, diff_json, diff_markdown);
 report!(Timeline, timeline_text, timeline_json, timeline_markdown);
 
 fn side_cite(s: &Side) -> String {
-    format!("{}@{} {}", s.cite.repo, s.cite.rev, s.cite.location())
+    format!(
+        "{}@{} {}",
+        s.cite.repo,
+        s.cite.rev,
+        super::term_text(&s.cite.location())
+    )
 }
 
 fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
@@ -99,7 +104,10 @@ fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()
             let v = |x: &Option<(String, crate::index::citation::Citation)>| {
                 x.as_ref().map_or("(none)".to_string(), |(v, _)| v.clone())
             };
-            let at = c.to.as_ref().or(c.from.as_ref()).map(|(_, c)| c.location());
+            let at =
+                c.to.as_ref()
+                    .or(c.from.as_ref())
+                    .map(|(_, c)| super::term_text(&c.location()).into_owned());
             writeln!(
                 out,
                 "  {} {} {} -> {}  ({})",
@@ -352,7 +360,13 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
         out.set_color(&spec(Color::Magenta, true))?;
         write!(out, "T{}", i + 1)?;
         out.reset()?;
-        write!(out, " {} {}:{}", tr.cite.repo, tr.cite.path, tr.cite.start)?;
+        write!(
+            out,
+            " {} {}:{}",
+            tr.cite.repo,
+            super::term_text(&tr.cite.path),
+            tr.cite.start
+        )?;
         if let Some(s) = &tr.symbol {
             write!(out, " ‹{s}›")?;
         }
@@ -361,7 +375,7 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
         // It moved: where it stood in each revision.
         if tr.groups.len() > 1 {
             for g in &tr.groups {
-                let place = super::location(&g.path, g.start, g.end);
+                let place = super::location(&super::term_text(&g.path), g.start, g.end);
                 writeln!(out, "   at {place}  in {}", g.revs_display)?;
             }
         }

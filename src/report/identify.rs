@@ -47,6 +47,9 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
                 add(&format!("build {}", s.key), &s.value, &s.at);
             }
         }
+        if let Some(t) = &go.runtime.function_table {
+            add("go function table", &t.value, &t.at);
+        }
         for i in &go.injected {
             let what = match &i.variable {
                 Some(v) => format!("-X {v}"),

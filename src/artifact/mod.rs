@@ -13,6 +13,7 @@
 //! Flow: [`scan`] -> [`Artifact`]s (each fact with its [`Provenance`]) -> [`identify()`] with an
 //! [`Upstream`] view of the pins -> [`Identification`].
 
+mod crates;
 mod deb;
 mod elf;
 mod functable;
@@ -28,6 +29,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
+pub use crates::{CargoPackage, CrateMatch, RevisionPackages};
 pub use deb::DebPackage;
 pub use functable::{
     BinaryFunction, DeclaredAt, FunctionMatch, FunctionStatus, ModuleFunctions, ModuleMatch,
@@ -40,8 +42,9 @@ pub use gobuild::{
 };
 pub use gopclntab::{FunctionTable, GoFunction, PclntabLayout};
 pub use identify::{
-    Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch, Identification,
-    ModuleVersions, TagsAround, Upstream, compare_dependencies, identify, upstream_version,
+    CargoPackagesOf, Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch,
+    Identification, LockfileMatch, LockfileScore, ModuleVersions, TagsAround, Upstream,
+    compare_dependencies, identify, upstream_version,
 };
 pub use native::{
     CrateSource, NativeEvidence, RustCrate, StandaloneString, StringShape, split_crate_dir,

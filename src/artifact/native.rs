@@ -42,16 +42,23 @@ pub enum StringShape {
     Commit,
 }
 
-/// A NUL-terminated string standing alone (NUL before and after) in read-only data, shaped
-/// like a version or a commit: how a C build embeds `PACKAGE_VERSION` and `GIT_VERSION`.
+/// A version or a commit read from read-only data: a NUL-terminated string standing alone
+/// (NUL before and after), as a C build embeds `PACKAGE_VERSION` and `GIT_VERSION`; or the
+/// value of a statement the program prints (`youki version: 0.7.0`, `commit: 0.7.0-94ba653e…`),
+/// as rustc stores a `println!` whose arguments are literals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StandaloneString {
-    /// The string.
+    /// The version or commit.
     pub value: String,
     /// Version or commit.
     pub shape: StringShape,
-    /// Where it was read.
+    /// Where the value was read.
     pub at: Provenance,
+    /// The statement it was read from (`None`: it stands alone).
+    pub statement: Option<String>,
+    /// A version statement's subject as read: the word before ` version` (text stored before
+    /// it may cling to its start: `IncompleteInternalErroryouki`).
+    pub program: Option<String>,
 }
 
 /// Where cargo took a crate's sources from, as its path says.
@@ -142,6 +149,19 @@ static VERSION_SHAPED: LazyLock<Regex> = LazyLock::new(|| {
 static COMMIT_SHAPED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([0-9a-f]{40}|[0-9a-f]{64})$").expect("valid regex"));
 
+/// `NAME version V`, `NAME version: V` (a statement a program prints).
+static VERSION_STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"([A-Za-z][A-Za-z0-9_-]{0,63}) [Vv]ersion:? v?([0-9]{1,6}\.[0-9]{1,6}(?:\.[0-9]{1,6})?(?:[-+~][0-9A-Za-z.+~-]{1,40})?)",
+    )
+    .expect("valid regex")
+});
+/// `commit: VALUE` with a commit in the value (a full id, `-gHEX`, or hex after a version).
+static COMMIT_STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bcommit: ?((?:[0-9A-Za-z.+~]{1,40}-)?(?:g?[0-9a-f]{7,40}|[0-9a-f]{64}))(?:-dirty)?(?:[^0-9A-Za-z]|$)")
+        .expect("valid regex")
+});
+
 /// A path component `NAME-VERSION` followed by a path to a `.rs` file (cargo's crate
 /// directories). The component must start after a `/`.
 static CRATE_DIR: LazyLock<Regex> = LazyLock::new(|| {
@@ -207,6 +227,7 @@ pub(crate) fn read_native_evidence(view: &ElfView<'_>) -> NativeEvidence {
             }
         };
         standalone_strings(bytes, &at, &mut ev);
+        statements(bytes, &at, &mut ev);
         rust_paths(bytes, &at, &mut ev, &mut crates, &mut own);
     }
     ev.crates = crates.finish(&mut ev.notes);
@@ -256,6 +277,8 @@ fn standalone_strings(bytes: &[u8], at: &dyn Fn(usize) -> Provenance, ev: &mut N
             value: String::from_utf8_lossy(s).into_owned(),
             shape,
             at: at(start),
+            statement: None,
+            program: None,
         });
     }
     for (n, what) in [(versions, "version"), (commits, "commit")] {
@@ -267,10 +290,74 @@ fn standalone_strings(bytes: &[u8], at: &dyn Fn(usize) -> Provenance, ev: &mut N
     }
 }
 
+/// Version and commit statements a program prints (`youki version: 0.7.0`,
+/// `commit: 0.7.0-94ba653e…`), wherever they stand.
+fn statements(bytes: &[u8], at: &dyn Fn(usize) -> Provenance, ev: &mut NativeEvidence) {
+    let text = |r: std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r]).into_owned();
+    let mut kept = 0;
+    for c in VERSION_STATEMENT.captures_iter(bytes) {
+        let (all, word, version) = (
+            c.get(0).expect("match"),
+            c.get(1).expect("group"),
+            c.get(2).expect("group"),
+        );
+        // The version must end there (`1.2.3abc` is not one).
+        if bytes
+            .get(all.end())
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
+        {
+            continue;
+        }
+        if kept >= MAX_STRINGS {
+            break;
+        }
+        kept += 1;
+        ev.strings.push(StandaloneString {
+            value: text(version.range()),
+            shape: StringShape::Version,
+            at: at(version.start()),
+            statement: Some(text(all.range())),
+            program: Some(text(word.range())),
+        });
+    }
+    let mut kept = 0;
+    for c in COMMIT_STATEMENT.captures_iter(bytes) {
+        let value = c.get(1).expect("group");
+        let v = text(value.range());
+        // The commit is the hex tail: after `-g`, after a version's `-`, or the whole value.
+        let tail = v.rsplit(['-']).next().unwrap_or(&v);
+        let tail = tail
+            .strip_prefix('g')
+            .filter(|_| v.contains("-g"))
+            .unwrap_or(tail);
+        if !(tail.len() >= 7
+            && tail.bytes().all(|b| b.is_ascii_hexdigit())
+            && tail.bytes().any(|b| b.is_ascii_digit()))
+        {
+            continue;
+        }
+        if kept >= MAX_STRINGS {
+            break;
+        }
+        kept += 1;
+        let start = value.end() - tail.len();
+        ev.strings.push(StandaloneString {
+            value: tail.to_ascii_lowercase(),
+            shape: StringShape::Commit,
+            at: at(start),
+            statement: Some(text(c.get(0).expect("match").start()..value.end())),
+            program: None,
+        });
+    }
+}
+
+/// A crate's identity as its paths give it: name, version, source.
+type CrateKey = (String, Option<String>, CrateSource);
+
 /// Crates by (name, version, source), each with its distinct files and first path.
 #[derive(Default)]
 struct CrateTable {
-    crates: BTreeMap<(String, Option<String>, CrateSource), (Vec<String>, Fact<String>)>,
+    crates: BTreeMap<CrateKey, (Vec<String>, Fact<String>)>,
     dropped: usize,
 }
 
@@ -522,6 +609,7 @@ mod tests {
             offset: rel as u64,
         };
         standalone_strings(bytes, &at, &mut ev);
+        statements(bytes, &at, &mut ev);
         rust_paths(bytes, &at, &mut ev, &mut crates, &mut own);
         ev.crates = crates.finish(&mut ev.notes);
         ev.own_path_count = own.len();
@@ -667,6 +755,47 @@ mod tests {
             }
         );
         assert!(!ev.is_rust());
+    }
+
+    #[test]
+    fn printed_statements_give_the_version_and_the_commit() {
+        // rustc stores `println!("youki version: {}", env!("CARGO_PKG_VERSION"))` whole, next
+        // to whatever string came before it.
+        let bytes = b"IncompleteInternalErroryouki version: 0.7.0\ncommit: 0.7.0-94ba653efbb180ce04650f6ae01a8e6bc8f96d92\nspec: 1.2.1\n%s version %s\0commit: %s\0runc version 1.1.5-0-gf19387a6\0";
+        let ev = scan(bytes);
+        let found: Vec<(&str, StringShape, Option<&str>)> = ev
+            .strings
+            .iter()
+            .map(|s| (s.value.as_str(), s.shape, s.program.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "0.7.0",
+                    StringShape::Version,
+                    Some("IncompleteInternalErroryouki")
+                ),
+                ("1.1.5-0-gf19387a6", StringShape::Version, Some("runc")),
+                (
+                    "94ba653efbb180ce04650f6ae01a8e6bc8f96d92",
+                    StringShape::Commit,
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            ev.strings[2].statement.as_deref(),
+            Some("commit: 0.7.0-94ba653efbb180ce04650f6ae01a8e6bc8f96d92")
+        );
+        // The value's own offset: a hex dump there shows it.
+        assert_eq!(
+            ev.strings[2].at,
+            Provenance::File {
+                section: Some(".rodata".into()),
+                offset: 58
+            }
+        );
     }
 
     #[test]

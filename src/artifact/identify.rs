@@ -305,6 +305,8 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         let mut id = unmatched(module, package, native);
         id.crates = crates;
         id.notes.append(&mut packages.errors);
+        id.notes
+            .extend(native.iter().flat_map(|n| n.notes.iter().cloned()));
         return id;
     };
     let mut id = Identification::unknown(Some(repo.clone()));
@@ -349,6 +351,8 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         compare_with_locks(&mut id, n, &pins, &repo, upstream);
     }
     id.notes.append(&mut packages.errors);
+    id.notes
+        .extend(native.iter().flat_map(|n| n.notes.iter().cloned()));
     id
 }
 

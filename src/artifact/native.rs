@@ -12,7 +12,7 @@
 //! each kind of fact is capped, and the regexes run in linear time. Must not: decide what the
 //! evidence means (that is `identify`), or read outside the bytes it is given.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
@@ -124,9 +124,10 @@ pub struct NativeEvidence {
     /// Relative `.rs` source paths: the workspace's own files as rustc saw them (the first
     /// characters may belong to the string stored before it; matching trims them).
     pub own_paths: Vec<Fact<String>>,
-    /// How many distinct relative `.rs` paths there are (more than kept when capped).
+    /// How many distinct relative `.rs` paths were read (at most the cap; a note says when
+    /// it was reached).
     pub own_path_count: usize,
-    /// What a cap cut short, one sentence each.
+    /// What a cap cut short, one sentence each (identification adds them to its notes).
     pub notes: Vec<String>,
 }
 
@@ -232,15 +233,13 @@ pub(crate) fn read_native_evidence(view: &ElfView<'_>) -> NativeEvidence {
     }
     ev.crates = crates.finish(&mut ev.notes);
     ev.own_path_count = own.len();
-    if own.len() > MAX_OWN_PATHS {
+    if own.len() >= MAX_OWN_PATHS {
         ev.notes.push(format!(
-            "{} relative source paths; the first {MAX_OWN_PATHS} (by name) kept",
-            own.len()
+            "{MAX_OWN_PATHS} or more relative source paths; the first {MAX_OWN_PATHS} read kept"
         ));
     }
     ev.own_paths = own
         .into_iter()
-        .take(MAX_OWN_PATHS)
         .map(|(value, at)| Fact { value, at })
         .collect();
     ev
@@ -309,6 +308,9 @@ fn statements(bytes: &[u8], at: &dyn Fn(usize) -> Provenance, ev: &mut NativeEvi
             continue;
         }
         if kept >= MAX_STRINGS {
+            ev.notes.push(format!(
+                "more than {MAX_STRINGS} version statements; the first {MAX_STRINGS} kept"
+            ));
             break;
         }
         kept += 1;
@@ -337,6 +339,9 @@ fn statements(bytes: &[u8], at: &dyn Fn(usize) -> Provenance, ev: &mut NativeEvi
             continue;
         }
         if kept >= MAX_STRINGS {
+            ev.notes.push(format!(
+                "more than {MAX_STRINGS} commit statements; the first {MAX_STRINGS} kept"
+            ));
             break;
         }
         kept += 1;
@@ -357,7 +362,7 @@ type CrateKey = (String, Option<String>, CrateSource);
 /// Crates by (name, version, source), each with its distinct files and first path.
 #[derive(Default)]
 struct CrateTable {
-    crates: BTreeMap<CrateKey, (Vec<String>, Fact<String>)>,
+    crates: BTreeMap<CrateKey, (BTreeSet<String>, Fact<String>)>,
     dropped: usize,
 }
 
@@ -375,10 +380,13 @@ impl CrateTable {
             self.dropped += 1;
             return;
         }
-        let (files, _) = self.crates.entry(key).or_insert_with(|| (Vec::new(), path));
-        // Few files per crate in practice; a bounded linear check keeps memory flat.
-        if files.len() < 4096 && !files.iter().any(|f| f == file) {
-            files.push(file.to_string());
+        let (files, _) = self
+            .crates
+            .entry(key)
+            .or_insert_with(|| (BTreeSet::new(), path));
+        // Counted up to a cap: memory stays flat whatever the file holds.
+        if files.len() < MAX_OWN_PATHS {
+            files.insert(file.to_string());
         }
     }
 
@@ -420,7 +428,12 @@ fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// characters before may belong to the string stored before it.
 fn absolute_start(bytes: &[u8], dir: usize) -> usize {
     let start = path_start(bytes, dir);
-    memchr::memchr(b'/', &bytes[start..dir]).map_or(dir, |i| start + i)
+    let before = &bytes[start..dir];
+    // A path stored just before it (`crates/x/src/main.rs/root/.cargo/...`) ends at `.rs`.
+    if let Some(i) = memchr::memmem::rfind(before, b".rs/") {
+        return start + i + 3;
+    }
+    memchr::memchr(b'/', before).map_or(dir, |i| start + i)
 }
 
 /// Where a path that has a crate directory at `dir` (the `/` before it) starts: back over path
@@ -454,11 +467,11 @@ fn rust_paths(
         let m = c.get(0).expect("match");
         ev.rustc = Some(Fact {
             value: text(c.get(1).expect("group").range()),
-            at: at(absolute_start(bytes, m.start())),
+            at: at(m.start()),
         });
     }
     for c in RUSTC.find_iter(bytes) {
-        taken.push((absolute_start(bytes, c.start()), c.end()));
+        taken.push((c.start(), c.end()));
     }
     for c in GIT_CHECKOUT.captures_iter(bytes) {
         let (all, repo, commit, rest) = (
@@ -569,18 +582,24 @@ fn rust_paths(
         if s > 0 && is_path_byte(bytes[s - 1]) || bytes[s] == b'/' {
             continue;
         }
-        // Overlapping a crate's path (the text before an absolute path runs into it).
+        // Overlapping a crate's path: the text before an absolute path runs into it, or it
+        // runs into the absolute path stored after it (then it ends where that one starts).
         let i = taken.partition_point(|(_, te)| *te <= s);
-        let covered = i < taken.len() && taken[i].0 < e;
-        if covered {
-            continue;
+        let e = match taken.get(i) {
+            Some((ts, _)) if *ts <= s => continue,
+            Some((ts, _)) if *ts < e => {
+                let cut = &bytes[s..*ts];
+                if !(cut.ends_with(b".rs") && cut.contains(&b'/')) {
+                    continue;
+                }
+                *ts
+            }
+            _ => e,
+        };
+        if own.len() >= MAX_OWN_PATHS {
+            break;
         }
-        let p = text(s..e);
-        if own.len() > MAX_OWN_PATHS && !own.contains_key(&p) {
-            // Counted once past the cap (the count says how many there were at least).
-            continue;
-        }
-        own.entry(p).or_insert_with(|| at(s));
+        own.entry(text(s..e)).or_insert_with(|| at(s));
     }
 }
 

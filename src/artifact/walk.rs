@@ -273,9 +273,6 @@ impl Walker<'_> {
         if let Some(t) = &functions {
             notes.extend(t.notes.iter().cloned());
         }
-        if let Some(n) = &native {
-            notes.extend(n.notes.iter().cloned());
-        }
         self.out.push(Artifact {
             path: path.to_string(),
             kind: ArtifactKind::Elf,

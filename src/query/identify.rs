@@ -404,7 +404,7 @@ pub fn decide_query_gate(
         format!(
             "decided by the matched revision {how}: the query {} lines there{}",
             if found { "finds" } else { "finds no" },
-            if item.artifact.functions.is_some() || syms.is_empty() {
+            if item.artifact.functions.is_some() || syms.is_empty() || item.artifact.go.is_none() {
                 ""
             } else {
                 "; the binary's own function table could not be read"

@@ -61,11 +61,16 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
     }
     if let Some(n) = &a.native {
         for s in &n.strings {
-            let what = match s.shape {
-                StringShape::Version => "version-like string",
-                StringShape::Commit => "commit-like string",
-            };
-            add(what, &s.value, &s.at);
+            match (&s.statement, s.shape) {
+                (Some(st), StringShape::Version) => {
+                    add("version statement", &format!("{} ({st:?})", s.value), &s.at)
+                }
+                (Some(st), StringShape::Commit) => {
+                    add("commit statement", &format!("{} ({st:?})", s.value), &s.at)
+                }
+                (None, StringShape::Version) => add("version-like string", &s.value, &s.at),
+                (None, StringShape::Commit) => add("commit-like string", &s.value, &s.at),
+            }
         }
         if let Some(r) = &n.rustc {
             add("rustc commit", &r.value, &r.at);

@@ -12,8 +12,8 @@ use crate::query::syntax::{Query, is_query};
 /// Flags of `archeo identify`.
 #[derive(Args, Debug, Clone)]
 pub struct IdentifyArgs {
-    /// ELF binaries, directories, image layers (tar, tar.gz, tar.zst, tar.xz), `docker save`
-    /// archives, OCI image layouts, Debian packages.
+    /// ELF binaries (Go, Rust, C), directories, image layers (tar, tar.gz, tar.zst, tar.xz),
+    /// `docker save` archives, OCI image layouts, Debian packages.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Report whether each matched revision carries this rule's findings; repeatable.

@@ -328,24 +328,25 @@ fn a_rust_binary_is_placed_by_its_printed_commit_and_its_crates_by_their_cargo_t
 #[test]
 fn a_rust_binary_without_a_version_is_placed_by_its_own_files_and_its_cargo_lock() {
     let (ws, _) = indexed();
-    let bin = write(
-        &ws,
-        "rt",
-        &native_elf(&rust_rodata(
-            &[
-                ("safepath", "0.3.0"),
-                ("nix", "0.29.0"),
-                ("libc", "0.2.150"),
-            ],
-            None,
-        )),
+    // A version standing alone (C code linked in: rustc ends no string with NUL) is not
+    // the program's.
+    let mut r = rust_rodata(
+        &[
+            ("safepath", "0.3.0"),
+            ("nix", "0.29.0"),
+            ("libc", "0.2.150"),
+        ],
+        None,
     );
+    r.extend_from_slice(b"0.2.0\0");
+    let bin = write(&ws, "rt", &native_elf(&r));
     let (code, out, err) = archeo(&ws, &["identify", &bin, "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v = json_first(&out);
     assert_eq!(v["component"], "runtime", "{out}");
     assert_eq!(v["confidence"], "by Cargo.lock", "{out}");
     assert_eq!(v["pin"]["rev"], "v0.1.0", "{out}");
+    assert_eq!(v["version"], serde_json::Value::Null, "{out}");
     let notes = v["notes"].to_string();
     assert!(
         notes.contains("own source paths lie in crates of pinned repository runtime (crates/libcontainer, crates/runtime)"),
@@ -373,6 +374,21 @@ fn a_rust_binary_without_a_version_is_placed_by_its_own_files_and_its_cargo_lock
             .contains("the crate versions place no single pinned revision"),
         "{out}"
     );
+}
+
+#[test]
+fn a_root_crates_src_names_no_repository() {
+    // Every single-crate repository has `src/main.rs` (libsafepath's root Cargo.toml too):
+    // another project's binary is not libsafepath because its own paths are `src/...`.
+    let (ws, _) = indexed();
+    let mut r = b"\0src/main.rs\x01src/cli.rs\x02".to_vec();
+    r.extend_from_slice(format!("{REGISTRY}/clap-4.5.0/src/lib.rs\0").as_bytes());
+    let bin = write(&ws, "tool", &native_elf(&r));
+    let (code, out, _) = archeo(&ws, &["identify", &bin, "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v = json_first(&out);
+    assert_eq!(v["component"], serde_json::Value::Null, "{out}");
+    assert_eq!(v["confidence"], "unknown");
 }
 
 #[test]

@@ -309,8 +309,8 @@ fn place_crate(m: &mut CrateMatch, repo: &str, packages: &mut Packages) {
 
 /// The repository whose crates hold the binary's own source files: for each relative path
 /// (`crates/libcontainer/src/process/mod.rs`), the pinned repositories with a `Cargo.toml` at
-/// the directory above its `src/` (`crates/libcontainer/Cargo.toml`; the root for
-/// `src/main.rs`). The repository holding most of them, with the crates it holds.
+/// the directory above its `src/` (`crates/libcontainer/Cargo.toml`; a root crate's `src/`
+/// counts for none). The repository holding most of them, when it holds at least half.
 pub(crate) fn repo_for_own_paths(
     native: &NativeEvidence,
     packages: &mut Packages,
@@ -354,22 +354,16 @@ pub(crate) fn repo_for_own_paths(
         let mut n = 0;
         let mut held: Vec<String> = Vec::new();
         for (dir, count) in &dirs {
-            // The longest crate directory the (possibly clinging) directory ends with.
+            // The longest crate directory the (possibly clinging) directory ends with. A
+            // root crate's `src/` is every single-crate repository's: it says nothing.
             let hit = crate_dirs
                 .iter()
-                .filter(|d| {
-                    if d.is_empty() {
-                        dir.is_empty()
-                    } else {
-                        dir == *d || dir.ends_with(&format!("/{d}")) || dir.ends_with(*d)
-                    }
-                })
+                .filter(|d| !d.is_empty() && dir.ends_with(*d))
                 .max_by_key(|d| d.len());
             if let Some(d) = hit {
                 n += count;
-                let shown = if d.is_empty() { "." } else { d };
-                if !held.iter().any(|h| h == shown) {
-                    held.push(shown.to_string());
+                if !held.iter().any(|h| h == d) {
+                    held.push(d.to_string());
                 }
             }
         }
@@ -378,6 +372,11 @@ pub(crate) fn repo_for_own_paths(
         }
     }
     let (repo, n, held) = best?;
+    // Most of the binary's own files must lie there: a few matching directories in a
+    // program of another project are a coincidence, not its origin.
+    if 2 * n < native.own_paths.len() {
+        return None;
+    }
     Some((
         repo.clone(),
         format!(

@@ -1295,6 +1295,11 @@ fn version_evidence(a: &Artifact, package_speaks: bool, names: &[String]) -> Vec
     }
     if let Some(n) = &a.native {
         let mut found = native_strings(n, StringShape::Version, names);
+        // rustc does not end strings with NUL: a version standing alone in a Rust binary
+        // comes from C code linked in, not from the program.
+        if n.is_rust() {
+            found.retain(|e| !e.heuristic);
+        }
         found.sort_by_key(|e| e.heuristic);
         out.extend(found);
     }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::artifact_fixtures::{native_elf, tar};
+use crate::artifact_fixtures::{native_elf, strip_section_headers, tar};
 use crate::common::*;
 
 const REGISTRY: &str = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f";
@@ -402,7 +402,10 @@ fn crates_at_unpinned_versions_name_the_nearest_and_git_checkouts_their_commit()
         )
         .as_bytes(),
     );
-    let bin = write(&ws, "rt-odd", &native_elf(&r));
+    // With its section headers stripped, the read-only load segments are read instead.
+    let mut elf = native_elf(&r);
+    strip_section_headers(&mut elf, true);
+    let bin = write(&ws, "rt-odd", &elf);
     let (_, out, err) = archeo(&ws, &["identify", &bin, "--format", "json"]);
     let v = json_first(&out);
     let registry = v["crates"]
@@ -412,6 +415,13 @@ fn crates_at_unpinned_versions_name_the_nearest_and_git_checkouts_their_commit()
         .find(|c| c["name"] == "safepath" && c["source"] == "registry")
         .unwrap_or_else(|| panic!("{out}{err}"));
     assert_eq!(registry["repo"], "libsafepath");
+    assert!(
+        registry["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("file offset 0x"),
+        "{registry}"
+    );
     assert_eq!(registry["pin"], serde_json::Value::Null);
     assert_eq!(
         registry["nearest"],

@@ -369,7 +369,12 @@ fn repo_for_native(
         .iter()
         .filter(|s| s.shape == StringShape::Commit)
     {
-        if let Some(p) = upstream.pins.iter().find(|p| p.commit == s.value) {
+        // Standalone ones are full ids; a printed one may be abbreviated (`-gf19387a6`).
+        if let Some(p) = upstream
+            .pins
+            .iter()
+            .find(|p| s.value.len() >= 7 && p.commit.starts_with(&s.value))
+        {
             return Some((
                 p.repo.clone(),
                 format!(
@@ -505,10 +510,17 @@ fn compare_with_locks(
             }
         )),
         Some(pin) => {
-            let at_pin = scores
+            let Some(at_pin) = scores
                 .iter()
                 .find(|(p, _)| p.rev == pin.rev)
-                .map_or(0, |(_, m)| *m);
+                .map(|(_, m)| *m)
+            else {
+                id.notes.push(format!(
+                    "the Cargo.lock of {}@{} is not known (not indexed): the crate versions were not compared with it; {score}",
+                    pin.repo, pin.rev
+                ));
+                return;
+            };
             if at_pin == n {
                 id.notes.push(format!("the crate versions agree: {score}"));
             } else {
@@ -939,7 +951,16 @@ fn check_versions(id: &mut Identification, versions: &[Evidence], pins: &[&Pin])
             ));
         }
     }
-    id.version = versions.first().map(|e| e.value.clone());
+    // A string found by its shape is the version only when it names the pinned revision.
+    id.version = versions
+        .iter()
+        .find(|e| !e.heuristic)
+        .or_else(|| {
+            versions
+                .iter()
+                .find(|e| tag_for(pins, &e.value).is_some_and(|t| t.commit == pin.commit))
+        })
+        .map(|e| e.value.clone());
 }
 
 /// Without a commit: the first stated version that names a pinned tag, or why none does.

@@ -539,6 +539,8 @@ fn identify_with(
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &declarations,
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     )
 }
@@ -616,6 +618,8 @@ fn an_unpinned_commit_is_placed_between_tags_and_the_version_still_matches() {
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &|_: &str, _: &[String]| Ok(None),
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     );
     assert_eq!(
@@ -700,6 +704,8 @@ fn dependency_versions_are_compared_with_upstream_vendor() {
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &|_: &str, _: &[String]| Ok(None),
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     );
     assert_eq!(id.confidence, Confidence::ExactCommit);

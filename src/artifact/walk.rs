@@ -17,7 +17,8 @@ use super::deb::{DebPackage, parse_control};
 use super::elf::ElfView;
 use super::gobuild::read_go_evidence;
 use super::gopclntab::read_function_table;
-use super::{Artifact, ArtifactKind, ScanOptions};
+use super::native::read_native_evidence;
+use super::{Artifact, ArtifactKind, NativeEvidence, ScanOptions};
 
 /// Bytes looked at to recognise a member: enough for the tar header's `ustar` magic.
 const SNIFF_LEN: usize = 512;
@@ -243,13 +244,22 @@ impl Walker<'_> {
         };
         let go = read_go_evidence(&view);
         let functions = read_function_table(&view);
-        if go.is_none() && functions.is_none() && !(ctx.named || self.options.include_non_go) {
+        let native = (go.is_none() && functions.is_none()).then(|| read_native_evidence(&view));
+        if native.as_ref().is_some_and(NativeEvidence::is_empty)
+            && !(ctx.named || self.options.include_non_go)
+        {
             return Ok(());
         }
         let mut notes = Vec::new();
         match (&go, &functions) {
-            (None, None) => notes
-                .push("no Go build information: not a Go binary (or one built without it)".into()),
+            (None, None) if native.as_ref().is_some_and(NativeEvidence::is_rust) => notes.push(
+                "no Go build information: a Rust binary (rustc's source paths), read for its crates and version strings"
+                    .into(),
+            ),
+            (None, None) => notes.push(
+                "no Go build information: not a Go binary (or one built without it); read for version and commit strings"
+                    .into(),
+            ),
             (None, Some(_)) => notes.push(
                 "no Go build information, but a Go function table: a Go binary whose build information was removed"
                     .into(),
@@ -269,8 +279,10 @@ impl Walker<'_> {
             size: Some(data.len() as u64),
             go,
             functions,
+            native,
             package: ctx.package.clone(),
             notes,
+            named: ctx.named,
         });
         Ok(())
     }
@@ -341,20 +353,22 @@ impl Walker<'_> {
         if first {
             return Ok(()); // an empty ar archive
         }
-        let holds_go = self.out[before..]
+        let holds_binary = self.out[before..]
             .iter()
-            .any(|a| a.go.is_some() || a.functions.is_some());
+            .any(|a| a.kind == ArtifactKind::Elf);
         match package {
-            Some(p) if !holds_go => self.out.push(Artifact {
+            Some(p) if !holds_binary => self.out.push(Artifact {
                 path: path.to_string(),
                 kind: ArtifactKind::DebPackage,
                 size,
                 go: None,
                 functions: None,
+                native: None,
                 package: Some(p),
                 notes: vec![
-                    "the package holds no Go binary; identified by its control fields".into(),
+                    "the package holds no binary with Go build information, version strings or Rust source paths; identified by its control fields".into(),
                 ],
+                named: false,
             }),
             Some(_) => {}
             None => self.out.push(Artifact::skipped(

@@ -830,3 +830,31 @@ pub fn oci_layout(dir: &Path, layers: &[Vec<u8>], stray: &[u8]) {
     )
     .unwrap();
 }
+
+/// A non-Go ELF executable: `.text`, then `.rodata` holding `rodata` at file offset
+/// `RODATA - BASE`, laid out as a C compiler (NUL-terminated strings) or rustc (strings
+/// stored back to back, panic locations' file paths among them) leaves read-only data.
+pub fn native_elf(rodata: &[u8]) -> Vec<u8> {
+    Elf {
+        is_64: true,
+        big_endian: false,
+        sections: vec![
+            Section {
+                name: ".text",
+                addr: TEXT,
+                data: vec![0x90; 32],
+                writable: false,
+                executable: true,
+            },
+            Section {
+                name: ".rodata",
+                addr: RODATA,
+                data: rodata.to_vec(),
+                writable: false,
+                executable: false,
+            },
+        ],
+        symbols: Vec::new(),
+    }
+    .build()
+}

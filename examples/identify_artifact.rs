@@ -30,6 +30,8 @@ fn main() -> anyhow::Result<()> {
         locate_commit: &locate,
         vendored_modules: &vendored,
         declarations: &|_: &str, _: &[String]| Ok(None),
+        cargo_packages: &|_: &str| Ok(None),
+        cargo_lock: &|_: &archeo::source::lock::Pin| None,
     };
     for path in paths {
         for a in artifact::scan(&path, &ScanOptions::default())? {

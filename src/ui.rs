@@ -61,21 +61,21 @@ impl Ui {
     /// A status line on stderr, unless -q.
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            crate::say!("{}", msg.as_ref());
+            crate::say!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A detail on stderr, with -v.
     pub fn detail(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 1 {
-            crate::say!("{}", msg.as_ref());
+            crate::say!("{}", crate::report::term_lines(msg.as_ref()));
         }
     }
 
     /// A warning on stderr (unless quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         if self.verbosity >= 0 {
-            crate::say!("warning: {}", msg.as_ref());
+            crate::say!("warning: {}", crate::report::term_lines(msg.as_ref()));
         }
     }
 

@@ -539,6 +539,8 @@ fn identify_with(
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &declarations,
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     )
 }
@@ -616,6 +618,8 @@ fn an_unpinned_commit_is_placed_between_tags_and_the_version_still_matches() {
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &|_: &str, _: &[String]| Ok(None),
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     );
     assert_eq!(
@@ -700,6 +704,8 @@ fn dependency_versions_are_compared_with_upstream_vendor() {
             locate_commit: &locate,
             vendored_modules: &vendored,
             declarations: &|_: &str, _: &[String]| Ok(None),
+            cargo_packages: &|_: &str| Ok(None),
+            cargo_lock: &|_: &archeo::source::lock::Pin| None,
         },
     );
     assert_eq!(id.confidence, Confidence::ExactCommit);
@@ -757,5 +763,90 @@ fn identifications_serialise_for_json_output() {
     assert_eq!(
         art["go"]["build_info"]["go_version"]["at"]["source"],
         "file"
+    );
+}
+
+/// Issue 32: an OCI layout whose layer blob, `blobs` directory or `index.json` is a symbolic
+/// link out of the layout (to a host file, or to a layer elsewhere): never followed, never
+/// read; the layer is listed as skipped saying why. The same layout with real files is read.
+#[test]
+fn oci_layouts_never_follow_a_symlink_out_of_the_artifact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = GoBinary::new(Format::Inline, RUNC_MOD).build();
+    let layer = gzip(&tar(&[("usr/bin/runtime", &bin)], &[]));
+    let outside = tmp.path().join("host");
+    std::fs::create_dir_all(outside.join("sha256")).unwrap();
+    std::fs::write(outside.join("layer.tar.gz"), &layer).unwrap();
+    let layout = |name: &str| {
+        let dir = tmp.path().join(name);
+        oci_layout(&dir, std::slice::from_ref(&layer), b"stray");
+        dir
+    };
+    let layer_blob = |dir: &Path| dir.join(format!("blobs/sha256/{:064x}", 100));
+    // The genuine layout is read: the baseline the others are compared with.
+    let dir = layout("real");
+    assert_eq!(
+        go_artifacts(&artifact::scan(&dir, &ScanOptions::default()).unwrap()).len(),
+        1
+    );
+
+    // The layer blob links to a file on the host.
+    let dir = layout("blob-link");
+    std::fs::remove_file(layer_blob(&dir)).unwrap();
+    std::os::unix::fs::symlink(outside.join("layer.tar.gz"), layer_blob(&dir)).unwrap();
+    let found = artifact::scan(&dir, &ScanOptions::default()).unwrap();
+    assert!(go_artifacts(&found).is_empty(), "{found:?}");
+    let skipped: Vec<_> = found
+        .iter()
+        .filter(|a| a.kind == ArtifactKind::Skipped)
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|a| a.path.ends_with(&format!("blobs/sha256/{:064x}", 100))
+                && a.notes[0].contains("never follows links")),
+        "{found:?}"
+    );
+
+    // `blobs` itself links to a directory elsewhere holding the same files.
+    let dir = layout("dir-link");
+    std::fs::rename(dir.join("blobs"), outside.join("blobs")).unwrap();
+    std::os::unix::fs::symlink(outside.join("blobs"), dir.join("blobs")).unwrap();
+    let err = artifact::scan(&dir, &ScanOptions::default()).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("never follows links"),
+        "{err:#}"
+    );
+
+    // index.json links to a host file: not a layout archeo reads.
+    let dir = layout("index-link");
+    std::fs::write(
+        outside.join("index.json"),
+        std::fs::read(dir.join("index.json")).unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("index.json")).unwrap();
+    std::os::unix::fs::symlink(outside.join("index.json"), dir.join("index.json")).unwrap();
+    let err = artifact::scan(&dir, &ScanOptions::default()).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("never follows links"),
+        "{err:#}"
+    );
+
+    // A FIFO planted as a layer blob is refused, not waited on.
+    let dir = layout("fifo");
+    std::fs::remove_file(layer_blob(&dir)).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(layer_blob(&dir))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let found = artifact::scan(&dir, &ScanOptions::default()).unwrap();
+    assert!(go_artifacts(&found).is_empty());
+    assert!(
+        found
+            .iter()
+            .any(|a| a.notes.iter().any(|n| n.contains("not a regular file"))),
+        "{found:?}"
     );
 }

@@ -128,6 +128,8 @@ fn real_go_binaries_carry_the_facts_the_toolchain_wrote() {
         locate_commit: &locate,
         vendored_modules: &vendored,
         declarations: &declarations,
+        cargo_packages: &|_: &str| Ok(None),
+        cargo_lock: &|_: &archeo::source::lock::Pin| None,
     };
 
     let found = artifact::scan(&full, &ScanOptions::default()).unwrap();

@@ -396,3 +396,22 @@ fn corrupt_cache_is_reported_not_recloned() {
     assert_eq!(code, 2);
     assert!(err.contains("corrupt"), "{err}");
 }
+
+/// Issue 32: a file:// URL is fetched by running `git upload-pack` (as git does); without git on
+/// PATH the error says that, not "check the URL".
+#[test]
+fn a_local_url_without_git_installed_names_what_it_needs() {
+    let ws = Workspace::new();
+    let (up, _) = upstream(&ws);
+    ws.manifest(&manifest(&up.url(), "\"v1.*\""));
+    let empty = ws.path().join("no-programs");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = run(ws.archeo().arg("fetch").env("PATH", &empty));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("file:// URLs and local paths") && err.contains("install git"),
+        "{err}"
+    );
+    // With git on PATH the same fetch works.
+    assert_eq!(run(ws.archeo().arg("fetch")).0, 0);
+}

@@ -5,9 +5,12 @@
 
 use crate::common;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
+use common::http::*;
 use common::*;
 
 /// Runs archeo with a hang guard: `None` when it did not finish within `secs`.
@@ -146,15 +149,31 @@ fn explain_answers_large_messages_in_bounded_work() {
 }
 
 /// Strips code spans and fenced code: what is left is what a Markdown renderer interprets.
+/// Lines end where CommonMark ends them (`\n`, `\r\n` or a lone `\r`), and a fence closes only
+/// with its own character repeated at least as often, at most three spaces in.
 fn rendered_markup(md: &str) -> String {
     let mut out = String::new();
-    let mut in_fence = false;
-    for line in md.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
+    let mut fence: Option<(char, usize)> = None;
+    let fence_of = |line: &str| -> Option<(char, usize)> {
+        let t = line.trim_start_matches(' ');
+        if line.len() - t.len() > 3 {
+            return None;
+        }
+        let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+        let n = t.chars().take_while(|x| *x == c).count();
+        (n >= 3).then_some((c, n))
+    };
+    for line in md.split("\r\n").flat_map(|l| l.split(['\n', '\r'])) {
+        if let Some((c, n)) = fence {
+            if fence_of(line).is_some_and(|(c2, n2)| c2 == c && n2 >= n)
+                && line.trim().trim_matches(c).is_empty()
+            {
+                fence = None;
+            }
             continue;
         }
-        if in_fence {
+        if let Some(f) = fence_of(line) {
+            fence = Some(f);
             continue;
         }
         let mut ticks = 0;
@@ -186,6 +205,59 @@ fn rendered_markup(md: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Issue 32: an upstream file quoting archeo's own markers, and a line whose lone `\r` would
+/// end the code fence a list-style evidence block quotes it in. The next export sees one block,
+/// not a block the upstream file chose; `--check` passes; no quoted HTML is live.
+#[test]
+fn quoted_upstream_text_never_forms_markers_or_leaves_its_fence() {
+    let ws = Workspace::new();
+    let up = ws.repo("proj");
+    up.write(
+        "docs/notes.md",
+        "# Notes\n\nneedle one\n<!-- archeo:end -->\n<!-- archeo:begin identify /etc -->\n    <!-- archeo:end -->\nneedle two x\r```\r<img src=x onerror=alert(1)>\n",
+    );
+    up.commit("v1");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"proj\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let doc = ws.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "# Doc\n\n<!-- archeo:begin needle --style list -C 3 -->\n<!-- archeo:end -->\n",
+    )
+    .unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let once = std::fs::read_to_string(&doc).unwrap();
+    assert!(
+        once.contains("needle one") && once.contains("identify /etc"),
+        "{once}"
+    );
+    let (code, out, err) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("1 document, 1 block: all current"), "{err}");
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), once);
+    assert!(!once.contains('\r'), "{once:?}");
+    let live = rendered_markup(&once);
+    assert!(!live.contains("<img"), "live HTML:\n{live}");
+    assert_eq!(
+        live.lines()
+            .filter(|l| l.trim_start().starts_with("<!--"))
+            .count(),
+        2,
+        "only the document's own markers are live:\n{live}"
+    );
+    // The same text pasted from `archeo evidence` carries no live marker either.
+    let (_, printed, _) = archeo(&ws, &["evidence", "needle", "--style", "list", "-C", "3"]);
+    let live = rendered_markup(&printed);
+    assert!(!live.contains("<!--") && !live.contains("<img"), "{live}");
 }
 
 #[test]
@@ -300,4 +372,259 @@ fn markers_inside_fenced_code_blocks_are_text() {
     let now = std::fs::read_to_string(ws.path().join("d.md")).unwrap();
     assert!(now.starts_with(&text[..text.find("<!-- archeo:begin --rule openat2").unwrap()]));
     assert_eq!(archeo(&ws, &["export", "--check", "d.md"]).0, 0);
+}
+
+/// A repository "big" whose v1.0.0 holds 4 files of `lines` short lines each (every line
+/// matches `/./`), fetched and indexed.
+fn big(lines: usize) -> Workspace {
+    let ws = Workspace::new();
+    let up = ws.repo("big");
+    for f in ["a", "b", "c", "d"] {
+        let text: String = (0..lines).map(|i| format!("{f}{i}\n")).collect();
+        up.write(&format!("{f}.txt"), text);
+    }
+    up.commit("big");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"big\"\nurl = \"{}\"\nrevs = [\"v1.0.0\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["index"]);
+    assert_eq!(code, 0, "{err}");
+    ws
+}
+
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Issue 32: a query matching nearly everything keeps at most 50,000 hits in memory (the best
+/// by rank), counts every hit, and says it was cut; `--limit` keeps only the best N; commands
+/// that need every hit refuse instead of answering from a part.
+#[test]
+fn a_query_matching_everything_is_answered_within_bounds_and_marked() {
+    let ws = big(15_000);
+    let (code, out, err) = archeo(&ws, &["search", "/./", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let recs = json_lines(&out);
+    let hits: Vec<&serde_json::Value> = recs.iter().filter(|r| r["type"] == "hit").collect();
+    assert_eq!(hits.len(), 50_000);
+    let last = recs.last().unwrap();
+    assert_eq!(last["type"], "truncated", "{last}");
+    assert_eq!(last["reason"], "max-kept");
+    assert_eq!(last["bound"], 50_000);
+    assert_eq!(last["shown"], 50_000);
+    assert_eq!(last["total"], 60_000);
+    assert_eq!(last["file_versions"], 4);
+    // The best by rank: a.txt, b.txt, c.txt whole, then d.txt's first 5,000 lines.
+    let at = |i: usize| {
+        let c = &hits[i]["cite"];
+        format!("{}:{}", c["path"].as_str().unwrap(), c["start"])
+    };
+    assert_eq!(
+        [at(0), at(14_999), at(15_000), at(45_000), at(49_999)],
+        ["a.txt:1", "a.txt:15000", "b.txt:1", "d.txt:1", "d.txt:5000"]
+    );
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/archeo.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::options().build(&schema).unwrap();
+    assert!(v.is_valid(last), "{last}");
+
+    let (code, out, err) = archeo(&ws, &["search", "/./"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("60000 hits in 4 file versions")
+            && out.contains("showing 50000: more matched than a search keeps in memory"),
+        "{}",
+        &out[out.len().saturating_sub(400)..]
+    );
+    assert!(
+        err.contains("warning: more matched than a search keeps in memory"),
+        "{err}"
+    );
+
+    // A limit under the bound: exactly the best N, every hit counted, nothing marked.
+    let (_, out, _) = archeo(&ws, &["search", "/./", "--limit", "3", "--format", "json"]);
+    let recs = json_lines(&out);
+    assert_eq!(recs.len(), 3, "{out}");
+    assert!(recs.iter().all(|r| r["type"] == "hit"));
+    assert_eq!(recs[2]["cite"]["start"], 3);
+    let (_, out, _) = archeo(&ws, &["search", "/./", "--limit", "3"]);
+    assert!(out.contains("60000 hits in 4 file versions across 1 of 1 revisions searched (showing 3; raise --limit)"), "{out}");
+    let (_, out, _) = archeo(&ws, &["search", "/./", "-c"]);
+    assert_eq!(
+        out,
+        "big@v1.0.0 a.txt:15000\nbig@v1.0.0 b.txt:15000\nbig@v1.0.0 c.txt:15000\nbig@v1.0.0 d.txt:15000\n"
+    );
+
+    // A diff or timeline of such a search would be built from a part: refused, with the fix.
+    for args in [
+        vec!["diff", "big@v1.0.0", "big@v1.0.0", "--search", "/./"],
+        vec!["timeline", "/./"],
+    ] {
+        let (code, _, err) = archeo(&ws, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "matches 60000 lines, more than the 50000 a search keeps in memory: narrow it"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Issue 32: sixteen searches matching every line fill the heavy query slots; the landing page
+/// (which queries nothing) and a light page (the rules) answer at once meanwhile, not after
+/// the first heavy query.
+#[test]
+fn cheap_pages_answer_while_heavy_queries_fill_every_slot() {
+    let ws = big(25_000);
+    let srv = Server::start(&ws, &["--timeout-ms", "300000"]);
+    let t0 = Instant::now();
+    let heavy: Vec<_> = (0..16)
+        .map(|_| {
+            let addr = srv.addr.clone();
+            std::thread::spawn(move || {
+                let r = request(&addr, "GET", "/api/search?q=%2F.%2F&limit=5");
+                (r.status, t0.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let landing = srv.get("/");
+    let landing_at = t0.elapsed();
+    let rules = srv.get("/rules");
+    let rules_at = t0.elapsed();
+    let done: Vec<(u16, Duration)> = heavy.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(done.iter().all(|(s, _)| *s == 200), "{done:?}");
+    let first = done.iter().map(|(_, t)| *t).min().unwrap();
+    assert_eq!(landing.status, 200);
+    assert_eq!(rules.status, 200);
+    assert!(
+        landing_at < first && rules_at < first,
+        "/ answered at {landing_at:?}, /rules at {rules_at:?}, the first heavy query at {first:?}"
+    );
+}
+
+/// Issue 32: hundreds of connections that send half a request head and then nothing, against
+/// a server that may open 128 descriptors: the server caps its connections, closes the idle
+/// ones after the header timeout, and a real request is answered.
+#[test]
+fn idle_half_sent_requests_do_not_starve_real_ones() {
+    let ws = indexed();
+    let srv = Server::start_limited(&ws, &["--header-timeout-ms", "1000"], Some(128));
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        let Ok(mut s) = TcpStream::connect(&srv.addr) else {
+            break;
+        };
+        if s.write_all(b"GET / HTTP/1.1\r\nHost: idle\r\n").is_ok() {
+            idle.push(s);
+        }
+    }
+    assert!(idle.len() >= 200, "only {} connections opened", idle.len());
+    let t = Instant::now();
+    let r = request_within(&srv.addr, "GET", "/rules", Duration::from_secs(60));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    // The first idle connection was closed by the server, not left open.
+    let first = &mut idle[0];
+    first
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = Vec::new();
+    match first.read_to_end(&mut buf) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+}
+
+/// Every escape in `out` is a color (SGR: `ESC [ digits ; m`): nothing else reaches the terminal.
+fn only_color_escapes(out: &str) -> bool {
+    let b = out.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x1b => {
+                let rest = &b[i + 1..];
+                let n = rest
+                    .iter()
+                    .skip(1)
+                    .take_while(|c| c.is_ascii_digit() || **c == b';')
+                    .count();
+                if rest.first() != Some(&b'[') || rest.get(1 + n) != Some(&b'm') {
+                    return false;
+                }
+                i += n + 3;
+            }
+            0x07 | 0x08 | b'\r' => return false,
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// Issue 32: a code line that would clear the screen and retitle the window, and a file whose
+/// name holds escapes, printed by search, defs, findings and refs, with and without color:
+/// the terminal gets the escapes as text (`\u{1b}`), never the bytes.
+#[test]
+fn upstream_text_reaches_the_terminal_escaped() {
+    let ws = Workspace::new();
+    let up = ws.repo("esc");
+    up.write(
+        "pkg/evil\u{1b}]0;pwned\u{7}.go",
+        "package pkg\n\n// Clear says \u{1b}[2J\u{1b}]0;title\u{7} and\rcovers its line.\nfunc Clear() string { return \"\u{1b}[2J\" }\n\nfunc use() { Clear() }\n",
+    );
+    up.commit("v1");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"esc\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["index", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(only_color_escapes(&err), "{err:?}");
+    for color in ["never", "always"] {
+        for args in [
+            vec!["search", "Clear"],
+            vec!["search", "Clear", "-C", "2"],
+            vec!["search", "Clear", "-l"],
+            vec!["defs", "Clear"],
+            vec!["callers", "Clear"],
+        ] {
+            let mut c = ws.archeo();
+            c.args(&args).args(["--color", color]);
+            let (code, out, err) = run(&mut c);
+            assert_eq!(code, 0, "{args:?}: {err}");
+            assert!(
+                only_color_escapes(&out),
+                "{args:?} --color {color}: {out:?}"
+            );
+            assert!(
+                out.contains("evil\\u{1b}]0;pwned\\u{7}.go"),
+                "{args:?}: {out:?}"
+            );
+        }
+    }
+    let (_, out, _) = archeo(&ws, &["search", "title", "--color", "never"]);
+    assert!(
+        out.contains("// Clear says \\u{1b}[2J\\u{1b}]0;title\\u{7} and\\rcovers its line."),
+        "{out:?}"
+    );
+    // JSON keeps the text as it is (escaped by JSON itself).
+    let (_, out, _) = archeo(&ws, &["search", "title", "--format", "json"]);
+    let hit: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        hit["text"],
+        "// Clear says \u{1b}[2J\u{1b}]0;title\u{7} and\rcovers its line."
+    );
 }

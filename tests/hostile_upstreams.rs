@@ -371,3 +371,108 @@ fn fifos_and_devices_are_refused_not_waited_on() {
         assert!(err.contains("not a regular file"), "{err}");
     }
 }
+
+/// A tree object written raw: `(mode, name, hex id)` entries, as git would never write them.
+fn raw_tree(repo: &GitRepo, entries: &[(&str, &[u8], &str)]) -> String {
+    let mut raw = Vec::new();
+    for (mode, name, id) in entries {
+        raw.extend_from_slice(mode.as_bytes());
+        raw.push(b' ');
+        raw.extend_from_slice(name);
+        raw.push(0);
+        raw.extend((0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
+    }
+    let file = repo.dir.join(".git").join("raw-tree");
+    std::fs::write(&file, raw).unwrap();
+    repo.git(&[
+        "hash-object",
+        "-w",
+        "-t",
+        "tree",
+        "--literally",
+        file.to_str().unwrap(),
+    ])
+}
+
+/// Issue 32: tree entries named `sl/ash.go` (a slash inside one name), `..` and `.`, possible
+/// in a raw git tree. Indexing refuses them by name and says so; no other file's path shifts
+/// (`xss.go` stays `script/setup/xss.go`); no permalink leaves its commit.
+#[test]
+fn tree_entries_named_like_paths_are_refused_and_never_joined() {
+    let ws = Workspace::new();
+    let up = ws.repo("raw");
+    let blob = |name: &str, text: &str| {
+        up.write(name, text);
+        up.git(&["hash-object", "-w", name])
+    };
+    let slash = blob(
+        "a.txt",
+        "package setup\n\n// Slash sits in a file whose name holds a slash.\nfunc Slash() {}\n",
+    );
+    let xss = blob(
+        "b.txt",
+        "package setup\n\n// XSS lives in xss.go.\nfunc XSS() {}\n",
+    );
+    let passwd = blob("c.txt", "root:x:0:0:needle:/root:/bin/sh\n");
+    let setup = raw_tree(
+        &up,
+        &[
+            ("100644", b"sl/ash.go", &slash),
+            ("100644", b"xss.go", &xss),
+        ],
+    );
+    let script = raw_tree(&up, &[("40000", b"setup", &setup)]);
+    let root = raw_tree(
+        &up,
+        &[
+            ("100644", b"..", &passwd),
+            ("100644", b".", &passwd),
+            ("40000", b"script", &script),
+        ],
+    );
+    let commit = up.git(&["commit-tree", &root, "-m", "raw tree"]);
+    up.git(&["tag", "v1.0.0", &commit]);
+    ws.manifest(
+        "[[repo]]\nname = \"raw\"\nurl = \"https://github.com/o/raw\"\nrevs = [\"v1.*\"]\n",
+    );
+    let mirrored = |args: &[&str]| {
+        let mut c = ws.archeo();
+        c.args(args)
+            .env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", format!("url.{}.insteadOf", up.url()))
+            .env("GIT_CONFIG_VALUE_0", "https://github.com/o/raw");
+        run(&mut c)
+    };
+    let (code, _, err) = mirrored(&["fetch"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = archeo(&ws, &["index"]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["\"..\"", "\".\"", "\"sl/ash.go\" in script/setup"] {
+        assert!(
+            err.contains(&format!("warning: raw@v1.0.0: tree entry {name} refused")),
+            "{name}: {err}"
+        );
+    }
+    let (code, out, _) = archeo(&ws, &["search", "XSS", "--format", "json"]);
+    assert_eq!(code, 0);
+    let hits: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!hits.is_empty());
+    for h in &hits {
+        assert_eq!(h["cite"]["path"], "script/setup/xss.go", "{h}");
+        let url = h["cite"]["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!(
+                "https://github.com/o/raw/blob/{commit}/script/setup/xss.go#L"
+            )),
+            "{url}"
+        );
+    }
+    // What the refused names held is not indexed under any path.
+    assert_eq!(archeo(&ws, &["search", "needle"]).0, 1);
+    assert_eq!(archeo(&ws, &["search", "Slash"]).0, 1);
+    let (_, stats, _) = archeo(&ws, &["stats", "--format", "json"]);
+    assert!(stats.contains("\"files\":1"), "{stats}");
+}

@@ -5,7 +5,7 @@
 use crate::artifact_fixtures;
 use crate::common;
 
-use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab, deb, tar};
+use artifact_fixtures::{FixtureFunc, Format, GoBinary, Pclntab, Runtime, deb, tar};
 use common::*;
 
 /// A workspace pinning `proj` (go_project: v1.0.0, v1.1.0, v1.2.0; RESOLVE_NO_XDEV appears in
@@ -274,6 +274,73 @@ fn a_package_matches_by_version_with_its_debian_revision_dropped() {
     let (code, _, err) = archeo(&ws, &["identify", "no-such-file"]);
     assert_eq!(code, 2);
     assert!(err.contains("no-such-file"), "{err}");
+}
+
+/// Issue 32: a C program carrying a `.go.buildinfo` section that claims the pinned module at
+/// v1.2.0's exact commit, and a binary whose function table is of another Go release than its
+/// build info says: neither is `exact commit`, and the notes say what disagrees; the genuine
+/// binary says what agrees.
+#[test]
+fn forged_go_build_info_is_not_trusted() {
+    let (ws, commits) = indexed();
+    let modinfo = format!(
+        "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\tv1.2.0\t\nbuild\tvcs=git\nbuild\tvcs.revision={}\nbuild\tvcs.modified=false\n",
+        commits[2]
+    );
+    let with = |runtime: Runtime| {
+        let mut b = GoBinary::new(Format::Inline, &modinfo);
+        b.runtime = runtime;
+        b.build()
+    };
+    let identify = |name: &str, bytes: &[u8]| -> serde_json::Value {
+        let path = write(&ws, name, bytes);
+        let (code, out, err) = archeo(&ws, &["identify", &path, "--format", "json"]);
+        assert!(code == 0 || code == 1, "{err}");
+        serde_json::from_str(out.lines().next().unwrap()).unwrap()
+    };
+    let real = identify("genuine", &with(Runtime::AsClaimed));
+    assert_eq!(real["confidence"], "exact commit", "{real}");
+    let notes = real["notes"].to_string();
+    assert!(
+        notes.contains("the Go runtime agrees with the build info: pclntab in the format of Go 1.20 and later, 8-byte pointers"),
+        "{notes}"
+    );
+    assert!(
+        real["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["fact"] == "go function table"),
+        "{real}"
+    );
+
+    for (name, runtime, why) in [
+        (
+            "forged-c",
+            Runtime::Forged,
+            "no Go function table (pclntab) in the file",
+        ),
+        (
+            "other-release",
+            Runtime::Of("go1.16.15"),
+            "is in the format of Go 1.16-1.17, not of Go 1.20 and later as go1.22.4 writes it",
+        ),
+    ] {
+        let v = identify(name, &with(runtime));
+        assert_eq!(v["confidence"], "unknown", "{name}: {v}");
+        assert!(v["pin"].is_null(), "{name}: {v}");
+        let notes = v["notes"].to_string();
+        assert!(
+            notes.contains("not trusted: the file carries Go build info (github.com/acme/proj v1.2.0, vcs.revision")
+                && notes.contains(why),
+            "{name}: {notes}"
+        );
+        // The text output says it too.
+        let path = ws.path().join(name).display().to_string();
+        let (_, out, _) = archeo(&ws, &["identify", &path]);
+        assert!(out.contains("not trusted"), "{out}");
+        assert!(!out.contains("exact commit"), "{out}");
+    }
 }
 
 /// `acme/tool`, tagged v1.0.0, v1.1.0 (adds `verifyCwd` above `Init`, moving `Init` and

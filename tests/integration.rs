@@ -18,6 +18,7 @@ mod history;
 mod hostile;
 mod hostile_upstreams;
 mod identify;
+mod identify_native;
 mod index;
 mod interfaces;
 mod langs;

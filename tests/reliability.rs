@@ -444,6 +444,44 @@ fn a_lock_pointing_at_another_repository_is_refused_wherever_it_is_read() {
     assert_eq!(archeo(&ws, &["index"]).0, 0);
 }
 
+/// Issue 32: a lock edited to point a tag at another commit that exists upstream. `fetch
+/// --locked` and `index` refuse it naming the tag and both commits (as a plain `fetch`
+/// refuses a tag that moved), instead of citing v1.2.0's code as v1.0.0; the way out works.
+#[test]
+fn a_lock_pointing_a_tag_at_another_commit_is_refused_by_fetch_locked_and_index() {
+    let (ws, _up, commits) = fetched_project("\"v1.*\"");
+    let original = ws.lock_text();
+    let (c100, c120) = (&commits[0], &commits[2]);
+    assert!(original.contains(c100), "{original}");
+    let edited = original.replacen(c100.as_str(), c120, 1);
+    std::fs::write(ws.path().join("archeo.lock"), &edited).unwrap();
+    for args in [
+        &["fetch", "--locked"][..],
+        &["fetch", "--locked", "--offline"],
+        &["index"],
+    ] {
+        let (code, _, err) = archeo(&ws, args);
+        assert_eq!(code, 2, "archeo {args:?} accepted the edited lock: {err}");
+        assert!(
+            err.contains(&format!(
+                "proj@v1.0.0: archeo.lock pins {c120}, the fetched tag names {c100}"
+            )) && err.contains("git checkout archeo.lock")
+                && err.contains("archeo fetch --update"),
+            "archeo {args:?}: {err}"
+        );
+    }
+    assert!(!ws.path().join("index").join("catalog.bin").exists());
+    assert_eq!(
+        ws.lock_text(),
+        edited,
+        "a refusing run never rewrites the lock"
+    );
+    // The way out the message names works.
+    std::fs::write(ws.path().join("archeo.lock"), &original).unwrap();
+    assert_eq!(archeo(&ws, &["fetch", "--locked"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+}
+
 #[test]
 fn a_corrupt_lock_has_a_way_out_that_works() {
     let (ws, _, _) = fetched_project("\"v1.0.0\"");

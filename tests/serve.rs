@@ -4,11 +4,9 @@
 //! browser clicking through a search and a timeline.
 
 use crate::common;
-#[path = "common/http.rs"]
-pub(crate) mod http;
 
+use common::http::*;
 use common::*;
-use http::*;
 
 /// v1.0.0's lookup: an openat2 that must not cross mounts (a finding of
 /// openat2-resolve-no-xdev).

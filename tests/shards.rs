@@ -377,7 +377,7 @@ fn a_shard_rebuilt_from_a_newer_lock_is_refused_beside_the_old_ones() {
     assert!(out.contains("extra.sh"), "{out}");
 }
 
-use crate::serve::http;
+use crate::common::http;
 
 /// The `shards` record closing a front end's answer when every asked shard answered.
 fn whole(asked: &[u32], of: u32) -> String {
@@ -551,4 +551,58 @@ fn a_front_end_merges_shard_servers_as_one_index_and_marks_a_missing_shard() {
     let r = front.get("/api/diff?a=shipper%40v1.0&b=shipper%40v2.0");
     assert_eq!(r.status, 503, "{}", r.body);
     assert!(r.body.contains("shard 2/2 holds shipper"), "{}", r.body);
+}
+
+/// Issue 32: a search matching every line of two repositories, each on its own shard: every
+/// shard server keeps its best 10,000 hits and says it was cut; the front end merges them into
+/// exactly the whole index server's answer (the same best 10,000, every hit counted) and one
+/// `truncated` record.
+#[test]
+fn a_search_cut_by_the_bound_merges_across_shards_as_over_one_index() {
+    let ws = Workspace::new();
+    let mut manifest = String::new();
+    for name in ["left", "right"] {
+        let up = ws.repo(name);
+        for f in ["a", "b", "c"] {
+            let text: String = (0..4_000).map(|i| format!("{name}{f}{i}\n")).collect();
+            up.write(&format!("{f}.txt"), text);
+        }
+        up.commit("big");
+        up.tag("v1.0.0");
+        manifest.push_str(&format!(
+            "[[repo]]\nname = \"{name}\"\nurl = \"{}\"\nrevs = [\"v1.0.0\"]\n\n",
+            up.url()
+        ));
+    }
+    ws.manifest(&manifest);
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    build(&ws, &[2]);
+    let whole_srv = http::Server::start(&ws, &["--index-dir", "index"]);
+    let s1 = http::Server::start(&ws, &["--index-dir", "shards-2/1"]);
+    let s2 = http::Server::start(&ws, &["--index-dir", "shards-2/2"]);
+    let (u1, u2) = (format!("http://{}", s1.addr), format!("http://{}", s2.addr));
+    let front = http::Server::start(&ws, &["--shard", &u1, "--shard", &u2]);
+    let one = whole_srv.get("/api/search?q=%2F.%2F");
+    assert_eq!(one.status, 200);
+    let merged = front.get("/api/search?q=%2F.%2F");
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let lines = |b: &str| b.lines().map(str::to_string).collect::<Vec<_>>();
+    let (a, b) = (lines(&one.body), lines(&merged.body));
+    assert_eq!(a.len(), 10_001, "{}", a.last().unwrap());
+    assert_eq!(b.len(), 10_002, "{}", b.last().unwrap());
+    // The same hits, in the same order.
+    assert!(a[..10_000] == b[..10_000], "the merged hits differ");
+    let t: serde_json::Value = serde_json::from_str(&b[10_000]).unwrap();
+    assert_eq!(t["type"], "truncated");
+    assert_eq!(
+        (t["total"].as_u64(), t["shown"].as_u64()),
+        (Some(24_000), Some(10_000))
+    );
+    assert_eq!(t["file_versions"], 6);
+    let w: serde_json::Value = serde_json::from_str(&a[10_000]).unwrap();
+    assert_eq!(
+        (w["total"].as_u64(), w["bound"].as_u64()),
+        (Some(24_000), Some(10_000))
+    );
+    assert!(b[10_001].contains("\"type\":\"shards\""), "{}", b[10_001]);
 }

@@ -134,6 +134,9 @@ pub struct GoEvidence {
     pub injected: Vec<InjectedString>,
     /// Whether the binary has a `.symtab` (not stripped).
     pub has_symbols: bool,
+    /// The Go runtime the file holds, checked against the build info's claim: build info in a
+    /// file without one is not trusted.
+    pub runtime: super::goruntime::GoRuntime,
 }
 
 /// Reads the Go evidence of an ELF file; `None` when it carries no Go build info.
@@ -145,10 +148,12 @@ pub(crate) fn read_go_evidence(view: &ElfView<'_>) -> Option<GoEvidence> {
     if !has_symbols {
         injected.extend(heuristic_strings(view, &build_info.go_version.value));
     }
+    let runtime = super::goruntime::check(view, &build_info.go_version.value);
     Some(GoEvidence {
         build_info,
         injected,
         has_symbols,
+        runtime,
     })
 }
 

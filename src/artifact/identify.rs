@@ -5,6 +5,11 @@
 //! function table"), how far a distribution rebuild strays from upstream (dependency versions
 //! against the pinned revision's vendor/modules.txt), and what the function table says of the
 //! matched revision: code the revision lacks (backports, newer code), code the binary lacks.
+//! ELF files without Go build information are matched by their own evidence: a commit string
+//! a pin has, the pinned repository whose crates hold a Rust binary's own source files, or the
+//! file's name; then their commit and version strings, a Rust binary's crate versions against
+//! each pinned revision's `Cargo.lock`, and each crate against the repository providing it
+//! ([`super::crates`]).
 //!
 //! Pure: no I/O. What needs git or the index (where an unpinned commit lies, a revision's
 //! vendored modules) is asked through the closures of [`Upstream`].
@@ -14,11 +19,15 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use super::crates::{
+    CrateMatch, Packages, RevisionPackages, lock_scores, match_crates, repo_for_own_paths,
+};
 use super::functable::{
     BinaryFunction, ModuleFunctions, ModuleMatch, RepoDeclarations, binary_functions, match_module,
 };
 use super::gobuild::{GoBuildInfo, GoModule, InjectedString, InjectionOrigin};
 use super::gopclntab::{FunctionTable, PclntabLayout};
+use super::native::{NativeEvidence, StringShape};
 use super::{Artifact, DebPackage};
 use crate::source::lock::{Pin, RefKind};
 
@@ -31,6 +40,9 @@ pub type ModuleVersions = Vec<(String, String)>;
 /// `(repo, package directories)` -> their declarations at each indexed revision of the repo.
 pub type DeclarationsOf<'a> =
     dyn Fn(&str, &[String]) -> Result<Option<RepoDeclarations>, String> + 'a;
+
+/// `repo` -> the `Cargo.toml` packages of each of its indexed revisions.
+pub type CargoPackagesOf<'a> = dyn Fn(&str) -> Result<Option<Vec<RevisionPackages>>, String> + 'a;
 
 /// What the caller knows about upstream.
 pub struct Upstream<'a> {
@@ -51,6 +63,14 @@ pub struct Upstream<'a> {
     /// `Ok(None)` when unknown (no index, or the repository is not indexed), `Err` when the
     /// index cannot be read (damage: the message says what to do).
     pub declarations: &'a DeclarationsOf<'a>,
+    /// The `[package]` name and version of every `Cargo.toml` of a repository at each of its
+    /// indexed revisions: which repository provides a crate, which revision declares a
+    /// version. `Ok(None)` when the repository is not indexed, `Err` when the index cannot be
+    /// read.
+    pub cargo_packages: &'a CargoPackagesOf<'a>,
+    /// The `(crate, version)` list of a pinned revision's `Cargo.lock` files (registry and
+    /// git packages); `None` when unknown (not indexed, or no Cargo.lock).
+    pub cargo_lock: &'a dyn Fn(&Pin) -> Option<ModuleVersions>,
 }
 
 /// How sure an identification is.
@@ -66,6 +86,11 @@ pub enum Confidence {
     /// revision's declarations best (the score is in [`FunctionTableMatch`]).
     #[serde(rename = "by function table")]
     ByFunctionTable,
+    /// No commit or version names a pin, but the crate versions a Rust binary's source paths
+    /// name are those of one pinned revision's `Cargo.lock`, and of no other as well (the
+    /// score is in [`LockfileMatch`]).
+    #[serde(rename = "by Cargo.lock")]
+    ByLockfile,
     /// Nothing ties it to a pin.
     #[serde(rename = "unknown")]
     Unknown,
@@ -77,6 +102,7 @@ impl fmt::Display for Confidence {
             Confidence::ExactCommit => "exact commit",
             Confidence::ByVersion => "by version",
             Confidence::ByFunctionTable => "by function table",
+            Confidence::ByLockfile => "by Cargo.lock",
             Confidence::Unknown => "unknown",
         })
     }
@@ -128,8 +154,34 @@ pub struct Identification {
     pub dependency_differences: Vec<DependencyDifference>,
     /// What the binary's function table matched, per module; `None` without a function table.
     pub function_table: Option<FunctionTableMatch>,
+    /// A Rust binary's crates (from its source paths), each matched to the pinned repository
+    /// and revision providing it where one does. Serialized by the printers (with findings).
+    #[serde(skip)]
+    pub crates: Vec<CrateMatch>,
+    /// A Rust binary's crate versions against the identified repository's pinned
+    /// `Cargo.lock` files; `None` when not compared.
+    pub lockfile: Option<LockfileMatch>,
     /// How the match was made and what to keep in mind, one sentence each.
     pub notes: Vec<String>,
+}
+
+/// A Rust binary's crate versions against the pinned revisions' `Cargo.lock` files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockfileMatch {
+    /// Crates of the binary with a version (registry, distribution and vendored ones).
+    pub crates: usize,
+    /// The revisions compared, best first: how many of those crates their `Cargo.lock`
+    /// names at the same version (at most five).
+    pub revisions: Vec<LockfileScore>,
+}
+
+/// One revision's `Cargo.lock` score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockfileScore {
+    /// The pinned revision.
+    pub rev: String,
+    /// Crates at the version its `Cargo.lock` names.
+    pub matched: usize,
 }
 
 /// The binary's function table against the pinned revisions.
@@ -187,7 +239,7 @@ impl Evidence {
     /// What a note must add when the evidence was guessed rather than read.
     fn caveat(&self) -> &'static str {
         if self.heuristic {
-            " (heuristic evidence: the binary has no symbol table)"
+            " (heuristic evidence: a string found by its shape; no symbol names it)"
         } else {
             ""
         }
@@ -212,14 +264,71 @@ impl Identification {
             distribution_rebuild: false,
             dependency_differences: Vec::new(),
             function_table: None,
+            crates: Vec::new(),
+            lockfile: None,
             notes: Vec::new(),
         }
     }
 }
 
 /// Identifies one artifact against the pins: which repository, which revision, and how far
-/// a distribution rebuild strays from it.
+/// a distribution rebuild strays from it. Go build info counts only in a file holding a Go
+/// runtime that agrees with it ([`crate::artifact::GoRuntime`]); the notes say which evidence
+/// agrees, or why the build info was not trusted.
 pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
+    let Some(go) = &artifact.go else {
+        return identify_trusted(artifact, upstream);
+    };
+    let rt = &go.runtime;
+    if !rt.agrees() {
+        let without = Artifact {
+            go: None,
+            ..artifact.clone()
+        };
+        let mut id = identify_trusted(&without, upstream);
+        let b = &go.build_info;
+        let claim = [
+            b.main.as_ref().map(|m| format!("{} {}", m.path, m.version)),
+            b.setting("vcs.revision")
+                .map(|s| format!("vcs.revision {}", s.value)),
+            Some(format!("built with {}", b.go_version.value)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        id.notes.insert(
+            0,
+            format!(
+                "not trusted: the file carries Go build info ({claim}; {}) but {}: a Go program's own function table would agree with it, so nothing is matched by that build info",
+                b.header,
+                rt.disagreements.join("; ")
+            ),
+        );
+        if id.notes.len() > 1
+            && id.notes[1] == "no Go build information and no package metadata: nothing to match"
+        {
+            id.notes.remove(1);
+        }
+        return id;
+    }
+    let mut id = identify_trusted(artifact, upstream);
+    if let Some(t) = &rt.function_table {
+        let symbols = if rt.runtime_symbols.is_empty() {
+            String::new()
+        } else {
+            format!(" and its symbols ({})", rt.runtime_symbols.join(", "))
+        };
+        id.notes.push(format!(
+            "the Go runtime agrees with the build info: {} at {}{symbols}",
+            t.value, t.at
+        ));
+    }
+    id
+}
+
+/// [`identify`] with whatever Go build info the artifact holds taken as true.
+fn identify_trusted(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification {
     let info = artifact.go.as_ref().map(|g| &g.build_info);
     let module = info.and_then(|b| {
         b.main
@@ -236,16 +345,28 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         .as_ref()
         .map(binary_functions)
         .unwrap_or_default();
+    let native = artifact.native.as_ref();
+    let mut packages = Packages::new(upstream);
+    let crates = native
+        .map(|n| match_crates(n, &mut packages))
+        .unwrap_or_default();
     let Some((repo, how)) = module
         .as_deref()
         .and_then(|m| repo_for_module(m, upstream))
         .or_else(|| by_package.clone())
         .or_else(|| repo_for_functions(&functions, upstream))
+        .or_else(|| native.and_then(|n| repo_for_native(artifact, n, &mut packages, upstream)))
     else {
-        return unmatched(module, package);
+        let mut id = unmatched(module, package, native);
+        id.crates = crates;
+        id.notes.append(&mut packages.errors);
+        id.notes
+            .extend(native.iter().flat_map(|n| n.notes.iter().cloned()));
+        return id;
     };
     let mut id = Identification::unknown(Some(repo.clone()));
     id.notes.push(how);
+    id.crates = crates;
     // The package's version speaks for this binary only when the package names the same
     // repository (a package can ship binaries of other projects).
     let package_speaks = by_package.as_ref().is_some_and(|(r, _)| *r == repo)
@@ -253,7 +374,8 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
 
     // Which revision: a commit the artifact names, else a version it states.
     let pins: Vec<&Pin> = upstream.pins.iter().filter(|p| p.repo == repo).collect();
-    let versions = version_evidence(artifact, package_speaks);
+    let names = names_of(&repo, upstream);
+    let versions = version_evidence(artifact, package_speaks, &names);
     match_commit(&mut id, &commit_evidence(artifact), &pins, &repo, upstream);
     if id.pin.is_some() {
         check_versions(&mut id, &versions, &pins);
@@ -280,7 +402,190 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
     if let Some(info) = info {
         compare_with_vendored(&mut id, info, upstream);
     }
+    if let Some(n) = native.filter(|n| n.is_rust()) {
+        compare_with_locks(&mut id, n, &pins, &repo, upstream);
+    }
+    id.notes.append(&mut packages.errors);
+    id.notes
+        .extend(native.iter().flat_map(|n| n.notes.iter().cloned()));
     id
+}
+
+/// The pinned repository a non-Go binary comes from: a commit string a pin has, the crates
+/// holding a Rust binary's own source files, or (weakest) the file's name.
+fn repo_for_native(
+    artifact: &Artifact,
+    native: &NativeEvidence,
+    packages: &mut Packages,
+    upstream: &Upstream<'_>,
+) -> Option<(String, String)> {
+    for s in native
+        .strings
+        .iter()
+        .filter(|s| s.shape == StringShape::Commit)
+    {
+        // Standalone ones are full ids; a printed one may be abbreviated (`-gf19387a6`).
+        if let Some(p) = upstream
+            .pins
+            .iter()
+            .find(|p| s.value.len() >= 7 && p.commit.starts_with(&s.value))
+        {
+            return Some((
+                p.repo.clone(),
+                format!(
+                    "the commit string {} ({}) is pinned repository {}'s",
+                    s.value, s.at, p.repo
+                ),
+            ));
+        }
+    }
+    for s in native
+        .strings
+        .iter()
+        .filter(|s| s.shape == StringShape::Version)
+    {
+        let Some(program) = &s.program else { continue };
+        // The repository with the longest name the subject ends with (`sysbox-runc`, not
+        // `runc`).
+        let found = repos(upstream)
+            .into_iter()
+            .filter_map(|(r, _)| {
+                let names = names_of(r, upstream);
+                statement_names(program, &names).map(|n| (r.to_string(), n.to_string()))
+            })
+            .max_by_key(|(_, n)| n.len());
+        if let Some((repo, name)) = found {
+            return Some((
+                repo.clone(),
+                format!(
+                    "the binary states \"{name} version {}\" ({}): pinned repository {repo}",
+                    s.value, s.at
+                ),
+            ));
+        }
+    }
+    if let Some(found) = repo_for_own_paths(native, packages) {
+        return Some(found);
+    }
+    let file = artifact
+        .path
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(&artifact.path)
+        .to_ascii_lowercase();
+    let repos = repos(upstream);
+    if let Some((alias, repo)) = upstream
+        .aliases
+        .iter()
+        .find(|(a, r)| a.to_ascii_lowercase() == file && repos.iter().any(|(x, _)| x == r))
+    {
+        return Some((
+            repo.clone(),
+            format!(
+                "the file is named {alias}, which pinned repository {repo} provides (weak evidence: a name, not content)"
+            ),
+        ));
+    }
+    repos
+        .iter()
+        .find(|(r, _)| r.to_ascii_lowercase() == file)
+        .map(|(r, _)| {
+            (
+                r.to_string(),
+                format!(
+                    "the file is named like pinned repository {r} (weak evidence: a name, not content)"
+                ),
+            )
+        })
+}
+
+/// A Rust binary's crate versions against the pinned revisions' `Cargo.lock` files: with no
+/// commit or version naming a pin, the one revision whose lock holds (nearly) all of them
+/// becomes the match; otherwise whether the lock agrees.
+fn compare_with_locks(
+    id: &mut Identification,
+    native: &NativeEvidence,
+    pins: &[&Pin],
+    repo: &str,
+    upstream: &Upstream<'_>,
+) {
+    let Some((total, scores)) = lock_scores(native, pins, upstream) else {
+        return;
+    };
+    let (best, n) = (&scores[0].0, scores[0].1);
+    let tied: Vec<&str> = scores
+        .iter()
+        .skip(1)
+        .filter(|(_, m)| *m == n)
+        .map(|(p, _)| p.rev.as_str())
+        .collect();
+    let runners: Vec<String> = scores
+        .iter()
+        .skip(1 + tied.len())
+        .take(3)
+        .map(|(p, m)| format!("{} {m}/{total}", p.rev))
+        .collect();
+    let score = format!(
+        "{n} of the binary's {total} versioned crates are at the versions {repo}@{}'s Cargo.lock names{}{}",
+        best.rev,
+        if tied.is_empty() {
+            String::new()
+        } else {
+            format!(" (so do {})", tied.join(", "))
+        },
+        if runners.is_empty() {
+            String::new()
+        } else {
+            format!("; next: {}", runners.join(", "))
+        }
+    );
+    id.lockfile = Some(LockfileMatch {
+        crates: total,
+        revisions: scores
+            .iter()
+            .take(5)
+            .map(|(p, m)| LockfileScore {
+                rev: p.rev.clone(),
+                matched: *m,
+            })
+            .collect(),
+    });
+    match &id.pin {
+        None if tied.is_empty() && n * 10 >= total * 9 => {
+            id.confidence = Confidence::ByLockfile;
+            id.notes.push(format!("by Cargo.lock: {score}"));
+            id.pin = Some(best.clone());
+        }
+        None => id.notes.push(format!(
+            "the crate versions place no single pinned revision: at best {score}{}",
+            if tied.is_empty() {
+                " (fewer than nine in ten)"
+            } else {
+                ""
+            }
+        )),
+        Some(pin) => {
+            let Some(at_pin) = scores
+                .iter()
+                .find(|(p, _)| p.rev == pin.rev)
+                .map(|(_, m)| *m)
+            else {
+                id.notes.push(format!(
+                    "the Cargo.lock of {}@{} is not known (not indexed): the crate versions were not compared with it; {score}",
+                    pin.repo, pin.rev
+                ));
+                return;
+            };
+            if at_pin == n {
+                id.notes.push(format!("the crate versions agree: {score}"));
+            } else {
+                id.notes.push(format!(
+                    "the crate versions disagree with {}@{} ({at_pin} of {total} at its Cargo.lock's versions): {score}",
+                    pin.repo, pin.rev
+                ));
+            }
+        }
+    }
 }
 
 /// The pinned repository most of a function table's packages belong to, for a binary that
@@ -611,7 +916,11 @@ fn decide(id: &mut Identification, main: &ModuleMatch, repo: &str, upstream: &Up
 }
 
 /// What can be said of an artifact that names no pinned repository.
-fn unmatched(module: Option<String>, package: Option<&DebPackage>) -> Identification {
+fn unmatched(
+    module: Option<String>,
+    package: Option<&DebPackage>,
+    native: Option<&NativeEvidence>,
+) -> Identification {
     let note = match (&module, package) {
         (Some(m), _) => format!(
             "module {m} names no pinned repository: add it to archeo.toml, or an alias if it is pinned under another URL"
@@ -620,6 +929,8 @@ fn unmatched(module: Option<String>, package: Option<&DebPackage>) -> Identifica
             "package {} (source {}) names no pinned repository: add an alias or pin its upstream",
             p.package, p.source
         ),
+        (None, None) if native.is_some_and(NativeEvidence::is_rust) => "a Rust binary whose commit strings, own source paths and file name name no pinned repository (its crates are matched one by one)".into(),
+        (None, None) if native.is_some() => "no Go build information, no package metadata, and no commit string or file name naming a pinned repository: nothing to match".into(),
         (None, None) => "no Go build information and no package metadata: nothing to match".into(),
     };
     Identification {
@@ -653,6 +964,20 @@ fn match_commit(
             return;
         }
     }
+    // A full commit id found by its shape counts when the repository's history has it.
+    if let Some((ev, (before, after))) = commits
+        .iter()
+        .filter(|e| e.heuristic && e.value.len() >= 40)
+        .find_map(|e| Some((e, (upstream.locate_commit)(repo, &e.value)?)))
+    {
+        id.commit = Some(ev.value.clone());
+        id.notes.push(format!(
+            "commit {ev} is a commit of {repo} but not pinned; {}{}",
+            between(before.as_deref(), after.as_deref()),
+            ev.caveat()
+        ));
+        return;
+    }
     let Some(ev) = commits.iter().find(|e| !e.heuristic) else {
         return;
     };
@@ -681,11 +1006,48 @@ fn check_versions(id: &mut Identification, versions: &[Evidence], pins: &[&Pin])
             ));
         }
     }
-    id.version = versions.first().map(|e| e.value.clone());
+    // A string found by its shape is the version only when it names the pinned revision.
+    id.version = versions
+        .iter()
+        .find(|e| !e.heuristic)
+        .or_else(|| {
+            versions
+                .iter()
+                .find(|e| tag_for(pins, &e.value).is_some_and(|t| t.commit == pin.commit))
+        })
+        .map(|e| e.value.clone());
 }
 
 /// Without a commit: the first stated version that names a pinned tag, or why none does.
+/// Strings found by their shape decide only when they name one pinned tag between them.
 fn match_version(id: &mut Identification, versions: &[Evidence], pins: &[&Pin], repo: &str) {
+    let mut named: Vec<(&Evidence, &Pin)> = versions
+        .iter()
+        .filter(|e| e.heuristic)
+        .filter_map(|e| Some((e, tag_for(pins, &e.value)?)))
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    named.retain(|(_, p)| {
+        let fresh = !seen.contains(&p.rev.as_str());
+        seen.push(&p.rev);
+        fresh
+    });
+    if named.len() > 1
+        && !versions
+            .iter()
+            .any(|e| !e.heuristic && tag_for(pins, &e.value).is_some())
+    {
+        id.notes.push(format!(
+            "version-shaped strings name several pinned tags of {repo} ({}): not decided by version",
+            named
+                .iter()
+                .map(|(e, p)| format!("{} from {}", p.rev, e.from))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        id.version = None;
+        return;
+    }
     for ev in versions {
         if let Some(pin) = tag_for(pins, &ev.value) {
             id.confidence = Confidence::ByVersion;
@@ -721,7 +1083,7 @@ fn match_version(id: &mut Identification, versions: &[Evidence], pins: &[&Pin], 
 }
 
 /// The pinned tag a stated version names (the best one when several do).
-fn tag_for<'p>(pins: &[&'p Pin], version: &str) -> Option<&'p Pin> {
+pub(crate) fn tag_for<'p>(pins: &[&'p Pin], version: &str) -> Option<&'p Pin> {
     let wanted = version_candidates(version);
     best_pin(
         pins.iter()
@@ -937,6 +1299,12 @@ fn pseudo_version_commit(v: &str) -> Option<String> {
 
 fn commit_evidence(a: &Artifact) -> Vec<Evidence> {
     let mut out = Vec::new();
+    if let Some(n) = &a.native {
+        // Stated commits before those found by their shape.
+        let mut found = native_strings(n, StringShape::Commit, &[]);
+        found.sort_by_key(|e| e.heuristic);
+        out.extend(found);
+    }
     let Some(go) = &a.go else {
         return out;
     };
@@ -975,7 +1343,7 @@ fn commit_evidence(a: &Artifact) -> Vec<Evidence> {
     out
 }
 
-fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
+fn version_evidence(a: &Artifact, package_speaks: bool, names: &[String]) -> Vec<Evidence> {
     let mut out = Vec::new();
     if let Some(go) = &a.go {
         if let Some(m) = &go.build_info.main
@@ -1001,6 +1369,16 @@ fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
             });
         }
     }
+    if let Some(n) = &a.native {
+        let mut found = native_strings(n, StringShape::Version, names);
+        // rustc does not end strings with NUL: a version standing alone in a Rust binary
+        // comes from C code linked in, not from the program.
+        if n.is_rust() {
+            found.retain(|e| !e.heuristic);
+        }
+        found.sort_by_key(|e| e.heuristic);
+        out.extend(found);
+    }
     if let Some(p) = a.package.as_ref().filter(|_| package_speaks) {
         // Before heuristic strings: a control field is read, not guessed.
         let at = out.iter().position(|e| e.heuristic).unwrap_or(out.len());
@@ -1014,6 +1392,61 @@ fn version_evidence(a: &Artifact, package_speaks: bool) -> Vec<Evidence> {
         );
     }
     out
+}
+
+/// The names a repository goes by: its own, and the aliases (`provides`) standing for it.
+fn names_of(repo: &str, upstream: &Upstream<'_>) -> Vec<String> {
+    let mut out = vec![repo.to_ascii_lowercase()];
+    out.extend(
+        upstream
+            .aliases
+            .iter()
+            .filter(|(_, r)| r == repo)
+            .map(|(a, _)| a.to_ascii_lowercase()),
+    );
+    out
+}
+
+/// The longest of `names` a version statement's subject ends with (text stored before the
+/// statement may cling to it: `IncompleteInternalErroryouki`).
+fn statement_names<'n>(program: &str, names: &'n [String]) -> Option<&'n str> {
+    let p = program.to_ascii_lowercase();
+    names
+        .iter()
+        .filter(|n| !n.is_empty() && p.ends_with(n.as_str()))
+        .max_by_key(|n| n.len())
+        .map(String::as_str)
+}
+
+/// A non-Go binary's strings of one shape: stated ones (a version statement of one of
+/// `names`, any commit statement) as read evidence, standalone ones as heuristic.
+fn native_strings(n: &NativeEvidence, shape: StringShape, names: &[String]) -> Vec<Evidence> {
+    n.strings
+        .iter()
+        .filter(|s| s.shape == shape)
+        .filter_map(|s| {
+            let from = match (&s.statement, &s.program) {
+                (Some(_), Some(program)) => {
+                    let name = statement_names(program, names)?;
+                    format!("the statement \"{name} version {}\" ({})", s.value, s.at)
+                }
+                (Some(statement), None) => format!("the statement {statement:?} ({})", s.at),
+                (None, _) => format!(
+                    "a {}-shaped string standing alone in read-only data ({})",
+                    match shape {
+                        StringShape::Version => "version",
+                        StringShape::Commit => "commit",
+                    },
+                    s.at
+                ),
+            };
+            Some(Evidence {
+                value: s.value.clone(),
+                from,
+                heuristic: s.statement.is_none(),
+            })
+        })
+        .collect()
 }
 
 /// Whether an injected variable's own name (without its package) contains one of `words`.
@@ -1033,7 +1466,7 @@ fn injected_from(inj: &InjectedString) -> String {
 }
 
 /// Prefers tags, then commits, then branches; the first in lock order among equals.
-fn best_pin<'p>(pins: impl Iterator<Item = &'p Pin>) -> Option<&'p Pin> {
+pub(crate) fn best_pin<'p>(pins: impl Iterator<Item = &'p Pin>) -> Option<&'p Pin> {
     let rank = |k: RefKind| match k {
         RefKind::Tag => 0,
         RefKind::Commit => 1,

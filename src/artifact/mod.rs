@@ -1,8 +1,11 @@
 //! Shipped artifacts -> facts about the upstream code they were built from, for `archeo
 //! identify`. Owns reading artifacts (ELF binaries, directories, tar layers with gzip/zstd/xz,
 //! `docker save` archives, OCI image layouts, Debian packages), Go build evidence inside ELF
-//! files (build info, `-X` strings, the function table) and matching those facts against pins
-//! (versions and commits, and the function table against the pinned revisions' declarations).
+//! files (build info, `-X` strings, the function table), the evidence of other ELF files (a C
+//! program's version and commit strings, the crates and versions a Rust binary's source paths
+//! name) and matching those facts against pins (versions and commits, the function table
+//! against the pinned revisions' declarations, crates against the pinned repositories'
+//! `Cargo.toml` packages).
 //!
 //! Must not: execute anything from an artifact, unpack to disk, hold more than one ELF file in
 //! memory at a time, or touch git, the index or the network (callers pass pins and answers in).
@@ -10,12 +13,15 @@
 //! Flow: [`scan`] -> [`Artifact`]s (each fact with its [`Provenance`]) -> [`identify()`] with an
 //! [`Upstream`] view of the pins -> [`Identification`].
 
+mod crates;
 mod deb;
 mod elf;
 mod functable;
 mod gobuild;
 mod gopclntab;
+mod goruntime;
 mod identify;
+mod native;
 mod walk;
 
 use std::fmt;
@@ -24,6 +30,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
+pub use crates::{CargoPackage, CrateMatch, RevisionPackages};
 pub use deb::DebPackage;
 pub use functable::{
     BinaryFunction, DeclaredAt, FunctionMatch, FunctionStatus, ModuleFunctions, ModuleMatch,
@@ -35,9 +42,14 @@ pub use gobuild::{
     InjectionOrigin,
 };
 pub use gopclntab::{FunctionTable, GoFunction, PclntabLayout};
+pub use goruntime::GoRuntime;
 pub use identify::{
-    Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch, Identification,
-    ModuleVersions, TagsAround, Upstream, compare_dependencies, identify, upstream_version,
+    CargoPackagesOf, Confidence, DeclarationsOf, DependencyDifference, FunctionTableMatch,
+    Identification, LockfileMatch, LockfileScore, ModuleVersions, TagsAround, Upstream,
+    compare_dependencies, identify, upstream_version,
+};
+pub use native::{
+    CrateSource, NativeEvidence, RustCrate, StandaloneString, StringShape, split_crate_dir,
 };
 
 /// How far [`scan`] goes into an input.
@@ -48,8 +60,9 @@ pub struct ScanOptions {
     /// Archives nested deeper than this (a layer in an image, a package in a layer, ...) are
     /// skipped and noted. Decompression counts as a level.
     pub max_depth: usize,
-    /// Report ELF files without Go build information found inside archives and directories too
-    /// (an ELF file named directly on the command line is always reported).
+    /// Report every ELF file without Go build information found inside archives and
+    /// directories (by default only those holding version or commit strings or Rust source
+    /// paths are; an ELF file named directly on the command line is always reported).
     pub include_non_go: bool,
 }
 
@@ -91,10 +104,17 @@ pub struct Artifact {
     /// serialized: a binary has thousands of functions; what they match is.
     #[serde(skip)]
     pub functions: Option<FunctionTable>,
+    /// What an ELF file without Go build information holds: version and commit strings, the
+    /// crates a Rust binary's source paths name.
+    pub native: Option<NativeEvidence>,
     /// The Debian package the artifact came from (or is).
     pub package: Option<DebPackage>,
     /// What was skipped or could not be read, and why.
     pub notes: Vec<String>,
+    /// Named on the command line (not found inside a directory or an archive): reported even
+    /// when nothing ties it to a pin.
+    #[serde(skip)]
+    pub named: bool,
 }
 
 impl Artifact {
@@ -105,8 +125,10 @@ impl Artifact {
             size,
             go: None,
             functions: None,
+            native: None,
             package: None,
             notes: vec![note],
+            named: false,
         }
     }
 }

@@ -17,7 +17,8 @@ use super::deb::{DebPackage, parse_control};
 use super::elf::ElfView;
 use super::gobuild::read_go_evidence;
 use super::gopclntab::read_function_table;
-use super::{Artifact, ArtifactKind, ScanOptions};
+use super::native::read_native_evidence;
+use super::{Artifact, ArtifactKind, NativeEvidence, ScanOptions};
 
 /// Bytes looked at to recognise a member: enough for the tar header's `ustar` magic.
 const SNIFF_LEN: usize = 512;
@@ -243,13 +244,22 @@ impl Walker<'_> {
         };
         let go = read_go_evidence(&view);
         let functions = read_function_table(&view);
-        if go.is_none() && functions.is_none() && !(ctx.named || self.options.include_non_go) {
+        let native = (go.is_none() && functions.is_none()).then(|| read_native_evidence(&view));
+        if native.as_ref().is_some_and(NativeEvidence::is_empty)
+            && !(ctx.named || self.options.include_non_go)
+        {
             return Ok(());
         }
         let mut notes = Vec::new();
         match (&go, &functions) {
-            (None, None) => notes
-                .push("no Go build information: not a Go binary (or one built without it)".into()),
+            (None, None) if native.as_ref().is_some_and(NativeEvidence::is_rust) => notes.push(
+                "no Go build information: a Rust binary (rustc's source paths), read for its crates and version strings"
+                    .into(),
+            ),
+            (None, None) => notes.push(
+                "no Go build information: not a Go binary (or one built without it); read for version and commit strings"
+                    .into(),
+            ),
             (None, Some(_)) => notes.push(
                 "no Go build information, but a Go function table: a Go binary whose build information was removed"
                     .into(),
@@ -269,8 +279,10 @@ impl Walker<'_> {
             size: Some(data.len() as u64),
             go,
             functions,
+            native,
             package: ctx.package.clone(),
             notes,
+            named: ctx.named,
         });
         Ok(())
     }
@@ -341,20 +353,22 @@ impl Walker<'_> {
         if first {
             return Ok(()); // an empty ar archive
         }
-        let holds_go = self.out[before..]
+        let holds_binary = self.out[before..]
             .iter()
-            .any(|a| a.go.is_some() || a.functions.is_some());
+            .any(|a| a.kind == ArtifactKind::Elf);
         match package {
-            Some(p) if !holds_go => self.out.push(Artifact {
+            Some(p) if !holds_binary => self.out.push(Artifact {
                 path: path.to_string(),
                 kind: ArtifactKind::DebPackage,
                 size,
                 go: None,
                 functions: None,
+                native: None,
                 package: Some(p),
                 notes: vec![
-                    "the package holds no Go binary; identified by its control fields".into(),
+                    "the package holds no binary with Go build information, version strings or Rust source paths; identified by its control fields".into(),
                 ],
+                named: false,
             }),
             Some(_) => {}
             None => self.out.push(Artifact::skipped(
@@ -414,12 +428,13 @@ impl Walker<'_> {
     /// An OCI image layout: `index.json` -> manifests (through nested indexes) -> layers, each
     /// layer read once in manifest order.
     fn oci_layout(&mut self, dir: &Path, display: &str) -> Result<()> {
-        let index = read_json(&dir.join("index.json"))
+        let index = read_json(dir, &["index.json"])
             .with_context(|| format!("{display}: not a readable OCI image layout"))?;
         let mut pending: Vec<serde_json::Value> = descriptors(&index, "manifests");
         pending.reverse();
         let mut seen = HashSet::new();
         let mut layers: Vec<String> = Vec::new();
+        let mut unread: Option<String> = None;
         while let Some(desc) = pending.pop() {
             let Some(digest) = desc.get("digest").and_then(|d| d.as_str()) else {
                 continue;
@@ -427,16 +442,18 @@ impl Walker<'_> {
             if !seen.insert(digest.to_string()) {
                 continue;
             }
-            let Some(blob) = blob_path(dir, digest) else {
+            let Some(blob) = blob_path(digest) else {
                 continue;
             };
-            let doc = match read_json(&blob) {
+            let doc = match read_json(dir, &blob) {
                 Ok(d) => d,
                 Err(e) => {
+                    let note = format!("manifest not read: {e:#}");
+                    unread.get_or_insert_with(|| note.clone());
                     self.out.push(Artifact::skipped(
                         format!("{display}/{}", blob_rel(digest)),
                         None,
-                        format!("manifest not read: {e:#}"),
+                        note,
                     ));
                     continue;
                 }
@@ -461,11 +478,16 @@ impl Walker<'_> {
             }
         }
         if layers.is_empty() {
-            bail!("{display}: index.json names no image manifest with layers");
+            match unread {
+                Some(why) => {
+                    bail!("{display}: no image manifest with layers could be read ({why})")
+                }
+                None => bail!("{display}: index.json names no image manifest with layers"),
+            }
         }
         for digest in layers {
             let shown = format!("{display}/{}", blob_rel(&digest));
-            let Some(blob) = blob_path(dir, &digest) else {
+            let Some(blob) = blob_path(&digest) else {
                 self.out.push(Artifact::skipped(
                     shown,
                     None,
@@ -473,7 +495,7 @@ impl Walker<'_> {
                 ));
                 continue;
             };
-            match File::open(&blob) {
+            match open_inside(dir, &blob) {
                 Ok(mut f) => {
                     let size = f.metadata().ok().map(|m| m.len());
                     self.member(&mut f, &shown, size, 1, &Enclosing::default());
@@ -518,11 +540,61 @@ fn read_control(r: &mut dyn Read, path: &str) -> Result<Option<DebPackage>> {
     Ok(None)
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+/// A JSON file of a layout, `rel` components under `dir` (opened with [`open_inside`]).
+fn read_json(dir: &Path, rel: &[&str]) -> Result<serde_json::Value> {
+    let path = rel.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+    let f = open_inside(dir, rel).with_context(|| format!("cannot open {}", path.display()))?;
     let mut text = Vec::new();
     f.take(MAX_METADATA).read_to_end(&mut text)?;
     serde_json::from_slice(&text).with_context(|| format!("{}: invalid JSON", path.display()))
+}
+
+/// Opens the regular file `rel` (path components) under the directory `dir` without following
+/// a symbolic link at any component: a layout whose `blobs/sha256/ID` (or `blobs`, or
+/// `index.json`) links to `/etc/passwd` or anywhere else is refused, never read. Opened
+/// non-blocking, so a FIFO planted there cannot hang the walk; only a regular file is read.
+fn open_inside(dir: &Path, rel: &[&str]) -> io::Result<File> {
+    let link = || {
+        io::Error::other(
+            "a symbolic link (or not a directory) on the way: archeo never follows links inside an artifact",
+        )
+    };
+    #[cfg(unix)]
+    let file = {
+        use rustix::fs::{CWD, Mode, OFlags, openat};
+        use rustix::io::Errno;
+        let base = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+        let mut at = openat(CWD, dir, base | OFlags::DIRECTORY, Mode::empty())?;
+        for (i, c) in rel.iter().enumerate() {
+            let flags = if i + 1 == rel.len() {
+                base
+            } else {
+                base | OFlags::DIRECTORY
+            };
+            at = openat(&at, *c, flags, Mode::empty()).map_err(|e| match e {
+                Errno::LOOP | Errno::NOTDIR => link(),
+                e => e.into(),
+            })?;
+        }
+        File::from(at)
+    };
+    #[cfg(not(unix))]
+    let file = {
+        let mut p = dir.to_path_buf();
+        for c in rel {
+            p.push(c);
+            if std::fs::symlink_metadata(&p)?.file_type().is_symlink() {
+                return Err(link());
+            }
+        }
+        File::open(&p)?
+    };
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other(
+            "not a regular file (a FIFO, socket or device)",
+        ));
+    }
+    Ok(file)
 }
 
 fn descriptors(doc: &serde_json::Value, key: &str) -> Vec<serde_json::Value> {
@@ -540,8 +612,9 @@ fn blob_rel(digest: &str) -> String {
     }
 }
 
-/// The blob file of a digest; `None` when the digest could escape the layout directory.
-fn blob_path(dir: &Path, digest: &str) -> Option<std::path::PathBuf> {
+/// The blob file of a digest, as path components under the layout (`blobs`, `ALG`, `HEX`);
+/// `None` when the digest could escape the layout directory.
+fn blob_path(digest: &str) -> Option<[&str; 3]> {
     let (alg, hex) = digest.split_once(':')?;
     let ok = |s: &str| {
         !s.is_empty()
@@ -549,7 +622,7 @@ fn blob_path(dir: &Path, digest: &str) -> Option<std::path::PathBuf> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '_' | '-'))
             && !s.starts_with('.')
     };
-    (ok(alg) && ok(hex)).then(|| dir.join("blobs").join(alg).join(hex))
+    (ok(alg) && ok(hex)).then_some(["blobs", alg, hex])
 }
 
 #[cfg(test)]
@@ -577,13 +650,12 @@ mod tests {
 
     #[test]
     fn digests_cannot_escape_the_layout() {
-        let d = Path::new("/img");
         assert_eq!(
-            blob_path(d, "sha256:abc123").unwrap(),
-            Path::new("/img/blobs/sha256/abc123")
+            blob_path("sha256:abc123").unwrap(),
+            ["blobs", "sha256", "abc123"]
         );
-        assert!(blob_path(d, "sha256:../../etc/passwd").is_none());
-        assert!(blob_path(d, "sha256:..").is_none());
-        assert!(blob_path(d, "nocolon").is_none());
+        assert!(blob_path("sha256:../../etc/passwd").is_none());
+        assert!(blob_path("sha256:..").is_none());
+        assert!(blob_path("nocolon").is_none());
     }
 }

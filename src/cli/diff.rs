@@ -55,8 +55,14 @@ pub(super) fn run(ctx: &Context, a: DiffArgs) -> Result<Found> {
         crate::query::search::check_rule_filters(&index, q)?;
         ctx.warn_unknown_symbols(&index, q)?;
     }
-    let d =
-        crate::query::history::diff(&index, &a.a, &a.b, subject(&a.rule, q.as_ref()), &a.scope())?;
+    let d = crate::query::history::diff(
+        &index,
+        &a.a,
+        &a.b,
+        subject(&a.rule, q.as_ref()),
+        &a.scope(),
+        &crate::query::cancel::Cancel::never(),
+    )?;
     crate::report::print(&d, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!d.is_empty()))
 }

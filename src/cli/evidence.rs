@@ -50,6 +50,8 @@ impl EvidenceArgs {
 pub(super) fn run(ctx: &Context, a: EvidenceArgs) -> Result<Found> {
     let index = ctx.index_for_rules(&a.rule)?;
     let md = crate::report::evidence::build(&index, &a.request())?;
+    // Printed to be pasted into a document: as export would write it.
+    let md = crate::report::export::neutralise(&md);
     std::io::stdout().lock().write_all(md.as_bytes())?;
     Ok(Found::Yes)
 }

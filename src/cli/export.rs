@@ -46,7 +46,8 @@ pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
         a.force,
         &super::blocks::block_request,
     )?;
-    let mut out = std::io::stdout().lock();
+    // Stale blocks' diffs quote upstream text.
+    let mut out = crate::report::TermSafe::new(std::io::stdout().lock());
     let mut stale = 0;
     for d in &docs {
         if a.check {

@@ -6,14 +6,14 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{Context, Format, Found};
-use crate::query::identify::{Request, Sources, decide_query_gate};
+use crate::query::identify::{Request, Sources, decide_query_gate, decide_query_gate_at_crates};
 use crate::query::syntax::{Query, is_query};
 
 /// Flags of `archeo identify`.
 #[derive(Args, Debug, Clone)]
 pub struct IdentifyArgs {
-    /// ELF binaries, directories, image layers (tar, tar.gz, tar.zst, tar.xz), `docker save`
-    /// archives, OCI image layouts, Debian packages.
+    /// ELF binaries (Go, Rust, C), directories, image layers (tar, tar.gz, tar.zst, tar.xz),
+    /// `docker save` archives, OCI image layouts, Debian packages.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Report whether each matched revision carries this rule's findings; repeatable.
@@ -95,31 +95,34 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                 for item in &report.items {
                     // Not decidable here: no pin and no function table, or a pin not indexed
                     // (reported below).
-                    let Some(v) = decide_query_gate(index, item, q)? else {
-                        continue;
-                    };
-                    if !v.decided {
-                        undecided.push(format!("  {}: {gate}: {}", item.artifact.path, v.evidence));
-                    } else if v.trips {
-                        carriers.push((
-                            item.artifact.path.clone(),
-                            gate.to_string(),
-                            format!(
-                                "{} ({})",
-                                v.revision.as_deref().unwrap_or("the binary itself"),
+                    let verdicts = decide_query_gate(index, item, q)?
+                        .into_iter()
+                        .chain(decide_query_gate_at_crates(index, item, q)?);
+                    for v in verdicts {
+                        if !v.decided {
+                            undecided
+                                .push(format!("  {}: {gate}: {}", item.artifact.path, v.evidence));
+                        } else if v.trips {
+                            carriers.push((
+                                item.artifact.path.clone(),
+                                gate.to_string(),
+                                format!(
+                                    "{} ({})",
+                                    v.revision.as_deref().unwrap_or("the binary itself"),
+                                    v.evidence
+                                ),
+                            ));
+                        } else {
+                            let place = match &v.revision {
+                                Some(rev) => format!("absent at {rev}"),
+                                None => "absent from the binary".to_string(),
+                            };
+                            crate::say!(
+                                "gate passes for {}: {place}: {gate} ({})",
+                                item.artifact.path,
                                 v.evidence
-                            ),
-                        ));
-                    } else {
-                        let place = match &v.revision {
-                            Some(rev) => format!("absent at {rev}"),
-                            None => "absent from the binary".to_string(),
-                        };
-                        crate::say!(
-                            "gate passes for {}: {place}: {gate} ({})",
-                            item.artifact.path,
-                            v.evidence
-                        );
+                            );
+                        }
                     }
                 }
             }
@@ -133,12 +136,28 @@ pub(super) fn run(ctx: &Context, a: IdentifyArgs) -> Result<Found> {
                 {
                     continue;
                 }
+                let crates: Vec<String> = item
+                    .crate_pins()
+                    .into_iter()
+                    .filter(|(sel, _)| !report.not_indexed.contains(sel))
+                    .map(|(sel, c)| format!("{sel} (crate {})", c.join(", ")))
+                    .collect();
                 match &item.id.pin {
                     Some(p) => crate::say!(
-                        "gate passes for {}: absent at {}@{}: {id} (no finding of the rule there)",
+                        "gate passes for {}: absent at {}@{}{}: {id} (no finding of the rule there)",
                         item.artifact.path,
                         p.repo,
-                        p.rev
+                        p.rev,
+                        if crates.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" and {}", crates.join(", "))
+                        }
+                    ),
+                    None if !crates.is_empty() => crate::say!(
+                        "gate passes for {}: absent at {}: {id} (no finding of the rule there; the binary itself is not identified as a pinned revision)",
+                        item.artifact.path,
+                        crates.join(", ")
                     ),
                     None => crate::say!(
                         "gate {id:?} not checked for {}: it is not identified as a pinned revision",

@@ -81,6 +81,9 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
         ctx.ui
             .detail(format!("not valid UTF-8, indexed lossily: {p}"));
     }
+    for r in &s.refused_entries {
+        ctx.ui.warn(r);
+    }
     for p in &s.unavailable_paths {
         ctx.ui.detail(format!("unavailable in the cache: {p}"));
     }

@@ -347,21 +347,27 @@ pub enum Command {
     /// Which pinned upstream release is this binary, layer, image or package?
     ///
     /// Reads artifacts without running anything from them: ELF binaries (Go build info: Go
-    /// version, module, dependencies, vcs.revision, -ldflags; strings injected with -X), and
-    /// every binary inside directories, image layers (tar, tar.gz, tar.zst, tar.xz), `docker
-    /// save` archives, OCI image layouts and Debian packages (control fields too). Each is
-    /// matched to a pinned revision: exact commit (vcs.revision or an injected commit), else by
-    /// version (the version string names a pinned tag), else unknown; distribution rebuilds and
-    /// dependency versions that differ from upstream's vendor/modules.txt are reported. Every
-    /// fact is shown with where it was read (section and file offset, symbol, control field).
+    /// version, module, dependencies, vcs.revision, -ldflags; strings injected with -X; the
+    /// function table; C and Rust programs: version and commit strings, and the crates with
+    /// versions a Rust binary's source paths name), and every binary inside directories, image
+    /// layers (tar, tar.gz, tar.zst, tar.xz), `docker save` archives, OCI image layouts and
+    /// Debian packages (control fields too). Each is matched to a pinned revision: exact
+    /// commit (vcs.revision, an injected or printed commit), else by version (the version
+    /// string names a pinned tag), else by function table (Go) or by Cargo.lock (Rust), else
+    /// unknown; a Rust binary's crates are matched to the pinned revisions whose Cargo.toml
+    /// declares their versions (provides = ["pathrs"] names a crate's repository). Distribution
+    /// rebuilds and dependency versions that differ from upstream's vendor/modules.txt are
+    /// reported. Every fact is shown with where it was read (section and file offset, symbol,
+    /// control field).
     ///
-    /// With --rule or --findings, says which rule findings the matched revision carries (needs
-    /// `archeo index`); --fail-on makes it a gate: exit 3 when a matched revision carries the
-    /// rule's findings. Exit 0 when something was matched, 1 when nothing was.
+    /// With --rule or --findings, says which rule findings the matched revision (and each
+    /// crate's) carries (needs `archeo index`); --fail-on makes it a gate: exit 3 when one
+    /// carries the rule's findings. Exit 0 when something was matched, 1 when nothing was.
     ///
     /// Examples:
     ///   archeo identify /usr/sbin/runc
     ///   archeo identify runc_1.1.5+ds1-1_amd64.deb --rule openat2-resolve-no-xdev
+    ///   archeo identify /usr/bin/youki --rule rust-openat2-resolve-no-xdev   # and its crates
     ///   archeo identify image.tar --fail-on openat2-resolve-no-xdev   # in a Dockerfile or CI
     #[command(verbatim_doc_comment)]
     Identify(identify::IdentifyArgs),
@@ -559,7 +565,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let code = crate::error::exit_code(&e);
             if code >= 2 {
-                crate::say!("error: {e:#}");
+                crate::say!("error: {}", crate::report::term_lines(&format!("{e:#}")));
             }
             code
         }

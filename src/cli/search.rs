@@ -15,7 +15,8 @@ pub struct SearchArgs {
     pub query: String,
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// Show at most N hits (the summary still counts every hit).
+    /// Show at most N hits (the summary still counts every hit). Only the best N by rank are
+    /// kept while scanning, and never more than 50,000: an answer cut by that bound says so.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Show N lines of context around each hit.
@@ -48,11 +49,15 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
         context: a.context,
         limit: if list.is_some() { Some(0) } else { a.limit },
         files: list.is_some(),
+        ..Options::default()
     };
     let r = crate::query::search::search_with(&index, &q, &a.scope.scope(), opts)?;
+    if let Some(note) = crate::report::search::truncation_note(&r) {
+        ctx.ui.warn(note);
+    }
     match list {
         Some(how) => {
-            let mut out = termcolor::StandardStream::stdout(ctx.ui.color_choice());
+            let mut out = crate::report::TermSafe::stdout(ctx.ui.color_choice());
             crate::report::search::files_text(&mut out, &r, how)?;
         }
         None => crate::report::print(&r, a.format, ctx.ui.color_choice())?,

@@ -22,6 +22,14 @@ pub struct ServeArgs {
     /// Each query's time limit in milliseconds; a query over it is answered 503.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// How long a client may take to send a request's head, and stay idle between requests on
+    /// a kept-alive connection, in milliseconds; then the connection is closed.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Serve at most N connections at once; more wait to be accepted until one closes.
+    /// Default: half the process's descriptor limit (`ulimit -n`), at most 1024.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
     /// Serve as a front end over shard servers instead of an index: each URL an `archeo
     /// serve` of one shard (built with `archeo index --shard K/N`). /api/search and
     /// /api/findings are asked of every shard and merged in one index's order; /api/diff,
@@ -46,6 +54,8 @@ pub(super) fn run(ctx: &Context, a: ServeArgs) -> Result<Found> {
             addr: a.addr,
             shards: a.shards,
             timeout: Duration::from_millis(a.shard_timeout_ms),
+            header_timeout: Duration::from_millis(a.header_timeout_ms.max(1)),
+            max_connections: a.max_connections,
         })?;
         return Ok(Found::Yes);
     }
@@ -55,6 +65,8 @@ pub(super) fn run(ctx: &Context, a: ServeArgs) -> Result<Found> {
         timeout: Duration::from_millis(a.timeout_ms),
         poll: Duration::from_millis(a.poll_ms.max(10)),
         open: a.open,
+        header_timeout: Duration::from_millis(a.header_timeout_ms.max(1)),
+        max_connections: a.max_connections,
     };
     crate::serve::serve(cfg, ctx.rules(&[])?)?;
     Ok(Found::Yes)

@@ -38,7 +38,12 @@ pub(super) fn run(ctx: &Context, a: TimelineArgs) -> Result<Found> {
         crate::query::search::check_rule_filters(&index, q)?;
         ctx.warn_unknown_symbols(&index, q)?;
     }
-    let t = crate::query::history::timeline(&index, subject(&a.rule, q.as_ref()), &a.repo)?;
+    let t = crate::query::history::timeline(
+        &index,
+        subject(&a.rule, q.as_ref()),
+        &a.repo,
+        &crate::query::cancel::Cancel::never(),
+    )?;
     crate::report::print(&t, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!t.tracks.is_empty()))
 }

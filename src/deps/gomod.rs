@@ -32,6 +32,28 @@ fn tokens(s: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// A module path as go.mod may write one: letters, digits, `-._~+` and `/` separators, not
+/// starting with `/` or `-` (the go command refuses anything else).
+fn is_module_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with(['/', '-'])
+        && p.len() <= 1024
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// A module version as go.mod may write one: `v` and a digit, then semantic-version text
+/// (`v1.2.3`, `v0.0.0-20221107090550-2e043c6bd626`, `v2.1.4+incompatible`).
+fn is_version(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 2
+        && b.len() <= 256
+        && b[0] == b'v'
+        && b[1].is_ascii_digit()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b".+-".contains(c))
+}
+
 fn is_local_path(p: &str) -> bool {
     p.starts_with("./") || p.starts_with("../") || p.starts_with('/') || p == "." || p == ".."
 }
@@ -92,24 +114,40 @@ pub(super) fn go_mod(text: &str, out: &mut Vec<DepEdge>) {
                 (first.to_string(), &toks[1..])
             }
         };
+        // Only lines the go command would accept become edges: a block opened inside a block
+        // (`require (` again), stray parentheses or other text are not modules and versions.
         match (verb.as_str(), args) {
-            ("require", [(_, module), (at, version), ..]) => requires.push(edge(
-                &lines,
-                l,
-                *at,
-                EdgeKind::GoRequire,
-                module,
-                version,
-                None,
-            )),
+            ("require", [(_, module), (at, version)])
+                if is_module_path(module) && is_version(version) =>
+            {
+                requires.push(edge(
+                    &lines,
+                    l,
+                    *at,
+                    EdgeKind::GoRequire,
+                    module,
+                    version,
+                    None,
+                ))
+            }
             ("replace", _) => {
-                let Some(arrow) = args.iter().position(|(_, t)| *t == "=>") else {
+                let Some(arrow) = args.iter().position(|(_, t)| *t == "=>").filter(|a| *a > 0)
+                else {
                     continue;
                 };
                 let old = args[0].1;
-                let only = (arrow == 2).then(|| args[1].1.to_string());
+                let only = match &args[1..arrow] {
+                    [] => None,
+                    [(_, v)] if is_version(v) => Some(v.to_string()),
+                    _ => continue,
+                };
+                if !is_module_path(old) {
+                    continue;
+                }
                 match &args[arrow + 1..] {
-                    [(_, new), (at, version)] if !is_local_path(new) => {
+                    [(_, new), (at, version)]
+                        if !is_local_path(new) && is_module_path(new) && is_version(version) =>
+                    {
                         replaces.push((old.to_string(), only, new.to_string()));
                         out.push(edge(
                             &lines,
@@ -283,6 +321,29 @@ mod tests {
             ]
         );
         assert!(edges.iter().all(|e| e.kind == EdgeKind::Vendored));
+    }
+
+    /// Issue 32: a block opened inside a block, stray parentheses and text that is no module
+    /// and version never become edges; the real requirements around them still do.
+    #[test]
+    fn go_mod_lines_the_go_command_refuses_are_not_edges() {
+        let nested = format!(
+            "module example.com/m\n\nrequire (\n\texample.com/a v1.0.0\n{}\texample.com/b v1.2.0\n)\nrequire ( x\nreplace => example.com/c v1.0.0\nreplace example.com/d v1 v2 => example.com/e v1.0.0\nrequire example.com/f master\nrequire \"example.com/g\" v0.1.0\n",
+            "\trequire (\n\t\t( )\n\treplace (\n".repeat(1000)
+        );
+        let edges = extract("go.mod", &nested);
+        let got: Vec<(&str, &str)> = edges
+            .iter()
+            .map(|e| (e.name.as_str(), e.version.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("example.com/a", "v1.0.0"),
+                ("example.com/b", "v1.2.0"),
+                ("example.com/g", "v0.1.0")
+            ]
+        );
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct IndexSummary {
     /// Repository and path of blobs the cache lacks (for -v).
     #[serde(skip)]
     pub unavailable_paths: Vec<String>,
+    /// Tree entries left out because their names cannot stand in a path
+    /// (`REPO@REV: DIR/NAME: why`), from the trees read from git by this run.
+    pub refused_entries: Vec<String>,
     /// Per language: what was parsed and the worker time it took (for -v).
     pub by_lang: Vec<LangThroughput>,
     /// `repo: path:line:col` of the first syntax error of each file version holding one, at
@@ -201,6 +204,8 @@ struct Plan {
     occurrences: u64,
     distinct_blobs: u64,
     excludes: BTreeMap<String, String>,
+    /// Tree entries refused while reading trees (see [`IndexSummary::refused_entries`]).
+    refused: Vec<String>,
 }
 
 /// The store a run writes into.
@@ -278,6 +283,7 @@ pub fn run(
         summary.revisions = plan.revisions.len();
         summary.occurrences = plan.occurrences;
         summary.distinct_blobs = plan.distinct_blobs;
+        summary.refused_entries = std::mem::take(&mut plan.refused);
         if let Some(sink) = sink {
             let catalog = commit(index_dir, &target, &mut plan, sink, record)?;
             summary.dropped_revisions =
@@ -449,6 +455,8 @@ fn open_target(
 struct PinnedTree {
     files: Vec<(String, [u8; 20])>,
     submodules: Vec<catalog::Submodule>,
+    /// Entries whose names cannot stand in a path (trees read from git only).
+    refused: Vec<crate::source::git::RefusedEntry>,
     /// The revision as the old catalog had it (trees reused from it keep its vendor list).
     old: Option<IndexedRev>,
 }
@@ -478,6 +486,7 @@ fn plan(
         occurrences: 0,
         distinct_blobs: 0,
         excludes: BTreeMap::new(),
+        refused: Vec::new(),
     };
     let mut q = Queue {
         ord_of: plan
@@ -528,18 +537,33 @@ fn plan_repo(
                 crate::source::git::cache_dir_for(cache_dir, &locked.name).display()
             )
         })?;
+    if let Some(rev) = locked.revs.iter().find(|r| !repo.has_commit(&r.commit)) {
+        bail!(
+            "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+            locked.name,
+            rev.name,
+            rev.commit
+        );
+    }
+    crate::source::fetch::check_locked_tags(&repo, locked)?;
     let ri = plan.cache_dirs.len();
     let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
     for rev in &locked.revs {
-        if !repo.has_commit(&rev.commit) {
-            bail!(
-                "{}@{} is locked to commit {}, which the cache does not have: run `archeo fetch` (or `archeo fetch --locked`)",
+        let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
+        plan.refused.extend(tree.refused.iter().map(|r| {
+            format!(
+                "{}@{}: tree entry {:?}{} refused ({}); it and what it holds are not indexed",
                 locked.name,
                 rev.name,
-                rev.commit
-            );
-        }
-        let tree = pinned_tree(&repo, reusable, &locked.name, &rev.commit, &exclude)?;
+                r.name,
+                if r.dir.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", r.dir)
+                },
+                r.why
+            )
+        }));
         let indexed = catalog_entry(&repo, &locked.name, &locked.url, rev, &tree);
         let mut files = Vec::with_capacity(tree.files.len());
         for (path, id) in tree.files {
@@ -635,14 +659,17 @@ fn pinned_tree(
             files,
             submodules: c.revisions[i].submodules.clone(),
             old: Some(c.revisions[i].clone()),
+            refused: Vec::new(),
         });
     }
+    let read = repo.tree(commit)?;
     let mut tree = PinnedTree {
         files: Vec::new(),
         submodules: Vec::new(),
         old: None,
+        refused: read.refused,
     };
-    for e in repo.tree(commit)? {
+    for e in read.entries {
         match e.kind {
             EntryKind::Symlink => {}
             EntryKind::Submodule => tree.submodules.push(catalog::Submodule {

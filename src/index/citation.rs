@@ -96,8 +96,17 @@ pub fn url_path(path: &str) -> String {
     out
 }
 
+/// Does `path` stay inside the commit's tree as a URL path? Each component must be a name:
+/// not empty, not `.` or `..` (which a browser resolves, percent-encoded or not, to leave the
+/// commit: `.../blob/COMMIT/../passwd`).
+fn stays_inside(path: &str) -> bool {
+    path.split('/').all(|c| !matches!(c, "" | "." | ".."))
+}
+
 /// A permalink for lines of a file at a commit: a GitHub blob URL with `#L` anchors for GitHub
-/// repositories, else `name@commit:path:line` (no host-specific URL is guessed).
+/// repositories, else `name@commit:path:line` (no host-specific URL is guessed). A path that
+/// could leave the commit in a URL (an empty, `.` or `..` component) gets the plain citation: never a link
+/// off the immutable commit.
 pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> String {
     let base = url.trim_end_matches('/').trim_end_matches(".git");
     let anchor = if end > start {
@@ -107,6 +116,7 @@ pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> S
     };
     if let Some(rest) = base.strip_prefix("https://github.com/")
         && rest.split('/').count() == 2
+        && stays_inside(path)
     {
         return format!(
             "https://github.com/{rest}/blob/{commit}/{}{anchor}",
@@ -182,5 +192,12 @@ mod tests {
             ),
             "https://github.com/o/r/blob/abc/x%5D%28javascript%3Aa%281%29%29.go#L1"
         );
+        // Never a URL a browser resolves off the commit.
+        for path in ["../passwd", "a/../../b", "./x", "a//b", "/abs", "a/."] {
+            assert_eq!(
+                permalink("https://github.com/o/r", "abc", path, 1, 1),
+                format!("r@abc:{path}:1")
+            );
+        }
     }
 }

@@ -805,6 +805,7 @@ impl<'a> CarrierCache<'a> {
             .map(|f| f.cite)
             .collect(),
             Target::Search(q) => search::search(self.index, q, &scope, 0, None)?
+                .complete()?
                 .hits
                 .into_iter()
                 .map(|h| h.cite)

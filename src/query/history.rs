@@ -9,6 +9,7 @@ use anyhow::Result;
 use crate::index::Index;
 use crate::index::catalog::IndexedRev;
 use crate::index::citation::Citation;
+use crate::query::cancel::Cancel;
 use crate::query::findings::{self, FindingHit, Selection};
 use crate::query::search::{self, Hit, Scope};
 use crate::query::syntax::Query;
@@ -240,6 +241,7 @@ fn items_at(
     rev: &IndexedRev,
     subject: Subject,
     within: &DiffScope,
+    cancel: &Cancel,
 ) -> Result<Vec<Item>> {
     let scope = within.at(format!("{}@{}", rev.repo, rev.rev));
     let mut out: Vec<Item> = match subject {
@@ -256,7 +258,8 @@ fn items_at(
                 })
                 .collect()
         }
-        Subject::Search(q) => search::search(index, q, &scope, 0, None)?
+        Subject::Search(q) => search::search_with(index, q, &scope, cancellable(cancel))?
+            .complete()?
             .hits
             .iter()
             .map(Item::of_hit)
@@ -272,18 +275,28 @@ fn items_at(
     Ok(out)
 }
 
-/// Compares two revisions, within `within`'s paths.
+/// Search options that only carry `cancel` (every hit, no context).
+fn cancellable(cancel: &Cancel) -> search::Options {
+    search::Options {
+        cancel: cancel.clone(),
+        ..Default::default()
+    }
+}
+
+/// Compares two revisions, within `within`'s paths; a search subject stops when `cancel` is
+/// cancelled.
 pub fn diff(
     index: &Index,
     a_sel: &str,
     b_sel: &str,
     subject: Subject,
     within: &DiffScope,
+    cancel: &Cancel,
 ) -> Result<DiffReport> {
     let a = index.resolve(a_sel)?;
     let b = index.resolve(b_sel)?;
-    let ia = items_at(index, a, subject, within)?;
-    let ib = items_at(index, b, subject, within)?;
+    let ia = items_at(index, a, subject, within, cancel)?;
+    let ib = items_at(index, b, subject, within, cancel)?;
     let (changes, unchanged) = classify(&ia, &ib, subject);
     let (files_removed, files_added) = files_changed(index, (a, &ia), (b, &ib))?;
     Ok(DiffReport {
@@ -317,8 +330,8 @@ pub fn compare(
     subject: Subject,
     within: &DiffScope,
 ) -> Result<(Vec<Change>, usize)> {
-    let ia = items_at(index, a, subject, within)?;
-    let ib = items_at(index, b, subject, within)?;
+    let ia = items_at(index, a, subject, within, &Cancel::never())?;
+    let ib = items_at(index, b, subject, within, &Cancel::never())?;
     Ok(classify(&ia, &ib, subject))
 }
 
@@ -329,7 +342,7 @@ pub fn count_at(
     subject: Subject,
     within: &DiffScope,
 ) -> Result<usize> {
-    Ok(items_at(index, rev, subject, within)?.len())
+    Ok(items_at(index, rev, subject, within, &Cancel::never())?.len())
 }
 
 /// Pairs two revisions' things and orders the changes by class, rule and place.
@@ -586,12 +599,18 @@ struct Seen {
     at: BTreeMap<String, (String, u32, u32)>,
 }
 
-/// Which revisions hold each finding (or search hit) identity.
-pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Timeline> {
+/// Which revisions hold each finding (or search hit) identity; a search subject stops when
+/// `cancel` is cancelled.
+pub fn timeline(
+    index: &Index,
+    subject: Subject,
+    repos: &[String],
+    cancel: &Cancel,
+) -> Result<Timeline> {
     let revs = index.select(&[], repos)?;
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut by_id: BTreeMap<(String, String), Seen> = BTreeMap::new();
-    for (item, newest) in timeline_items(index, subject, repos)? {
+    for (item, newest) in timeline_items(index, subject, repos, cancel)? {
         let c = &item.side.cite;
         for h in &c.revs {
             *counts.entry((c.repo.clone(), h.rev.clone())).or_default() += 1;
@@ -639,7 +658,12 @@ pub fn timeline(index: &Index, subject: Subject, repos: &[String]) -> Result<Tim
 }
 
 /// Every finding (or hit) in the selected repositories, with its newest holder's position.
-fn timeline_items(index: &Index, subject: Subject, repos: &[String]) -> Result<Vec<(Item, usize)>> {
+fn timeline_items(
+    index: &Index,
+    subject: Subject,
+    repos: &[String],
+    cancel: &Cancel,
+) -> Result<Vec<(Item, usize)>> {
     Ok(match subject {
         Subject::Rules(rules) => {
             let sel = Selection {
@@ -659,7 +683,8 @@ fn timeline_items(index: &Index, subject: Subject, repos: &[String]) -> Result<V
                 repos: repos.to_vec(),
                 ..Default::default()
             };
-            search::search(index, q, &scope, 0, None)?
+            search::search_with(index, q, &scope, cancellable(cancel))?
+                .complete()?
                 .hits
                 .iter()
                 .map(|h| (Item::of_hit(h), h.cite.newest))

@@ -1,7 +1,9 @@
 //! `archeo identify`: artifacts on disk (binaries, layers, images, packages) -> the pinned
 //! upstream revisions they were built from ([`crate::artifact`] reads and matches), where an
 //! unpinned commit lies between pinned tags (the cache's history), and which rule findings the
-//! matched revisions carry (the index). Nothing from an artifact is ever executed.
+//! matched revisions carry (the index); for Rust binaries, the `[package]` of every
+//! `Cargo.toml` and the versions of every `Cargo.lock` at each indexed revision, which place
+//! crates at the revisions declaring them. Nothing from an artifact is ever executed.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -62,6 +64,35 @@ pub struct Identified {
     pub permalink: Option<String>,
     /// The requested rules' findings at the matched revision (when it is indexed).
     pub rules: Vec<RuleAtPin>,
+    /// The requested rules' findings at the pinned revisions a Rust binary's crates matched
+    /// (other than the artifact's own), by `repo@rev`.
+    pub crate_rules: BTreeMap<String, Vec<RuleAtPin>>,
+}
+
+impl Identified {
+    /// `repo@rev` of the pinned revisions the artifact's crates matched, besides its own, with
+    /// the crates each holds (`pathrs 0.2.5`), in crate order.
+    pub fn crate_pins(&self) -> Vec<(String, Vec<String>)> {
+        let own = self
+            .id
+            .pin
+            .as_ref()
+            .map(|p| format!("{}@{}", p.repo, p.rev));
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for c in &self.id.crates {
+            let Some(p) = &c.pin else { continue };
+            let sel = format!("{}@{}", p.repo, p.rev);
+            if own.as_deref() == Some(sel.as_str()) {
+                continue;
+            }
+            let label = c.found.label();
+            match out.iter_mut().find(|(s, _)| *s == sel) {
+                Some((_, crates)) => crates.push(label),
+                None => out.push((sel, vec![label])),
+            }
+        }
+        out
+    }
 }
 
 /// Everything `archeo identify` found.
@@ -73,14 +104,17 @@ pub struct IdentifyReport {
     pub rules: Vec<String>,
     /// Matched revisions that the index does not hold (their findings are unknown).
     pub not_indexed: Vec<String>,
+    /// ELF files found inside directories and archives, without Go build information, that
+    /// nothing ties to a pinned repository: counted, not listed.
+    pub unmatched_elf: usize,
 }
 
 impl IdentifyReport {
-    /// Was anything tied to a pin?
+    /// Was anything tied to a pin (an artifact, or a crate in one)?
     pub fn any_identified(&self) -> bool {
-        self.items
-            .iter()
-            .any(|i| i.id.confidence != Confidence::Unknown)
+        self.items.iter().any(|i| {
+            i.id.confidence != Confidence::Unknown || i.id.crates.iter().any(|c| c.pin.is_some())
+        })
     }
 
     /// `(artifact path, rule, revision)` for every artifact whose matched revision carries one of
@@ -95,6 +129,20 @@ impl IdentifyReport {
                         r.rule.clone(),
                         format!("{}@{}", p.repo, p.rev),
                     ));
+                }
+            }
+            for (sel, crates) in item.crate_pins() {
+                let Some(found) = item.crate_rules.get(&sel) else {
+                    continue;
+                };
+                for r in found.iter().filter(|r| rules.contains(&r.rule)) {
+                    if !r.cites.is_empty() {
+                        out.push((
+                            item.artifact.path.clone(),
+                            r.rule.clone(),
+                            format!("{sel} (crate {} compiled in)", crates.join(", ")),
+                        ));
+                    }
                 }
             }
         }
@@ -123,59 +171,105 @@ pub fn identify(src: &Sources, req: &Request) -> Result<IdentifyReport> {
             .of(index, src.pins, repo, dirs)
             .map_err(|e| format!("{e:#}")),
     };
+    let cargo = RefCell::new(CargoFiles::default());
+    let cargo_packages = |repo: &str| match src.index {
+        None => Ok(None),
+        Some(index) => cargo
+            .borrow_mut()
+            .packages(index, src.pins, repo)
+            .map_err(|e| format!("{e:#}")),
+    };
+    let cargo_lock = |pin: &Pin| {
+        let index = src.index?;
+        cargo.borrow_mut().lock(index, pin).ok().flatten()
+    };
     let upstream = artifact::Upstream {
         pins: src.pins,
         aliases: src.aliases,
         locate_commit: &locate,
         vendored_modules: &vendored,
         declarations: &declarations,
+        cargo_packages: &cargo_packages,
+        cargo_lock: &cargo_lock,
     };
     let mut report = IdentifyReport {
         rules: req.rules.clone(),
         ..Default::default()
     };
     let mut at_pin: HashMap<String, Vec<RuleAtPin>> = HashMap::new();
+    let wants_rules = !req.rules.is_empty() || req.all_rules;
+    let mut rules_of = |pin: &Pin, report: &mut IdentifyReport| -> Result<Vec<RuleAtPin>> {
+        let Some(index) = src.index.filter(|_| wants_rules) else {
+            return Ok(Vec::new());
+        };
+        let sel = format!("{}@{}", pin.repo, pin.rev);
+        if index.find(&pin.repo, &pin.rev).is_none() {
+            if !report.not_indexed.contains(&sel) {
+                report.not_indexed.push(sel);
+            }
+            return Ok(Vec::new());
+        }
+        if let Some(r) = at_pin.get(&sel) {
+            return Ok(r.clone());
+        }
+        let r = rules_at(index, &sel, req)?;
+        at_pin.insert(sel, r.clone());
+        Ok(r)
+    };
     for path in &req.paths {
         for a in artifact::scan(path, &ScanOptions::default())? {
             let id = artifact::identify(&a, &upstream);
-            let rules = match (&id.pin, src.index) {
-                (Some(p), Some(index)) if !req.rules.is_empty() || req.all_rules => {
-                    let sel = format!("{}@{}", p.repo, p.rev);
-                    if index.find(&p.repo, &p.rev).is_none() {
-                        if !report.not_indexed.contains(&sel) {
-                            report.not_indexed.push(sel);
-                        }
-                        Vec::new()
-                    } else {
-                        match at_pin.get(&sel) {
-                            Some(r) => r.clone(),
-                            None => {
-                                let r = rules_at(index, &sel, req)?;
-                                at_pin.insert(sel, r.clone());
-                                r
-                            }
-                        }
-                    }
-                }
-                _ => Vec::new(),
+            // A non-Go file found inside a tree or an archive that nothing ties to a pinned
+            // repository is one of the many programs an image holds: counted, not listed.
+            if !a.named
+                && a.native.is_some()
+                && a.package.is_none()
+                && id.component.is_none()
+                && !id.crates.iter().any(|c| c.pin.is_some())
+            {
+                report.unmatched_elf += 1;
+                continue;
+            }
+            let rules = match &id.pin {
+                Some(p) => rules_of(p, &mut report)?,
+                None => Vec::new(),
             };
             let permalink = id
                 .pin
                 .as_ref()
                 .map(|p| crate::index::citation::tree_link(&p.url, &p.commit));
-            report.items.push(Identified {
+            let mut item = Identified {
                 artifact: a,
                 id,
                 permalink,
                 rules,
-            });
+                crate_rules: BTreeMap::new(),
+            };
+            for (sel, _) in item.crate_pins() {
+                let pin = item
+                    .id
+                    .crates
+                    .iter()
+                    .filter_map(|c| c.pin.as_ref())
+                    .find(|p| format!("{}@{}", p.repo, p.rev) == sel)
+                    .expect("crate_pins names crates' pins")
+                    .clone();
+                let found = rules_of(&pin, &mut report)?;
+                item.crate_rules.insert(sel, found);
+            }
+            report.items.push(item);
         }
     }
     if req.all_rules {
         let mut all: Vec<String> = report
             .items
             .iter()
-            .flat_map(|i| i.rules.iter().map(|r| r.rule.clone()))
+            .flat_map(|i| {
+                i.rules
+                    .iter()
+                    .chain(i.crate_rules.values().flatten())
+                    .map(|r| r.rule.clone())
+            })
             .collect();
         all.sort();
         all.dedup();
@@ -310,7 +404,7 @@ pub fn decide_query_gate(
         format!(
             "decided by the matched revision {how}: the query {} lines there{}",
             if found { "finds" } else { "finds no" },
-            if item.artifact.functions.is_some() || syms.is_empty() {
+            if item.artifact.functions.is_some() || syms.is_empty() || item.artifact.go.is_none() {
                 ""
             } else {
                 "; the binary's own function table could not be read"
@@ -329,6 +423,37 @@ pub fn decide_query_gate(
         revision: Some(at),
         evidence,
     }))
+}
+
+/// Decides a query gate at the pinned revisions a Rust binary's crates matched (the crate's
+/// code is compiled into the binary): one verdict per indexed crate revision.
+pub fn decide_query_gate_at_crates(
+    index: &Index,
+    item: &Identified,
+    q: &Query,
+) -> Result<Vec<GateVerdict>> {
+    let mut out = Vec::new();
+    for (sel, crates) in item.crate_pins() {
+        if index.resolve(&sel).is_err() {
+            continue; // reported as not indexed
+        }
+        let scope = Scope {
+            at: vec![sel.clone()],
+            ..Default::default()
+        };
+        let found = !search(index, q, &scope, 0, Some(1))?.hits.is_empty();
+        out.push(GateVerdict {
+            decided: true,
+            trips: found,
+            revision: Some(sel.clone()),
+            evidence: format!(
+                "decided by the pinned revision {sel} of crate {} compiled into the binary (by its version): the query {} lines there",
+                crates.join(", "),
+                if found { "finds" } else { "finds no" }
+            ),
+        });
+    }
+    Ok(out)
 }
 
 /// A function of the binary named `sym` (its name, or its receiver and name, as `sym:` matches
@@ -445,24 +570,214 @@ impl Declarations {
                 }
                 rev_dirs.insert(dir, at);
             }
-            let pin = pins
-                .iter()
-                .find(|p| p.repo == rev.repo && p.rev == rev.rev && p.commit == rev.commit)
-                .cloned()
-                .unwrap_or_else(|| Pin {
-                    repo: rev.repo.clone(),
-                    url: rev.url.clone(),
-                    rev: rev.rev.clone(),
-                    kind: rev.kind,
-                    commit: rev.commit.clone(),
-                });
             out.revisions.push(artifact::RevisionDeclarations {
-                pin,
+                pin: pin_of(pins, rev),
                 dirs: rev_dirs,
             });
         }
         Ok(Some(out))
     }
+}
+
+/// What a `Cargo.toml` declares: its `[package]` name and version (`None`: inherited from the
+/// workspace), and its `[workspace.package]` version.
+#[derive(Debug, Clone, Default)]
+struct ManifestFacts {
+    name: Option<String>,
+    version: Option<String>,
+    inherits_version: bool,
+    workspace_version: Option<String>,
+}
+
+impl ManifestFacts {
+    /// Reads a `Cargo.toml` (one that does not parse declares nothing).
+    fn read(text: &str) -> ManifestFacts {
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            return ManifestFacts::default();
+        };
+        let package = doc.get("package").and_then(|p| p.as_table());
+        let version = package.and_then(|p| p.get("version"));
+        ManifestFacts {
+            name: package
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string),
+            version: version.and_then(|v| v.as_str()).map(str::to_string),
+            inherits_version: version
+                .and_then(|v| v.as_table())
+                .and_then(|t| t.get("workspace"))
+                .and_then(|w| w.as_bool())
+                == Some(true),
+            workspace_version: doc
+                .get("workspace")
+                .and_then(|w| w.get("package"))
+                .and_then(|p| p.get("version"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        }
+    }
+}
+
+/// Which cargo file a path is (vendored copies are other projects' files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CargoFile {
+    Manifest,
+    Lock,
+}
+
+fn cargo_file(path: &str) -> Option<CargoFile> {
+    if path.starts_with("vendor/") || path.contains("/vendor/") {
+        return None;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name {
+        "Cargo.toml" => Some(CargoFile::Manifest),
+        "Cargo.lock" => Some(CargoFile::Lock),
+        _ => None,
+    }
+}
+
+/// The `Cargo.toml` packages and `Cargo.lock` versions of indexed revisions, read from the
+/// index: each file version once, each repository's answer once.
+#[derive(Default)]
+struct CargoFiles {
+    /// Path id -> which cargo file it is.
+    paths: HashMap<u32, Option<CargoFile>>,
+    /// Blob ordinal -> what its `Cargo.toml` declares.
+    manifests: HashMap<u32, ManifestFacts>,
+    /// Blob ordinal -> its `Cargo.lock` `(name, version)` pairs.
+    locks: HashMap<u32, Vec<(String, String)>>,
+    /// Repository -> its packages per indexed revision.
+    repos: HashMap<String, Option<Vec<artifact::RevisionPackages>>>,
+}
+
+impl CargoFiles {
+    /// The cargo files of one revision: `(path, kind, blob ordinal)`.
+    fn files(
+        &mut self,
+        index: &Index,
+        rev: &crate::index::catalog::IndexedRev,
+    ) -> Result<Vec<(String, CargoFile, u32)>> {
+        let mut out = Vec::new();
+        for (path, ord) in index.tree_entries(rev)? {
+            let kind = match self.paths.get(&path) {
+                Some(k) => *k,
+                None => {
+                    let k = cargo_file(index.path(path)?);
+                    self.paths.insert(path, k);
+                    k
+                }
+            };
+            if let Some(k) = kind {
+                out.push((index.path(path)?.to_string(), k, ord));
+            }
+        }
+        Ok(out)
+    }
+
+    fn text(index: &Index, ord: u32) -> Result<String> {
+        Ok(index.file_at(ord)?.content)
+    }
+
+    fn packages(
+        &mut self,
+        index: &Index,
+        pins: &[Pin],
+        repo: &str,
+    ) -> Result<Option<Vec<artifact::RevisionPackages>>> {
+        if let Some(known) = self.repos.get(repo) {
+            return Ok(known.clone());
+        }
+        let revs = index.ordered(repo);
+        if revs.is_empty() {
+            self.repos.insert(repo.to_string(), None);
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for rev in revs {
+            let files = self.files(index, rev)?;
+            let mut facts: Vec<(String, ManifestFacts)> = Vec::new();
+            for (path, kind, ord) in files {
+                if kind != CargoFile::Manifest {
+                    continue;
+                }
+                let f = match self.manifests.entry(ord) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(ManifestFacts::read(&Self::text(index, ord)?))
+                    }
+                };
+                facts.push((path, f.clone()));
+            }
+            let workspace_version = facts
+                .iter()
+                .find(|(p, _)| p == "Cargo.toml")
+                .and_then(|(_, f)| f.workspace_version.clone());
+            let packages = facts
+                .into_iter()
+                .filter_map(|(manifest, f)| {
+                    Some(artifact::CargoPackage {
+                        version: f.version.or_else(|| {
+                            f.inherits_version
+                                .then(|| workspace_version.clone())
+                                .flatten()
+                        }),
+                        name: f.name?,
+                        manifest,
+                    })
+                })
+                .collect();
+            out.push(artifact::RevisionPackages {
+                pin: pin_of(pins, rev),
+                packages,
+            });
+        }
+        self.repos.insert(repo.to_string(), Some(out.clone()));
+        Ok(Some(out))
+    }
+
+    /// The `(name, version)` pairs of a pinned revision's `Cargo.lock` files; `None` when the
+    /// revision is not indexed or has none.
+    fn lock(&mut self, index: &Index, pin: &Pin) -> Result<Option<Vec<(String, String)>>> {
+        let Some(rev) = index.find(&pin.repo, &pin.rev) else {
+            return Ok(None);
+        };
+        let files = self.files(index, rev)?;
+        let mut out = Vec::new();
+        let mut any = false;
+        for (path, kind, ord) in files {
+            if kind != CargoFile::Lock {
+                continue;
+            }
+            any = true;
+            let pairs = match self.locks.entry(ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    crate::deps::extract(&path, &Self::text(index, ord)?)
+                        .into_iter()
+                        .filter(|e| e.kind == crate::deps::EdgeKind::CargoLock)
+                        .map(|e| (e.name, e.version))
+                        .collect(),
+                ),
+            };
+            out.extend(pairs.iter().cloned());
+        }
+        Ok(any.then_some(out))
+    }
+}
+
+/// The pin of an indexed revision (its catalog entry when the lock no longer names it).
+fn pin_of(pins: &[Pin], rev: &crate::index::catalog::IndexedRev) -> Pin {
+    pins.iter()
+        .find(|p| p.repo == rev.repo && p.rev == rev.rev && p.commit == rev.commit)
+        .cloned()
+        .unwrap_or_else(|| Pin {
+            repo: rev.repo.clone(),
+            url: rev.url.clone(),
+            rev: rev.rev.clone(),
+            kind: rev.kind,
+            commit: rev.commit.clone(),
+        })
 }
 
 /// Where unpinned commits lie among a repository's pinned tags, from the cache's history.

@@ -1,6 +1,7 @@
 //! The query stage: from an opened index to typed results (search hits, findings, diffs,
 //! timelines, explanations), each place cited. Nothing here formats output.
 
+pub mod cancel;
 pub mod deps;
 pub(crate) mod errno;
 pub mod explain;

@@ -7,7 +7,9 @@
 //! lines (regexes are rewritten so no part of them can match a newline, and `^`, `$`, `\A`,
 //! `\z` anchor at the line's ends).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -24,6 +26,7 @@ use crate::index::grams::GramQuery;
 use crate::index::{Index, OrdPlacement};
 use crate::lang::{Decl, Lang, Region, RegionKind};
 use crate::path_filter::{PathFilter, PathSet};
+use crate::query::cancel::Cancel;
 use crate::query::syntax::{Expr, Filter, Pattern, Query, QueryError, Within};
 
 /// A matching line of one distinct file version, with every selected revision holding it.
@@ -97,8 +100,13 @@ pub struct Scope {
     pub no_vendor: bool,
 }
 
-/// How much of the answer to build.
-#[derive(Debug, Clone, Copy, Default)]
+/// At most this many hits (and, for `-l`/`-c`, file versions) are kept in memory, however
+/// many a query matches: every hit is still counted, and an answer cut by this bound says so
+/// ([`Results::truncated`]).
+pub const MAX_KEPT: usize = 50_000;
+
+/// How much of the answer to build, and the bounds it is built under.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Lines of context around each hit.
     pub context: usize,
@@ -106,12 +114,53 @@ pub struct Options {
     pub limit: Option<usize>,
     /// Also list every file version with hits ([`Results::files`]).
     pub files: bool,
+    /// Stops the scan (the search then fails with [`crate::query::cancel::Cancelled`]).
+    pub cancel: Cancel,
+    /// Keep at most this many hits and file versions ([`MAX_KEPT`]).
+    pub max_kept: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            context: 0,
+            limit: None,
+            files: false,
+            cancel: Cancel::never(),
+            max_kept: MAX_KEPT,
+        }
+    }
+}
+
+/// Why an answer holds less than was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TruncatedReason {
+    /// More hits (or file versions) matched than a search keeps in memory.
+    MaxKept,
+}
+
+impl TruncatedReason {
+    /// The name the JSON output gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TruncatedReason::MaxKept => "max-kept",
+        }
+    }
+}
+
+/// An answer cut by a bound rather than by `--limit`: the totals still count everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Truncated {
+    /// Which bound.
+    pub reason: TruncatedReason,
+    /// The bound's value (hits or file versions kept).
+    pub bound: usize,
 }
 
 /// A search's answer.
 #[derive(Debug, Default)]
 pub struct Results {
-    /// Ranked hits, cut to `--limit`.
+    /// Ranked hits, cut to `--limit` (and to [`MAX_KEPT`]).
     pub hits: Vec<Hit>,
     /// Every hit, before `--limit` cut the list.
     pub total: usize,
@@ -123,6 +172,24 @@ pub struct Results {
     pub revisions_searched: usize,
     /// With [`Options::files`]: every file version with hits, ranked by its best hit.
     pub files: Vec<FileHits>,
+    /// Set when fewer hits (or file versions) are kept than asked for, because more matched
+    /// than a search keeps in memory.
+    pub truncated: Option<Truncated>,
+}
+
+impl Results {
+    /// The results, or an error when a bound cut them: for callers that need every hit (a
+    /// diff or timeline of a search, explain), where a partial list would be a wrong answer.
+    pub fn complete(self) -> Result<Results> {
+        match self.truncated {
+            None => Ok(self),
+            Some(t) => Err(anyhow::anyhow!(
+                "the search matches {} lines, more than the {} a search keeps in memory: narrow it (repo:, path:, a longer pattern)",
+                self.total,
+                t.bound
+            )),
+        }
+    }
 }
 
 /// The revisions and paths a scope (and a query's own filters) resolve to.
@@ -333,6 +400,17 @@ struct Matcher<'q> {
     context: usize,
 }
 
+/// Called on each matching line with what ranking needs and a builder of the whole hit.
+type LineVisitor<'v> = dyn FnMut(&LineRank, &mut dyn FnMut() -> LineHit) -> Result<()> + 'v;
+
+/// What ranking needs of a matching line.
+#[derive(Debug, Clone, Copy)]
+struct LineRank {
+    line: u32,
+    defines: bool,
+    exact: bool,
+}
+
 /// A matching line before it is placed in revisions.
 #[derive(Clone)]
 struct LineHit {
@@ -340,7 +418,6 @@ struct LineHit {
     text: String,
     symbol: Option<String>,
     defines: bool,
-    exact: bool,
     ranges: Vec<(usize, usize)>,
     before: Vec<(u32, String)>,
     after: Vec<(u32, String)>,
@@ -448,6 +525,7 @@ impl<'q> Matcher<'q> {
     }
 
     /// The matching lines of one file version.
+    #[cfg(test)]
     fn lines(
         &self,
         blob: &str,
@@ -455,6 +533,25 @@ impl<'q> Matcher<'q> {
         decls: &DeclLines,
         regions: &[Region],
     ) -> Result<Vec<LineHit>> {
+        let mut out = Vec::new();
+        self.each_line(blob, text, decls, regions, &mut |_, build| {
+            out.push(build());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `visit` on each matching line of one file version, in line order, with what
+    /// ranking needs and a builder of the whole [`LineHit`] (its text, symbol and context),
+    /// which costs allocations: a caller keeping only the best hits builds only those.
+    fn each_line(
+        &self,
+        blob: &str,
+        text: &str,
+        decls: &DeclLines,
+        regions: &[Region],
+        visit: &mut LineVisitor,
+    ) -> Result<()> {
         let spans = self.rule_lines.as_ref().and_then(|m| m.get(blob));
         let not_spans = self.not_rule_lines.get(blob);
         let matches = if self.patterns.is_empty() {
@@ -463,7 +560,6 @@ impl<'q> Matcher<'q> {
             self.matches(text, regions)
         };
         let mut lines = Lines::new(text);
-        let mut out = Vec::new();
         let mut k = 0;
         let mut matched = vec![false; self.patterns.len()];
         while let Some((n, ls, le)) = lines.next_line(if self.all_lines {
@@ -498,20 +594,27 @@ impl<'q> Matcher<'q> {
                 continue;
             }
             ranges.sort_unstable();
-            out.push(LineHit {
+            let rank = LineRank {
                 line: n,
-                text: text[ls..le].trim_end_matches('\r').to_string(),
-                symbol: decl.map(|d| d.name.clone()),
                 defines: decl.is_some_and(|d| {
                     d.start == n && self.idents.iter().any(|t| d.ident.to_lowercase() == *t)
                 }),
                 exact: exact || self.patterns.iter().all(|p| p.text.is_none()),
-                ranges,
+            };
+            let lines = &lines;
+            let ranges = &ranges;
+            let mut build = || LineHit {
+                line: rank.line,
+                text: text[ls..le].trim_end_matches('\r').to_string(),
+                symbol: decl.map(|d| d.name.clone()),
+                defines: rank.defines,
+                ranges: ranges.clone(),
                 before: lines.before(ls, self.context),
                 after: lines.after(le, self.context),
-            });
+            };
+            visit(&rank, &mut build)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn symbol_allowed(&self, decl: Option<&Decl>) -> bool {
@@ -618,20 +721,246 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// A hit before its citation is built: what ranking needs.
-struct Raw<'p> {
-    ord: u32,
-    place: &'p OrdPlacement,
-    key: &'p PlaceKey,
-    hit: &'p LineHit,
-    generated: bool,
-}
-
 /// Per placement, the ranking keys a citation would give (computed once).
 struct PlaceKey {
     newest: usize,
     vendored: bool,
     path: String,
+}
+
+/// The one search order as a sortable key (smaller ranks first): declarations of the term
+/// first, hand-written before generated, own code before vendored, exact case before folded,
+/// newer revisions first; then repository, path, line and the file version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct RankKey<'p> {
+    defines: Reverse<bool>,
+    generated: bool,
+    vendored: bool,
+    exact: Reverse<bool>,
+    newest: Reverse<usize>,
+    repo: &'p str,
+    path: &'p str,
+    line: u32,
+    ord: u32,
+}
+
+impl<'p> RankKey<'p> {
+    fn of(
+        ord: u32,
+        place: &'p OrdPlacement,
+        key: &'p PlaceKey,
+        hit: &LineRank,
+        generated: bool,
+    ) -> Self {
+        RankKey {
+            defines: Reverse(hit.defines),
+            generated,
+            vendored: key.vendored,
+            exact: Reverse(hit.exact),
+            newest: Reverse(key.newest),
+            repo: &place.repo,
+            path: &key.path,
+            line: hit.line,
+            ord,
+        }
+    }
+}
+
+/// A hit kept for the answer: a line of a file version at one placement.
+struct Kept<'p> {
+    rank: RankKey<'p>,
+    place: &'p OrdPlacement,
+    hit: Arc<LineHit>,
+    generated: bool,
+}
+
+/// A file version with hits (`-l`, `-c`): ranked by its best hit.
+struct KeptFile<'p> {
+    rank: RankKey<'p>,
+    place: &'p OrdPlacement,
+    hits: usize,
+    first: u32,
+}
+
+/// The best `cap` items by rank, however many are offered: a max-heap whose top is the worst
+/// item kept, so memory stays bounded by `cap` whatever a query matches.
+struct TopN<T> {
+    cap: usize,
+    heap: BinaryHeap<ByRank<T>>,
+}
+
+/// Orders an item by its rank key alone.
+struct ByRank<T>(T);
+
+trait Ranked {
+    fn rank(&self) -> RankKey<'_>;
+}
+
+impl Ranked for Kept<'_> {
+    fn rank(&self) -> RankKey<'_> {
+        self.rank
+    }
+}
+
+impl Ranked for KeptFile<'_> {
+    fn rank(&self) -> RankKey<'_> {
+        self.rank
+    }
+}
+
+impl<T: Ranked> PartialEq for ByRank<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.rank() == o.0.rank()
+    }
+}
+impl<T: Ranked> Eq for ByRank<T> {}
+impl<T: Ranked> PartialOrd for ByRank<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T: Ranked> Ord for ByRank<T> {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.rank().cmp(&o.0.rank())
+    }
+}
+
+impl<T: Ranked> TopN<T> {
+    fn new(cap: usize) -> Self {
+        TopN {
+            cap,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    /// Would an item of this rank be kept?
+    fn admits(&self, rank: &RankKey) -> bool {
+        self.heap.len() < self.cap || self.heap.peek().is_some_and(|w| *rank < w.0.rank())
+    }
+
+    fn offer(&mut self, item: T) {
+        if self.heap.len() < self.cap {
+            self.heap.push(ByRank(item));
+        } else if self.admits(&item.rank()) {
+            self.heap.pop();
+            self.heap.push(ByRank(item));
+        }
+    }
+
+    fn merge(mut self, other: TopN<T>) -> Self {
+        for x in other.heap {
+            self.offer(x.0);
+        }
+        self
+    }
+
+    /// The items kept, best first.
+    fn into_sorted(self) -> Vec<T> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|x| x.0)
+            .collect()
+    }
+}
+
+/// What one scan worker gathered: counts of everything, the best hits and file versions.
+struct Gathered<'p> {
+    total: usize,
+    file_versions: usize,
+    /// Per revision (position in the catalog): holds a hit.
+    revisions: Vec<bool>,
+    hits: TopN<Kept<'p>>,
+    files: TopN<KeptFile<'p>>,
+}
+
+impl<'p> Gathered<'p> {
+    fn new(hit_cap: usize, file_cap: usize, revisions: usize) -> Self {
+        Gathered {
+            total: 0,
+            file_versions: 0,
+            revisions: vec![false; revisions],
+            hits: TopN::new(hit_cap),
+            files: TopN::new(file_cap),
+        }
+    }
+
+    /// Scans one file version, counting its hits at every placement of it and keeping those
+    /// that rank among the best so far.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &mut self,
+        matcher: &Matcher,
+        file: &crate::index::ScanFile,
+        ord: u32,
+        places: &'p [OrdPlacement],
+        keys: &'p [PlaceKey],
+        generated: bool,
+    ) -> Result<()> {
+        let mut count = 0usize;
+        let mut first = u32::MAX;
+        let mut best: Vec<Option<RankKey<'p>>> = vec![None; places.len()];
+        let hits = &mut self.hits;
+        matcher.each_line(
+            &file.blob,
+            &file.content,
+            &file.decls,
+            &file.regions,
+            &mut |line, build| {
+                count += 1;
+                first = first.min(line.line);
+                let mut built: Option<Arc<LineHit>> = None;
+                for ((place, key), best) in places.iter().zip(keys).zip(best.iter_mut()) {
+                    let rank = RankKey::of(ord, place, key, line, generated);
+                    if best.is_none_or(|b| rank < b) {
+                        *best = Some(rank);
+                    }
+                    if hits.admits(&rank) {
+                        let hit = built.get_or_insert_with(|| Arc::new(build())).clone();
+                        hits.offer(Kept {
+                            rank,
+                            place,
+                            hit,
+                            generated,
+                        });
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        if count == 0 {
+            return Ok(());
+        }
+        self.total += count * places.len();
+        self.file_versions += places.len();
+        for (place, best) in places.iter().zip(best) {
+            for h in &place.holders {
+                if let Some(slot) = self.revisions.get_mut(*h) {
+                    *slot = true;
+                }
+            }
+            if let Some(rank) = best {
+                self.files.offer(KeptFile {
+                    rank,
+                    place,
+                    hits: count,
+                    first,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(mut self, o: Gathered<'p>) -> Self {
+        self.total += o.total;
+        self.file_versions += o.file_versions;
+        for (a, b) in self.revisions.iter_mut().zip(o.revisions) {
+            *a |= b;
+        }
+        self.hits = self.hits.merge(o.hits);
+        self.files = self.files.merge(o.files);
+        self
+    }
 }
 
 /// Runs a search.
@@ -649,7 +978,7 @@ pub fn search(
         Options {
             context,
             limit,
-            files: false,
+            ..Options::default()
         },
     )
 }
@@ -794,22 +1123,14 @@ fn candidates(
     Ok(out)
 }
 
-/// Runs a search, building as much of the answer as `opts` asks.
+/// Runs a search, building as much of the answer as `opts` asks. Every hit is counted, but at
+/// most `limit` (and never more than `opts.max_kept`) are kept while the scan runs, so memory
+/// stays bounded whatever the query matches; the scan stops when `opts.cancel` is cancelled.
 pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Result<Results> {
     let plan = plan(index, Some(q), scope)?;
     let matcher = Matcher::new(index, q, opts.context)?;
     let cands = candidates(index, q, &plan, &matcher)?;
-    let scanned: Vec<(Vec<LineHit>, bool)> = cands
-        .par_iter()
-        .map(|(ord, _)| -> Result<(Vec<LineHit>, bool)> {
-            let e = index.blob(*ord)?;
-            let Some(f) = index.scan_at(*ord)? else {
-                return Ok((Vec::new(), false));
-            };
-            let hits = matcher.lines(&f.blob, &f.content, &f.decls, &f.regions)?;
-            Ok((hits, e.flags & BLOB_GENERATED != 0))
-        })
-        .collect::<Result<_>>()?;
+    opts.cancel.check()?;
     let keys: Vec<Vec<PlaceKey>> = cands
         .iter()
         .map(|(_, places)| {
@@ -819,32 +1140,54 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
                 .collect::<Result<_>>()
         })
         .collect::<Result<_>>()?;
-    let mut raw: Vec<Raw> = Vec::new();
-    for (((ord, places), (hits, generated)), keys) in cands.iter().zip(&scanned).zip(&keys) {
-        for (place, key) in places.iter().zip(keys) {
-            for hit in hits {
-                raw.push(Raw {
-                    ord: *ord,
-                    place,
-                    key,
-                    hit,
-                    generated: *generated,
-                });
-            }
-        }
-    }
-    raw.sort_by(|a, b| rank(a, b));
+    let wanted = opts.limit.unwrap_or(usize::MAX);
+    let hit_cap = wanted.min(opts.max_kept);
+    let file_cap = if opts.files { opts.max_kept } else { 0 };
+    let revisions = index.revisions().len();
+    let got = cands
+        .par_iter()
+        .zip(&keys)
+        .try_fold(
+            || Gathered::new(hit_cap, file_cap, revisions),
+            |mut g, ((ord, places), keys)| -> Result<Gathered> {
+                opts.cancel.check()?;
+                let e = index.blob(*ord)?;
+                let Some(f) = index.scan_at(*ord)? else {
+                    return Ok(g);
+                };
+                g.scan(
+                    &matcher,
+                    &f,
+                    *ord,
+                    places,
+                    keys,
+                    e.flags & BLOB_GENERATED != 0,
+                )?;
+                Ok(g)
+            },
+        )
+        .try_reduce(
+            || Gathered::new(hit_cap, file_cap, revisions),
+            |a, b| Ok(a.merge(b)),
+        )?;
+    let kept_all_hits = got.total <= hit_cap || hit_cap == wanted;
+    let kept_all_files = got.file_versions <= file_cap || !opts.files;
+    let truncated = (!kept_all_hits || !kept_all_files).then_some(Truncated {
+        reason: TruncatedReason::MaxKept,
+        bound: opts.max_kept,
+    });
     let mut out = Results {
-        total: raw.len(),
+        total: got.total,
+        file_versions: got.file_versions,
+        revisions_hit: got.revisions.iter().filter(|x| **x).count(),
         revisions_searched: plan.revs.len(),
+        truncated,
         ..Default::default()
     };
-    totals(&raw, &mut out);
     if opts.files {
-        out.files = file_list(index, &raw)?;
+        out.files = file_list(index, got.files.into_sorted())?;
     }
-    raw.truncate(opts.limit.unwrap_or(usize::MAX));
-    out.hits = materialise(index, &raw)?;
+    out.hits = materialise(index, &got.hits.into_sorted())?;
     Ok(out)
 }
 
@@ -865,93 +1208,50 @@ fn place_key(index: &Index, p: &OrdPlacement) -> Result<PlaceKey> {
     })
 }
 
-/// Declarations of the term first, hand-written before generated, own code before vendored,
-/// exact case before folded, newer revisions first; then repository, path, line.
-fn rank(a: &Raw, b: &Raw) -> std::cmp::Ordering {
-    b.hit
-        .defines
-        .cmp(&a.hit.defines)
-        .then(a.generated.cmp(&b.generated))
-        .then(a.key.vendored.cmp(&b.key.vendored))
-        .then(b.hit.exact.cmp(&a.hit.exact))
-        .then(b.key.newest.cmp(&a.key.newest))
-        .then_with(|| a.place.repo.cmp(&b.place.repo))
-        .then_with(|| a.key.path.cmp(&b.key.path))
-        .then(a.hit.line.cmp(&b.hit.line))
-        .then(a.ord.cmp(&b.ord))
-}
-
-fn totals(raw: &[Raw], out: &mut Results) {
-    let mut files = std::collections::HashSet::new();
-    let mut revs = std::collections::HashSet::new();
-    for r in raw {
-        if files.insert((r.ord, r.place as *const OrdPlacement)) {
-            revs.extend(r.place.holders.iter().copied());
-        }
-    }
-    out.file_versions = files.len();
-    out.revisions_hit = revs.len();
-}
-
-/// Every file version with hits, in the order of its best hit, cited at its first line.
-fn file_list(index: &Index, raw: &[Raw]) -> Result<Vec<FileHits>> {
-    let mut order: Vec<(*const OrdPlacement, u32)> = Vec::new();
-    let mut seen: HashMap<(*const OrdPlacement, u32), (usize, u32, usize)> = HashMap::new();
-    for r in raw {
-        let k = (r.place as *const OrdPlacement, r.ord);
-        let e = seen.entry(k).or_insert_with(|| {
-            order.push(k);
-            (0, r.hit.line, 0)
-        });
-        e.0 += 1;
-        e.1 = e.1.min(r.hit.line);
-    }
-    let by_key: HashMap<(*const OrdPlacement, u32), &Raw> = raw
-        .iter()
-        .map(|r| ((r.place as *const OrdPlacement, r.ord), r))
-        .collect();
-    let mut out = Vec::with_capacity(order.len());
-    for k in order {
-        let (n, first, _) = seen[&k];
-        let r = by_key[&k];
-        let place = index.placement(r.place)?;
-        let hex = index.blob(r.ord)?.hex();
-        out.push(FileHits {
-            cite: index.cite(&hex, &place, first, first),
-            hits: n,
-        });
-    }
-    Ok(out)
+/// The file versions with hits kept, in the order of their best hit, each cited at its first
+/// hit line.
+fn file_list(index: &Index, kept: Vec<KeptFile>) -> Result<Vec<FileHits>> {
+    kept.into_iter()
+        .map(|k| {
+            let place = index.placement(k.place)?;
+            let hex = index.blob(k.rank.ord)?.hex();
+            Ok(FileHits {
+                cite: index.cite(&hex, &place, k.first, k.first),
+                hits: k.hits,
+            })
+        })
+        .collect()
 }
 
 /// Citations and texts for the hits kept, built once per placement.
-fn materialise(index: &Index, raw: &[Raw]) -> Result<Vec<Hit>> {
+fn materialise(index: &Index, kept: &[Kept]) -> Result<Vec<Hit>> {
     let mut groups: HashMap<(*const OrdPlacement, u32), Vec<usize>> = HashMap::new();
-    for (i, r) in raw.iter().enumerate() {
+    for (i, k) in kept.iter().enumerate() {
         groups
-            .entry((r.place as *const OrdPlacement, r.ord))
+            .entry((k.place as *const OrdPlacement, k.rank.ord))
             .or_default()
             .push(i);
     }
-    let mut out: Vec<Option<Hit>> = vec![None; raw.len()];
+    let mut out: Vec<Option<Hit>> = vec![None; kept.len()];
     for idx in groups.values() {
-        let r0 = &raw[idx[0]];
-        let place = index.placement(r0.place)?;
-        let hex = index.blob(r0.ord)?.hex();
+        let k0 = &kept[idx[0]];
+        let place = index.placement(k0.place)?;
+        let hex = index.blob(k0.rank.ord)?.hex();
         let spans: Vec<(u32, u32)> = idx
             .iter()
-            .map(|i| (raw[*i].hit.line, raw[*i].hit.line))
+            .map(|i| (kept[*i].hit.line, kept[*i].hit.line))
             .collect();
         for (i, cite) in idx.iter().zip(index.cite_lines(&hex, &place, &spans)) {
-            let h = raw[*i].hit;
+            let k = &kept[*i];
+            let h = &k.hit;
             out[*i] = Some(Hit {
                 cite,
                 text: h.text.clone(),
                 symbol: h.symbol.clone(),
                 ranges: h.ranges.clone(),
                 defines: h.defines,
-                generated: raw[*i].generated,
-                exact: h.exact,
+                generated: k.generated,
+                exact: k.rank.exact.0,
                 before: h.before.clone(),
                 after: h.after.clone(),
             });
@@ -991,6 +1291,50 @@ mod tests {
             .into_iter()
             .map(|h| (h.line, h.text))
             .collect()
+    }
+
+    impl Ranked for RankKey<'_> {
+        fn rank(&self) -> RankKey<'_> {
+            *self
+        }
+    }
+
+    /// Keeping the best `cap` while offering in any order, across workers merged, is sorting
+    /// everything and cutting.
+    #[test]
+    fn top_n_keeps_what_a_full_sort_would() {
+        let paths: Vec<String> = (0..7).map(|i| format!("p{i}.go")).collect();
+        let repos = ["a", "b"];
+        let mut items = Vec::new();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for ord in 0..500u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            items.push(RankKey {
+                defines: Reverse(x.is_multiple_of(11)),
+                generated: x.is_multiple_of(5),
+                vendored: x.is_multiple_of(3),
+                exact: Reverse(x.is_multiple_of(2)),
+                newest: Reverse((x >> 8) as usize % 4),
+                repo: repos[(x >> 12) as usize % 2],
+                path: &paths[(x >> 16) as usize % 7],
+                line: (x >> 20) as u32 % 50,
+                ord,
+            });
+        }
+        let mut sorted = items.clone();
+        sorted.sort();
+        for cap in [0, 1, 10, 499, 500, 600] {
+            let (left, right) = items.split_at(items.len() / 3);
+            let mut a = TopN::new(cap);
+            left.iter().for_each(|k| a.offer(*k));
+            let mut b = TopN::new(cap);
+            right.iter().rev().for_each(|k| b.offer(*k));
+            assert!(a.heap.len() <= cap && b.heap.len() <= cap);
+            let got = a.merge(b).into_sorted();
+            assert_eq!(got, sorted[..cap.min(sorted.len())], "cap {cap}");
+        }
     }
 
     const SRC: &str = "package x\n\n// Reopen reopens the file.\nfunc Reopen(f *File) error {\n\tlog(\"cannot Reopen(\")\n\treturn f.reopenAt(0) // reopen\n}\nvar fileReopen = Reopen\n";

@@ -165,7 +165,7 @@ fn deps_text(out: &mut dyn WriteColor, r: &DepsReport) -> Result<()> {
             writeln!(
                 out,
                 "  {}  {}  -> {} [{}]",
-                e.cite.location(),
+                super::term_text(&e.cite.location()),
                 edge_line(e),
                 target(e),
                 status(e)
@@ -376,7 +376,7 @@ fn affected_text(out: &mut dyn WriteColor, r: &AffectedReport) -> Result<()> {
         write!(
             out,
             "  {} {} -> {}: ",
-            row.edge.cite.location(),
+            super::term_text(&row.edge.cite.location()),
             edge_line(&row.edge),
             row.component.as_deref().unwrap_or("(no pinned revision)")
         )?;

@@ -11,7 +11,7 @@ use crate::index::Index;
 use crate::index::citation::Citation;
 use crate::query::findings::{FindingHit, Selection};
 use crate::query::search::{Hit, Scope};
-use crate::report::{facts_text, md_code, md_link, md_text};
+use crate::report::{facts_text, md_code, md_code_block, md_link, md_text};
 use crate::source::lock::RefKind;
 
 /// How an evidence block lays out its places.
@@ -292,28 +292,13 @@ fn list(out: &mut String, rows: &[Row], max_lines: usize) -> Result<()> {
         }
         writeln!(out)?;
         writeln!(out)?;
-        // Longer than any run of backticks in the code, so no line of it closes the fence.
-        let longest = r
-            .context
-            .iter()
-            .flat_map(|(_, l)| l.split(|c| c != '`').map(str::len))
-            .max()
-            .unwrap_or(0);
-        let fence = "`".repeat((longest + 1).max(3));
-        writeln!(out, "  {fence}{}", lang_of(&c.path))?;
         let shown = if max_lines == 0 {
             r.context.len()
         } else {
             r.context.len().min(max_lines)
         };
-        for (_, l) in &r.context[..shown] {
-            if l.trim().is_empty() {
-                writeln!(out)?;
-            } else {
-                writeln!(out, "  {l}")?;
-            }
-        }
-        writeln!(out, "  {fence}")?;
+        let lines: Vec<&str> = r.context[..shown].iter().map(|(_, l)| l.as_str()).collect();
+        md_code_block(out, "  ", lang_of(&c.path), &lines)?;
         let more = r.context.len() - shown;
         if more > 0 {
             writeln!(

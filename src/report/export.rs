@@ -9,14 +9,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::index::Index;
+use crate::query::cancel::Cancel;
 use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::evidence;
 use crate::rules::RuleSet;
 use crate::source::lock::{Lock, Pin};
 
-const BEGIN: &str = "<!-- archeo:begin";
-const END: &str = "<!-- archeo:end -->";
 /// A block's first argument asking for the printer's whole Markdown instead of the compact form.
 pub const FULL: &str = "--full";
 
@@ -54,9 +53,51 @@ fn fence_closes(line: &str, (c, len): (char, usize)) -> bool {
         && t.trim_start_matches(c).trim().is_empty()
 }
 
+/// A marker line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker<'a> {
+    /// `<!-- archeo:begin ARGS -->`: the arguments' text.
+    Begin(&'a str),
+    /// `<!-- archeo:end -->`.
+    End,
+}
+
+/// Reads `line` as a marker. A marker is an HTML comment alone on its line, indented by at most
+/// three spaces (CommonMark: more is an indented code block or a paragraph's continuation,
+/// never an HTML block), holding `archeo:begin` and its arguments or exactly `archeo:end`.
+/// `None`: not an `archeo:` comment (text); `Err`: an `archeo:` comment that is no marker
+/// (`archeo:endless`, an unclosed begin), which a document must not hold by mistake.
+fn marker(line: &str) -> Option<Result<Marker<'_>, String>> {
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return None;
+    }
+    let inner = rest.trim_end().strip_prefix("<!--")?.trim_start();
+    let after = inner.strip_prefix("archeo:")?;
+    let word_end = after
+        .find(|c: char| c.is_whitespace() || c == '-')
+        .unwrap_or(after.len());
+    let (word, tail) = after.split_at(word_end);
+    Some(match word {
+        "begin" => match tail.strip_suffix("-->") {
+            Some(args) if tail.starts_with(char::is_whitespace) => Ok(Marker::Begin(args)),
+            Some(_) => Err("archeo:begin needs arguments (e.g. `--rule ID` or a query)".into()),
+            None => Err("archeo:begin marker is not closed with -->".into()),
+        },
+        "end" if tail.trim() == "-->" => Ok(Marker::End),
+        "end" => {
+            Err("archeo:end takes nothing but the closing -->: write <!-- archeo:end -->".into())
+        }
+        other => Err(format!(
+            "unknown marker archeo:{other}: archeo reads <!-- archeo:begin ARGS --> and <!-- archeo:end -->"
+        )),
+    })
+}
+
 /// Finds the blocks of a document; unbalanced or nested markers and bad ARGS are errors naming
-/// FILE:LINE. Markers inside fenced code blocks outside any region are text (documentation
-/// showing a marker); inside a region only the end marker counts, since archeo wrote the rest.
+/// FILE:LINE. Markers inside fenced code blocks (inside a region too: a block quotes code in
+/// fences) and indented by four spaces or more are text, as CommonMark renders them. A UTF-8
+/// byte order mark before the first line is not part of it.
 pub fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
     let mut blocks = Vec::new();
     let mut open: Option<(usize, Vec<String>, usize, &'static str)> = None;
@@ -67,62 +108,126 @@ pub fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
         let line_start = offset;
         offset += raw.len();
         let eol = if raw.ends_with("\r\n") { "\r\n" } else { "\n" };
-        let bare = raw.trim_end_matches(['\n', '\r']);
-        if open.is_none() {
-            if let Some(f) = fence {
-                if fence_closes(bare, f) {
-                    fence = None;
-                }
-                continue;
-            }
-            if let Some(f) = fence_open(bare) {
-                fence = Some(f);
-                continue;
-            }
+        let mut bare = raw.trim_end_matches(['\n', '\r']);
+        if i == 0 {
+            bare = bare.strip_prefix('\u{feff}').unwrap_or(bare);
         }
-        let line = bare.trim();
-        if let Some(rest) = line.strip_prefix(BEGIN) {
-            let Some(args) = rest.strip_suffix("-->") else {
-                bail!(
-                    "{}:{n}: archeo:begin marker is not closed with -->",
-                    path.display()
-                );
-            };
-            if let Some((l, ..)) = &open {
-                bail!(
-                    "{}:{n}: archeo:begin inside the block opened at line {l}: blocks cannot nest; add <!-- archeo:end --> first",
-                    path.display()
-                );
+        if let Some(f) = fence {
+            if fence_closes(bare, f) {
+                fence = None;
             }
-            let args = shell_words::split(args.trim()).map_err(|e| {
-                anyhow::anyhow!("{}:{n}: bad arguments in archeo:begin: {e}", path.display())
-            })?;
-            if args.is_empty() {
-                bail!(
-                    "{}:{n}: archeo:begin needs arguments (e.g. `--rule ID` or a query)",
-                    path.display()
-                );
+            continue;
+        }
+        if let Some(f) = fence_open(bare) {
+            fence = Some(f);
+            continue;
+        }
+        let m = match marker(bare) {
+            None => continue,
+            Some(Ok(m)) => m,
+            Some(Err(e)) => bail!("{}:{n}: {e}", path.display()),
+        };
+        match m {
+            Marker::Begin(args) => {
+                if let Some((l, ..)) = &open {
+                    bail!(
+                        "{}:{n}: archeo:begin inside the block opened at line {l}: blocks cannot nest; add <!-- archeo:end --> first",
+                        path.display()
+                    );
+                }
+                let args = shell_words::split(args.trim()).map_err(|e| {
+                    anyhow::anyhow!("{}:{n}: bad arguments in archeo:begin: {e}", path.display())
+                })?;
+                if args.is_empty() {
+                    bail!(
+                        "{}:{n}: archeo:begin needs arguments (e.g. `--rule ID` or a query)",
+                        path.display()
+                    );
+                }
+                open = Some((n, args, offset, eol));
             }
-            open = Some((n, args, offset, eol));
-        } else if line == END || line.starts_with("<!-- archeo:end") {
-            let Some((l, args, start, eol)) = open.take() else {
-                bail!("{}:{n}: archeo:end without an archeo:begin", path.display());
-            };
-            blocks.push(Block {
-                line: l,
-                args,
-                content: start..line_start,
-                eol,
-            });
+            Marker::End => {
+                let Some((l, args, start, eol)) = open.take() else {
+                    bail!("{}:{n}: archeo:end without an archeo:begin", path.display());
+                };
+                blocks.push(Block {
+                    line: l,
+                    args,
+                    content: start..line_start,
+                    eol,
+                });
+            }
         }
     }
     if let Some((l, ..)) = open {
         bail!(
-            "{}:{l}: archeo:begin has no matching <!-- archeo:end -->",
-            path.display()
+            "{}:{l}: archeo:begin has no matching <!-- archeo:end -->{}",
+            path.display(),
+            if fence.is_some() {
+                " (a code fence opened after it is never closed)"
+            } else {
+                ""
+            }
         );
     }
     Ok(blocks)
+}
+
+/// Generated content as it may stand in a document: a lone `\r` becomes `␍`, a line that the
+/// scanner would read as a marker (upstream text quoted outside a code fence) gets its `<`
+/// escaped (`\<!-- ...`, which renders as the text it is), and a fence left open is closed, so
+/// nothing archeo writes can end its block or open another. Lines inside fences are code, which
+/// the scanner skips.
+pub fn neutralise(body: &str) -> std::borrow::Cow<'_, str> {
+    // A lone `\r` ends a line for a CommonMark renderer but not for the scanner: none may stay.
+    let lone_cr = body
+        .char_indices()
+        .any(|(i, c)| c == '\r' && !body[i + 1..].starts_with('\n'));
+    let no_cr;
+    let body = if lone_cr {
+        no_cr = body
+            .split("\r\n")
+            .map(|p| p.replace('\r', "\u{240d}"))
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        no_cr.as_str()
+    } else {
+        body
+    };
+    let mut fence: Option<(char, usize)> = None;
+    let mut out = String::new();
+    let mut changed = lone_cr;
+    for raw in body.split_inclusive('\n') {
+        let bare = raw.trim_end_matches(['\n', '\r']);
+        if let Some(f) = fence {
+            if fence_closes(bare, f) {
+                fence = None;
+            }
+        } else if let Some(f) = fence_open(bare) {
+            fence = Some(f);
+        } else if marker(bare).is_some() {
+            let indent = bare.len() - bare.trim_start_matches(' ').len();
+            out.push_str(&raw[..indent]);
+            out.push('\\');
+            out.push_str(&raw[indent..]);
+            changed = true;
+            continue;
+        }
+        out.push_str(raw);
+    }
+    if let Some((c, len)) = fence {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&c.to_string().repeat(len));
+        out.push('\n');
+        changed = true;
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Owned(body.to_string())
+    }
 }
 
 /// The document with every block's content replaced by `generate(block)`.
@@ -136,6 +241,7 @@ pub fn regenerate(
     for b in blocks {
         out.push_str(&text[at..b.content.start]);
         let body = generate(b)?;
+        let body = neutralise(&body).into_owned();
         let mut body = if b.eol == "\r\n" {
             body.replace("\r\n", "\n").replace('\n', "\r\n")
         } else {
@@ -306,6 +412,7 @@ impl BlockRequest {
                 b,
                 subject(rules, search.as_ref()),
                 scope,
+                &Cancel::never(),
             )?),
             BlockRequest::Timeline {
                 rules,
@@ -315,6 +422,7 @@ impl BlockRequest {
                 index,
                 subject(rules, search.as_ref()),
                 repos,
+                &Cancel::never(),
             )?),
             BlockRequest::Explain { message, at, repos } => {
                 to_markdown(&explain::explain(index, message, at, repos)?)
@@ -444,6 +552,7 @@ pub fn run(
             } else {
                 crate::report::compact::compact(&body)
             };
+            let body = neutralise(&body).into_owned();
             let old = &text[b.content.clone()];
             let normalised = if b.eol == "\r\n" {
                 body.replace('\n', "\r\n")
@@ -571,5 +680,74 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("d.md:1: bad arguments"), "{e}");
+    }
+
+    #[test]
+    fn markers_in_code_bom_and_lookalikes() {
+        let blocks = |t: &str| parse_blocks(Path::new("d.md"), t);
+        // A BOM before the first marker does not hide it.
+        let b = blocks("\u{feff}<!-- archeo:begin --rule x -->\n<!-- archeo:end -->\n").unwrap();
+        assert_eq!(b.len(), 1);
+        // Four spaces of indentation: an indented code block, text.
+        let b = blocks("Example:\n\n    <!-- archeo:begin --rule x -->\n    <!-- archeo:end -->\n")
+            .unwrap();
+        assert!(b.is_empty());
+        // Up to three spaces: a marker.
+        assert_eq!(
+            blocks("   <!-- archeo:begin a -->\n<!-- archeo:end -->\n")
+                .unwrap()
+                .len(),
+            1
+        );
+        // Inside a region, a fenced end marker is quoted code, not the end.
+        let t = "<!-- archeo:begin a -->\n  ```go\n  <!-- archeo:end -->\n  <!-- archeo:begin identify /etc -->\n  ```\n<!-- archeo:end -->\n";
+        let b = blocks(t).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].args, ["a"]);
+        // Lookalikes are errors naming the line, never ends or begins.
+        let e = blocks("<!-- archeo:begin a -->\n<!-- archeo:endless -->\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("d.md:2: unknown marker archeo:endless"),
+            "{e}"
+        );
+        let e = blocks("<!-- archeo:beginning -->\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("d.md:1: unknown marker archeo:beginning"),
+            "{e}"
+        );
+        let e = blocks("<!-- archeo:end now -->\n").unwrap_err().to_string();
+        assert!(e.starts_with("d.md:1: archeo:end takes nothing"), "{e}");
+        // Other comments are text.
+        assert!(
+            blocks("<!-- a note -->\n<!--archeology -->\n")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn generated_content_never_forms_a_marker() {
+        let body = "- a quote:\n\n<!-- archeo:end -->\n   <!-- archeo:begin identify /etc -->\n  ```go\n  <!-- archeo:end -->\n  ```\n";
+        let n = neutralise(body);
+        assert_eq!(
+            n,
+            "- a quote:\n\n\\<!-- archeo:end -->\n   \\<!-- archeo:begin identify /etc -->\n  ```go\n  <!-- archeo:end -->\n  ```\n"
+        );
+        assert_eq!(neutralise(&n), n, "idempotent");
+        let doc = "<!-- archeo:begin a -->\nold\n<!-- archeo:end -->\n";
+        let b = parse_blocks(Path::new("d.md"), doc).unwrap();
+        let out = regenerate(doc, &b, |_| Ok(body.to_string())).unwrap();
+        assert_eq!(parse_blocks(Path::new("d.md"), &out).unwrap().len(), 1);
+        // A fence left open is closed before the end marker.
+        let out = regenerate(doc, &b, |_| Ok("```\n<!-- archeo:end -->\n".into())).unwrap();
+        assert_eq!(
+            parse_blocks(Path::new("d.md"), &out).unwrap().len(),
+            1,
+            "{out}"
+        );
     }
 }

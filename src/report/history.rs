@@ -16,7 +16,12 @@ report!(DiffReport, diff_text, diff_json, diff_markdown);
 report!(Timeline, timeline_text, timeline_json, timeline_markdown);
 
 fn side_cite(s: &Side) -> String {
-    format!("{}@{} {}", s.cite.repo, s.cite.rev, s.cite.location())
+    format!(
+        "{}@{} {}",
+        s.cite.repo,
+        s.cite.rev,
+        super::term_text(&s.cite.location())
+    )
 }
 
 fn diff_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()> {
@@ -99,7 +104,10 @@ fn modules_and_files_text(out: &mut dyn WriteColor, d: &DiffReport) -> Result<()
             let v = |x: &Option<(String, crate::index::citation::Citation)>| {
                 x.as_ref().map_or("(none)".to_string(), |(v, _)| v.clone())
             };
-            let at = c.to.as_ref().or(c.from.as_ref()).map(|(_, c)| c.location());
+            let at =
+                c.to.as_ref()
+                    .or(c.from.as_ref())
+                    .map(|(_, c)| super::term_text(&c.location()).into_owned());
             writeln!(
                 out,
                 "  {} {} {} -> {}  ({})",
@@ -285,45 +293,8 @@ fn diff_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
     )?;
     writeln!(out)?;
     if !d.changes.is_empty() {
-        writeln!(
-            out,
-            "| change | rule | symbol | {} | {} | facts |",
-            md_text(&d.a),
-            md_text(&d.b)
-        )?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-        for c in &d.changes {
-            let cell = |s: &Option<Side>| {
-                s.as_ref()
-                    .map(|s| {
-                        format!(
-                            "{} {}",
-                            md_link(&s.cite.location(), &s.cite.url),
-                            md_code(s.text.lines().next().unwrap_or(""))
-                        )
-                    })
-                    .unwrap_or_else(|| "—".into())
-            };
-            let facts = match (&c.a, &c.b) {
-                (Some(a), Some(b)) if a.facts != b.facts => format!(
-                    "{} → {}",
-                    md_text(&facts_text(&a.facts)),
-                    md_text(&facts_text(&b.facts))
-                ),
-                (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
-                _ => String::new(),
-            };
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {facts} |",
-                c.class.as_str(),
-                c.rule.as_deref().map(md_code).unwrap_or_default(),
-                c.symbol.as_deref().map(md_code).unwrap_or_default(),
-                cell(&c.a),
-                cell(&c.b)
-            )?;
-        }
-        writeln!(out)?;
+        let changes: Vec<&Change> = d.changes.iter().collect();
+        changes_table(out, &changes, &d.a, &d.b)?;
     }
     modules_markdown(out, d)?;
     deps_markdown(out, d)?;
@@ -389,7 +360,13 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
         out.set_color(&spec(Color::Magenta, true))?;
         write!(out, "T{}", i + 1)?;
         out.reset()?;
-        write!(out, " {} {}:{}", tr.cite.repo, tr.cite.path, tr.cite.start)?;
+        write!(
+            out,
+            " {} {}:{}",
+            tr.cite.repo,
+            super::term_text(&tr.cite.path),
+            tr.cite.start
+        )?;
         if let Some(s) = &tr.symbol {
             write!(out, " ‹{s}›")?;
         }
@@ -398,7 +375,7 @@ fn timeline_text(out: &mut dyn WriteColor, t: &Timeline) -> Result<()> {
         // It moved: where it stood in each revision.
         if tr.groups.len() > 1 {
             for g in &tr.groups {
-                let place = super::location(&g.path, g.start, g.end);
+                let place = super::location(&super::term_text(&g.path), g.start, g.end);
                 writeln!(out, "   at {place}  in {}", g.revs_display)?;
             }
         }
@@ -554,5 +531,55 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
         }
         writeln!(out, " {} |", r.count)?;
     }
+    Ok(())
+}
+
+/// Changes as a Markdown table: class, rule, symbol, each side's permalink and first line, and
+/// the facts (`before → after` when they differ). Shared by `diff` and `watch` reports.
+pub(crate) fn changes_table(
+    out: &mut dyn Write,
+    changes: &[&Change],
+    a: &str,
+    b: &str,
+) -> Result<()> {
+    writeln!(
+        out,
+        "| change | rule | symbol | {} | {} | facts |",
+        md_text(a),
+        md_text(b)
+    )?;
+    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+    for c in changes {
+        let cell = |s: &Option<Side>| {
+            s.as_ref()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        md_link(&s.cite.location(), &s.cite.url),
+                        md_code(s.text.lines().next().unwrap_or(""))
+                    )
+                })
+                .unwrap_or_else(|| "—".into())
+        };
+        let facts = match (&c.a, &c.b) {
+            (Some(a), Some(b)) if a.facts != b.facts => format!(
+                "{} → {}",
+                md_text(&facts_text(&a.facts)),
+                md_text(&facts_text(&b.facts))
+            ),
+            (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {facts} |",
+            c.class.as_str(),
+            c.rule.as_deref().map(md_code).unwrap_or_default(),
+            c.symbol.as_deref().map(md_code).unwrap_or_default(),
+            cell(&c.a),
+            cell(&c.b)
+        )?;
+    }
+    writeln!(out)?;
     Ok(())
 }

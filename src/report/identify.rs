@@ -1,6 +1,7 @@
 //! Printers for `archeo identify`: per artifact, what it is (component, version, commit, how
-//! sure), the pinned revision with its permalink, the evidence with where each fact was read,
-//! and the requested rules' findings there.
+//! sure), the pinned revision with its permalink, a Rust binary's crates matched to pinned
+//! revisions, the evidence with where each fact was read, and the requested rules' findings at
+//! each of those revisions.
 
 use std::io::Write;
 
@@ -10,8 +11,11 @@ use termcolor::{Color, WriteColor};
 
 use super::json::{CiteJson, record};
 use super::{dim, md_code, md_link, md_text, report, spec, term_text};
-use crate::artifact::{Artifact, ArtifactKind, Confidence, ModuleMatch, Provenance};
-use crate::query::identify::{Identified, IdentifyReport};
+use crate::artifact::{
+    Artifact, ArtifactKind, Confidence, CrateMatch, CrateSource, ModuleMatch, Provenance,
+    StringShape,
+};
+use crate::query::identify::{Identified, IdentifyReport, RuleAtPin};
 
 report!(IdentifyReport, text, json, markdown);
 
@@ -47,12 +51,39 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
                 add(&format!("build {}", s.key), &s.value, &s.at);
             }
         }
+        if let Some(t) = &go.runtime.function_table {
+            add("go function table", &t.value, &t.at);
+        }
         for i in &go.injected {
             let what = match &i.variable {
                 Some(v) => format!("-X {v}"),
                 None => "version-like string".to_string(),
             };
             add(&what, &i.value, &i.at);
+        }
+    }
+    if let Some(n) = &a.native {
+        for s in &n.strings {
+            match (&s.statement, s.shape) {
+                (Some(st), StringShape::Version) => {
+                    add("version statement", &format!("{} ({st:?})", s.value), &s.at)
+                }
+                (Some(st), StringShape::Commit) => {
+                    add("commit statement", &format!("{} ({st:?})", s.value), &s.at)
+                }
+                (None, StringShape::Version) => add("version-like string", &s.value, &s.at),
+                (None, StringShape::Commit) => add("commit-like string", &s.value, &s.at),
+            }
+        }
+        if let Some(r) = &n.rustc {
+            add("rustc commit", &r.value, &r.at);
+        }
+        if let Some(first) = n.own_paths.first() {
+            add(
+                "own source paths",
+                &format!("{} (first: {})", n.own_path_count, first.value),
+                &first.at,
+            );
         }
     }
     if let Some(p) = &a.package {
@@ -67,20 +98,80 @@ fn evidence(a: &Artifact) -> Vec<Evidence> {
     out
 }
 
-fn rules_line(item: &Identified) -> Option<String> {
-    let p = item.id.pin.as_ref()?;
-    if item.rules.is_empty() {
-        return None;
-    }
-    let parts: Vec<String> = item
-        .rules
+fn rules_state(rules: &[RuleAtPin]) -> String {
+    rules
         .iter()
         .map(|r| match r.cites.len() {
             0 => format!("{} absent", r.rule),
             n => format!("{} present ({n})", r.rule),
         })
-        .collect();
-    Some(format!("{}@{}: {}", p.repo, p.rev, parts.join("; ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn rules_line(item: &Identified) -> Option<String> {
+    let p = item.id.pin.as_ref()?;
+    if item.rules.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}@{}: {}",
+        p.repo,
+        p.rev,
+        rules_state(&item.rules)
+    ))
+}
+
+/// `libpathrs@v0.2.5 (crate pathrs 0.2.5): rule present (3)`, per crate revision with findings
+/// asked.
+fn crate_rules_lines(item: &Identified) -> Vec<String> {
+    item.crate_pins()
+        .into_iter()
+        .filter_map(|(sel, crates)| {
+            let rules = item.crate_rules.get(&sel).filter(|r| !r.is_empty())?;
+            Some(format!(
+                "{sel} (crate {}): {}",
+                crates.join(", "),
+                rules_state(rules)
+            ))
+        })
+        .collect()
+}
+
+/// `registry index.crates.io-1949cf8c6b5b557f`, `git youki@94ba653`.
+fn source_text(s: &CrateSource) -> (&'static str, Option<String>) {
+    match s {
+        CrateSource::Registry { index } => ("registry", Some(index.clone())),
+        CrateSource::Distribution => ("distribution", None),
+        CrateSource::Vendored => ("vendored", None),
+        CrateSource::Git { repository, commit } => ("git", Some(format!("{repository}@{commit}"))),
+        CrateSource::Directory => ("directory", None),
+    }
+}
+
+/// One crate matched to a pinned repository: `pathrs 0.2.5 -> libpathrs@v0.2.5 · by version`.
+fn crate_line(c: &CrateMatch) -> String {
+    let target = match (&c.repo, &c.pin) {
+        (_, Some(p)) => format!("{}@{} · {}", p.repo, p.rev, c.confidence),
+        (Some(r), None) => match &c.nearest {
+            Some((below, above)) => format!(
+                "{r}: no pinned revision declares it (nearest: {})",
+                [below.as_deref(), above.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => format!("{r}: no pinned revision placed"),
+        },
+        (None, None) => "no pinned repository".into(),
+    };
+    format!(
+        "{} -> {target}  [{}: {}]",
+        c.found.label(),
+        c.found.path.at,
+        c.found.path.value
+    )
 }
 
 fn text(out: &mut dyn WriteColor, r: &IdentifyReport) -> Result<()> {
@@ -106,6 +197,13 @@ fn text(out: &mut dyn WriteColor, r: &IdentifyReport) -> Result<()> {
         out,
         "\n{known} artifact(s) read, {identified} matched to a pinned revision"
     )?;
+    if r.unmatched_elf > 0 {
+        writeln!(
+            out,
+            "{} other ELF file(s) without Go build information matched no pinned repository (not listed)",
+            r.unmatched_elf
+        )?;
+    }
     Ok(())
 }
 
@@ -144,6 +242,9 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     if let Some(line) = rules_line(item) {
         writeln!(out, "  findings at {line}")?;
     }
+    for line in crate_rules_lines(item) {
+        writeln!(out, "  findings at {}", term_text(&line))?;
+    }
     if id.distribution_rebuild {
         writeln!(out, "  distribution rebuild")?;
     }
@@ -151,6 +252,7 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
         writeln!(out, "  dependency differs: {}", term_text(&d.to_string()))?;
     }
     function_table_text(out, item)?;
+    crates_text(out, item)?;
     for e in evidence(a) {
         out.set_color(&dim())?;
         writeln!(
@@ -164,6 +266,37 @@ fn item_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
     }
     for n in id.notes.iter().chain(&a.notes) {
         writeln!(out, "  note: {}", term_text(n))?;
+    }
+    Ok(())
+}
+
+/// A Rust binary's crates: those of pinned repositories one per line, the others counted;
+/// the `Cargo.lock` comparison.
+fn crates_text(out: &mut dyn WriteColor, item: &Identified) -> Result<()> {
+    let Some(n) = item.artifact.native.as_ref().filter(|n| n.is_rust()) else {
+        return Ok(());
+    };
+    let pinned: Vec<&CrateMatch> = item.id.crates.iter().filter(|c| c.repo.is_some()).collect();
+    writeln!(
+        out,
+        "  crates: {} named by source paths, {} of pinned repositories",
+        n.crates.len(),
+        pinned.len()
+    )?;
+    for c in pinned {
+        writeln!(out, "    {}", term_text(&crate_line(c)))?;
+    }
+    if let Some(l) = &item.id.lockfile {
+        let scores: Vec<String> = l
+            .revisions
+            .iter()
+            .map(|s| format!("{} {}/{}", s.rev, s.matched, l.crates))
+            .collect();
+        writeln!(
+            out,
+            "  Cargo.lock: crates at the versions each pinned revision locks: {}",
+            scores.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -326,8 +459,105 @@ struct ItemJson<'a> {
     id: &'a crate::artifact::Identification,
     permalink: Option<&'a str>,
     findings: Vec<RuleJson<'a>>,
+    crates: Vec<CrateJson<'a>>,
     evidence: Vec<Evidence>,
     skipped: Vec<&'a str>,
+}
+
+/// A pinned revision as the `pin` fields show it.
+#[derive(Serialize)]
+struct PinJson<'a> {
+    repo: &'a str,
+    url: &'a str,
+    rev: &'a str,
+    kind: crate::source::lock::RefKind,
+    commit: &'a str,
+}
+
+/// One crate of a Rust binary, where its path was read, and the pinned revision it matched
+/// with the requested rules' findings there.
+#[derive(Serialize)]
+struct CrateJson<'a> {
+    name: &'a str,
+    version: Option<&'a str>,
+    source: &'static str,
+    source_detail: Option<String>,
+    files: usize,
+    path: &'a str,
+    at: String,
+    repo: Option<&'a str>,
+    confidence: Confidence,
+    pin: Option<PinJson<'a>>,
+    declared_in: &'a [String],
+    nearest: Option<NearestJson<'a>>,
+    notes: &'a [String],
+    findings: Vec<RuleJson<'a>>,
+}
+
+/// The pinned revisions declaring the nearest lower and higher versions of a crate.
+#[derive(Serialize)]
+struct NearestJson<'a> {
+    below: Option<&'a str>,
+    above: Option<&'a str>,
+}
+
+fn rules_json(rules: &[RuleAtPin]) -> Vec<RuleJson<'_>> {
+    rules
+        .iter()
+        .map(|r| RuleJson {
+            rule: &r.rule,
+            present: !r.cites.is_empty(),
+            count: r.cites.len(),
+            cites: r.cites.iter().map(CiteJson::of).collect(),
+        })
+        .collect()
+}
+
+fn crates_json(item: &Identified) -> Vec<CrateJson<'_>> {
+    item.id
+        .crates
+        .iter()
+        .map(|c| {
+            let (source, source_detail) = source_text(&c.found.source);
+            let findings = c
+                .pin
+                .as_ref()
+                .and_then(|p| {
+                    let sel = format!("{}@{}", p.repo, p.rev);
+                    match &item.id.pin {
+                        Some(own) if own.repo == p.repo && own.rev == p.rev => Some(&item.rules),
+                        _ => item.crate_rules.get(&sel),
+                    }
+                })
+                .map(|r| rules_json(r))
+                .unwrap_or_default();
+            CrateJson {
+                name: &c.found.name,
+                version: c.found.version.as_deref(),
+                source,
+                source_detail,
+                files: c.found.files,
+                path: &c.found.path.value,
+                at: c.found.path.at.to_string(),
+                repo: c.repo.as_deref(),
+                confidence: c.confidence,
+                pin: c.pin.as_ref().map(|p| PinJson {
+                    repo: &p.repo,
+                    url: &p.url,
+                    rev: &p.rev,
+                    kind: p.kind,
+                    commit: &p.commit,
+                }),
+                declared_in: &c.declared_in,
+                nearest: c.nearest.as_ref().map(|(b, a)| NearestJson {
+                    below: b.as_deref(),
+                    above: a.as_deref(),
+                }),
+                notes: &c.notes,
+                findings,
+            }
+        })
+        .collect()
 }
 
 /// One requested rule at the matched revision: its findings there (none: the revision does
@@ -362,16 +592,8 @@ fn json(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
                 kind: &item.artifact.kind,
                 id: &item.id,
                 permalink: item.permalink.as_deref(),
-                findings: item
-                    .rules
-                    .iter()
-                    .map(|r| RuleJson {
-                        rule: &r.rule,
-                        present: !r.cites.is_empty(),
-                        count: r.cites.len(),
-                        cites: r.cites.iter().map(CiteJson::of).collect(),
-                    })
-                    .collect(),
+                findings: rules_json(&item.rules),
+                crates: crates_json(item),
                 evidence: evidence(&item.artifact),
                 skipped,
             },
@@ -444,6 +666,32 @@ fn markdown(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
                 .unwrap_or_else(|| "—".into()),
             id.confidence,
         )?;
+        for c in id.crates.iter().filter(|c| c.repo.is_some()) {
+            let sel = c.pin.as_ref().map(|p| format!("{}@{}", p.repo, p.rev));
+            let findings = sel
+                .as_ref()
+                .and_then(|s| item.crate_rules.get(s))
+                .filter(|r| !r.is_empty())
+                .map(|r| format!(": {}", md_text(&rules_state(r))))
+                .unwrap_or_default();
+            details.push(format!(
+                "- {}: crate {} -> {}{findings}",
+                md_code(&item.artifact.path),
+                md_code(&c.found.label()),
+                match (&c.pin, &c.repo) {
+                    (Some(p), _) => format!(
+                        "{} ({})",
+                        md_link(
+                            &format!("{}@{}", p.repo, p.rev),
+                            &crate::index::citation::tree_link(&p.url, &p.commit)
+                        ),
+                        c.confidence
+                    ),
+                    (None, Some(r)) => format!("{} (no pinned revision declares it)", md_text(r)),
+                    (None, None) => "—".into(),
+                }
+            ));
+        }
         if let Some(m) = id.function_table.as_ref().and_then(|ft| ft.main())
             && m.missing_total > 0
         {

@@ -47,10 +47,10 @@ pub trait Report {
     fn markdown(&self, out: &mut dyn Write) -> Result<()>;
 }
 
-/// Prints a report to stdout in `format`.
+/// Prints a report to stdout in `format`; text goes through [`TermSafe`].
 pub fn print(report: &dyn Report, format: Format, color: termcolor::ColorChoice) -> Result<()> {
     match format {
-        Format::Text => report.text(&mut termcolor::StandardStream::stdout(color)),
+        Format::Text => report.text(&mut TermSafe::stdout(color)),
         Format::Json => report.json(&mut std::io::stdout().lock()),
         Format::Md => report.markdown(&mut std::io::stdout().lock()),
     }
@@ -151,6 +151,187 @@ pub fn md_text(s: &str) -> String {
     out
 }
 
+/// A line of quoted code for a fenced code block: every character a Markdown renderer (or an
+/// editor) would read as a line break or that a terminal would act on is shown as its Unicode
+/// control picture (`\r` as `␍`, ESC as `␛`), so a quoted line stays one line inside its fence
+/// and can never close it early. Tabs stay.
+pub fn md_quoted_line(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\t' => c,
+                '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                '\u{7f}' => '\u{2421}',
+                c if bad(c) => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// A fenced code block of quoted lines, each indented by `indent`: the fence is longer than any
+/// run of backticks in the lines, and each line goes through [`md_quoted_line`], so nothing
+/// quoted can end the block or start another line of Markdown.
+pub fn md_code_block(
+    out: &mut String,
+    indent: &str,
+    lang: &str,
+    lines: &[&str],
+) -> std::fmt::Result {
+    use std::fmt::Write as _;
+    let quoted: Vec<std::borrow::Cow<str>> = lines.iter().map(|l| md_quoted_line(l)).collect();
+    let longest = quoted
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`').map(str::len))
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    writeln!(out, "{indent}{fence}{lang}")?;
+    for l in &quoted {
+        if l.trim().is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{indent}{l}")?;
+        }
+    }
+    writeln!(out, "{indent}{fence}")
+}
+
+/// The one writer of text output for a terminal: every control character written through it
+/// but newline and tab (escape sequences that would clear the screen, retitle the window, move
+/// the cursor; a carriage return or backspace that would overwrite what was printed; C1
+/// controls such as U+009B) comes out escaped as `\u{1b}`, `\r`, whatever the color choice.
+/// Colors set through [`WriteColor`] are written by the inner stream and pass. Printers write
+/// upstream text (code lines, paths, symbols, messages) through it unchanged, so none of them
+/// can forget; they still escape newlines in names themselves ([`term_text`]), where a line
+/// break would forge a line of the report.
+pub struct TermSafe<W> {
+    inner: W,
+    /// A UTF-8 lead byte 0xC2 ended the previous write: the next byte may make a C1 control.
+    pending_c2: bool,
+}
+
+impl TermSafe<termcolor::StandardStream> {
+    /// Standard output.
+    pub fn stdout(color: termcolor::ColorChoice) -> Self {
+        TermSafe::new(termcolor::StandardStream::stdout(color))
+    }
+}
+
+impl<W> TermSafe<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        TermSafe {
+            inner,
+            pending_c2: false,
+        }
+    }
+}
+
+/// The escaped form of a control character, or `None` for a byte written as it is.
+fn escaped_control(c: char) -> Option<String> {
+    let control =
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    control.then(|| c.escape_default().to_string())
+}
+
+impl<W: Write> Write for TermSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len());
+        let mut i = 0;
+        if self.pending_c2 {
+            self.pending_c2 = false;
+            match buf.first() {
+                Some(&b) if (0x80..=0x9f).contains(&b) => {
+                    out.extend(escaped_control(char::from(b)).unwrap_or_default().bytes());
+                    i = 1;
+                }
+                _ => out.push(0xc2),
+            }
+        }
+        while i < buf.len() {
+            let b = buf[i];
+            if b == 0xc2 {
+                match buf.get(i + 1) {
+                    None => {
+                        self.pending_c2 = true;
+                        i += 1;
+                        continue;
+                    }
+                    Some(&n) if (0x80..=0x9f).contains(&n) => {
+                        out.extend(escaped_control(char::from(n)).unwrap_or_default().bytes());
+                        i += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            if b == 0xe2
+                && buf.get(i + 1) == Some(&0x80)
+                && matches!(buf.get(i + 2), Some(0xa8 | 0xa9))
+            {
+                let c = if buf[i + 2] == 0xa8 {
+                    '\u{2028}'
+                } else {
+                    '\u{2029}'
+                };
+                out.extend(escaped_control(c).unwrap_or_default().bytes());
+                i += 3;
+                continue;
+            }
+            match escaped_control(char::from(b)).filter(|_| b < 0x80) {
+                Some(e) => out.extend(e.bytes()),
+                None => out.push(b),
+            }
+            i += 1;
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.pending_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: WriteColor> WriteColor for TermSafe<W> {
+    fn supports_color(&self) -> bool {
+        self.inner.supports_color()
+    }
+
+    fn set_color(&mut self, spec: &ColorSpec) -> std::io::Result<()> {
+        self.inner.set_color(spec)
+    }
+
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.inner.reset()
+    }
+
+    fn is_synchronous(&self) -> bool {
+        self.inner.is_synchronous()
+    }
+}
+
+/// A message for a terminal (a status line, a warning, an error on standard error): what
+/// [`TermSafe`] does to output, for a whole string. Its own line breaks stay.
+pub fn term_lines(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| escaped_control(c).is_some()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| escaped_control(c).unwrap_or_else(|| c.to_string()))
+            .collect(),
+    )
+}
+
 /// Text from strangers for a terminal: control characters (escape sequences that would move
 /// the cursor, retitle the window or hide lines; line breaks that would forge lines of the
 /// report) are shown escaped (`\u{1b}`), everything else as it is.
@@ -192,7 +373,7 @@ pub(crate) fn cite_header(
     symbol: Option<&str>,
 ) -> Result<()> {
     out.set_color(&spec(Color::Magenta, true))?;
-    write!(out, "{}@{} {place}", c.repo, c.rev)?;
+    write!(out, "{}@{} {}", c.repo, c.rev, term_text(place))?;
     out.reset()?;
     if let Some(s) = symbol {
         write!(out, "  ‹{s}›")?;
@@ -244,5 +425,39 @@ mod tests {
             md_link("a.go:1", "https://x.org/a.go)<b>"),
             "`https://x.org/a.go)<b>`"
         );
+    }
+
+    #[test]
+    fn quoted_code_stays_inside_its_fence() {
+        let mut out = String::new();
+        let line = "x\r```\r<img src=x onerror=alert(1)>\u{1b}[2J\u{2028}\tend";
+        md_code_block(&mut out, "  ", "go", &[line, "", "``` ````"]).unwrap();
+        assert_eq!(
+            out,
+            "  `````go\n  x␍```␍<img src=x onerror=alert(1)>␛[2J\u{fffd}\tend\n\n  ``` ````\n  `````\n"
+        );
+        assert!(!out.contains('\r'));
+    }
+
+    #[test]
+    fn terminal_output_escapes_every_control_but_newline_and_tab() {
+        let mut t = TermSafe::new(termcolor::Ansi::new(Vec::new()));
+        write!(
+            t,
+            "a\u{1b}[2J\u{1b}]0;title\u{7}b\rc\u{8}\td\u{9b}e\u{2028}\n"
+        )
+        .unwrap();
+        t.set_color(&spec(Color::Red, true)).unwrap();
+        // A C1 control split across two writes is still escaped.
+        t.write_all(&[b'x', 0xc2]).unwrap();
+        t.write_all(&[0x9b, b'y', 0xc3, 0xa9]).unwrap();
+        t.reset().unwrap();
+        t.flush().unwrap();
+        let got = String::from_utf8(t.inner.into_inner()).unwrap();
+        assert_eq!(
+            got,
+            "a\\u{1b}[2J\\u{1b}]0;title\\u{7}b\\rc\\u{8}\td\\u{9b}e\\u{2028}\n\u{1b}[0m\u{1b}[1m\u{1b}[31mx\\u{9b}yé\u{1b}[0m"
+        );
+        assert_eq!(term_lines("two\nlines\u{1b}[H"), "two\nlines\\u{1b}[H");
     }
 }

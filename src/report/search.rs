@@ -165,9 +165,30 @@ fn hit_line(out: &mut dyn WriteColor, h: &Hit) -> Result<()> {
     Ok(())
 }
 
+/// Why a search shows fewer hits than it counted, when a bound (not `--limit`) cut it.
+pub fn truncation_note(r: &Results) -> Option<String> {
+    let t = r.truncated?;
+    Some(format!(
+        "more matched than a search keeps in memory ({} hits or file versions): these are the best {} by rank of {} hits in {} file versions; narrow the query (repo:, path:, a longer pattern) or lower --limit",
+        t.bound,
+        if r.files.is_empty() {
+            r.hits.len()
+        } else {
+            r.files.len()
+        },
+        r.total,
+        r.file_versions,
+    ))
+}
+
 /// `3 hits in 2 file versions across 4 of 99 revisions searched`, counting every hit.
 fn summary_text(out: &mut dyn WriteColor, r: &Results) -> Result<()> {
-    let shown = if r.total > r.hits.len() {
+    let shown = if r.truncated.is_some() {
+        format!(
+            " (showing {}: more matched than a search keeps in memory; narrow the query or lower --limit)",
+            r.hits.len()
+        )
+    } else if r.total > r.hits.len() {
         format!(" (showing {}; raise --limit)", r.hits.len())
     } else {
         String::new()
@@ -207,6 +228,17 @@ struct HitJson<'a> {
     symbol: Option<&'a str>,
 }
 
+/// The last record of a search a bound cut (`"type": "truncated"`).
+#[derive(Serialize)]
+struct TruncatedJson {
+    reason: &'static str,
+    bound: usize,
+    shown: usize,
+    total: usize,
+    file_versions: usize,
+    message: String,
+}
+
 fn json(out: &mut dyn Write, r: &Results) -> Result<()> {
     for h in &r.hits {
         record(
@@ -216,6 +248,20 @@ fn json(out: &mut dyn Write, r: &Results) -> Result<()> {
                 cite: CiteJson::of(&h.cite),
                 text: &h.text,
                 symbol: h.symbol.as_deref(),
+            },
+        )?;
+    }
+    if let (Some(t), Some(message)) = (r.truncated, truncation_note(r)) {
+        record(
+            out,
+            "truncated",
+            &TruncatedJson {
+                reason: t.reason.as_str(),
+                bound: t.bound,
+                shown: r.hits.len(),
+                total: r.total,
+                file_versions: r.file_versions,
+                message,
             },
         )?;
     }
@@ -237,6 +283,9 @@ fn markdown(out: &mut dyn Write, r: &Results) -> Result<()> {
             h.symbol.as_deref().map(md_code).unwrap_or_default(),
             md_code(&h.text)
         )?;
+    }
+    if let Some(note) = truncation_note(r) {
+        writeln!(out, "\n_Cut short: {}._", md_text(&note))?;
     }
     Ok(())
 }

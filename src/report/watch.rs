@@ -4,6 +4,7 @@
 //! repository, with what the move brings. Markdown is written to be a pull request's or an
 //! issue's body. SARIF is in [`super::sarif::watch_log`].
 
+use crate::report::history::changes_table;
 use std::io::Write;
 
 use anyhow::Result;
@@ -767,49 +768,6 @@ fn entry_markdown(out: &mut dyn Write, e: &EntryDiff, a: &str, b: &str) -> Resul
         changes_table(out, &moved, a, b)?;
         writeln!(out, "</details>\n")?;
     }
-    Ok(())
-}
-
-fn changes_table(out: &mut dyn Write, changes: &[&Change], a: &str, b: &str) -> Result<()> {
-    writeln!(
-        out,
-        "| change | rule | symbol | {} | {} | facts |",
-        md_text(a),
-        md_text(b)
-    )?;
-    writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-    for c in changes {
-        let cell = |s: &Option<Side>| {
-            s.as_ref()
-                .map(|s| {
-                    format!(
-                        "{} {}",
-                        md_link(&s.cite.location(), &s.cite.url),
-                        md_code(s.text.lines().next().unwrap_or(""))
-                    )
-                })
-                .unwrap_or_else(|| "—".into())
-        };
-        let facts = match (&c.a, &c.b) {
-            (Some(a), Some(b)) if a.facts != b.facts => format!(
-                "{} → {}",
-                md_text(&facts_text(&a.facts)),
-                md_text(&facts_text(&b.facts))
-            ),
-            (_, Some(s)) | (Some(s), None) => md_text(&facts_text(&s.facts)),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {facts} |",
-            c.class.as_str(),
-            c.rule.as_deref().map(md_code).unwrap_or_default(),
-            c.symbol.as_deref().map(md_code).unwrap_or_default(),
-            cell(&c.a),
-            cell(&c.b)
-        )?;
-    }
-    writeln!(out)?;
     Ok(())
 }
 

@@ -75,7 +75,7 @@ pub(crate) async fn shard(State(app): State<App>) -> Response {
 fn with_ranks(body: &[u8], ranks: &[serde_json::Value]) -> Result<Vec<u8>, HttpError> {
     let text = std::str::from_utf8(body).map_err(|e| HttpError::from_stage(e.into()))?;
     let lines: Vec<&str> = text.lines().collect();
-    if lines.len() != ranks.len() {
+    if lines.len() < ranks.len() {
         return Err(HttpError::from_stage(anyhow::anyhow!(
             "{} records but {} rankings",
             lines.len(),
@@ -92,6 +92,11 @@ fn with_ranks(body: &[u8], ranks: &[serde_json::Value]) -> Result<Vec<u8>, HttpE
         out.extend_from_slice(rank.to_string().as_bytes());
         out.extend_from_slice(b"}\n");
     }
+    // Records after the ranked ones (a search's `truncated`) are about the answer, not ranked.
+    for line in &lines[ranks.len()..] {
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
     Ok(out)
 }
 
@@ -105,8 +110,8 @@ where
     let snap = app.live.current();
     let rules = app.rules.clone();
     app.exec
-        .run(move || {
-            let answer = req.run(&snap.index, &rules)?;
+        .run(req.cost(), move |cancel| {
+            let answer = req.run(&snap.index, &rules, cancel)?;
             let mut body = Vec::new();
             answer.json(&mut body).map_err(HttpError::from_stage)?;
             match R::ranks(&answer).filter(|_| ranked) {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::path_filter::PatternError;
+use crate::query::cancel::Cancelled;
 use crate::query::syntax::QueryError;
 
 /// A failed request: its status and a message naming what is wrong and what to do.
@@ -51,9 +52,12 @@ impl HttpError {
         }
     }
 
-    /// A failure of a stage: 400 when the client's query or path pattern does not parse,
-    /// else 500 (the index could not be read).
+    /// A failure of a stage: 503 when it was cancelled (its time limit passed), 400 when the
+    /// client's query or path pattern does not parse, else 500 (the index could not be read).
     pub(crate) fn from_stage(e: anyhow::Error) -> HttpError {
+        if let Some(c) = e.downcast_ref::<Cancelled>() {
+            return HttpError::unavailable(c.to_string());
+        }
         let client = e.chain().any(|c| {
             c.downcast_ref::<QueryError>().is_some() || c.downcast_ref::<PatternError>().is_some()
         });

@@ -36,6 +36,10 @@ pub struct FrontConfig {
     pub shards: Vec<String>,
     /// How long each shard has to answer.
     pub timeout: Duration,
+    /// How long a client may take to send a request's head (see [`super::ServeConfig`]).
+    pub header_timeout: Duration,
+    /// At most this many connections at once (`None`: from the descriptor limit).
+    pub max_connections: Option<usize>,
 }
 
 /// The largest answer read from one shard server.
@@ -95,10 +99,9 @@ pub fn serve(cfg: FrontConfig) -> Result<()> {
             .route("/api/explain", get(forward_explain))
             .fallback(not_here)
             .with_state(front);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(super::stopped())
-            .await
-            .context("the server stopped with an error")
+        let cap = super::connection_cap(cfg.max_connections);
+        super::connections(listener, app, cfg.header_timeout, cap, super::stopped()).await;
+        Ok(())
     })
 }
 
@@ -405,6 +408,9 @@ async fn fan_out_body(
     };
     let replies = f.ask_all(&targets, path, &query).await;
     let mut rows: Vec<(serde_json::Value, String)> = Vec::new();
+    // What each shard counted: a shard whose search a bound cut says so in a `truncated`
+    // record (its best hits hold every one of the merged best); the others sent every hit.
+    let mut counted = Counted::default();
     let mut lock: Option<(u32, String)> = rec.of.map(|n| (n, String::new()));
     let mut answered = BTreeSet::new();
     for (url, reply) in targets.iter().zip(replies) {
@@ -452,12 +458,19 @@ async fn fan_out_body(
                         ),
                     });
                 }
+                let mut shard = Counted::default();
                 for line in body.lines().filter(|l| !l.is_empty()) {
+                    if let Some(t) = truncated_record(line) {
+                        shard.cut = Some(t);
+                        continue;
+                    }
+                    shard.count(line);
                     rows.push(split_rank(line).map_err(|e| HttpError {
                         status: StatusCode::BAD_GATEWAY,
                         message: format!("{url} answered a record without its ranking: {e}"),
                     })?);
                 }
+                counted.add(shard);
             }
         }
     }
@@ -486,16 +499,36 @@ async fn fan_out_body(
     rec.partial = !expected.is_subset(&answered);
     // One index's order: each shard's records are in it already; keys never tie across shards.
     rows.sort_by(|a, b| cmp_keys(&a.0, &b.0));
-    if limited
-        && let Some(limit) = form_urlencoded::parse(raw.as_bytes())
-            .find(|(k, _)| k == "limit")
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-    {
-        rows.truncate(limit);
+    let limit = form_urlencoded::parse(raw.as_bytes())
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    // The bound a whole index's server keeps a search under, applied to the merged answer.
+    let bound = crate::serve::requests::SERVE_MAX_KEPT;
+    let truncated = limited && counted.total > bound as u64 && limit.is_none_or(|l| l > bound);
+    if limited {
+        rows.truncate(limit.unwrap_or(usize::MAX).min(bound));
     }
     let mut body = String::new();
+    let shown = rows.len();
     for (_, line) in rows {
         body.push_str(&line);
+        body.push('\n');
+    }
+    if truncated {
+        let (total, files) = (counted.total, counted.file_versions);
+        let merged = serde_json::json!({
+            "schema_version": crate::report::json::SCHEMA_VERSION,
+            "type": "truncated",
+            "reason": "max-kept",
+            "bound": bound,
+            "shown": shown,
+            "total": total,
+            "file_versions": files,
+            "message": format!(
+                "more matched than a search keeps in memory ({bound} hits or file versions): these are the best {shown} by rank of {total} hits in {files} file versions; narrow the query (repo:, path:, a longer pattern) or lower --limit"
+            ),
+        });
+        body.push_str(&merged.to_string());
         body.push('\n');
     }
     body.push_str(&closing(&rec));
@@ -514,6 +547,55 @@ fn no_shard(down: &[Missing]) -> HttpError {
             .collect::<Vec<_>>()
             .join("; ")
     ))
+}
+
+/// Hits and file versions counted over the shards' answers.
+#[derive(Default)]
+struct Counted {
+    total: u64,
+    file_versions: u64,
+    /// This shard's `truncated` record, when a bound cut its answer.
+    cut: Option<serde_json::Value>,
+    /// The file versions of the hits it sent (repository, path, blob).
+    files: BTreeSet<(String, String, String)>,
+    rows: u64,
+}
+
+impl Counted {
+    /// One record a shard sent.
+    fn count(&mut self, line: &str) {
+        self.rows += 1;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            let c = &v["cite"];
+            let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            self.files.insert((s("repo"), s("path"), s("blob")));
+        }
+    }
+
+    /// A shard's counts: its `truncated` record's when it sent one, else what it sent.
+    fn add(&mut self, shard: Counted) {
+        match &shard.cut {
+            Some(t) => {
+                self.total += t["total"].as_u64().unwrap_or(shard.rows);
+                self.file_versions += t["file_versions"]
+                    .as_u64()
+                    .unwrap_or(shard.files.len() as u64);
+            }
+            None => {
+                self.total += shard.rows;
+                self.file_versions += shard.files.len() as u64;
+            }
+        }
+    }
+}
+
+/// A search's `truncated` record (it carries no ranking), parsed.
+fn truncated_record(line: &str) -> Option<serde_json::Value> {
+    if !line.contains("\"type\":\"truncated\"") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    (v["type"] == "truncated").then_some(v)
 }
 
 /// A ranked record -> (its keys, the record as the CLI prints it). The keys are the last field

@@ -48,6 +48,31 @@ pub struct ServeConfig {
     pub poll: Duration,
     /// Open the served URL in a browser.
     pub open: bool,
+    /// How long a connection may take to send a request's head, and stay idle between
+    /// requests.
+    pub header_timeout: Duration,
+    /// At most this many connections at once (`None`: from the descriptor limit).
+    pub max_connections: Option<usize>,
+}
+
+/// The connection cap when none is given: half the descriptors the process may open (the rest
+/// are the index's files, the blocking pool's and the listener's), at most this many.
+const MAX_CONNECTIONS: usize = 1024;
+
+/// How many connections to serve at once: `asked`, or half the descriptor limit.
+pub(super) fn connection_cap(asked: Option<usize>) -> usize {
+    if let Some(n) = asked {
+        return n.max(1);
+    }
+    #[cfg(unix)]
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .map_or(MAX_CONNECTIONS, |n| {
+            usize::try_from(n / 2).unwrap_or(MAX_CONNECTIONS)
+        });
+    #[cfg(not(unix))]
+    let limit = MAX_CONNECTIONS;
+    limit.clamp(1, MAX_CONNECTIONS)
 }
 
 /// What every handler shares.
@@ -89,17 +114,73 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
             open_browser(&url);
         }
         tokio::spawn(live.clone().watch(cfg.poll));
-        let slots = std::thread::available_parallelism().map_or(2, |n| n.get()) * 4;
+        let cap = connection_cap(cfg.max_connections);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let app = App {
             live,
             rules: Arc::new(rules),
-            exec: exec::Exec::new(slots, cfg.timeout),
+            exec: exec::Exec::new(cores * 4, cores * 2, cfg.timeout),
         };
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(stopped())
-            .await
-            .context("the server stopped with an error")
+        connections(listener, router(app), cfg.header_timeout, cap, stopped()).await;
+        Ok(())
     })
+}
+
+/// Serves HTTP/1.1 connections until `stop` resolves, at most `cap` at once: at the cap, new
+/// connections wait in the kernel's backlog until one closes. A connection that does not send a
+/// request's whole head within `header_timeout` (a slow or half-sent request, or a kept-alive
+/// connection idle that long) is closed by hyper, so idle clients cannot hold every slot. Open
+/// connections finish their requests (up to 5 s) after `stop`.
+pub(super) async fn connections(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    cap: usize,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(cap));
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            _ = &mut stop => break,
+        };
+        let tcp = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    // Out of descriptors (or a connection reset before it was accepted): the
+                    // next accept may succeed once a connection closes.
+                    eprintln!("archeo serve: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = http.serve_connection(TokioIo::new(tcp), service);
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = closed.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    let _ = closing.send(true);
+    let all = u32::try_from(cap).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(all)).await;
 }
 
 /// Every route.

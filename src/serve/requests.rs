@@ -6,14 +6,16 @@
 use anyhow::Result;
 
 use super::error::HttpError;
+use super::exec::Cost;
 use super::params::{Accepts, Params, Size};
 use crate::index::Index;
 use crate::lang::Lang;
 use crate::path_filter::PathFilter;
+use crate::query::cancel::Cancel;
 use crate::query::explain::Explanation;
 use crate::query::findings::{FindingHit, Selection};
 use crate::query::history::{DiffReport, Subject, Timeline};
-use crate::query::search::{Results, Scope};
+use crate::query::search::{Options, Results, Scope};
 use crate::query::syntax::{Filter, Query};
 use crate::report::export::subject;
 use crate::rules::RuleSet;
@@ -26,8 +28,17 @@ pub(crate) trait Request: Sized {
     const ACCEPTS: Accepts;
     /// Reads it from the parameters (missing or conflicting ones are a 400).
     fn from_params(p: &Params) -> Result<Self, HttpError>;
-    /// Checks what it names against the index, then runs it.
-    fn run(&self, index: &Index, rules: &RuleSet) -> Result<Self::Answer, HttpError>;
+    /// Checks what it names against the index, then runs it until `cancel` stops it.
+    fn run(
+        &self,
+        index: &Index,
+        rules: &RuleSet,
+        cancel: &Cancel,
+    ) -> Result<Self::Answer, HttpError>;
+    /// Which pool of query slots it takes.
+    fn cost(&self) -> Cost {
+        Cost::Heavy
+    }
     /// The CLI command printing the same JSON.
     fn cli(&self) -> String;
     /// Each JSON record's ranking keys, in record order, for the requests a front end over
@@ -36,6 +47,11 @@ pub(crate) trait Request: Sized {
         None
     }
 }
+
+/// At most this many hits a search keeps for one request (the CLI keeps
+/// [`crate::query::search::MAX_KEPT`]): a server answers many requests at once, so each keeps
+/// less; an answer cut by it ends with a `truncated` record.
+pub(crate) const SERVE_MAX_KEPT: usize = 10_000;
 
 fn stage<T, E: Into<anyhow::Error>>(r: Result<T, E>) -> Result<T, HttpError> {
     r.map_err(|e| HttpError::from_stage(e.into()))
@@ -176,15 +192,20 @@ impl Request for SearchRequest {
         })
     }
 
-    fn run(&self, index: &Index, rules: &RuleSet) -> Result<Results, HttpError> {
+    fn run(&self, index: &Index, rules: &RuleSet, cancel: &Cancel) -> Result<Results, HttpError> {
         let q = checked_query(index, rules, &self.query)?;
         check_scope(index, &self.scope)?;
-        stage(crate::query::search::search(
+        stage(crate::query::search::search_with(
             index,
             &q,
             &self.scope,
-            self.context,
-            self.limit,
+            Options {
+                context: self.context,
+                limit: self.limit,
+                cancel: cancel.clone(),
+                max_kept: SERVE_MAX_KEPT,
+                ..Options::default()
+            },
         ))
     }
 
@@ -233,10 +254,19 @@ impl Request for FindingsRequest {
         })
     }
 
-    fn run(&self, index: &Index, rules: &RuleSet) -> Result<Vec<FindingHit>, HttpError> {
+    fn run(
+        &self,
+        index: &Index,
+        rules: &RuleSet,
+        _: &Cancel,
+    ) -> Result<Vec<FindingHit>, HttpError> {
         check_rules(index, rules, &self.sel.rules)?;
         check_scope(index, &self.sel.scope)?;
         stage(crate::query::findings::query(index, &self.sel))
+    }
+
+    fn cost(&self) -> Cost {
+        Cost::Light
     }
 
     fn cli(&self) -> String {
@@ -298,7 +328,12 @@ impl Request for DiffRequest {
         Ok(d)
     }
 
-    fn run(&self, index: &Index, rules: &RuleSet) -> Result<DiffReport, HttpError> {
+    fn run(
+        &self,
+        index: &Index,
+        rules: &RuleSet,
+        cancel: &Cancel,
+    ) -> Result<DiffReport, HttpError> {
         index.resolve(&self.a).map_err(HttpError::unknown)?;
         index.resolve(&self.b).map_err(HttpError::unknown)?;
         check_rules(index, rules, &self.rules)?;
@@ -312,6 +347,7 @@ impl Request for DiffRequest {
             &self.b,
             subject(&self.rules, q.as_ref()),
             &self.within,
+            cancel,
         ))
     }
 
@@ -371,7 +407,7 @@ impl Request for TimelineRequest {
         }
     }
 
-    fn run(&self, index: &Index, rules: &RuleSet) -> Result<Timeline, HttpError> {
+    fn run(&self, index: &Index, rules: &RuleSet, cancel: &Cancel) -> Result<Timeline, HttpError> {
         check_rules(index, rules, &self.rules)?;
         check_revisions(index, &[], &self.repos)?;
         let q = match &self.query {
@@ -379,7 +415,21 @@ impl Request for TimelineRequest {
             None => None,
         };
         let subject: Subject = subject(&self.rules, q.as_ref());
-        stage(crate::query::history::timeline(index, subject, &self.repos))
+        stage(crate::query::history::timeline(
+            index,
+            subject,
+            &self.repos,
+            cancel,
+        ))
+    }
+
+    /// A rule's timeline reads stored findings; a search's scans text.
+    fn cost(&self) -> Cost {
+        if self.query.is_some() {
+            Cost::Heavy
+        } else {
+            Cost::Light
+        }
     }
 
     fn cli(&self) -> String {
@@ -425,7 +475,7 @@ impl Request for ExplainRequest {
         })
     }
 
-    fn run(&self, index: &Index, _: &RuleSet) -> Result<Explanation, HttpError> {
+    fn run(&self, index: &Index, _: &RuleSet, _: &Cancel) -> Result<Explanation, HttpError> {
         check_revisions(index, &self.at, &self.repos)?;
         stage(crate::query::explain::explain(
             index,

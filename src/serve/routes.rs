@@ -11,6 +11,7 @@ use maud::{Markup, html};
 
 use super::App;
 use super::error::HttpError;
+use super::exec::Cost;
 use super::links::{self, Followed};
 use super::pages::file::{FileView, Holding};
 use super::pages::history::{DiffForm, diff, diff_form, explain_form, explanation};
@@ -23,6 +24,7 @@ use super::requests::{
 use crate::index::Index;
 use crate::index::catalog::BlobStatus;
 use crate::index::citation::permalink;
+use crate::query::cancel::Cancel;
 use crate::query::findings::Selection;
 use crate::query::search::Scope;
 use crate::rules::RuleSet;
@@ -31,14 +33,25 @@ use crate::rules::RuleSet;
 /// like the CLI).
 const PAGE_LIMIT: usize = 200;
 
-/// Runs `f` with the current index and rules under the time limit.
-async fn render<F>(app: &App, f: F) -> Result<Response, HttpError>
+/// Runs `f` with the current index and rules under the time limit, in `cost`'s pool of slots.
+async fn render<F>(app: &App, cost: Cost, f: F) -> Result<Response, HttpError>
 where
-    F: FnOnce(&Index, &RuleSet) -> Result<Response, HttpError> + Send + 'static,
+    F: FnOnce(&Index, &RuleSet, &Cancel) -> Result<Response, HttpError> + Send + 'static,
 {
     let snap = app.live.current();
     let rules = app.rules.clone();
-    app.exec.run(move || f(&snap.index, &rules)).await
+    app.exec
+        .run(cost, move |cancel| f(&snap.index, &rules, cancel))
+        .await
+}
+
+/// Renders a page that queries nothing (an empty form) at once: it never waits for a slot.
+fn at_once(
+    app: &App,
+    f: impl FnOnce(&Index, &RuleSet) -> Result<Response, HttpError>,
+) -> Result<Response, HttpError> {
+    let snap = app.live.current();
+    f(&snap.index, &app.rules)
 }
 
 fn ok(m: Markup) -> Response {
@@ -72,10 +85,23 @@ pub(crate) async fn search(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), SEARCH_PAGE)?;
-    render(&app, move |index, rules| search_view(index, rules, &p)).await
+    if p.one("q").unwrap_or("").trim().is_empty() {
+        return at_once(&app, |index, rules| {
+            search_view(index, rules, &p, &Cancel::never())
+        });
+    }
+    render(&app, Cost::Heavy, move |index, rules, cancel| {
+        search_view(index, rules, &p, cancel)
+    })
+    .await
 }
 
-fn search_view(index: &Index, rules: &RuleSet, p: &Params) -> Result<Response, HttpError> {
+fn search_view(
+    index: &Index,
+    rules: &RuleSet,
+    p: &Params,
+    cancel: &Cancel,
+) -> Result<Response, HttpError> {
     let box_text = p.one("q").unwrap_or("").trim().to_string();
     let (query, mut at) = split_selectors(&box_text, |r| !index.ordered(r).is_empty());
     at.extend(p.all("at"));
@@ -109,7 +135,7 @@ fn search_view(index: &Index, rules: &RuleSet, p: &Params) -> Result<Response, H
         limit: whole.limit.or(Some(PAGE_LIMIT)),
         ..whole.clone()
     };
-    match shown.run(index, rules) {
+    match shown.run(index, rules, cancel) {
         Ok(r) => {
             let api = format!("/api/search{}", search_query_string(&whole));
             let timeline = links::timeline(&Followed::Search(whole.query.clone()), "");
@@ -152,7 +178,10 @@ pub(crate) async fn file(
 ) -> Result<Response, HttpError> {
     Params::parse(raw.as_deref(), &[])?;
     check_path(&path)?;
-    render(&app, move |index, _| file_view(index, &repo, &rev, &path)).await
+    render(&app, Cost::Light, move |index, _, _| {
+        file_view(index, &repo, &rev, &path)
+    })
+    .await
 }
 
 fn file_view(index: &Index, repo: &str, rev: &str, path: &str) -> Result<Response, HttpError> {
@@ -255,7 +284,7 @@ pub(crate) async fn rules(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     Params::parse(raw.as_deref(), &[])?;
-    render(&app, |index, rules| {
+    render(&app, Cost::Light, |index, rules, _| {
         let mut blobs: BTreeMap<String, HashSet<String>> = BTreeMap::new();
         for f in index.findings(&[]).map_err(HttpError::from_stage)? {
             blobs.entry(f.rule).or_default().insert(f.blob);
@@ -284,13 +313,13 @@ pub(crate) async fn rule(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), &[("repo", Size::Name)])?;
-    render(&app, move |index, rules| {
+    render(&app, Cost::Light, move |index, rules, cancel| {
         let req = TimelineRequest {
             query: None,
             rules: vec![id.clone()],
             repos: p.all("repo"),
         };
-        let t = req.run(index, rules)?;
+        let t = req.run(index, rules, cancel)?;
         let meta = rules.get(&id).map(|r| &r.meta);
         let body = rule_pages::rule(&id, meta, &t, p.one("repo").unwrap_or(""));
         Ok(ok(page(&id, Section::Rules, Some(index), body)))
@@ -305,8 +334,8 @@ pub(crate) async fn findings(
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), FindingsRequest::ACCEPTS)?;
     let req = FindingsRequest::from_params(&p)?;
-    render(&app, move |index, rules| {
-        let hits = req.run(index, rules)?;
+    render(&app, req.cost(), move |index, rules, cancel| {
+        let hits = req.run(index, rules, cancel)?;
         let body = html! {
             h1 { "Findings" }
             p.small.muted { code { (req.cli()) } }
@@ -324,8 +353,8 @@ pub(crate) async fn timeline(
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), TimelineRequest::ACCEPTS)?;
     let req = TimelineRequest::from_params(&p)?;
-    render(&app, move |index, rules| {
-        let t = req.run(index, rules)?;
+    render(&app, req.cost(), move |index, rules, cancel| {
+        let t = req.run(index, rules, cancel)?;
         let followed = match &req.query {
             Some(q) => Followed::Search(q.clone()),
             None => Followed::Rule(req.rules.join(" ")),
@@ -358,7 +387,12 @@ pub(crate) async fn cell(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), CELL)?;
-    render(&app, move |index, rules| {
+    let cost = if p.one("q").is_some() {
+        Cost::Heavy
+    } else {
+        Cost::Light
+    };
+    render(&app, cost, move |index, rules, cancel| {
         let r = index
             .resolve(&format!("{repo}@{rev}"))
             .map_err(HttpError::unknown)?;
@@ -367,8 +401,8 @@ pub(crate) async fn cell(
             .one("track")
             .ok_or_else(|| HttpError::bad_request("no track=KEY: follow a timeline cell".into()))?;
         let place = match (p.one("rule"), p.one("q")) {
-            (Some(rule), None) => rule_place(index, rules, rule, &sel, track)?,
-            (None, Some(q)) => search_place(index, rules, q, &sel, track)?,
+            (Some(rule), None) => rule_place(index, rules, rule, &sel, track, cancel)?,
+            (None, Some(q)) => search_place(index, rules, q, &sel, track, cancel)?,
             _ => {
                 return Err(HttpError::bad_request(
                     "a timeline cell names rule=ID or q=QUERY (one of them)".into(),
@@ -392,6 +426,7 @@ fn rule_place(
     rule: &str,
     sel: &str,
     track: &str,
+    cancel: &Cancel,
 ) -> Result<Option<(String, u32)>, HttpError> {
     let req = FindingsRequest {
         sel: Selection {
@@ -403,7 +438,7 @@ fn rule_place(
         },
     };
     Ok(req
-        .run(index, rules)?
+        .run(index, rules, cancel)?
         .into_iter()
         .find(|f| links::track_key(&f.identity()) == track)
         .map(|f| (f.cite.path, f.cite.start)))
@@ -415,6 +450,7 @@ fn search_place(
     q: &str,
     sel: &str,
     track: &str,
+    cancel: &Cancel,
 ) -> Result<Option<(String, u32)>, HttpError> {
     let req = SearchRequest {
         query: q.to_string(),
@@ -425,7 +461,7 @@ fn search_place(
         ..Default::default()
     };
     Ok(req
-        .run(index, rules)?
+        .run(index, rules, cancel)?
         .hits
         .into_iter()
         .find(|h| links::track_key(&links::hit_identity(h.symbol.as_deref(), &h.text)) == track)
@@ -438,7 +474,8 @@ pub(crate) async fn diff_page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), DiffRequest::ACCEPTS)?;
-    render(&app, move |index, rules| {
+    let asks = p.one("a").is_some() || p.one("b").is_some();
+    let view = move |index: &Index, rules: &RuleSet, cancel: &Cancel| {
         let selectors: Vec<String> = index
             .revisions()
             .iter()
@@ -463,7 +500,8 @@ pub(crate) async fn diff_page(
         if p.one("a").is_none() && p.one("b").is_none() {
             return Ok(ok(whole(form(None))));
         }
-        let run = DiffRequest::from_params(&p).and_then(|req| Ok((req.run(index, rules)?, req)));
+        let run =
+            DiffRequest::from_params(&p).and_then(|req| Ok((req.run(index, rules, cancel)?, req)));
         match run {
             Ok((d, req)) => {
                 let api = format!("/api/diff{}", raw_query(&p, DiffRequest::ACCEPTS));
@@ -473,8 +511,11 @@ pub(crate) async fn diff_page(
             }
             Err(e) => refused(e, |msg| whole(form(Some(msg)))),
         }
-    })
-    .await
+    };
+    if !asks {
+        return at_once(&app, |index, rules| view(index, rules, &Cancel::never()));
+    }
+    render(&app, Cost::Heavy, view).await
 }
 
 /// `/explain?message=...`: an error message explained.
@@ -483,13 +524,15 @@ pub(crate) async fn explain_page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HttpError> {
     let p = Params::parse(raw.as_deref(), ExplainRequest::ACCEPTS)?;
-    render(&app, move |index, rules| {
+    let asks = !p.one("message").unwrap_or("").trim().is_empty();
+    let view = move |index: &Index, rules: &RuleSet, cancel: &Cancel| {
         let message = p.one("message").unwrap_or("");
         let whole = |m: Markup| page("Explain", Section::Explain, Some(index), m);
         if message.trim().is_empty() {
             return Ok(ok(whole(explain_form("", None))));
         }
-        let run = ExplainRequest::from_params(&p).and_then(|req| Ok((req.run(index, rules)?, req)));
+        let run = ExplainRequest::from_params(&p)
+            .and_then(|req| Ok((req.run(index, rules, cancel)?, req)));
         match run {
             Ok((e, req)) => {
                 let api = format!("/api/explain{}", raw_query(&p, ExplainRequest::ACCEPTS));
@@ -502,8 +545,11 @@ pub(crate) async fn explain_page(
             }
             Err(e) => refused(e, |msg| whole(explain_form(message, Some(msg)))),
         }
-    })
-    .await
+    };
+    if !asks {
+        return at_once(&app, |index, rules| view(index, rules, &Cancel::never()));
+    }
+    render(&app, Cost::Heavy, view).await
 }
 
 /// The parameters a route accepts, re-encoded (for links to the JSON API).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 use crate::source::git::{CachedRepo, MissingObject};
 use crate::source::lock::{Lock, LockedRepo, LockedRev, RefKind};
@@ -351,7 +351,43 @@ fn fetch_locked(
             );
         }
     }
-    Ok(())
+    check_locked_tags(&repo, locked)
+}
+
+/// Every tag the lock pins must still name its locked commit in the fetched repository: a lock
+/// edited to point a tag at another existing commit would otherwise label that commit's code
+/// with the tag. (Branches move; the lock's commit is what is indexed.) `fetch --locked` and
+/// `index` check it, as a plain `fetch` refuses a tag that moved upstream.
+pub fn check_locked_tags(repo: &CachedRepo, locked: &LockedRepo) -> Result<()> {
+    let tags = repo.tags().with_context(|| {
+        format!(
+            "cannot check the tags archeo.lock pins for {}: run `archeo fetch` to repair the cache",
+            locked.name
+        )
+    })?;
+    let mut wrong = Vec::new();
+    for r in locked.revs.iter().filter(|r| r.kind == RefKind::Tag) {
+        match tags.get(&r.name) {
+            Some(c) if *c == r.commit => {}
+            Some(c) => wrong.push(format!(
+                "  {}@{}: archeo.lock pins {}, the fetched tag names {c}",
+                locked.name, r.name, r.commit
+            )),
+            None => wrong.push(format!(
+                "  {}@{}: archeo.lock pins {}, the fetched repository has no tag {}",
+                locked.name, r.name, r.commit, r.name
+            )),
+        }
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} locked tag(s) do not name their locked commit in the fetched repository {}:\n{}\na tag names one commit, so archeo will not cite another commit's code under it; if archeo.lock was edited, restore it (git checkout archeo.lock); if upstream moved the tag, check upstream, then run `archeo fetch --update` to re-pin",
+        wrong.len(),
+        repo.dir.display(),
+        wrong.join("\n")
+    )
 }
 
 /// Fetches every branch and tag, pins the manifest's revs, and reports what moved since the

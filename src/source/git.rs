@@ -47,6 +47,16 @@ pub enum GitError {
         /// What gix said, with its causes.
         reason: String,
     },
+    /// A `file://` URL or local path, and no `git upload-pack` to serve it.
+    #[error(
+        "cannot fetch {url}: {reason}\nhint: file:// URLs and local paths (also as the target of an insteadOf) are fetched by running git's `git upload-pack`, as git itself does; install git, or fetch over https:// or git://, which need no git binary"
+    )]
+    NoGitForLocal {
+        /// The URL contacted (and the manifest's, when rewritten).
+        url: String,
+        /// What gix said, with its causes.
+        reason: String,
+    },
     /// A commit prefix naming several objects.
     #[error("commit prefix {prefix} is ambiguous: give more hex digits")]
     AmbiguousPrefix {
@@ -384,13 +394,31 @@ impl CachedRepo {
             .with_fetch_tags(gix::remote::fetch::Tags::None)
             .with_refspecs(refspecs.iter().map(|s| s.as_str()), Direction::Fetch)
             .map_err(other("invalid refspec"))?;
-        let hint = |e: &dyn std::error::Error| GitError::Fetch {
-            url: if effective != url {
+        let local = remote
+            .url(Direction::Fetch)
+            .is_some_and(|u| u.scheme == gix::url::Scheme::File);
+        let hint = |e: &(dyn std::error::Error + 'static)| {
+            let shown = if effective != url {
                 format!("{effective} (rewritten from {url})")
             } else {
                 effective.clone()
-            },
-            reason: chain(e),
+            };
+            // A local fetch spawns `git upload-pack`; "not found" is that program missing.
+            let no_program = std::iter::successors(Some(e), |e| e.source()).any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+            });
+            if local && no_program {
+                GitError::NoGitForLocal {
+                    url: shown,
+                    reason: chain(e),
+                }
+            } else {
+                GitError::Fetch {
+                    url: shown,
+                    reason: chain(e),
+                }
+            }
         };
         let conn = remote.connect(Direction::Fetch).map_err(|e| hint(&e))?;
         let prepare = conn
@@ -555,8 +583,12 @@ impl CachedRepo {
         Ok(out)
     }
 
-    /// Every entry of the commit's tree, recursively, without a checkout.
-    pub fn tree(&self, commit: &str) -> Result<Vec<TreeEntry>> {
+    /// Every entry of the commit's tree, recursively, without a checkout, and the entries left
+    /// out because their names could not stand in a path (see [`RefusedEntry`]). A raw tree
+    /// can hold names git itself never writes (`sl/ash.go`, `..`, an empty name); joined into
+    /// paths they would shift other files' paths or leave the commit, so they and everything
+    /// under them are refused, never joined.
+    pub fn tree(&self, commit: &str) -> Result<Tree> {
         let id = gix::ObjectId::from_hex(commit.as_bytes())
             .map_err(|_| GitError::BadId(commit.to_string()))?;
         let commit_obj = self.repo.find_commit(id).map_err(|_| GitError::Missing {
@@ -571,29 +603,55 @@ impl CachedRepo {
             dir: self.dir.clone(),
             reason: e.to_string(),
         };
-        let tree = commit_obj.tree().map_err(|e| damaged(&e))?;
-        let mut rec = gix::traverse::tree::Recorder::default();
-        tree.traverse()
-            .breadthfirst(&mut rec)
-            .map_err(|e| damaged(&e))?;
-        let mut out = Vec::with_capacity(rec.records.len());
-        for e in rec.records {
-            let kind = if e.mode.is_commit() {
-                EntryKind::Submodule
-            } else if e.mode.is_link() {
-                EntryKind::Symlink
-            } else if e.mode.is_blob() {
-                EntryKind::File
-            } else {
-                continue;
-            };
-            out.push(TreeEntry {
-                path: e.filepath.to_string(),
-                id: e.oid.to_string(),
-                kind,
-            });
+        let root = commit_obj.tree_id().map_err(|e| damaged(&e))?.detach();
+        let mut out = Tree::default();
+        let mut pending: Vec<(gix::ObjectId, String, usize)> = vec![(root, String::new(), 0)];
+        while let Some((id, dir, depth)) = pending.pop() {
+            let tree = self.repo.find_tree(id).map_err(|e| damaged(&e))?;
+            for e in tree.iter() {
+                let e = e.map_err(|e| damaged(&e))?.inner;
+                let name = e.filename.to_string();
+                if let Some(why) = refused_name(e.filename) {
+                    out.refused.push(RefusedEntry {
+                        dir: dir.clone(),
+                        name,
+                        why,
+                    });
+                    continue;
+                }
+                let path = if dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                };
+                let kind = if e.mode.is_tree() {
+                    if depth + 1 >= MAX_TREE_DEPTH {
+                        out.refused.push(RefusedEntry {
+                            dir: dir.clone(),
+                            name: e.filename.to_string(),
+                            why: "nested deeper than git allows (core.maxTreeDepth, 4096)",
+                        });
+                        continue;
+                    }
+                    pending.push((e.oid.to_owned(), path, depth + 1));
+                    continue;
+                } else if e.mode.is_commit() {
+                    EntryKind::Submodule
+                } else if e.mode.is_link() {
+                    EntryKind::Symlink
+                } else if e.mode.is_blob() {
+                    EntryKind::File
+                } else {
+                    continue;
+                };
+                out.entries.push(TreeEntry {
+                    path,
+                    id: e.oid.to_string(),
+                    kind,
+                });
+            }
         }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
 
@@ -899,6 +957,45 @@ pub enum EntryKind {
     Symlink,
     /// A gitlink: `id` is the commit the submodule is pinned to.
     Submodule,
+}
+
+/// How deep trees may nest (git's own `core.maxTreeDepth` default).
+const MAX_TREE_DEPTH: usize = 4096;
+
+/// Why a tree entry's name cannot be part of a path, or `None` when it can: git never writes
+/// these names, but a raw tree object may hold them.
+fn refused_name(name: &[u8]) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an empty name")
+    } else if name == b"." || name == b".." {
+        Some("a name that means a directory itself or its parent")
+    } else if name.contains(&b'/') {
+        Some("a name holding '/', which would make it look like a path of other files")
+    } else if name.contains(&0) {
+        Some("a name holding a NUL byte")
+    } else {
+        None
+    }
+}
+
+/// A pinned tree: its entries and the ones refused.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// Every file, symbolic link and submodule, by path.
+    pub entries: Vec<TreeEntry>,
+    /// Entries whose names cannot stand in a path, left out with what is under them.
+    pub refused: Vec<RefusedEntry>,
+}
+
+/// A tree entry left out because its name cannot be part of a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedEntry {
+    /// The directory holding it (`""` at the root).
+    pub dir: String,
+    /// Its name, as given (possibly holding `/`; lossily UTF-8).
+    pub name: String,
+    /// Why it was refused.
+    pub why: &'static str,
 }
 
 /// One entry of a pinned tree.

@@ -202,7 +202,10 @@ pub struct GoBinary {
     /// Leave the `-X` variables' string pointers zero, as a position-independent binary does
     /// (the dynamic loader fills them in from relocations).
     pub pie: bool,
-    /// Write a real function table in this layout (`None`: a `.gopclntab` of loose strings).
+    /// The Go runtime the file carries besides the build info.
+    pub runtime: Runtime,
+    /// Write a real function table in this layout (`None`: a `.gopclntab` of its header and
+    /// loose strings).
     pub pclntab: Option<Pclntab>,
     /// Its functions with code, in address order.
     pub functions: Vec<FixtureFunc>,
@@ -213,6 +216,18 @@ pub struct GoBinary {
     pub section_headers: bool,
     /// Write no build info blob at all (a binary whose build info was removed).
     pub no_build_info: bool,
+}
+
+/// What a fixture holds of the Go runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// The function table in the format its build info's Go version writes (a real Go binary).
+    AsClaimed,
+    /// The function table of another Go release (`go1.16.15`): the build info lies about it.
+    Of(&'static str),
+    /// No function table and no runtime symbols: a C program carrying a forged
+    /// `.go.buildinfo` section.
+    Forged,
 }
 
 /// A function table layout, by the magic Go writes.
@@ -269,6 +284,7 @@ impl GoBinary {
             injected: Vec::new(),
             symbols: true,
             pie: false,
+            runtime: Runtime::AsClaimed,
             pclntab: None,
             functions: Vec::new(),
             inlined: Vec::new(),
@@ -285,6 +301,15 @@ impl GoBinary {
         inlined: &[&str],
     ) -> Self {
         self.pclntab = Some(layout);
+        // The build info names a Go release that writes this layout, as a real binary's does.
+        let release = match layout {
+            Pclntab::Go116 => "go1.16.15",
+            Pclntab::Go118 => "go1.18.10",
+            Pclntab::Go120 => "go1.22.4",
+        };
+        if self.go_version == "go1.22.4" {
+            self.go_version = release.into();
+        }
         self.functions = functions;
         self.inlined = inlined.iter().map(|s| s.to_string()).collect();
         self
@@ -450,6 +475,34 @@ impl GoBinary {
         if self.is_64 { 8 } else { 4 }
     }
 
+    /// The 8-byte header of the runtime's function table (pclntab) the Go linker writes:
+    /// magic (0xfffffff1 since Go 1.20, 0xfffffff0 in 1.18-1.19, 0xfffffffa in 1.16-1.17,
+    /// 0xfffffffb before), two zero bytes, the instruction quantum (1 on x86), the pointer size.
+    pub fn pclntab_header(&self) -> Vec<u8> {
+        let version = match &self.runtime {
+            Runtime::Of(v) => v,
+            _ => self.go_version.as_str(),
+        };
+        let minor: u32 = version
+            .strip_prefix("go1.")
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(22);
+        let magic: u32 = match minor {
+            0..=15 => 0xffff_fffb,
+            16..=17 => 0xffff_fffa,
+            18..=19 => 0xffff_fff0,
+            _ => 0xffff_fff1,
+        };
+        let mut h = if self.big_endian {
+            magic.to_be_bytes().to_vec()
+        } else {
+            magic.to_le_bytes().to_vec()
+        };
+        h.extend([0, 0, 1, self.ptr_size() as u8]);
+        h
+    }
+
     pub fn framed_modinfo(&self) -> Vec<u8> {
         let mut m = INFO_START.to_vec();
         m.extend_from_slice(self.modinfo.as_bytes());
@@ -551,13 +604,18 @@ impl GoBinary {
                     executable: false,
                 },
                 Section {
-                    // A real table, or function and file names: NUL-separated, some
-                    // version-like ("8.1").
+                    // The function table: a real one, or its header (its format follows the Go
+                    // release; the pointer size the target's) and function and file names:
+                    // NUL-separated, some version-like ("8.1").
                     name: ".gopclntab",
                     addr: PCLNTAB,
                     data: match self.pclntab {
                         Some(_) => self.pclntab_bytes(),
-                        None => b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                        None => [
+                            self.pclntab_header(),
+                            b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                        ]
+                        .concat(),
                     },
                     writable: false,
                     executable: false,
@@ -582,8 +640,19 @@ impl GoBinary {
                 },
             ],
             symbols: if self.symbols { symbols } else { Vec::new() },
+        };
+        if self.runtime == Runtime::Forged {
+            // A C program: its own code and data, a section of bytes copied from a Go binary.
+            elf.sections.retain(|s| s.name != ".gopclntab");
+            elf.symbols.retain(|s| !s.name.starts_with("runtime."));
+            elf.symbols.push(Symbol {
+                name: "main".into(),
+                addr: TEXT,
+                size: 16,
+                section: ".text",
+            });
         }
-        .build();
+        let mut elf = elf.build();
         if !self.section_headers {
             strip_section_headers(&mut elf, self.is_64);
         }
@@ -760,4 +829,32 @@ pub fn oci_layout(dir: &Path, layers: &[Vec<u8>], stray: &[u8]) {
         ),
     )
     .unwrap();
+}
+
+/// A non-Go ELF executable: `.text`, then `.rodata` holding `rodata` at file offset
+/// `RODATA - BASE`, laid out as a C compiler (NUL-terminated strings) or rustc (strings
+/// stored back to back, panic locations' file paths among them) leaves read-only data.
+pub fn native_elf(rodata: &[u8]) -> Vec<u8> {
+    Elf {
+        is_64: true,
+        big_endian: false,
+        sections: vec![
+            Section {
+                name: ".text",
+                addr: TEXT,
+                data: vec![0x90; 32],
+                writable: false,
+                executable: true,
+            },
+            Section {
+                name: ".rodata",
+                addr: RODATA,
+                data: rodata.to_vec(),
+                writable: false,
+                executable: false,
+            },
+        ],
+        symbols: Vec::new(),
+    }
+    .build()
 }

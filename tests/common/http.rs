@@ -21,11 +21,31 @@ impl Server {
     /// Starts `archeo serve --addr 127.0.0.1:0 EXTRA...` in the workspace and reads the URL it
     /// prints first.
     pub fn start(ws: &Workspace, extra: &[&str]) -> Server {
+        Server::start_limited(ws, extra, None)
+    }
+
+    /// [`Server::start`] with at most `descriptors` open files (`ulimit -n`), when given.
+    pub fn start_limited(ws: &Workspace, extra: &[&str], descriptors: Option<u32>) -> Server {
         let mut c = ws.archeo();
-        c.args(["serve", "--addr", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        c.args(["serve", "--addr", "127.0.0.1:0"]).args(extra);
+        if let Some(n) = descriptors {
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(c.get_program())
+                .args(c.get_args());
+            if let Some(d) = c.get_current_dir() {
+                sh.current_dir(d);
+            }
+            for (k, v) in c.get_envs() {
+                match v {
+                    Some(v) => sh.env(k, v),
+                    None => sh.env_remove(k),
+                };
+            }
+            c = sh;
+        }
+        c.stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = c.spawn().expect("archeo serve starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
@@ -78,8 +98,13 @@ impl Reply {
 
 /// Sends `METHOD target` with `Connection: close` and reads the whole answer.
 pub fn request(addr: &str, method: &str, target: &str) -> Reply {
+    request_within(addr, method, target, Duration::from_secs(120))
+}
+
+/// [`request`], failing when the answer takes longer than `wait` to arrive.
+pub fn request_within(addr: &str, method: &str, target: &str, wait: Duration) -> Reply {
     let mut s = TcpStream::connect(addr).expect("the server accepts connections");
-    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    s.set_read_timeout(Some(wait)).unwrap();
     write!(
         s,
         "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"

@@ -2,6 +2,8 @@
 //! (commits, lightweight and annotated tags, branches), and the archeo binary run against them.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

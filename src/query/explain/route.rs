@@ -266,6 +266,119 @@ impl Walk<'_, '_, '_> {
         Ok(None)
     }
 
+    /// Every option of segment `s` at `rev`: its strong sources' sites held there (a sentinel's
+    /// through each place using it), each with its graph node and shape.
+    fn options(&mut self, segments: &[Segment], s: usize) -> Result<Vec<Opt>> {
+        let (msg, rev) = (self.msg, self.rev);
+        let mut out = Vec::new();
+        for base in plain_options(msg, segments, s, rev)
+            .into_iter()
+            .take(MAX_OPTIONS)
+        {
+            let cand = &segments[s].candidates[base.cand];
+            let site = &cand.sites[base.site];
+            let node = site.function.as_deref().and_then(|f| {
+                self.g
+                    .graph
+                    .graph()
+                    .node_at(&site.cite.path, f, site.cite.start)
+            });
+            if !cand.is_sentinel() {
+                out.push(Opt { node, ..base });
+                continue;
+            }
+            let Some(var) = node else {
+                out.push(base);
+                continue;
+            };
+            for e in self.g.graph.references_to(var)? {
+                let (from, path, line, display) = {
+                    let use_ = self.g.graph.graph().link(e, 1);
+                    (
+                        use_.edge.from,
+                        use_.edge.site.path.to_string(),
+                        use_.edge.site.line,
+                        use_.from.display(),
+                    )
+                };
+                if from == var {
+                    continue;
+                }
+                let Some(shape) = self.use_shape(&path, line, cand.kind.as_str(), s)? else {
+                    continue; // a comparison: emits nothing
+                };
+                out.push(Opt {
+                    cand: base.cand,
+                    site: base.site,
+                    node: Some(from),
+                    wrap: Some(Wrap {
+                        function: display.clone(),
+                        path: path.clone(),
+                        line,
+                        url: permalink(&rev.url, &rev.commit, &path, line, line),
+                    }),
+                    shape,
+                    label: format!("{display} ({path}:{line})"),
+                });
+            }
+        }
+        out.truncate(MAX_OPTIONS);
+        Ok(out)
+    }
+
+    /// How a use of a sentinel at `path:line` agrees with the message around segment `s`; None when
+    /// the use only compares with it (`errors.Is(err, errX)`, `err == errX`, `case errX`).
+    fn use_shape(&mut self, path: &str, line: u32, kind: &str, s: usize) -> Result<Option<Shape>> {
+        let msg = self.msg;
+        let var = kind
+            .strip_prefix("sentinel ")
+            .and_then(|k| k.split_whitespace().next())
+            .unwrap_or("");
+        let Some((_, facts)) = self.g.file(path) else {
+            return Ok(Some(Shape::Possible(format!("used at {path}:{line}"))));
+        };
+        let func_start = facts
+            .decls
+            .iter()
+            .filter(|d| d.start <= line && line <= d.end)
+            .map(|d| d.start)
+            .max()
+            .unwrap_or(1);
+        let text = self.text(path)?.unwrap_or("").to_string();
+        let at = text.lines().nth(line as usize - 1).unwrap_or("");
+        if compares(at, var) {
+            return Ok(None);
+        }
+        // The format of a call wrapping it: the literal an Errorf-like call opens with, on the
+        // use's line or up to three lines before it (a call split over lines), in the same
+        // function. (String literals are not among the stored parse facts: read from the text.)
+        let first = line.saturating_sub(3).max(func_start).max(1);
+        let window: Vec<&str> = text
+            .lines()
+            .skip(first as usize - 1)
+            .take((line - first + 1) as usize)
+            .collect();
+        let Some((format, at)) = wrapping_format(&window.join("\n"), var) else {
+            return Ok(Some(Shape::Possible(format!(
+                "used at {path}:{line}; how it is joined to the next error is not read from there"
+            ))));
+        };
+        let at = first + at;
+        let f = &format;
+        Ok(Some(if fits(msg, s, f) {
+            Shape::Confirmed(format!("wrapped by {f:?} ({path}:{at})"))
+        } else {
+            let seg = msg.pieces[msg.cuts[s].0..msg.cuts[s].1].join(": ");
+            let after = match rest(msg, s) {
+                r if r.is_empty() => format!("the message ends with {seg:?}"),
+                r => format!("after {seg:?} the message goes on {r:?}"),
+            };
+            Shape::Contradicted(format!(
+                "there its error reads {f:?} ({path}:{at}), but {after}"
+            ))
+        }))
+    }
+
     /// A wrap of the error a call at `path:line` returned, in the lines after it up to the next
     /// call: `fmt.Errorf("get safe /proc/thread-self/fd handle: %w", err)`. The format and its
     /// line.
@@ -392,8 +505,15 @@ impl Walk<'_, '_, '_> {
             let found = self.checked(from, to, first, p, &mut excluded)?;
             // Another route goes through other functions; the same functions called from
             // another line of one of them (another branch of a switch) are not another route.
-            let nodes = |p: &[usize]| -> Vec<NodeId> {
-                p.iter().map(|&e| self.g.graph.graph().edges()[e].to).collect()
+            // (Compared by the names a reader sees: build-tag alternates of one function are
+            // distinct nodes with one name.)
+            let nodes = |p: &[usize]| -> Vec<String> {
+                p.iter()
+                    .map(|&e| {
+                        let g = self.g.graph.graph();
+                        g.node(g.edges()[e].to).display()
+                    })
+                    .collect()
             };
             if let Some(Route::Calls(_, p)) = found.route
                 && nodes(&p) != nodes(chosen)
@@ -507,11 +627,6 @@ pub(super) fn chain(
         let files = loader.route_files(part.rev)?;
         let mut g = files.graph();
         let mut children: Option<Vec<ChildStart>> = None;
-        let opts: Vec<Vec<Opt>> = part
-            .segments
-            .iter()
-            .map(|&s| options(index, &mut texts, &mut g, msg, segments, s, part.rev))
-            .collect::<Result<_>>()?;
         let mut walk = Walk {
             index,
             g: &mut g,
@@ -519,6 +634,11 @@ pub(super) fn chain(
             rev: part.rev,
             texts: &mut texts,
         };
+        let opts: Vec<Vec<Opt>> = part
+            .segments
+            .iter()
+            .map(|&s| walk.options(segments, s))
+            .collect::<Result<_>>()?;
         // routes[k][(i, j)]: from option i of segment k to option j of segment k + 1.
         let mut routes: Vec<Routes> = Vec::new();
         // The first hops each option's error can come from (None: any).
@@ -696,68 +816,6 @@ fn is_test_path(path: &str) -> bool {
             .any(|c| matches!(c, "tests" | "test" | "testdata" | "integration-tests"))
 }
 
-/// Every option of segment `s` at `rev`: its strong sources' sites held there (a sentinel's
-/// through each place using it), each with its graph node and shape.
-fn options(
-    index: &Index,
-    texts: &mut HashMap<String, Option<String>>,
-    g: &mut RouteGraph,
-    msg: &Message,
-    segments: &[Segment],
-    s: usize,
-    rev: &IndexedRev,
-) -> Result<Vec<Opt>> {
-    let mut out = Vec::new();
-    for base in plain_options(msg, segments, s, rev)
-        .into_iter()
-        .take(MAX_OPTIONS)
-    {
-        let cand = &segments[s].candidates[base.cand];
-        let site = &cand.sites[base.site];
-        let node = site
-            .function
-            .as_deref()
-            .and_then(|f| g.graph.graph().node_at(&site.cite.path, f, site.cite.start));
-        if !cand.is_sentinel() {
-            out.push(Opt { node, ..base });
-            continue;
-        }
-        let Some(var) = node else {
-            out.push(base);
-            continue;
-        };
-        for e in g.graph.references_to(var)? {
-            let use_ = g.graph.graph().link(e, 1);
-            if use_.edge.from == var {
-                continue;
-            }
-            let path = use_.edge.site.path.to_string();
-            let line = use_.edge.site.line;
-            let from = use_.edge.from;
-            let display = use_.from.display();
-            let Some(shape) = use_shape(index, texts, g, &path, line, cand.kind.as_str(), msg, s)?
-            else {
-                continue; // a comparison: emits nothing
-            };
-            out.push(Opt {
-                cand: base.cand,
-                site: base.site,
-                node: Some(from),
-                wrap: Some(Wrap {
-                    function: display.clone(),
-                    path: path.clone(),
-                    line,
-                    url: permalink(&rev.url, &rev.commit, &path, line, line),
-                }),
-                shape,
-                label: format!("{display} ({path}:{line})"),
-            });
-        }
-    }
-    out.truncate(MAX_OPTIONS);
-    Ok(out)
-}
-
 /// How a format site agrees with the message: a format ending in a verb wraps the next error;
 /// one ending in its own text ends the message there.
 fn format_shape(kind: &str, literal: &str, msg: &Message, s: usize) -> Shape {
@@ -787,72 +845,6 @@ fn format_shape(kind: &str, literal: &str, msg: &Message, s: usize) -> Shape {
     }
 }
 
-/// How a use of a sentinel at `path:line` agrees with the message around segment `s`; None when
-/// the use only compares with it (`errors.Is(err, errX)`, `err == errX`, `case errX`).
-#[allow(clippy::too_many_arguments)]
-fn use_shape(
-    index: &Index,
-    texts: &mut HashMap<String, Option<String>>,
-    g: &RouteGraph,
-    path: &str,
-    line: u32,
-    kind: &str,
-    msg: &Message,
-    s: usize,
-) -> Result<Option<Shape>> {
-    let var = kind
-        .strip_prefix("sentinel ")
-        .and_then(|k| k.split_whitespace().next())
-        .unwrap_or("");
-    let Some((blob, facts)) = g.file(path) else {
-        return Ok(Some(Shape::Possible(format!("used at {path}:{line}"))));
-    };
-    if !texts.contains_key(blob) {
-        let text = index.file_by_blob(blob)?.map(|f| f.content);
-        texts.insert(blob.to_string(), text);
-    }
-    let text = texts[blob].as_deref().unwrap_or("");
-    let at = text.lines().nth(line as usize - 1).unwrap_or("");
-    if compares(at, var) {
-        return Ok(None);
-    }
-    // The format of a call wrapping it: the literal an Errorf-like call opens with, on the
-    // use's line or up to three lines before it (a call split over lines), in the same
-    // function. (String literals are not among the stored parse facts: read from the text.)
-    let func_start = facts
-        .decls
-        .iter()
-        .filter(|d| d.start <= line && line <= d.end)
-        .map(|d| d.start)
-        .max()
-        .unwrap_or(1);
-    let first = line.saturating_sub(3).max(func_start).max(1);
-    let window: Vec<&str> = text
-        .lines()
-        .skip(first as usize - 1)
-        .take((line - first + 1) as usize)
-        .collect();
-    let Some((format, at)) = wrapping_format(&window.join("\n"), var) else {
-        return Ok(Some(Shape::Possible(format!(
-            "used at {path}:{line}; how it is joined to the next error is not read from there"
-        ))));
-    };
-    let at = first + at;
-    let f = &format;
-    Ok(Some(if fits(msg, s, f) {
-        Shape::Confirmed(format!("wrapped by {f:?} ({path}:{at})"))
-    } else {
-        let seg = msg.pieces[msg.cuts[s].0..msg.cuts[s].1].join(": ");
-        let after = match rest(msg, s) {
-            r if r.is_empty() => format!("the message ends with {seg:?}"),
-            r => format!("after {seg:?} the message goes on {r:?}"),
-        };
-        Shape::Contradicted(format!(
-            "there its error reads {f:?} ({path}:{at}), but {after}"
-        ))
-    }))
-}
-
 /// The format literal of the last `Errorf(`/`Wrapf(` call in `code` that is followed by `var`
 /// (the call wrapping it), decoded, and the line (0-based, within `code`) it starts on.
 fn wrapping_format(code: &str, var: &str) -> Option<(String, u32)> {
@@ -864,28 +856,7 @@ fn wrapping_format(code: &str, var: &str) -> Option<(String, u32)> {
     if !still_open(&code[call..use_at]) {
         return None; // that call closed before the use: it wraps something else
     }
-    let rest = code[call..].trim_start();
-    let (quote, body) = (rest.chars().next()?, &rest[1..]);
-    let value = match quote {
-        '`' => body[..body.find('`')?].to_string(),
-        '"' => {
-            let mut out = String::new();
-            let mut chars = body.chars();
-            loop {
-                match chars.next()? {
-                    '"' => break,
-                    '\\' => match chars.next()? {
-                        'n' => out.push('\n'),
-                        't' => out.push('\t'),
-                        c => out.push(c),
-                    },
-                    c => out.push(c),
-                }
-            }
-            out
-        }
-        _ => return None,
-    };
+    let value = decode_literal(code[call..].trim_start())?;
     let line = code[..call].matches('\n').count() as u32;
     Some((value, line))
 }

@@ -83,6 +83,9 @@ pub(crate) fn results(r: &Results, cli: &str, api: &str, timeline: &str) -> Mark
             " · " a href=(api) { "JSON" }
             " · " code.small { (cli) }
         }
+        @if let Some(note) = crate::report::search::truncation_note(r) {
+            p.err #truncated { "Cut short: " (note) }
+        }
         @for g in &groups { (group(g)) }
     }
 }

@@ -880,11 +880,29 @@ pub struct Hop {
 
 /// A path's links as hops.
 pub fn hops(links: &[Link]) -> Vec<Hop> {
+    // Every node of the route named together, so two functions of one name in two packages
+    // read apart.
+    let mut nodes: Vec<&crate::xref::Node> = Vec::new();
+    for l in links {
+        for n in [l.from, l.to] {
+            if !nodes.iter().any(|m| std::ptr::eq(*m, n)) {
+                nodes.push(n);
+            }
+        }
+    }
+    let names = crate::xref::reader_names(&nodes);
+    let name = |n: &crate::xref::Node| {
+        let i = nodes
+            .iter()
+            .position(|m| std::ptr::eq(*m, n))
+            .expect("every node of the links was collected");
+        names[i].clone()
+    };
     links
         .iter()
         .map(|l| Hop {
-            from: l.from.display(),
-            to: l.to.display(),
+            from: name(l.from),
+            to: name(l.to),
             path: l.edge.site.path.to_string(),
             line: l.edge.site.line,
             certainty: l.edge.certainty,

@@ -155,6 +155,54 @@ impl Node {
     }
 }
 
+/// How a reader names each of `nodes` when several are read together (a route): as
+/// [`Node::display`], except that nodes of different package directories sharing one display
+/// (`procfs.(*Handle).OpenRoot` of `pathrs-lite/procfs` and of `pathrs-lite/internal/procfs`)
+/// are named by as many trailing components of their directory as tell them apart
+/// (`internal/procfs.(*Handle).OpenRoot`). Nodes of one directory (build-tag alternates) keep
+/// one name: a reader sees one function.
+pub fn reader_names(nodes: &[&Node]) -> Vec<String> {
+    let mut out: Vec<String> = nodes.iter().map(|n| n.display()).collect();
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::default();
+    for (i, name) in out.iter().enumerate() {
+        groups.entry(name.clone()).or_default().push(i);
+    }
+    for members in groups.values() {
+        let dirs: Vec<Vec<&str>> = members
+            .iter()
+            .map(|&i| nodes[i].dir.split('/').filter(|c| !c.is_empty()).collect())
+            .collect();
+        let mut distinct: Vec<&Vec<&str>> = dirs.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            continue;
+        }
+        let longest = dirs.iter().map(Vec::len).max().unwrap_or(0);
+        let tail = |d: &Vec<&str>, k: usize| d[d.len().saturating_sub(k)..].join("/");
+        // The fewest trailing components that give each directory its own name.
+        let k = (1..=longest)
+            .find(|&k| {
+                let mut tails: Vec<String> = distinct.iter().map(|d| tail(d, k)).collect();
+                tails.sort();
+                tails.dedup();
+                tails.len() == distinct.len()
+            })
+            .unwrap_or(longest);
+        for (&i, d) in members.iter().zip(&dirs) {
+            let n = nodes[i];
+            let sep = if n.lang == Lang::Rust { "::" } else { "." };
+            let t = tail(d, k.max(1));
+            out[i] = if t.is_empty() {
+                n.display()
+            } else {
+                format!("{t}{sep}{}", n.name)
+            };
+        }
+    }
+    out
+}
+
 /// What an edge rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Certainty {
@@ -762,4 +810,53 @@ fn sort_links(links: &mut [Link]) {
     links.sort_by(|a, b| {
         (a.depth, &a.edge.site, a.edge.to).cmp(&(b.depth, &b.edge.site, b.edge.to))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn go_func(dir: &str, package: &str, name: &str) -> Node {
+        Node {
+            kind: NodeKind::Method,
+            lang: Lang::Go,
+            path: format!("{dir}/x.go").into(),
+            dir: dir.into(),
+            name: name.into(),
+            ident: name.into(),
+            package: Some(package.into()),
+            import_path: None,
+            receiver: None,
+            start: 1,
+            end: 2,
+        }
+    }
+
+    #[test]
+    fn functions_of_one_name_in_two_packages_read_apart_and_alternates_stay_one() {
+        let v = "vendor/github.com/cyphar/filepath-securejoin/pathrs-lite";
+        let outer = go_func(&format!("{v}/procfs"), "procfs", "(*Handle).OpenRoot");
+        let inner = go_func(
+            &format!("{v}/internal/procfs"),
+            "procfs",
+            "(*Handle).OpenRoot",
+        );
+        let open = go_func(&format!("{v}/internal/procfs"), "procfs", "(*Handle).open");
+        let names = reader_names(&[&outer, &inner, &open]);
+        assert_eq!(
+            names,
+            [
+                "pathrs-lite/procfs.(*Handle).OpenRoot",
+                "internal/procfs.(*Handle).OpenRoot",
+                "procfs.(*Handle).open",
+            ]
+        );
+        // Build-tag alternates: one directory, two files, one name a reader sees.
+        let mut alt = inner.clone();
+        alt.path = format!("{v}/internal/procfs/y.go").into();
+        assert_eq!(
+            reader_names(&[&inner, &alt]),
+            ["procfs.(*Handle).OpenRoot", "procfs.(*Handle).OpenRoot"]
+        );
+    }
 }

@@ -273,7 +273,13 @@ fn references(md: &str) -> String {
             out.push_str(line);
             continue;
         }
+        let spans = code_spans(line);
         let replaced = re.replace_all(line, |c: &regex::Captures| {
+            let whole = c.get(0).expect("the whole match");
+            // A link inside a code span is quoted text (an upstream excerpt): kept as it is.
+            if spans.iter().any(|s| s.contains(&whole.start())) {
+                return whole.as_str().to_string();
+            }
             let url = &c[2];
             let label = label(url);
             if !defs.iter().any(|(l, _)| *l == label) {
@@ -293,6 +299,44 @@ fn references(md: &str) -> String {
         }
     }
     out
+}
+
+/// The byte ranges of a line's inline code spans (CommonMark: a run of N backticks opens a span
+/// that the next run of exactly N backticks closes; an unclosed run is literal text).
+fn code_spans(line: &str) -> Vec<std::ops::Range<usize>> {
+    let b = line.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|c| **c == b'`').count();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let mut closed = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    closed = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match closed {
+            Some(end) => {
+                spans.push(i..end);
+                i = end;
+            }
+            None => i += n,
+        }
+    }
+    spans
 }
 
 /// A label for a URL: `L` and 8 hex digits of its FNV-1a hash (the same URL, the same label, in
@@ -350,6 +394,24 @@ mod tests {
             c.contains("| T14 | a14<br>b<br>c<br>d |"),
             "the fold is whole: {c}"
         );
+    }
+
+    #[test]
+    fn links_quoted_in_code_spans_are_left_alone() {
+        // An excerpt cell quotes upstream Markdown: its link is text, not a link of the block.
+        let md = "| where | excerpt |\n| --- | --- |\n\
+            | [a.toml:31](https://github.com/o/r/blob/c/a.toml#L31) | `* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)` |\n\
+            | [b.md:2](https://github.com/o/r/blob/c/b.md#L2) | `` a ` [x](https://example.com/x) `` |\n";
+        let c = compact(md);
+        assert!(
+            c.contains("`* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)`"),
+            "{c}"
+        );
+        assert!(c.contains("`` a ` [x](https://example.com/x) ``"), "{c}");
+        assert!(c.contains("| [a.toml:31][L"), "{c}");
+        assert!(!c.contains("]: https://example.com/x"), "{c}");
+        assert!(!c.contains("advisories/GHSA-x\n["), "{c}");
+        assert_eq!(code_spans("a `b` c ``d`e`` `f"), vec![2..5, 8..15]);
     }
 
     #[test]

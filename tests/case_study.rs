@@ -758,3 +758,24 @@ fn no_gate_reads_a_binary_through_docker_run() {
         }
     }
 }
+
+/// README's first command ends with `export --check` of the three documents and says what it
+/// prints: the block count there is the documents' own.
+#[test]
+fn the_readme_counts_the_documents_blocks() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let said = regex::Regex::new(r"`(\d+) documents, (\d+) blocks: all current`")
+        .unwrap()
+        .captures(&readme)
+        .expect("README says what export --check prints");
+    let mut blocks = 0;
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        blocks += archeo::report::export::parse_blocks(&doc, &text).unwrap().len();
+    }
+    assert_eq!(
+        (said[1].parse::<usize>().unwrap(), said[2].parse::<usize>().unwrap()),
+        (documents().len(), blocks),
+        "README's sentence is stale"
+    );
+}

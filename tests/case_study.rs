@@ -771,10 +771,15 @@ fn the_readme_counts_the_documents_blocks() {
     let mut blocks = 0;
     for doc in documents() {
         let text = std::fs::read_to_string(&doc).unwrap();
-        blocks += archeo::report::export::parse_blocks(&doc, &text).unwrap().len();
+        blocks += archeo::report::export::parse_blocks(&doc, &text)
+            .unwrap()
+            .len();
     }
     assert_eq!(
-        (said[1].parse::<usize>().unwrap(), said[2].parse::<usize>().unwrap()),
+        (
+            said[1].parse::<usize>().unwrap(),
+            said[2].parse::<usize>().unwrap()
+        ),
         (documents().len(), blocks),
         "README's sentence is stale"
     );

@@ -1257,7 +1257,10 @@ fn another_route(other: &[Hop], chosen: &[Hop]) -> String {
             } else {
                 format!("{}:{}", c.path, c.line)
             };
-            format!("{} → {} at {}:{} (not {theirs})", o.from, o.to, o.path, o.line)
+            format!(
+                "{} → {} at {}:{} (not {theirs})",
+                o.from, o.to, o.path, o.line
+            )
         })
         .collect();
     format!(

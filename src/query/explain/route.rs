@@ -505,13 +505,15 @@ impl Walk<'_, '_, '_> {
             let found = self.checked(from, to, first, p, &mut excluded)?;
             // Another route goes through other functions; the same functions called from
             // another line of one of them (another branch of a switch) are not another route.
-            // (Compared by the names a reader sees: build-tag alternates of one function are
-            // distinct nodes with one name.)
-            let nodes = |p: &[usize]| -> Vec<String> {
+            // (Compared by package directory and the name a reader sees: build-tag alternates
+            // of one function are distinct nodes of one directory with one name; a function of
+            // that name in another package is another function.)
+            let nodes = |p: &[usize]| -> Vec<(String, String)> {
                 p.iter()
                     .map(|&e| {
                         let g = self.g.graph.graph();
-                        g.node(g.edges()[e].to).display()
+                        let n = g.node(g.edges()[e].to);
+                        (n.dir.to_string(), n.display())
                     })
                     .collect()
             };

@@ -551,7 +551,10 @@ pub fn run(
             let body = if full {
                 body
             } else {
-                crate::report::compact::compact(&body)
+                let rank = |repo: &str, rev: &str| {
+                    src.index.ordered(repo).iter().position(|r| r.rev == rev)
+                };
+                crate::report::compact::compact(&body, &rank)
             };
             let body = neutralise(&body).into_owned();
             let old = &text[b.content.clone()];

@@ -166,12 +166,10 @@ pub fn md_text(s: &str) -> String {
     out
 }
 
-/// How Markdown shows a control character of upstream text, or `None` for any other
-/// character: C0 controls as their Unicode control pictures (ESC as `␛`, `\r` as `␍`, BEL as
-/// `␇`), DEL as `␡`, C1 controls and the line and paragraph separators (no pictures exist) as
-/// `\u{9b}`, `\u{2028}`. Both forms read as text in a code span, a fence, a table cell or a
-/// link label (a backslash before a letter escapes nothing), and neither holds a byte a terminal
-/// or an editor acts on. Newline and tab are controls too: callers keep what they allow.
+/// One character as [`md_controls`] shows it, or `None` for a character that is no control.
+/// Both forms read as text in a code span, a fence, a table cell or a link label (a backslash
+/// before a letter escapes nothing), and neither holds a byte a terminal or an editor acts on.
+/// Newline and tab are controls too: callers keep what they allow.
 fn md_control(c: char) -> Option<std::borrow::Cow<'static, str>> {
     use std::borrow::Cow;
     match c {
@@ -184,11 +182,13 @@ fn md_control(c: char) -> Option<std::borrow::Cow<'static, str>> {
     }
 }
 
-/// Shows `s`'s control characters as [`md_control`] does, newlines and tabs kept: the one form
-/// upstream text takes in every Markdown archeo writes (printed with `--format md`, evidence,
-/// exported blocks). The helpers below ([`md_code`], [`md_text`], [`md_quoted_line`]) apply it
-/// to each piece; [`to_markdown`] and export's `neutralise` apply it to the whole output, so a
-/// printer that writes a name without a helper cannot let a control byte through either.
+/// Shows `s`'s control characters, newlines and tabs kept: C0 controls as their Unicode control
+/// pictures (ESC as `␛`, BEL as `␇`, `\r` as `␍`), DEL as `␡`, C1 controls and the line and
+/// paragraph separators (no pictures exist) as `\u{9b}`, `\u{2028}`. The one form upstream
+/// text takes in every Markdown archeo writes (printed with `--format md`, evidence, exported
+/// blocks): the helpers ([`md_code`], [`md_text`], [`md_quoted_line`]) apply it to each piece;
+/// [`to_markdown`] and export's `neutralise` apply it to the whole output, so a printer that
+/// writes a name without a helper cannot let a control byte through either.
 pub fn md_controls(s: &str) -> std::borrow::Cow<'_, str> {
     md_controls_but(s, &['\n', '\t'])
 }

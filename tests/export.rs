@@ -377,4 +377,20 @@ fn compact_ranges_follow_revision_order_and_cite_the_newest() {
     assert!(shown.contains("| up@v1.1.0 ("), "{text}");
     let (code, out, err) = archeo(&ws, &["export", "--check", "doc.md"]);
     assert_eq!(code, 0, "{out}{err}");
+    // Pinned commits have no order archeo knows: their rows are never merged into a range.
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"up\"\nurl = \"{}\"\nrevs = [\"{}\", \"{}\"]\n",
+        up.url(),
+        &commits[2][..12],
+        &commits[0][..12]
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    assert!(!text.contains("revs)"), "{text}");
+    for c in [&commits[0], &commits[2]] {
+        assert!(text.contains(&format!("| up@{} (`", &c[..12])), "{text}");
+    }
 }

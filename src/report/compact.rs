@@ -5,9 +5,9 @@
 //! - Rows that say the same thing for several revisions (the same cells once commits are set
 //!   aside) become one row, the newest revision's, whose first cell names the revisions as
 //!   ranges over the table's revisions in revision order, oldest first, whatever order the rows
-//!   stand in (`moby@v28.4.0..v28.5.1 (3 revs)`). The order comes from the caller (the index's);
-//!   a repository with a revision it does not know keeps its rows apart, never merged in a
-//!   guessed order.
+//!   stand in (`moby@v28.4.0..v28.5.1 (3 revs)`). The order comes from the caller (export: the
+//!   index's, with pinned commits unranked); a repository with a revision it does not rank keeps
+//!   its rows apart, never merged in a guessed order.
 //! - A cell listing many places (`<br>`-separated) keeps its first two and says how many more.
 //! - A row still longer than [`LINE_CAP`] characters (as written, links as reference links) is
 //!   cut, its longest cell first: a cell of several places keeps fewer, a cell of text without

@@ -14,7 +14,7 @@ use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::{evidence, md_controls};
 use crate::rules::RuleSet;
-use crate::source::lock::{Lock, Pin};
+use crate::source::lock::{Lock, Pin, RefKind};
 
 /// A block's first argument asking for the printer's whole Markdown instead of the compact form.
 pub const FULL: &str = "--full";
@@ -551,8 +551,16 @@ pub fn run(
             let body = if full {
                 body
             } else {
+                // Pinned commits have no order archeo knows (they sort by hash, after the
+                // tags): a range over them would claim one, so their rows are never merged.
                 let rank = |repo: &str, rev: &str| {
-                    src.index.ordered(repo).iter().position(|r| r.rev == rev)
+                    src.index
+                        .ordered(repo)
+                        .iter()
+                        .position(|r| r.rev == rev)
+                        .filter(|_| {
+                            src.index.find(repo, rev).map(|r| r.kind) != Some(RefKind::Commit)
+                        })
                 };
                 crate::report::compact::compact(&body, &rank)
             };

@@ -329,3 +329,68 @@ fn document_blocks_are_compact_unless_full_is_asked() {
     assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
     assert_eq!(std::fs::read_to_string(&doc).unwrap(), out);
 }
+
+/// A line that stays put while its file changes is one hit per revision, ranked newest first;
+/// the compact block merges them into ranges in revision order (oldest first, a revision that
+/// says something else left out) and keeps the newest revision's place.
+#[test]
+fn compact_ranges_follow_revision_order_and_cite_the_newest() {
+    let ws = Workspace::new();
+    let up = ws.repo("up");
+    let mut commits = Vec::new();
+    for (tag, tail) in [
+        ("v1.0.0", "// one\n"),
+        ("v1.1.0", "// two\n"),
+        ("v1.2.0", "// three\n"),
+    ] {
+        up.write(
+            "f.go",
+            format!("package p\n\nfunc F() {{ needle() }}\n{tail}"),
+        );
+        // v1.1.0 moves the line: the same text at another place, another row.
+        if tag == "v1.1.0" {
+            up.write(
+                "f.go",
+                format!("package p\n\n\nfunc F() {{ needle() }}\n{tail}"),
+            );
+        }
+        commits.push(up.commit(tag));
+        up.tag(tag);
+    }
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"up\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let doc = ws.path().join("doc.md");
+    std::fs::write(&doc, "<!-- archeo:begin needle -->\n<!-- archeo:end -->\n").unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let shown = text.split("<details>").next().unwrap();
+    assert!(shown.contains("| up@v1.0.0, v1.2.0 (2 revs) |"), "{text}");
+    assert!(
+        shown.contains(&format!("{}:f.go:3", commits[2])),
+        "the newest's place: {text}"
+    );
+    assert!(shown.contains("| up@v1.1.0 ("), "{text}");
+    let (code, out, err) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Pinned commits have no order archeo knows: their rows are never merged into a range.
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"up\"\nurl = \"{}\"\nrevs = [\"{}\", \"{}\"]\n",
+        up.url(),
+        &commits[2][..12],
+        &commits[0][..12]
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    assert!(!text.contains("revs)"), "{text}");
+    for c in [&commits[0], &commits[2]] {
+        assert!(text.contains(&format!("| up@{} (`", &c[..12])), "{text}");
+    }
+}

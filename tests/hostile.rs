@@ -622,3 +622,115 @@ fn upstream_text_reaches_the_terminal_escaped() {
         "// Clear says \u{1b}[2J\u{1b}]0;title\u{7} and\rcovers its line."
     );
 }
+
+/// The characters of `out` that no Markdown archeo writes may hold raw: every control but
+/// newline and tab (C0, DEL, C1), and the line and paragraph separators.
+fn raw_controls(out: &str) -> Vec<char> {
+    out.chars()
+        .filter(|c| {
+            (c.is_control() && *c != '\n' && *c != '\t') || matches!(c, '\u{2028}' | '\u{2029}')
+        })
+        .collect()
+}
+
+/// Issue 32: a file whose path and lines hold a clear-screen sequence, a window-title sequence
+/// ended by BEL and C1 controls, and an artifact named with them, printed by every command that
+/// writes Markdown (`--format md`, `evidence` in both styles, `identify`) and exported in list,
+/// table and full blocks: no control byte but newline and tab reaches stdout or the document;
+/// each shows as its control picture (`␛`, `␇`) or, for C1, as `\u{9b}`. JSON keeps the text.
+#[test]
+fn markdown_shows_upstream_control_characters_never_writes_them() {
+    use crate::artifact_fixtures::{Format, GoBinary, tar};
+    let ws = Workspace::new();
+    let up = ws.repo("esc");
+    let line = "// Clear says \u{1b}[2J\u{1b}]0;pwned\u{7} and\u{9b}31m\tthen\u{85}more\u{7f}.";
+    up.write(
+        "pkg/evil\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}.go",
+        format!(
+            "package pkg\n\n{line}\nfunc Clear() string {{ return \"\u{1b}[2J\" }}\n\nfunc use() {{ Clear() }}\n"
+        ),
+    );
+    up.commit("v1");
+    up.tag("v1.0.0");
+    ws.manifest(&format!(
+        "[[repo]]\nname = \"esc\"\nurl = \"{}\"\nrevs = [\"v1.*\"]\n",
+        up.url()
+    ));
+    assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+    assert_eq!(archeo(&ws, &["index"]).0, 0);
+    let bin = GoBinary::new(
+        Format::Inline,
+        "path\tgithub.com/acme/evil\u{1b}[2Jcmd\nmod\tgithub.com/acme/evil\u{1b}]0;pwned\u{7}\tv1.0.0\u{9b}\t\n",
+    )
+    .build();
+    let artifact = ws.path().join("evil\u{1b}[2J\u{9b}.bin");
+    std::fs::write(&artifact, &bin).unwrap();
+    let layer = ws.path().join("layer\u{1b}]0;t\u{7}.tar");
+    std::fs::write(
+        &layer,
+        tar(&[("./usr/bin/evil\u{1b}]0;pwned\u{7}\u{9b}", &bin)], &[]),
+    )
+    .unwrap();
+    let (artifact, layer) = (
+        artifact.to_str().unwrap().to_string(),
+        layer.to_str().unwrap().to_string(),
+    );
+    let shown = "evil␛[2J␛]0;pwned␇\\u{9b}.go";
+    let mut failed = Vec::new();
+    for (args, must_show) in [
+        (vec!["search", "Clear", "--format", "md"], shown),
+        (
+            vec!["search", "pwned", "--format", "md"],
+            "and\\u{9b}31m\tthen",
+        ),
+        (vec!["defs", "Clear", "--format", "md"], shown),
+        (vec!["callers", "Clear", "--format", "md"], shown),
+        (vec!["evidence", "Clear"], shown),
+        (vec!["evidence", "pwned"], "Clear says ␛[2J␛]0;pwned␇"),
+        (vec!["evidence", "pwned", "--style", "list"], "more␡."),
+        (
+            vec!["identify", &artifact, "--format", "md"],
+            "evil␛[2J\\u{9b}.bin",
+        ),
+        (vec!["identify", &layer, "--format", "md"], "evil␛]0;pwned␇"),
+    ] {
+        let (code, out, err) = archeo(&ws, &args);
+        assert!(code < 2, "{args:?}: {err}");
+        if !raw_controls(&out).is_empty() || !out.contains(must_show) {
+            failed.push(format!("{args:?} wrote {out:?}"));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "raw or unshown controls:\n{}",
+        failed.join("\n")
+    );
+    // Exported blocks (compact tables, lists, the full printer output) hold none either, and
+    // stay byte-exact on the next check.
+    let doc = ws.path().join("doc.md");
+    std::fs::write(
+        &doc,
+        "# Doc\n\n<!-- archeo:begin pwned -->\n<!-- archeo:end -->\n\n<!-- archeo:begin pwned --style list -->\n<!-- archeo:end -->\n\n<!-- archeo:begin --full callers Clear -->\n<!-- archeo:end -->\n\n<!-- archeo:begin callers Clear -->\n<!-- archeo:end -->\n",
+    )
+    .unwrap();
+    let (code, _, err) = archeo(&ws, &["export", "doc.md"]);
+    assert_eq!(code, 0, "{err}");
+    let written = std::fs::read_to_string(&doc).unwrap();
+    assert_eq!(raw_controls(&written), Vec::<char>::new(), "{written:?}");
+    assert!(
+        written.contains("Clear says ␛[2J␛]0;pwned␇") && written.contains(shown),
+        "{written}"
+    );
+    let (code, out, err) = archeo(&ws, &["export", "--check", "doc.md"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(archeo(&ws, &["export", "doc.md"]).0, 0);
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), written);
+    // JSON keeps the text as it is (escaped by JSON itself).
+    let (_, out, _) = archeo(&ws, &["search", "pwned", "--format", "json"]);
+    let hit: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(hit["text"], line);
+    assert_eq!(
+        hit["cite"]["path"],
+        "pkg/evil\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}.go"
+    );
+}

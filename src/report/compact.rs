@@ -3,8 +3,11 @@
 //! keeps one Markdown form and documents get a short one.
 //!
 //! - Rows that say the same thing for several revisions (the same cells once commits are set
-//!   aside) become one row whose first cell names the revisions as ranges over the table's own
-//!   order (`moby@v28.4.0..v28.5.1 (3 revs)`).
+//!   aside) become one row, the newest revision's, whose first cell names the revisions as
+//!   ranges over the table's revisions in revision order, oldest first, whatever order the rows
+//!   stand in (`moby@v28.4.0..v28.5.1 (3 revs)`). The order comes from the caller (export: the
+//!   index's, with pinned commits unranked); a repository with a revision it does not rank keeps
+//!   its rows apart, never merged in a guessed order.
 //! - A cell listing many places (`<br>`-separated) keeps its first two and says how many more.
 //! - A row still longer than [`LINE_CAP`] characters (as written, links as reference links) is
 //!   cut, its longest cell first: a cell of several places keeps fewer, a cell of text without
@@ -28,8 +31,12 @@ pub const LINE_CAP: usize = 400;
 /// The width a long cell of text is cut to when its row is over [`LINE_CAP`].
 pub const CELL_WIDTH: usize = 120;
 
-/// The compact form of a block's Markdown.
-pub fn compact(md: &str) -> String {
+/// Where a revision stands in its repository's revision order (oldest first): `rank(repo, rev)`,
+/// `None` for a revision the order does not know.
+pub type Rank<'a> = &'a dyn Fn(&str, &str) -> Option<usize>;
+
+/// The compact form of a block's Markdown; `rank` orders each repository's revisions.
+pub fn compact(md: &str, rank: Rank) -> String {
     let mut out = String::with_capacity(md.len());
     let lines: Vec<&str> = md.lines().collect();
     let mut i = 0;
@@ -60,7 +67,7 @@ pub fn compact(md: &str) -> String {
             while i < lines.len() && is_row(lines[i]) {
                 i += 1;
             }
-            out.push_str(&table(&lines[start..i]));
+            out.push_str(&table(&lines[start..i], rank));
             continue;
         }
         out.push_str(line);
@@ -131,15 +138,24 @@ fn revision_of(cell: &str) -> Option<(String, String)> {
         regex::Regex::new(r"^([A-Za-z0-9._-]+)@([^\s(<|]+)").expect("a valid pattern")
     });
     let c = re.captures(cell)?;
-    Some((c[1].to_string(), c[2].to_string()))
+    // Printers write a revision as Markdown text (report::md_text): `\_` is `_`.
+    let mut rev = String::with_capacity(c[2].len());
+    let mut chars = c[2].chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => rev.extend(chars.next()),
+            ch => rev.push(ch),
+        }
+    }
+    Some((c[1].to_string(), rev))
 }
 
 /// A table in compact form, then the whole table folded when anything was left out.
-fn table(lines: &[&str]) -> String {
+fn table(lines: &[&str], rank: Rank) -> String {
     let header = cells(lines[0]);
     let sep = cells(lines[1]);
     let rows: Vec<Vec<String>> = lines[2..].iter().map(|l| cells(l)).collect();
-    let merged = merge_revisions(&rows);
+    let merged = merge_revisions(&rows, rank);
     let mut cut = false;
     let shown: Vec<Vec<String>> = merged
         .iter()
@@ -288,8 +304,10 @@ fn cut_text(cell: &str, width: usize) -> String {
 }
 
 /// Rows equal but for their first cell's revision and their commits become one row (the
-/// newest's cells), its first cell naming every revision as ranges over the table's order.
-fn merge_revisions(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+/// newest's cells), its first cell naming every revision as ranges over the table's revisions
+/// in revision order (`rank`). The rows of a repository with a revision `rank` does not know
+/// stay as they are.
+fn merge_revisions(rows: &[Vec<String>], rank: Rank) -> Vec<Vec<String>> {
     let revs: Vec<Option<(String, String)>> = rows
         .iter()
         .map(|r| r.first().and_then(|c| revision_of(c)))
@@ -297,23 +315,43 @@ fn merge_revisions(rows: &[Vec<String>]) -> Vec<Vec<String>> {
     if revs.iter().any(Option::is_none) || rows.len() < 2 {
         return rows.to_vec();
     }
-    // The table's own order of revisions, per repository.
-    let mut order: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The table's revisions in revision order, per repository; `None`: an unknown revision.
+    let mut order: BTreeMap<String, Option<Vec<(usize, String)>>> = BTreeMap::new();
     for (repo, rev) in revs.iter().flatten() {
-        let o = order.entry(repo.clone()).or_default();
-        if !o.contains(rev) {
-            o.push(rev.clone());
+        let o = order
+            .entry(repo.clone())
+            .or_insert_with(|| Some(Vec::new()));
+        match (o.as_mut(), rank(repo, rev)) {
+            (Some(o), Some(at)) => {
+                if !o.iter().any(|(_, r)| r == rev) {
+                    o.push((at, rev.clone()));
+                }
+            }
+            (Some(_), None) => *o = None,
+            (None, _) => {}
         }
     }
-    let key = |r: &Vec<String>, (repo, _): &(String, String)| {
+    for o in order.values_mut().flatten() {
+        o.sort();
+    }
+    let position = |repo: &str, rev: &str| {
+        order[repo]
+            .as_ref()
+            .and_then(|o| o.iter().position(|(_, r)| r == rev))
+    };
+    let key = |i: usize, r: &Vec<String>, (repo, rev): &(String, String)| {
         let mut k: Vec<String> = vec![repo.clone()];
+        if order[repo].is_none() {
+            // Never merged: a key of its own.
+            k.push(format!("row {i} {rev}"));
+        }
         k.extend(r.iter().skip(1).map(|c| without_commits(c)));
         k
     };
     let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let rv = revs[i].as_ref().expect("checked");
-        let k = key(r, rv);
+        let k = key(i, r, rv);
         match groups.iter_mut().find(|g| g.0 == k) {
             Some(g) => g.1.push(i),
             None => groups.push((k, vec![i])),
@@ -322,19 +360,24 @@ fn merge_revisions(rows: &[Vec<String>]) -> Vec<Vec<String>> {
     groups
         .into_iter()
         .map(|(_, members)| {
-            let newest = *members.last().expect("a member");
+            let rev_of = |m: &usize| revs[*m].as_ref().expect("checked");
+            let newest = *members
+                .iter()
+                .max_by_key(|m| position(&rev_of(m).0, &rev_of(m).1))
+                .expect("a member");
             let mut r = rows[newest].clone();
             if members.len() > 1 {
-                let repo = &revs[newest].as_ref().expect("checked").0;
-                let held: Vec<&str> = members
+                let repo = &rev_of(&newest).0;
+                let held: Vec<&str> = members.iter().map(|m| rev_of(m).1.as_str()).collect();
+                let all: Vec<&str> = order[repo]
                     .iter()
-                    .map(|m| revs[*m].as_ref().expect("checked").1.as_str())
+                    .flatten()
+                    .map(|(_, r)| r.as_str())
                     .collect();
-                let all: Vec<&str> = order[repo].iter().map(String::as_str).collect();
                 let mask: Vec<bool> = all.iter().map(|r| held.contains(r)).collect();
                 r[0] = format!(
                     "{repo}@{} ({} revs)",
-                    crate::index::selector::compress(&all, &mask),
+                    crate::report::md_text(&crate::index::selector::compress(&all, &mask)),
                     held.len()
                 );
                 // A commit cell of its own names the newest's commit, and says so.
@@ -455,6 +498,16 @@ fn label(url: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Revision order for tables whose revisions are `vX.Y.Z` tags: by version.
+    fn by_version(_repo: &str, rev: &str) -> Option<usize> {
+        let v: Vec<usize> = rev
+            .strip_prefix('v')?
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        Some(v.iter().fold(0, |acc, p| acc * 1000 + p))
+    }
+
     #[test]
     fn rows_differing_only_by_revision_merge_into_ranges() {
         let md = "| release | evidence | version |\n| --- | --- | --- |\n\
@@ -462,7 +515,7 @@ mod tests {
             | moby@v28.5.0 (`aaaaaaaaaaaa`) | [Dockerfile:265](https://github.com/moby/moby/blob/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Dockerfile#L265) | `v1.3.0` |\n\
             | moby@v28.5.1 (`bbbbbbbbbbbb`) | [Dockerfile:265](https://github.com/moby/moby/blob/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/Dockerfile#L265) | `v1.3.0` |\n\
             | moby@v28.5.2 (`cccccccccccc`) | [Dockerfile:264](https://github.com/moby/moby/blob/cccccccccccccccccccccccccccccccccccccccc/Dockerfile#L264) | `v1.3.3` |\n";
-        let c = compact(md);
+        let c = compact(md, &by_version);
         assert!(
             c.contains("| moby@v28.4.0..v28.5.1 (3 revs) | [Dockerfile:265][L"),
             "{c}"
@@ -477,7 +530,52 @@ mod tests {
             c.contains("<details><summary>The whole table: 4 rows</summary>"),
             "{c}"
         );
-        assert_eq!(compact(md), c, "deterministic");
+        assert_eq!(compact(md, &by_version), c, "deterministic");
+    }
+
+    /// Rows newest first (as search ranks them) or out of order: the ranges follow revision
+    /// order, the merged row is the newest's, and a revision the order does not know is never
+    /// merged.
+    #[test]
+    fn merged_ranges_follow_revision_order_not_the_rows() {
+        let row = |rev: &str, c: char| {
+            let commit = c.to_string().repeat(40);
+            format!(
+                "| up@{rev} (`{}`) | [f.go:3](https://github.com/o/up/blob/{commit}/f.go#L3) | `F` |\n",
+                &commit[..12]
+            )
+        };
+        let head = "| revision | location | symbol |\n| --- | --- | --- |\n";
+        let md = format!(
+            "{head}{}{}{}",
+            row("v1.2.0", 'c'),
+            row("v1.1.0", 'b'),
+            row("v1.0.0", 'a')
+        );
+        let c = compact(&md, &by_version);
+        let shown = c.split("<details>").next().unwrap();
+        assert!(shown.contains("| up@v1.0.0..v1.2.0 (3 revs) |"), "{c}");
+        // The merged row links the newest's place (its reference label).
+        let newest = c
+            .lines()
+            .find(|l| l.ends_with("cccccccccccccccccccccccccccccccccccccccc/f.go#L3"))
+            .and_then(|l| l.split(']').next())
+            .unwrap();
+        assert!(shown.contains(&format!("[f.go:3]{newest}]")), "{c}");
+        // Out of order with a revision between them that says something else.
+        let other = "| up@v1.1.0 (`bbbbbbbbbbbb`) | [g.go:1](https://github.com/o/up/blob/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/g.go#L1) | `G` |\n";
+        let md = format!("{head}{}{other}{}", row("v1.2.0", 'c'), row("v1.0.0", 'a'));
+        let c = compact(&md, &by_version);
+        assert!(c.contains("| up@v1.0.0, v1.2.0 (2 revs) |"), "{c}");
+        // A revision the order does not know: its repository's rows stay apart.
+        let md = format!("{head}{}{}", row("v1.2.0", 'c'), row("main", 'a'));
+        let c = compact(&md, &by_version);
+        assert!(
+            c.contains("| up@v1.2.0 (`cccccccccccc`) |")
+                && c.contains("| up@main (`aaaaaaaaaaaa`) |"),
+            "{c}"
+        );
+        assert!(!c.contains("revs)"), "{c}");
     }
 
     #[test]
@@ -486,7 +584,7 @@ mod tests {
         for i in 0..15 {
             md.push_str(&format!("| T{i} | a{i}<br>b<br>c<br>d |\n"));
         }
-        let c = compact(&md);
+        let c = compact(&md, &by_version);
         let visible = c.split("<details>").next().unwrap();
         assert_eq!(visible.matches("| T").count(), ROW_CAP, "{c}");
         assert!(visible.contains("| T0 | a0<br>b<br>… +2 more |"), "{c}");
@@ -517,7 +615,7 @@ mod tests {
             "| # | site | excerpt | facts |\n| --- | --- | --- | --- |\n| 6 | {places} | {excerpt} | {facts} |\n| 7 | {} | `short` | none |\n",
             link(1)
         );
-        let c = compact(&md);
+        let c = compact(&md, &by_version);
         let (visible, folded) = c.split_once("<details>").expect("folded: {c}");
         for l in visible.lines() {
             assert!(
@@ -545,7 +643,7 @@ mod tests {
             "{folded}"
         );
         assert!(folded.contains(&excerpt), "{folded}");
-        assert_eq!(compact(&md), c, "deterministic");
+        assert_eq!(compact(&md, &by_version), c, "deterministic");
     }
 
     #[test]
@@ -556,7 +654,7 @@ mod tests {
             "b".repeat(40)
         );
         let md = format!("| a | b |\n| --- | --- |\n| {cell} | {cell} |\n");
-        let c = compact(&md);
+        let c = compact(&md, &by_version);
         assert!(
             !c.contains("<details>"),
             "nothing was cut, nothing folded: {c}"
@@ -570,7 +668,7 @@ mod tests {
         let md = "| where | excerpt |\n| --- | --- |\n\
             | [a.toml:31](https://github.com/o/r/blob/c/a.toml#L31) | `* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)` |\n\
             | [b.md:2](https://github.com/o/r/blob/c/b.md#L2) | `` a ` [x](https://example.com/x) `` |\n";
-        let c = compact(md);
+        let c = compact(md, &by_version);
         assert!(
             c.contains("`* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)`"),
             "{c}"
@@ -585,6 +683,6 @@ mod tests {
     #[test]
     fn code_fences_are_left_alone() {
         let md = "```\n| a | b |\n| --- | --- |\n[x](https://example.com/a)\n```\n";
-        assert_eq!(compact(md), md);
+        assert_eq!(compact(md, &by_version), md);
     }
 }

@@ -12,9 +12,9 @@ use crate::index::Index;
 use crate::query::cancel::Cancel;
 use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
-use crate::report::evidence;
+use crate::report::{evidence, md_controls};
 use crate::rules::RuleSet;
-use crate::source::lock::{Lock, Pin};
+use crate::source::lock::{Lock, Pin, RefKind};
 
 /// A block's first argument asking for the printer's whole Markdown instead of the compact form.
 pub const FULL: &str = "--full";
@@ -173,30 +173,31 @@ pub fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
     Ok(blocks)
 }
 
-/// Generated content as it may stand in a document: a lone `\r` becomes `␍`, a line that the
-/// scanner would read as a marker (upstream text quoted outside a code fence) gets its `<`
+/// Generated content as it may stand in a document: every control character but a line end
+/// and a tab is shown as [`md_controls`] shows it (a lone `\r` as `␍`, ESC as `␛`), a line that
+/// the scanner would read as a marker (upstream text quoted outside a code fence) gets its `<`
 /// escaped (`\<!-- ...`, which renders as the text it is), and a fence left open is closed, so
-/// nothing archeo writes can end its block or open another. Lines inside fences are code, which
-/// the scanner skips.
+/// nothing archeo writes can end its block or open another, or act on the terminal that shows
+/// the document. Lines inside fences are code, which the scanner skips.
 pub fn neutralise(body: &str) -> std::borrow::Cow<'_, str> {
     // A lone `\r` ends a line for a CommonMark renderer but not for the scanner: none may stay.
-    let lone_cr = body
-        .char_indices()
-        .any(|(i, c)| c == '\r' && !body[i + 1..].starts_with('\n'));
-    let no_cr;
-    let body = if lone_cr {
-        no_cr = body
+    let controls = body
+        .split("\r\n")
+        .any(|p| matches!(md_controls(p), std::borrow::Cow::Owned(_)));
+    let shown;
+    let body = if controls {
+        shown = body
             .split("\r\n")
-            .map(|p| p.replace('\r', "\u{240d}"))
+            .map(md_controls)
             .collect::<Vec<_>>()
             .join("\r\n");
-        no_cr.as_str()
+        shown.as_str()
     } else {
         body
     };
     let mut fence: Option<(char, usize)> = None;
     let mut out = String::new();
-    let mut changed = lone_cr;
+    let mut changed = controls;
     for raw in body.split_inclusive('\n') {
         let bare = raw.trim_end_matches(['\n', '\r']);
         if let Some(f) = fence {
@@ -550,7 +551,18 @@ pub fn run(
             let body = if full {
                 body
             } else {
-                crate::report::compact::compact(&body)
+                // Pinned commits have no order archeo knows (they sort by hash, after the
+                // tags): a range over them would claim one, so their rows are never merged.
+                let rank = |repo: &str, rev: &str| {
+                    src.index
+                        .ordered(repo)
+                        .iter()
+                        .position(|r| r.rev == rev)
+                        .filter(|_| {
+                            src.index.find(repo, rev).map(|r| r.kind) != Some(RefKind::Commit)
+                        })
+                };
+                crate::report::compact::compact(&body, &rank)
             };
             let body = neutralise(&body).into_owned();
             let old = &text[b.content.clone()];
@@ -726,6 +738,21 @@ mod tests {
             blocks("<!-- a note -->\n<!--archeology -->\n")
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn generated_content_shows_control_characters_and_keeps_line_ends() {
+        let body = "| `a\u{1b}[2J` |\tx\r\n\u{9b}\rb\u{7}\n";
+        let n = neutralise(body);
+        assert_eq!(n, "| `a␛[2J` |\tx\r\n\\u{9b}␍b␇\n");
+        assert_eq!(neutralise(&n), n, "idempotent");
+        let doc = "<!-- archeo:begin a -->\r\nold\r\n<!-- archeo:end -->\r\n";
+        let b = parse_blocks(Path::new("d.md"), doc).unwrap();
+        let out = regenerate(doc, &b, |_| Ok("x\u{1b}]0;t\u{7}\n".into())).unwrap();
+        assert_eq!(
+            out,
+            "<!-- archeo:begin a -->\r\nx␛]0;t␇\r\n<!-- archeo:end -->\r\n"
         );
     }
 

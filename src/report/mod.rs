@@ -47,20 +47,31 @@ pub trait Report {
     fn markdown(&self, out: &mut dyn Write) -> Result<()>;
 }
 
-/// Prints a report to stdout in `format`; text goes through [`TermSafe`].
+/// Prints a report to stdout in `format`; text goes through [`TermSafe`], Markdown through
+/// [`to_markdown`].
 pub fn print(report: &dyn Report, format: Format, color: termcolor::ColorChoice) -> Result<()> {
     match format {
         Format::Text => report.text(&mut TermSafe::stdout(color)),
         Format::Json => report.json(&mut std::io::stdout().lock()),
-        Format::Md => report.markdown(&mut std::io::stdout().lock()),
+        Format::Md => {
+            let md = to_markdown(report)?;
+            std::io::stdout().lock().write_all(md.as_bytes())?;
+            Ok(())
+        }
     }
 }
 
-/// The report as a Markdown string (for evidence blocks).
+/// The report as Markdown (printed, or for evidence blocks), every control character of it but
+/// newline and tab shown through [`md_controls`]: whatever a printer wrote without a helper (a
+/// repository or file name in a caption, say), no raw control byte leaves archeo.
 pub fn to_markdown(report: &dyn Report) -> Result<String> {
     let mut buf = Vec::new();
     report.markdown(&mut buf)?;
-    Ok(String::from_utf8(buf)?)
+    let md = String::from_utf8(buf)?;
+    Ok(match md_controls(&md) {
+        std::borrow::Cow::Borrowed(_) => md,
+        std::borrow::Cow::Owned(safe) => safe,
+    })
 }
 
 /// Implements [`Report`] for a type with three printer functions.
@@ -88,11 +99,11 @@ pub(crate) fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Resul
     Ok(())
 }
 
-/// Inline code for a Markdown table cell: pipes escaped, line breaks made spaces, backticks
-/// fenced so the table never breaks. Code spans show HTML as text, so an upstream file named
+/// Inline code for a Markdown table cell: pipes escaped, line breaks made spaces, other control
+/// characters shown ([`md_controls`]), backticks fenced so the table never breaks. Code spans show HTML as text, so an upstream file named
 /// `<img src=x onerror=...>.go` stays text.
 pub fn md_code(s: &str) -> String {
-    let s = s.trim().replace(['\n', '\r'], " ").replace('|', "\\|");
+    let s = md_controls(&s.trim().replace(['\n', '\r'], " ")).replace('|', "\\|");
     if s.is_empty() {
         return String::new();
     }
@@ -128,7 +139,8 @@ pub fn md_link(text: &str, url: &str) -> String {
 
 /// Plain text for Markdown (a table cell, a list item): every character Markdown would read as
 /// markup (HTML, links, emphasis, code, tables) is escaped and line breaks become spaces, so text
-/// from strangers (paths, tag names, module versions) renders as the text it is. An `_` inside a
+/// from strangers (paths, tag names, module versions) renders as the text it is; other control
+/// characters are shown ([`md_controls`]). An `_` inside a
 /// word (`RESOLVE_NO_XDEV`) is no markup and stays as it is.
 pub fn md_text(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -145,32 +157,70 @@ pub fn md_text(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
-            c => out.push(c),
+            c => match md_control(c) {
+                Some(shown) => out.push_str(&shown),
+                None => out.push(c),
+            },
         }
     }
     out
 }
 
-/// A line of quoted code for a fenced code block: every character a Markdown renderer (or an
-/// editor) would read as a line break or that a terminal would act on is shown as its Unicode
-/// control picture (`\r` as `␍`, ESC as `␛`), so a quoted line stays one line inside its fence
-/// and can never close it early. Tabs stay.
-pub fn md_quoted_line(s: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
-    if !s.chars().any(bad) {
+/// One character as [`md_controls`] shows it, or `None` for a character that is no control.
+/// Both forms read as text in a code span, a fence, a table cell or a link label (a backslash
+/// before a letter escapes nothing), and neither holds a byte a terminal or an editor acts on.
+/// Newline and tab are controls too: callers keep what they allow.
+fn md_control(c: char) -> Option<std::borrow::Cow<'static, str>> {
+    use std::borrow::Cow;
+    match c {
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).map(|p| Cow::Owned(p.to_string())),
+        '\u{7f}' => Some(Cow::Borrowed("\u{2421}")),
+        c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+            Some(Cow::Owned(c.escape_unicode().to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Shows `s`'s control characters, newlines and tabs kept: C0 controls as their Unicode control
+/// pictures (ESC as `␛`, BEL as `␇`, `\r` as `␍`), DEL as `␡`, C1 controls and the line and
+/// paragraph separators (no pictures exist) as `\u{9b}`, `\u{2028}`. The one form upstream
+/// text takes in every Markdown archeo writes (printed with `--format md`, evidence, exported
+/// blocks): the helpers ([`md_code`], [`md_text`], [`md_quoted_line`]) apply it to each piece;
+/// [`to_markdown`] and export's `neutralise` apply it to the whole output, so a printer that
+/// writes a name without a helper cannot let a control byte through either.
+pub fn md_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    md_controls_but(s, &['\n', '\t'])
+}
+
+/// [`md_controls`] keeping only the controls in `keep`.
+fn md_controls_but<'a>(s: &'a str, keep: &[char]) -> std::borrow::Cow<'a, str> {
+    let shown = |c: char| {
+        if keep.contains(&c) {
+            None
+        } else {
+            md_control(c)
+        }
+    };
+    if !s.chars().any(|c| shown(c).is_some()) {
         return std::borrow::Cow::Borrowed(s);
     }
-    std::borrow::Cow::Owned(
-        s.chars()
-            .map(|c| match c {
-                '\t' => c,
-                '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-                '\u{7f}' => '\u{2421}',
-                c if bad(c) => '\u{fffd}',
-                c => c,
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match shown(c) {
+            Some(p) => out.push_str(&p),
+            None => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A line of quoted code for a fenced code block: every control character but tab (a line
+/// break a renderer or an editor would act on, an escape a terminal would) is shown as
+/// [`md_controls`] shows it (`\r` as `␍`, ESC as `␛`), so a quoted line stays one line inside
+/// its fence and can never close it early.
+pub fn md_quoted_line(s: &str) -> std::borrow::Cow<'_, str> {
+    md_controls_but(s, &['\t'])
 }
 
 /// A fenced code block of quoted lines, each indented by `indent`: the fence is longer than any
@@ -434,9 +484,59 @@ mod tests {
         md_code_block(&mut out, "  ", "go", &[line, "", "``` ````"]).unwrap();
         assert_eq!(
             out,
-            "  `````go\n  x␍```␍<img src=x onerror=alert(1)>␛[2J\u{fffd}\tend\n\n  ``` ````\n  `````\n"
+            "  `````go\n  x␍```␍<img src=x onerror=alert(1)>␛[2J\\u{2028}\tend\n\n  ``` ````\n  `````\n"
         );
         assert!(!out.contains('\r'));
+    }
+
+    #[test]
+    fn markdown_shows_every_control_character_one_way() {
+        let hostile = "a\u{1b}[2J\u{1b}]0;t\u{7}b\u{0}\u{8}\u{7f}\u{9b}1m\u{85}\u{2029}\tc\nd";
+        let shown = "a␛[2J␛]0;t␇b␀␈␡\\u{9b}1m\\u{85}\\u{2029}\tc\nd";
+        assert_eq!(md_controls(hostile), shown);
+        assert!(matches!(
+            md_controls("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // The same form in a code span, plain text, a link label and a fenced line.
+        assert_eq!(md_code("x\u{1b}[2J\u{9b}|y"), "`x␛[2J\\u{9b}\\|y`");
+        assert_eq!(md_text("x\u{1b}]0;t\u{7}_\u{85}"), "x␛\\]0;t␇\\_\\u{85}");
+        assert_eq!(
+            md_link("a\u{1b}[2J.go:1", "https://x.org/a.go"),
+            "[a␛\\[2J.go:1](https://x.org/a.go)"
+        );
+        assert_eq!(md_code("r:a\u{1b}.go:1"), "`r:a␛.go:1`");
+        assert_eq!(md_quoted_line("\tx\u{1b}[H\u{9f}"), "\tx␛[H\\u{9f}");
+        assert_eq!(md_quoted_line("a\nb"), "a␊b");
+        // Shown forms hold no control: a second pass changes nothing.
+        assert_eq!(md_controls(shown), shown);
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() && c != '\t' && c != '\n')
+        );
+    }
+
+    /// A printer that writes upstream names without a helper: the Markdown still holds none of
+    /// their control bytes.
+    #[test]
+    fn markdown_output_never_carries_a_raw_control() {
+        struct Raw(&'static str);
+        fn text(_: &mut dyn termcolor::WriteColor, _: &Raw) -> Result<()> {
+            Ok(())
+        }
+        fn json(_: &mut dyn Write, _: &Raw) -> Result<()> {
+            Ok(())
+        }
+        fn markdown(out: &mut dyn Write, r: &Raw) -> Result<()> {
+            writeln!(out, "| {} |\t|", r.0)?;
+            Ok(())
+        }
+        report!(Raw, text, json, markdown);
+        assert_eq!(
+            to_markdown(&Raw("repo\u{1b}]0;t\u{7}\u{9b}\r")).unwrap(),
+            "| repo␛]0;t␇\\u{9b}␍ |\t|\n"
+        );
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct FunctionTable {
     pub at: Provenance,
     /// The section holding the table (`None` when the section headers are stripped).
     pub section: Option<String>,
+    /// The pointer size its header states (4 or 8).
+    pub pointer_size: u8,
     /// Functions with code of their own, in address order.
     pub functions: Vec<GoFunction>,
     /// Source file names, shared by the functions.
@@ -310,6 +312,7 @@ fn parse(tab: &[u8], base: u64, big: bool) -> Option<FunctionTable> {
             offset: base,
         },
         section: None,
+        pointer_size: tab[7],
         functions: Vec::with_capacity(h.nfunc.min(1 << 16)),
         files: Vec::new(),
         inlined: Vec::new(),
@@ -461,6 +464,52 @@ fn read_func(r: &Reader<'_>, h: &Layout, rec: usize, budget: &mut u64) -> Option
         start,
         end,
     })
+}
+
+/// The function names of a Go 1.2-1.15 table (magic `0xfffffffb`) starting at `tab[0]`, in
+/// address order: `None` unless the whole function table decodes (a plausible count, sorted
+/// entries, every record inside the table naming a function). Only names are read: this
+/// reader knows no files or lines of that layout (debug/gosym's `go12` layout: `nfunctab`,
+/// then pointer-sized `(entry, record offset)` pairs, records starting with the entry and the
+/// name's offset from the table's start).
+pub(crate) fn go12_function_names(tab: &[u8], big: bool) -> Option<Vec<String>> {
+    if !plausible_header(tab) {
+        return None;
+    }
+    let ptr = usize::from(tab[7]);
+    let r = Reader { tab, big, ptr };
+    if r.u32_at(0)? != 0xffff_fffb {
+        return None;
+    }
+    let nfunc = r.word_at(8, ptr)?;
+    if nfunc == 0 || nfunc > MAX_FUNCTIONS {
+        return None;
+    }
+    let nfunc = nfunc as usize;
+    let functab = 8 + ptr;
+    let end = functab.checked_add((2 * nfunc + 1).checked_mul(ptr)?)?;
+    if end.checked_add(4)? > tab.len() {
+        return None;
+    }
+    let whole = (0, tab.len());
+    let mut names = Vec::with_capacity(nfunc.min(1 << 16));
+    let mut prev = None;
+    for i in 0..nfunc {
+        let entry = r.word_at(functab + 2 * i * ptr, ptr)?;
+        let rec = usize::try_from(r.word_at(functab + (2 * i + 1) * ptr, ptr)?).ok()?;
+        if prev.is_some_and(|p| entry < p) || rec < end {
+            return None;
+        }
+        prev = Some(entry);
+        // The record's entry is the functab's; its name offset follows.
+        if r.word_at(rec, ptr)? != entry {
+            return None;
+        }
+        let nameoff = r.u32_at(rec.checked_add(ptr)?)? as usize;
+        let name = r.cstr(whole, nameoff).filter(|n| !n.is_empty())?;
+        names.push(name.to_string());
+    }
+    Some(names)
 }
 
 /// A pc-value table decoded into `(end pc offset, value)` runs, values starting at -1 (Go's

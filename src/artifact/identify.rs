@@ -319,8 +319,13 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         } else {
             format!(" and its symbols ({})", rt.runtime_symbols.join(", "))
         };
+        let unchecked = if rt.unchecked.is_empty() {
+            String::new()
+        } else {
+            format!("; not checked: {}", rt.unchecked.join("; "))
+        };
         id.notes.push(format!(
-            "the Go runtime agrees with the build info: {} at {}{symbols}",
+            "the Go runtime agrees with the build info: {} at {}{symbols}{unchecked}",
             t.value, t.at
         ));
     }

@@ -741,3 +741,59 @@ fn a_version_string_the_function_table_contradicts_is_flagged() {
         "{notes}"
     );
 }
+
+/// Issue 32, item 8: a real Go program (a hello world) whose build info claims the tool's
+/// module at v1.2.0's commit: its own code contradicts the commit (its one function of the
+/// module is not at v1.2.0's lines), so the commit is not trusted; the tool itself, built at
+/// that commit, is `exact commit` and the function table agrees.
+#[test]
+fn a_commit_the_binarys_own_code_contradicts_is_not_exact() {
+    let ws = tool_indexed();
+    let commit = git(&ws.path().join("upstream/tool"), &["rev-parse", "v1.2.0"])
+        .trim()
+        .to_string();
+    let modinfo = format!(
+        "path\tgithub.com/acme/tool\nmod\tgithub.com/acme/tool\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
+    );
+    let identify = |name: &str, functions: Vec<FixtureFunc>| -> serde_json::Value {
+        let bin = GoBinary::new(Format::Inline, &modinfo)
+            .with_functions(Pclntab::Go120, functions, &[])
+            .build();
+        let path = write(&ws, name, &bin);
+        let (code, out, err) = archeo(&ws, &["identify", &path, "--format", "json"]);
+        assert!(code == 0 || code == 1, "{out}{err}");
+        json_lines(&out)
+    };
+    // A hello world: `func main() {` on line 3 of its main.go.
+    let v = identify(
+        "hello-claims-tool",
+        vec![tool_func("main.main", "main.go", 3, 5)],
+    );
+    assert_ne!(v["confidence"], "exact commit", "{v}");
+    assert!(v["pin"].is_null(), "{v}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "the commit is not trusted: the build info names {commit}, pinned as tool@v1.2.0, but the binary's own code contradicts it: only 0 of its 1 functions of github.com/acme/tool are declared at the same lines in tool@v1.2.0 (fewer than half)"
+        )),
+        "{notes}"
+    );
+    assert!(!notes.contains("the function table agrees"), "{notes}");
+
+    // The tool at v1.2.0: the commit stands.
+    let v = identify(
+        "tool-at-commit",
+        vec![
+            tool_func("main.main", "main.go", 5, 7),
+            tool_func("libct.verifyCwd", "libct/init.go", 4, 6),
+            tool_func("libct.Init", "libct/init.go", 9, 11),
+            tool_func("libct.(*Container).Start", "libct/init.go", 15, 17),
+            tool_func("libct.WriteSysctls", "libct/sysctl.go", 3, 5),
+        ],
+    );
+    assert_eq!(v["confidence"], "exact commit", "{v}");
+    assert_eq!(v["pin"]["rev"], "v1.2.0", "{v}");
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("the function table agrees"), "{notes}");
+    assert!(!notes.contains("not trusted"), "{notes}");
+}

@@ -36,6 +36,17 @@ fn binary(revision: &str) -> Vec<u8> {
             "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={revision}\nbuild\tvcs.modified=false\n"
         ),
     )
+    // The vendored lookup the rule's findings are in, with code in the binary.
+    .with_functions(
+        Pclntab::Go120,
+        vec![FixtureFunc::new(
+            "example.com/securejoin.lookupInRoot",
+            "/build/proj/vendor/example.com/securejoin/procfs.go",
+            11,
+            20,
+        )],
+        &[],
+    )
     .build()
 }
 
@@ -343,6 +354,116 @@ fn forged_go_build_info_is_not_trusted() {
     }
 }
 
+/// Issue 32, item 8: a function table header proves nothing; only a whole table of the Go
+/// runtime's functions in the Go linker's section does. A C program whose forged
+/// `.go.buildinfo` ends with the 8-byte header of Go 1.20's table, or holds a whole table, a
+/// `.gopclntab` holding only the header, and a table of two functions are not trusted; a Go
+/// 1.15 binary's table (the Go 1.2 layout, names only) is.
+#[test]
+fn a_function_table_header_or_a_table_in_the_wrong_place_is_not_a_go_runtime() {
+    let (ws, commits) = indexed();
+    let modinfo = format!(
+        "path\tgithub.com/acme/proj/cmd/proj\nmod\tgithub.com/acme/proj\tv1.2.0\t\nbuild\tvcs=git\nbuild\tvcs.revision={}\nbuild\tvcs.modified=false\n",
+        commits[2]
+    );
+    let identify = |name: &str, b: &GoBinary| -> serde_json::Value {
+        let path = write(&ws, name, &b.build());
+        let (code, out, err) = archeo(&ws, &["identify", &path, "--format", "json"]);
+        assert!(code == 0 || code == 1, "{err}");
+        serde_json::from_str(out.lines().next().unwrap()).unwrap()
+    };
+    let forged = || {
+        let mut b = GoBinary::new(Format::Inline, &modinfo);
+        b.runtime = Runtime::Forged;
+        b
+    };
+    // The 8 bytes of Go 1.20's header at the end of the forged section (the re-probe's file).
+    let mut header_tail = forged();
+    header_tail.buildinfo_tail = header_tail.pclntab_header();
+    // A whole table of the runtime's functions, inside the build info section.
+    let mut table_tail = forged();
+    table_tail.buildinfo_tail = vec![0; 4];
+    table_tail
+        .buildinfo_tail
+        .extend(table_tail.table_bytes(Pclntab::Go120, &artifact_fixtures::runtime_functions()));
+    // A `.gopclntab` of the header and loose strings only.
+    let mut header_only = GoBinary::new(Format::Inline, &modinfo);
+    header_only.runtime_functions = false;
+    // A table decoding to the two functions a forger names, nothing else.
+    let mut two = GoBinary::new(Format::Inline, &modinfo).with_functions(
+        Pclntab::Go120,
+        vec![
+            FixtureFunc::new("runtime.main", "/usr/lib/go/src/runtime/proc.go", 144, 150),
+            FixtureFunc::new(
+                "runtime.goexit",
+                "/usr/lib/go/src/runtime/asm_amd64.s",
+                1650,
+                1651,
+            ),
+        ],
+        &[],
+    );
+    two.runtime_functions = false;
+    for (name, b, why) in [
+        (
+            "header-tail",
+            &header_tail,
+            "a function table header (Go 1.20 and later) at file offset 0x6",
+        ),
+        (
+            "table-tail",
+            &table_tail,
+            "lies inside the build info section: the Go linker writes it to .gopclntab",
+        ),
+        (
+            "header-only",
+            &header_only,
+            "(.gopclntab) does not decode to a function table",
+        ),
+        (
+            "two-functions",
+            &two,
+            "(.gopclntab) decodes to 2 function(s): the Go runtime alone has several hundred",
+        ),
+    ] {
+        let v = identify(name, b);
+        assert_eq!(v["confidence"], "unknown", "{name}: {v}");
+        assert!(v["pin"].is_null(), "{name}: {v}");
+        let notes = v["notes"].to_string();
+        assert!(
+            notes.contains("not trusted: the file carries Go build info") && notes.contains(why),
+            "{name}: {notes}"
+        );
+        assert!(!notes.contains("agrees"), "{name}: {notes}");
+    }
+
+    // Go 1.15 writes the Go 1.2 layout: its names decode, the runtime's among them.
+    let mut old = GoBinary::new(Format::Pointers, &modinfo);
+    old.go_version = "go1.15.15".into();
+    let v = identify("go115", &old);
+    assert_eq!(v["confidence"], "exact commit", "{v}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("the Go runtime agrees with the build info: pclntab in the format of Go 1.2-1.15, 8-byte pointers, 253 functions decoded, runtime.main and runtime.goexit among them"),
+        "{notes}"
+    );
+    // ... but not its header alone.
+    old.runtime_functions = false;
+    let v = identify("go115-header", &old);
+    assert_eq!(v["confidence"], "unknown", "{v}");
+    // A stripped genuine binary says what it could not check.
+    let mut stripped = GoBinary::new(Format::Inline, &modinfo);
+    stripped.symbols = false;
+    let v = identify("stripped", &stripped);
+    assert_eq!(v["confidence"], "exact commit", "{v}");
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("not checked: no symbol table (stripped)"),
+        "{v}"
+    );
+}
+
 /// `acme/tool`, tagged v1.0.0, v1.1.0 (adds `verifyCwd` above `Init`, moving `Init` and
 /// `Start` down, and `utils.UnsafeCloseFrom`) and v1.2.0 (a comment line moves `libct/init.go` down
 /// one line; adds `WriteSysctls`), pinned as https://github.com/acme/tool, fetched and indexed.
@@ -619,4 +740,60 @@ fn a_version_string_the_function_table_contradicts_is_flagged() {
             && notes.contains("tool@v1.0.0"),
         "{notes}"
     );
+}
+
+/// Issue 32, item 8: a real Go program (a hello world) whose build info claims the tool's
+/// module at v1.2.0's commit: its own code contradicts the commit (its one function of the
+/// module is not at v1.2.0's lines), so the commit is not trusted; the tool itself, built at
+/// that commit, is `exact commit` and the function table agrees.
+#[test]
+fn a_commit_the_binarys_own_code_contradicts_is_not_exact() {
+    let ws = tool_indexed();
+    let commit = git(&ws.path().join("upstream/tool"), &["rev-parse", "v1.2.0"])
+        .trim()
+        .to_string();
+    let modinfo = format!(
+        "path\tgithub.com/acme/tool\nmod\tgithub.com/acme/tool\t(devel)\t\nbuild\tvcs=git\nbuild\tvcs.revision={commit}\nbuild\tvcs.modified=false\n"
+    );
+    let identify = |name: &str, functions: Vec<FixtureFunc>| -> serde_json::Value {
+        let bin = GoBinary::new(Format::Inline, &modinfo)
+            .with_functions(Pclntab::Go120, functions, &[])
+            .build();
+        let path = write(&ws, name, &bin);
+        let (code, out, err) = archeo(&ws, &["identify", &path, "--format", "json"]);
+        assert!(code == 0 || code == 1, "{out}{err}");
+        json_lines(&out)
+    };
+    // A hello world: `func main() {` on line 3 of its main.go.
+    let v = identify(
+        "hello-claims-tool",
+        vec![tool_func("main.main", "main.go", 3, 5)],
+    );
+    assert_ne!(v["confidence"], "exact commit", "{v}");
+    assert!(v["pin"].is_null(), "{v}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "the commit is not trusted: the build info names {commit}, pinned as tool@v1.2.0, but the binary's own code contradicts it: only 0 of its 1 functions of github.com/acme/tool are declared at the same lines in tool@v1.2.0 (fewer than half)"
+        )),
+        "{notes}"
+    );
+    assert!(!notes.contains("the function table agrees"), "{notes}");
+
+    // The tool at v1.2.0: the commit stands.
+    let v = identify(
+        "tool-at-commit",
+        vec![
+            tool_func("main.main", "main.go", 5, 7),
+            tool_func("libct.verifyCwd", "libct/init.go", 4, 6),
+            tool_func("libct.Init", "libct/init.go", 9, 11),
+            tool_func("libct.(*Container).Start", "libct/init.go", 15, 17),
+            tool_func("libct.WriteSysctls", "libct/sysctl.go", 3, 5),
+        ],
+    );
+    assert_eq!(v["confidence"], "exact commit", "{v}");
+    assert_eq!(v["pin"]["rev"], "v1.2.0", "{v}");
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("the function table agrees"), "{notes}");
+    assert!(!notes.contains("not trusted"), "{notes}");
 }

@@ -80,7 +80,8 @@ fn proj_binary(ws: &Workspace, name: &str, commit: &str) -> String {
     .with_functions(
         Pclntab::Go120,
         vec![
-            FixtureFunc::new("github.com/acme/proj/libct.processOpenat2", "libct/open.go", 12, 16),
+            // At v1.2.0's lines (the commit the binary names).
+            FixtureFunc::new("github.com/acme/proj/libct.processOpenat2", "libct/open.go", 14, 16),
             FixtureFunc::new("github.com/acme/proj/libct.newerThanAnyPin", "libct/new.go", 3, 5),
         ],
         &["github.com/acme/proj/libct.onlyInlined"],

@@ -482,6 +482,78 @@ fn a_lock_pointing_a_tag_at_another_commit_is_refused_by_fetch_locked_and_index(
     assert_eq!(archeo(&ws, &["index"]).0, 0);
 }
 
+/// Issue 32, item 10: the same edit with the entry's kind changed to "branch" or "commit" (which
+/// the tag check skipped): refused by `fetch --locked` and `index`, naming the entry, what the
+/// repository has under that name and the way out. A real branch pin passes, also after the
+/// branch moves upstream (the locked commit is kept), and is refused when called a commit.
+#[test]
+fn a_lock_calling_a_tag_a_branch_or_a_commit_is_refused_by_fetch_locked_and_index() {
+    let (ws, up, commits) = fetched_project("\"v1.*\", \"main\"");
+    let original = ws.lock_text();
+    let (c100, c110) = (&commits[0], &commits[1]);
+    let entry = |name: &str, kind: &str, commit: &str| {
+        format!("name = \"{name}\"\nkind = \"{kind}\"\ncommit = \"{commit}\"")
+    };
+    let v110 = entry("v1.1.0", "tag", c110);
+    assert!(original.contains(&v110), "{original}");
+    let main_commit = up.head();
+    let main = entry("main", "branch", &main_commit);
+    assert!(original.contains(&main), "{original}");
+    let cases = [
+        (
+            original.replace(&v110, &entry("v1.1.0", "branch", c100)),
+            format!(
+                "proj@v1.1.0: archeo.lock says kind \"branch\", but v1.1.0 is a tag of the fetched repository (naming {c110})"
+            ),
+        ),
+        (
+            original.replace(&v110, &entry("v1.1.0", "commit", c100)),
+            format!(
+                "proj@v1.1.0: archeo.lock says kind \"commit\", but v1.1.0 is a tag of the fetched repository (naming {c110})"
+            ),
+        ),
+        (
+            original.replace(&main, &entry("main", "commit", c100)),
+            "proj@main: archeo.lock says kind \"commit\", but main is a branch of the fetched repository".to_string(),
+        ),
+    ];
+    for (edited, why) in &cases {
+        std::fs::write(ws.path().join("archeo.lock"), edited).unwrap();
+        for args in [
+            &["fetch", "--locked"][..],
+            &["fetch", "--locked", "--offline"],
+            &["index"],
+        ] {
+            let (code, _, err) = archeo(&ws, args);
+            assert_eq!(code, 2, "archeo {args:?} accepted the edited lock: {err}");
+            assert!(
+                err.contains(why.as_str())
+                    && err.contains("git checkout archeo.lock")
+                    && err.contains("`archeo fetch` without --locked"),
+                "archeo {args:?}: {err}"
+            );
+        }
+        assert!(!ws.path().join("index").join("catalog.bin").exists());
+        assert_eq!(
+            &ws.lock_text(),
+            edited,
+            "a refusing run never rewrites the lock"
+        );
+        // The way out the message names works: a plain fetch re-pins from the manifest.
+        let (code, _, err) = archeo(&ws, &["fetch"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(ws.lock_text(), original);
+    }
+
+    // A branch that moved upstream: --locked keeps the locked commit, and index reads it.
+    up.write("later.md", "later\n");
+    up.commit("later");
+    assert_eq!(archeo(&ws, &["fetch", "--locked"]).0, 0);
+    assert_eq!(ws.lock_text(), original);
+    let (code, _, err) = archeo(&ws, &["index"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 #[test]
 fn a_corrupt_lock_has_a_way_out_that_works() {
     let (ws, _, _) = fetched_project("\"v1.0.0\"");

@@ -183,6 +183,11 @@ pub struct ModuleMatch {
     pub moved: usize,
     /// The score of `compared_with`.
     pub compared: Option<RevisionScore>,
+    /// Package `main`'s functions: `(with code in the binary, declared in `compared_with` for
+    /// its platform but not in the binary)`. A binary lacking most of its claimed revision's
+    /// `main` is another program.
+    #[serde(skip)]
+    pub main_package: (usize, usize),
 }
 
 impl ModuleMatch {
@@ -620,6 +625,16 @@ pub fn match_module(
         }
     }
     let absent_total = absent.len();
+    let main_package = (
+        m.functions
+            .iter()
+            .filter(|(_, f)| f.package == "main" && !f.inlined_only())
+            .count(),
+        absent
+            .iter()
+            .filter(|f| f.function.starts_with("main."))
+            .count(),
+    );
     absent.truncate(MAX_LISTED);
     Some(ModuleMatch {
         module: m.module.clone(),
@@ -641,6 +656,7 @@ pub fn match_module(
         absent_total,
         moved,
         compared: Some(scores[against].clone()),
+        main_package,
     })
 }
 

@@ -139,8 +139,12 @@ pub struct GoEvidence {
     pub runtime: super::goruntime::GoRuntime,
 }
 
-/// Reads the Go evidence of an ELF file; `None` when it carries no Go build info.
-pub(crate) fn read_go_evidence(view: &ElfView<'_>) -> Option<GoEvidence> {
+/// Reads the Go evidence of an ELF file, given the function table read from it; `None` when it
+/// carries no Go build info.
+pub(crate) fn read_go_evidence(
+    view: &ElfView<'_>,
+    table: Option<&super::gopclntab::FunctionTable>,
+) -> Option<GoEvidence> {
     let build_info = find_build_info(view)?;
     let has_symbols = !view.symbols.is_empty();
     let mut injected = symbol_strings(view);
@@ -148,7 +152,7 @@ pub(crate) fn read_go_evidence(view: &ElfView<'_>) -> Option<GoEvidence> {
     if !has_symbols {
         injected.extend(heuristic_strings(view, &build_info.go_version.value));
     }
-    let runtime = super::goruntime::check(view, &build_info.go_version.value);
+    let runtime = super::goruntime::check(view, &build_info.go_version.value, table);
     Some(GoEvidence {
         build_info,
         injected,

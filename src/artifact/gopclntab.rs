@@ -25,6 +25,8 @@ const MAX_NAME: usize = 16 << 10;
 const MAX_STEPS_PER_FUNCTION: usize = 1 << 16;
 /// pc-value steps decoded for the whole table: past it, lines are no longer read.
 const MAX_STEPS: u64 = 1 << 26;
+/// Name bytes read from one Go 1.2-1.15 table (a large binary's names take a few MiB).
+const MAX_NAME_BYTES: usize = 64 << 20;
 /// Candidate headers tried when searching by magic.
 const MAX_CANDIDATES: usize = 64;
 /// `_PCDATA_InlTreeIndex`: the pcdata table saying which inlined call a pc belongs to.
@@ -102,6 +104,8 @@ pub struct FunctionTable {
     pub at: Provenance,
     /// The section holding the table (`None` when the section headers are stripped).
     pub section: Option<String>,
+    /// The pointer size its header states (4 or 8).
+    pub pointer_size: u8,
     /// Functions with code of their own, in address order.
     pub functions: Vec<GoFunction>,
     /// Source file names, shared by the functions.
@@ -310,6 +314,7 @@ fn parse(tab: &[u8], base: u64, big: bool) -> Option<FunctionTable> {
             offset: base,
         },
         section: None,
+        pointer_size: tab[7],
         functions: Vec::with_capacity(h.nfunc.min(1 << 16)),
         files: Vec::new(),
         inlined: Vec::new(),
@@ -463,6 +468,59 @@ fn read_func(r: &Reader<'_>, h: &Layout, rec: usize, budget: &mut u64) -> Option
     })
 }
 
+/// The function names of a Go 1.2-1.15 table (magic `0xfffffffb`) starting at `tab[0]`, in
+/// address order: `None` unless the whole function table decodes (a plausible count, sorted
+/// entries, every record inside the table naming a function). Only names are read: this
+/// reader knows no files or lines of that layout (debug/gosym's `go12` layout: `nfunctab`,
+/// then pointer-sized `(entry, record offset)` pairs, records starting with the entry and the
+/// name's offset from the table's start).
+pub(crate) fn go12_function_names(tab: &[u8], big: bool) -> Option<Vec<String>> {
+    if !plausible_header(tab) {
+        return None;
+    }
+    let ptr = usize::from(tab[7]);
+    let r = Reader { tab, big, ptr };
+    if r.u32_at(0)? != 0xffff_fffb {
+        return None;
+    }
+    let nfunc = r.word_at(8, ptr)?;
+    if nfunc == 0 || nfunc > MAX_FUNCTIONS {
+        return None;
+    }
+    let nfunc = nfunc as usize;
+    let functab = 8 + ptr;
+    let end = functab.checked_add((2 * nfunc + 1).checked_mul(ptr)?)?;
+    if end.checked_add(4)? > tab.len() {
+        return None;
+    }
+    let whole = (0, tab.len());
+    let mut names = Vec::with_capacity(nfunc.min(1 << 16));
+    let mut name_bytes = 0usize;
+    let mut prev = None;
+    for i in 0..nfunc {
+        let entry = r.word_at(functab + 2 * i * ptr, ptr)?;
+        let rec = usize::try_from(r.word_at(functab + (2 * i + 1) * ptr, ptr)?).ok()?;
+        if prev.is_some_and(|p| entry < p) || rec < end {
+            return None;
+        }
+        prev = Some(entry);
+        // The record's entry is the functab's; its name offset follows.
+        if r.word_at(rec, ptr)? != entry {
+            return None;
+        }
+        let nameoff = r.u32_at(rec.checked_add(ptr)?)? as usize;
+        let name = r.cstr(whole, nameoff).filter(|n| !n.is_empty())?;
+        // Records sharing long names must not multiply memory: a table holding more name
+        // bytes than any real one is not believed.
+        name_bytes += name.len();
+        if name_bytes > MAX_NAME_BYTES {
+            return None;
+        }
+        names.push(name.to_string());
+    }
+    Some(names)
+}
+
 /// A pc-value table decoded into `(end pc offset, value)` runs, values starting at -1 (Go's
 /// `step`: zig-zag value deltas, pc deltas times the quantum, a zero value delta ends it).
 /// Empty when the offset is 0 or outside `pctab`, or the step allowance is spent.
@@ -586,6 +644,62 @@ mod tests {
         assert_eq!(own_last_line(&files, &lines, Some(&inl), Some(0)), Some(60));
         assert_eq!(own_last_line(&files, &lines, None, Some(0)), Some(70));
         assert_eq!(own_last_line(&files, &lines, None, None), None);
+    }
+
+    /// A Go 1.2 table (64-bit, little-endian) of `names`, entries 16 bytes apart.
+    fn go12(names: &[&str]) -> Vec<u8> {
+        let n = names.len();
+        let mut t = vec![0xfb, 0xff, 0xff, 0xff, 0, 0, 1, 8];
+        t.extend((n as u64).to_le_bytes());
+        let end = 16 + (2 * n + 1) * 8;
+        let names_at = end + 4;
+        let names_len: usize = names.iter().map(|s| s.len() + 1).sum();
+        let recs = (names_at + names_len).next_multiple_of(8);
+        for i in 0..n {
+            t.extend((0x1000 + 16 * i as u64).to_le_bytes());
+            t.extend(((recs + 16 * i) as u64).to_le_bytes());
+        }
+        t.extend((0x1000 + 16 * n as u64).to_le_bytes());
+        t.extend([0; 4]);
+        let mut offs = Vec::new();
+        for s in names {
+            offs.push(t.len() as u32);
+            t.extend(s.as_bytes());
+            t.push(0);
+        }
+        t.resize(recs, 0);
+        for (i, o) in offs.iter().enumerate() {
+            t.extend((0x1000 + 16 * i as u64).to_le_bytes());
+            t.extend(o.to_le_bytes());
+            t.extend([0; 4]);
+        }
+        t
+    }
+
+    #[test]
+    fn go12_tables_decode_whole_or_not_at_all() {
+        let t = go12(&["runtime.main", "runtime.goexit", "main.main"]);
+        assert_eq!(
+            go12_function_names(&t, false).unwrap(),
+            ["runtime.main", "runtime.goexit", "main.main"]
+        );
+        // A count past the table, a header alone, a record not matching its entry, a name
+        // offset outside the table: none is a table.
+        let mut big = t.clone();
+        big[8..16].copy_from_slice(&1_000_000u64.to_le_bytes());
+        assert!(go12_function_names(&big, false).is_none());
+        assert!(go12_function_names(&t[..16], false).is_none());
+        let mut moved = t.clone();
+        let rec = u64::from_le_bytes(t[24..32].try_into().unwrap()) as usize;
+        moved[rec] ^= 1;
+        assert!(go12_function_names(&moved, false).is_none());
+        let mut far = t.clone();
+        far[rec + 8..rec + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(go12_function_names(&far, false).is_none());
+        // Another layout's magic is not this one.
+        let mut other = t;
+        other[0] = 0xf1;
+        assert!(go12_function_names(&other, false).is_none());
     }
 
     #[test]

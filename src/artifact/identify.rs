@@ -76,7 +76,8 @@ pub struct Upstream<'a> {
 /// How sure an identification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Confidence {
-    /// The artifact names a commit (vcs.revision, an injected commit) that a pin has.
+    /// The artifact names a commit (vcs.revision, an injected commit) that a pin has, and its
+    /// own functions of the module (when compared) do not contradict it.
     #[serde(rename = "exact commit")]
     ExactCommit,
     /// The artifact's version string equals a pinned tag; the code may still differ.
@@ -319,8 +320,13 @@ pub fn identify(artifact: &Artifact, upstream: &Upstream<'_>) -> Identification 
         } else {
             format!(" and its symbols ({})", rt.runtime_symbols.join(", "))
         };
+        let unchecked = if rt.unchecked.is_empty() {
+            String::new()
+        } else {
+            format!("; not checked: {}", rt.unchecked.join("; "))
+        };
         id.notes.push(format!(
-            "the Go runtime agrees with the build info: {} at {}{symbols}",
+            "the Go runtime agrees with the build info: {} at {}{symbols}{unchecked}",
             t.value, t.at
         ));
     }
@@ -842,6 +848,43 @@ fn decide(id: &mut Identification, main: &ModuleMatch, repo: &str, upstream: &Up
     } else {
         String::new()
     };
+    // A commit the build info names that the binary's own code contradicts is not trusted:
+    // the build info may be copied into another program.
+    if id.confidence == Confidence::ExactCommit
+        && let Some(pin) = id.pin.clone()
+        && pin.repo == repo
+        && let Some(at) = main
+            .compared
+            .as_ref()
+            .filter(|s| s.rev == pin.rev)
+            .or_else(|| main.tied.contains(&pin.rev).then_some(&best))
+    {
+        let (main_have, main_absent) = main.main_package;
+        let mut conflicts = Vec::new();
+        if 2 * at.exact < at.functions {
+            conflicts.push(format!(
+                "only {} of its {} functions of {} are declared at the same lines in {repo}@{} (fewer than half)",
+                at.exact, at.functions, main.module, pin.rev
+            ));
+        }
+        if main_absent > main_have {
+            conflicts.push(format!(
+                "{main_absent} functions of package main declared in {repo}@{} are not in the binary, which has {main_have} of package main",
+                pin.rev
+            ));
+        }
+        if !conflicts.is_empty() {
+            id.notes.push(format!(
+                "the commit is not trusted: the build info names {}, pinned as {repo}@{}, but the binary's own code contradicts it: {}; the build info may be copied into another program, or the code changed after that commit",
+                id.commit.as_deref().unwrap_or(&pin.commit),
+                pin.rev,
+                conflicts.join("; ")
+            ));
+            // The binary's own code decides, as when no commit names a pin.
+            id.pin = None;
+            id.confidence = Confidence::Unknown;
+        }
+    }
     match &id.pin {
         None if best.exact > 0 && 2 * best.same_file >= best.functions => {
             if let Some(pin) = upstream

@@ -242,8 +242,8 @@ impl Walker<'_> {
                 return Ok(());
             }
         };
-        let go = read_go_evidence(&view);
         let functions = read_function_table(&view);
+        let go = read_go_evidence(&view, functions.as_ref());
         let native = (go.is_none() && functions.is_none()).then(|| read_native_evidence(&view));
         if native.as_ref().is_some_and(NativeEvidence::is_empty)
             && !(ctx.named || self.options.include_non_go)
@@ -264,10 +264,12 @@ impl Walker<'_> {
                 "no Go build information, but a Go function table: a Go binary whose build information was removed"
                     .into(),
             ),
-            (Some(_), None) => notes.push(
-                "no Go function table this reader knows (Go before 1.16, or a damaged table): matched by version strings only"
+            (Some(g), None) if g.runtime.agrees() => notes.push(
+                "a function table of Go 1.2-1.15, whose files and lines this reader does not read: matched by version strings only"
                     .into(),
             ),
+            // The build info is not trusted: identify says why.
+            (Some(_), None) => {}
             (Some(_), Some(_)) => {}
         }
         if let Some(t) = &functions {

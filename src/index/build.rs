@@ -545,7 +545,7 @@ fn plan_repo(
             rev.commit
         );
     }
-    crate::source::fetch::check_locked_tags(&repo, locked)?;
+    crate::source::fetch::check_locked_revs(&repo, locked)?;
     let ri = plan.cache_dirs.len();
     let reusable = trees_from.filter(|c| c.excludes.get(&locked.name) == Some(&fp));
     for rev in &locked.revs {

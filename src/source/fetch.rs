@@ -351,33 +351,78 @@ fn fetch_locked(
             );
         }
     }
-    check_locked_tags(&repo, locked)
+    check_locked_revs(&repo, locked)
 }
 
-/// Every tag the lock pins must still name its locked commit in the fetched repository: a lock
-/// edited to point a tag at another existing commit would otherwise label that commit's code
-/// with the tag. (Branches move; the lock's commit is what is indexed.) `fetch --locked` and
+/// Every rev the lock pins must be what the fetched repository has under its name, as `fetch`
+/// resolves a name (a tag, else a branch, else a commit id): a tag locked as kind `tag` naming
+/// its locked commit; kind `branch` a branch the repository has (its commit may have moved
+/// upstream: the lock's commit, present in the cache, is what is indexed); kind `commit` a
+/// name that is its commit's id or a prefix of it, and no tag's or branch's. A lock edited to
+/// point a tag at another existing commit, or to call it a branch or a commit to escape that
+/// check, would otherwise label that commit's code with the tag's name. `fetch --locked` and
 /// `index` check it, as a plain `fetch` refuses a tag that moved upstream.
-pub fn check_locked_tags(repo: &CachedRepo, locked: &LockedRepo) -> Result<()> {
-    let tags = repo.tags().with_context(|| {
+pub fn check_locked_revs(repo: &CachedRepo, locked: &LockedRepo) -> Result<()> {
+    let refs = repo.tags().and_then(|t| Ok((t, repo.branches()?)));
+    let (tags, branches) = refs.with_context(|| {
         format!(
-            "cannot check the tags archeo.lock pins for {}: run `archeo fetch` to repair the cache",
+            "cannot check the revs archeo.lock pins for {}: run `archeo fetch` to repair the cache",
             locked.name
         )
     })?;
+    let mut kinds = Vec::new();
     let mut wrong = Vec::new();
-    for r in locked.revs.iter().filter(|r| r.kind == RefKind::Tag) {
-        match tags.get(&r.name) {
-            Some(c) if *c == r.commit => {}
-            Some(c) => wrong.push(format!(
-                "  {}@{}: archeo.lock pins {}, the fetched tag names {c}",
-                locked.name, r.name, r.commit
+    for r in &locked.revs {
+        let at = format!("{}@{}", locked.name, r.name);
+        let says = format!("archeo.lock says kind \"{}\"", r.kind.as_str());
+        let tag = tags.get(&r.name);
+        match r.kind {
+            RefKind::Tag => match tag {
+                Some(c) if *c == r.commit => {}
+                Some(c) => wrong.push(format!(
+                    "  {at}: archeo.lock pins {}, the fetched tag names {c}",
+                    r.commit
+                )),
+                None => wrong.push(format!(
+                    "  {at}: archeo.lock pins {}, the fetched repository has no tag {}",
+                    r.commit, r.name
+                )),
+            },
+            _ if tag.is_some() => kinds.push(format!(
+                "  {at}: {says}, but {} is a tag of the fetched repository (naming {}): a tag is locked as kind \"tag\"",
+                r.name,
+                tag.unwrap()
             )),
-            None => wrong.push(format!(
-                "  {}@{}: archeo.lock pins {}, the fetched repository has no tag {}",
-                locked.name, r.name, r.commit, r.name
+            RefKind::Branch if !branches.contains_key(&r.name) => kinds.push(format!(
+                "  {at}: {says}, but the fetched repository has no branch {}",
+                r.name
             )),
+            RefKind::Branch => {}
+            RefKind::Commit if branches.contains_key(&r.name) => kinds.push(format!(
+                "  {at}: {says}, but {} is a branch of the fetched repository: a branch is locked as kind \"branch\"",
+                r.name
+            )),
+            RefKind::Commit => {
+                let name = r.name.to_ascii_lowercase();
+                let is_id = !name.is_empty()
+                    && name.bytes().all(|b| b.is_ascii_hexdigit())
+                    && r.commit.starts_with(&name);
+                if !is_id {
+                    kinds.push(format!(
+                        "  {at}: {says} with commit {}, but {} is not that commit's id or a prefix of it",
+                        r.commit, r.name
+                    ));
+                }
+            }
         }
+    }
+    if !kinds.is_empty() {
+        bail!(
+            "{} locked rev(s) are not what the fetched repository {} has under their names:\n{}\narcheo.lock pins each name as what it is upstream (a tag, else a branch, else a commit id), so archeo cites only that commit's code under it; if archeo.lock was edited, restore it (git checkout archeo.lock), or run `archeo fetch` without --locked to re-pin it from archeo.toml",
+            kinds.len(),
+            repo.dir.display(),
+            kinds.join("\n")
+        );
     }
     if wrong.is_empty() {
         return Ok(());

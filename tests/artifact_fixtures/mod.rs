@@ -216,6 +216,12 @@ pub struct GoBinary {
     pub section_headers: bool,
     /// Write no build info blob at all (a binary whose build info was removed).
     pub no_build_info: bool,
+    /// Add the Go runtime's functions (`runtime.main`, `runtime.goexit` and enough others for
+    /// a plausible count, after `functions`) to the function table, as every Go program has.
+    pub runtime_functions: bool,
+    /// Bytes appended to the build info blob, 8-aligned (a forger's extra data in
+    /// `.go.buildinfo`).
+    pub buildinfo_tail: Vec<u8>,
 }
 
 /// What a fixture holds of the Go runtime.
@@ -265,9 +271,10 @@ impl FixtureFunc {
 
 pub const TEXT: u64 = 0x40_1000;
 pub const RODATA: u64 = 0x40_2000;
-pub const PCLNTAB: u64 = 0x40_3000;
 pub const DATA: u64 = 0x40_4000;
 pub const BUILDINFO: u64 = 0x40_6000;
+/// After the other sections: a table with the runtime's functions takes tens of kilobytes.
+pub const PCLNTAB: u64 = 0x40_8000;
 
 /// The 16-byte sentinels the go command frames module info with.
 const INFO_START: &[u8] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6";
@@ -290,6 +297,8 @@ impl GoBinary {
             inlined: Vec::new(),
             section_headers: true,
             no_build_info: false,
+            runtime_functions: true,
+            buildinfo_tail: Vec::new(),
         }
     }
 
@@ -319,7 +328,83 @@ impl GoBinary {
     /// `pcHeader`, then the function names, the compilation unit's file table, the file names,
     /// the pc-value tables, and the function table with the `_func` records after it.
     pub fn pclntab_bytes(&self) -> Vec<u8> {
-        let layout = self.pclntab.expect("a layout");
+        self.table_bytes(self.pclntab.expect("a layout"), &self.table_functions())
+    }
+
+    /// The functions the table holds: `functions`, then the runtime's when asked for.
+    pub fn table_functions(&self) -> Vec<FixtureFunc> {
+        let mut all = self.functions.clone();
+        if self.runtime_functions {
+            all.extend(runtime_functions());
+        }
+        all
+    }
+
+    /// The layout the Go release of the runtime writes (`None`: Go 1.2-1.15).
+    fn runtime_layout(&self) -> Option<Pclntab> {
+        let version = match &self.runtime {
+            Runtime::Of(v) => v,
+            _ => self.go_version.as_str(),
+        };
+        let minor: u32 = version
+            .strip_prefix("go1.")
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(22);
+        match minor {
+            0..=15 => None,
+            16..=17 => Some(Pclntab::Go116),
+            18..=19 => Some(Pclntab::Go118),
+            _ => Some(Pclntab::Go120),
+        }
+    }
+
+    /// A Go 1.2-1.15 function table (magic `0xfffffffb`): the header, `nfunctab`, pointer-sized
+    /// `(entry, record offset)` pairs and the end pc, the file table's offset, the names, then
+    /// each record (its entry, the offset of its name from the table's start, zero fields).
+    pub fn go12_table_bytes(&self, functions: &[FixtureFunc]) -> Vec<u8> {
+        let ptr = self.ptr_size() as usize;
+        let u32b = |v: u32| {
+            if self.big_endian {
+                v.to_be_bytes().to_vec()
+            } else {
+                v.to_le_bytes().to_vec()
+            }
+        };
+        let mut out = u32b(0xffff_fffb);
+        out.extend_from_slice(&[0, 0, 1, ptr as u8]);
+        let n = functions.len();
+        out.extend(self.word(n as u64));
+        let functab_end = 8 + ptr + (2 * n + 1) * ptr;
+        let names_at = functab_end + 4;
+        let mut names = Vec::new();
+        let mut name_off = Vec::new();
+        for f in functions {
+            name_off.push((names_at + names.len()) as u32);
+            names.extend_from_slice(f.name.as_bytes());
+            names.push(0);
+        }
+        let records_at = (names_at + names.len()).next_multiple_of(ptr);
+        let rec_len = (ptr + 9 * 4).next_multiple_of(ptr);
+        for (i, _) in functions.iter().enumerate() {
+            out.extend(self.word(TEXT + 16 * i as u64));
+            out.extend(self.word((records_at + i * rec_len) as u64));
+        }
+        out.extend(self.word(TEXT + 16 * n as u64));
+        out.extend(u32b(0)); // filetab offset: no files written
+        out.extend_from_slice(&names);
+        out.resize(records_at, 0);
+        for (i, _) in functions.iter().enumerate() {
+            let start = out.len();
+            out.extend(self.word(TEXT + 16 * i as u64));
+            out.extend(u32b(name_off[i]));
+            out.resize(start + rec_len, 0);
+        }
+        out
+    }
+
+    /// The function table `layout` writes for `functions`.
+    pub fn table_bytes(&self, layout: Pclntab, functions: &[FixtureFunc]) -> Vec<u8> {
         let ptr = self.ptr_size() as usize;
         let u32b = |v: u32| {
             if self.big_endian {
@@ -331,8 +416,7 @@ impl GoBinary {
         // Names: each function's, then the only-inlined ones.
         let mut names = Vec::new();
         let mut name_off = Vec::new();
-        for n in self
-            .functions
+        for n in functions
             .iter()
             .map(|f| f.name.as_str())
             .chain(self.inlined.iter().map(String::as_str))
@@ -343,7 +427,7 @@ impl GoBinary {
         }
         // Files: one compilation unit listing every distinct file.
         let mut files: Vec<&str> = Vec::new();
-        for f in &self.functions {
+        for f in functions {
             if !files.contains(&f.file.as_str()) {
                 files.push(&f.file);
             }
@@ -359,7 +443,7 @@ impl GoBinary {
         // zig-zag encoded from -1, then pc deltas in quanta of 1 byte.
         let mut pctab = vec![0u8];
         let mut tables = Vec::new();
-        for f in &self.functions {
+        for f in functions {
             let file_no = files.iter().position(|x| *x == f.file).unwrap() as i64;
             let pcfile = pctab.len() as u32;
             put_step(&mut pctab, file_no + 1, 4 * f.lines.len() as u64);
@@ -387,7 +471,7 @@ impl GoBinary {
         let filet = cu + cutab.len();
         let pct = filet + filetab.len();
         let pcln = (pct + pctab.len()).next_multiple_of(8);
-        let mut hdr_words = vec![self.functions.len() as u64, files.len() as u64];
+        let mut hdr_words = vec![functions.len() as u64, files.len() as u64];
         if layout != Pclntab::Go116 {
             hdr_words.push(TEXT); // textStart
         }
@@ -410,14 +494,14 @@ impl GoBinary {
                 self.word(v)
             }
         };
-        let n = self.functions.len();
+        let n = functions.len();
         let functab_len = (2 * n + 1) * field;
         let sz0 = if layout == Pclntab::Go116 { ptr } else { 4 };
         let rec_len = sz0 + 8 * 4 + 4 + if layout == Pclntab::Go120 { 4 } else { 0 };
         let rec_len = rec_len.next_multiple_of(ptr);
         let mut entry = 0u64;
         let mut entries = Vec::new();
-        for f in &self.functions {
+        for f in functions {
             entries.push(entry);
             entry += 4 * f.lines.len() as u64;
         }
@@ -435,7 +519,7 @@ impl GoBinary {
         }
         functab.extend(fieldb(base_pc(entry)));
         out.extend_from_slice(&functab);
-        for (i, f) in self.functions.iter().enumerate() {
+        for (i, f) in functions.iter().enumerate() {
             let start = out.len();
             if layout == Pclntab::Go116 {
                 out.extend(self.word(TEXT + entries[i]));
@@ -585,6 +669,18 @@ impl GoBinary {
                 buildinfo.resize(32, 0);
             }
         }
+        // The runtime's own functions, as `.symtab` names them in a Go program.
+        for (i, name) in ["runtime.main", "runtime.goexit", "runtime.rt0_go"]
+            .into_iter()
+            .enumerate()
+        {
+            symbols.push(Symbol {
+                name: name.into(),
+                addr: TEXT + 16 * i as u64,
+                size: 16,
+                section: ".text",
+            });
+        }
         let mut elf = Elf {
             is_64: self.is_64,
             big_endian: self.big_endian,
@@ -604,23 +700,6 @@ impl GoBinary {
                     executable: false,
                 },
                 Section {
-                    // The function table: a real one, or its header (its format follows the Go
-                    // release; the pointer size the target's) and function and file names:
-                    // NUL-separated, some version-like ("8.1").
-                    name: ".gopclntab",
-                    addr: PCLNTAB,
-                    data: match self.pclntab {
-                        Some(_) => self.pclntab_bytes(),
-                        None => [
-                            self.pclntab_header(),
-                            b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
-                        ]
-                        .concat(),
-                    },
-                    writable: false,
-                    executable: false,
-                },
-                Section {
                     name: ".data",
                     addr: DATA,
                     data,
@@ -633,9 +712,38 @@ impl GoBinary {
                     data: if self.no_build_info {
                         vec![0; 32]
                     } else {
-                        buildinfo
+                        // The tail 8-aligned, as a forger copying a table would place it.
+                        let mut b = buildinfo;
+                        if !self.buildinfo_tail.is_empty() {
+                            b.resize(b.len().next_multiple_of(8), 0);
+                        }
+                        [b, self.buildinfo_tail.clone()].concat()
                     },
-                    writable: true,
+                    // A forger's `objcopy --add-section` makes it read-only data.
+                    writable: self.runtime != Runtime::Forged,
+                    executable: false,
+                },
+                Section {
+                    // The function table: a real one, or its header (its format follows the Go
+                    // release; the pointer size the target's) and function and file names:
+                    // NUL-separated, some version-like ("8.1").
+                    name: ".gopclntab",
+                    addr: PCLNTAB,
+                    data: match (self.pclntab, self.runtime_layout()) {
+                        (Some(_), _) => self.pclntab_bytes(),
+                        (None, Some(layout)) if self.runtime_functions => {
+                            self.table_bytes(layout, &runtime_functions())
+                        }
+                        (None, None) if self.runtime_functions => {
+                            self.go12_table_bytes(&runtime_functions())
+                        }
+                        (None, _) => [
+                            self.pclntab_header(),
+                            b"\0runtime.main\08.1\0/usr/lib/go/src/x.go\0v2.0.1\0".to_vec(),
+                        ]
+                        .concat(),
+                    },
+                    writable: false,
                     executable: false,
                 },
             ],
@@ -658,6 +766,33 @@ impl GoBinary {
         }
         elf
     }
+}
+
+/// The Go runtime's own functions as a table of a Go program holds them: `runtime.main`,
+/// `runtime.goexit`, `runtime.rt0_go` and others up to a plausible count (a real runtime has
+/// several hundred).
+pub fn runtime_functions() -> Vec<FixtureFunc> {
+    let file = "/usr/lib/go/src/runtime/proc.go";
+    let mut out = vec![
+        FixtureFunc::new("runtime.main", file, 144, 150),
+        FixtureFunc::new(
+            "runtime.goexit",
+            "/usr/lib/go/src/runtime/asm_amd64.s",
+            1650,
+            1651,
+        ),
+        FixtureFunc::new(
+            "runtime.rt0_go",
+            "/usr/lib/go/src/runtime/asm_amd64.s",
+            159,
+            160,
+        ),
+    ];
+    out.extend(
+        (0..250)
+            .map(|i| FixtureFunc::new(&format!("runtime.fn{i}"), file, 200 + 3 * i, 201 + 3 * i)),
+    );
+    out
 }
 
 /// Zeroes `e_shoff`, `e_shnum` and `e_shstrndx`: the file keeps its program headers only.

@@ -66,12 +66,19 @@ runs, have_cs, have_rg, have_ug = int(runs), have_cs == "1", have_rg == "1", hav
 devnull = os.open(os.devnull, os.O_WRONLY)
 
 def timed(cmd, env=None):
-    """Whole-process wall time: posix_spawn to exit, output discarded."""
-    fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
+    """Whole-process wall time: posix_spawn to exit, its output read through a pipe and thrown
+    away (not /dev/null itself: grep-like tools that see /dev/null stop at the first match)."""
+    r, w = os.pipe()
+    fa = [(os.POSIX_SPAWN_DUP2, w, 1), (os.POSIX_SPAWN_DUP2, devnull, 2), (os.POSIX_SPAWN_CLOSE, r)]
     t = time.perf_counter()
     pid = os.posix_spawnp(cmd[0], cmd, env or os.environ, file_actions=fa)
+    os.close(w)
+    while os.read(r, 1 << 16):
+        pass
     os.waitpid(pid, 0)
-    return time.perf_counter() - t
+    elapsed = time.perf_counter() - t
+    os.close(r)
+    return elapsed
 
 def bench(cmds):
     """Median per command over `runs` interleaved rounds (after one warm-up each)."""

@@ -898,7 +898,11 @@ mod tests {
             .iter()
             .find(|r| r.source == *text)
             .map(|r| r.origin.clone());
-        assert_eq!(kept, Some(RuleOrigin::BuiltIn), "the word-for-word copy is not loaded twice");
+        assert_eq!(
+            kept,
+            Some(RuleOrigin::BuiltIn),
+            "the word-for-word copy is not loaded twice"
+        );
         let set = sources.compile().unwrap();
         assert_eq!(set.id_list(), ids);
         assert_eq!(set.fingerprint(), fp);

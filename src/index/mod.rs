@@ -784,6 +784,17 @@ impl Index {
         part.blob_store()?.record(&e)?.decls()
     }
 
+    /// Whether the file version `ord` declares `name` (identifier or qualified name, ASCII case
+    /// folded), decoding its declarations only when their text holds the name.
+    pub fn declares(&self, ord: u32, name: &str) -> Result<bool> {
+        let (part, l) = self.locate(ord)?;
+        let e = part.catalog.blob(l)?;
+        if !e.status.has_text() {
+            return Ok(false);
+        }
+        part.blob_store()?.record(&e)?.declares(name)
+    }
+
     /// The ids of the rules the index's findings were computed with.
     pub fn rule_ids(&self) -> &[String] {
         // Every part of a union was indexed with the same rules (checked at open).

@@ -6,12 +6,6 @@ use crate::common;
 
 use common::*;
 
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn deps_cites_each_pin_and_links_it_to_the_pinned_release() {
     let (ws, commits) = shipper_project();

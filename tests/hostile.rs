@@ -395,12 +395,6 @@ fn big(lines: usize) -> Workspace {
     ws
 }
 
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// Issue 32: a query matching nearly everything keeps at most 50,000 hits in memory (the best
 /// by rank), counts every hit, and says it was cut; `--limit` keeps only the best N; commands
 /// that need every hit refuse instead of answering from a part.

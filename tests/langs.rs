@@ -238,12 +238,6 @@ fn runtimes() -> Workspace {
     ws
 }
 
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// `path:line` of each hit of a search.
 fn hits(ws: &Workspace, args: &[&str]) -> (i32, Vec<String>) {
     let mut all = vec!["search"];

@@ -254,12 +254,6 @@ fn archeo(ws: &Workspace, args: &[&str]) -> (i32, String, String) {
     run(ws.archeo().args(args))
 }
 
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn callers_group_identical_sites_across_releases_and_cite_them() {
     let ws = workspace();

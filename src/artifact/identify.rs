@@ -893,7 +893,7 @@ fn decide(id: &mut Identification, main: &ModuleMatch, repo: &str, upstream: &Up
                 main.missing_total,
                 if main.missing_in_later > 0 {
                     format!(
-                        "; {} of them are in later pinned revisions: backported or newer code",
+                        "; {} of them are in later pinned revisions: backported or newer code, or code of a release that is not pinned",
                         main.missing_in_later
                     )
                 } else {

@@ -6,6 +6,9 @@
 //!   aside) become one row whose first cell names the revisions as ranges over the table's own
 //!   order (`moby@v28.4.0..v28.5.1 (3 revs)`).
 //! - A cell listing many places (`<br>`-separated) keeps its first two and says how many more.
+//! - A row still longer than [`LINE_CAP`] characters (as written, links as reference links) is
+//!   cut, its longest cell first: a cell of several places keeps fewer, a cell of text without
+//!   links is cut at [`CELL_WIDTH`] characters with `…` (a code span is closed again).
 //! - At most [`ROW_CAP`] rows show; the whole table, uncut, follows folded in a `<details>`
 //!   element.
 //! - Links become reference links (`[text][Lxxxxxxxx]`, defined once at the end of the block), so
@@ -20,6 +23,10 @@ use std::fmt::Write;
 pub const ROW_CAP: usize = 10;
 /// `<br>`-separated items a cell shows before the rest is counted.
 const CELL_ITEMS: usize = 2;
+/// The longest table line the compact form writes outside its fold, when cutting can reach it.
+pub const LINE_CAP: usize = 400;
+/// The width a long cell of text is cut to when its row is over [`LINE_CAP`].
+pub const CELL_WIDTH: usize = 120;
 
 /// The compact form of a block's Markdown.
 pub fn compact(md: &str) -> String {
@@ -154,6 +161,14 @@ fn table(lines: &[&str]) -> String {
                 .collect()
         })
         .collect();
+    let shown: Vec<Vec<String>> = shown
+        .into_iter()
+        .map(|r| {
+            let (r, narrowed) = narrow(r);
+            cut |= narrowed;
+            r
+        })
+        .collect();
     let capped = shown.len() > ROW_CAP;
     let mut out = String::new();
     out.push_str(&row(&header));
@@ -182,6 +197,92 @@ fn table(lines: &[&str]) -> String {
             out.push('\n');
         }
         out.push_str("\n</details>\n");
+    }
+    out
+}
+
+/// A row's length as written: links become `[text][Lxxxxxxxx]` (see [`references`]).
+fn written_len(cell: &str) -> usize {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re =
+        RE.get_or_init(|| regex::Regex::new(r"\]\(https?://[^)\s]+\)").expect("a valid pattern"));
+    re.replace_all(cell, "][L00000000]").chars().count()
+}
+
+fn row_len(cells: &[String]) -> usize {
+    4 + cells.iter().map(|c| written_len(c) + 3).sum::<usize>()
+}
+
+/// Cuts a row over [`LINE_CAP`]: first its long cells of text without links, to [`CELL_WIDTH`]
+/// characters, longest first; then, if still over, its cells of several `<br>`-separated places
+/// keep one fewer (down to one), longest first. Cells that hold links and one place stay whole.
+/// Says whether anything was cut.
+fn narrow(mut r: Vec<String>) -> (Vec<String>, bool) {
+    let mut cut = false;
+    while row_len(&r) > LINE_CAP {
+        let step = (0..r.len())
+            .filter_map(|i| cut_text_cell(&r[i]).map(|s| (i, s)))
+            .max_by_key(|(i, _)| (written_len(&r[*i]), std::cmp::Reverse(*i)))
+            .or_else(|| {
+                (0..r.len())
+                    .filter_map(|i| fewer_places(&r[i]).map(|s| (i, s)))
+                    .max_by_key(|(i, _)| (written_len(&r[*i]), std::cmp::Reverse(*i)))
+            });
+        let Some((i, s)) = step else { break };
+        r[i] = s;
+        cut = true;
+    }
+    (r, cut)
+}
+
+/// The places of a cell before the `… +N more` it may end with, and that N.
+fn counted(cell: &str) -> (&str, usize) {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"<br>… \+(\d+) more$").expect("a valid pattern"));
+    match re.captures(cell) {
+        Some(c) => (
+            &cell[..c.get(0).expect("whole").start()],
+            c[1].parse::<usize>().unwrap_or(0),
+        ),
+        None => (cell, 0),
+    }
+}
+
+/// A cell of several places with one fewer.
+fn fewer_places(cell: &str) -> Option<String> {
+    let (body, more) = counted(cell);
+    let items: Vec<&str> = body.split("<br>").collect();
+    (items.len() > 1).then(|| {
+        format!(
+            "{}<br>… +{} more",
+            items[..items.len() - 1].join("<br>"),
+            more + 1
+        )
+    })
+}
+
+/// A cell of text without links, cut to [`CELL_WIDTH`]; `None` when it holds a link, lists
+/// places, or is short already.
+fn cut_text_cell(cell: &str) -> Option<String> {
+    if cell.contains("](") || cell.contains("<br>") || written_len(cell) <= CELL_WIDTH {
+        return None;
+    }
+    Some(cut_text(cell, CELL_WIDTH))
+}
+
+/// Text cut to `width` characters with `…`: never after a lone backslash (an escape), and an
+/// open code span is closed.
+fn cut_text(cell: &str, width: usize) -> String {
+    let mut out: String = cell.chars().take(width.saturating_sub(2)).collect();
+    let trailing = out.chars().rev().take_while(|c| *c == '\\').count();
+    if trailing % 2 == 1 {
+        out.pop();
+    }
+    out = out.trim_end().to_string();
+    if out.matches('`').count() % 2 == 1 {
+        out.push_str("…`");
+    } else {
+        out.push('…');
     }
     out
 }
@@ -273,7 +374,13 @@ fn references(md: &str) -> String {
             out.push_str(line);
             continue;
         }
+        let spans = code_spans(line);
         let replaced = re.replace_all(line, |c: &regex::Captures| {
+            let whole = c.get(0).expect("the whole match");
+            // A link inside a code span is quoted text (an upstream excerpt): kept as it is.
+            if spans.iter().any(|s| s.contains(&whole.start())) {
+                return whole.as_str().to_string();
+            }
             let url = &c[2];
             let label = label(url);
             if !defs.iter().any(|(l, _)| *l == label) {
@@ -293,6 +400,44 @@ fn references(md: &str) -> String {
         }
     }
     out
+}
+
+/// The byte ranges of a line's inline code spans (CommonMark: a run of N backticks opens a span
+/// that the next run of exactly N backticks closes; an unclosed run is literal text).
+fn code_spans(line: &str) -> Vec<std::ops::Range<usize>> {
+    let b = line.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|c| **c == b'`').count();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let mut closed = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    closed = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match closed {
+            Some(end) => {
+                spans.push(i..end);
+                i = end;
+            }
+            None => i += n,
+        }
+    }
+    spans
 }
 
 /// A label for a URL: `L` and 8 hex digits of its FNV-1a hash (the same URL, the same label, in
@@ -350,6 +495,91 @@ mod tests {
             c.contains("| T14 | a14<br>b<br>c<br>d |"),
             "the fold is whole: {c}"
         );
+    }
+
+    #[test]
+    fn rows_over_the_line_cap_are_cut_longest_cell_first_and_folded_whole() {
+        let link = |n: u32| {
+            format!(
+                "[vendor/github.com/cyphar/filepath-securejoin/pathrs-lite/internal/procfs/procfs_lookup_linux.go:{n}](https://github.com/o/r/blob/{}/vendor/x.go#L{n})",
+                "a".repeat(40)
+            )
+        };
+        // Three places (the item cut leaves three alone), the last one long: one goes.
+        let places = format!(
+            "{}<br>vendored github.com/cyphar/filepath-securejoin v0.5.1<br>wrapped in `procfsLookupInRoot` at {}",
+            link(243),
+            link(93)
+        );
+        let excerpt = format!("`{}`", "x".repeat(250));
+        let facts = format!("syscalls = \\[{}\\]", "chown, ".repeat(40));
+        let md = format!(
+            "| # | site | excerpt | facts |\n| --- | --- | --- | --- |\n| 6 | {places} | {excerpt} | {facts} |\n| 7 | {} | `short` | none |\n",
+            link(1)
+        );
+        let c = compact(&md);
+        let (visible, folded) = c.split_once("<details>").expect("folded: {c}");
+        for l in visible.lines() {
+            assert!(
+                l.chars().count() <= LINE_CAP,
+                "{} > {LINE_CAP}: {l}",
+                l.len()
+            );
+        }
+        // Places go last-first after the text cells were cut; the first place stays.
+        assert!(
+            visible.contains("procfs_lookup_linux.go:243][L"),
+            "{visible}"
+        );
+        assert!(visible.contains(" more |"), "{visible}");
+        assert!(!visible.contains("wrapped in"), "{visible}");
+        // Text without links is cut at the cell width, a code span closed again, an escape
+        // never split.
+        assert!(visible.contains("xxx…` |"), "{visible}");
+        assert!(!visible.contains("\\…"), "{visible}");
+        // The short row is untouched, and the fold has every cell whole.
+        assert!(visible.contains("| 7 | [vendor/"), "{visible}");
+        assert!(folded.contains("every cell whole"), "{folded}");
+        assert!(
+            folded.contains(&places) || folded.contains("wrapped in `procfsLookupInRoot`"),
+            "{folded}"
+        );
+        assert!(folded.contains(&excerpt), "{folded}");
+        assert_eq!(compact(&md), c, "deterministic");
+    }
+
+    #[test]
+    fn a_long_row_of_links_alone_stays_whole() {
+        let cell = format!(
+            "[{}](https://github.com/o/r/blob/{}/p.go#L1)",
+            "p/".repeat(150),
+            "b".repeat(40)
+        );
+        let md = format!("| a | b |\n| --- | --- |\n| {cell} | {cell} |\n");
+        let c = compact(&md);
+        assert!(
+            !c.contains("<details>"),
+            "nothing was cut, nothing folded: {c}"
+        );
+        assert!(c.contains(&format!("[{}][L", "p/".repeat(150))), "{c}");
+    }
+
+    #[test]
+    fn links_quoted_in_code_spans_are_left_alone() {
+        // An excerpt cell quotes upstream Markdown: its link is text, not a link of the block.
+        let md = "| where | excerpt |\n| --- | --- |\n\
+            | [a.toml:31](https://github.com/o/r/blob/c/a.toml#L31) | `* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)` |\n\
+            | [b.md:2](https://github.com/o/r/blob/c/b.md#L2) | `` a ` [x](https://example.com/x) `` |\n";
+        let c = compact(md);
+        assert!(
+            c.contains("`* [**GHSA-x**](https://github.com/o/r/security/advisories/GHSA-x)`"),
+            "{c}"
+        );
+        assert!(c.contains("`` a ` [x](https://example.com/x) ``"), "{c}");
+        assert!(c.contains("| [a.toml:31][L"), "{c}");
+        assert!(!c.contains("]: https://example.com/x"), "{c}");
+        assert!(!c.contains("advisories/GHSA-x\n["), "{c}");
+        assert_eq!(code_spans("a `b` c ``d`e`` `f"), vec![2..5, 8..15]);
     }
 
     #[test]

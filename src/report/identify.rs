@@ -720,7 +720,7 @@ fn markdown(out: &mut dyn Write, r: &IdentifyReport) -> Result<()> {
                 )),
                 if m.missing_in_later > 0 {
                     format!(
-                        " ({} declared in later pinned releases: backported or newer code)",
+                        " ({} declared in later pinned releases: backported or newer code, or code of a release that is not pinned)",
                         m.missing_in_later
                     )
                 } else {

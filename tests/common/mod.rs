@@ -395,3 +395,10 @@ pub fn github_archeo(ws: &Workspace) -> Command {
         .env("GIT_CONFIG_VALUE_0", "https://github.com/acme/");
     c
 }
+
+/// JSON Lines output parsed, one value a line (a line that is not JSON fails the test, naming it).
+pub fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

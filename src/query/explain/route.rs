@@ -505,13 +505,15 @@ impl Walk<'_, '_, '_> {
             let found = self.checked(from, to, first, p, &mut excluded)?;
             // Another route goes through other functions; the same functions called from
             // another line of one of them (another branch of a switch) are not another route.
-            // (Compared by the names a reader sees: build-tag alternates of one function are
-            // distinct nodes with one name.)
-            let nodes = |p: &[usize]| -> Vec<String> {
+            // (Compared by package directory and the name a reader sees: build-tag alternates
+            // of one function are distinct nodes of one directory with one name; a function of
+            // that name in another package is another function.)
+            let nodes = |p: &[usize]| -> Vec<(String, String)> {
                 p.iter()
                     .map(|&e| {
                         let g = self.g.graph.graph();
-                        g.node(g.edges()[e].to).display()
+                        let n = g.node(g.edges()[e].to);
+                        (n.dir.to_string(), n.display())
                     })
                     .collect()
             };
@@ -1114,7 +1116,7 @@ fn link(
         alternatives.push((
             i64::MAX - 1,
             Alternative {
-                via: format!("another route: {}", hop_names(&h)),
+                via: another_route(&h, &hops),
                 verdict: Verdict::Possible,
                 why: format!(
                     "reaches the same site through {} call{} (against {}); nothing in the message tells the two apart",
@@ -1239,6 +1241,36 @@ fn describe(x: &Opt, y: &Opt, hops: &[Hop]) -> String {
 }
 
 /// `main.init → libcontainer.Init → sys.WriteSysctls`.
+/// How another route to the chosen site is named: by its functions, or, when it calls the same
+/// functions as the chosen route (a function calling the next one from two places), by the call
+/// sites where the two differ, so the two never read alike.
+fn another_route(other: &[Hop], chosen: &[Hop]) -> String {
+    let names = hop_names(other);
+    if names != hop_names(chosen) {
+        return format!("another route: {names}");
+    }
+    let differ: Vec<String> = other
+        .iter()
+        .zip(chosen)
+        .filter(|(o, c)| (o.path.as_str(), o.line) != (c.path.as_str(), c.line))
+        .map(|(o, c)| {
+            let theirs = if o.path == c.path {
+                format!(":{}", c.line)
+            } else {
+                format!("{}:{}", c.path, c.line)
+            };
+            format!(
+                "{} → {} at {}:{} (not {theirs})",
+                o.from, o.to, o.path, o.line
+            )
+        })
+        .collect();
+    format!(
+        "another route through the same functions: {}",
+        differ.join("; ")
+    )
+}
+
 fn hop_names(hops: &[Hop]) -> String {
     let mut names: Vec<&str> = hops.iter().take(1).map(|h| h.from.as_str()).collect();
     names.extend(hops.iter().map(|h| h.to.as_str()));
@@ -1248,6 +1280,38 @@ fn hop_names(hops: &[Hop]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hop(from: &str, to: &str, path: &str, line: u32) -> Hop {
+        Hop {
+            from: from.into(),
+            to: to.into(),
+            path: path.into(),
+            line,
+            certainty: crate::xref::Certainty::Exact,
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_route_through_the_same_functions_is_named_by_the_call_site_that_differs() {
+        let chosen = [
+            hop("a", "open", "x.go", 10),
+            hop("open", "lookup", "p.go", 328),
+        ];
+        let other = [
+            hop("a", "open", "x.go", 10),
+            hop("open", "lookup", "p.go", 344),
+        ];
+        assert_eq!(
+            another_route(&other, &chosen),
+            "another route through the same functions: open → lookup at p.go:344 (not :328)"
+        );
+        let elsewhere = [hop("a", "run", "x.go", 12), hop("run", "lookup", "q.go", 7)];
+        assert_eq!(
+            another_route(&elsewhere, &chosen),
+            "another route: a → run → lookup"
+        );
+    }
 
     #[test]
     fn the_wrapping_format_is_the_open_call_around_the_use() {

@@ -800,9 +800,15 @@ mod tests {
 
     #[test]
     fn the_case_folded_substring_test_is_exact() {
-        assert!(contains_ascii_case_insensitive(b"f\t1\tWriteSysctls", b"writesysctls"));
+        assert!(contains_ascii_case_insensitive(
+            b"f\t1\tWriteSysctls",
+            b"writesysctls"
+        ));
         assert!(contains_ascii_case_insensitive(b"aaab", b"AAB"));
-        assert!(!contains_ascii_case_insensitive(b"WriteSysctl", b"WriteSysctls"));
+        assert!(!contains_ascii_case_insensitive(
+            b"WriteSysctl",
+            b"WriteSysctls"
+        ));
         assert!(!contains_ascii_case_insensitive(b"", b"x"));
         assert!(contains_ascii_case_insensitive(b"x", b""));
     }

@@ -2,8 +2,11 @@
 # archeo serve benchmark, against an existing index:
 #  1. first byte of the search page (curl's time_starttransfer) vs the whole-process CLI search
 #     for the same query, runs interleaved (CLI, page, CLI, page ...), medians per query;
-#  2. 50 concurrent clients for 20 s on one search page and one file view (wrk, from Debian's
-#     `wrk` package): requests/s, p50 and p99 latency, and every non-2xx or socket error.
+#  2. 50 concurrent clients (wrk, from Debian's `wrk` package) for SERVE_SECONDS (default 60):
+#     the 20 search terms over every pinned revision; then a mixed set (those searches, file
+#     views, a timeline, an explain) on 48 clients while 2 more ask one file view, whose latency
+#     is the cheap request's under load; requests/s, p50 and p99, every non-2xx or socket error,
+#     and the server's peak RSS.
 # Traffic goes to 127.0.0.1 only and stops by itself.
 #
 #   benches/serve.sh [INDEX_DIR] [RUNS]        (defaults: index 15)
@@ -55,20 +58,58 @@ for q in queries:
 print(f"largest (page first byte - CLI), medians: {worst:+.1f} ms (target: <= +10 ms)")
 PY
 
-if command -v wrk >/dev/null; then
-  file=$(python3 - "$bin" "$index" <<'PY'
-import json, subprocess, sys, urllib.parse
-out = subprocess.run([sys.argv[1], "--index-dir", sys.argv[2], "search", "openat2", "--limit", "1",
-                      "--format", "json"], capture_output=True, text=True).stdout
-h = json.loads(out.splitlines()[0])["cite"]
-print("/file/%s/%s/%s" % (h["repo"], urllib.parse.quote(h["rev"], safe=""), urllib.parse.quote(h["path"])))
-PY
-)
-  for target in "/search?q=openat2" "$file"; do
-    echo "wrk -t2 -c50 -d20s --latency $target"
-    wrk -t2 -c50 -d20s --timeout 30s --latency "$url$target" \
-      | grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors|requests in"
-  done
-else
-  echo "wrk not installed (apt-get install wrk): concurrency run skipped"
+if ! command -v wrk >/dev/null; then
+  echo "wrk not installed (apt-get install wrk): concurrency runs skipped"
+  exit 0
 fi
+# The load of issue #28: 50 clients for SERVE_SECONDS (default 60) each run. Every search page
+# asks over every pinned revision (no --at). No response cache exists in archeo serve: every
+# figure is a fresh answer.
+secs=${SERVE_SECONDS:-60}
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$out" "$work"' EXIT
+python3 - "$bin" "$index" "$work" <<'PY'
+import json, subprocess, sys, urllib.parse
+bin, index, work = sys.argv[1:]
+terms = ["openat2", "RESOLVE_NO_XDEV", "procfs", "sysctl", "WriteSysctls", "errUnsafeProcfs",
+         "OpenHow", "seccomp", "mount", "cgroup", "Statfs", "PROC_SUPER_MAGIC", "O_PATH",
+         "securejoin", "Errorf", "pidfd", "rootfs", "overlay", "capabilities", "unix"]
+searches = [f"/search?q={urllib.parse.quote_plus(t)}" for t in terms]
+files = []
+for t in ["openat2", "WriteSysctls", "errUnsafeProcfs", "PROC_SUPER_MAGIC"]:
+    out = subprocess.run([bin, "--index-dir", index, "search", t, "--limit", "1", "--format",
+                          "json"], capture_output=True, text=True).stdout
+    h = json.loads(out.splitlines()[0])["cite"]
+    files.append("/file/%s/%s/%s" % (h["repo"], urllib.parse.quote(h["rev"], safe=""),
+                                      urllib.parse.quote(h["path"])))
+seed = ("OCI runtime create failed: runc create failed: unable to start container process: error "
+        "during container init: open sysctl net.ipv4.ip_unprivileged_port_start file: unsafe procfs "
+        "detected: openat2 /proc/./sys/net/ipv4/ip_unprivileged_port_start: invalid cross-device link")
+heavy = ["/timeline?q=openat2", "/explain?message=" + urllib.parse.quote_plus(seed)]
+open(f"{work}/searches", "w").write("\n".join(searches) + "\n")
+open(f"{work}/mixed", "w").write("\n".join(searches + files + heavy) + "\n")
+open(f"{work}/file", "w").write(files[0] + "\n")
+PY
+cat > "$work/paths.lua" <<'LUA'
+-- Cycles through the request paths of the file $PATHS (one a line), each thread from its own start.
+local paths = {}
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+local i = math.random(#paths)
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+show() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors|requests in" "$1" | sed 's/^/  /'; }
+echo "searches: 50 clients, ${secs} s, the 20 terms over every pinned revision (/search?q=TERM)"
+PATHS=$work/searches wrk -t2 -c50 -d"${secs}s" --timeout 30s --latency -s "$work/paths.lua" "$url" >"$work/s.txt"
+show "$work/s.txt"
+echo "mixed: 48 clients, ${secs} s, the 20 searches, 4 file views, a timeline and an explain in turn;"
+echo "       beside them 2 clients asking one file view (the cheap request, measured alone)"
+PATHS=$work/file wrk -t1 -c2 -d"${secs}s" --timeout 30s --latency -s "$work/paths.lua" "$url" >"$work/f.txt" &
+cheap=$!
+PATHS=$work/mixed wrk -t2 -c48 -d"${secs}s" --timeout 30s --latency -s "$work/paths.lua" "$url" >"$work/m.txt"
+wait $cheap
+echo " mixed (48 clients):"; show "$work/m.txt"
+echo " file view beside them (2 clients):"; show "$work/f.txt"
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$server/status)"

@@ -150,20 +150,52 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
+/// A rule file read and its header checked, its query not compiled yet.
+pub struct RuleSource {
+    /// Its metadata header.
+    pub meta: RuleMeta,
+    /// The file it was loaded from (`built-in:go/NAME.scm` for the embedded pack).
+    pub file: PathBuf,
+    /// Where it came from, and what it replaced.
+    pub origin: RuleOrigin,
+    /// The language whose syntax trees it matches.
+    pub lang: Lang,
+    filters: BTreeMap<String, String>,
+    requires: Vec<String>,
+    source: String,
+}
+
+/// The rules of a project read and layered, not compiled: their ids, headers and fingerprint.
+/// Enough for the commands that read findings from the index and never run a rule (compiling
+/// every tree-sitter query is most of what loading costs); [`RuleSources::compile`] gives the
+/// [`RuleSet`] that runs them.
+#[derive(Default)]
+pub struct RuleSources {
+    /// In load order (an override takes the place of the rule it replaces).
+    pub rules: Vec<RuleSource>,
+}
+
 /// The rule directory a project keeps beside its manifest, when it has one.
 pub fn project_dir(manifest_dir: &Path) -> Option<PathBuf> {
     let local = manifest_dir.join("queries");
     local.is_dir().then_some(local)
 }
 
-impl RuleSet {
-    /// No rules.
-    pub fn empty() -> RuleSet {
-        RuleSet::default()
+/// A stable fingerprint of rules' sources (FNV-1a over ids and query texts).
+fn fingerprint<'a>(rules: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for (id, source) in rules {
+        for b in id.bytes().chain([0]).chain(source.bytes()).chain([0]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
     }
+    format!("{h:016x}")
+}
 
+impl RuleSources {
     /// The rules embedded in the binary.
-    pub fn builtin() -> Result<RuleSet> {
+    pub fn builtin() -> Result<RuleSources> {
         let mut rules = Vec::new();
         for (rel, text) in BUILTIN_RULES {
             let lang_name = rel.split('/').next().unwrap_or("go");
@@ -173,36 +205,36 @@ impl RuleSet {
                 .map(|l| l.lang())
                 .with_context(|| format!("built-in rule {rel}: no language {lang_name:?}"))?;
             let path = PathBuf::from(format!("built-in:{rel}"));
-            let mut rule = Rule::parse(&path, text, lang)?;
+            let mut rule = RuleSource::parse(&path, text, lang)?;
             rule.origin = RuleOrigin::BuiltIn;
             rules.push(rule);
         }
-        Ok(RuleSet { rules })
+        Ok(RuleSources { rules })
     }
 
-    /// A project's rule set: the built-in pack, then `queries/` beside the manifest, the
+    /// A project's rules: the built-in pack, then `queries/` beside the manifest, the
     /// manifest's `[rules] paths` and `extra` directories, each adding rules or overriding
     /// earlier ones by id.
     pub fn for_project(
         manifest_dir: Option<&Path>,
         manifest: Option<&crate::source::manifest::Manifest>,
         extra: &[PathBuf],
-    ) -> Result<RuleSet> {
+    ) -> Result<RuleSources> {
         let mut dirs: Vec<PathBuf> = manifest_dir.and_then(project_dir).into_iter().collect();
         if let Some(m) = manifest {
             dirs.extend(m.rule_paths.iter().cloned());
         }
         dirs.extend(extra.iter().cloned());
-        let mut set = RuleSet::builtin()?;
+        let mut set = RuleSources::builtin()?;
         for dir in dirs {
-            set.layer(RuleSet::load(std::slice::from_ref(&dir))?);
+            set.layer(RuleSources::load(std::slice::from_ref(&dir))?);
         }
         Ok(set)
     }
 
     /// Adds a directory's rules on top: a rule whose id is already loaded replaces it in
     /// place (unless its text is the same), others are appended.
-    fn layer(&mut self, upper: RuleSet) {
+    fn layer(&mut self, upper: RuleSources) {
         for mut rule in upper.rules {
             match self.rules.iter().position(|r| r.meta.id == rule.meta.id) {
                 Some(i) if self.rules[i].source == rule.source => {}
@@ -221,26 +253,11 @@ impl RuleSet {
         }
     }
 
-    /// The loaded rule ids, for messages.
-    /// Every rule's id, in order.
-    pub fn id_list(&self) -> Vec<String> {
-        self.rules.iter().map(|r| r.meta.id.clone()).collect()
-    }
-
-    /// The ids as a comma-separated list.
-    pub fn ids(&self) -> String {
-        self.rules
-            .iter()
-            .map(|r| r.meta.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
     /// Loads every `*.scm` under each dir's language folders (`go/`, ...); a dir without
     /// language folders holds Go rules itself. An id defined twice among these dirs is an
-    /// error (overriding is between layers, see [`RuleSet::for_project`]).
-    pub fn load(dirs: &[PathBuf]) -> Result<RuleSet> {
-        let mut rules: Vec<Rule> = Vec::new();
+    /// error (overriding is between layers, see [`RuleSources::for_project`]).
+    pub fn load(dirs: &[PathBuf]) -> Result<RuleSources> {
+        let mut rules: Vec<RuleSource> = Vec::new();
         for dir in dirs {
             if !dir.is_dir() {
                 bail!("rule directory {} does not exist", dir.display());
@@ -268,7 +285,7 @@ impl RuleSet {
             }
             files.sort();
             for (f, lang) in files {
-                let mut rule = Rule::load(&f, lang)?;
+                let mut rule = RuleSource::load(&f, lang)?;
                 rule.origin = RuleOrigin::Dir {
                     dir: dir.clone(),
                     overrides: None,
@@ -284,26 +301,81 @@ impl RuleSet {
                 rules.push(rule);
             }
         }
+        Ok(RuleSources { rules })
+    }
+
+    /// Compiles every rule's query (errors name `path:line:col`).
+    pub fn compile(self) -> Result<RuleSet> {
+        let rules = self
+            .rules
+            .into_iter()
+            .map(RuleSource::compile)
+            .collect::<Result<Vec<_>, FileError>>()?;
         Ok(RuleSet { rules })
+    }
+
+    /// Every rule's id, in order.
+    pub fn id_list(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.meta.id.clone()).collect()
+    }
+
+    /// The same fingerprint as the compiled set's ([`RuleSet::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(
+            self.rules
+                .iter()
+                .map(|r| (r.meta.id.as_str(), r.source.as_str())),
+        )
+    }
+}
+
+impl RuleSet {
+    /// No rules.
+    pub fn empty() -> RuleSet {
+        RuleSet::default()
+    }
+
+    /// The rules embedded in the binary.
+    pub fn builtin() -> Result<RuleSet> {
+        RuleSources::builtin()?.compile()
+    }
+
+    /// A project's rule set, compiled: see [`RuleSources::for_project`]. A rule a later layer
+    /// repeats word for word is compiled once.
+    pub fn for_project(
+        manifest_dir: Option<&Path>,
+        manifest: Option<&crate::source::manifest::Manifest>,
+        extra: &[PathBuf],
+    ) -> Result<RuleSet> {
+        RuleSources::for_project(manifest_dir, manifest, extra)?.compile()
+    }
+
+    /// Every rule's id, in order.
+    pub fn id_list(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.meta.id.clone()).collect()
+    }
+
+    /// The ids as a comma-separated list.
+    pub fn ids(&self) -> String {
+        self.rules
+            .iter()
+            .map(|r| r.meta.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Loads and compiles the rules of `dirs`: see [`RuleSources::load`].
+    pub fn load(dirs: &[PathBuf]) -> Result<RuleSet> {
+        RuleSources::load(dirs)?.compile()
     }
 
     /// A stable fingerprint of the rules' sources (FNV-1a over ids and query texts).
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf29ce484222325;
-        for r in &self.rules {
-            for b in r
-                .meta
-                .id
-                .bytes()
-                .chain([0])
-                .chain(r.source.bytes())
-                .chain([0])
-            {
-                h ^= b as u64;
-                h = h.wrapping_mul(0x100000001b3);
-            }
-        }
-        format!("{h:016x}")
+        fingerprint(
+            self.rules
+                .iter()
+                .map(|r| (r.meta.id.as_str(), r.source.as_str())),
+        )
     }
 
     /// The rule with id `id`.
@@ -411,9 +483,9 @@ fn parse_header(path: &Path, text: &str) -> Result<Header, FileError> {
     Ok(h)
 }
 
-impl Rule {
-    /// Loads and compiles a rule file for `lang`.
-    pub fn load(path: &Path, lang: Lang) -> Result<Rule, FileError> {
+impl RuleSource {
+    /// Reads a rule file for `lang` and checks its header.
+    pub fn load(path: &Path, lang: Lang) -> Result<RuleSource, FileError> {
         let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
             path: path.to_path_buf(),
             source,
@@ -421,13 +493,39 @@ impl Rule {
         Self::parse(path, &text, lang)
     }
 
-    /// Compiles a rule's text for `lang`; errors name `path:line:col`.
-    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<Rule, FileError> {
+    /// Checks a rule's header; errors name `path:line:col`.
+    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<RuleSource, FileError> {
         let Header {
             meta,
             filters,
             requires,
         } = parse_header(path, text)?;
+        Ok(RuleSource {
+            meta,
+            file: path.to_path_buf(),
+            origin: RuleOrigin::Dir {
+                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                overrides: None,
+            },
+            lang,
+            filters,
+            requires,
+            source: text.to_string(),
+        })
+    }
+
+    /// Compiles the query for its language; errors name `path:line:col`.
+    pub fn compile(self) -> Result<Rule, FileError> {
+        let RuleSource {
+            meta,
+            file,
+            origin,
+            lang,
+            filters,
+            requires,
+            source,
+        } = self;
+        let path = file.as_path();
         let whole = || Location::file(path);
         let grammar = lang.language().grammar().ok_or_else(|| {
             FileError::invalid(
@@ -435,7 +533,7 @@ impl Rule {
                 format!("{} has no syntax tree to match", lang.as_str()),
             )
         })?;
-        let query = Query::new(&grammar, text).map_err(|e| {
+        let query = Query::new(&grammar, &source).map_err(|e| {
             FileError::invalid(
                 Location::at(path, e.row + 1, e.column + 1),
                 format!("query error: {:?}: {}", e.kind, e.message),
@@ -472,18 +570,27 @@ impl Rule {
         }
         Ok(Rule {
             meta,
-            file: path.to_path_buf(),
-            origin: RuleOrigin::Dir {
-                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                overrides: None,
-            },
+            file,
+            origin,
             lang,
             requires,
-            source: text.to_string(),
+            source,
             query,
             match_index,
             facts,
         })
+    }
+}
+
+impl Rule {
+    /// Loads and compiles a rule file for `lang`.
+    pub fn load(path: &Path, lang: Lang) -> Result<Rule, FileError> {
+        RuleSource::load(path, lang)?.compile()
+    }
+
+    /// Compiles a rule's text for `lang`; errors name `path:line:col`.
+    pub fn parse(path: &Path, text: &str, lang: Lang) -> Result<Rule, FileError> {
+        RuleSource::parse(path, text, lang)?.compile()
     }
 
     /// False when the file holds none of the rule's `requires` literals.
@@ -760,4 +867,69 @@ pub fn print_tree(out: &mut dyn std::io::Write, root: Node, src: &str) -> Result
         Ok(())
     }
     walk(out, root, None, 0, src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn sources_name_and_fingerprint_the_rules_the_compiled_set_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (rel, text) = BUILTIN_RULES[0];
+        // A project's queries/ repeating a built-in rule word for word, and one rule of its own.
+        write(tmp.path(), &format!("queries/{rel}"), text);
+        write(
+            tmp.path(),
+            "queries/go/mine.scm",
+            "; id: mine\n; title: t\n((identifier) @match)\n",
+        );
+        let sources = RuleSources::for_project(Some(tmp.path()), None, &[]).unwrap();
+        let ids = sources.id_list();
+        let fp = sources.fingerprint();
+        let kept = sources
+            .rules
+            .iter()
+            .find(|r| r.source == *text)
+            .map(|r| r.origin.clone());
+        assert_eq!(
+            kept,
+            Some(RuleOrigin::BuiltIn),
+            "the word-for-word copy is not loaded twice"
+        );
+        let set = sources.compile().unwrap();
+        assert_eq!(set.id_list(), ids);
+        assert_eq!(set.fingerprint(), fp);
+        assert!(ids.contains(&"mine".to_string()));
+        assert_eq!(
+            RuleSet::for_project(Some(tmp.path()), None, &[])
+                .unwrap()
+                .fingerprint(),
+            fp
+        );
+    }
+
+    #[test]
+    fn a_broken_query_reads_as_a_source_and_fails_to_compile_at_its_position() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "queries/go/broken.scm",
+            "; id: broken\n; title: t\n((call_expression\n   function: (nonexistent_node) @x) @match)\n",
+        );
+        let sources = RuleSources::for_project(Some(tmp.path()), None, &[]).unwrap();
+        assert!(sources.id_list().contains(&"broken".to_string()));
+        let err = sources.compile().err().expect("the query does not compile");
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("broken.scm:4:") && err.contains("query error"),
+            "{err}"
+        );
+    }
 }

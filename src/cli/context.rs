@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 
 use super::GlobalArgs;
 use crate::index::Index;
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, RuleSources};
 use crate::source::lock::Lock;
 use crate::source::manifest::Manifest;
 use crate::ui::Ui;
@@ -133,6 +133,12 @@ impl Context {
     /// The rule set: the built-in pack, then queries/ beside the manifest, the manifest's
     /// `[rules] paths` (when there is a manifest), and `extra` directories.
     pub fn rules(&self, extra: &[PathBuf]) -> Result<RuleSet> {
+        self.rule_sources(extra)?.compile()
+    }
+
+    /// The project's rules read and layered as [`Context::rules`] does, their queries not
+    /// compiled: for commands that only name rules and compare the index's fingerprint.
+    pub fn rule_sources(&self, extra: &[PathBuf]) -> Result<RuleSources> {
         let manifest = if self.manifest_found {
             Some(self.manifest()?)
         } else {
@@ -140,7 +146,7 @@ impl Context {
         };
         let extra: Vec<PathBuf> = extra.iter().map(|d| self.cwd.join(d)).collect();
         let project = self.manifest_found.then(|| self.project_dir());
-        RuleSet::for_project(project, manifest.as_ref(), &extra)
+        RuleSources::for_project(project, manifest.as_ref(), &extra)
     }
 
     /// `(alias, repo)` pairs the manifest declares (none without a manifest).
@@ -202,22 +208,23 @@ impl Context {
     /// with other rules than the current ones (its findings are then out of date).
     pub fn index_for_rules(&self, ids: &[String]) -> Result<Index> {
         let index = self.index()?;
-        let rules = self.rules(&[])?;
-        self.warn_if_rules_differ(&index, &rules);
+        let rules = self.rule_sources(&[])?;
+        self.warn_if_rules_differ(&index, &rules.fingerprint(), rules.rules.len());
         if !ids.is_empty() {
-            crate::query::findings::check_rule_ids(&index, &rules, ids)?;
+            crate::query::findings::check_rule_ids(&index, &rules.id_list(), ids)?;
         }
         Ok(index)
     }
 
-    /// Says so when the index's findings were computed with other rules than `rules`.
-    pub fn warn_if_rules_differ(&self, index: &Index, rules: &RuleSet) {
+    /// Says so when the index's findings were computed with other rules than the `loaded`
+    /// ones of `fingerprint`.
+    pub fn warn_if_rules_differ(&self, index: &Index, fingerprint: &str, loaded: usize) {
         let built = index.rules();
-        if !built.is_empty() && built != rules.fingerprint() {
+        if !built.is_empty() && built != fingerprint {
             self.ui.warn(format!(
                 "the index at {} was built with other rules than the current ones ({} rules loaded now): its findings may be out of date; run `archeo index` (with the same --rules) to recompute them",
                 self.index_dir.display(),
-                rules.rules.len()
+                loaded
             ));
         }
     }

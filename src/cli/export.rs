@@ -27,15 +27,16 @@ pub struct ExportArgs {
 pub(super) fn run(ctx: &Context, a: ExportArgs) -> Result<Found> {
     let lock = ctx.lock()?;
     let index = ctx.index()?;
-    let rules = ctx.rules(&[])?;
+    let rules = ctx.rule_sources(&[])?;
+    let rule_ids = rules.id_list();
     let aliases = ctx.aliases();
     let repos = super::deps::repos(ctx)?;
-    ctx.warn_if_rules_differ(&index, &rules);
+    ctx.warn_if_rules_differ(&index, &rules.fingerprint(), rules.rules.len());
     let src = Sources {
         repos: &repos,
         index: &index,
         lock: &lock,
-        rules: &rules,
+        rule_ids: &rule_ids,
         cache_dir: &ctx.cache_dir,
         aliases: &aliases,
     };

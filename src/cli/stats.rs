@@ -15,7 +15,8 @@ pub struct StatsArgs {
 
 pub(super) fn run(ctx: &Context, a: StatsArgs) -> Result<Found> {
     let index = ctx.index()?;
-    ctx.warn_if_rules_differ(&index, &ctx.rules(&[])?);
+    let rules = ctx.rule_sources(&[])?;
+    ctx.warn_if_rules_differ(&index, &rules.fingerprint(), rules.rules.len());
     let stats = index.stats()?;
     crate::report::print(&stats, a.format, ctx.ui.color_choice())?;
     Ok(Found::from(!stats.revisions.is_empty()))

@@ -367,6 +367,19 @@ impl<'a> Record<'a> {
         decode_decls(&self.decl_text()?)
     }
 
+    /// Whether a declaration's identifier or name is `name`, ASCII case folded. Declarations
+    /// are decoded only when their text holds `name` somewhere (a file mentioning a symbol
+    /// usually declares nothing of that name: its callers).
+    pub fn declares(&self, name: &str) -> Result<bool> {
+        let text = self.decl_text()?;
+        if !contains_ascii_case_insensitive(text.as_bytes(), name.as_bytes()) {
+            return Ok(false);
+        }
+        Ok(decode_decls(&text)?
+            .iter()
+            .any(|d| d.ident.eq_ignore_ascii_case(name) || d.name.eq_ignore_ascii_case(name)))
+    }
+
     /// The declarations' lines, for [`DeclLines::at`].
     pub fn decl_lines(&self) -> Result<DeclLines> {
         DeclLines::parse(self.decl_text()?)
@@ -561,6 +574,27 @@ pub(crate) fn stored_facts(parsed: &Parsed) -> Parsed {
 
 /// Declarations as compact lines (`kind start end ident name`): read for every candidate file of
 /// every search, so cheaper to decode than JSON.
+/// Does `hay` hold `needle`, ASCII case folded? (Declarations are stored verbatim, so a
+/// declaration whose identifier equals `needle` that way is such a substring.)
+fn contains_ascii_case_insensitive(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(lo, up, &hay[at..]) {
+        let s = at + i;
+        if hay
+            .get(s..s + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return true;
+        }
+        at = s + 1;
+    }
+    false
+}
+
 fn encode_decls(decls: &[Decl]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(decls.len() * 40);
@@ -720,6 +754,64 @@ fn decode_regions(b: &[u8]) -> Result<Vec<Region>> {
 mod tests {
     use super::*;
     use crate::index::catalog::BlobStatus;
+
+    #[test]
+    fn declares_finds_a_declared_name_in_any_ascii_case_and_nothing_else() {
+        let d = |kind, ident: &str, name: &str| Decl {
+            kind,
+            start: 1,
+            end: 2,
+            ident: ident.into(),
+            name: name.into(),
+        };
+        let parsed = Parsed {
+            decls: vec![
+                d(DeclKind::Func, "WriteSysctls", "WriteSysctls"),
+                d(DeclKind::Method, "OpenRoot", "(*Handle).OpenRoot"),
+            ],
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let rec = encode(BlobStatus::Indexed, 0, "", &parsed);
+        let mut w = BlobWriter::open(dir.path(), 0).unwrap();
+        let (offset, len) = w.append(&rec).unwrap();
+        let total = w.finish().unwrap();
+        let e = BlobEntry {
+            id: [0; 20],
+            status: BlobStatus::Indexed,
+            lang: Lang::Go,
+            flags: 0,
+            offset,
+            len,
+        };
+        let store = BlobStore::open(dir.path(), total).unwrap();
+        let r = store.record(&e).unwrap();
+        assert!(r.declares("WriteSysctls").unwrap());
+        assert!(r.declares("writesysctls").unwrap());
+        assert!(r.declares("(*handle).openroot").unwrap());
+        assert!(r.declares("OpenRoot").unwrap());
+        // Substrings of a declared name, and names only the kind letters or numbers hold.
+        assert!(!r.declares("Write").unwrap());
+        assert!(!r.declares("Sysctls").unwrap());
+        assert!(!r.declares("f").unwrap());
+        assert!(!r.declares("Handle").unwrap());
+        assert!(!r.declares("").unwrap());
+    }
+
+    #[test]
+    fn the_case_folded_substring_test_is_exact() {
+        assert!(contains_ascii_case_insensitive(
+            b"f\t1\tWriteSysctls",
+            b"writesysctls"
+        ));
+        assert!(contains_ascii_case_insensitive(b"aaab", b"AAB"));
+        assert!(!contains_ascii_case_insensitive(
+            b"WriteSysctl",
+            b"WriteSysctls"
+        ));
+        assert!(!contains_ascii_case_insensitive(b"", b"x"));
+        assert!(contains_ascii_case_insensitive(b"x", b""));
+    }
 
     #[test]
     fn decl_lines_give_the_innermost_declaration_and_refuse_damage() {

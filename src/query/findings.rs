@@ -105,16 +105,13 @@ impl FindingHit {
     }
 }
 
-/// Unknown rule ids are errors (a typo must not give an empty answer). A rule is known when the
-/// rule set has it, or when the index holds findings of it (a rule loaded only at index time,
-/// with `--rules`).
-pub fn check_rule_ids(index: &Index, rules: &crate::rules::RuleSet, ids: &[String]) -> Result<()> {
+/// Unknown rule ids are errors (a typo must not give an empty answer). A rule is known when it
+/// is among the `loaded` ids, or when the index holds findings of it (a rule loaded only at
+/// index time, with `--rules`).
+pub fn check_rule_ids(index: &Index, loaded: &[String], ids: &[String]) -> Result<()> {
     for id in ids {
-        if rules.get(id).is_none()
-            && !index.rule_ids().contains(id)
-            && !index.has_findings_of(id)?
-        {
-            let mut known: Vec<String> = rules.id_list();
+        if !loaded.contains(id) && !index.rule_ids().contains(id) && !index.has_findings_of(id)? {
+            let mut known: Vec<String> = loaded.to_vec();
             known.extend(index.rule_ids().iter().cloned());
             known.sort();
             known.dedup();

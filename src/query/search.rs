@@ -1038,15 +1038,9 @@ pub fn unknown_symbols(index: &Index, q: &Query) -> Result<Vec<UnknownSymbol>> {
         let Some(ords) = index.candidates(&GramQuery::all_of(name.as_bytes()))? else {
             continue;
         };
-        let declares = |ord: u32| -> Result<bool> {
-            Ok(index
-                .decls_at(ord)?
-                .iter()
-                .any(|d| d.ident.eq_ignore_ascii_case(name) || d.name.eq_ignore_ascii_case(name)))
-        };
         let mut known = false;
         for ord in ords {
-            if declares(ord)? {
+            if index.declares(ord, name)? {
                 known = true;
                 break;
             }

@@ -13,7 +13,6 @@ use crate::query::cancel::Cancel;
 use crate::query::history::{DiffScope, Subject};
 use crate::query::syntax::Query;
 use crate::report::{evidence, md_controls};
-use crate::rules::RuleSet;
 use crate::source::lock::{Lock, Pin, RefKind};
 
 /// A block's first argument asking for the printer's whole Markdown instead of the compact form.
@@ -484,8 +483,8 @@ pub struct Sources<'a> {
     pub index: &'a Index,
     /// The lock: every cited revision must be indexed at its pinned commit.
     pub lock: &'a Lock,
-    /// The rule set: rule ids must be known.
-    pub rules: &'a RuleSet,
+    /// The loaded rules' ids: a block's rule ids must be known.
+    pub rule_ids: &'a [String],
     /// The repository cache (identify blocks place unpinned commits with it).
     pub cache_dir: &'a Path,
     /// The manifest's aliases (identify blocks).
@@ -544,7 +543,7 @@ pub fn run(
                 _ => (false, &b.args[..]),
             };
             let req = parse(args).map_err(at)?;
-            crate::query::findings::check_rule_ids(src.index, src.rules, req.rules())
+            crate::query::findings::check_rule_ids(src.index, src.rule_ids, req.rules())
                 .map_err(at)?;
             check_fresh(src.lock, src.index, &req.selectors()).map_err(at)?;
             let body = req.render(src).map_err(at)?;

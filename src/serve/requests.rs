@@ -65,7 +65,7 @@ fn check_revisions(index: &Index, at: &[String], repos: &[String]) -> Result<(),
 
 /// Every rule named must be known to the rule set or the index (404 with the CLI's message).
 fn check_rules(index: &Index, rules: &RuleSet, ids: &[String]) -> Result<(), HttpError> {
-    crate::query::findings::check_rule_ids(index, rules, ids).map_err(HttpError::unknown)
+    crate::query::findings::check_rule_ids(index, &rules.id_list(), ids).map_err(HttpError::unknown)
 }
 
 /// A query that parses, whose `repo:` filters and `rule:` ids exist.

@@ -45,7 +45,10 @@ r = sys.stdin.buffer
 while True:
     h = r.readline()
     if not h: break
-    oid, _, n = h.split()
+    f = h.split()
+    if len(f) == 2:  # "<oid> missing": a blob a partial clone left out (archeo: unavailable)
+        continue
+    oid, _, n = f
     data = r.read(int(n)); r.read(1)
     open(f"{out}/{oid.decode()}", "wb").write(data)
 ' "$work/all"

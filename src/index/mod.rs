@@ -52,10 +52,8 @@ pub struct ScanFile {
 /// shards of one lock.
 pub struct Index {
     parts: Vec<Part>,
-    /// Every revision, in lock order (a union: the order one index of the whole lock has);
-    /// `None` when that is the one part's own list, in its order (one index directory): then
-    /// [`Index::revisions`] reads the catalog's, not a copy of it.
-    revisions: Option<Vec<IndexedRev>>,
+    /// Every revision, in lock order (a union: the order one index of the whole lock has).
+    revisions: Vec<IndexedRev>,
     /// Per revision: its part and its position in that part's catalog.
     at: Vec<(usize, usize)>,
     /// Per repository, indices into `revisions` in version order.
@@ -255,20 +253,16 @@ impl Index {
                 }
             }
         }
-        let own = at.len() == parts[0].catalog.revisions.len()
-            && at.iter().enumerate().all(|(k, &(p, i))| p == 0 && i == k);
-        let revisions: Option<Vec<IndexedRev>> = (!own).then(|| {
-            at.iter()
-                .map(|&(p, i)| parts[p].catalog.revisions[i].clone())
-                .collect()
-        });
-        let all: &[IndexedRev] = revisions.as_deref().unwrap_or(&parts[0].catalog.revisions);
+        let revisions: Vec<IndexedRev> = at
+            .iter()
+            .map(|&(p, i)| parts[p].catalog.revisions[i].clone())
+            .collect();
         let mut order: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in all.iter().enumerate() {
+        for (i, r) in revisions.iter().enumerate() {
             order.entry(r.repo.clone()).or_default().push(i);
         }
         for v in order.values_mut() {
-            v.sort_by(|a, b| selector::cmp_revs(&all[*a], &all[*b]));
+            v.sort_by(|a, b| selector::cmp_revs(&revisions[*a], &revisions[*b]));
         }
         Ok(Index {
             parts,
@@ -310,33 +304,31 @@ impl Index {
 
     /// Every indexed revision, in catalog (lock) order.
     pub fn revisions(&self) -> &[IndexedRev] {
-        self.revisions
-            .as_deref()
-            .unwrap_or(&self.parts[0].catalog.revisions)
+        &self.revisions
     }
 
     /// The indexed revision `repo@rev`.
     pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
-        self.revisions()
+        self.revisions
             .iter()
             .find(|r| r.repo == repo && r.rev == rev)
     }
 
     /// Resolves a `REPO@REV` selector.
     pub fn resolve(&self, sel: &str) -> Result<&IndexedRev> {
-        selector::resolve(self.revisions(), sel)
+        selector::resolve(&self.revisions, sel)
     }
 
     /// The revisions `--at` selectors and `--repo` names select (all when both are empty).
     pub fn select(&self, at: &[String], repos: &[String]) -> Result<Vec<&IndexedRev>> {
-        selector::select(self.revisions(), at, repos)
+        selector::select(&self.revisions, at, repos)
     }
 
     /// A repository's revisions, oldest first (tags by version, then commits, then branches).
     pub fn ordered(&self, repo: &str) -> Vec<&IndexedRev> {
         self.order
             .get(repo)
-            .map(|v| v.iter().map(|i| &self.revisions()[*i]).collect())
+            .map(|v| v.iter().map(|i| &self.revisions[*i]).collect())
             .unwrap_or_default()
     }
 
@@ -554,7 +546,7 @@ impl Index {
         let mut keep: HashMap<u32, bool> = HashMap::new();
         for r in revs {
             let i = self.position(r)?;
-            let r = &self.revisions()[i];
+            let r = &self.revisions[i];
             for (path, ord) in self.entries(i)? {
                 let slot = want.get_mut(ord as usize).context(
                     "the index is damaged (a tree names an unknown blob): run `archeo index --rebuild`",
@@ -612,7 +604,7 @@ impl Index {
         let mut keep: HashMap<u32, bool> = HashMap::new();
         for r in revs {
             let i = self.position(r)?;
-            let repo = &self.revisions()[i].repo;
+            let repo = &self.revisions[i].repo;
             for (path, ord) in self.entries(i)? {
                 if !wanted(ord) {
                     continue;
@@ -650,16 +642,16 @@ impl Index {
         Ok(Placement {
             repo: p.repo.clone(),
             path: self.path(p.path)?.to_string(),
-            holders: p.holders.iter().map(|i| &self.revisions()[*i]).collect(),
+            holders: p.holders.iter().map(|i| &self.revisions[*i]).collect(),
         })
     }
 
     fn position(&self, r: &IndexedRev) -> Result<usize> {
-        self.revisions()
+        self.revisions
             .iter()
             .position(|x| std::ptr::eq(x, r))
             .or_else(|| {
-                self.revisions()
+                self.revisions
                     .iter()
                     .position(|x| x.repo == r.repo && x.rev == r.rev)
             })
@@ -669,7 +661,7 @@ impl Index {
     /// Every entry of an indexed commit's tree.
     pub fn tree(&self, commit: &str) -> Result<Vec<Occurrence>> {
         let u = self
-            .revisions()
+            .revisions
             .iter()
             .position(|r| r.commit == commit)
             .with_context(|| {
@@ -876,7 +868,7 @@ impl Index {
             bytes_on_disk += dir_size(&part.dir);
         }
         Ok(IndexStats {
-            revisions: self.revisions().to_vec(),
+            revisions: self.revisions.clone(),
             blobs,
             documents: blobs as u64 + documents,
             bytes_on_disk,

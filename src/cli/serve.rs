@@ -43,6 +43,15 @@ pub struct ServeArgs {
     /// it is listed as missing and the answer marked partial.
     #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "shards")]
     pub shard_timeout_ms: u64,
+    /// Keep query answers (pages and /api/) in a response cache of at most N MiB, least
+    /// recently used evicted first; 0 disables it. An answer is kept per index generation: a
+    /// rebuilt index drops every entry. Errors and 503s are never kept. Each cached route's
+    /// answer says `X-Archeo-Cache: hit` or `miss`.
+    ///
+    ///   archeo serve --cache-mb 256     # a larger cache for a busy server
+    ///   archeo serve --cache-mb 0       # every request runs its query
+    #[arg(long, value_name = "N", default_value_t = 64, verbatim_doc_comment)]
+    pub cache_mb: usize,
     /// How often to check whether the index was rebuilt, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1_000, hide = true)]
     pub poll_ms: u64,
@@ -67,6 +76,7 @@ pub(super) fn run(ctx: &Context, a: ServeArgs) -> Result<Found> {
         open: a.open,
         header_timeout: Duration::from_millis(a.header_timeout_ms.max(1)),
         max_connections: a.max_connections,
+        cache_bytes: crate::serve::cache_bytes(a.cache_mb),
     };
     crate::serve::serve(cfg, ctx.rules(&[])?)?;
     Ok(Found::Yes)

@@ -3,12 +3,14 @@
 //! that answers with the report stage's JSON printers, byte for byte what `--format json`
 //! prints. Read-only: no route writes anything. Queries run through the query stages only
 //! (`requests`), on one shared [`Index`](crate::index::Index) swapped when the index is
-//! rebuilt (`live`), each under a time limit (`exec`).
+//! rebuilt (`live`), each under a time limit (`exec`), their answers kept per index generation
+//! in a bounded cache (`cache`).
 //!
 //! Must not: touch tantivy or git, shape JSON of its own (beyond error objects), or write to the
 //! index directory.
 
 mod api;
+mod cache;
 mod error;
 mod exec;
 pub mod front;
@@ -53,6 +55,8 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// At most this many connections at once (`None`: from the descriptor limit).
     pub max_connections: Option<usize>,
+    /// The response cache's bound in bytes (0: no cache).
+    pub cache_bytes: usize,
 }
 
 /// The connection cap when none is given: half the descriptors the process may open (the rest
@@ -81,6 +85,12 @@ pub(crate) struct App {
     live: Arc<LiveIndex>,
     rules: Arc<RuleSet>,
     exec: exec::Exec,
+    cache: Option<Arc<cache::Cache>>,
+}
+
+/// `--cache-mb N` in bytes (MiB).
+pub fn cache_bytes(mb: usize) -> usize {
+    mb.saturating_mul(1 << 20)
 }
 
 /// Serves until interrupted (Ctrl-C or SIGTERM). Prints the URL first, on its own line, so
@@ -120,6 +130,7 @@ pub fn serve(cfg: ServeConfig, rules: RuleSet) -> Result<()> {
             live,
             rules: Arc::new(rules),
             exec: exec::Exec::new(cores * 4, cores * 2, cfg.timeout),
+            cache: cache::Cache::new(cfg.cache_bytes).map(Arc::new),
         };
         connections(listener, router(app), cfg.header_timeout, cap, stopped()).await;
         Ok(())
@@ -183,7 +194,8 @@ pub(super) async fn connections(
     let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(all)).await;
 }
 
-/// Every route.
+/// Every route; the query routes (every one but `/api/shard` and the 404) through the response
+/// cache.
 fn router(app: App) -> Router {
     Router::new()
         .route("/", get(routes::search))
@@ -201,6 +213,10 @@ fn router(app: App) -> Router {
         .route("/api/diff", get(api::answer::<DiffRequest>))
         .route("/api/timeline", get(api::answer::<TimelineRequest>))
         .route("/api/explain", get(api::answer::<ExplainRequest>))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            cache::layer,
+        ))
         .route("/api/shard", get(api::shard))
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(secure))

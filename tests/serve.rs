@@ -999,3 +999,196 @@ mod browser {
         c.close().await.unwrap();
     }
 }
+
+mod cache {
+    //! The response cache (`--cache-mb`): hits, canonical keys, a rebuild dropping it, errors
+    //! and 503s never kept, the cache off, and its byte bound.
+
+    use super::*;
+
+    fn cached(r: &Reply) -> Option<&str> {
+        r.header("x-archeo-cache")
+    }
+
+    #[test]
+    fn a_repeated_request_is_a_hit_with_the_same_answer_whatever_the_parameter_order() {
+        let ws = fixture(all_revs());
+        let srv = Server::start(&ws, &[]);
+        for (first, reordered) in [
+            (
+                "/api/search?q=openat2&limit=5&context=1",
+                "/api/search?context=1&limit=5&q=openat2",
+            ),
+            (
+                "/search?q=openat2&no_vendor=1",
+                "/search?no_vendor=1&q=openat2",
+            ),
+            (
+                "/findings?rule=openat2-resolve-no-xdev&at=hist@v1.0.0",
+                "/findings?at=hist@v1.0.0&rule=openat2-resolve-no-xdev",
+            ),
+            (
+                "/api/diff?a=hist@v1.0.0&b=hist@v1.2.0",
+                "/api/diff?b=hist@v1.2.0&a=hist@v1.0.0",
+            ),
+        ] {
+            let a = srv.get(first);
+            assert_eq!(a.status, 200, "{first}: {}", a.body);
+            assert_eq!(cached(&a), Some("miss"), "{first}");
+            let b = srv.get(first);
+            assert_eq!(cached(&b), Some("hit"), "{first}");
+            assert_eq!((b.status, &b.body), (200, &a.body), "{first}");
+            assert_eq!(b.header("content-type"), a.header("content-type"));
+            // The headers every answer carries are on a hit too.
+            assert!(b.header("content-security-policy").is_some());
+            let c = srv.get(reordered);
+            assert_eq!(cached(&c), Some("hit"), "{reordered}");
+            assert_eq!(c.body, a.body, "{reordered}");
+        }
+        // The API answer from the cache is still the CLI's JSON, byte for byte.
+        let (_, out, _) = archeo(
+            &ws,
+            &[
+                "search",
+                "openat2",
+                "--limit",
+                "5",
+                "--context",
+                "1",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(srv.get("/api/search?limit=5&q=openat2&context=1").body, out);
+        // Another value, or another path with the same parameters, is another entry.
+        assert_eq!(
+            cached(&srv.get("/api/search?q=openat2&limit=6&context=1")),
+            Some("miss")
+        );
+        assert_eq!(
+            cached(&srv.get("/search?q=openat2&limit=5&context=1")),
+            Some("miss")
+        );
+    }
+
+    #[test]
+    fn errors_and_503s_are_never_kept() {
+        let ws = fixture("\"v1.0.0\"");
+        let srv = Server::start(&ws, &["--timeout-ms", "0"]);
+        for target in ["/api/search?q=openat2", "/search?q=openat2"] {
+            for _ in 0..2 {
+                let r = srv.get(target);
+                assert_eq!(r.status, 503, "{target}: {}", r.body);
+                assert_eq!(cached(&r), Some("miss"), "{target}");
+            }
+        }
+        let srv = Server::start(&ws, &[]);
+        for target in [
+            "/api/search?q=openat2&at=hist@v9",
+            "/search?q=(",
+            "/file/hist/v1.0.0/no/such.go",
+        ] {
+            let a = srv.get(target);
+            assert!(a.status >= 400, "{target}: {}", a.status);
+            let b = srv.get(target);
+            assert_eq!((b.status, cached(&b)), (a.status, Some("miss")), "{target}");
+        }
+    }
+
+    #[test]
+    fn with_cache_mb_0_nothing_is_kept() {
+        let ws = fixture("\"v1.0.0\"");
+        let srv = Server::start(&ws, &["--cache-mb", "0"]);
+        let a = srv.get("/api/search?q=openat2");
+        let b = srv.get("/api/search?q=openat2");
+        assert_eq!((a.status, b.status), (200, 200));
+        assert!(!a.body.is_empty());
+        assert_eq!(a.body, b.body);
+        assert_eq!((cached(&a), cached(&b)), (None, None));
+    }
+
+    #[test]
+    fn a_rebuilt_index_drops_the_cache_and_the_next_answer_holds_the_new_content() {
+        let ws = fixture("\"v1.0.0\", \"v1.1.0\"");
+        let srv = Server::start(&ws, &["--poll-ms", "50"]);
+        let target = "/api/search?q=openInRoot";
+        let before = srv.get(target);
+        assert_eq!(cached(&before), Some("miss"));
+        assert!(!before.body.contains("\"v1.2.0\""));
+        assert_eq!(cached(&srv.get(target)), Some("hit"));
+        ws.manifest(
+            &std::fs::read_to_string(ws.path().join("archeo.toml"))
+                .unwrap()
+                .replace("\"v1.0.0\", \"v1.1.0\"", "\"v1.*\""),
+        );
+        assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+        let (code, _, err) = archeo(&ws, &["index"]);
+        assert_eq!(code, 0, "{err}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let first_new = loop {
+            let r = srv.get(target);
+            assert_eq!(r.status, 200, "{}", r.body);
+            if r.body.contains("\"v1.2.0\"") {
+                break r;
+            }
+            // Until the new index is swapped in, the old answer is served from the cache.
+            assert_eq!(cached(&r), Some("hit"));
+            assert_eq!(r.body, before.body);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rebuilt index was not picked up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(cached(&first_new), Some("miss"));
+        let again = srv.get(target);
+        assert_eq!(cached(&again), Some("hit"));
+        assert_eq!(again.body, first_new.body);
+        let (_, out, _) = archeo(&ws, &["search", "openInRoot", "--format", "json"]);
+        assert_eq!(again.body, out);
+    }
+
+    /// A Go file of about `lines` lines, each a distinct function.
+    fn big_go(tag: &str, lines: usize) -> String {
+        let mut s = String::from("package big\n\n");
+        for i in 0..lines {
+            s.push_str(&format!("func {tag}{i}() int {{ return {i} }}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn the_byte_bound_holds_evicting_the_least_recently_used() {
+        let ws = Workspace::new();
+        let up = ws.repo("big");
+        up.write("a.go", big_go("alpha", 4_000))
+            .write("b.go", big_go("beta", 4_000));
+        up.commit("v1");
+        up.tag("v1");
+        ws.manifest(&format!(
+            "[[repo]]\nname = \"big\"\nurl = \"{}\"\nrevs = [\"v1\"]\n",
+            up.url()
+        ));
+        assert_eq!(archeo(&ws, &["fetch"]).0, 0);
+        let (code, _, err) = archeo(&ws, &["index"]);
+        assert_eq!(code, 0, "{err}");
+        let srv = Server::start(&ws, &["--cache-mb", "1"]);
+        let (a, b) = ("/file/big/v1/a.go", "/file/big/v1/b.go");
+        let first = srv.get(a);
+        assert_eq!(first.status, 200, "{}", first.body);
+        // The premise: each page is over half the bound, so two do not fit together.
+        assert!(first.body.len() > 600 * 1024, "{} bytes", first.body.len());
+        assert!(first.body.len() < 1024 * 1024, "{} bytes", first.body.len());
+        assert_eq!(cached(&srv.get(a)), Some("hit"));
+        assert_eq!(cached(&srv.get(b)), Some("miss"));
+        assert_eq!(cached(&srv.get(b)), Some("hit"));
+        // b.go's page pushed a.go's out.
+        let again = srv.get(a);
+        assert_eq!(cached(&again), Some("miss"));
+        assert_eq!(again.body, first.body);
+        // Small answers still fit beside one big page: the bound counts bytes, not entries.
+        assert_eq!(cached(&srv.get("/api/search?q=alpha1")), Some("miss"));
+        assert_eq!(cached(&srv.get("/api/search?q=alpha1")), Some("hit"));
+        assert_eq!(cached(&srv.get(a)), Some("hit"));
+    }
+}

@@ -1072,6 +1072,34 @@ mod cache {
     }
 
     #[test]
+    fn identical_requests_at_once_share_one_computation() {
+        let ws = fixture(all_revs());
+        let srv = Server::start(&ws, &[]);
+        let n = 8;
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(n));
+        let replies: Vec<Reply> = (0..n)
+            .map(|_| {
+                let (addr, gate) = (srv.addr.clone(), gate.clone());
+                std::thread::spawn(move || {
+                    gate.wait();
+                    request(&addr, "GET", "/timeline?q=openat2")
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let misses = replies.iter().filter(|r| cached(r) == Some("miss")).count();
+        assert_eq!(
+            misses, 1,
+            "one request computes, the others share its answer"
+        );
+        for r in &replies {
+            assert_eq!((r.status, &r.body), (200, &replies[0].body));
+        }
+    }
+
+    #[test]
     fn errors_and_503s_are_never_kept() {
         let ws = fixture("\"v1.0.0\"");
         let srv = Server::start(&ws, &["--timeout-ms", "0"]);

@@ -45,7 +45,8 @@ pub struct ServeArgs {
     pub shard_timeout_ms: u64,
     /// Keep query answers (pages and /api/) in a response cache of at most N MiB, least
     /// recently used evicted first; 0 disables it. An answer is kept per index generation: a
-    /// rebuilt index drops every entry. Errors and 503s are never kept. Each cached route's
+    /// rebuilt index drops every entry. Errors and 503s are never kept. Identical requests
+    /// arriving together run one query. Each cached route's
     /// answer says `X-Archeo-Cache: hit` or `miss`.
     ///
     ///   archeo serve --cache-mb 256     # a larger cache for a busy server

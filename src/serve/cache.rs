@@ -10,13 +10,16 @@
 //! (time limit, shutting down) or a cancelled query is never stored, so the next identical
 //! request runs the query again.
 //!
-//! Identical requests that miss at the same time each run their query (the first to finish
-//! stores the answer): sharing one computation would need a per-key future the query slots and
-//! cancellation (a dropped request cancels its query) are not built around.
+//! Identical requests that miss at the same time share one computation: the first runs the
+//! route, the others wait for it (holding no query slot) and answer from the cache then. When
+//! the first one's answer is not kept (an error, a 503, its client went away and cancelled it),
+//! each waiting request runs the route itself, so one failed or abandoned request never becomes
+//! another client's answer.
 //!
 //! Every answer of a cached route says `x-archeo-cache: hit` or `miss`; with `--cache-mb 0`
 //! there is no cache and no header.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
@@ -25,6 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use lru::LruCache;
+use tokio::sync::watch;
 
 use super::App;
 use super::params::MAX_QUERY_STRING;
@@ -78,6 +82,31 @@ impl Inner {
 pub(crate) struct Cache {
     max_bytes: usize,
     inner: Mutex<Inner>,
+    /// The requests being computed now, by generation and key: a receiver that wakes when the
+    /// computing request is done (its sender dropped).
+    running: Mutex<HashMap<(u64, String), watch::Receiver<()>>>,
+}
+
+/// What a request that missed does.
+enum Turn {
+    /// Compute the answer; the others asking the same wait until this is dropped.
+    Compute(Running),
+    /// Another request computes it: wait for that one.
+    Wait(watch::Receiver<()>),
+}
+
+/// A computation under way; dropping it (done, failed, or its request dropped) wakes the
+/// requests waiting for it.
+struct Running {
+    cache: Arc<Cache>,
+    id: (u64, String),
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.cache.running().remove(&self.id);
+    }
 }
 
 impl Cache {
@@ -90,6 +119,27 @@ impl Cache {
                 entries: LruCache::unbounded(),
                 bytes: 0,
             }),
+            running: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<(u64, String), watch::Receiver<()>>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether this request computes `key`'s answer or waits for another one computing it.
+    fn turn(self: &Arc<Self>, generation: u64, key: &str) -> Turn {
+        let id = (generation, key.to_string());
+        let mut running = self.running();
+        if let Some(rx) = running.get(&id) {
+            return Turn::Wait(rx.clone());
+        }
+        let (tx, rx) = watch::channel(());
+        running.insert(id.clone(), rx);
+        Turn::Compute(Running {
+            cache: self.clone(),
+            id,
+            _done: tx,
         })
     }
 
@@ -171,12 +221,20 @@ pub(crate) async fn layer(State(app): State<App>, req: Request, next: Next) -> R
     // first request at the newer generation drops it).
     let generation = app.live.current().generation;
     if let Some(e) = cache.get(generation, &key) {
-        let mut r = Response::new(Body::from(e.body.clone()));
-        *r.headers_mut() = e.headers.clone();
-        r.headers_mut()
-            .insert(CACHE_HEADER, HeaderValue::from_static("hit"));
-        return r;
+        return hit(&e);
     }
+    let running = match cache.turn(generation, &key) {
+        Turn::Compute(running) => Some(running),
+        Turn::Wait(mut done) => {
+            // Woken when the computing request is dropped (the sender never sends).
+            let _ = done.changed().await;
+            if let Some(e) = cache.get(generation, &key) {
+                return hit(&e);
+            }
+            // Not kept (an error, a 503, too large, or abandoned): compute it here.
+            None
+        }
+    };
     let r = next.run(req).await;
     let mut r = if r.status() == StatusCode::OK {
         let (mut parts, body) = r.into_parts();
@@ -191,6 +249,7 @@ pub(crate) async fn layer(State(app): State<App>, req: Request, next: Next) -> R
                         body: bytes.clone(),
                     },
                 );
+                drop(running);
                 Response::from_parts(parts, Body::from(bytes))
             }
             Err(e) => {
@@ -204,6 +263,15 @@ pub(crate) async fn layer(State(app): State<App>, req: Request, next: Next) -> R
     };
     r.headers_mut()
         .insert(CACHE_HEADER, HeaderValue::from_static("miss"));
+    r
+}
+
+/// The answer kept in `e`.
+fn hit(e: &Entry) -> Response {
+    let mut r = Response::new(Body::from(e.body.clone()));
+    *r.headers_mut() = e.headers.clone();
+    r.headers_mut()
+        .insert(CACHE_HEADER, HeaderValue::from_static("hit"));
     r
 }
 

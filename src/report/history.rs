@@ -337,17 +337,12 @@ fn deps_markdown(out: &mut dyn Write, d: &DiffReport) -> Result<()> {
         )?;
         writeln!(out, "| --- | --- | --- |")?;
         for c in &d.deps {
-            let cell = |x: &Option<(String, crate::index::citation::Citation)>| {
-                x.as_ref().map_or("—".to_string(), |(v, c)| {
-                    format!("{} {}", md_code(v), md_link(&c.location(), &c.url))
-                })
-            };
             writeln!(
                 out,
                 "| {} | {} | {} |",
                 md_code(&format!("{} {}", c.kind.as_str(), c.name)),
-                cell(&c.from),
-                cell(&c.to)
+                md_version_at(&c.from),
+                md_version_at(&c.to)
             )?;
         }
         writeln!(out)?;
@@ -536,6 +531,14 @@ fn timeline_markdown(out: &mut dyn Write, t: &Timeline) -> Result<()> {
 
 /// Changes as a Markdown table: class, rule, symbol, each side's permalink and first line, and
 /// the facts (`before → after` when they differ). Shared by `diff` and `watch` reports.
+/// A dependency version with where it is named, in Markdown (`` `v1.3.3` [Dockerfile:264](…) ``),
+/// or `—` where one side names none.
+pub(crate) fn md_version_at(x: &Option<(String, crate::index::citation::Citation)>) -> String {
+    x.as_ref().map_or("—".to_string(), |(v, c)| {
+        format!("{} {}", md_code(v), md_link(&c.location(), &c.url))
+    })
+}
+
 pub(crate) fn changes_table(
     out: &mut dyn Write,
     changes: &[&Change],

@@ -4,7 +4,7 @@
 //! repository, with what the move brings. Markdown is written to be a pull request's or an
 //! issue's body. SARIF is in [`super::sarif::watch_log`].
 
-use crate::report::history::changes_table;
+use crate::report::history::{changes_table, md_version_at};
 use std::io::Write;
 
 use anyhow::Result;
@@ -780,17 +780,12 @@ fn move_markdown(out: &mut dyn Write, m: &PinMove) -> Result<()> {
         md_code(&pin_side_text(&m.to))
     )?;
     for s in &m.sites {
-        let side = |x: &Option<(String, Citation)>| {
-            x.as_ref().map_or("—".to_string(), |(v, c)| {
-                format!("{} {}", md_code(v), md_link(&c.location(), &c.url))
-            })
-        };
         writeln!(
             out,
             "- {}: {} → {}",
             md_code(&format!("{} {}", s.kind.as_str(), s.name)),
-            side(&s.from),
-            side(&s.to)
+            md_version_at(&s.from),
+            md_version_at(&s.to)
         )?;
     }
     writeln!(out)?;

@@ -21,6 +21,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::index::catalog::{BlobEntry, BlobStatus};
+use crate::index::grams::GramQuery;
 use crate::lang::{
     Call, Decl, DeclKind, Lang, Parsed, Ref, Region, RegionKind, SourceEdge, TypeDef,
 };
@@ -152,7 +153,7 @@ fn unlz4(part: &[u8], what: &str) -> Result<Vec<u8>> {
 
 /// Encodes one file version's record (done by the parse workers, in parallel).
 pub fn encode(status: BlobStatus, size: u64, content: &str, parsed: &Parsed) -> Vec<u8> {
-    let text = lz4_flex::block::compress(content.as_bytes());
+    let text = encode_text(content);
     let decls = if parsed.decls.is_empty() {
         Vec::new()
     } else {
@@ -198,6 +199,111 @@ pub fn encode(status: BlobStatus, size: u64, content: &str, parsed: &Parsed) -> 
         out.extend_from_slice(p);
     }
     out
+}
+
+/// Texts are compressed in blocks of about this many bytes, cut after a newline.
+const TEXT_BLOCK: usize = 16 * 1024;
+/// Each block of a text of several blocks carries a Bloom filter of its trigrams this many
+/// bytes long (two bits per trigram), so that a search decompresses only the blocks that may
+/// hold a matching line.
+const FILTER_BYTES: usize = 1024;
+
+/// Where a text's blocks start: (byte offset, lines before it), cut after a newline once a
+/// block holds [`TEXT_BLOCK`] bytes (a line never spans two blocks).
+fn text_blocks(text: &[u8]) -> Vec<(usize, u32)> {
+    let mut out = vec![(0usize, 0u32)];
+    let mut lines = 0u32;
+    let mut start = 0usize;
+    let mut at = 0usize;
+    while let Some(i) = memchr::memchr(b'\n', &text[at..]) {
+        at += i + 1;
+        lines += 1;
+        if at - start >= TEXT_BLOCK && at < text.len() {
+            out.push((at, lines));
+            start = at;
+        }
+    }
+    out
+}
+
+/// The two filter bits of trigram key `k`.
+fn filter_bits(k: u32) -> [usize; 2] {
+    let bits = (FILTER_BYTES * 8) as u32;
+    [
+        (k.wrapping_mul(0x9E37_79B1) >> 7) % bits,
+        (k.wrapping_mul(0x85EB_CA77) >> 9) % bits,
+    ]
+    .map(|b| b as usize)
+}
+
+fn block_filter(text: &[u8]) -> Vec<u8> {
+    let mut f = vec![0u8; FILTER_BYTES];
+    for k in crate::index::grams::keys_of(text) {
+        for b in filter_bits(k) {
+            f[b / 8] |= 1 << (b % 8);
+        }
+    }
+    f
+}
+
+/// Could a block with filter `f` satisfy `q`? (No false "no".)
+fn filter_admits(f: &[u8], q: &GramQuery) -> bool {
+    match q {
+        GramQuery::All => true,
+        GramQuery::Gram(k) => filter_bits(*k)
+            .iter()
+            .all(|b| f.get(b / 8).is_some_and(|x| x & (1 << (b % 8)) != 0)),
+        GramQuery::And(qs) => qs.iter().all(|x| filter_admits(f, x)),
+        GramQuery::Or(qs) => qs.iter().any(|x| filter_admits(f, x)),
+    }
+}
+
+/// The text part: varint block count; per block varints (raw length, stored length, lines
+/// before it); when there are several blocks, each one's filter ([`FILTER_BYTES`]); then each
+/// block's LZ4.
+fn encode_text(content: &str) -> Vec<u8> {
+    let b = content.as_bytes();
+    let cuts = text_blocks(b);
+    let mut packed = Vec::with_capacity(cuts.len());
+    let mut head = Vec::new();
+    put_varint(&mut head, cuts.len() as u64);
+    for (i, &(at, lines)) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).map_or(b.len(), |c| c.0);
+        let p = lz4_flex::block::compress(&b[at..end]);
+        put_varint(&mut head, (end - at) as u64);
+        put_varint(&mut head, p.len() as u64);
+        put_varint(&mut head, lines as u64);
+        packed.push(p);
+    }
+    if cuts.len() > 1 {
+        for (i, &(at, _)) in cuts.iter().enumerate() {
+            let end = cuts.get(i + 1).map_or(b.len(), |c| c.0);
+            head.extend_from_slice(&block_filter(&b[at..end]));
+        }
+    }
+    for p in packed {
+        head.extend_from_slice(&p);
+    }
+    head
+}
+
+/// One block of a stored text, as its header says.
+struct TextBlock {
+    raw: usize,
+    stored: usize,
+    lines: u32,
+}
+
+/// A piece of a text a search scans: whole lines, from byte `at` of the text, after `lines`
+/// lines.
+#[derive(Debug)]
+pub struct Piece {
+    /// Lines of the text before this piece.
+    pub lines: u32,
+    /// Byte offset of the piece in the text.
+    pub at: usize,
+    /// The piece's text.
+    pub text: String,
 }
 
 /// Appends records to `blobs.dat`.
@@ -352,14 +458,102 @@ impl<'a> Record<'a> {
         Ok(p)
     }
 
-    /// The text.
-    pub fn text(&self) -> Result<String> {
+    /// The text part's block table, the offset of its filters and of its blocks' data.
+    fn text_table(&self) -> Result<(&'a [u8], Vec<TextBlock>, usize, usize)> {
+        let bad = || damaged("a blob's text does not decompress");
         if self.text_len > MAX_PART {
             return Err(damaged("a blob's text length"));
         }
-        let bytes = lz4_flex::block::decompress(self.part(TEXT)?, self.text_len)
-            .map_err(|_| damaged("a blob's text does not decompress"))?;
-        String::from_utf8(bytes).map_err(|_| damaged("a blob's text is not UTF-8"))
+        let p = self.part(TEXT)?;
+        let mut at = 0;
+        let n = get_varint(p, &mut at).ok_or_else(bad)? as usize;
+        if n == 0 || n > self.text_len / TEXT_BLOCK + 2 {
+            return Err(bad());
+        }
+        let mut blocks = Vec::with_capacity(n);
+        let (mut raw, mut stored) = (0usize, 0usize);
+        for _ in 0..n {
+            let mut v = || get_varint(p, &mut at).map(|v| v as usize).ok_or_else(bad);
+            let b = TextBlock {
+                raw: v()?,
+                stored: v()?,
+                lines: u32::try_from(v()?).map_err(|_| bad())?,
+            };
+            raw = raw.checked_add(b.raw).ok_or_else(bad)?;
+            stored = stored.checked_add(b.stored).ok_or_else(bad)?;
+            blocks.push(b);
+        }
+        let filters = at;
+        let data = filters + if n > 1 { n * FILTER_BYTES } else { 0 };
+        if raw != self.text_len || data.checked_add(stored) != Some(p.len()) {
+            return Err(bad());
+        }
+        Ok((p, blocks, filters, data))
+    }
+
+    /// The text.
+    pub fn text(&self) -> Result<String> {
+        let (p, blocks, _, mut at) = self.text_table()?;
+        let mut out = vec![0u8; self.text_len];
+        let mut to = 0;
+        for b in &blocks {
+            let n =
+                lz4_flex::block::decompress_into(&p[at..at + b.stored], &mut out[to..to + b.raw])
+                    .map_err(|_| damaged("a blob's text does not decompress"))?;
+            if n != b.raw {
+                return Err(damaged("a blob's text does not decompress"));
+            }
+            at += b.stored;
+            to += b.raw;
+        }
+        String::from_utf8(out).map_err(|_| damaged("a blob's text is not UTF-8"))
+    }
+
+    /// The pieces of the text whose blocks may hold a line `q` admits (every block for
+    /// `GramQuery::All`), adjacent blocks joined into one piece.
+    pub fn text_pieces(&self, q: &GramQuery) -> Result<Vec<Piece>> {
+        let (p, blocks, filters, data) = self.text_table()?;
+        let bad = || damaged("a blob's text does not decompress");
+        let mut out: Vec<Piece> = Vec::new();
+        let mut buf: Vec<u8> = Vec::new();
+        let (mut at, mut to) = (data, 0usize);
+        let mut open: Option<(u32, usize)> = None;
+        for (i, b) in blocks.iter().enumerate() {
+            let wanted = blocks.len() == 1
+                || filter_admits(
+                    &p[filters + i * FILTER_BYTES..filters + (i + 1) * FILTER_BYTES],
+                    q,
+                );
+            if wanted {
+                open.get_or_insert((b.lines, to));
+                let s = buf.len();
+                buf.resize(s + b.raw, 0);
+                let n = lz4_flex::block::decompress_into(&p[at..at + b.stored], &mut buf[s..])
+                    .map_err(|_| bad())?;
+                if n != b.raw {
+                    return Err(bad());
+                }
+            } else if let Some((lines, start)) = open.take() {
+                let text = String::from_utf8(std::mem::take(&mut buf))
+                    .map_err(|_| damaged("a blob's text is not UTF-8"))?;
+                out.push(Piece {
+                    lines,
+                    at: start,
+                    text,
+                });
+            }
+            at += b.stored;
+            to += b.raw;
+        }
+        if let Some((lines, start)) = open {
+            let text = String::from_utf8(buf).map_err(|_| damaged("a blob's text is not UTF-8"))?;
+            out.push(Piece {
+                lines,
+                at: start,
+                text,
+            });
+        }
+        Ok(out)
     }
 
     /// The declarations, in file order.
@@ -380,9 +574,13 @@ impl<'a> Record<'a> {
             .any(|d| d.ident.eq_ignore_ascii_case(name) || d.name.eq_ignore_ascii_case(name)))
     }
 
-    /// The declarations' lines, for [`DeclLines::at`].
+    /// The declarations' lines, for [`DeclLines::at`]: checked now, decompressed and read at
+    /// the first question (most candidate files of a search ask none, or one).
     pub fn decl_lines(&self) -> Result<DeclLines> {
-        DeclLines::parse(self.decl_text()?)
+        Ok(DeclLines {
+            packed: self.part(DECLS)?.to_vec(),
+            lines: std::cell::OnceCell::new(),
+        })
     }
 
     /// The declarations' compact lines, decompressed (empty for a file without any).
@@ -644,11 +842,19 @@ fn decode_decls(s: &str) -> Result<Vec<Decl>> {
     Ok(out)
 }
 
-/// A file version's declaration lines, decoded only as far as their line ranges: a search
-/// asks for the declaration around a few hit lines of files holding thousands (generated
-/// tables), so only the one it asks for becomes a [`Decl`].
+/// A file version's declaration lines, decoded only as far as their line ranges and only when
+/// first asked: a search asks for the declaration around a few hit lines of files holding
+/// thousands (generated tables), so only the one it asks for becomes a [`Decl`].
 #[derive(Debug, Default)]
 pub struct DeclLines {
+    /// The stored part (checked), until the first question decodes it.
+    packed: Vec<u8>,
+    lines: std::cell::OnceCell<Spans>,
+}
+
+/// Declaration lines read as far as their line ranges.
+#[derive(Debug, Default)]
+struct Spans {
     text: String,
     /// First line, last line, byte offset of the declaration's line in `text`.
     spans: Vec<(u32, u32, u32)>,
@@ -658,6 +864,48 @@ impl DeclLines {
     /// Reads each line's first and last line numbers (`kind TAB start TAB end TAB ...`) with a
     /// byte scanner: no allocation per declaration.
     fn parse(text: String) -> Result<DeclLines> {
+        let lines = std::cell::OnceCell::new();
+        let _ = lines.set(Spans::parse(text)?);
+        Ok(DeclLines {
+            packed: Vec::new(),
+            lines,
+        })
+    }
+
+    /// The lines of already decoded declarations (tests, fixtures).
+    pub fn of(decls: &[Decl]) -> DeclLines {
+        DeclLines::parse(encode_decls(decls)).expect("encoded declarations decode")
+    }
+
+    fn spans(&self) -> Result<&Spans> {
+        if let Some(s) = self.lines.get() {
+            return Ok(s);
+        }
+        let text = String::from_utf8(unlz4(&self.packed, "declarations do not decompress")?)
+            .map_err(|_| damaged("declarations"))?;
+        let spans = Spans::parse(text)?;
+        Ok(self.lines.get_or_init(|| spans))
+    }
+
+    /// The innermost declaration holding `line`.
+    pub fn at(&self, line: u32) -> Result<Option<Decl>> {
+        let d = self.spans()?;
+        let Some(&(_, _, off)) = d
+            .spans
+            .iter()
+            .filter(|(s, e, _)| *s <= line && line <= *e)
+            .min_by_key(|(s, e, _)| e - s)
+        else {
+            return Ok(None);
+        };
+        let rest = &d.text[off as usize..];
+        let one = rest.split_inclusive('\n').next().unwrap_or("");
+        Ok(decode_decls(one.trim_end_matches('\n'))?.pop())
+    }
+}
+
+impl Spans {
+    fn parse(text: String) -> Result<Spans> {
         let bad = || damaged("declaration line");
         let b = text.as_bytes();
         let mut spans = Vec::new();
@@ -689,27 +937,7 @@ impl DeclLines {
                 None => b.len(),
             };
         }
-        Ok(DeclLines { text, spans })
-    }
-
-    /// The lines of already decoded declarations (tests, fixtures).
-    pub fn of(decls: &[Decl]) -> DeclLines {
-        DeclLines::parse(encode_decls(decls)).expect("encoded declarations decode")
-    }
-
-    /// The innermost declaration holding `line`.
-    pub fn at(&self, line: u32) -> Result<Option<Decl>> {
-        let Some(&(_, _, off)) = self
-            .spans
-            .iter()
-            .filter(|(s, e, _)| *s <= line && line <= *e)
-            .min_by_key(|(s, e, _)| e - s)
-        else {
-            return Ok(None);
-        };
-        let rest = &self.text[off as usize..];
-        let one = rest.split_inclusive('\n').next().unwrap_or("");
-        Ok(decode_decls(one.trim_end_matches('\n'))?.pop())
+        Ok(Spans { text, spans })
     }
 }
 
@@ -843,6 +1071,118 @@ mod tests {
             "f",
         ] {
             assert!(DeclLines::parse(bad.to_string()).is_err(), "{bad:?}");
+        }
+    }
+
+    /// A record of `text` in a store of its own.
+    fn stored(text: &str) -> (tempfile::TempDir, BlobStore, BlobEntry) {
+        let rec = encode(
+            BlobStatus::Indexed,
+            text.len() as u64,
+            text,
+            &Parsed::default(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = BlobWriter::open(dir.path(), 0).unwrap();
+        let (offset, len) = w.append(&rec).unwrap();
+        let total = w.finish().unwrap();
+        let e = BlobEntry {
+            id: [9; 20],
+            status: BlobStatus::Indexed,
+            lang: Lang::Go,
+            flags: 0,
+            offset,
+            len,
+        };
+        let store = BlobStore::open(dir.path(), total).unwrap();
+        (dir, store, e)
+    }
+
+    #[test]
+    fn a_long_text_is_read_back_whole_and_by_the_blocks_a_query_admits() {
+        // ~100 KB of lines, one rare word on line 4000, a common one everywhere.
+        let mut text = String::new();
+        for i in 1..=6000 {
+            if i == 4000 {
+                text.push_str("\tfd, err := unix.Openat2(dirfd, path, &how)\n");
+            } else {
+                text.push_str(&format!("\tx{i} := common(y{i}) // line {i}\n"));
+            }
+        }
+        text.push_str("last line without a newline");
+        let (_d, store, e) = stored(&text);
+        let r = store.record(&e).unwrap();
+        assert_eq!(r.text().unwrap(), text);
+        let (_, blocks, _, _) = r.text_table().unwrap();
+        assert!(blocks.len() > 4, "{} blocks", blocks.len());
+
+        // Every block for All: one piece, the whole text.
+        let all = r.text_pieces(&GramQuery::All).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!((all[0].lines, all[0].at), (0, 0));
+        assert_eq!(all[0].text, text);
+
+        // A rare word: only the block(s) that may hold it, each cut at a line start and
+        // numbered as in the whole text.
+        let q = GramQuery::all_of(b"openat2");
+        let pieces = r.text_pieces(&q).unwrap();
+        let scanned: usize = pieces.iter().map(|p| p.text.len()).sum();
+        assert!(scanned < text.len() / 3, "{scanned} of {}", text.len());
+        let mut found = 0;
+        for p in &pieces {
+            assert_eq!(&text[p.at..p.at + p.text.len()], p.text);
+            assert!(p.at == 0 || text.as_bytes()[p.at - 1] == b'\n');
+            assert_eq!(p.lines as usize, text[..p.at].matches('\n').count());
+            if let Some(i) = p.text.find("Openat2") {
+                found += 1;
+                let line = p.lines as usize + p.text[..i].matches('\n').count() + 1;
+                assert_eq!(line, 4000);
+            }
+        }
+        assert_eq!(found, 1, "the block holding the word is always read");
+
+        // A word in every block: every block, joined into one piece.
+        let pieces = r.text_pieces(&GramQuery::all_of(b"common")).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].text, text);
+    }
+
+    #[test]
+    fn a_damaged_block_table_is_an_error_not_a_short_text() {
+        let text: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+        let (d, _, e) = stored(&text);
+        let path = blobs_path(d.path());
+        let pristine = std::fs::read(&path).unwrap();
+        let store = BlobStore::open(d.path(), pristine.len() as u64).unwrap();
+        assert!(store.record(&e).unwrap().text_table().unwrap().1.len() > 1);
+        drop(store);
+        // Rewrite the first block's raw length (the text part's second byte, after the block
+        // count) and fix every checksum, as a bug would: the lengths no longer add up to the
+        // text's, and that is refused.
+        let mut bytes = pristine.clone();
+        let body = &pristine[e.offset as usize..];
+        let mut at = 4;
+        let mut lens = [0usize; PARTS + 1];
+        for l in &mut lens {
+            *l = get_varint(body, &mut at).unwrap() as usize;
+        }
+        let part_at = e.offset as usize + at + 4 * PARTS;
+        bytes[part_at + 1] ^= 0x01;
+        let part = bytes[part_at..part_at + lens[1]].to_vec();
+        let crc = crc32fast::hash(&part).to_le_bytes();
+        bytes[e.offset as usize + at..e.offset as usize + at + 4].copy_from_slice(&crc);
+        let header = bytes[e.offset as usize + 4..e.offset as usize + at + 4 * PARTS].to_vec();
+        bytes[e.offset as usize..e.offset as usize + 4]
+            .copy_from_slice(&crc32fast::hash(&header).to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let store = BlobStore::open(d.path(), bytes.len() as u64).unwrap();
+        let r = store.record(&e).unwrap();
+        for err in [
+            r.text().err().map(|e| e.to_string()),
+            r.text_pieces(&GramQuery::All).err().map(|e| e.to_string()),
+        ] {
+            let err = err.expect("refused");
+            assert!(err.contains("--rebuild"), "{err}");
         }
     }
 

@@ -40,8 +40,9 @@ use store::{Store, StoredLiteral};
 pub struct ScanFile {
     /// The git blob id.
     pub blob: String,
-    /// Its text.
-    pub content: String,
+    /// The pieces of its text a search must scan (every line, or those whose blocks may hold a
+    /// match).
+    pub pieces: Vec<blobs::Piece>,
     /// Its comment and string regions.
     pub regions: Vec<crate::lang::Region>,
     /// Its declarations, decoded on demand.
@@ -724,7 +725,7 @@ impl Index {
 
     /// What a search scans of a stored file version: its text, its comment and string regions
     /// and its declarations' lines (None for a blob stored without text).
-    pub fn scan_at(&self, ord: u32) -> Result<Option<ScanFile>> {
+    pub fn scan_at(&self, ord: u32, q: &GramQuery) -> Result<Option<ScanFile>> {
         let (part, l) = self.locate(ord)?;
         let e = part.catalog.blob(l)?;
         if !e.status.has_text() {
@@ -733,7 +734,7 @@ impl Index {
         let r = part.blob_store()?.record(&e)?;
         Ok(Some(ScanFile {
             blob: e.hex(),
-            content: r.text()?,
+            pieces: r.text_pieces(q)?,
             regions: r.regions()?,
             decls: r.decl_lines()?,
         }))

@@ -19,7 +19,7 @@ use regex_syntax::hir::{
     Look, Repetition,
 };
 
-use crate::index::blobs::DeclLines;
+use crate::index::blobs::{DeclLines, Piece};
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
 use crate::index::citation::Citation;
 use crate::index::grams::GramQuery;
@@ -339,6 +339,9 @@ fn compile(p: &Pattern, positive: bool, case_sensitive: bool) -> Result<Compiled
         .configure(
             Regex::config()
                 .nfa_size_limit(Some(8 << 20))
+                // No fully compiled DFA: building one costs a query more than it saves on the
+                // few candidate texts a search scans (the lazy DFA serves them).
+                .dfa(false)
                 .hybrid_cache_capacity(4 << 20),
         )
         .build_from_hir(&no_newline(hir))
@@ -494,7 +497,7 @@ impl<'q> Matcher<'q> {
     }
 
     /// Every surviving match of every pattern: (start, end, pattern index), by start.
-    fn matches(&self, text: &str, regions: &[Region]) -> Vec<(usize, usize, usize)> {
+    fn matches(&self, text: &str, base: usize, regions: &[Region]) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         for (i, p) in self.patterns.iter().enumerate() {
             let mut at = 0;
@@ -510,7 +513,11 @@ impl<'q> Matcher<'q> {
                     at = s + text[s..].chars().next().map_or(1, char::len_utf8);
                     continue;
                 }
-                if self.q.within.is_none_or(|w| within(regions, s, e, w)) {
+                if self
+                    .q
+                    .within
+                    .is_none_or(|w| within(regions, base + s, base + e, w))
+                {
                     out.push((s, e, i));
                 }
                 at = if e > s {
@@ -534,7 +541,12 @@ impl<'q> Matcher<'q> {
         regions: &[Region],
     ) -> Result<Vec<LineHit>> {
         let mut out = Vec::new();
-        self.each_line(blob, text, decls, regions, &mut |_, build| {
+        let piece = Piece {
+            lines: 0,
+            at: 0,
+            text: text.to_string(),
+        };
+        self.each_line(blob, &piece, decls, regions, &mut |_, build| {
             out.push(build());
             Ok(())
         })?;
@@ -547,19 +559,20 @@ impl<'q> Matcher<'q> {
     fn each_line(
         &self,
         blob: &str,
-        text: &str,
+        piece: &Piece,
         decls: &DeclLines,
         regions: &[Region],
         visit: &mut LineVisitor,
     ) -> Result<()> {
+        let text = piece.text.as_str();
         let spans = self.rule_lines.as_ref().and_then(|m| m.get(blob));
         let not_spans = self.not_rule_lines.get(blob);
         let matches = if self.patterns.is_empty() {
             Vec::new()
         } else {
-            self.matches(text, regions)
+            self.matches(text, piece.at, regions)
         };
-        let mut lines = Lines::new(text);
+        let mut lines = Lines::new(text, piece.lines);
         let mut k = 0;
         let mut matched = vec![false; self.patterns.len()];
         while let Some((n, ls, le)) = lines.next_line(if self.all_lines {
@@ -656,8 +669,13 @@ struct Lines<'t> {
 }
 
 impl<'t> Lines<'t> {
-    fn new(text: &'t str) -> Lines<'t> {
-        Lines { text, at: 0, n: 1 }
+    /// The lines of `text`, which follows `before` lines of its file.
+    fn new(text: &'t str, before: u32) -> Lines<'t> {
+        Lines {
+            text,
+            at: 0,
+            n: before + 1,
+        }
     }
 
     /// The next line (number, start, end without the newline): the one holding byte `to`
@@ -901,33 +919,35 @@ impl<'p> Gathered<'p> {
         let mut first = u32::MAX;
         let mut best: Vec<Option<RankKey<'p>>> = vec![None; places.len()];
         let hits = &mut self.hits;
-        matcher.each_line(
-            &file.blob,
-            &file.content,
-            &file.decls,
-            &file.regions,
-            &mut |line, build| {
-                count += 1;
-                first = first.min(line.line);
-                let mut built: Option<Arc<LineHit>> = None;
-                for ((place, key), best) in places.iter().zip(keys).zip(best.iter_mut()) {
-                    let rank = RankKey::of(ord, place, key, line, generated);
-                    if best.is_none_or(|b| rank < b) {
-                        *best = Some(rank);
+        for piece in &file.pieces {
+            matcher.each_line(
+                &file.blob,
+                piece,
+                &file.decls,
+                &file.regions,
+                &mut |line, build| {
+                    count += 1;
+                    first = first.min(line.line);
+                    let mut built: Option<Arc<LineHit>> = None;
+                    for ((place, key), best) in places.iter().zip(keys).zip(best.iter_mut()) {
+                        let rank = RankKey::of(ord, place, key, line, generated);
+                        if best.is_none_or(|b| rank < b) {
+                            *best = Some(rank);
+                        }
+                        if hits.admits(&rank) {
+                            let hit = built.get_or_insert_with(|| Arc::new(build())).clone();
+                            hits.offer(Kept {
+                                rank,
+                                place,
+                                hit,
+                                generated,
+                            });
+                        }
                     }
-                    if hits.admits(&rank) {
-                        let hit = built.get_or_insert_with(|| Arc::new(build())).clone();
-                        hits.offer(Kept {
-                            rank,
-                            place,
-                            hit,
-                            generated,
-                        });
-                    }
-                }
-                Ok(())
-            },
-        )?;
+                    Ok(())
+                },
+            )?;
+        }
         if count == 0 {
             return Ok(());
         }
@@ -1078,14 +1098,11 @@ pub fn unknown_symbols(index: &Index, q: &Query) -> Result<Vec<UnknownSymbol>> {
 fn candidates(
     index: &Index,
     q: &Query,
+    gq: &GramQuery,
     plan: &Plan,
     m: &Matcher,
 ) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
-    let gq = match &q.expr {
-        Some(e) => crate::query::prefilter::expr_query(e, q.case_sensitive),
-        None => crate::index::grams::GramQuery::All,
-    };
-    let cands = index.candidates(&gq)?;
+    let cands = index.candidates(gq)?;
     let mut allowed = vec![false; index.blob_count()];
     let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
@@ -1102,6 +1119,9 @@ fn candidates(
         Some(v) => v.iter().try_for_each(|o| mark(*o, &mut allowed))?,
         None => (0..allowed.len() as u32).try_for_each(|o| mark(o, &mut allowed))?,
     }
+    if !allowed.contains(&true) {
+        return Ok(Vec::new());
+    }
     let places = index.places_of(
         &plan.revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
@@ -1117,13 +1137,54 @@ fn candidates(
     Ok(out)
 }
 
+/// Scans one candidate file version into `g`.
+fn scan_candidate<'p>(
+    index: &Index,
+    matcher: &Matcher,
+    lines_q: &GramQuery,
+    opts: &Options,
+    mut g: Gathered<'p>,
+    (ord, places): &'p (u32, Vec<OrdPlacement>),
+    keys: &'p [PlaceKey],
+) -> Result<Gathered<'p>> {
+    opts.cancel.check()?;
+    let e = index.blob(*ord)?;
+    let Some(f) = index.scan_at(*ord, lines_q)? else {
+        return Ok(g);
+    };
+    g.scan(
+        matcher,
+        &f,
+        *ord,
+        places,
+        keys,
+        e.flags & BLOB_GENERATED != 0,
+    )?;
+    Ok(g)
+}
+
+/// Candidates holding at most this many stored (compressed) bytes are scanned on the calling
+/// thread.
+const SEQUENTIAL_BYTES: u64 = 512 * 1024;
+
 /// Runs a search, building as much of the answer as `opts` asks. Every hit is counted, but at
 /// most `limit` (and never more than `opts.max_kept`) are kept while the scan runs, so memory
 /// stays bounded whatever the query matches; the scan stops when `opts.cancel` is cancelled.
 pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Result<Results> {
     let plan = plan(index, Some(q), scope)?;
     let matcher = Matcher::new(index, q, opts.context)?;
-    let cands = candidates(index, q, &plan, &matcher)?;
+    let gq = match &q.expr {
+        Some(e) => crate::query::prefilter::expr_query(e, q.case_sensitive),
+        None => GramQuery::All,
+    };
+    let cands = candidates(index, q, &gq, &plan, &matcher)?;
+    // Context lines may stand in blocks no match is in, and a query that holds on a line
+    // without a match reads every line: both scan whole texts.
+    let lines_q = if opts.context > 0 || matcher.all_lines {
+        GramQuery::All
+    } else {
+        gq.clone()
+    };
     opts.cancel.check()?;
     let keys: Vec<Vec<PlaceKey>> = cands
         .iter()
@@ -1138,32 +1199,31 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
     let hit_cap = wanted.min(opts.max_kept);
     let file_cap = if opts.files { opts.max_kept } else { 0 };
     let revisions = index.revisions().len();
-    let got = cands
-        .par_iter()
-        .zip(&keys)
-        .try_fold(
-            || Gathered::new(hit_cap, file_cap, revisions),
-            |mut g, ((ord, places), keys)| -> Result<Gathered> {
-                opts.cancel.check()?;
-                let e = index.blob(*ord)?;
-                let Some(f) = index.scan_at(*ord)? else {
-                    return Ok(g);
-                };
-                g.scan(
-                    &matcher,
-                    &f,
-                    *ord,
-                    places,
-                    keys,
-                    e.flags & BLOB_GENERATED != 0,
-                )?;
-                Ok(g)
-            },
-        )
-        .try_reduce(
-            || Gathered::new(hit_cap, file_cap, revisions),
-            |a, b| Ok(a.merge(b)),
-        )?;
+    // A small scan runs on this thread: starting the thread pool costs more than it saves.
+    let stored: u64 = cands
+        .iter()
+        .map(|(o, _)| index.blob(*o).map_or(0, |e| u64::from(e.len)))
+        .sum();
+    let got = if stored <= SEQUENTIAL_BYTES {
+        cands
+            .iter()
+            .zip(&keys)
+            .try_fold(Gathered::new(hit_cap, file_cap, revisions), |g, (c, k)| {
+                scan_candidate(index, &matcher, &lines_q, &opts, g, c, k)
+            })?
+    } else {
+        cands
+            .par_iter()
+            .zip(&keys)
+            .try_fold(
+                || Gathered::new(hit_cap, file_cap, revisions),
+                |g, (c, k)| scan_candidate(index, &matcher, &lines_q, &opts, g, c, k),
+            )
+            .try_reduce(
+                || Gathered::new(hit_cap, file_cap, revisions),
+                |a, b| Ok(a.merge(b)),
+            )?
+    };
     let kept_all_hits = got.total <= hit_cap || hit_cap == wanted;
     let kept_all_files = got.file_versions <= file_cap || !opts.files;
     let truncated = (!kept_all_hits || !kept_all_files).then_some(Truncated {

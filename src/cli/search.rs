@@ -59,6 +59,7 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
         Some(how) => {
             let mut out = crate::report::TermSafe::stdout(ctx.ui.color_choice());
             crate::report::search::files_text(&mut out, &r, how)?;
+            std::io::Write::flush(&mut out)?;
         }
         None => crate::report::print(&r, a.format, ctx.ui.color_choice())?,
     }

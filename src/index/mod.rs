@@ -146,7 +146,7 @@ pub type Places<'a> = HashMap<String, Vec<Placement<'a>>>;
 
 /// Where the blobs an ordinal set names stand in some revisions: blob ordinal -> the paths
 /// holding it, each with the selected revisions that do.
-pub type OrdPlaces = HashMap<u32, Vec<OrdPlacement>>;
+pub type OrdPlaces = rustc_hash::FxHashMap<u32, Vec<OrdPlacement>>;
 
 /// One path holding a blob, by ordinal: see [`Index::places_of`].
 #[derive(Debug, Clone)]
@@ -601,8 +601,8 @@ impl Index {
         wanted: impl Fn(u32) -> bool,
         mut keep_path: impl FnMut(u32) -> Result<bool>,
     ) -> Result<OrdPlaces> {
-        let mut by_blob: HashMap<u32, Vec<OrdPlacement>> = HashMap::new();
-        let mut keep: HashMap<u32, bool> = HashMap::new();
+        let mut by_blob = OrdPlaces::default();
+        let mut keep: rustc_hash::FxHashMap<u32, bool> = Default::default();
         for r in revs {
             let i = self.position(r)?;
             let repo = &self.revisions[i].repo;

@@ -51,8 +51,18 @@ pub trait Report {
 /// [`to_markdown`].
 pub fn print(report: &dyn Report, format: Format, color: termcolor::ColorChoice) -> Result<()> {
     match format {
-        Format::Text => report.text(&mut TermSafe::stdout(color)),
-        Format::Json => report.json(&mut std::io::stdout().lock()),
+        Format::Text => {
+            let mut out = TermSafe::stdout(color);
+            report.text(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report.json(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
         Format::Md => {
             let md = to_markdown(report)?;
             std::io::stdout().lock().write_all(md.as_bytes())?;
@@ -265,10 +275,12 @@ pub struct TermSafe<W> {
     pending_c2: bool,
 }
 
-impl TermSafe<termcolor::StandardStream> {
-    /// Standard output.
+impl TermSafe<termcolor::BufferedStandardStream> {
+    /// Standard output, block-buffered (a report is printed once it is whole, so a line at a
+    /// time would only cost a system call per line): flush it when done, to hear of a failed
+    /// write.
     pub fn stdout(color: termcolor::ColorChoice) -> Self {
-        TermSafe::new(termcolor::StandardStream::stdout(color))
+        TermSafe::new(termcolor::BufferedStandardStream::stdout(color))
     }
 }
 

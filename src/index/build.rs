@@ -621,7 +621,7 @@ fn catalog_entry(
         kind: rev.kind,
         commit: rev.commit.clone(),
         files: tree.files.len() as u64,
-        vendor: Vec::new(),
+        vendor: Default::default(),
         submodules: tree.submodules.clone(),
     };
     if let Some(old) = &tree.old {
@@ -631,7 +631,7 @@ fn catalog_entry(
     if let Some((_, id)) = tree.files.iter().find(|(p, _)| p == "vendor/modules.txt")
         && let Ok(bytes) = repo.blob_reader().read(&catalog::hex(id))
     {
-        indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes));
+        indexed.vendor = catalog::parse_modules_txt(&String::from_utf8_lossy(&bytes)).into();
     }
     indexed
 }

@@ -71,10 +71,103 @@ pub struct IndexedRev {
     pub files: u64,
     /// Vendored modules (from vendor/modules.txt).
     #[serde(default)]
-    pub vendor: Vec<VendoredModule>,
+    pub vendor: Vendored,
     /// Submodules (gitlinks): path and the commit the revision pins; recorded, not followed.
     #[serde(default)]
     pub submodules: Vec<Submodule>,
+}
+
+/// A revision's vendored modules. In the catalog they are one byte string per revision,
+/// decoded at first use: a query reads the revision list at every start, and most never ask
+/// which modules a revision vendors (moby's releases vendor hundreds each). Reads as a slice of
+/// [`VendoredModule`]; human-readable formats (JSON) see the list itself.
+#[derive(Clone, Default)]
+pub struct Vendored {
+    packed: Option<Arc<[u8]>>,
+    list: OnceLock<Vec<VendoredModule>>,
+}
+
+impl Vendored {
+    fn modules(&self) -> &[VendoredModule] {
+        self.list.get_or_init(|| {
+            // The catalog's head passed its CRC when it was read, so the bytes are what
+            // `serialize` wrote (a list that did not decode would be one no writer made).
+            self.packed
+                .as_deref()
+                .map(|b| postcard::from_bytes(b).unwrap_or_default())
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<Vec<VendoredModule>> for Vendored {
+    fn from(list: Vec<VendoredModule>) -> Vendored {
+        Vendored {
+            packed: None,
+            list: OnceLock::from(list),
+        }
+    }
+}
+
+impl std::ops::Deref for Vendored {
+    type Target = [VendoredModule];
+    fn deref(&self) -> &[VendoredModule] {
+        self.modules()
+    }
+}
+
+impl std::fmt::Debug for Vendored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.modules().fmt(f)
+    }
+}
+
+impl PartialEq for Vendored {
+    fn eq(&self, o: &Vendored) -> bool {
+        self.modules() == o.modules()
+    }
+}
+
+impl Eq for Vendored {}
+
+impl Serialize for Vendored {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return self.modules().serialize(s);
+        }
+        match &self.packed {
+            Some(b) => s.serialize_bytes(b),
+            None => {
+                let b = postcard::to_allocvec(self.modules()).map_err(serde::ser::Error::custom)?;
+                s.serialize_bytes(&b)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Vendored {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vendored, D::Error> {
+        if d.is_human_readable() {
+            return Vec::<VendoredModule>::deserialize(d).map(Vendored::from);
+        }
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Vendored;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a revision's vendored modules")
+            }
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                v: &[u8],
+            ) -> std::result::Result<Vendored, E> {
+                Ok(Vendored {
+                    packed: Some(v.into()),
+                    list: OnceLock::new(),
+                })
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
 }
 
 /// A submodule (gitlink) of a revision.
@@ -811,7 +904,7 @@ mod tests {
             kind: RefKind::Tag,
             commit: "c".repeat(40),
             files: 0,
-            vendor: Vec::new(),
+            vendor: Default::default(),
             submodules: Vec::new(),
         }
     }
@@ -839,7 +932,8 @@ mod tests {
         let mut rev = rev("v");
         rev.vendor = parse_modules_txt(
             "# github.com/cyphar/filepath-securejoin v0.5.1\n## explicit; go 1.18\ngithub.com/cyphar/filepath-securejoin\n# golang.org/x/sys v0.30.0\n# example.com/a v1.0.0 => example.com/b v1.2.0\n",
-        );
+        )
+        .into();
         let m = rev
             .vendored_module("vendor/github.com/cyphar/filepath-securejoin/pathrs-lite/x.go")
             .unwrap();
@@ -857,6 +951,33 @@ mod tests {
         assert!(
             rev.vendored_module("vendor/golang.org/x/system/x.go")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn vendored_modules_read_back_from_the_catalog_and_show_as_a_list_in_json() {
+        let mut r1 = rev("v1");
+        r1.vendor = parse_modules_txt(
+            "# example.com/a v1.0.0\nexample.com/a\n# example.com/b v0.2.0 => example.com/c v0.3.0\n",
+        )
+        .into();
+        let c = NewCatalog {
+            store: "store-1".into(),
+            revisions: vec![r1.clone(), rev("v2")],
+            trees: vec![Vec::new(), Vec::new()],
+            ..Default::default()
+        };
+        let (_d, cat) = written(&c);
+        assert_eq!(cat.revisions[0], r1);
+        assert_eq!(cat.revisions[0].vendor.len(), 2);
+        assert_eq!(cat.revisions[0].vendor[1].version, "v0.3.0");
+        assert!(cat.revisions[1].vendor.is_empty());
+        assert_eq!(
+            serde_json::to_value(&cat.revisions[0].vendor).unwrap(),
+            serde_json::json!([
+                {"module": "example.com/a", "version": "v1.0.0"},
+                {"module": "example.com/b", "version": "v0.3.0"},
+            ])
         );
     }
 

@@ -5,8 +5,8 @@
 //! One file, `catalog.bin`, written atomically and last by every index run and memory-mapped
 //! by readers. The head (revisions, store name, rules fingerprint) is decoded at open; the
 //! blob, path and tree tables are read in place, each revision's tree only when a query selects
-//! that revision. Every section and every revision's tree carries a CRC-32 checked before first
-//! use, so a damaged or stale catalog is an error that names the fix, never a wrong citation.
+//! that revision. Every section, every 64 KiB of the blob and path tables and every revision's
+//! tree carries a CRC-32 checked before first use, so a damaged or stale catalog is an error that names the fix, never a wrong citation.
 //!
 //! Layout (little-endian):
 //!
@@ -19,6 +19,7 @@
 //! byid:   per blob, its ordinal, sorted by id (binary search from an id to its ordinal)
 //! paths:  u32 count, (count + 1) u32 offsets into the bytes that follow, the bytes
 //! trees:  per revision, sorted by path: (u32 path id, u32 ordinal) pairs
+//! chunks: u32 crc32 of each 64 KiB of the blobs section, then of the paths section
 //! ```
 //!
 //! Paths are stored length-delimited (offsets), so a file name holding a newline, a tab or
@@ -42,7 +43,7 @@ use crate::source::lock::{Pin, RefKind};
 pub const SCHEMA_VERSION: u32 = 8;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
-const SECTIONS: usize = 5;
+const SECTIONS: usize = 6;
 const BLOB_ROW: usize = 36;
 
 /// A Go module vendored by a revision (from its vendor/modules.txt).
@@ -337,6 +338,8 @@ struct Tables {
     file: PathBuf,
     sections: [(usize, usize, u32); SECTIONS],
     checked: [OnceLock<bool>; SECTIONS],
+    /// Per chunked section, per chunk: has it passed its check?
+    chunk_checked: [Vec<OnceLock<bool>>; 2],
     tree_checked: Vec<OnceLock<bool>>,
 }
 
@@ -345,6 +348,12 @@ const BLOBS: usize = 1;
 const BYID: usize = 2;
 const PATHS: usize = 3;
 const TREES: usize = 4;
+/// CRC-32s of each [`CHUNK`] bytes of the blob and path tables, so that a query reading a few
+/// rows checks only their chunks (the tables are a megabyte each for the project's pins).
+const CHUNKS: usize = 5;
+const CHUNK: usize = 64 * 1024;
+/// The sections checked chunk by chunk, in the order their CRCs are stored.
+const CHUNKED: [usize; 2] = [BLOBS, PATHS];
 
 /// What the index holds: `catalog.bin`, opened.
 #[derive(Clone, Default)]
@@ -496,8 +505,14 @@ impl Catalog {
         if head.trees.len() != head.revisions.len() {
             return Err(damaged(p, "tree count"));
         }
+        let chunks = |which: usize| {
+            (0..sections[which].1.div_ceil(CHUNK))
+                .map(|_| OnceLock::new())
+                .collect()
+        };
         let tables = Tables {
             file: p.to_path_buf(),
+            chunk_checked: [chunks(BLOBS), chunks(PATHS)],
             sections,
             checked: Default::default(),
             tree_checked: (0..head.trees.len()).map(|_| OnceLock::new()).collect(),
@@ -575,6 +590,41 @@ impl Catalog {
         Ok(bytes)
     }
 
+    /// A chunked section's bytes, with the chunks holding `range` checked against their CRCs
+    /// on first use (a range past the end is left to the caller's bounds check).
+    fn section_range(&self, which: usize, range: std::ops::Range<usize>) -> Result<&[u8]> {
+        let t = self.tables()?;
+        let k = CHUNKED
+            .iter()
+            .position(|c| *c == which)
+            .expect("a chunked section");
+        let (off, len, _) = t.sections[which];
+        let bytes = &t.map[off..off + len];
+        let first = range.start / CHUNK;
+        let last = range.end.max(range.start + 1).min(len).saturating_sub(1) / CHUNK;
+        if range.start >= len {
+            return Ok(bytes);
+        }
+        let crcs = self.section(CHUNKS)?;
+        let base: usize = CHUNKED[..k]
+            .iter()
+            .map(|c| t.sections[*c].1.div_ceil(CHUNK))
+            .sum();
+        for c in first..=last {
+            let ok = t.chunk_checked[k][c].get_or_init(|| {
+                let at = (base + c) * 4;
+                crcs.get(at..at + 4).is_some_and(|want| {
+                    let chunk = &bytes[c * CHUNK..((c + 1) * CHUNK).min(len)];
+                    crc32fast::hash(chunk).to_le_bytes() == want
+                })
+            });
+            if !*ok {
+                return Err(damaged(&t.file, "checksum of a table"));
+            }
+        }
+        Ok(bytes)
+    }
+
     /// How many blobs the store knows (ordinals are `0..blob_count()`).
     pub fn blob_count(&self) -> usize {
         self.tables
@@ -584,8 +634,8 @@ impl Catalog {
 
     /// The blob table's row for an ordinal.
     pub fn blob(&self, ord: u32) -> Result<BlobEntry> {
-        let b = self.section(BLOBS)?;
         let at = ord as usize * BLOB_ROW;
+        let b = self.section_range(BLOBS, at..at + BLOB_ROW)?;
         if at + BLOB_ROW > b.len() {
             return Err(damaged(&self.tables()?.file, "blob ordinal out of range"));
         }
@@ -645,7 +695,7 @@ impl Catalog {
 
     /// How many distinct paths the trees name.
     pub fn path_count(&self) -> Result<usize> {
-        let p = self.section(PATHS)?;
+        let p = self.section_range(PATHS, 0..4)?;
         Ok(if p.len() >= 4 {
             u32_at(p, 0) as usize
         } else {
@@ -655,18 +705,24 @@ impl Catalog {
 
     /// The path with id `id`.
     pub fn path(&self, id: u32) -> Result<&str> {
-        let p = self.section(PATHS)?;
         let file = || damaged(&self.tables().expect("read").file, "path table");
-        let n = u32_at(p, 0) as usize;
+        let word = |p: &[u8], at: usize| -> Result<usize> {
+            p.get(at..at + 4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+                .ok_or_else(file)
+        };
+        let n = word(self.section_range(PATHS, 0..4)?, 0)?;
         let id = id as usize;
         if id >= n {
             return Err(file());
         }
+        let p = self.section_range(PATHS, 4 + id * 4..12 + id * 4)?;
+        let (s, e) = (word(p, 4 + id * 4)?, word(p, 8 + id * 4)?);
         let base = 4 + (n + 1) * 4;
-        let (s, e) = (
-            u32_at(p, 4 + id * 4) as usize,
-            u32_at(p, 8 + id * 4) as usize,
-        );
+        if s > e {
+            return Err(file());
+        }
+        let p = self.section_range(PATHS, base + s..base + e)?;
         let bytes = p.get(base + s..base + e).ok_or_else(file)?;
         std::str::from_utf8(bytes).map_err(|_| file())
     }
@@ -846,7 +902,12 @@ impl NewCatalog {
         if let Some(shard) = &self.shard {
             head.extend(postcard::to_allocvec(shard).context("encoding the catalog")?);
         }
-        let sections: [Vec<u8>; SECTIONS] = [head, blobs, byid, pathsec, trees];
+        let chunks: Vec<u8> = [&blobs, &pathsec]
+            .iter()
+            .flat_map(|sec| sec.chunks(CHUNK).map(crc32fast::hash))
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        let sections: [Vec<u8>; SECTIONS] = [head, blobs, byid, pathsec, trees, chunks];
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&SCHEMA_VERSION.to_le_bytes());
         out.extend_from_slice(&(SECTIONS as u32).to_le_bytes());
@@ -1080,11 +1141,11 @@ mod tests {
             ..Default::default()
         };
         let bytes = c.encode().unwrap();
-        // Swap the two blob ordinals of the trees (the last 16 bytes): both trees fail.
+        // Swap the two blob ordinals of the trees (their 16 bytes): both trees fail.
         let dir = tempfile::tempdir().unwrap();
         let mut bad = bytes.clone();
-        let n = bad.len();
-        bad.swap(n - 12, n - 4);
+        let trees_at = u64_at(&bad, 16 + TREES * 20) as usize;
+        bad.swap(trees_at + 4, trees_at + 12);
         std::fs::write(catalog_path(dir.path()), &bad).unwrap();
         let cat = Catalog::require(dir.path()).unwrap();
         let e = cat.entries(0).err().unwrap().to_string();
@@ -1106,6 +1167,58 @@ mod tests {
         std::fs::write(catalog_path(dir.path()), &bad).unwrap();
         let e = Catalog::read(dir.path()).err().unwrap().to_string();
         assert!(e.contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn the_blob_and_path_tables_are_checked_by_the_chunks_a_query_reads() {
+        let n = 3000u32;
+        let c = NewCatalog {
+            store: "s".into(),
+            revisions: vec![rev("v1")],
+            trees: vec![
+                (0..n)
+                    .map(|i| (format!("internal/dir/file{i:05}.go"), i))
+                    .collect(),
+            ],
+            blobs: (0..n)
+                .map(|i| BlobEntry {
+                    id: [(i % 251) as u8; 20],
+                    offset: u64::from(i) * 10,
+                    ..blob(0)
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let bytes = c.encode().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(catalog_path(dir.path()), &bytes).unwrap();
+        let cat = Catalog::require(dir.path()).unwrap();
+        assert_eq!(cat.blob(2500).unwrap().offset, 25_000);
+        assert_eq!(cat.path(2999).unwrap(), "internal/dir/file02999.go");
+        // A flipped byte in the blob table's second chunk: rows of the first still read, a row
+        // of the second is refused; the same for the path table.
+        let blobs_at = u64_at(&bytes, 16 + BLOBS * 20) as usize;
+        let paths_at = u64_at(&bytes, 16 + PATHS * 20) as usize;
+        let paths_len = u64_at(&bytes, 16 + PATHS * 20 + 8) as usize;
+        assert!(n as usize * BLOB_ROW > CHUNK && paths_len > CHUNK);
+        for (at, first, second) in [
+            (blobs_at + 2500 * BLOB_ROW + 30, 0u32, 2500u32),
+            (paths_at + paths_len - 5, 0, n - 1),
+        ] {
+            let mut bad = bytes.clone();
+            bad[at] ^= 1;
+            std::fs::write(catalog_path(dir.path()), &bad).unwrap();
+            let cat = Catalog::require(dir.path()).unwrap();
+            if at < paths_at {
+                assert!(cat.blob(first).is_ok());
+                let e = cat.blob(second).err().unwrap().to_string();
+                assert!(e.contains("damaged") && e.contains("--rebuild"), "{e}");
+            } else {
+                assert!(cat.path(first).is_ok());
+                let e = cat.path(second).err().unwrap().to_string();
+                assert!(e.contains("damaged") && e.contains("--rebuild"), "{e}");
+            }
+        }
     }
 
     #[test]

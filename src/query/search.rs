@@ -1279,7 +1279,8 @@ fn file_list(index: &Index, kept: Vec<KeptFile>) -> Result<Vec<FileHits>> {
 
 /// Citations and texts for the hits kept, built once per placement.
 fn materialise(index: &Index, kept: &[Kept]) -> Result<Vec<Hit>> {
-    let mut groups: HashMap<(*const OrdPlacement, u32), Vec<usize>> = HashMap::new();
+    let mut groups: rustc_hash::FxHashMap<(*const OrdPlacement, u32), Vec<usize>> =
+        Default::default();
     for (i, k) in kept.iter().enumerate() {
         groups
             .entry((k.place as *const OrdPlacement, k.rank.ord))

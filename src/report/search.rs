@@ -19,7 +19,7 @@ report!(Results, text, json, markdown);
 /// Groups hits by file version, keeping the order of first appearance.
 fn groups(hits: &[Hit]) -> Vec<Vec<&Hit>> {
     let mut out: Vec<Vec<&Hit>> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
+    let mut index: rustc_hash::FxHashMap<(&str, &str, &str), usize> = Default::default();
     for h in hits {
         let c = &h.cite;
         let k = (c.repo.as_str(), c.path.as_str(), c.blob.as_str());

@@ -27,6 +27,9 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 use crate::error::{FileError, Location};
 use crate::lang::{Lang, Parsed};
 
+mod prefilter;
+use prefilter::{Live, Prefilter};
+
 /// A loaded, compiled rule.
 pub struct Rule {
     /// Its metadata header.
@@ -44,6 +47,19 @@ pub struct Rule {
     match_index: u32,
     /// capture name -> (capture index, identifier filter)
     facts: Vec<(String, u32, Option<globset::GlobMatcher>)>,
+    /// Which of the query's patterns may match a file, from their own predicates.
+    prefilter: Prefilter,
+    /// Per pattern, the pattern alone as a query, compiled when first needed: run instead of
+    /// the whole query when the prefilter leaves only some patterns.
+    patterns: Vec<std::sync::OnceLock<Option<PatternQuery>>>,
+}
+
+/// One pattern of a rule's query compiled alone, with its own capture indices.
+struct PatternQuery {
+    query: Query,
+    match_index: u32,
+    /// The index of each of the rule's facts in this query (None: the pattern lacks it).
+    facts: Vec<Option<u32>>,
 }
 
 /// A rule's metadata header.
@@ -568,6 +584,11 @@ impl RuleSource {
             };
             facts.push((name.clone(), idx, filter));
         }
+        let prefilter =
+            Prefilter::new((0..query.pattern_count()).map(|i| pattern_text(&query, &source, i)));
+        let patterns = (0..query.pattern_count())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         Ok(Rule {
             meta,
             file,
@@ -578,6 +599,8 @@ impl RuleSource {
             query,
             match_index,
             facts,
+            prefilter,
+            patterns,
         })
     }
 }
@@ -602,16 +625,104 @@ impl Rule {
                 .any(|r| memchr::memmem::find(src.as_bytes(), r.as_bytes()).is_some())
     }
 
-    /// This rule's findings in one parsed file (deduplicated by range).
+    /// This rule's findings in one parsed file (deduplicated by range). Only the patterns
+    /// whose predicates the file's text can meet are run.
     pub fn run(&self, tree: &Tree, src: &str, parsed: &Parsed) -> Vec<Finding> {
-        let mut cursor = QueryCursor::new();
         let mut by_range: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
-        let mut matches = cursor.matches(&self.query, tree.root_node(), src.as_bytes());
+        match self.prefilter.live(src.as_bytes()) {
+            Live::All => self.collect(
+                &self.query,
+                self.match_index,
+                None,
+                tree,
+                src,
+                parsed,
+                &mut by_range,
+            ),
+            Live::Some(patterns) => {
+                for p in patterns {
+                    match self.pattern_query(p) {
+                        Some(q) => self.collect(
+                            &q.query,
+                            q.match_index,
+                            Some(&q.facts),
+                            tree,
+                            src,
+                            parsed,
+                            &mut by_range,
+                        ),
+                        // Not compiled alone (it cannot happen to a pattern tree-sitter read):
+                        // the whole query gives every pattern's findings.
+                        None => {
+                            by_range.clear();
+                            self.collect(
+                                &self.query,
+                                self.match_index,
+                                None,
+                                tree,
+                                src,
+                                parsed,
+                                &mut by_range,
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let mut v: Vec<Finding> = by_range.into_values().collect();
+        for f in &mut v {
+            for vals in f.facts.values_mut() {
+                vals.sort();
+            }
+            f.facts.retain(|_, v| !v.is_empty());
+        }
+        v
+    }
+
+    /// Pattern `i` of the query compiled alone (None when it lacks an `@match` capture, so
+    /// gives no finding, or does not compile alone).
+    fn pattern_query(&self, i: usize) -> Option<&PatternQuery> {
+        self.patterns[i]
+            .get_or_init(|| {
+                let grammar = self.lang.language().grammar()?;
+                let query =
+                    Query::new(&grammar, pattern_text(&self.query, &self.source, i)).ok()?;
+                let match_index = query.capture_index_for_name("match")?;
+                let facts = self
+                    .facts
+                    .iter()
+                    .map(|(name, _, _)| query.capture_index_for_name(name))
+                    .collect();
+                Some(PatternQuery {
+                    query,
+                    match_index,
+                    facts,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Adds the matches of `query` (the rule's, or one of its patterns alone with its own fact
+    /// capture indices `facts`) to `by_range`.
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        &self,
+        query: &Query,
+        match_index: u32,
+        facts: Option<&[Option<u32>]>,
+        tree: &Tree,
+        src: &str,
+        parsed: &Parsed,
+        by_range: &mut BTreeMap<(usize, usize), Finding>,
+    ) {
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, tree.root_node(), src.as_bytes());
         while let Some(m) = matches.next() {
             let Some(node) = m
                 .captures
                 .iter()
-                .find(|c| c.index == self.match_index)
+                .find(|c| c.index == match_index)
                 .map(|c| c.node)
             else {
                 continue;
@@ -629,9 +740,14 @@ impl Rule {
                     text: node.utf8_text(src.as_bytes()).unwrap_or("").to_string(),
                     facts: BTreeMap::new(),
                 });
-            for (name, idx, filter) in &self.facts {
+            for (k, (name, idx, filter)) in self.facts.iter().enumerate() {
                 let vals = f.facts.entry(name.clone()).or_default();
-                for c in m.captures.iter().filter(|c| c.index == *idx) {
+                let idx = match facts {
+                    None => Some(*idx),
+                    Some(f) => f[k],
+                };
+                let Some(idx) = idx else { continue };
+                for c in m.captures.iter().filter(|c| c.index == idx) {
                     for ident in self.lang.language().fact_values(c.node, src) {
                         if filter.as_ref().is_none_or(|g| g.is_match(&ident))
                             && !vals.contains(&ident)
@@ -642,15 +758,15 @@ impl Rule {
                 }
             }
         }
-        let mut v: Vec<Finding> = by_range.into_values().collect();
-        for f in &mut v {
-            for vals in f.facts.values_mut() {
-                vals.sort();
-            }
-            f.facts.retain(|_, v| !v.is_empty());
-        }
-        v
     }
+}
+
+/// The text of pattern `i` of `query`, compiled from `source` (empty if tree-sitter's offsets
+/// do not cut it at characters).
+fn pattern_text<'s>(query: &Query, source: &'s str, i: usize) -> &'s str {
+    source
+        .get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i))
+        .unwrap_or("")
 }
 
 /// One rule's test outcome.
@@ -912,6 +1028,101 @@ mod tests {
                 .unwrap()
                 .fingerprint(),
             fp
+        );
+    }
+
+    /// Findings as the whole query gives them, or each pattern compiled alone, sorted as
+    /// `Rule::run` gives them.
+    fn findings_by(
+        rule: &Rule,
+        alone: bool,
+        tree: &Tree,
+        src: &str,
+        parsed: &Parsed,
+    ) -> Vec<Finding> {
+        let mut by_range = BTreeMap::new();
+        if alone {
+            for p in 0..rule.query.pattern_count() {
+                if let Some(q) = rule.pattern_query(p) {
+                    rule.collect(
+                        &q.query,
+                        q.match_index,
+                        Some(&q.facts),
+                        tree,
+                        src,
+                        parsed,
+                        &mut by_range,
+                    );
+                }
+            }
+        } else {
+            rule.collect(
+                &rule.query,
+                rule.match_index,
+                None,
+                tree,
+                src,
+                parsed,
+                &mut by_range,
+            );
+        }
+        let mut v: Vec<Finding> = by_range.into_values().collect();
+        for f in &mut v {
+            for vals in f.facts.values_mut() {
+                vals.sort();
+            }
+            f.facts.retain(|_, v| !v.is_empty());
+        }
+        v
+    }
+
+    #[test]
+    fn patterns_run_alone_or_prefiltered_find_what_the_whole_query_finds() {
+        let set = RuleSet::builtin().unwrap();
+        let mut checked = 0;
+        let mut found = 0;
+        for rule in &set.rules {
+            // Every case of the rule's language, not only its own: most of them hold none of
+            // its patterns, some only one.
+            for (rel, src) in BUILTIN_CASES {
+                let exts = rule.lang.language().case_extensions();
+                if !exts.iter().any(|e| rel.ends_with(&format!(".{e}"))) {
+                    continue;
+                }
+                let (parsed, tree) = rule.lang.language().parse(src);
+                let tree = tree.unwrap();
+                let whole = findings_by(rule, false, &tree, src, &parsed);
+                let alone = findings_by(rule, true, &tree, src, &parsed);
+                let run = rule.run(&tree, src, &parsed);
+                assert_eq!(alone, whole, "{} on {rel}: patterns alone", rule.meta.id);
+                assert_eq!(run, whole, "{} on {rel}: prefiltered", rule.meta.id);
+                checked += 1;
+                found += whole.len();
+            }
+        }
+        assert!(
+            checked > 50 && found > 20,
+            "{checked} runs, {found} findings"
+        );
+    }
+
+    #[test]
+    fn a_file_that_meets_the_requires_but_no_pattern_skips_the_query() {
+        let set = RuleSet::builtin().unwrap();
+        let rule = set.get("seccomp-syscall-trap").unwrap();
+        // Holds `yscall` (the rule's `requires`) but no name the patterns' #match? accepts.
+        let src = "package unix\n\nfunc Getpid() int { r, _, _ := Syscall(SYS_GETPID, 0, 0, 0); return int(r) }\n";
+        assert!(rule.may_match(src));
+        assert_eq!(rule.prefilter.live(src.as_bytes()), Live::Some(vec![]));
+        // A trap list declared with `var`, no `append`: only the first pattern may match.
+        let src = "package p\n\nvar monitoredSyscalls = []string{\"openat2\", \"mount\"}\n";
+        assert_eq!(rule.prefilter.live(src.as_bytes()), Live::Some(vec![0]));
+        let (parsed, tree) = crate::lang::go::parse(src);
+        let found = rule.run(&tree.unwrap(), src, &parsed);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].facts["syscalls"],
+            vec!["mount".to_string(), "openat2".to_string()]
         );
     }
 

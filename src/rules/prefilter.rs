@@ -8,10 +8,13 @@
 //! capture with no node in a match (under a `?` or `*` quantifier, in one branch of an
 //! alternation) satisfies them vacuously, so a pattern with a quantifier uses none of its
 //! predicates and a capture inside an alternation none of its own. A predicate that cannot be
-//! read leaves its pattern unfiltered.
+//! read leaves its pattern unfiltered. A capture of an identifier token (`(identifier) @name`,
+//! `(field_identifier) @f`) holds no space or `(),.;=[]{}`, so its expression's `.` need not
+//! cross them in the file either: `(?i)trap.*syscall` then passes `var trapSyscalls`, not
+//! `SIGTRAP = syscall.Signal(0x5)`.
 
 use regex::bytes::Regex;
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, ClassUnicode, Hir, HirKind};
 
 /// What a file's text must hold for a pattern to match it.
 enum Need {
@@ -46,21 +49,19 @@ impl Prefilter {
             needs: Vec::new(),
             gates: Vec::new(),
         };
-        let mut keys: Vec<(bool, String)> = Vec::new();
+        let mut keys: Vec<Spec> = Vec::new();
         for text in patterns {
             let mut gate = Vec::new();
-            for (is_regex, arg) in needs_of(text) {
-                let key = (is_regex, arg);
+            for key in needs_of(text) {
                 let i = match keys.iter().position(|k| *k == key) {
                     Some(i) => i,
                     None => {
-                        let need = if key.0 {
-                            match relaxed(&key.1) {
+                        let need = match &key {
+                            Spec::Regex(expr, word) => match relaxed(expr, *word) {
                                 Some(r) => Need::Regex(r),
                                 None => continue,
-                            }
-                        } else {
-                            Need::Literal(key.1.clone())
+                            },
+                            Spec::Literal(l) => Need::Literal(l.clone()),
                         };
                         keys.push(key);
                         p.needs.push(need);
@@ -104,8 +105,17 @@ impl Prefilter {
     }
 }
 
-/// The usable predicates of one pattern's text, as (is a regex, literal or expression).
-fn needs_of(text: &str) -> Vec<(bool, String)> {
+/// A need as read from a predicate.
+#[derive(PartialEq, Eq)]
+enum Spec {
+    /// `#eq?`: the literal.
+    Literal(String),
+    /// `#match?`: the expression, and whether its capture is an identifier token.
+    Regex(String, bool),
+}
+
+/// The usable predicates of one pattern's text.
+fn needs_of(text: &str) -> Vec<Spec> {
     let scan = scan(text);
     if scan.quantified {
         return Vec::new();
@@ -119,8 +129,11 @@ fn needs_of(text: &str) -> Vec<(bool, String)> {
             continue;
         }
         match name.as_str() {
-            "eq?" => out.push((false, s.clone())),
-            "match?" => out.push((true, s.clone())),
+            "eq?" => out.push(Spec::Literal(s.clone())),
+            "match?" => out.push(Spec::Regex(
+                s.clone(),
+                scan.word.contains(c) && !scan.not_word.contains(c),
+            )),
             _ => {}
         }
     }
@@ -143,6 +156,9 @@ struct Scan {
     always: Vec<String>,
     /// Captures named inside an alternation.
     sometimes: Vec<String>,
+    /// Captures placed on a leaf node whose kind ends in `identifier`, and on anything else.
+    word: Vec<String>,
+    not_word: Vec<String>,
     /// Predicates: name without `#` (`eq?`) and arguments.
     predicates: Vec<(String, Vec<Arg>)>,
 }
@@ -265,6 +281,11 @@ fn scan(text: &str) -> Scan {
                 // (tree-sitter's names may hold `?`: such a capture is not told from a
                 // quantifier here, so it counts as one.)
                 s.quantified |= c.contains('?');
+                if on_identifier(&chars[..i]) {
+                    s.word.push(c.clone());
+                } else {
+                    s.not_word.push(c.clone());
+                }
                 if alternation > 0 {
                     s.sometimes.push(c);
                 } else {
@@ -284,35 +305,100 @@ fn scan(text: &str) -> Scan {
     s
 }
 
+/// Whether a capture written after `before` stands on a leaf node whose kind ends in
+/// `identifier`: `(identifier) @name`, `(field_identifier) @a @b`.
+fn on_identifier(before: &[char]) -> bool {
+    let mut end = before.len();
+    loop {
+        while end > 0 && before[end - 1].is_whitespace() {
+            end -= 1;
+        }
+        // Another capture of the same node: `(identifier) @a @b`.
+        let mut start = end;
+        while start > 0 && is_name_char(before[start - 1]) {
+            start -= 1;
+        }
+        if start > 0 && start < end && before[start - 1] == '@' {
+            end = start - 1;
+            continue;
+        }
+        break;
+    }
+    if end == 0 || before[end - 1] != ')' {
+        return false;
+    }
+    let Some(open) = before[..end - 1].iter().rposition(|c| *c == '(') else {
+        return false;
+    };
+    let kind: String = before[open + 1..end - 1].iter().collect();
+    let kind = kind.trim();
+    kind.ends_with("identifier") && kind.chars().all(is_name_char)
+}
+
+/// What an identifier token never holds: tree-sitter's identifier tokens (Go, C, Rust) are
+/// letters, digits, `_` (C `$`, Rust `r#`).
+const NOT_IN_IDENTIFIERS: &str = r"[\s(),.;=\[\]{}]";
+
 /// `expr` with its assertions (`^`, `$`, `\b`, ...) made empty: whatever a capture's text
 /// matches, the file's text then matches too. None when it does not compile, or matches the
 /// empty string (it would filter nothing).
-fn relaxed(expr: &str) -> Option<Regex> {
+/// With `word` (the capture is an identifier token), its classes (`.` too) lose what no
+/// identifier holds.
+fn relaxed(expr: &str, word: bool) -> Option<Regex> {
     let hir = regex_syntax::Parser::new().parse(expr).ok()?;
-    let hir = without_assertions(hir);
+    let not_in_words = if word {
+        match regex_syntax::Parser::new()
+            .parse(NOT_IN_IDENTIFIERS)
+            .ok()?
+            .into_kind()
+        {
+            HirKind::Class(Class::Unicode(c)) => Some(c),
+            _ => return None,
+        }
+    } else {
+        None
+    };
+    let hir = without_assertions(hir, not_in_words.as_ref());
     if hir.properties().minimum_len().is_none_or(|n| n == 0) {
         return None;
     }
     Regex::new(&hir.to_string()).ok()
 }
 
-fn without_assertions(h: Hir) -> Hir {
+/// `h` with its assertions made empty and, given `outside`, its classes without those
+/// characters.
+fn without_assertions(h: Hir, outside: Option<&ClassUnicode>) -> Hir {
+    let sub = |h: Hir| without_assertions(h, outside);
     match h.into_kind() {
         HirKind::Look(_) | HirKind::Empty => Hir::empty(),
         HirKind::Literal(l) => Hir::literal(l.0),
-        HirKind::Class(c) => Hir::class(c),
+        HirKind::Class(Class::Unicode(mut c)) => {
+            if let Some(o) = outside {
+                c.difference(o);
+            }
+            Hir::class(Class::Unicode(c))
+        }
+        HirKind::Class(Class::Bytes(mut c)) => {
+            if let Some(o) = outside {
+                // Only ASCII of `outside` can be said of bytes.
+                let ascii = o
+                    .iter()
+                    .filter(|r| r.start().is_ascii())
+                    .map(|r| ClassBytesRange::new(r.start() as u8, r.end().min('\x7f') as u8));
+                c.difference(&ClassBytes::new(ascii));
+            }
+            Hir::class(Class::Bytes(c))
+        }
         HirKind::Repetition(mut r) => {
-            r.sub = Box::new(without_assertions(*r.sub));
+            r.sub = Box::new(sub(*r.sub));
             Hir::repetition(r)
         }
         HirKind::Capture(mut c) => {
-            c.sub = Box::new(without_assertions(*c.sub));
+            c.sub = Box::new(sub(*c.sub));
             Hir::capture(c)
         }
-        HirKind::Concat(v) => Hir::concat(v.into_iter().map(without_assertions).collect()),
-        HirKind::Alternation(v) => {
-            Hir::alternation(v.into_iter().map(without_assertions).collect())
-        }
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(sub).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(sub).collect()),
     }
 }
 
@@ -347,6 +433,33 @@ mod tests {
         assert_eq!(live(&pats, r#"f(x, "/proc/self")"#), Live::Some(vec![]));
         let pats = [r#"((identifier) @c @match (#match? @c "\\bmountID\\b"))"#];
         assert_eq!(live(&pats, "xmountIDs"), Live::All);
+    }
+
+    #[test]
+    fn an_identifier_capture_keeps_its_expression_within_one_word() {
+        let var =
+            r#"((var_spec name: (identifier) @name) @match (#match? @name "(?i)trap.*syscall"))"#;
+        assert_eq!(
+            live(&[var], "SIGTRAP   = syscall.Signal(0x5)"),
+            Live::Some(vec![])
+        );
+        assert_eq!(
+            live(&[var], "func InotifyInit() { RawSyscall(1) }"),
+            Live::Some(vec![])
+        );
+        assert_eq!(live(&[var], "var trapped_Syscalls = x"), Live::All);
+        assert_eq!(live(&[var], "var TRAPsyscall"), Live::All);
+        // Stacked captures stand on the same node.
+        let two = r#"((identifier) @a @name @match (#match? @name "trap.*syscall"))"#;
+        assert_eq!(live(&[two], "trap = syscall"), Live::Some(vec![]));
+        // Not an identifier: the expression may cross words.
+        for p in [
+            r#"((interpreted_string_literal) @s @match (#match? @s "trap.*syscall"))"#,
+            r#"((call_expression function: (_) @s) @match (#match? @s "trap.*syscall"))"#,
+            r#"((selector_expression (identifier)) @s @match (#match? @s "trap.*syscall"))"#,
+        ] {
+            assert_eq!(live(&[p], "trap = syscall"), Live::All, "{p}");
+        }
     }
 
     #[test]

@@ -164,6 +164,20 @@ impl RuleOrigin {
 pub struct RuleSet {
     /// In load order (an override takes the place of the rule it replaces).
     pub rules: Vec<Rule>,
+    /// Queries joining the patterns several rules run on one file, by what they join, compiled
+    /// when first needed (None: they did not compile together).
+    joined: std::sync::Mutex<std::collections::HashMap<JoinKey, Option<std::sync::Arc<Joined>>>>,
+}
+
+/// The patterns a joined query holds: per rule (its index and id), all its patterns or these.
+type JoinKey = Vec<(usize, String, Option<Vec<usize>>)>;
+
+/// Several rules' patterns in one query, so one walk of a file's tree serves them all.
+struct Joined {
+    query: Query,
+    /// Per pattern of `query`: the rule (an index into `RuleSet::rules`), its `@match`
+    /// capture index and the index of each of the rule's facts in `query`.
+    patterns: Vec<(usize, u32, Vec<Option<u32>>)>,
 }
 
 /// A rule file read and its header checked, its query not compiled yet.
@@ -327,7 +341,10 @@ impl RuleSources {
             .into_iter()
             .map(RuleSource::compile)
             .collect::<Result<Vec<_>, FileError>>()?;
-        Ok(RuleSet { rules })
+        Ok(RuleSet {
+            rules,
+            ..Default::default()
+        })
     }
 
     /// Every rule's id, in order.
@@ -399,7 +416,9 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    /// Runs the rules of `lang` on one parsed file, as (rule id, JSON payload) pairs.
+    /// Runs the rules of `lang` on one parsed file, as (rule id, JSON payload) pairs. When
+    /// several rules may match (their `requires` and pattern prefilters pass), their patterns
+    /// run as one query: one walk of the tree instead of one per rule.
     pub fn run(
         &self,
         lang: Lang,
@@ -408,18 +427,129 @@ impl RuleSet {
         src: &str,
         parsed: &Parsed,
     ) -> Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        for r in self.rules.iter().filter(|r| r.lang == lang) {
-            if !r.may_match(src) {
+        let mut live: Vec<(usize, Live)> = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.lang != lang || !r.may_match(src) {
                 continue;
             }
-            for mut f in r.run(tree, src, parsed) {
+            match r.prefilter.live(src.as_bytes()) {
+                Live::Some(p) if p.is_empty() => {}
+                l => live.push((i, l)),
+            }
+        }
+        let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+        let joined = if live.len() > 1 {
+            self.joined(&live)
+        } else {
+            None
+        };
+        match joined {
+            Some(j) => {
+                let mut by_rule: Vec<BTreeMap<(usize, usize), Finding>> =
+                    live.iter().map(|_| BTreeMap::new()).collect();
+                let mut cursor = QueryCursor::new();
+                let mut matches = cursor.matches(&j.query, tree.root_node(), src.as_bytes());
+                while let Some(m) = matches.next() {
+                    let (rule, match_index, facts) = &j.patterns[m.pattern_index];
+                    let k = live
+                        .iter()
+                        .position(|(i, _)| i == rule)
+                        .expect("a joined pattern's rule is live");
+                    self.rules[*rule].add_match(
+                        m,
+                        *match_index,
+                        Some(facts),
+                        src,
+                        parsed,
+                        &mut by_rule[k],
+                    );
+                }
+                for ((i, _), by_range) in live.iter().zip(by_rule) {
+                    found.push((*i, finish(by_range)));
+                }
+            }
+            None => {
+                for (i, l) in live {
+                    found.push((i, self.rules[i].run_live(l, tree, src, parsed)));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (_, findings) in found {
+            for mut f in findings {
                 f.blob = blob.to_string();
                 out.push((f.rule.clone(), serde_json::to_string(&f)?));
             }
         }
         Ok(out)
     }
+
+    /// The query joining the live patterns of `live`'s rules (compiled once per distinct
+    /// set; None when they do not compile together, and then each rule runs alone).
+    fn joined(&self, live: &[(usize, Live)]) -> Option<std::sync::Arc<Joined>> {
+        let key: JoinKey = live
+            .iter()
+            .map(|(i, l)| {
+                let p = match l {
+                    Live::All => None,
+                    Live::Some(p) => Some(p.clone()),
+                };
+                (*i, self.rules[*i].meta.id.clone(), p)
+            })
+            .collect();
+        let mut cache = self.joined.lock().expect("joined queries lock");
+        if let Some(j) = cache.get(&key) {
+            return j.clone();
+        }
+        let j = self.join(&key).map(std::sync::Arc::new);
+        cache.insert(key, j.clone());
+        j
+    }
+
+    fn join(&self, key: &JoinKey) -> Option<Joined> {
+        let mut text = String::new();
+        let mut owners: Vec<usize> = Vec::new();
+        let mut grammar = None;
+        for (i, _, patterns) in key {
+            let r = &self.rules[*i];
+            grammar = r.lang.language().grammar();
+            let all: Vec<usize> = (0..r.query.pattern_count()).collect();
+            for &p in patterns.as_ref().unwrap_or(&all) {
+                text.push_str(pattern_text(&r.query, &r.source, p));
+                text.push('\n');
+                owners.push(*i);
+            }
+        }
+        let query = Query::new(&grammar?, &text).ok()?;
+        if query.pattern_count() != owners.len() {
+            return None;
+        }
+        let match_index = query.capture_index_for_name("match")?;
+        let patterns = owners
+            .into_iter()
+            .map(|i| {
+                let facts = self.rules[i]
+                    .facts
+                    .iter()
+                    .map(|(name, _, _)| query.capture_index_for_name(name))
+                    .collect();
+                (i, match_index, facts)
+            })
+            .collect();
+        Some(Joined { query, patterns })
+    }
+}
+
+/// A rule's findings in range order, fact values sorted, facts without values dropped.
+fn finish(by_range: BTreeMap<(usize, usize), Finding>) -> Vec<Finding> {
+    let mut v: Vec<Finding> = by_range.into_values().collect();
+    for f in &mut v {
+        for vals in f.facts.values_mut() {
+            vals.sort();
+        }
+        f.facts.retain(|_, v| !v.is_empty());
+    }
+    v
 }
 
 /// A rule file's metadata header, before the query is compiled.
@@ -628,8 +758,13 @@ impl Rule {
     /// This rule's findings in one parsed file (deduplicated by range). Only the patterns
     /// whose predicates the file's text can meet are run.
     pub fn run(&self, tree: &Tree, src: &str, parsed: &Parsed) -> Vec<Finding> {
+        self.run_live(self.prefilter.live(src.as_bytes()), tree, src, parsed)
+    }
+
+    /// [`Rule::run`] with the patterns `live` leaves.
+    fn run_live(&self, live: Live, tree: &Tree, src: &str, parsed: &Parsed) -> Vec<Finding> {
         let mut by_range: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
-        match self.prefilter.live(src.as_bytes()) {
+        match live {
             Live::All => self.collect(
                 &self.query,
                 self.match_index,
@@ -670,14 +805,7 @@ impl Rule {
                 }
             }
         }
-        let mut v: Vec<Finding> = by_range.into_values().collect();
-        for f in &mut v {
-            for vals in f.facts.values_mut() {
-                vals.sort();
-            }
-            f.facts.retain(|_, v| !v.is_empty());
-        }
-        v
+        finish(by_range)
     }
 
     /// Pattern `i` of the query compiled alone (None when it lacks an `@match` capture, so
@@ -719,41 +847,55 @@ impl Rule {
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(query, tree.root_node(), src.as_bytes());
         while let Some(m) = matches.next() {
-            let Some(node) = m
-                .captures
-                .iter()
-                .find(|c| c.index == match_index)
-                .map(|c| c.node)
-            else {
-                continue;
+            self.add_match(m, match_index, facts, src, parsed, by_range);
+        }
+    }
+
+    /// Adds one match of one of this rule's patterns (in a query whose `@match` capture is
+    /// `match_index` and whose indices of this rule's facts are `facts`, or this rule's own
+    /// query's) to `by_range`.
+    fn add_match(
+        &self,
+        m: &tree_sitter::QueryMatch,
+        match_index: u32,
+        facts: Option<&[Option<u32>]>,
+        src: &str,
+        parsed: &Parsed,
+        by_range: &mut BTreeMap<(usize, usize), Finding>,
+    ) {
+        let Some(node) = m
+            .captures
+            .iter()
+            .find(|c| c.index == match_index)
+            .map(|c| c.node)
+        else {
+            return;
+        };
+        let start = node.start_position().row as u32 + 1;
+        let end = node.end_position().row as u32 + 1;
+        let f = by_range
+            .entry((node.start_byte(), node.end_byte()))
+            .or_insert_with(|| Finding {
+                rule: self.meta.id.clone(),
+                blob: String::new(),
+                start,
+                end,
+                decl: parsed.decl_at(start).map(|d| d.name.clone()),
+                text: node.utf8_text(src.as_bytes()).unwrap_or("").to_string(),
+                facts: BTreeMap::new(),
+            });
+        for (k, (name, idx, filter)) in self.facts.iter().enumerate() {
+            let vals = f.facts.entry(name.clone()).or_default();
+            let idx = match facts {
+                None => Some(*idx),
+                Some(f) => f[k],
             };
-            let start = node.start_position().row as u32 + 1;
-            let end = node.end_position().row as u32 + 1;
-            let f = by_range
-                .entry((node.start_byte(), node.end_byte()))
-                .or_insert_with(|| Finding {
-                    rule: self.meta.id.clone(),
-                    blob: String::new(),
-                    start,
-                    end,
-                    decl: parsed.decl_at(start).map(|d| d.name.clone()),
-                    text: node.utf8_text(src.as_bytes()).unwrap_or("").to_string(),
-                    facts: BTreeMap::new(),
-                });
-            for (k, (name, idx, filter)) in self.facts.iter().enumerate() {
-                let vals = f.facts.entry(name.clone()).or_default();
-                let idx = match facts {
-                    None => Some(*idx),
-                    Some(f) => f[k],
-                };
-                let Some(idx) = idx else { continue };
-                for c in m.captures.iter().filter(|c| c.index == idx) {
-                    for ident in self.lang.language().fact_values(c.node, src) {
-                        if filter.as_ref().is_none_or(|g| g.is_match(&ident))
-                            && !vals.contains(&ident)
-                        {
-                            vals.push(ident);
-                        }
+            let Some(idx) = idx else { continue };
+            for c in m.captures.iter().filter(|c| c.index == idx) {
+                for ident in self.lang.language().fact_values(c.node, src) {
+                    if filter.as_ref().is_none_or(|g| g.is_match(&ident)) && !vals.contains(&ident)
+                    {
+                        vals.push(ident);
                     }
                 }
             }
@@ -1104,6 +1246,52 @@ mod tests {
             checked > 50 && found > 20,
             "{checked} runs, {found} findings"
         );
+    }
+
+    #[test]
+    fn rules_joined_in_one_query_find_what_each_finds_alone() {
+        let set = RuleSet::builtin().unwrap();
+        let mut joined_runs = 0;
+        for (rel, src) in BUILTIN_CASES {
+            let Some(lang) = crate::lang::LANGUAGES
+                .iter()
+                .find(|l| {
+                    l.grammar().is_some()
+                        && l.case_extensions()
+                            .iter()
+                            .any(|e| rel.ends_with(&format!(".{e}")))
+                })
+                .map(|l| l.lang())
+            else {
+                continue;
+            };
+            let (parsed, tree) = lang.language().parse(src);
+            let tree = tree.unwrap();
+            let mut alone = Vec::new();
+            let mut live = 0;
+            for r in set.rules.iter().filter(|r| r.lang == lang) {
+                if r.may_match(src) && r.prefilter.live(src.as_bytes()) != Live::Some(vec![]) {
+                    live += 1;
+                }
+                for mut f in findings_by(r, false, &tree, src, &parsed) {
+                    f.blob = "b".into();
+                    alone.push((f.rule.clone(), serde_json::to_string(&f).unwrap()));
+                }
+            }
+            let run = set.run(lang, "b", &tree, src, &parsed).unwrap();
+            assert_eq!(run, alone, "{rel}");
+            joined_runs += usize::from(live > 1);
+        }
+        // A file both trap-list and handler rules (or several C rules) may match.
+        let src = "package p\n\nvar monitoredSyscalls = []string{\"openat2\"}\n\nfunc (t *tracer) processOpenat2(fd int) { _ = unix.RESOLVE_NO_XDEV }\n";
+        let (parsed, tree) = crate::lang::go::parse(src);
+        let run = set
+            .run(Lang::Go, "b", &tree.unwrap(), src, &parsed)
+            .unwrap();
+        let rules: Vec<&str> = run.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(rules, ["seccomp-openat2-handler", "seccomp-syscall-trap"]);
+        assert!(joined_runs > 0, "no case runs several rules");
+        assert!(!set.joined.lock().unwrap().is_empty());
     }
 
     #[test]

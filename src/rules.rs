@@ -27,6 +27,9 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 use crate::error::{FileError, Location};
 use crate::lang::{Lang, Parsed};
 
+mod prefilter;
+use prefilter::{Live, Prefilter};
+
 /// A loaded, compiled rule.
 pub struct Rule {
     /// Its metadata header.
@@ -44,6 +47,19 @@ pub struct Rule {
     match_index: u32,
     /// capture name -> (capture index, identifier filter)
     facts: Vec<(String, u32, Option<globset::GlobMatcher>)>,
+    /// Which of the query's patterns may match a file, from their own predicates.
+    prefilter: Prefilter,
+    /// Per pattern, the pattern alone as a query, compiled when first needed: run instead of
+    /// the whole query when the prefilter leaves only some patterns.
+    patterns: Vec<std::sync::OnceLock<Option<PatternQuery>>>,
+}
+
+/// One pattern of a rule's query compiled alone, with its own capture indices.
+struct PatternQuery {
+    query: Query,
+    match_index: u32,
+    /// The index of each of the rule's facts in this query (None: the pattern lacks it).
+    facts: Vec<Option<u32>>,
 }
 
 /// A rule's metadata header.
@@ -148,6 +164,20 @@ impl RuleOrigin {
 pub struct RuleSet {
     /// In load order (an override takes the place of the rule it replaces).
     pub rules: Vec<Rule>,
+    /// Queries joining the patterns several rules run on one file, by what they join, compiled
+    /// when first needed (None: they did not compile together).
+    joined: std::sync::Mutex<std::collections::HashMap<JoinKey, Option<std::sync::Arc<Joined>>>>,
+}
+
+/// The patterns a joined query holds: per rule (its index and id), all its patterns or these.
+type JoinKey = Vec<(usize, String, Option<Vec<usize>>)>;
+
+/// Several rules' patterns in one query, so one walk of a file's tree serves them all.
+struct Joined {
+    query: Query,
+    /// Per pattern of `query`: the rule (an index into `RuleSet::rules`), its `@match`
+    /// capture index and the index of each of the rule's facts in `query`.
+    patterns: Vec<(usize, u32, Vec<Option<u32>>)>,
 }
 
 /// A rule file read and its header checked, its query not compiled yet.
@@ -311,7 +341,10 @@ impl RuleSources {
             .into_iter()
             .map(RuleSource::compile)
             .collect::<Result<Vec<_>, FileError>>()?;
-        Ok(RuleSet { rules })
+        Ok(RuleSet {
+            rules,
+            ..Default::default()
+        })
     }
 
     /// Every rule's id, in order.
@@ -383,7 +416,9 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    /// Runs the rules of `lang` on one parsed file, as (rule id, JSON payload) pairs.
+    /// Runs the rules of `lang` on one parsed file, as (rule id, JSON payload) pairs. When
+    /// several rules may match (their `requires` and pattern prefilters pass), their patterns
+    /// run as one query: one walk of the tree instead of one per rule.
     pub fn run(
         &self,
         lang: Lang,
@@ -392,18 +427,129 @@ impl RuleSet {
         src: &str,
         parsed: &Parsed,
     ) -> Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        for r in self.rules.iter().filter(|r| r.lang == lang) {
-            if !r.may_match(src) {
+        let mut live: Vec<(usize, Live)> = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.lang != lang || !r.may_match(src) {
                 continue;
             }
-            for mut f in r.run(tree, src, parsed) {
+            match r.prefilter.live(src.as_bytes()) {
+                Live::Some(p) if p.is_empty() => {}
+                l => live.push((i, l)),
+            }
+        }
+        let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+        let joined = if live.len() > 1 {
+            self.joined(&live)
+        } else {
+            None
+        };
+        match joined {
+            Some(j) => {
+                let mut by_rule: Vec<BTreeMap<(usize, usize), Finding>> =
+                    live.iter().map(|_| BTreeMap::new()).collect();
+                let mut cursor = QueryCursor::new();
+                let mut matches = cursor.matches(&j.query, tree.root_node(), src.as_bytes());
+                while let Some(m) = matches.next() {
+                    let (rule, match_index, facts) = &j.patterns[m.pattern_index];
+                    let k = live
+                        .iter()
+                        .position(|(i, _)| i == rule)
+                        .expect("a joined pattern's rule is live");
+                    self.rules[*rule].add_match(
+                        m,
+                        *match_index,
+                        Some(facts),
+                        src,
+                        parsed,
+                        &mut by_rule[k],
+                    );
+                }
+                for ((i, _), by_range) in live.iter().zip(by_rule) {
+                    found.push((*i, finish(by_range)));
+                }
+            }
+            None => {
+                for (i, l) in live {
+                    found.push((i, self.rules[i].run_live(l, tree, src, parsed)));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (_, findings) in found {
+            for mut f in findings {
                 f.blob = blob.to_string();
                 out.push((f.rule.clone(), serde_json::to_string(&f)?));
             }
         }
         Ok(out)
     }
+
+    /// The query joining the live patterns of `live`'s rules (compiled once per distinct
+    /// set; None when they do not compile together, and then each rule runs alone).
+    fn joined(&self, live: &[(usize, Live)]) -> Option<std::sync::Arc<Joined>> {
+        let key: JoinKey = live
+            .iter()
+            .map(|(i, l)| {
+                let p = match l {
+                    Live::All => None,
+                    Live::Some(p) => Some(p.clone()),
+                };
+                (*i, self.rules[*i].meta.id.clone(), p)
+            })
+            .collect();
+        let mut cache = self.joined.lock().expect("joined queries lock");
+        if let Some(j) = cache.get(&key) {
+            return j.clone();
+        }
+        let j = self.join(&key).map(std::sync::Arc::new);
+        cache.insert(key, j.clone());
+        j
+    }
+
+    fn join(&self, key: &JoinKey) -> Option<Joined> {
+        let mut text = String::new();
+        let mut owners: Vec<usize> = Vec::new();
+        let mut grammar = None;
+        for (i, _, patterns) in key {
+            let r = &self.rules[*i];
+            grammar = r.lang.language().grammar();
+            let all: Vec<usize> = (0..r.query.pattern_count()).collect();
+            for &p in patterns.as_ref().unwrap_or(&all) {
+                text.push_str(pattern_text(&r.query, &r.source, p));
+                text.push('\n');
+                owners.push(*i);
+            }
+        }
+        let query = Query::new(&grammar?, &text).ok()?;
+        if query.pattern_count() != owners.len() {
+            return None;
+        }
+        let match_index = query.capture_index_for_name("match")?;
+        let patterns = owners
+            .into_iter()
+            .map(|i| {
+                let facts = self.rules[i]
+                    .facts
+                    .iter()
+                    .map(|(name, _, _)| query.capture_index_for_name(name))
+                    .collect();
+                (i, match_index, facts)
+            })
+            .collect();
+        Some(Joined { query, patterns })
+    }
+}
+
+/// A rule's findings in range order, fact values sorted, facts without values dropped.
+fn finish(by_range: BTreeMap<(usize, usize), Finding>) -> Vec<Finding> {
+    let mut v: Vec<Finding> = by_range.into_values().collect();
+    for f in &mut v {
+        for vals in f.facts.values_mut() {
+            vals.sort();
+        }
+        f.facts.retain(|_, v| !v.is_empty());
+    }
+    v
 }
 
 /// A rule file's metadata header, before the query is compiled.
@@ -568,6 +714,11 @@ impl RuleSource {
             };
             facts.push((name.clone(), idx, filter));
         }
+        let prefilter =
+            Prefilter::new((0..query.pattern_count()).map(|i| pattern_text(&query, &source, i)));
+        let patterns = (0..query.pattern_count())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         Ok(Rule {
             meta,
             file,
@@ -578,6 +729,8 @@ impl RuleSource {
             query,
             match_index,
             facts,
+            prefilter,
+            patterns,
         })
     }
 }
@@ -602,55 +755,160 @@ impl Rule {
                 .any(|r| memchr::memmem::find(src.as_bytes(), r.as_bytes()).is_some())
     }
 
-    /// This rule's findings in one parsed file (deduplicated by range).
+    /// This rule's findings in one parsed file (deduplicated by range). Only the patterns
+    /// whose predicates the file's text can meet are run.
     pub fn run(&self, tree: &Tree, src: &str, parsed: &Parsed) -> Vec<Finding> {
-        let mut cursor = QueryCursor::new();
+        self.run_live(self.prefilter.live(src.as_bytes()), tree, src, parsed)
+    }
+
+    /// [`Rule::run`] with the patterns `live` leaves.
+    fn run_live(&self, live: Live, tree: &Tree, src: &str, parsed: &Parsed) -> Vec<Finding> {
         let mut by_range: BTreeMap<(usize, usize), Finding> = BTreeMap::new();
-        let mut matches = cursor.matches(&self.query, tree.root_node(), src.as_bytes());
-        while let Some(m) = matches.next() {
-            let Some(node) = m
-                .captures
-                .iter()
-                .find(|c| c.index == self.match_index)
-                .map(|c| c.node)
-            else {
-                continue;
-            };
-            let start = node.start_position().row as u32 + 1;
-            let end = node.end_position().row as u32 + 1;
-            let f = by_range
-                .entry((node.start_byte(), node.end_byte()))
-                .or_insert_with(|| Finding {
-                    rule: self.meta.id.clone(),
-                    blob: String::new(),
-                    start,
-                    end,
-                    decl: parsed.decl_at(start).map(|d| d.name.clone()),
-                    text: node.utf8_text(src.as_bytes()).unwrap_or("").to_string(),
-                    facts: BTreeMap::new(),
-                });
-            for (name, idx, filter) in &self.facts {
-                let vals = f.facts.entry(name.clone()).or_default();
-                for c in m.captures.iter().filter(|c| c.index == *idx) {
-                    for ident in self.lang.language().fact_values(c.node, src) {
-                        if filter.as_ref().is_none_or(|g| g.is_match(&ident))
-                            && !vals.contains(&ident)
-                        {
-                            vals.push(ident);
+        match live {
+            Live::All => self.collect(
+                &self.query,
+                self.match_index,
+                None,
+                tree,
+                src,
+                parsed,
+                &mut by_range,
+            ),
+            Live::Some(patterns) => {
+                for p in patterns {
+                    match self.pattern_query(p) {
+                        Some(q) => self.collect(
+                            &q.query,
+                            q.match_index,
+                            Some(&q.facts),
+                            tree,
+                            src,
+                            parsed,
+                            &mut by_range,
+                        ),
+                        // Not compiled alone (it cannot happen to a pattern tree-sitter read):
+                        // the whole query gives every pattern's findings.
+                        None => {
+                            by_range.clear();
+                            self.collect(
+                                &self.query,
+                                self.match_index,
+                                None,
+                                tree,
+                                src,
+                                parsed,
+                                &mut by_range,
+                            );
+                            break;
                         }
                     }
                 }
             }
         }
-        let mut v: Vec<Finding> = by_range.into_values().collect();
-        for f in &mut v {
-            for vals in f.facts.values_mut() {
-                vals.sort();
-            }
-            f.facts.retain(|_, v| !v.is_empty());
-        }
-        v
+        finish(by_range)
     }
+
+    /// Pattern `i` of the query compiled alone (None when it lacks an `@match` capture, so
+    /// gives no finding, or does not compile alone).
+    fn pattern_query(&self, i: usize) -> Option<&PatternQuery> {
+        self.patterns[i]
+            .get_or_init(|| {
+                let grammar = self.lang.language().grammar()?;
+                let query =
+                    Query::new(&grammar, pattern_text(&self.query, &self.source, i)).ok()?;
+                let match_index = query.capture_index_for_name("match")?;
+                let facts = self
+                    .facts
+                    .iter()
+                    .map(|(name, _, _)| query.capture_index_for_name(name))
+                    .collect();
+                Some(PatternQuery {
+                    query,
+                    match_index,
+                    facts,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Adds the matches of `query` (the rule's, or one of its patterns alone with its own fact
+    /// capture indices `facts`) to `by_range`.
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        &self,
+        query: &Query,
+        match_index: u32,
+        facts: Option<&[Option<u32>]>,
+        tree: &Tree,
+        src: &str,
+        parsed: &Parsed,
+        by_range: &mut BTreeMap<(usize, usize), Finding>,
+    ) {
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, tree.root_node(), src.as_bytes());
+        while let Some(m) = matches.next() {
+            self.add_match(m, match_index, facts, src, parsed, by_range);
+        }
+    }
+
+    /// Adds one match of one of this rule's patterns (in a query whose `@match` capture is
+    /// `match_index` and whose indices of this rule's facts are `facts`, or this rule's own
+    /// query's) to `by_range`.
+    fn add_match(
+        &self,
+        m: &tree_sitter::QueryMatch,
+        match_index: u32,
+        facts: Option<&[Option<u32>]>,
+        src: &str,
+        parsed: &Parsed,
+        by_range: &mut BTreeMap<(usize, usize), Finding>,
+    ) {
+        let Some(node) = m
+            .captures
+            .iter()
+            .find(|c| c.index == match_index)
+            .map(|c| c.node)
+        else {
+            return;
+        };
+        let start = node.start_position().row as u32 + 1;
+        let end = node.end_position().row as u32 + 1;
+        let f = by_range
+            .entry((node.start_byte(), node.end_byte()))
+            .or_insert_with(|| Finding {
+                rule: self.meta.id.clone(),
+                blob: String::new(),
+                start,
+                end,
+                decl: parsed.decl_at(start).map(|d| d.name.clone()),
+                text: node.utf8_text(src.as_bytes()).unwrap_or("").to_string(),
+                facts: BTreeMap::new(),
+            });
+        for (k, (name, idx, filter)) in self.facts.iter().enumerate() {
+            let vals = f.facts.entry(name.clone()).or_default();
+            let idx = match facts {
+                None => Some(*idx),
+                Some(f) => f[k],
+            };
+            let Some(idx) = idx else { continue };
+            for c in m.captures.iter().filter(|c| c.index == idx) {
+                for ident in self.lang.language().fact_values(c.node, src) {
+                    if filter.as_ref().is_none_or(|g| g.is_match(&ident)) && !vals.contains(&ident)
+                    {
+                        vals.push(ident);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text of pattern `i` of `query`, compiled from `source` (empty if tree-sitter's offsets
+/// do not cut it at characters).
+fn pattern_text<'s>(query: &Query, source: &'s str, i: usize) -> &'s str {
+    source
+        .get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i))
+        .unwrap_or("")
 }
 
 /// One rule's test outcome.
@@ -912,6 +1170,147 @@ mod tests {
                 .unwrap()
                 .fingerprint(),
             fp
+        );
+    }
+
+    /// Findings as the whole query gives them, or each pattern compiled alone, sorted as
+    /// `Rule::run` gives them.
+    fn findings_by(
+        rule: &Rule,
+        alone: bool,
+        tree: &Tree,
+        src: &str,
+        parsed: &Parsed,
+    ) -> Vec<Finding> {
+        let mut by_range = BTreeMap::new();
+        if alone {
+            for p in 0..rule.query.pattern_count() {
+                if let Some(q) = rule.pattern_query(p) {
+                    rule.collect(
+                        &q.query,
+                        q.match_index,
+                        Some(&q.facts),
+                        tree,
+                        src,
+                        parsed,
+                        &mut by_range,
+                    );
+                }
+            }
+        } else {
+            rule.collect(
+                &rule.query,
+                rule.match_index,
+                None,
+                tree,
+                src,
+                parsed,
+                &mut by_range,
+            );
+        }
+        let mut v: Vec<Finding> = by_range.into_values().collect();
+        for f in &mut v {
+            for vals in f.facts.values_mut() {
+                vals.sort();
+            }
+            f.facts.retain(|_, v| !v.is_empty());
+        }
+        v
+    }
+
+    #[test]
+    fn patterns_run_alone_or_prefiltered_find_what_the_whole_query_finds() {
+        let set = RuleSet::builtin().unwrap();
+        let mut checked = 0;
+        let mut found = 0;
+        for rule in &set.rules {
+            // Every case of the rule's language, not only its own: most of them hold none of
+            // its patterns, some only one.
+            for (rel, src) in BUILTIN_CASES {
+                let exts = rule.lang.language().case_extensions();
+                if !exts.iter().any(|e| rel.ends_with(&format!(".{e}"))) {
+                    continue;
+                }
+                let (parsed, tree) = rule.lang.language().parse(src);
+                let tree = tree.unwrap();
+                let whole = findings_by(rule, false, &tree, src, &parsed);
+                let alone = findings_by(rule, true, &tree, src, &parsed);
+                let run = rule.run(&tree, src, &parsed);
+                assert_eq!(alone, whole, "{} on {rel}: patterns alone", rule.meta.id);
+                assert_eq!(run, whole, "{} on {rel}: prefiltered", rule.meta.id);
+                checked += 1;
+                found += whole.len();
+            }
+        }
+        assert!(
+            checked > 50 && found > 20,
+            "{checked} runs, {found} findings"
+        );
+    }
+
+    #[test]
+    fn rules_joined_in_one_query_find_what_each_finds_alone() {
+        let set = RuleSet::builtin().unwrap();
+        let mut joined_runs = 0;
+        for (rel, src) in BUILTIN_CASES {
+            let Some(lang) = crate::lang::LANGUAGES
+                .iter()
+                .find(|l| {
+                    l.grammar().is_some()
+                        && l.case_extensions()
+                            .iter()
+                            .any(|e| rel.ends_with(&format!(".{e}")))
+                })
+                .map(|l| l.lang())
+            else {
+                continue;
+            };
+            let (parsed, tree) = lang.language().parse(src);
+            let tree = tree.unwrap();
+            let mut alone = Vec::new();
+            let mut live = 0;
+            for r in set.rules.iter().filter(|r| r.lang == lang) {
+                if r.may_match(src) && r.prefilter.live(src.as_bytes()) != Live::Some(vec![]) {
+                    live += 1;
+                }
+                for mut f in findings_by(r, false, &tree, src, &parsed) {
+                    f.blob = "b".into();
+                    alone.push((f.rule.clone(), serde_json::to_string(&f).unwrap()));
+                }
+            }
+            let run = set.run(lang, "b", &tree, src, &parsed).unwrap();
+            assert_eq!(run, alone, "{rel}");
+            joined_runs += usize::from(live > 1);
+        }
+        // A file both trap-list and handler rules (or several C rules) may match.
+        let src = "package p\n\nvar monitoredSyscalls = []string{\"openat2\"}\n\nfunc (t *tracer) processOpenat2(fd int) { _ = unix.RESOLVE_NO_XDEV }\n";
+        let (parsed, tree) = crate::lang::go::parse(src);
+        let run = set
+            .run(Lang::Go, "b", &tree.unwrap(), src, &parsed)
+            .unwrap();
+        let rules: Vec<&str> = run.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(rules, ["seccomp-openat2-handler", "seccomp-syscall-trap"]);
+        assert!(joined_runs > 0, "no case runs several rules");
+        assert!(!set.joined.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_that_meets_the_requires_but_no_pattern_skips_the_query() {
+        let set = RuleSet::builtin().unwrap();
+        let rule = set.get("seccomp-syscall-trap").unwrap();
+        // Holds `yscall` (the rule's `requires`) but no name the patterns' #match? accepts.
+        let src = "package unix\n\nfunc Getpid() int { r, _, _ := Syscall(SYS_GETPID, 0, 0, 0); return int(r) }\n";
+        assert!(rule.may_match(src));
+        assert_eq!(rule.prefilter.live(src.as_bytes()), Live::Some(vec![]));
+        // A trap list declared with `var`, no `append`: only the first pattern may match.
+        let src = "package p\n\nvar monitoredSyscalls = []string{\"openat2\", \"mount\"}\n";
+        assert_eq!(rule.prefilter.live(src.as_bytes()), Live::Some(vec![0]));
+        let (parsed, tree) = crate::lang::go::parse(src);
+        let found = rule.run(&tree.unwrap(), src, &parsed);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].facts["syscalls"],
+            vec!["mount".to_string(), "openat2".to_string()]
         );
     }
 

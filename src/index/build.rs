@@ -811,7 +811,8 @@ thread_local! {
 }
 
 impl Sink {
-    fn add(&self, job: &Job, b: BlobParse) -> Result<()> {
+    /// Stores one parsed blob; gives its text back.
+    fn add(&self, job: &Job, b: BlobParse) -> Result<Option<String>> {
         let hex = catalog::hex(&job.id);
         let mut entry = BlobEntry {
             id: job.id,
@@ -861,7 +862,7 @@ impl Sink {
                 .rows
                 .push((job.ord, entry));
         }
-        Ok(())
+        Ok(b.text)
     }
 }
 
@@ -916,11 +917,15 @@ fn parse_all(
                         counters.timed(secs * 1000.0, &job.path, b.size);
                         let cpu = thread_cpu_seconds() - cpu;
                         counters.parsed(&b, cpu, &plan.repo_names[job.repo], &job.path);
-                        if let (Some(t), Some(text)) = (b.tree.take(), &b.text) {
-                            prev = Some((t, text.clone()));
-                        }
-                        if let Some(s) = sink {
-                            s.add(job, b)?;
+                        // The next version of the path is parsed from this one: its tree,
+                        // and its text once the sink is done with it (moved, not copied).
+                        let tree = b.tree.take();
+                        let text = match sink {
+                            Some(s) => s.add(job, b)?,
+                            None => b.text,
+                        };
+                        if let (Some(t), Some(text)) = (tree, text) {
+                            prev = Some((t, text));
                         }
                     }
                     Err(crate::source::git::GitError::Missing { .. })

@@ -157,7 +157,7 @@ pub fn encode(status: BlobStatus, size: u64, content: &str, parsed: &Parsed) -> 
     let decls = if parsed.decls.is_empty() {
         Vec::new()
     } else {
-        lz4(encode_decls(&parsed.decls).as_bytes())
+        encode_decls_part(&parsed.decls)
     };
     let regions = encode_regions(&parsed.regions);
     let outline = postcard::to_allocvec(&OutlineOut {
@@ -577,15 +577,18 @@ impl<'a> Record<'a> {
     /// The declarations' lines, for [`DeclLines::at`]: checked now, decompressed and read at
     /// the first question (most candidate files of a search ask none, or one).
     pub fn decl_lines(&self) -> Result<DeclLines> {
+        let (spans, packed) = split_decls(self.part(DECLS)?)?;
         Ok(DeclLines {
-            packed: self.part(DECLS)?.to_vec(),
-            lines: std::cell::OnceCell::new(),
+            spans,
+            packed: packed.to_vec(),
+            text: std::cell::OnceCell::new(),
         })
     }
 
     /// The declarations' compact lines, decompressed (empty for a file without any).
     fn decl_text(&self) -> Result<String> {
-        let lines = unlz4(self.part(DECLS)?, "declarations do not decompress")?;
+        let (_, packed) = split_decls(self.part(DECLS)?)?;
+        let lines = unlz4(packed, "declarations do not decompress")?;
         String::from_utf8(lines).map_err(|_| damaged("declarations"))
     }
 
@@ -842,102 +845,105 @@ fn decode_decls(s: &str) -> Result<Vec<Decl>> {
     Ok(out)
 }
 
-/// A file version's declaration lines, decoded only as far as their line ranges and only when
-/// first asked: a search asks for the declaration around a few hit lines of files holding
-/// thousands (generated tables), so only the one it asks for becomes a [`Decl`].
-#[derive(Debug, Default)]
-pub struct DeclLines {
-    /// The stored part (checked), until the first question decodes it.
-    packed: Vec<u8>,
-    lines: std::cell::OnceCell<Spans>,
+/// The declarations part: nothing for a file without any; else a varint count, each
+/// declaration's line range (varints: first line, lines after it), then the LZ4 of their
+/// compact lines ([`encode_decls`]). The ranges come first so that a search finds the
+/// declaration around a hit, or that there is none, without decompressing the rest.
+fn encode_decls_part(decls: &[Decl]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(decls.len() * 4);
+    put_varint(&mut out, decls.len() as u64);
+    for d in decls {
+        put_varint(&mut out, d.start as u64);
+        put_varint(&mut out, d.end.saturating_sub(d.start) as u64);
+    }
+    out.extend_from_slice(&lz4(encode_decls(decls).as_bytes()));
+    out
 }
 
-/// Declaration lines read as far as their line ranges.
+/// First and last line of each declaration, in stored order.
+type LineRanges = Vec<(u32, u32)>;
+
+/// The line ranges of a declarations part and its compressed lines.
+fn split_decls(part: &[u8]) -> Result<(LineRanges, &[u8])> {
+    if part.is_empty() {
+        return Ok((Vec::new(), part));
+    }
+    let bad = || damaged("declaration line ranges");
+    let mut at = 0;
+    let n = get_varint(part, &mut at).ok_or_else(bad)? as usize;
+    // Each range takes at least two bytes: a count beyond that is damage, not an allocation.
+    if n > part.len() / 2 {
+        return Err(bad());
+    }
+    let mut spans = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = u32::try_from(get_varint(part, &mut at).ok_or_else(bad)?).map_err(|_| bad())?;
+        let len = u32::try_from(get_varint(part, &mut at).ok_or_else(bad)?).map_err(|_| bad())?;
+        spans.push((start, start.checked_add(len).ok_or_else(bad)?));
+    }
+    Ok((spans, &part[at..]))
+}
+
+/// A file version's declarations as a search asks for them: their line ranges, read at once,
+/// and their lines, decompressed at the first question a range answers (a search asks for the
+/// declaration around a few hit lines of files holding thousands, such as generated tables,
+/// and a hit outside every declaration decompresses nothing).
 #[derive(Debug, Default)]
-struct Spans {
-    text: String,
-    /// First line, last line, byte offset of the declaration's line in `text`.
-    spans: Vec<(u32, u32, u32)>,
+pub struct DeclLines {
+    spans: LineRanges,
+    /// The LZ4 of the declarations' lines, until the first question decodes it.
+    packed: Vec<u8>,
+    /// The lines and where each starts.
+    text: std::cell::OnceCell<(String, Vec<usize>)>,
 }
 
 impl DeclLines {
-    /// Reads each line's first and last line numbers (`kind TAB start TAB end TAB ...`) with a
-    /// byte scanner: no allocation per declaration.
-    fn parse(text: String) -> Result<DeclLines> {
-        let lines = std::cell::OnceCell::new();
-        let _ = lines.set(Spans::parse(text)?);
-        Ok(DeclLines {
-            packed: Vec::new(),
-            lines,
-        })
-    }
-
     /// The lines of already decoded declarations (tests, fixtures).
     pub fn of(decls: &[Decl]) -> DeclLines {
-        DeclLines::parse(encode_decls(decls)).expect("encoded declarations decode")
+        let part = encode_decls_part(decls);
+        let (spans, packed) = split_decls(&part).expect("encoded declarations decode");
+        DeclLines {
+            spans,
+            packed: packed.to_vec(),
+            text: std::cell::OnceCell::new(),
+        }
     }
 
-    fn spans(&self) -> Result<&Spans> {
-        if let Some(s) = self.lines.get() {
-            return Ok(s);
+    fn text(&self) -> Result<&(String, Vec<usize>)> {
+        if let Some(t) = self.text.get() {
+            return Ok(t);
         }
         let text = String::from_utf8(unlz4(&self.packed, "declarations do not decompress")?)
             .map_err(|_| damaged("declarations"))?;
-        let spans = Spans::parse(text)?;
-        Ok(self.lines.get_or_init(|| spans))
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        starts.pop();
+        if starts.len() != self.spans.len() {
+            return Err(damaged("declaration lines"));
+        }
+        Ok(self.text.get_or_init(|| (text, starts)))
     }
 
     /// The innermost declaration holding `line`.
     pub fn at(&self, line: u32) -> Result<Option<Decl>> {
-        let d = self.spans()?;
-        let Some(&(_, _, off)) = d
+        let Some((k, _)) = self
             .spans
             .iter()
-            .filter(|(s, e, _)| *s <= line && line <= *e)
-            .min_by_key(|(s, e, _)| e - s)
+            .enumerate()
+            .filter(|(_, (s, e))| *s <= line && line <= *e)
+            .min_by_key(|(_, (s, e))| e - s)
         else {
             return Ok(None);
         };
-        let rest = &d.text[off as usize..];
+        let (text, starts) = self.text()?;
+        let rest = &text[starts[k]..];
         let one = rest.split_inclusive('\n').next().unwrap_or("");
-        Ok(decode_decls(one.trim_end_matches('\n'))?.pop())
-    }
-}
-
-impl Spans {
-    fn parse(text: String) -> Result<Spans> {
-        let bad = || damaged("declaration line");
-        let b = text.as_bytes();
-        let mut spans = Vec::new();
-        let mut at = 0usize;
-        while at < b.len() {
-            let line = at;
-            // Skip the kind and its tab.
-            let mut i = at + 2;
-            let mut num = || -> Result<u32> {
-                let s = i;
-                let mut v: u32 = 0;
-                while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
-                    v = v
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add((c - b'0') as u32))
-                        .ok_or_else(bad)?;
-                    i += 1;
-                }
-                if i == s || b.get(i) != Some(&b'\t') {
-                    return Err(bad());
-                }
-                i += 1;
-                Ok(v)
-            };
-            let (start, end) = (num()?, num()?);
-            spans.push((start, end, line as u32));
-            at = match memchr::memchr(b'\n', &b[i.min(b.len())..]) {
-                Some(n) => i + n + 1,
-                None => b.len(),
-            };
+        let d = decode_decls(one.trim_end_matches('\n'))?.pop();
+        // The line must be the one the range stands for: anything else is damage.
+        match d {
+            Some(d) if (d.start, d.end) == self.spans[k] => Ok(Some(d)),
+            _ => Err(damaged("declaration lines")),
         }
-        Ok(Spans { text, spans })
     }
 }
 
@@ -1064,14 +1070,41 @@ mod tests {
         assert_eq!(at(51).as_deref(), Some("main"));
         assert_eq!(at(45), None);
         assert_eq!(lines.at(12).unwrap(), Some(decls[2].clone()));
+        // A hit outside every declaration decompresses nothing, even damaged lines.
+        let one = vec![decls[3].clone()];
+        let header = |ds: &[Decl]| {
+            let part = encode_decls_part(ds);
+            let (_, packed) = split_decls(&part).unwrap();
+            part[..part.len() - packed.len()].to_vec()
+        };
+        let with_lines = |text: &str| {
+            let mut part = header(&one);
+            part.extend_from_slice(&lz4(text.as_bytes()));
+            let (spans, packed) = split_decls(&part).unwrap();
+            DeclLines {
+                spans,
+                packed: packed.to_vec(),
+                text: std::cell::OnceCell::new(),
+            }
+        };
+        assert_eq!(with_lines("garbage").at(10).unwrap(), None);
+        // Lines that do not parse, or do not stand for their ranges, are refused.
         for bad in [
-            "f\t1\n",
-            "f\tx\t2\tn\tn\n",
-            "f\t99999999999\t2\tn\tn\n",
+            "f\t50\n",
+            "f\tx\t52\tn\tn\n",
+            "f\t99999999999\t52\tn\tn\n",
+            "f\t50\t53\tmain\tmain\n",
+            "f\t50\t52\tmain\tmain\nf\t60\t61\tx\tx\n",
             "f",
         ] {
-            assert!(DeclLines::parse(bad.to_string()).is_err(), "{bad:?}");
+            let err = with_lines(bad).at(51).err().map(|e| e.to_string());
+            assert!(err.is_some_and(|e| e.contains("--rebuild")), "{bad:?}");
         }
+        // A count no part could hold is refused before anything is allocated for it.
+        let mut part = Vec::new();
+        put_varint(&mut part, u32::MAX as u64);
+        part.extend_from_slice(&[0; 8]);
+        assert!(split_decls(&part).is_err());
     }
 
     /// A record of `text` in a store of its own.

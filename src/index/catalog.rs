@@ -39,7 +39,9 @@ use crate::source::lock::{Pin, RefKind};
 /// record holds does (6: C and Rust files parsed, where 5 stored them as text; macro
 /// declarations; Rust trait impls in the facts. 7: a record's parts checked one by one, its
 /// parse facts as postcard in two parts, the outline and the references. 8: a text stored in
-/// blocks of about 16 KiB, each with a Bloom filter of its trigrams).
+/// blocks of about 16 KiB, each with a Bloom filter of its trigrams; declarations led by their
+/// line ranges; each revision's vendored modules one byte string; CRCs per 64 KiB of the blob
+/// and path tables).
 pub const SCHEMA_VERSION: u32 = 8;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";

@@ -8,9 +8,9 @@
 //!
 //! Record layout: `u32` CRC-32 of the header; the header: varints (text length, then the stored
 //! length of each part), then a `u32` CRC-32 per part; then the parts: the text in LZ4 blocks
-//! of about 16 KiB with a trigram Bloom filter each ([`encode_text`]), the declarations (their
+//! of about 16 KiB with a trigram Bloom filter each (`encode_text`), the declarations (their
 //! line ranges, then the LZ4 block of their `kind start end ident name` lines; nothing for a
-//! file without any: [`encode_decls_part`]), the regions (varint deltas), and the LZ4 blocks of the outline and of the
+//! file without any: `encode_decls_part`), the regions (varint deltas), and the LZ4 blocks of the outline and of the
 //! references (postcard). Each part is checked against its CRC when it is read, so a question
 //! pays only for the parts it reads: a search never decodes parse facts, a reference graph
 //! decodes every file's outline and only the references of the files its walks leave.

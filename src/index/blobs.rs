@@ -1006,20 +1006,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let dir = tempfile::tempdir().unwrap();
-        let rec = encode(BlobStatus::Indexed, 0, "", &parsed);
-        let mut w = BlobWriter::open(dir.path(), 0).unwrap();
-        let (offset, len) = w.append(&rec).unwrap();
-        let total = w.finish().unwrap();
-        let e = BlobEntry {
-            id: [0; 20],
-            status: BlobStatus::Indexed,
-            lang: Lang::Go,
-            flags: 0,
-            offset,
-            len,
-        };
-        let store = BlobStore::open(dir.path(), total).unwrap();
+        let (_dir, store, e) = stored_with("", &parsed);
         let r = store.record(&e).unwrap();
         assert!(r.declares("WriteSysctls").unwrap());
         assert!(r.declares("writesysctls").unwrap());
@@ -1110,12 +1097,12 @@ mod tests {
 
     /// A record of `text` in a store of its own.
     fn stored(text: &str) -> (tempfile::TempDir, BlobStore, BlobEntry) {
-        let rec = encode(
-            BlobStatus::Indexed,
-            text.len() as u64,
-            text,
-            &Parsed::default(),
-        );
+        stored_with(text, &Parsed::default())
+    }
+
+    /// A record of `text` with `parsed`'s facts in a store of its own.
+    fn stored_with(text: &str, parsed: &Parsed) -> (tempfile::TempDir, BlobStore, BlobEntry) {
+        let rec = encode(BlobStatus::Indexed, text.len() as u64, text, parsed);
         let dir = tempfile::tempdir().unwrap();
         let mut w = BlobWriter::open(dir.path(), 0).unwrap();
         let (offset, len) = w.append(&rec).unwrap();

@@ -237,14 +237,15 @@ fn filter_bits(k: u32) -> [usize; 2] {
     .map(|b| b as usize)
 }
 
-fn block_filter(text: &[u8]) -> Vec<u8> {
-    let mut f = vec![0u8; FILTER_BYTES];
-    for k in crate::index::grams::keys_of(text) {
+/// Appends the filter of `text`'s trigrams to `out`.
+fn block_filter(text: &[u8], out: &mut Vec<u8>) {
+    let mut f = [0u8; FILTER_BYTES];
+    crate::index::grams::for_each_key(text, |k| {
         for b in filter_bits(k) {
             f[b / 8] |= 1 << (b % 8);
         }
-    }
-    f
+    });
+    out.extend_from_slice(&f);
 }
 
 /// Could a block with filter `f` satisfy `q`? (No false "no".)
@@ -279,7 +280,7 @@ fn encode_text(content: &str) -> Vec<u8> {
     if cuts.len() > 1 {
         for (i, &(at, _)) in cuts.iter().enumerate() {
             let end = cuts.get(i + 1).map_or(b.len(), |c| c.0);
-            head.extend_from_slice(&block_filter(&b[at..end]));
+            block_filter(&b[at..end], &mut head);
         }
     }
     for p in packed {

@@ -38,12 +38,30 @@ pub fn key(a: u8, b: u8, c: u8) -> u32 {
         | c.to_ascii_lowercase() as u32
 }
 
+/// Calls `f` with the key of each of `s`'s trigrams (none spanning a newline), in order, with
+/// repeats: one rolling pass, no allocation.
+#[inline]
+pub fn for_each_key(s: &[u8], mut f: impl FnMut(u32)) {
+    let mut k = 0u32;
+    let mut run = 0usize;
+    for &b in s {
+        if b == b'\n' {
+            run = 0;
+            continue;
+        }
+        k = ((k << 8) | b.to_ascii_lowercase() as u32) & 0xff_ffff;
+        run += 1;
+        if run >= 3 {
+            f(k);
+        }
+    }
+}
+
 /// The keys of `s`'s trigrams (none spanning a newline), in order, with repeats.
 pub fn keys_of(s: &[u8]) -> Vec<u32> {
-    s.windows(3)
-        .filter(|w| !w.contains(&b'\n'))
-        .map(|w| key(w[0], w[1], w[2]))
-        .collect()
+    let mut out = Vec::with_capacity(s.len().saturating_sub(2));
+    for_each_key(s, |k| out.push(k));
+    out
 }
 
 /// Per-thread scratch for extracting a text's distinct trigrams (a 2 MiB bit set, cleared
@@ -68,23 +86,14 @@ impl Scratch {
         for k in self.keys.drain(..) {
             self.bits[(k >> 6) as usize] &= !(1u64 << (k & 63));
         }
-        let mut k = 0u32;
-        let mut run = 0usize;
-        for &b in text {
-            if b == b'\n' {
-                run = 0;
-                continue;
+        let (bits, keys) = (&mut self.bits, &mut self.keys);
+        for_each_key(text, |k| {
+            let (w, bit) = ((k >> 6) as usize, 1u64 << (k & 63));
+            if bits[w] & bit == 0 {
+                bits[w] |= bit;
+                keys.push(k);
             }
-            k = ((k << 8) | b.to_ascii_lowercase() as u32) & 0xff_ffff;
-            run += 1;
-            if run >= 3 {
-                let (w, bit) = ((k >> 6) as usize, 1u64 << (k & 63));
-                if self.bits[w] & bit == 0 {
-                    self.bits[w] |= bit;
-                    self.keys.push(k);
-                }
-            }
-        }
+        });
         self.keys.sort_unstable();
         &self.keys
     }
@@ -532,6 +541,26 @@ mod tests {
         write(&p, None, vec![b], texts.len() as u32).unwrap();
         let g = Grams::open(&p).unwrap();
         (dir, g)
+    }
+
+    #[test]
+    fn rolling_keys_are_the_windows_without_a_newline() {
+        let texts: [&[u8]; 6] = [
+            b"",
+            b"ab",
+            b"abc",
+            b"a\nbcd\n\nEFgh\ni",
+            b"x\n\ny",
+            "\u{e9}t\u{e9} Open\r\n(".as_bytes(),
+        ];
+        for t in texts {
+            let want: Vec<u32> = t
+                .windows(3)
+                .filter(|w| !w.contains(&b'\n'))
+                .map(|w| key(w[0], w[1], w[2]))
+                .collect();
+            assert_eq!(keys_of(t), want, "{t:?}");
+        }
     }
 
     #[test]

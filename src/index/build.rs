@@ -342,56 +342,79 @@ fn commit(
         store, out, grams, ..
     } = sink;
     let state = out.into_inner().expect("sink lock");
-    let blobs_len = state.writer.finish()?;
     let added = !state.rows.is_empty();
-    for (ord, e) in state.rows {
-        plan.blobs[ord as usize] = e;
-    }
     let old = target.old.as_ref().filter(|_| target.reuse);
     let old_grams = old.map(|c| c.grams.clone()).filter(|g| !g.is_empty());
-    let grams_name = match &old_grams {
-        Some(g) if !added => g.clone(),
+    // The n-gram file is written on a thread of its own while blobs.dat is synced, the catalog
+    // encoded and the store committed: the catalog only names it, and is written after both.
+    let grams_job = match &old_grams {
+        Some(g) if !added => Err(g.clone()),
         _ => {
             let name = format!("grams-{}.dat", millis());
             let previous = match &old_grams {
                 Some(g) => Some(Grams::open(&grams::grams_path(&target.store_dir, g))?),
                 None => None,
             };
-            let builders = grams
+            let builders: Vec<grams::Builder> = grams
                 .into_iter()
                 .map(|m| m.into_inner().expect("grams lock"))
                 .collect();
-            grams::write(
-                &grams::grams_path(&target.store_dir, &name),
-                previous.as_ref(),
-                builders,
-                plan.blobs.len() as u32,
-            )?;
-            name
+            Ok((name, previous, builders))
         }
     };
-    let catalog = NewCatalog {
-        store: target.store_name.clone(),
-        rules: target.fingerprint.clone(),
-        rule_ids: target.rule_ids.clone(),
-        revisions: std::mem::take(&mut plan.revisions),
-        trees: std::mem::take(&mut plan.trees),
-        blobs: std::mem::take(&mut plan.blobs),
-        excludes: std::mem::take(&mut plan.excludes),
-        grams: grams_name,
-        blobs_len,
-        shard,
-    };
-    let bytes = catalog.encode()?;
-    // The store names the catalogs it goes with: the new one, and, until it is written, the one
-    // readers still find (an incremental run writes into the live store).
-    let mut catalogs = vec![crate::index::store::catalog_sum(&bytes)];
-    if let Some(old) = old {
-        catalogs.push(crate::index::store::catalog_sum(old.bytes()?));
-    }
-    store.commit(&catalogs)?;
-    crate::atomic::write(&catalog::catalog_path(index_dir), &bytes)?;
-    Ok(catalog)
+    let universe = plan.blobs.len() as u32;
+    std::thread::scope(|scope| -> Result<NewCatalog> {
+        let (grams_name, writing) = match grams_job {
+            Err(name) => (name, None),
+            Ok((name, previous, builders)) => {
+                let path = grams::grams_path(&target.store_dir, &name);
+                let t = std::thread::Builder::new()
+                    .name("archeo-grams".into())
+                    .spawn_scoped(scope, move || {
+                        grams::write(&path, previous.as_ref(), builders, universe)
+                    })
+                    .context("cannot start a thread to write the n-gram file")?;
+                (name, Some(t))
+            }
+        };
+        let finish = || -> Result<(NewCatalog, Vec<u8>)> {
+            let blobs_len = state.writer.finish()?;
+            for (ord, e) in state.rows {
+                plan.blobs[ord as usize] = e;
+            }
+            let catalog = NewCatalog {
+                store: target.store_name.clone(),
+                rules: target.fingerprint.clone(),
+                rule_ids: target.rule_ids.clone(),
+                revisions: std::mem::take(&mut plan.revisions),
+                trees: std::mem::take(&mut plan.trees),
+                blobs: std::mem::take(&mut plan.blobs),
+                excludes: std::mem::take(&mut plan.excludes),
+                grams: grams_name,
+                blobs_len,
+                shard,
+            };
+            let bytes = catalog.encode()?;
+            // The store names the catalogs it goes with: the new one, and, until it is written,
+            // the one readers still find (an incremental run writes into the live store).
+            let mut catalogs = vec![crate::index::store::catalog_sum(&bytes)];
+            if let Some(old) = old {
+                catalogs.push(crate::index::store::catalog_sum(old.bytes()?));
+            }
+            store.commit(&catalogs)?;
+            Ok((catalog, bytes))
+        };
+        let done = finish();
+        // The n-gram file is waited for even when the rest failed: its thread writes under a
+        // new name, never in place, and ends before the run does.
+        let written = writing.map_or(Ok(()), |t| {
+            t.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
+        let (catalog, bytes) = done?;
+        written?;
+        crate::atomic::write(&catalog::catalog_path(index_dir), &bytes)?;
+        Ok(catalog)
+    })
 }
 
 fn millis() -> u128 {

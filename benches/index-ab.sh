@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Two archeo binaries' `index --rebuild` and parse floor (`--dry-run`) over the same manifest,
-# interleaved (A, B, A, B, ...) so that a shared machine's load falls on both alike.
+# Two (or more) archeo binaries' `index --rebuild` and parse floor (`--dry-run`) over the same
+# manifest, interleaved (A, B, A, B, ...) so that a shared machine's load falls on all alike.
 #
-#   benches/index-ab.sh MANIFEST RUNS BIN_A BIN_B
+#   benches/index-ab.sh MANIFEST RUNS BIN_A BIN_B [BIN_C ...]
 #
 # Needs a fetched cache (`archeo fetch`, or ARCHEO_CACHE_DIR), GNU time (/usr/bin/time). Prints
 # every run (wall s, user s, sys s, peak RSS KiB, load average before-after), then per binary
 # the medians: wall, CPU (user+sys), MB/s, and index/floor by wall and by CPU. Uses a scratch
 # index directory; no index of yours is touched.
 set -euo pipefail
-manifest=$1 runs=$2 a=$3 b=$4
+manifest=$1 runs=$2
+shift 2
+bins=("$@")
+[ "${#bins[@]}" -ge 2 ] || { echo "usage: $0 MANIFEST RUNS BIN_A BIN_B [BIN_C ...]" >&2; exit 2; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 for _ in $(seq "$runs"); do
   for mode in index floor; do
-    for bin in "$a" "$b"; do
+    for bin in "${bins[@]}"; do
       extra=(); [ "$mode" = floor ] && extra=(--dry-run)
       rm -rf "$scratch/index"
       l0=$(load)
@@ -30,7 +33,7 @@ for _ in $(seq "$runs"); do
 done
 mb=$(cat "$scratch/mb")
 echo "distinct source: $mb MB; machine: $(nproc) cores"
-for bin in "$a" "$b"; do
+for bin in "${bins[@]}"; do
   for mode in index floor; do
     rows=$(awk -v m="$mode" -v b="$bin" '$1==m && $2==b' "$scratch/runs")
     w=$(awk '{print $3}' <<<"$rows" | median)

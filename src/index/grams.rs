@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
+use rustc_hash::FxHashMap;
 
 use crate::index::blobs::{get_varint, varint};
 
@@ -99,47 +100,20 @@ impl Scratch {
 }
 
 /// Postings gathered by one worker: key -> ordinals, in the order the worker added them.
-/// Keys index a table of the whole key space directly (no hashing); the table is allocated
-/// zeroed and lazily, so only the pages of keys met take memory.
+#[derive(Default)]
 pub struct Builder {
-    /// Per key, 1 + its list's index in `lists` (0: none yet).
-    slot: Vec<u32>,
-    /// (key, ordinals) in the order keys were first met.
-    lists: Vec<(u32, Vec<u32>)>,
+    lists: FxHashMap<u32, Vec<u32>>,
     /// Postings held.
     pub postings: u64,
 }
 
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            slot: vec![0; 1 << 24],
-            lists: Vec::new(),
-            postings: 0,
-        }
-    }
-}
-
 impl Builder {
-    /// Records that blob `ord` holds every key of `keys` (24-bit keys, as [`key`] makes them).
+    /// Records that blob `ord` holds every key of `keys`.
     pub fn add(&mut self, ord: u32, keys: &[u32]) {
-        for &k in keys {
-            let s = &mut self.slot[k as usize];
-            if *s == 0 {
-                self.lists.push((k, Vec::new()));
-                *s = self.lists.len() as u32;
-            }
-            self.lists[*s as usize - 1].1.push(ord);
+        for k in keys {
+            self.lists.entry(*k).or_default().push(ord);
         }
         self.postings += keys.len() as u64;
-    }
-
-    /// The ordinals recorded for `k`.
-    fn get(&self, k: u32) -> Option<&[u32]> {
-        match self.slot.get(k as usize) {
-            Some(&s) if s > 0 => Some(&self.lists[s as usize - 1].1),
-            _ => None,
-        }
     }
 }
 
@@ -169,7 +143,7 @@ pub fn write(
 ) -> Result<()> {
     let mut keys: Vec<u32> = builders
         .iter()
-        .flat_map(|b| b.lists.iter().map(|(k, _)| *k))
+        .flat_map(|b| b.lists.keys().copied())
         .collect();
     if let Some(o) = old {
         keys.extend((0..o.keys).map(|i| o.row(i).0));
@@ -189,7 +163,7 @@ pub fn write(
             list.extend(p);
         }
         for b in &builders {
-            if let Some(l) = b.get(*k) {
+            if let Some(l) = b.lists.get(k) {
                 list.extend_from_slice(l);
             }
         }

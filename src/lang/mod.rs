@@ -217,20 +217,8 @@ pub fn line_edits(old: &str, new: &str) -> Option<Vec<tree_sitter::InputEdit>> {
         st.windows(2).map(|w| &s.as_bytes()[w[0]..w[1]]).collect()
     }
     let (ol, nl) = (lines(old, &os), lines(new, &ns));
-    // The diff sees each line as a number (equal lines, equal numbers), so that its many
-    // comparisons are of integers, not bytes. It only ever asks whether two lines are equal, so
-    // its answer is the one the lines themselves give.
-    let mut ids: rustc_hash::FxHashMap<&[u8], u32> = Default::default();
-    ids.reserve(ol.len() + nl.len());
-    let (mut oi, mut ni) = (Vec::with_capacity(ol.len()), Vec::with_capacity(nl.len()));
-    for (ls, out) in [(&ol, &mut oi), (&nl, &mut ni)] {
-        for l in ls {
-            let next = ids.len() as u32;
-            out.push(*ids.entry(*l).or_insert(next));
-        }
-    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(10);
-    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &oi, &ni, Some(deadline));
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &ol, &nl, Some(deadline));
     // The point after the lines `a..b` of a text with line starts `st`.
     let end_point = |st: &[usize], text: &str, row0: usize, a: usize, b: usize| {
         let partial = b == st.len() - 1 && !text.ends_with('\n') && b > a;
@@ -593,86 +581,5 @@ impl Parsed {
             .iter()
             .filter(|d| d.start <= line && line <= d.end)
             .min_by_key(|d| d.end - d.start)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    /// The edits of a diff of the lines themselves, as `line_edits` made them before it
-    /// numbered the lines: the answer it must keep giving.
-    fn by_bytes(old: &str, new: &str) -> Vec<(usize, usize, usize)> {
-        let lines = |s: &str| -> Vec<Vec<u8>> {
-            s.split_inclusive('\n')
-                .map(|l| l.as_bytes().to_vec())
-                .collect()
-        };
-        let (ol, nl) = (lines(old), lines(new));
-        let starts = |ls: &[Vec<u8>]| -> Vec<usize> {
-            let mut v = vec![0];
-            for l in ls {
-                v.push(v.last().unwrap() + l.len());
-            }
-            v
-        };
-        let (os, ns) = (starts(&ol), starts(&nl));
-        similar::capture_diff_slices(similar::Algorithm::Myers, &ol, &nl)
-            .iter()
-            .filter(|op| op.tag() != similar::DiffTag::Equal)
-            .map(|op| {
-                let (o, n) = (op.old_range(), op.new_range());
-                (
-                    ns[n.start],
-                    ns[n.start] + (os[o.end] - os[o.start]),
-                    ns[n.end],
-                )
-            })
-            .collect()
-    }
-
-    const LINES: [&str; 6] = ["a\n", "b\n", "c\n", "}\n", "\n", "x"];
-
-    /// Two versions of a text of few distinct lines: the second the first with a few lines
-    /// replaced, dropped or added (a line of no newline may land anywhere: a last line without
-    /// one, or two lines joined).
-    fn versions() -> impl Strategy<Value = (String, String)> {
-        let line = || prop::sample::select(LINES.to_vec());
-        (
-            prop::collection::vec(line(), 0..60),
-            prop::collection::vec((any::<prop::sample::Index>(), 0..3u8, line()), 0..6),
-        )
-            .prop_map(|(old, changes)| {
-                let mut new = old.clone();
-                for (at, what, l) in changes {
-                    let i = at.index(new.len() + 1);
-                    match what {
-                        0 if i < new.len() => new[i] = l,
-                        1 if i < new.len() => {
-                            new.remove(i);
-                        }
-                        _ => new.insert(i, l),
-                    }
-                }
-                (old.concat(), new.concat())
-            })
-    }
-
-    proptest! {
-        #[test]
-        fn numbered_lines_diff_as_the_lines_do((old, new) in versions()) {
-            let got = super::line_edits(&old, &new);
-            let want = by_bytes(&old, &new);
-            if let Some(edits) = got {
-                let got: Vec<_> = edits
-                    .iter()
-                    .map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte))
-                    .collect();
-                prop_assert_eq!(got, want);
-            } else {
-                let changed: usize = want.iter().map(|(s, o, n)| (o - s).max(n - s)).sum();
-                prop_assert!(changed * 2 > new.len().max(1));
-            }
-        }
     }
 }

@@ -1147,12 +1147,11 @@ fn candidates(
 ) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
     let cands = index.candidates(gq)?;
     let mut allowed = vec![false; index.blob_count()];
-    let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
         let e = index.blob(o)?;
         let ok = e.status.has_text()
             && plan.keeps_lang(e.lang)
-            && (q.within.is_none() || grammar(e.lang));
+            && (q.within.is_none() || e.lang.has_grammar());
         if let Some(slot) = allowed.get_mut(o as usize) {
             *slot = ok;
         }

@@ -1164,8 +1164,20 @@ fn candidates(
     if !allowed.contains(&true) {
         return Ok(Vec::new());
     }
+    // Only the trees that may hold a candidate are read (all of them when every blob is one).
+    let revs = match &cands {
+        Some(v) => {
+            let kept: Vec<u32> = v
+                .iter()
+                .copied()
+                .filter(|o| allowed.get(*o as usize).copied().unwrap_or(false))
+                .collect();
+            index.may_hold(&plan.revs, &kept)?
+        }
+        None => plan.revs.clone(),
+    };
     let places = index.places_of(
-        &plan.revs,
+        &revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
         |p| Ok(plan.keeps(index.path(p)?)),
     )?;

@@ -131,7 +131,8 @@ fn full_binary() -> Result<PathBuf> {
 /// Runs `full` with this process's arguments, the build digest first.
 fn hand_over(full: &std::path::Path, args: &[OsString]) -> i32 {
     let mut cmd = std::process::Command::new(full);
-    cmd.arg(format!("{FROM_FRONT}{BUILD_ID}")).args(&args[1..]);
+    cmd.arg(format!("{FROM_FRONT}{BUILD_ID}"))
+        .args(args.get(1..).unwrap_or_default());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;

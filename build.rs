@@ -1,11 +1,19 @@
 //! Embeds the built-in rule pack (`queries/LANG/*.scm`) and its cases (`tests/rules/ID/valid|
 //! invalid/*`) in the binary, so an installed archeo never reads the checkout it was built from
 //! and `archeo rules test` checks the pack anywhere. Writes `$OUT_DIR/builtin_rules.rs`: sorted
-//! lists of (path, text) that `src/rules.rs` includes. Touches nothing else.
+//! lists of (path, text) that `src/rules.rs` includes.
+//!
+//! It also sets `ARCHEO_BUILD_ID`, a digest of every source the binaries are built from (src/,
+//! queries/, tests/rules/, build.rs, Cargo.toml, Cargo.lock) and the profile: `archeo` hands
+//! most commands to `archeo-full` beside it (src/cli/front.rs) and refuses one of another build,
+//! which a `cargo build --bin archeo` after a change would otherwise leave behind. Touches nothing
+//! else.
 
-use std::path::Path;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 
 fn main() {
+    build_id();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
@@ -67,4 +75,50 @@ fn cases(root: &Path) -> Vec<(String, std::path::PathBuf)> {
     }
     out.sort();
     out
+}
+
+/// Sets `ARCHEO_BUILD_ID`: a digest of the sources both binaries are built from, so `archeo`
+/// and `archeo-full` agree on it exactly when they were built from the same tree.
+fn build_id() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "queries", "tests/rules"] {
+        // A directory: cargo re-runs this script when anything under it changes.
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+        walk(&root.join(dir), &mut files);
+    }
+    for f in ["build.rs", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(f).display());
+        files.push(root.join(f));
+    }
+    files.sort();
+    // Two SipHash-1-3 digests with different prefixes: 128 bits, with no crate to build first.
+    let digest = |salt: &str| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        std::env::var("PROFILE").unwrap_or_default().hash(&mut h);
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        for f in &files {
+            f.strip_prefix(root).unwrap_or(f).hash(&mut h);
+            std::fs::read(f).unwrap_or_default().hash(&mut h);
+        }
+        h.finish()
+    };
+    println!(
+        "cargo:rustc-env=ARCHEO_BUILD_ID={:016x}{:016x}",
+        digest("a"),
+        digest("b")
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
 }

@@ -10,10 +10,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Same target directory (the dependencies are shared): the feature build first, copied aside.
+# Both run archeo-full, the binary `index` runs in (`archeo` alone hands it over).
 cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" --features bench-no-refs
-cp "$root/target/release/archeo" "$work/archeo-no-refs"
+cp "$root/target/release/archeo-full" "$work/archeo-no-refs"
 cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
-with=$root/target/release/archeo
+with=$root/target/release/archeo-full
 without=$work/archeo-no-refs
 python3 - "$with" "$without" "$work" "$runs" <<'PY'
 import os, statistics, subprocess, sys, time

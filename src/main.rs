@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(archeo::cli::main());
+    std::process::exit(archeo::cli::front::main());
 }

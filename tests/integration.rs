@@ -13,6 +13,7 @@ mod deps;
 mod explain;
 mod export;
 mod fetch;
+mod front;
 mod functable;
 mod history;
 mod hostile;

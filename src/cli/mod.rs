@@ -11,6 +11,7 @@ mod explain;
 mod export;
 mod fetch;
 mod findings;
+pub mod front;
 mod generate;
 mod identify;
 mod index;
@@ -548,17 +549,25 @@ impl Found {
     }
 }
 
-/// Runs archeo with the process arguments; returns the exit code.
+/// Runs archeo with the process arguments, every command in this process; returns the exit
+/// code. (The `archeo` binary runs [`front::main`], `archeo-full` [`front::main_full`].)
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
-    };
-    match run(cli) {
+    match Cli::try_parse() {
+        Ok(cli) => finish(run(cli)),
+        Err(e) => usage_error(e),
+    }
+}
+
+/// Prints clap's message (usage error, `--help`, `--version`); its exit code.
+fn usage_error(e: clap::Error) -> i32 {
+    let code = if e.use_stderr() { 2 } else { 0 };
+    let _ = e.print();
+    code
+}
+
+/// The exit code of a command's outcome, its error printed.
+fn finish(r: Result<Found>) -> i32 {
+    match r {
         Ok(Found::Yes) => 0,
         Ok(Found::No) => 1,
         Ok(Found::Alert) => 3,

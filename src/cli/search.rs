@@ -35,6 +35,20 @@ pub struct SearchArgs {
 
 pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
     let q = Query::parse(&a.query)?;
+    run_query(ctx, a, q, Options::default())
+}
+
+/// The search of the `archeo` binary (src/cli/front.rs), which has no findings store: `None`
+/// when the query names rules (`rule:`), which `archeo-full` answers.
+pub(super) fn run_front(ctx: &Context, a: SearchArgs) -> Option<Result<Found>> {
+    match Query::parse(&a.query) {
+        Ok(q) if q.names_rules() => None,
+        Ok(q) => Some(run_query(ctx, a, q, Options::without_findings())),
+        Err(e) => Some(Err(e.into())),
+    }
+}
+
+fn run_query(ctx: &Context, a: SearchArgs, q: Query, base: Options) -> Result<Found> {
     let list = match (a.files, a.count) {
         (true, _) => Some(FileList::Names),
         (_, true) => Some(FileList::Counts),
@@ -49,7 +63,7 @@ pub(super) fn run(ctx: &Context, a: SearchArgs) -> Result<Found> {
         context: a.context,
         limit: if list.is_some() { Some(0) } else { a.limit },
         files: list.is_some(),
-        ..Options::default()
+        ..base
     };
     let r = crate::query::search::search_with(&index, &q, &a.scope.scope(), opts)?;
     if let Some(note) = crate::report::search::truncation_note(&r) {

@@ -19,7 +19,10 @@
 //! byid:   per blob, its ordinal, sorted by id (binary search from an id to its ordinal)
 //! paths:  u32 count, (count + 1) u32 offsets into the bytes that follow, the bytes
 //! trees:  per revision, sorted by path: (u32 path id, u32 ordinal) pairs
-//! chunks: u32 crc32 of each 64 KiB of the blobs section, then of the paths section
+//! chunks: u32 crc32 of each 64 KiB of the blobs section, then of the paths section, then of
+//!         the holders section
+//! holders: per store ordinal: u32 first, u32 last revision (lock order) whose tree holds it
+//!         (first > last: none does), so a query skips the trees that hold no candidate
 //! ```
 //!
 //! Paths are stored length-delimited (offsets), so a file name holding a newline, a tab or
@@ -41,11 +44,11 @@ use crate::source::lock::{Pin, RefKind};
 /// parse facts as postcard in two parts, the outline and the references. 8: a text stored in
 /// blocks of about 16 KiB, each with a Bloom filter of its trigrams; declarations led by their
 /// line ranges; each revision's vendored modules one byte string; CRCs per 64 KiB of the blob
-/// and path tables).
-pub const SCHEMA_VERSION: u32 = 8;
+/// and path tables. 9: each blob's first and last holding revision).
+pub const SCHEMA_VERSION: u32 = 9;
 
 const MAGIC: &[u8; 8] = b"ARCHCAT\0";
-const SECTIONS: usize = 6;
+const SECTIONS: usize = 7;
 const BLOB_ROW: usize = 36;
 
 /// A Go module vendored by a revision (from its vendor/modules.txt).
@@ -341,7 +344,7 @@ struct Tables {
     sections: [(usize, usize, u32); SECTIONS],
     checked: [OnceLock<bool>; SECTIONS],
     /// Per chunked section, per chunk: has it passed its check?
-    chunk_checked: [Vec<OnceLock<bool>>; 2],
+    chunk_checked: [Vec<OnceLock<bool>>; 3],
     tree_checked: Vec<OnceLock<bool>>,
 }
 
@@ -354,8 +357,11 @@ const TREES: usize = 4;
 /// rows checks only their chunks (the tables are a megabyte each for the project's pins).
 const CHUNKS: usize = 5;
 const CHUNK: usize = 64 * 1024;
+/// Per blob ordinal, the first and last revision whose tree holds it.
+const HOLDERS: usize = 6;
+const HOLDER_ROW: usize = 8;
 /// The sections checked chunk by chunk, in the order their CRCs are stored.
-const CHUNKED: [usize; 2] = [BLOBS, PATHS];
+const CHUNKED: [usize; 3] = [BLOBS, PATHS, HOLDERS];
 
 /// What the index holds: `catalog.bin`, opened.
 #[derive(Clone, Default)]
@@ -514,7 +520,7 @@ impl Catalog {
         };
         let tables = Tables {
             file: p.to_path_buf(),
-            chunk_checked: [chunks(BLOBS), chunks(PATHS)],
+            chunk_checked: [chunks(BLOBS), chunks(PATHS), chunks(HOLDERS)],
             sections,
             checked: Default::default(),
             tree_checked: (0..head.trees.len()).map(|_| OnceLock::new()).collect(),
@@ -632,6 +638,26 @@ impl Catalog {
         self.tables
             .as_ref()
             .map_or(0, |t| t.sections[BLOBS].1 / BLOB_ROW)
+    }
+
+    /// The revisions (positions in [`Catalog::revisions`]) whose trees may hold the blob
+    /// `ord`: from the first to the last that does; empty when none does.
+    pub fn holders(&self, ord: u32) -> Result<std::ops::Range<usize>> {
+        let at = ord as usize * HOLDER_ROW;
+        let b = self.section_range(HOLDERS, at..at + HOLDER_ROW)?;
+        let file = &self.tables()?.file;
+        let row = b
+            .get(at..at + HOLDER_ROW)
+            .ok_or_else(|| damaged(file, "blob ordinal past the holders table"))?;
+        let word = |at: usize| u32::from_le_bytes(row[at..at + 4].try_into().expect("4 bytes"));
+        let (first, last) = (word(0) as usize, word(4) as usize);
+        if first > last {
+            return Ok(0..0);
+        }
+        if last >= self.revisions.len() {
+            return Err(damaged(file, "holding revision out of range"));
+        }
+        Ok(first..last + 1)
     }
 
     /// The blob table's row for an ordinal.
@@ -904,12 +930,26 @@ impl NewCatalog {
         if let Some(shard) = &self.shard {
             head.extend(postcard::to_allocvec(shard).context("encoding the catalog")?);
         }
-        let chunks: Vec<u8> = [&blobs, &pathsec]
+        // Each blob's first and last holding revision, from the trees just written.
+        let mut span = vec![(u32::MAX, 0u32); self.blobs.len()];
+        for (r, t) in self.trees.iter().enumerate() {
+            let r = u32::try_from(r).context("too many revisions for one catalog")?;
+            for (_, o) in t {
+                if let Some(s) = span.get_mut(*o as usize) {
+                    *s = (s.0.min(r), s.1.max(r));
+                }
+            }
+        }
+        let holders: Vec<u8> = span
+            .iter()
+            .flat_map(|(a, b)| a.to_le_bytes().into_iter().chain(b.to_le_bytes()))
+            .collect();
+        let chunks: Vec<u8> = [&blobs, &pathsec, &holders]
             .iter()
             .flat_map(|sec| sec.chunks(CHUNK).map(crc32fast::hash))
             .flat_map(u32::to_le_bytes)
             .collect();
-        let sections: [Vec<u8>; SECTIONS] = [head, blobs, byid, pathsec, trees, chunks];
+        let sections: [Vec<u8>; SECTIONS] = [head, blobs, byid, pathsec, trees, chunks, holders];
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&SCHEMA_VERSION.to_le_bytes());
         out.extend_from_slice(&(SECTIONS as u32).to_le_bytes());
@@ -1081,6 +1121,38 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(cat.path(e[0].0).unwrap(), "a.go");
         assert_eq!(cat.excludes["r"], "f");
+    }
+
+    #[test]
+    fn each_blob_knows_the_first_and_last_revision_holding_it() {
+        let c = NewCatalog {
+            store: "store-1".into(),
+            revisions: vec![rev("v1"), rev("v2"), rev("v3"), rev("v4")],
+            trees: vec![
+                vec![("a.go".into(), 0), ("b.go".into(), 1)],
+                vec![("a.go".into(), 0)],
+                vec![("a.go".into(), 2), ("c.go".into(), 1)],
+                vec![("a.go".into(), 2)],
+            ],
+            blobs: vec![blob(1), blob(2), blob(3), blob(4)],
+            ..Default::default()
+        };
+        let (_d, cat) = written(&c);
+        assert_eq!(cat.holders(0).unwrap(), 0..2);
+        assert_eq!(
+            cat.holders(1).unwrap(),
+            0..3,
+            "v1 and v3: the span covers v2"
+        );
+        assert_eq!(cat.holders(2).unwrap(), 2..4);
+        assert!(cat.holders(3).unwrap().is_empty(), "in no tree");
+        // Every entry of every tree lies in its blob's span.
+        for r in 0..4 {
+            for (_, o) in cat.entries(r).unwrap().iter() {
+                assert!(cat.holders(o).unwrap().contains(&r), "blob {o} at {r}");
+            }
+        }
+        assert!(cat.holders(4).is_err(), "an ordinal past the table");
     }
 
     #[test]

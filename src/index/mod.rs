@@ -638,6 +638,42 @@ impl Index {
         Ok(by_blob)
     }
 
+    /// The revisions of `revs` whose trees may hold one of the blobs `ords` (global
+    /// ordinals): a tree outside every one's first..last holding revision (the catalog's
+    /// holders table) holds none of them. A union of shards keeps every revision.
+    pub fn may_hold<'r>(
+        &self,
+        revs: &[&'r IndexedRev],
+        ords: &[u32],
+    ) -> Result<Vec<&'r IndexedRev>> {
+        let [part] = &self.parts[..] else {
+            return Ok(revs.to_vec());
+        };
+        let n = self.revisions.len();
+        // +1 where a blob's span starts, -1 past its end: a running sum > 0 is covered.
+        let mut edges = vec![0i64; n + 1];
+        for &o in ords {
+            let r = part.catalog.holders(o)?;
+            if !r.is_empty() && r.end <= n {
+                edges[r.start] += 1;
+                edges[r.end] -= 1;
+            }
+        }
+        let mut covered = Vec::with_capacity(n);
+        let mut run = 0;
+        for e in &edges[..n] {
+            run += e;
+            covered.push(run > 0);
+        }
+        let mut out = Vec::with_capacity(revs.len());
+        for r in revs {
+            if covered[self.position(r)?] {
+                out.push(*r);
+            }
+        }
+        Ok(out)
+    }
+
     /// A placement by ordinal as a [`Placement`].
     pub fn placement(&self, p: &OrdPlacement) -> Result<Placement<'_>> {
         Ok(Placement {

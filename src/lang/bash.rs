@@ -98,9 +98,6 @@ impl super::Language for Shell {
     fn lang(&self) -> super::Lang {
         super::Lang::Shell
     }
-    fn name(&self) -> &'static str {
-        "shell"
-    }
     fn detects(&self, path: &str, first_line: &str) -> bool {
         is_shell_path(path) || is_shell_shebang(first_line.as_bytes())
     }

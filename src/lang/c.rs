@@ -38,9 +38,6 @@ impl Language for C {
     fn lang(&self) -> Lang {
         Lang::C
     }
-    fn name(&self) -> &'static str {
-        "c"
-    }
     fn detects(&self, path: &str, _first_line: &str) -> bool {
         path.ends_with(".c") || path.ends_with(".h")
     }

@@ -33,7 +33,9 @@ pub trait Language: Sync {
     /// Its identity.
     fn lang(&self) -> Lang;
     /// Its name in queries (`lang:go`), rule directories (`queries/go/`) and the index.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.lang().as_str()
+    }
     /// Does this language own the file at `path` whose first line is `first_line`?
     fn detects(&self, path: &str, first_line: &str) -> bool;
     /// The tree-sitter grammar rules are compiled against (None: no syntax tree).
@@ -256,7 +258,7 @@ pub static LANGUAGES: &[&dyn Language] = &[&go::Go, &bash::Shell, &c::C, &rust::
 
 /// Every language's name (`go`, `shell`, `text`), for messages and flag values.
 pub fn names() -> Vec<&'static str> {
-    LANGUAGES.iter().map(|l| l.name()).collect()
+    Lang::ALL.iter().map(|l| l.as_str()).collect()
 }
 
 impl Lang {
@@ -281,17 +283,33 @@ impl Lang {
             .expect("every Lang is in LANGUAGES")
     }
 
+    /// Every language, in [`LANGUAGES`]' order.
+    pub const ALL: [Lang; 5] = [Lang::Go, Lang::Shell, Lang::C, Lang::Rust, Lang::Text];
+
+    // Names and grammars are answered by `match`, not through `LANGUAGES`: a reference to
+    // its table links every language's parser, which the `archeo` binary (search alone,
+    // src/cli/front.rs) must not hold.
+
     /// Its name (`go`, `shell`, `text`).
     pub fn as_str(self) -> &'static str {
-        self.language().name()
+        match self {
+            Lang::Go => "go",
+            Lang::Shell => "shell",
+            Lang::C => "c",
+            Lang::Rust => "rust",
+            Lang::Text => "text",
+        }
     }
 
     /// The language named `name`.
     pub fn from_name(name: &str) -> Option<Lang> {
-        LANGUAGES
-            .iter()
-            .find(|l| l.name() == name)
-            .map(|l| l.lang())
+        Lang::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+
+    /// Is it parsed into a syntax tree (so `in:code|comment|string` applies)? Same as
+    /// `self.language().grammar().is_some()`.
+    pub fn has_grammar(self) -> bool {
+        !matches!(self, Lang::Text)
     }
 }
 
@@ -581,5 +599,22 @@ impl Parsed {
             .iter()
             .filter(|d| d.start <= line && line <= d.end)
             .min_by_key(|d| d.end - d.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_grammars_by_match_agree_with_the_languages_table() {
+        assert_eq!(Lang::ALL.len(), LANGUAGES.len());
+        for (l, imp) in Lang::ALL.into_iter().zip(LANGUAGES) {
+            assert_eq!(imp.lang(), l, "Lang::ALL is in LANGUAGES' order");
+            assert_eq!(Lang::from_name(l.as_str()), Some(l));
+            assert_eq!(l.has_grammar(), imp.grammar().is_some(), "{}", l.as_str());
+        }
+        assert_eq!(names(), ["go", "shell", "c", "rust", "text"]);
+        assert_eq!(Lang::from_name("cobol"), None);
     }
 }

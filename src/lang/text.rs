@@ -11,9 +11,6 @@ impl Language for Text {
     fn lang(&self) -> Lang {
         Lang::Text
     }
-    fn name(&self) -> &'static str {
-        "text"
-    }
     fn detects(&self, _path: &str, _first_line: &str) -> bool {
         true
     }

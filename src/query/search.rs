@@ -118,16 +118,36 @@ pub struct Options {
     pub cancel: Cancel,
     /// Keep at most this many hits and file versions ([`MAX_KEPT`]).
     pub max_kept: usize,
+    /// Where `rule:` filters find their findings' line spans: [`rule_spans`] (the store), or
+    /// `None` in a process built without the store (the `archeo` binary, which hands queries
+    /// naming rules to `archeo-full`: src/cli/front.rs); such a query then fails.
+    pub rule_spans: Option<RuleSpans>,
 }
+
+/// Finds the line spans of the given rules' findings, by file version (blob id).
+pub type RuleSpans = fn(&Index, Vec<String>) -> Result<HashMap<String, Vec<(u32, u32)>>>;
 
 impl Default for Options {
     fn default() -> Options {
+        Options {
+            rule_spans: Some(rule_spans),
+            ..Options::without_findings()
+        }
+    }
+}
+
+impl Options {
+    /// The defaults, without the findings store: `rule:` filters fail (see
+    /// [`Options::rule_spans`]); nothing reaches the store's code, so a binary that only calls
+    /// this does not link it.
+    pub fn without_findings() -> Options {
         Options {
             context: 0,
             limit: None,
             files: false,
             cancel: Cancel::never(),
             max_kept: MAX_KEPT,
+            rule_spans: None,
         }
     }
 }
@@ -426,7 +446,8 @@ struct LineHit {
     after: Vec<(u32, String)>,
 }
 
-fn spans_of(index: &Index, rules: Vec<String>) -> Result<HashMap<String, Vec<(u32, u32)>>> {
+/// The line spans of `rules`' findings, by file version: the [`RuleSpans`] that reads the store.
+pub fn rule_spans(index: &Index, rules: Vec<String>) -> Result<HashMap<String, Vec<(u32, u32)>>> {
     let mut m: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
     if !rules.is_empty() {
         for f in index.findings(&rules)? {
@@ -436,17 +457,31 @@ fn spans_of(index: &Index, rules: Vec<String>) -> Result<HashMap<String, Vec<(u3
     Ok(m)
 }
 
-impl<'q> Matcher<'q> {
-    fn new(index: &Index, q: &'q Query, context: usize) -> Result<Matcher<'q>> {
+/// The line spans of the findings a query's `rule:` filters name (`rule:X`) and exclude
+/// (`-rule:X`), by file version.
+struct RuleLines {
+    wanted: Option<HashMap<String, Vec<(u32, u32)>>>,
+    excluded: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl RuleLines {
+    fn of(index: &Index, q: &Query, spans: Option<RuleSpans>) -> Result<RuleLines> {
         let rules = q.filter_values(|f| match f {
             Filter::Rule(r) => Some(r),
             _ => None,
         });
         check_rule_filters(index, q)?;
-        let rule_lines = if rules.is_empty() {
+        let spans_for = |rules: Vec<String>| match spans {
+            _ if rules.is_empty() => Ok(HashMap::new()),
+            Some(f) => f(index, rules),
+            None => Err(anyhow::anyhow!(
+                "rule: filters are answered by archeo-full; this search ran without its store"
+            )),
+        };
+        let wanted = if rules.is_empty() {
             None
         } else {
-            Some(spans_of(index, rules)?)
+            Some(spans_for(rules)?)
         };
         let not_rules: Vec<String> = q
             .excluded_filters
@@ -456,6 +491,21 @@ impl<'q> Matcher<'q> {
                 _ => None,
             })
             .collect();
+        Ok(RuleLines {
+            wanted,
+            excluded: spans_for(not_rules)?,
+        })
+    }
+
+    /// Could this blob hold a hit at all?
+    fn wants_blob(&self, blob: &str) -> bool {
+        self.wanted.as_ref().is_none_or(|m| m.contains_key(blob))
+    }
+}
+
+impl<'q> Matcher<'q> {
+    /// Compiles the query's patterns (the rule filters' spans already read: `rules`).
+    fn new(q: &'q Query, context: usize, rules: RuleLines) -> Result<Matcher<'q>> {
         let syms = q
             .filter_values(|f| match f {
                 Filter::Sym(s) => Some(s),
@@ -482,18 +532,11 @@ impl<'q> Matcher<'q> {
             patterns,
             all_lines,
             syms,
-            rule_lines,
-            not_rule_lines: spans_of(index, not_rules)?,
+            rule_lines: rules.wanted,
+            not_rule_lines: rules.excluded,
             idents,
             context,
         })
-    }
-
-    /// Could this blob hold a hit at all?
-    fn wants_blob(&self, blob: &str) -> bool {
-        self.rule_lines
-            .as_ref()
-            .is_none_or(|m| m.contains_key(blob))
     }
 
     /// Every surviving match of every pattern: (start, end, pattern index), by start.
@@ -1100,16 +1143,15 @@ fn candidates(
     q: &Query,
     gq: &GramQuery,
     plan: &Plan,
-    m: &Matcher,
+    rules: &RuleLines,
 ) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
     let cands = index.candidates(gq)?;
     let mut allowed = vec![false; index.blob_count()];
-    let grammar = |l: Lang| l.language().grammar().is_some();
     let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
         let e = index.blob(o)?;
         let ok = e.status.has_text()
             && plan.keeps_lang(e.lang)
-            && (q.within.is_none() || grammar(e.lang));
+            && (q.within.is_none() || e.lang.has_grammar());
         if let Some(slot) = allowed.get_mut(o as usize) {
             *slot = ok;
         }
@@ -1122,15 +1164,27 @@ fn candidates(
     if !allowed.contains(&true) {
         return Ok(Vec::new());
     }
+    // Only the trees that may hold a candidate are read (all of them when every blob is one).
+    let revs = match &cands {
+        Some(v) => {
+            let kept: Vec<u32> = v
+                .iter()
+                .copied()
+                .filter(|o| allowed.get(*o as usize).copied().unwrap_or(false))
+                .collect();
+            index.may_hold(&plan.revs, &kept)?
+        }
+        None => plan.revs.clone(),
+    };
     let places = index.places_of(
-        &plan.revs,
+        &revs,
         |o| allowed.get(o as usize).copied().unwrap_or(false),
         |p| Ok(plan.keeps(index.path(p)?)),
     )?;
     let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
         .into_iter()
         .filter(|(o, _)| {
-            m.rule_lines.is_none() || index.blob(*o).is_ok_and(|e| m.wants_blob(&e.hex()))
+            rules.wanted.is_none() || index.blob(*o).is_ok_and(|e| rules.wants_blob(&e.hex()))
         })
         .collect();
     out.sort_by_key(|(o, _)| *o);
@@ -1172,12 +1226,21 @@ const SEQUENTIAL_BYTES: u64 = 512 * 1024;
 /// stays bounded whatever the query matches; the scan stops when `opts.cancel` is cancelled.
 pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Result<Results> {
     let plan = plan(index, Some(q), scope)?;
-    let matcher = Matcher::new(index, q, opts.context)?;
+    let rules = RuleLines::of(index, q, opts.rule_spans)?;
     let gq = match &q.expr {
         Some(e) => crate::query::prefilter::expr_query(e, q.case_sensitive),
         None => GramQuery::All,
     };
-    let cands = candidates(index, q, &gq, &plan, &matcher)?;
+    let cands = candidates(index, q, &gq, &plan, &rules)?;
+    if cands.is_empty() {
+        // Nothing to scan, so no regex to build (the patterns' syntax was checked by
+        // `Query::parse`; building one can cost more than the rest of such a search).
+        return Ok(Results {
+            revisions_searched: plan.revs.len(),
+            ..Default::default()
+        });
+    }
+    let matcher = Matcher::new(q, opts.context, rules)?;
     // Context lines may stand in blocks no match is in, and a query that holds on a line
     // without a match reads every line: both scan whole texts.
     let lines_q = if opts.context > 0 || matcher.all_lines {

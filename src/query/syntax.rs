@@ -192,6 +192,15 @@ pub struct Query {
 }
 
 impl Query {
+    /// Does a `rule:` filter (or `-rule:`) stand in the query? Such a query reads the findings
+    /// store.
+    pub fn names_rules(&self) -> bool {
+        self.filters
+            .iter()
+            .chain(&self.excluded_filters)
+            .any(|f| matches!(f, Filter::Rule(_)))
+    }
+
     /// The values of the (positive) filters `pick` selects, e.g. every `rule:` id.
     pub fn filter_values(&self, pick: impl Fn(&Filter) -> Option<&String>) -> Vec<String> {
         self.filters.iter().filter_map(pick).cloned().collect()

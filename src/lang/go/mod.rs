@@ -33,9 +33,6 @@ impl Language for Go {
     fn lang(&self) -> Lang {
         Lang::Go
     }
-    fn name(&self) -> &'static str {
-        "go"
-    }
     fn detects(&self, path: &str, _first_line: &str) -> bool {
         path.ends_with(".go")
     }

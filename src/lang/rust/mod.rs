@@ -68,9 +68,6 @@ impl Language for Rust {
     fn lang(&self) -> Lang {
         Lang::Rust
     }
-    fn name(&self) -> &'static str {
-        "rust"
-    }
     fn detects(&self, path: &str, _first_line: &str) -> bool {
         path.ends_with(".rs")
     }

@@ -17,13 +17,6 @@
 
 #![warn(missing_docs)]
 
-/// Every Rust allocation of a program linking archeo goes through mimalloc: indexing allocates
-/// and frees many short-lived buffers of every size (blob texts, extracted names, postings)
-/// beside tree-sitter's own (which stay with the C library's malloc), and glibc's heap spent
-/// ~11% of the index's samples on them (consolidating free chunks among them).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod artifact;
 pub(crate) mod atomic;
 pub mod cli;

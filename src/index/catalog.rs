@@ -1156,6 +1156,49 @@ mod tests {
     }
 
     #[test]
+    fn a_search_reads_only_the_trees_some_candidate_may_be_in() {
+        let c = NewCatalog {
+            store: "store-1".into(),
+            revisions: vec![rev("v1"), rev("v2"), rev("v3"), rev("v4"), rev("v5")],
+            trees: vec![
+                vec![("a".into(), 0)],
+                vec![("a".into(), 1)],
+                vec![("a".into(), 2)],
+                vec![("a".into(), 1)],
+                vec![("a".into(), 3)],
+            ],
+            blobs: vec![blob(1), blob(2), blob(3), blob(4), blob(5)],
+            ..Default::default()
+        };
+        let (d, _) = written(&c);
+        let index = crate::index::Index::open(d.path()).unwrap();
+        let all: Vec<&IndexedRev> = index.revisions().iter().collect();
+        let kept = |ords: &[u32]| -> Vec<String> {
+            index
+                .may_hold(&all, ords)
+                .unwrap()
+                .iter()
+                .map(|r| r.rev.clone())
+                .collect()
+        };
+        assert_eq!(kept(&[0]), ["v1"]);
+        assert_eq!(kept(&[1]), ["v2", "v3", "v4"], "first to last holder");
+        assert_eq!(kept(&[0, 3]), ["v1", "v5"]);
+        assert!(kept(&[4]).is_empty(), "a blob in no tree");
+        assert!(kept(&[]).is_empty());
+        // Only the selected revisions are ever kept.
+        assert_eq!(
+            index
+                .may_hold(&all[3..], &[1])
+                .unwrap()
+                .iter()
+                .map(|r| r.rev.as_str())
+                .collect::<Vec<_>>(),
+            ["v4"]
+        );
+    }
+
+    #[test]
     fn a_shard_record_follows_the_head_and_older_readers_skip_it() {
         let lock = crate::source::lock::Lock {
             repos: vec![crate::source::lock::LockedRepo {

@@ -347,8 +347,9 @@ fn commit(
     let old_grams = old.map(|c| c.grams.clone()).filter(|g| !g.is_empty());
     // The n-gram file is written on a thread of its own while blobs.dat is synced, the catalog
     // encoded and the store committed: the catalog only names it, and is written after both.
-    let grams_job = match &old_grams {
-        Some(g) if !added => Err(g.clone()),
+    // Nothing new: the old n-gram file stands. Else a new one, from the old and the builders.
+    let (grams_name, grams_job) = match &old_grams {
+        Some(g) if !added => (g.clone(), None),
         _ => {
             let name = format!("grams-{}.dat", millis());
             let previous = match &old_grams {
@@ -359,22 +360,22 @@ fn commit(
                 .into_iter()
                 .map(|m| m.into_inner().expect("grams lock"))
                 .collect();
-            Ok((name, previous, builders))
+            (name, Some((previous, builders)))
         }
     };
     let universe = plan.blobs.len() as u32;
     std::thread::scope(|scope| -> Result<NewCatalog> {
-        let (grams_name, writing) = match grams_job {
-            Err(name) => (name, None),
-            Ok((name, previous, builders)) => {
-                let path = grams::grams_path(&target.store_dir, &name);
+        let writing = match grams_job {
+            None => None,
+            Some((previous, builders)) => {
+                let path = grams::grams_path(&target.store_dir, &grams_name);
                 let t = std::thread::Builder::new()
                     .name("archeo-grams".into())
                     .spawn_scoped(scope, move || {
                         grams::write(&path, previous.as_ref(), builders, universe)
                     })
                     .context("cannot start a thread to write the n-gram file")?;
-                (name, Some(t))
+                Some(t)
             }
         };
         let finish = || -> Result<(NewCatalog, Vec<u8>)> {

@@ -63,15 +63,9 @@ impl Context {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cwd.clone());
-        // [defaults] only when the manifest parses; a broken one is reported by the command
-        // that reads it, with its line and column.
-        let defaults = if manifest_path.is_file() {
-            Manifest::load(&manifest_path)
-                .map(|m| m.defaults)
-                .unwrap_or_default()
-        } else {
-            Default::default()
-        };
+        // [defaults] only when the manifest's TOML and that table parse; a broken manifest is
+        // reported by the command that reads it whole, with its line and column.
+        let defaults = crate::source::manifest::Defaults::of_manifest(&manifest_path);
         let cache_dir = match g.cache_dir.as_ref().map(|d| cwd.join(d)).or(defaults.cache_dir) {
             Some(d) => d,
             None => dirs::cache_dir()

@@ -32,6 +32,30 @@ pub struct Defaults {
     pub cache_dir: Option<PathBuf>,
 }
 
+impl Defaults {
+    /// The `[defaults]` of the manifest at `path`, or none when it cannot be read or its TOML
+    /// or `[defaults]` table does not parse (the command that reads the whole manifest says
+    /// why). The rest of the manifest is not checked: a search, which needs only these, does
+    /// not pay for validating every repository.
+    pub fn of_manifest(path: &Path) -> Defaults {
+        let Ok(Some(text)) = crate::error::read_optional(path) else {
+            return Defaults::default();
+        };
+        match toml::from_str::<RawDefaultsOnly>(&text) {
+            Ok(raw) => Defaults::resolve(path.parent().unwrap_or(Path::new(".")), raw.defaults),
+            Err(_) => Defaults::default(),
+        }
+    }
+
+    fn resolve(base: &Path, raw: Option<RawDefaults>) -> Defaults {
+        raw.map(|d| Defaults {
+            index_dir: d.index_dir.map(|p| base.join(p)),
+            cache_dir: d.cache_dir.map(|p| base.join(p)),
+        })
+        .unwrap_or_default()
+    }
+}
+
 /// One `[[repo]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepoSpec {
@@ -109,6 +133,13 @@ struct RawManifest {
     repo: Vec<RawRepo>,
     #[serde(default)]
     rules: Option<RawRules>,
+    #[serde(default)]
+    defaults: Option<RawDefaults>,
+}
+
+/// A manifest read for its `[defaults]` alone (every other table is skipped unchecked).
+#[derive(Deserialize)]
+struct RawDefaultsOnly {
     #[serde(default)]
     defaults: Option<RawDefaults>,
 }
@@ -224,13 +255,7 @@ impl Manifest {
             .rules
             .map(|r| r.paths.into_iter().map(|p| base.join(p)).collect())
             .unwrap_or_default();
-        let defaults = raw
-            .defaults
-            .map(|d| Defaults {
-                index_dir: d.index_dir.map(|p| base.join(p)),
-                cache_dir: d.cache_dir.map(|p| base.join(p)),
-            })
-            .unwrap_or_default();
+        let defaults = Defaults::resolve(base, raw.defaults);
         Ok(Manifest {
             path: path.to_path_buf(),
             repos,
@@ -659,6 +684,25 @@ mod tests {
             e.starts_with("archeo.toml:2:1:") && e.contains("index"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn defaults_alone_are_read_from_a_manifest_whose_repositories_are_not_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archeo.toml");
+        let defaults = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Defaults::of_manifest(&path)
+        };
+        // A repository the whole manifest refuses (no url) does not hide the defaults...
+        let d = defaults("[defaults]\nindex-dir = \"ix\"\n[[repo]]\nname = \"a\"\n");
+        assert!(parse("[defaults]\nindex-dir = \"ix\"\n[[repo]]\nname = \"a\"\n").is_err());
+        assert_eq!(d.index_dir, Some(dir.path().join("ix")));
+        assert_eq!(d.cache_dir, None);
+        // ...but broken TOML or an unknown key in [defaults] leaves none, as the whole parse would.
+        assert_eq!(defaults("[defaults\nindex-dir = \"ix\"\n"), Defaults::default());
+        assert_eq!(defaults("[defaults]\nindex = \"ix\"\n"), Defaults::default());
+        assert_eq!(Defaults::of_manifest(&dir.path().join("missing.toml")), Defaults::default());
     }
 
     #[test]

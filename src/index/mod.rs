@@ -53,12 +53,14 @@ pub struct ScanFile {
 /// shards of one lock.
 pub struct Index {
     parts: Vec<Part>,
-    /// Every revision, in lock order (a union: the order one index of the whole lock has).
-    revisions: Vec<IndexedRev>,
+    /// A union only: every revision, in the order one index of the whole lock has (a single
+    /// index reads its catalog's list in place: see [`Index::revisions`]).
+    union_revisions: Vec<IndexedRev>,
     /// Per revision: its part and its position in that part's catalog.
     at: Vec<(usize, usize)>,
-    /// Per repository, indices into `revisions` in version order.
-    order: HashMap<String, Vec<usize>>,
+    /// Per repository, indices into `revisions` in lock order, and in version order once asked
+    /// for (a version key parses each name: most searches never show a revision list).
+    order: HashMap<String, (Vec<usize>, OnceLock<Vec<usize>>)>,
     /// A union only: per part, each local ordinal's ordinal in the union (its owner's).
     canon: OnceLock<Vec<Vec<u32>>>,
 }
@@ -254,20 +256,24 @@ impl Index {
                 }
             }
         }
-        let revisions: Vec<IndexedRev> = at
-            .iter()
-            .map(|&(p, i)| parts[p].catalog.revisions[i].clone())
-            .collect();
-        let mut order: HashMap<String, Vec<usize>> = HashMap::new();
+        let union_revisions: Vec<IndexedRev> = if parts.len() == 1 {
+            Vec::new()
+        } else {
+            at.iter()
+                .map(|&(p, i)| parts[p].catalog.revisions[i].clone())
+                .collect()
+        };
+        let revisions = match &parts[..] {
+            [one] => &one.catalog.revisions,
+            _ => &union_revisions,
+        };
+        let mut order: HashMap<String, (Vec<usize>, OnceLock<Vec<usize>>)> = HashMap::new();
         for (i, r) in revisions.iter().enumerate() {
-            order.entry(r.repo.clone()).or_default().push(i);
-        }
-        for v in order.values_mut() {
-            v.sort_by(|a, b| selector::cmp_revs(&revisions[*a], &revisions[*b]));
+            order.entry(r.repo.clone()).or_default().0.push(i);
         }
         Ok(Index {
             parts,
-            revisions,
+            union_revisions,
             at,
             order,
             canon: OnceLock::new(),
@@ -305,32 +311,43 @@ impl Index {
 
     /// Every indexed revision, in catalog (lock) order.
     pub fn revisions(&self) -> &[IndexedRev] {
-        &self.revisions
+        match &self.parts[..] {
+            [one] => &one.catalog.revisions,
+            _ => &self.union_revisions,
+        }
     }
 
     /// The indexed revision `repo@rev`.
     pub fn find(&self, repo: &str, rev: &str) -> Option<&IndexedRev> {
-        self.revisions
+        self.revisions()
             .iter()
             .find(|r| r.repo == repo && r.rev == rev)
     }
 
     /// Resolves a `REPO@REV` selector.
     pub fn resolve(&self, sel: &str) -> Result<&IndexedRev> {
-        selector::resolve(&self.revisions, sel)
+        selector::resolve(self.revisions(), sel)
     }
 
     /// The revisions `--at` selectors and `--repo` names select (all when both are empty).
     pub fn select(&self, at: &[String], repos: &[String]) -> Result<Vec<&IndexedRev>> {
-        selector::select(&self.revisions, at, repos)
+        selector::select(self.revisions(), at, repos)
     }
 
     /// A repository's revisions, oldest first (tags by version, then commits, then branches).
     pub fn ordered(&self, repo: &str) -> Vec<&IndexedRev> {
-        self.order
-            .get(repo)
-            .map(|v| v.iter().map(|i| &self.revisions[*i]).collect())
-            .unwrap_or_default()
+        let Some((members, sorted)) = self.order.get(repo) else {
+            return Vec::new();
+        };
+        sorted
+            .get_or_init(|| {
+                let mut v = members.clone();
+                v.sort_by_cached_key(|i| selector::rev_key(&self.revisions()[*i]));
+                v
+            })
+            .iter()
+            .map(|i| &self.revisions()[*i])
+            .collect()
     }
 
     /// Which of `repo`'s revisions `is_held` accepts, in version order, compressed for display.
@@ -547,7 +564,7 @@ impl Index {
         let mut keep: HashMap<u32, bool> = HashMap::new();
         for r in revs {
             let i = self.position(r)?;
-            let r = &self.revisions[i];
+            let r = &self.revisions()[i];
             for (path, ord) in self.entries(i)? {
                 let slot = want.get_mut(ord as usize).context(
                     "the index is damaged (a tree names an unknown blob): run `archeo index --rebuild`",
@@ -605,7 +622,7 @@ impl Index {
         let mut keep: rustc_hash::FxHashMap<u32, bool> = Default::default();
         for r in revs {
             let i = self.position(r)?;
-            let repo = &self.revisions[i].repo;
+            let repo = &self.revisions()[i].repo;
             for (path, ord) in self.entries(i)? {
                 if !wanted(ord) {
                     continue;
@@ -649,7 +666,7 @@ impl Index {
         let [part] = &self.parts[..] else {
             return Ok(revs.to_vec());
         };
-        let n = self.revisions.len();
+        let n = self.revisions().len();
         // +1 where a blob's span starts, -1 past its end: a running sum > 0 is covered.
         let mut edges = vec![0i64; n + 1];
         for &o in ords {
@@ -679,16 +696,16 @@ impl Index {
         Ok(Placement {
             repo: p.repo.clone(),
             path: self.path(p.path)?.to_string(),
-            holders: p.holders.iter().map(|i| &self.revisions[*i]).collect(),
+            holders: p.holders.iter().map(|i| &self.revisions()[*i]).collect(),
         })
     }
 
     fn position(&self, r: &IndexedRev) -> Result<usize> {
-        self.revisions
+        self.revisions()
             .iter()
             .position(|x| std::ptr::eq(x, r))
             .or_else(|| {
-                self.revisions
+                self.revisions()
                     .iter()
                     .position(|x| x.repo == r.repo && x.rev == r.rev)
             })
@@ -698,7 +715,7 @@ impl Index {
     /// Every entry of an indexed commit's tree.
     pub fn tree(&self, commit: &str) -> Result<Vec<Occurrence>> {
         let u = self
-            .revisions
+            .revisions()
             .iter()
             .position(|r| r.commit == commit)
             .with_context(|| {
@@ -905,7 +922,7 @@ impl Index {
             bytes_on_disk += dir_size(&part.dir);
         }
         Ok(IndexStats {
-            revisions: self.revisions.clone(),
+            revisions: self.revisions().to_vec(),
             blobs,
             documents: blobs as u64 + documents,
             bytes_on_disk,

@@ -1,8 +1,6 @@
 //! `REPO@REV` selectors, resolved against what the index holds: REV is a pinned rev name or a
 //! commit prefix. Also the order of a repository's revisions (tags by version, branches last).
 
-use std::cmp::Ordering;
-
 use anyhow::{Result, bail};
 
 use crate::index::catalog::IndexedRev;
@@ -16,16 +14,15 @@ pub fn parse(s: &str) -> Result<(&str, &str)> {
     }
 }
 
-/// Version order of two revisions of one repository: tags by version, then commits, then branches.
-pub fn cmp_revs(a: &IndexedRev, b: &IndexedRev) -> Ordering {
-    let rank = |k: RefKind| match k {
+/// The version order of a repository's revisions, as a sort key (made once per revision: a
+/// version key parses the name): tags by version, then commits, then branches.
+pub fn rev_key(r: &IndexedRev) -> (u8, crate::version::VersionKey) {
+    let rank = match r.kind {
         RefKind::Tag => 0,
         RefKind::Commit => 1,
         RefKind::Branch => 2,
     };
-    rank(a.kind)
-        .cmp(&rank(b.kind))
-        .then_with(|| crate::version::cmp_versions(&a.rev, &b.rev))
+    (rank, crate::version::VersionKey::new(&r.rev))
 }
 
 /// Lists what is pinned, for error messages.

@@ -89,8 +89,31 @@ pub struct IndexedRev {
 /// [`VendoredModule`]; human-readable formats (JSON) see the list itself.
 #[derive(Clone, Default)]
 pub struct Vendored {
-    packed: Option<Arc<[u8]>>,
+    packed: Option<Packed>,
     list: OnceLock<Vec<VendoredModule>>,
+}
+
+/// A vendored list's encoded bytes: its own copy, or a range of the catalog file it was read
+/// from (moby's lists are most of a catalog's head: copying them cost every query's start).
+#[derive(Clone)]
+enum Packed {
+    Owned(Arc<[u8]>),
+    Mapped(Arc<memmap2::Mmap>, std::ops::Range<usize>),
+}
+
+impl Packed {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Packed::Owned(b) => b,
+            Packed::Mapped(map, at) => &map[at.clone()],
+        }
+    }
+}
+
+thread_local! {
+    /// The catalog file whose head this thread is decoding ([`Catalog::from_map`]): a vendored
+    /// list borrowed from it keeps a range of it instead of a copy.
+    static DECODING: std::cell::RefCell<Option<Arc<memmap2::Mmap>>> = const { std::cell::RefCell::new(None) };
 }
 
 impl Vendored {
@@ -99,10 +122,24 @@ impl Vendored {
             // The catalog's head passed its CRC when it was read, so the bytes are what
             // `serialize` wrote (a list that did not decode would be one no writer made).
             self.packed
-                .as_deref()
-                .map(|b| postcard::from_bytes(b).unwrap_or_default())
+                .as_ref()
+                .map(|b| postcard::from_bytes(b.bytes()).unwrap_or_default())
                 .unwrap_or_default()
         })
+    }
+
+    /// Bytes decoded from `v`: a range of the catalog being decoded when `v` lies in it.
+    fn packed(v: &[u8]) -> Vendored {
+        let mapped = DECODING.with_borrow(|m| {
+            let map = m.as_ref()?;
+            let start = (v.as_ptr() as usize).checked_sub(map.as_ptr() as usize)?;
+            let end = start.checked_add(v.len()).filter(|e| *e <= map.len())?;
+            Some(Packed::Mapped(Arc::clone(map), start..end))
+        });
+        Vendored {
+            packed: Some(mapped.unwrap_or_else(|| Packed::Owned(v.into()))),
+            list: OnceLock::new(),
+        }
     }
 }
 
@@ -142,7 +179,7 @@ impl Serialize for Vendored {
             return self.modules().serialize(s);
         }
         match &self.packed {
-            Some(b) => s.serialize_bytes(b),
+            Some(b) => s.serialize_bytes(b.bytes()),
             None => {
                 let b = postcard::to_allocvec(self.modules()).map_err(serde::ser::Error::custom)?;
                 s.serialize_bytes(&b)
@@ -166,10 +203,7 @@ impl<'de> Deserialize<'de> for Vendored {
                 self,
                 v: &[u8],
             ) -> std::result::Result<Vendored, E> {
-                Ok(Vendored {
-                    packed: Some(v.into()),
-                    list: OnceLock::new(),
-                })
+                Ok(Vendored::packed(v))
             }
         }
         d.deserialize_bytes(Bytes)
@@ -339,7 +373,7 @@ struct Head {
 
 /// The mapped file and which sections have passed their check.
 struct Tables {
-    map: memmap2::Mmap,
+    map: Arc<memmap2::Mmap>,
     file: PathBuf,
     sections: [(usize, usize, u32); SECTIONS],
     checked: [OnceLock<bool>; SECTIONS],
@@ -498,8 +532,12 @@ impl Catalog {
         if crc32fast::hash(head_bytes) != crc {
             return Err(damaged(p, "checksum of the revision list"));
         }
-        let (head, rest): (Head, &[u8]) =
-            postcard::take_from_bytes(head_bytes).map_err(|_| damaged(p, "revision list"))?;
+        let map = Arc::new(map);
+        let head_bytes = &map[off..off + len];
+        DECODING.set(Some(Arc::clone(&map)));
+        let decoded: postcard::Result<(Head, &[u8])> = postcard::take_from_bytes(head_bytes);
+        DECODING.set(None);
+        let (head, rest) = decoded.map_err(|_| damaged(p, "revision list"))?;
         // The shard record follows the head, so that an archeo that predates shards reads a
         // shard as the ordinary index it is.
         let shard = if rest.is_empty() {
@@ -1071,6 +1109,13 @@ mod tests {
             ..Default::default()
         };
         let (_d, cat) = written(&c);
+        // Read in place: a range of the mapped catalog, not a copy (and only while decoding
+        // the head does a borrowed list become one).
+        assert!(matches!(
+            cat.revisions[0].vendor.packed,
+            Some(Packed::Mapped(_, _))
+        ));
+        assert!(DECODING.with_borrow(Option::is_none));
         assert_eq!(cat.revisions[0], r1);
         assert_eq!(cat.revisions[0].vendor.len(), 2);
         assert_eq!(cat.revisions[0].vendor[1].version, "v0.3.0");
@@ -1082,6 +1127,11 @@ mod tests {
                 {"module": "example.com/b", "version": "v0.3.0"},
             ])
         );
+        // Decoded outside a catalog's head, the bytes are copied (and still read back).
+        let bytes = postcard::to_allocvec(&cat.revisions[0]).unwrap();
+        let again: IndexedRev = postcard::from_bytes(&bytes).unwrap();
+        assert!(matches!(again.vendor.packed, Some(Packed::Owned(_))));
+        assert_eq!(again, r1);
     }
 
     #[test]

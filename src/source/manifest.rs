@@ -700,9 +700,18 @@ mod tests {
         assert_eq!(d.index_dir, Some(dir.path().join("ix")));
         assert_eq!(d.cache_dir, None);
         // ...but broken TOML or an unknown key in [defaults] leaves none, as the whole parse would.
-        assert_eq!(defaults("[defaults\nindex-dir = \"ix\"\n"), Defaults::default());
-        assert_eq!(defaults("[defaults]\nindex = \"ix\"\n"), Defaults::default());
-        assert_eq!(Defaults::of_manifest(&dir.path().join("missing.toml")), Defaults::default());
+        assert_eq!(
+            defaults("[defaults\nindex-dir = \"ix\"\n"),
+            Defaults::default()
+        );
+        assert_eq!(
+            defaults("[defaults]\nindex = \"ix\"\n"),
+            Defaults::default()
+        );
+        assert_eq!(
+            Defaults::of_manifest(&dir.path().join("missing.toml")),
+            Defaults::default()
+        );
     }
 
     #[test]

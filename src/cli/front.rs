@@ -55,11 +55,138 @@ enum SearchOnly {
     Search(search::SearchArgs),
 }
 
+/// The plainest `archeo search` lines, read without clap: one query that does not start with
+/// `-`, then `--repo`, `--at`, `--index-dir` (repeatable), `--limit`, `--format`, `--path`,
+/// `--lang`, `-C`/`--context` (once each; a value after a space or `=`, never one starting with
+/// `-`), `--no-vendor`, `-l`, `-c`, `-q` (once each). Building clap's parser costs a search
+/// more than its own set-up (~0.2 ms of a 2 ms answer), so the common lines skip it; anything
+/// else (another flag, a repeat, `-l` with `-c`, a value that does not parse, a non-UTF-8
+/// argument, an empty ARCHEO_* variable) is `None` and goes to clap, which says what is
+/// wrong. What it returns is what clap makes of the same line and environment (`env`: a
+/// variable's value): tested against clap (`quick_lines_parse_as_clap_parses_them`).
+fn quick_search_line(
+    args: &[OsString],
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Option<SearchLine> {
+    fn once<T>(slot: &mut Option<T>, v: T) -> Option<()> {
+        slot.replace(v).is_none().then_some(())
+    }
+    fn flag(slot: &mut bool) -> Option<()> {
+        (!std::mem::replace(slot, true)).then_some(())
+    }
+    fn number(v: &str) -> Option<usize> {
+        // clap takes `+5`; this reads digits alone, and leaves the rest to clap.
+        v.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| v.parse().ok())?
+    }
+    let env_path = |name: &str| match env(name) {
+        None => Some(None),
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(Some(PathBuf::from(v))),
+    };
+    let color = match env("ARCHEO_COLOR") {
+        None => crate::ui::ColorWhen::Auto,
+        Some(v) => clap::ValueEnum::from_str(v.to_str()?, false).ok()?,
+    };
+    let mut args = args.iter().skip(1).map(|a| a.to_str());
+    if args.next()?? != "search" {
+        return None;
+    }
+    let mut g = super::GlobalArgs {
+        manifest: env_path("ARCHEO_MANIFEST")?,
+        cache_dir: env_path("ARCHEO_CACHE_DIR")?,
+        index_dir: Vec::new(),
+        quiet: false,
+        verbose: 0,
+        color,
+    };
+    let (mut query, mut limit, mut format, mut path, mut lang, mut context) =
+        (None, None, None, None, None, None);
+    let mut scope = super::ScopeArgs::default();
+    let (mut files, mut count) = (false, false);
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        if !arg.starts_with('-') {
+            once(&mut query, arg.to_string())?;
+            continue;
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+            _ => (arg, None),
+        };
+        let takes_value = matches!(
+            name,
+            "--repo"
+                | "--at"
+                | "--index-dir"
+                | "--limit"
+                | "--format"
+                | "--path"
+                | "--lang"
+                | "-C"
+                | "--context"
+        );
+        if !takes_value {
+            match arg {
+                "--no-vendor" => flag(&mut scope.no_vendor)?,
+                "-l" | "--files-with-matches" => flag(&mut files)?,
+                "-c" | "--count" => flag(&mut count)?,
+                "-q" | "--quiet" => flag(&mut g.quiet)?,
+                _ => return None,
+            }
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => args.next()??,
+        };
+        if value.starts_with('-') || value.is_empty() {
+            return None;
+        }
+        match name {
+            "--repo" => scope.revs.repo.push(value.to_string()),
+            "--at" => scope.revs.at.push(value.to_string()),
+            "--index-dir" => g.index_dir.push(PathBuf::from(value)),
+            "--limit" => once(&mut limit, number(value)?)?,
+            "-C" | "--context" => once(&mut context, number(value)?)?,
+            "--format" => once(&mut format, clap::ValueEnum::from_str(value, false).ok()?)?,
+            "--path" => once(&mut path, value.to_string())?,
+            "--lang" => {
+                crate::lang::Lang::from_name(value)?;
+                once(&mut lang, value.to_string())?
+            }
+            _ => return None,
+        }
+    }
+    if files && count {
+        return None;
+    }
+    scope.path = path;
+    scope.lang = lang;
+    Some(SearchLine {
+        global: g,
+        command: SearchOnly::Search(search::SearchArgs {
+            query: query?,
+            scope,
+            limit,
+            context: context.unwrap_or(0),
+            files,
+            count,
+            format: format.unwrap_or_default(),
+        }),
+    })
+}
+
 /// `archeo`'s `main`: runs `search` here, every other command in `archeo-full`; returns the
 /// exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let (global, a) = match SearchLine::try_parse_from(&args) {
+    let quick = quick_search_line(&args, |name| std::env::var_os(name));
+    let (global, a) = match quick
+        .map(Ok)
+        .unwrap_or_else(|| SearchLine::try_parse_from(&args))
+    {
         Ok(SearchLine {
             global,
             command: SearchOnly::Search(a),
@@ -151,5 +278,136 @@ fn hand_over(full: &std::path::Path, args: &[OsString]) -> i32 {
         Err(e) => finish(Err(
             anyhow::Error::new(e).context(format!("cannot start {}", full.display()))
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &[&str]) -> Vec<OsString> {
+        std::iter::once("archeo")
+            .chain(s.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn quick_lines_parse_as_clap_parses_them() {
+        let real = |n: &str| std::env::var_os(n);
+        let taken = [
+            &["search", "openat2"][..],
+            &["search", "openat2", "--repo", "runc"],
+            &["search", "--repo=runc", "openat2", "--repo", "crun"],
+            &[
+                "search",
+                "openat2",
+                "--at",
+                "runc@v1.3.3",
+                "--at=runc@v1.2.0",
+            ],
+            &["search", "x", "--limit", "5", "--format", "json"],
+            &["search", "x", "--limit=0", "--format=md", "-C", "2"],
+            &[
+                "search",
+                "x",
+                "--context",
+                "3",
+                "--path",
+                "libcontainer/",
+                "--lang",
+                "go",
+            ],
+            &[
+                "search",
+                "x",
+                "--no-vendor",
+                "-l",
+                "-q",
+                "--index-dir",
+                "a",
+                "--index-dir=b",
+            ],
+            &["search", "x", "--count", "--format", "text"],
+            &["search", "", "--repo", "runc"],
+            &["search", "sym:WriteSysctls in:code", "--repo", "runc"],
+        ];
+        for l in taken {
+            let args = line(l);
+            let quick =
+                quick_search_line(&args, real).unwrap_or_else(|| panic!("{l:?} is a quick line"));
+            let clap = SearchLine::try_parse_from(&args).unwrap();
+            assert_eq!(format!("{quick:?}"), format!("{clap:?}"), "{l:?}");
+            // The whole parser makes the same search of it.
+            let Cli {
+                global,
+                command: Command::Search(a),
+            } = Cli::try_parse_from(&args).unwrap()
+            else {
+                panic!("{l:?} is a search");
+            };
+            let whole = SearchLine {
+                global,
+                command: SearchOnly::Search(a),
+            };
+            assert_eq!(format!("{quick:?}"), format!("{whole:?}"), "{l:?}");
+        }
+        // Everything else goes to clap (which parses some of these, and refuses others).
+        let left = [
+            &["search"][..],
+            &["evidence", "x"],
+            &["-q", "search", "x"],
+            &["search", "x", "y"],
+            &["search", "-x"],
+            &["search", "--", "-x"],
+            &["search", "x", "--limit", "5", "--limit", "6"],
+            &["search", "x", "--limit", "+5"],
+            &["search", "x", "--limit", "five"],
+            &["search", "x", "--limit"],
+            &["search", "x", "--repo", "-r"],
+            &["search", "x", "--repo="],
+            &["search", "x", "--format", "JSON"],
+            &["search", "x", "--lang", "cobol"],
+            &["search", "x", "-l", "-c"],
+            &["search", "x", "-C5"],
+            &["search", "x", "-C=5"],
+            &["search", "x", "-lq"],
+            &["search", "x", "--no-vendor=true"],
+            &["search", "x", "--help"],
+            &["search", "x", "-v"],
+            &["search", "x", "--color", "never"],
+            &["search", "x", "--manifest", "m.toml"],
+            &["search", "x", "--verbose"],
+        ];
+        for l in left {
+            assert!(quick_search_line(&line(l), real).is_none(), "{l:?}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let mut args = line(&["search"]);
+            args.push(OsString::from_vec(vec![b'x', 0xff]));
+            assert!(quick_search_line(&args, real).is_none());
+        }
+    }
+
+    #[test]
+    fn quick_lines_read_the_environment_as_clap_does() {
+        let args = line(&["search", "x"]);
+        let with = |name: &'static str, value: &'static str| {
+            move |n: &str| (n == name).then(|| OsString::from(value))
+        };
+        let g = |l: Option<SearchLine>| l.map(|l| l.global);
+        let q = g(quick_search_line(&args, with("ARCHEO_COLOR", "never"))).unwrap();
+        assert_eq!(q.color, crate::ui::ColorWhen::Never);
+        let q = g(quick_search_line(&args, with("ARCHEO_CACHE_DIR", "/c"))).unwrap();
+        assert_eq!(q.cache_dir, Some(PathBuf::from("/c")));
+        let q = g(quick_search_line(&args, with("ARCHEO_MANIFEST", "m.toml"))).unwrap();
+        assert_eq!(q.manifest, Some(PathBuf::from("m.toml")));
+        // A value clap would refuse or weigh differently is clap's to read.
+        assert!(quick_search_line(&args, with("ARCHEO_COLOR", "sometimes")).is_none());
+        assert!(quick_search_line(&args, with("ARCHEO_COLOR", "")).is_none());
+        assert!(quick_search_line(&args, with("ARCHEO_MANIFEST", "")).is_none());
+        assert!(quick_search_line(&args, with("ARCHEO_CACHE_DIR", "")).is_none());
     }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     build_id();
+    front_link();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
@@ -53,6 +54,22 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// Links `archeo` (the front, src/cli/front.rs) as a position-dependent executable on Linux:
+/// a position-independent one has the dynamic loader rewrite its ~14,000 pointers at every
+/// start, copying each page of them on write (76 of a no-hit search's ~230 page faults, some
+/// 0.2 ms of its 1.8). Go builds its executables so too (codesearch among them). The cost is
+/// that this one binary's own code and data load at a fixed address (libraries, heap, stack and
+/// mappings are still randomized). It reads local files only, in Rust (no network, no HTTP
+/// server, no tree-sitter): `archeo-full`, which runs those, stays position-independent.
+/// `ARCHEO_PIE=1` at build time keeps `archeo` position-independent too.
+fn front_link() {
+    println!("cargo:rerun-if-env-changed=ARCHEO_PIE");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    if linux && std::env::var_os("ARCHEO_PIE").is_none_or(|v| v.is_empty()) {
+        println!("cargo:rustc-link-arg-bin=archeo=-no-pie");
+    }
 }
 
 /// Every file under `root/ID/valid|invalid/`, as (`ID/KIND/NAME`, path), sorted.

@@ -121,3 +121,19 @@ fn archeo_full_refuses_an_archeo_of_another_build() {
     assert!(err.contains("build 0123456789abcdef"), "{err}");
     assert!(err.contains("cargo build --release"), "{err}");
 }
+
+/// build.rs links `archeo` position-dependent on Linux (no loader relocations at start) and
+/// leaves `archeo-full`, which runs the network, the server and tree-sitter, position-independent.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_front_is_position_dependent_and_the_full_binary_is_not() {
+    // ELF e_type, at byte 16: 2 = ET_EXEC (fixed address), 3 = ET_DYN (PIE).
+    let e_type = |p: &str| {
+        let b = std::fs::read(p).unwrap();
+        u16::from_le_bytes([b[16], b[17]])
+    };
+    if std::env::var_os("ARCHEO_PIE").is_none_or(|v| v.is_empty()) {
+        assert_eq!(e_type(env!("CARGO_BIN_EXE_archeo")), 2);
+    }
+    assert_eq!(e_type(env!("CARGO_BIN_EXE_archeo-full")), 3);
+}

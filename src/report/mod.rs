@@ -301,57 +301,61 @@ fn escaped_control(c: char) -> Option<String> {
     control.then(|| c.escape_default().to_string())
 }
 
+impl<W: Write> TermSafe<W> {
+    /// Writes control character `c` escaped (`\u{1b}`, `\r`).
+    fn escape(&mut self, c: char) -> std::io::Result<()> {
+        write!(self.inner, "{}", c.escape_default())
+    }
+}
+
 impl<W: Write> Write for TermSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut out = Vec::with_capacity(buf.len());
         let mut i = 0;
         if self.pending_c2 {
             self.pending_c2 = false;
             match buf.first() {
                 Some(&b) if (0x80..=0x9f).contains(&b) => {
-                    out.extend(escaped_control(char::from(b)).unwrap_or_default().bytes());
+                    self.escape(char::from(b))?;
                     i = 1;
                 }
-                _ => out.push(0xc2),
+                _ => self.inner.write_all(&[0xc2])?,
             }
         }
+        // Runs of bytes that cannot start a control character are written as they are; only
+        // an ASCII control, 0xC2 (a C1 control's lead byte) and 0xE2 (U+2028/U+2029's) are
+        // looked at.
+        let mut run = i;
         while i < buf.len() {
             let b = buf[i];
-            if b == 0xc2 {
-                match buf.get(i + 1) {
-                    None => {
-                        self.pending_c2 = true;
-                        i += 1;
-                        continue;
-                    }
-                    Some(&n) if (0x80..=0x9f).contains(&n) => {
-                        out.extend(escaped_control(char::from(n)).unwrap_or_default().bytes());
-                        i += 2;
-                        continue;
-                    }
-                    _ => {}
-                }
-            }
-            if b == 0xe2
-                && buf.get(i + 1) == Some(&0x80)
-                && matches!(buf.get(i + 2), Some(0xa8 | 0xa9))
-            {
-                let c = if buf[i + 2] == 0xa8 {
-                    '\u{2028}'
-                } else {
-                    '\u{2029}'
-                };
-                out.extend(escaped_control(c).unwrap_or_default().bytes());
-                i += 3;
+            let ascii_control = (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f;
+            if !ascii_control && b != 0xc2 && b != 0xe2 {
+                i += 1;
                 continue;
             }
-            match escaped_control(char::from(b)).filter(|_| b < 0x80) {
-                Some(e) => out.extend(e.bytes()),
-                None => out.push(b),
+            self.inner.write_all(&buf[run..i])?;
+            let (escaped, len) = match (b, buf.get(i + 1), buf.get(i + 2)) {
+                _ if ascii_control => (Some(char::from(b)), 1),
+                (0xc2, None, _) => {
+                    self.pending_c2 = true;
+                    (None, 1)
+                }
+                (0xc2, Some(&n), _) if (0x80..=0x9f).contains(&n) => (Some(char::from(n)), 2),
+                (0xe2, Some(0x80), Some(0xa8)) => (Some('\u{2028}'), 3),
+                (0xe2, Some(0x80), Some(0xa9)) => (Some('\u{2029}'), 3),
+                _ => {
+                    // An ordinary character's lead byte: part of the next run.
+                    run = i;
+                    i += 1;
+                    continue;
+                }
+            };
+            if let Some(c) = escaped {
+                self.escape(c)?;
             }
-            i += 1;
+            i += len;
+            run = i;
         }
-        self.inner.write_all(&out)?;
+        self.inner.write_all(&buf[run..])?;
         Ok(buf.len())
     }
 
@@ -571,5 +575,40 @@ mod tests {
             "a\\u{1b}[2J\\u{1b}]0;title\\u{7}b\\rc\\u{8}\td\\u{9b}e\\u{2028}\n\u{1b}[0m\u{1b}[1m\u{1b}[31mx\\u{9b}yé\u{1b}[0m"
         );
         assert_eq!(term_lines("two\nlines\u{1b}[H"), "two\nlines\\u{1b}[H");
+    }
+
+    proptest::proptest! {
+        /// Whatever the text and however it is cut into writes (at character boundaries, or
+        /// inside a C1 control), the terminal sees each character escaped as
+        /// [`escaped_control`] says, and every other byte as it was.
+        #[test]
+        fn terminal_output_escapes_as_each_character_says(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'a', ' ', '\n', '\t', '\r', '\u{0}', '\u{1b}', '\u{7f}', '\u{80}', '\u{9b}',
+                '\u{9f}', '\u{a0}', '\u{c2}', 'é', '\u{2028}', '\u{2029}', '\u{2027}', '€', '😀',
+            ]), 0..40),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            let text: String = chars.iter().collect();
+            let want: String = text
+                .chars()
+                .map(|c| escaped_control(c).unwrap_or_else(|| c.to_string()))
+                .collect();
+            let bytes = text.as_bytes();
+            let mut at: Vec<usize> = cuts
+                .into_iter()
+                .map(|c| c % (bytes.len() + 1))
+                .filter(|&c| text.is_char_boundary(c) || bytes[c - 1] == 0xc2)
+                .collect();
+            at.sort_unstable();
+            let mut t = TermSafe::new(Vec::new());
+            let mut from = 0;
+            for c in at.into_iter().chain([bytes.len()]) {
+                t.write_all(&bytes[from..c]).unwrap();
+                from = c;
+            }
+            t.flush().unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(t.inner).unwrap(), want);
+        }
     }
 }

@@ -41,6 +41,12 @@ impl Defaults {
         let Ok(Some(text)) = crate::error::read_optional(path) else {
             return Defaults::default();
         };
+        // A TOML key is spelled out, bare or quoted, or escaped inside a quoted key: a text
+        // holding neither `defaults` nor a `\u`/`\U` escape has no such table, and most
+        // manifests are answered without parsing them.
+        if !text.contains("defaults") && !text.contains("\\u") && !text.contains("\\U") {
+            return Defaults::default();
+        }
         match toml::from_str::<RawDefaultsOnly>(&text) {
             Ok(raw) => Defaults::resolve(path.parent().unwrap_or(Path::new(".")), raw.defaults),
             Err(_) => Defaults::default(),
@@ -712,6 +718,13 @@ mod tests {
             Defaults::of_manifest(&dir.path().join("missing.toml")),
             Defaults::default()
         );
+        // However the key is written.
+        let d = defaults("defaults.index-dir = \"a\"\n");
+        assert_eq!(d.index_dir, Some(dir.path().join("a")));
+        let d = defaults("\"def\\u0061ults\" = { cache-dir = \"c\" }\n");
+        assert_eq!(d.cache_dir, Some(dir.path().join("c")));
+        let d = defaults("[ 'defaults' ]\nindex-dir = \"b\"\n");
+        assert_eq!(d.index_dir, Some(dir.path().join("b")));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub struct ScanFile {
     /// The pieces of its text a search must scan (every line, or those whose blocks may hold a
     /// match).
     pub pieces: Vec<blobs::Piece>,
-    /// Its comment and string regions.
+    /// Its comment and string regions (empty unless asked for: only `in:` reads them).
     pub regions: Vec<crate::lang::Region>,
     /// Its declarations, decoded on demand.
     pub decls: blobs::DeclLines,
@@ -777,8 +777,9 @@ impl Index {
     }
 
     /// What a search scans of a stored file version: its text, its comment and string regions
-    /// and its declarations' lines (None for a blob stored without text).
-    pub fn scan_at(&self, ord: u32, q: &GramQuery) -> Result<Option<ScanFile>> {
+    /// when `regions` (a query with `in:`; others never look at them) and its declarations'
+    /// lines (None for a blob stored without text).
+    pub fn scan_at(&self, ord: u32, q: &GramQuery, regions: bool) -> Result<Option<ScanFile>> {
         let (part, l) = self.locate(ord)?;
         let e = part.catalog.blob(l)?;
         if !e.status.has_text() {
@@ -788,7 +789,7 @@ impl Index {
         Ok(Some(ScanFile {
             blob: e.hex(),
             pieces: r.text_pieces(q)?,
-            regions: r.regions()?,
+            regions: if regions { r.regions()? } else { Vec::new() },
             decls: r.decl_lines()?,
         }))
     }

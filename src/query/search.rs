@@ -1203,7 +1203,7 @@ fn scan_candidate<'p>(
 ) -> Result<Gathered<'p>> {
     opts.cancel.check()?;
     let e = index.blob(*ord)?;
-    let Some(f) = index.scan_at(*ord, lines_q)? else {
+    let Some(f) = index.scan_at(*ord, lines_q, matcher.q.within.is_some())? else {
         return Ok(g);
     };
     g.scan(

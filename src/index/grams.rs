@@ -335,6 +335,15 @@ impl Grams {
 
     /// The ordinals of the blobs holding trigram `k`, ascending (None: no blob holds it).
     pub fn postings(&self, k: u32) -> Result<Option<Vec<u32>>> {
+        match self.find(k)? {
+            Some(row) => self.decode(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Where trigram `k`'s postings are and how many (None: no blob holds it), after checking
+    /// the block holding its row.
+    fn find(&self, k: u32) -> Result<Option<Postings>> {
         if self.blocks == 0 {
             return Ok(None);
         }
@@ -362,22 +371,53 @@ impl Grams {
                 std::cmp::Ordering::Less => a = mid + 1,
                 std::cmp::Ordering::Greater => b = mid,
                 std::cmp::Ordering::Equal => {
-                    let (_, off, n) = self.row(mid);
-                    let bytes = &self.bytes()[self.postings_at..];
-                    let mut at = off;
-                    let mut out = Vec::with_capacity(n);
-                    let mut prev = 0u64;
-                    for j in 0..n {
-                        let d = get_varint(bytes, &mut at)
-                            .ok_or_else(|| damaged(&self.file, "postings"))?;
-                        prev = if j == 0 { d } else { prev + d };
-                        out.push(prev as u32);
-                    }
-                    return Ok(Some(out));
+                    let (_, at, count) = self.row(mid);
+                    return Ok(Some(Postings { at, count }));
                 }
             }
         }
         Ok(None)
+    }
+
+    /// Calls `f` with each ordinal of `p`, ascending, until it returns false.
+    fn each(&self, p: Postings, mut f: impl FnMut(u32) -> bool) -> Result<()> {
+        let bytes = &self.bytes()[self.postings_at..];
+        let mut at = p.at;
+        let mut prev = 0u64;
+        for j in 0..p.count {
+            let d = get_varint(bytes, &mut at).ok_or_else(|| damaged(&self.file, "postings"))?;
+            prev = if j == 0 { d } else { prev + d };
+            if !f(prev as u32) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn decode(&self, p: Postings) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(p.count);
+        self.each(p, |o| {
+            out.push(o);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// `acc` ∩ `p`, reading `p` as it goes (no copy of a long list to meet a short one).
+    fn meet(&self, acc: &[u32], p: Postings) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(acc.len().min(p.count));
+        let mut i = 0;
+        self.each(p, |o| {
+            while i < acc.len() && acc[i] < o {
+                i += 1;
+            }
+            if i < acc.len() && acc[i] == o {
+                out.push(o);
+                i += 1;
+            }
+            i < acc.len()
+        })?;
+        Ok(out)
     }
 
     /// The ordinals `q` admits: None means every blob (the query cannot narrow).
@@ -386,8 +426,29 @@ impl Grams {
             GramQuery::All => None,
             GramQuery::Gram(k) => Some(self.postings(*k)?.unwrap_or_default()),
             GramQuery::And(qs) => {
-                let mut acc: Option<Vec<u32>> = None;
+                // Trigrams rarest first, each read into the intersection so far; then the
+                // other parts. The set is the same in any order; the work is not.
+                let mut grams = Vec::new();
                 for x in qs {
+                    if let GramQuery::Gram(k) = x {
+                        match self.find(*k)? {
+                            Some(p) => grams.push(p),
+                            None => return Ok(Some(Vec::new())),
+                        }
+                    }
+                }
+                grams.sort_by_key(|p| p.count);
+                let mut acc: Option<Vec<u32>> = None;
+                for p in grams {
+                    acc = Some(match acc {
+                        None => self.decode(p)?,
+                        Some(a) => self.meet(&a, p)?,
+                    });
+                    if acc.as_ref().is_some_and(Vec::is_empty) {
+                        return Ok(acc);
+                    }
+                }
+                for x in qs.iter().filter(|x| !matches!(x, GramQuery::Gram(_))) {
                     if let Some(v) = self.eval(x)? {
                         acc = Some(match acc {
                             None => v,
@@ -412,6 +473,13 @@ impl Grams {
             }
         })
     }
+}
+
+/// Where a trigram's postings start (in the postings section) and how many there are.
+#[derive(Debug, Clone, Copy)]
+struct Postings {
+    at: usize,
+    count: usize,
 }
 
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
@@ -585,6 +653,39 @@ mod tests {
         assert_eq!(g.eval(&q).unwrap(), Some(vec![0, 1, 2, 3]));
         assert_eq!(g.eval(&GramQuery::all_of(b"op")).unwrap(), None);
         assert_eq!(g.eval(&GramQuery::all_of(b"zzz")).unwrap(), Some(vec![]));
+    }
+
+    proptest::proptest! {
+        /// A conjunction, read rarest trigram first into the intersection so far, admits
+        /// exactly the files that hold every one of its trigrams (and an `Or` inside it).
+        #[test]
+        fn a_conjunction_admits_the_files_holding_all_its_parts(
+            texts in proptest::collection::vec("[abc\n]{0,24}", 1..12),
+            term in "[abc]{3,6}",
+            other in "[abc]{3,4}",
+        ) {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let (_d, g) = build(&refs);
+            let holds = |t: &str, s: &str| {
+                let ks = keys_of(s.as_bytes());
+                let have = keys_of(t.as_bytes());
+                ks.iter().all(|k| have.contains(k))
+            };
+            let q = GramQuery::and(vec![
+                GramQuery::all_of(term.as_bytes()),
+                GramQuery::or(vec![
+                    GramQuery::all_of(other.as_bytes()),
+                    GramQuery::all_of(b"ccc"),
+                ]),
+            ]);
+            let want: Vec<u32> = (0..texts.len() as u32)
+                .filter(|&i| {
+                    let t = &texts[i as usize];
+                    holds(t, &term) && (holds(t, &other) || holds(t, "ccc"))
+                })
+                .collect();
+            proptest::prop_assert_eq!(g.eval(&q).unwrap(), Some(want));
+        }
     }
 
     #[test]

@@ -1146,39 +1146,35 @@ fn candidates(
     rules: &RuleLines,
 ) -> Result<Vec<(u32, Vec<OrdPlacement>)>> {
     let cands = index.candidates(gq)?;
-    let mut allowed = vec![false; index.blob_count()];
-    let mark = |o: u32, allowed: &mut Vec<bool>| -> Result<()> {
+    let mut allowed = OrdSet::new(index.blob_count());
+    let mut mark = |o: u32| -> Result<()> {
         let e = index.blob(o)?;
-        let ok = e.status.has_text()
+        if e.status.has_text()
             && plan.keeps_lang(e.lang)
-            && (q.within.is_none() || e.lang.has_grammar());
-        if let Some(slot) = allowed.get_mut(o as usize) {
-            *slot = ok;
+            && (q.within.is_none() || e.lang.has_grammar())
+        {
+            allowed.insert(o);
         }
         Ok(())
     };
     match &cands {
-        Some(v) => v.iter().try_for_each(|o| mark(*o, &mut allowed))?,
-        None => (0..allowed.len() as u32).try_for_each(|o| mark(o, &mut allowed))?,
+        Some(v) => v.iter().try_for_each(|o| mark(*o))?,
+        None => (0..index.blob_count() as u32).try_for_each(&mut mark)?,
     }
-    if !allowed.contains(&true) {
+    if allowed.is_empty() {
         return Ok(Vec::new());
     }
     // Only the trees that may hold a candidate are read (all of them when every blob is one).
     let revs = match &cands {
         Some(v) => {
-            let kept: Vec<u32> = v
-                .iter()
-                .copied()
-                .filter(|o| allowed.get(*o as usize).copied().unwrap_or(false))
-                .collect();
+            let kept: Vec<u32> = v.iter().copied().filter(|o| allowed.has(*o)).collect();
             index.may_hold(&plan.revs, &kept)?
         }
         None => plan.revs.clone(),
     };
     let places = index.places_of(
         &revs,
-        |o| allowed.get(o as usize).copied().unwrap_or(false),
+        |o| allowed.has(o),
         |p| Ok(plan.keeps(index.path(p)?)),
     )?;
     let mut out: Vec<(u32, Vec<OrdPlacement>)> = places
@@ -1189,6 +1185,36 @@ fn candidates(
         .collect();
     out.sort_by_key(|(o, _)| *o);
     Ok(out)
+}
+
+/// A set of blob ordinals below a bound, one bit each (a search over every pin marks ~30,000).
+struct OrdSet {
+    words: Vec<u64>,
+    len: u32,
+}
+
+impl OrdSet {
+    fn new(n: usize) -> OrdSet {
+        OrdSet {
+            words: vec![0; n.div_ceil(64)],
+            len: u32::try_from(n).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Adds `o` (one past the bound is left out: no blob has it).
+    fn insert(&mut self, o: u32) {
+        if o < self.len {
+            self.words[o as usize / 64] |= 1 << (o % 64);
+        }
+    }
+
+    fn has(&self, o: u32) -> bool {
+        o < self.len && self.words[o as usize / 64] & (1 << (o % 64)) != 0
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
 }
 
 /// Scans one candidate file version into `g`.
@@ -1381,6 +1407,18 @@ fn materialise(index: &Index, kept: &[Kept]) -> Result<Vec<Hit>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ordinal_set_holds_what_was_inserted_and_nothing_past_its_size() {
+        let mut s = OrdSet::new(130);
+        assert!(s.is_empty());
+        for o in [0, 63, 64, 129, 130, 5000] {
+            s.insert(o);
+        }
+        let held: Vec<u32> = (0..200).filter(|o| s.has(*o)).collect();
+        assert_eq!(held, [0, 63, 64, 129]);
+        assert!(!s.is_empty());
+    }
 
     fn lines_of(q: &str, text: &str) -> Vec<(u32, String)> {
         let query = Query::parse(q).unwrap();

@@ -63,13 +63,27 @@ fn main() {
 /// that this one binary's own code and data load at a fixed address (libraries, heap, stack and
 /// mappings are still randomized). It reads local files only, in Rust (no network, no HTTP
 /// server, no tree-sitter): `archeo-full`, which runs those, stays position-independent.
-/// `ARCHEO_PIE=1` at build time keeps `archeo` position-independent too.
+///
+/// Left as the toolchain makes it: with `ARCHEO_PIE=1`; for a static C runtime (`crt-static`,
+/// musl's default), which rustc links `-static-pie` and which `-no-pie` would turn into a static
+/// binary that names a dynamic loader and crashes at start; and when RUSTFLAGS choose their own
+/// relocation model. Tells the tests which it did (`ARCHEO_FRONT_LINK`).
 fn front_link() {
     println!("cargo:rerun-if-env-changed=ARCHEO_PIE");
-    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if linux && std::env::var_os("ARCHEO_PIE").is_none_or(|v| v.is_empty()) {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let linux = var("CARGO_CFG_TARGET_OS") == "linux";
+    let static_crt = var("CARGO_CFG_TARGET_FEATURE")
+        .split(',')
+        .any(|f| f == "crt-static");
+    let own_model = var("CARGO_ENCODED_RUSTFLAGS").contains("relocation-model");
+    let no_pie = linux && !static_crt && !own_model && var("ARCHEO_PIE").is_empty();
+    if no_pie {
         println!("cargo:rustc-link-arg-bin=archeo=-no-pie");
     }
+    println!(
+        "cargo:rustc-env=ARCHEO_FRONT_LINK={}",
+        if no_pie { "no-pie" } else { "default" }
+    );
 }
 
 /// Every file under `root/ID/valid|invalid/`, as (`ID/KIND/NAME`, path), sorted.

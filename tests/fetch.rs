@@ -366,6 +366,32 @@ fn malformed_manifest_and_duplicate_names_point_at_the_line() {
     );
 }
 
+/// A manifest given as a pipe is read once, by the command: the global flags' look at its
+/// `[defaults]` leaves anything but a regular file alone.
+#[cfg(unix)]
+#[test]
+fn a_manifest_read_from_a_pipe_reaches_the_command_whole() {
+    use std::io::Write as _;
+    let ws = Workspace::new();
+    let mut c = ws.archeo();
+    c.args(["--manifest", "/dev/stdin", "pins"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"[[repo]]\nname = \"a\"\nurl = \"https://x.invalid/a\"\nrevs = [\"v1\"]\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // The manifest parsed (one repository); what is missing is the lock beside it.
+    assert!(err.contains("no lock file at"), "{err}");
+}
+
 #[test]
 fn foreign_cache_directory_is_never_overwritten() {
     let ws = Workspace::new();

@@ -446,26 +446,11 @@ fn stdin_wrapped_lines_and_exit_codes() {
     let whole = MESSAGE
         .trim_start_matches("shim runtime create failed: ")
         .replace("error during init: ", "error during\n    init: ");
-    let mut c = ws.archeo();
-    c.args(["explain", "-", "--repo", "app"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(whole.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "every segment explained: {}",
-        String::from_utf8_lossy(&out.stdout)
+    let (code, out, _) = run_with_stdin(
+        ws.archeo().args(["explain", "-", "--repo", "app"]),
+        whole.as_bytes(),
     );
+    assert_eq!(code, 0, "every segment explained: {out}");
     // Only weak matches: unexplained, exit 1.
     let (code, out, _) = archeo(&ws, &["explain", "copy everything failed"]);
     assert_eq!(code, 1, "{out}");

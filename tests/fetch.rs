@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{GitRepo, Workspace, run};
+use common::{GitRepo, Workspace, run, run_with_stdin};
 
 /// An upstream with lightweight and annotated tags, a branch, and several commits.
 fn upstream(ws: &Workspace) -> (GitRepo, Vec<String>) {
@@ -371,23 +371,12 @@ fn malformed_manifest_and_duplicate_names_point_at_the_line() {
 #[cfg(unix)]
 #[test]
 fn a_manifest_read_from_a_pipe_reaches_the_command_whole() {
-    use std::io::Write as _;
     let ws = Workspace::new();
-    let mut c = ws.archeo();
-    c.args(["--manifest", "/dev/stdin", "pins"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"[[repo]]\nname = \"a\"\nurl = \"https://x.invalid/a\"\nrevs = [\"v1\"]\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, _, err) = run_with_stdin(
+        ws.archeo().args(["--manifest", "/dev/stdin", "pins"]),
+        b"[[repo]]\nname = \"a\"\nurl = \"https://x.invalid/a\"\nrevs = [\"v1\"]\n",
+    );
+    assert_eq!(code, 2, "{err}");
     // The manifest parsed (one repository); what is missing is the lock beside it.
     assert!(err.contains("no lock file at"), "{err}");
 }

@@ -162,6 +162,31 @@ pub fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Runs a command with `input` on its standard input, returning (exit code, stdout, stderr).
+/// The input is written from another thread, so a command that answers before reading it all
+/// cannot block the test.
+pub fn run_with_stdin(c: &mut Command, input: &[u8]) -> (i32, String, String) {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // A command that stops reading early closes the pipe: that write error is not the test's.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub const SYSCTL_GO: &str = r#"package sys
 
 import (

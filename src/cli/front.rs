@@ -1,7 +1,8 @@
 //! The start path of the query commands: two binaries, one command line.
 //!
-//! `archeo` (src/main.rs) is small: it parses the whole command line (so `--help`, `--version`
-//! and usage errors are its own), runs `search` itself (but for queries naming rules, which read
+//! `archeo` (src/main.rs) is small: it parses the command line (the plainest search lines by
+//! hand, [`quick_search_line`]; everything else with clap, so `--help`, `--version` and usage
+//! errors are its own), runs `search` itself (but for queries naming rules, which read
 //! the findings store, tantivy), and hands every other command to
 //! `archeo-full` (src/bin/archeo-full.rs), the binary holding all of archeo, installed beside
 //! it: on Unix by `exec` (same process, same pid, standard streams and exit code), elsewhere
@@ -9,7 +10,7 @@
 //!
 //! Why: a position-independent executable starts in time that grows with the pointers it
 //! holds (the dynamic loader rewrites each one, and every page of them is copied on write
-//! before `main`). The whole of archeo (gix, tree-sitter and its grammars, tantivy, the HTTP
+//! before `main`; on Linux `archeo` is linked position-dependent, build.rs). The whole of archeo (gix, tree-sitter and its grammars, tantivy, the HTTP
 //! server) holds some 59,000; `search`'s own code a fraction of that, and a search's answer
 //! often takes less time than that start (docs/development.md, "Figures").
 //!

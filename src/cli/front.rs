@@ -1,7 +1,7 @@
 //! The start path of the query commands: two binaries, one command line.
 //!
 //! `archeo` (src/main.rs) is small: it parses the command line (the plainest search lines by
-//! hand, [`quick_search_line`]; everything else with clap, so `--help`, `--version` and usage
+//! hand, `quick_search_line`; everything else with clap, so `--help`, `--version` and usage
 //! errors are its own), runs `search` itself (but for queries naming rules, which read
 //! the findings store, tantivy), and hands every other command to
 //! `archeo-full` (src/bin/archeo-full.rs), the binary holding all of archeo, installed beside

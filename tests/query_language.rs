@@ -347,6 +347,7 @@ fn an_error_written_to_a_closed_stderr_still_exits_two() {
         let status = archeo_command()
             .args(args)
             .current_dir(ws.path())
+            .env_remove("ARCHEO_INDEX_DIR")
             .stdout(std::process::Stdio::null())
             .stderr(writer)
             .status()

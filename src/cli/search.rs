@@ -77,5 +77,10 @@ fn run_query(ctx: &Context, a: SearchArgs, q: Query, base: Options) -> Result<Fo
         }
         None => crate::report::print(&r, a.format, ctx.ui.color_choice())?,
     }
-    Ok(Found::from(r.total > 0))
+    let found = Found::from(r.total > 0);
+    // The process exits next: its mappings and heap go with it, at once and with no other
+    // thread to tell, which unmapping and freeing them one by one here would do.
+    std::mem::forget(r);
+    std::mem::forget(index);
+    Ok(found)
 }

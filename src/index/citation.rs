@@ -108,23 +108,50 @@ fn stays_inside(path: &str) -> bool {
 /// could leave the commit in a URL (an empty, `.` or `..` component) gets the plain citation: never a link
 /// off the immutable commit.
 pub fn permalink(url: &str, commit: &str, path: &str, start: u32, end: u32) -> String {
-    let base = url.trim_end_matches('/').trim_end_matches(".git");
-    let anchor = if end > start {
-        format!("#L{start}-L{end}")
-    } else {
-        format!("#L{start}")
-    };
-    if let Some(rest) = base.strip_prefix("https://github.com/")
-        && rest.split('/').count() == 2
-        && stays_inside(path)
-    {
-        return format!(
-            "https://github.com/{rest}/blob/{commit}/{}{anchor}",
-            url_path(path)
-        );
+    Permalinks::new(url, commit, path).at(start, end)
+}
+
+/// [`permalink`]s of several line spans of one file at one commit: what they share (the URL up
+/// to its `#L` anchor, or the plain citation up to its line) is worked out once.
+#[derive(Debug, Clone)]
+pub struct Permalinks {
+    head: String,
+    github: bool,
+}
+
+impl Permalinks {
+    /// The permalinks of `path` at `commit` of the repository at `url`.
+    pub fn new(url: &str, commit: &str, path: &str) -> Permalinks {
+        let base = url.trim_end_matches('/').trim_end_matches(".git");
+        if let Some(rest) = base.strip_prefix("https://github.com/")
+            && rest.split('/').count() == 2
+            && stays_inside(path)
+        {
+            return Permalinks {
+                head: format!("https://github.com/{rest}/blob/{commit}/{}", url_path(path)),
+                github: true,
+            };
+        }
+        let name = base.rsplit('/').next().unwrap_or(base);
+        Permalinks {
+            head: format!("{name}@{commit}:{path}:"),
+            github: false,
+        }
     }
-    let name = base.rsplit('/').next().unwrap_or(base);
-    format!("{name}@{commit}:{}", location(path, start, end))
+
+    /// The permalink of lines `start..=end`.
+    pub fn at(&self, start: u32, end: u32) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(self.head.len() + 24);
+        out.push_str(&self.head);
+        let _ = match (self.github, end > start) {
+            (true, true) => write!(out, "#L{start}-L{end}"),
+            (true, false) => write!(out, "#L{start}"),
+            (false, true) => write!(out, "{start}-{end}"),
+            (false, false) => write!(out, "{start}"),
+        };
+        out
+    }
 }
 
 /// The same permalink for other lines: a GitHub `#L` anchor or a plain citation's `:line`
@@ -176,6 +203,22 @@ mod tests {
         assert_eq!(
             permalink("file:///x/r", "abc", "a.go", 7, 7),
             "r@abc:a.go:7"
+        );
+        assert_eq!(
+            permalink("file:///x/r.git/", "abc", "a:b.go", 7, 9),
+            "r@abc:a:b.go:7-9"
+        );
+        // One set of permalinks answers each span as if built for it alone.
+        let gh = Permalinks::new("https://github.com/o/r", "abc", "a b.go");
+        let plain = Permalinks::new("/srv/git/r", "abc", "a.go");
+        assert_eq!(
+            [gh.at(1, 1), gh.at(4, 6), plain.at(2, 2), plain.at(2, 3)],
+            [
+                "https://github.com/o/r/blob/abc/a%20b.go#L1",
+                "https://github.com/o/r/blob/abc/a%20b.go#L4-L6",
+                "r@abc:a.go:2",
+                "r@abc:a.go:2-3",
+            ]
         );
         assert_eq!(
             relined("https://github.com/o/r/blob/abc/a/b.go#L3", 3, 9),

@@ -32,7 +32,7 @@ use anyhow::{Context, Result};
 use crate::rules::Finding;
 use blobs::{BlobStore, StoredFile};
 use catalog::{BlobEntry, Catalog, IndexedRev, Occurrence};
-use citation::{Citation, RevRef, permalink};
+use citation::{Citation, Permalinks, RevRef};
 use grams::{GramQuery, Grams};
 use store::{Store, StoredLiteral};
 
@@ -383,12 +383,28 @@ impl Index {
     /// Cites several line spans of one file version at `place` (the revisions holding it are
     /// worked out once).
     pub fn cite_lines(&self, blob: &str, place: &Placement, spans: &[(u32, u32)]) -> Vec<Citation> {
+        let (base, links) = self.cite_base(blob.to_string(), place);
+        spans
+            .iter()
+            .map(|&(start, end)| Citation {
+                start,
+                end,
+                url: links.at(start, end),
+                ..base.clone()
+            })
+            .collect()
+    }
+
+    /// What every citation of the file version `blob` at `place` shares (its lines and their
+    /// permalink left to fill in), and its permalinks.
+    pub fn cite_base(&self, blob: String, place: &Placement) -> (Citation, Permalinks) {
         let held = self.held(&place.repo, |r| {
             place.holders.iter().any(|h| std::ptr::eq(*h, r))
         });
         let (newest, cited) = held
             .newest
             .expect("a placement has at least one holder from this index");
+        let links = Permalinks::new(&cited.url, &cited.commit, &place.path);
         let base = Citation {
             repo: place.repo.clone(),
             path: place.path.clone(),
@@ -400,18 +416,10 @@ impl Index {
             commit: cited.commit.clone(),
             url: String::new(),
             vendored_module: vendored(cited, &place.path),
-            blob: blob.to_string(),
+            blob,
             newest,
         };
-        spans
-            .iter()
-            .map(|&(start, end)| Citation {
-                start,
-                end,
-                url: permalink(&cited.url, &cited.commit, &place.path, start, end),
-                ..base.clone()
-            })
-            .collect()
+        (base, links)
     }
 
     /// Cites lines of a file at one revision only (a diff side).

@@ -21,7 +21,7 @@ use regex_syntax::hir::{
 
 use crate::index::blobs::{DeclLines, Piece};
 use crate::index::catalog::{BLOB_GENERATED, IndexedRev};
-use crate::index::citation::Citation;
+use crate::index::citation::{Citation, Permalinks};
 use crate::index::grams::GramQuery;
 use crate::index::{Index, OrdPlacement};
 use crate::lang::{Decl, Lang, Region, RegionKind};
@@ -1330,7 +1330,7 @@ pub fn search_with(index: &Index, q: &Query, scope: &Scope, opts: Options) -> Re
     if opts.files {
         out.files = file_list(index, got.files.into_sorted())?;
     }
-    out.hits = materialise(index, &got.hits.into_sorted())?;
+    out.hits = materialise(index, got.hits.into_sorted())?;
     Ok(out)
 }
 
@@ -1367,41 +1367,45 @@ fn file_list(index: &Index, kept: Vec<KeptFile>) -> Result<Vec<FileHits>> {
 }
 
 /// Citations and texts for the hits kept, built once per placement.
-fn materialise(index: &Index, kept: &[Kept]) -> Result<Vec<Hit>> {
-    let mut groups: rustc_hash::FxHashMap<(*const OrdPlacement, u32), Vec<usize>> =
-        Default::default();
-    for (i, k) in kept.iter().enumerate() {
-        groups
-            .entry((k.place as *const OrdPlacement, k.rank.ord))
-            .or_default()
-            .push(i);
+fn materialise(index: &Index, kept: Vec<Kept>) -> Result<Vec<Hit>> {
+    // What the hits of one file version at one place share: worked out at its first hit.
+    struct Group {
+        base: Citation,
+        links: Permalinks,
     }
-    let mut out: Vec<Option<Hit>> = vec![None; kept.len()];
-    for idx in groups.values() {
-        let k0 = &kept[idx[0]];
-        let place = index.placement(k0.place)?;
-        let hex = index.blob(k0.rank.ord)?.hex();
-        let spans: Vec<(u32, u32)> = idx
-            .iter()
-            .map(|i| (kept[*i].hit.line, kept[*i].hit.line))
-            .collect();
-        for (i, cite) in idx.iter().zip(index.cite_lines(&hex, &place, &spans)) {
-            let k = &kept[*i];
-            let h = &k.hit;
-            out[*i] = Some(Hit {
-                cite,
-                text: h.text.clone(),
-                symbol: h.symbol.clone(),
-                ranges: h.ranges.clone(),
-                defines: h.defines,
-                generated: k.generated,
-                exact: k.rank.exact.0,
-                before: h.before.clone(),
-                after: h.after.clone(),
-            });
-        }
+    let mut groups: rustc_hash::FxHashMap<(*const OrdPlacement, u32), Group> = Default::default();
+    let mut out = Vec::with_capacity(kept.len());
+    for k in kept {
+        let g = match groups.entry((k.place as *const OrdPlacement, k.rank.ord)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let place = index.placement(k.place)?;
+                let hex = index.blob(k.rank.ord)?.hex();
+                let (base, links) = index.cite_base(hex, &place);
+                e.insert(Group { base, links })
+            }
+        };
+        // The line's text moved (copied only when another placement of the same file version
+        // holds it too).
+        let h = Arc::unwrap_or_clone(k.hit);
+        out.push(Hit {
+            cite: Citation {
+                start: h.line,
+                end: h.line,
+                url: g.links.at(h.line, h.line),
+                ..g.base.clone()
+            },
+            text: h.text,
+            symbol: h.symbol,
+            ranges: h.ranges,
+            defines: h.defines,
+            generated: k.generated,
+            exact: k.rank.exact.0,
+            before: h.before,
+            after: h.after,
+        });
     }
-    Ok(out.into_iter().flatten().collect())
+    Ok(out)
 }
 
 #[cfg(test)]

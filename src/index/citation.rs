@@ -28,8 +28,9 @@ pub struct Citation {
     pub start: u32,
     /// Last line, inclusive.
     pub end: u32,
-    /// Every selected revision holding this file version at this path, oldest first.
-    pub revs: Vec<RevRef>,
+    /// Every selected revision holding this file version at this path, oldest first (shared
+    /// by the citations of one file version's lines).
+    pub revs: std::sync::Arc<[RevRef]>,
     /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`: `revs` compressed into ranges over the repository's
     /// revisions in version order.
     pub revs_display: String,

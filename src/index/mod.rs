@@ -410,7 +410,7 @@ impl Index {
             path: place.path.clone(),
             start: 0,
             end: 0,
-            revs: held.revs,
+            revs: held.revs.into(),
             revs_display: held.display,
             rev: cited.rev.clone(),
             commit: cited.commit.clone(),

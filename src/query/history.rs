@@ -612,7 +612,7 @@ pub fn timeline(
     let mut by_id: BTreeMap<(String, String), Seen> = BTreeMap::new();
     for (item, newest) in timeline_items(index, subject, repos, cancel)? {
         let c = &item.side.cite;
-        for h in &c.revs {
+        for h in c.revs.iter() {
             *counts.entry((c.repo.clone(), h.rev.clone())).or_default() += 1;
         }
         let holders: BTreeSet<String> = c.revs.iter().map(|r| r.rev.clone()).collect();
@@ -723,7 +723,7 @@ fn tracks(index: &Index, seen: impl Iterator<Item = Seen>) -> Vec<Track> {
                 .collect::<Vec<_>>();
             let groups = group_places(index, &repo, &places);
             let mut cite = seen.item.side.cite;
-            cite.revs = held.revs;
+            cite.revs = held.revs.into();
             cite.revs_display = held.display;
             let track = Track {
                 rule: seen.item.rule,

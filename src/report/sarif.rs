@@ -197,7 +197,7 @@ fn result(h: &FindingHit, rule_index: usize, rules: &RuleSet) -> sarif::Result {
     props.insert("rev".to_string(), serde_json::json!(c.rev));
     props.insert("commit".to_string(), serde_json::json!(c.commit));
     props.insert("permalink".to_string(), serde_json::json!(c.url));
-    props.insert("revs".to_string(), serde_json::json!(c.revs));
+    props.insert("revs".to_string(), serde_json::json!(&*c.revs));
     props.insert(
         "revs_display".to_string(),
         serde_json::json!(c.revs_display),

@@ -686,7 +686,7 @@ fn parts<'a>(index: &'a Index, revs: &[&'a IndexedRev], segments: &[Segment]) ->
     for (i, s) in segments.iter().enumerate() {
         for c in s.candidates.iter().filter(|c| c.weak.is_none()) {
             for site in &c.sites {
-                for r in &site.cite.revs {
+                for r in site.cite.revs.iter() {
                     let e = held
                         .entry((site.cite.repo.as_str(), r.rev.as_str()))
                         .or_default();

@@ -301,6 +301,17 @@ fn escaped_control(c: char) -> Option<String> {
     control.then(|| c.escape_default().to_string())
 }
 
+/// Are the eight bytes of `w` all printable ASCII (0x20..=0x7e)? A byte below 0x20 borrows
+/// when 0x20 is taken from it, a byte from 0x7f up has its top bit set once 1 is added; the
+/// borrows and carries between bytes only ever follow such a byte, so the answer is exact.
+fn printable_ascii(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let below = w.wrapping_sub(ONES * 0x20) & !w;
+    let above = w.wrapping_add(ONES) | w;
+    (below | above) & TOP == 0
+}
+
 impl<W: Write> TermSafe<W> {
     /// Writes control character `c` escaped (`\u{1b}`, `\r`).
     fn escape(&mut self, c: char) -> std::io::Result<()> {
@@ -326,6 +337,13 @@ impl<W: Write> Write for TermSafe<W> {
         // looked at.
         let mut run = i;
         while i < buf.len() {
+            // Eight printable ASCII bytes at a time (most of any output).
+            if let Some(w) = buf.get(i..i + 8)
+                && printable_ascii(u64::from_le_bytes(w.try_into().expect("eight bytes")))
+            {
+                i += 8;
+                continue;
+            }
             let b = buf[i];
             let ascii_control = (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f;
             if !ascii_control && b != 0xc2 && b != 0xe2 {
@@ -473,6 +491,29 @@ mod tests {
         assert_eq!(md_code("a | b"), "`a \\| b`");
         assert_eq!(md_code("x := `raw`"), "`` x := `raw` ``");
         assert_eq!(md_code("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn eight_bytes_are_printable_ascii_exactly_when_each_one_is() {
+        let one = |b: u8| (0x20..=0x7e).contains(&b);
+        let mut words: Vec<[u8; 8]> = vec![*b"plain ok", *b"~~~~~~~~", *b"        "];
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[at] = b;
+                words.push(w);
+                let mut w = [b'~'; 8];
+                w[at] = b;
+                words.push(w);
+            }
+        }
+        for w in words {
+            assert_eq!(
+                printable_ascii(u64::from_le_bytes(w)),
+                w.iter().all(|b| one(*b)),
+                "{w:?}"
+            );
+        }
     }
 
     #[test]

@@ -143,6 +143,19 @@ pub struct Held<'a> {
     pub newest: Option<(usize, &'a IndexedRev)>,
 }
 
+/// The revisions holding a file version somewhere, as its citations list them.
+#[derive(Debug, Clone)]
+pub struct Holding<'a> {
+    /// Oldest first.
+    pub revs: std::sync::Arc<[RevRef]>,
+    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
+    pub display: String,
+    /// The newest one's position in the repository's version order.
+    pub newest: usize,
+    /// The newest one: the revision cited.
+    pub cited: &'a IndexedRev,
+}
+
 /// blob id -> where it stands in the selected revisions, ordered by (repo, path).
 pub type Places<'a> = HashMap<String, Vec<Placement<'a>>>;
 
@@ -398,26 +411,49 @@ impl Index {
     /// What every citation of the file version `blob` at `place` shares (its lines and their
     /// permalink left to fill in), and its permalinks.
     pub fn cite_base(&self, blob: String, place: &Placement) -> (Citation, Permalinks) {
+        self.cite_base_held(blob, place, &self.holding(place))
+    }
+
+    /// The revisions holding a file version at `place` as its citations list them: what
+    /// [`Index::cite_base_held`] needs, shared by every place with the same holders.
+    pub fn holding(&self, place: &Placement) -> Holding<'_> {
         let held = self.held(&place.repo, |r| {
             place.holders.iter().any(|h| std::ptr::eq(*h, r))
         });
         let (newest, cited) = held
             .newest
             .expect("a placement has at least one holder from this index");
+        Holding {
+            revs: held.revs.into(),
+            display: held.display,
+            newest,
+            cited,
+        }
+    }
+
+    /// [`Index::cite_base`] with the holders already worked out (`held` is
+    /// [`Index::holding`] of a place with the same repository and holders).
+    pub fn cite_base_held(
+        &self,
+        blob: String,
+        place: &Placement,
+        held: &Holding<'_>,
+    ) -> (Citation, Permalinks) {
+        let cited = held.cited;
         let links = Permalinks::new(&cited.url, &cited.commit, &place.path);
         let base = Citation {
             repo: place.repo.clone(),
             path: place.path.clone(),
             start: 0,
             end: 0,
-            revs: held.revs.into(),
-            revs_display: held.display,
+            revs: held.revs.clone(),
+            revs_display: held.display.clone(),
             rev: cited.rev.clone(),
             commit: cited.commit.clone(),
             url: String::new(),
             vendored_module: vendored(cited, &place.path),
             blob,
-            newest,
+            newest: held.newest,
         };
         (base, links)
     }

@@ -1374,6 +1374,10 @@ fn materialise(index: &Index, kept: Vec<Kept>) -> Result<Vec<Hit>> {
         links: Permalinks,
     }
     let mut groups: rustc_hash::FxHashMap<(*const OrdPlacement, u32), Group> = Default::default();
+    // The revisions holding them, by repository and holders: most places of a search share
+    // theirs (every file at one release).
+    let mut holdings: HashMap<(String, Vec<*const IndexedRev>), crate::index::Holding> =
+        HashMap::new();
     let mut out = Vec::with_capacity(kept.len());
     for k in kept {
         let g = match groups.entry((k.place as *const OrdPlacement, k.rank.ord)) {
@@ -1381,7 +1385,15 @@ fn materialise(index: &Index, kept: Vec<Kept>) -> Result<Vec<Hit>> {
             std::collections::hash_map::Entry::Vacant(e) => {
                 let place = index.placement(k.place)?;
                 let hex = index.blob(k.rank.ord)?.hex();
-                let (base, links) = index.cite_base(hex, &place);
+                let who = place
+                    .holders
+                    .iter()
+                    .map(|h| *h as *const IndexedRev)
+                    .collect();
+                let held = holdings
+                    .entry((place.repo.clone(), who))
+                    .or_insert_with(|| index.holding(&place));
+                let (base, links) = index.cite_base_held(hex, &place, held);
                 e.insert(Group { base, links })
             }
         };

@@ -135,25 +135,12 @@ pub struct Placement<'a> {
 /// Some of a repository's revisions, in version order.
 #[derive(Debug, Clone)]
 pub struct Held<'a> {
-    /// The revisions held, oldest first.
-    pub revs: Vec<RevRef>,
+    /// The revisions held, oldest first (shared by the citations that list them).
+    pub revs: std::sync::Arc<[RevRef]>,
     /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
     pub display: String,
     /// The newest revision held and its position in the repository's version order.
     pub newest: Option<(usize, &'a IndexedRev)>,
-}
-
-/// The revisions holding a file version somewhere, as its citations list them.
-#[derive(Debug, Clone)]
-pub struct Holding<'a> {
-    /// Oldest first.
-    pub revs: std::sync::Arc<[RevRef]>,
-    /// `v1.2.8, v1.3.3..v1.3.5 (4 revs)`.
-    pub display: String,
-    /// The newest one's position in the repository's version order.
-    pub newest: usize,
-    /// The newest one: the revision cited.
-    pub cited: &'a IndexedRev,
 }
 
 /// blob id -> where it stands in the selected revisions, ordered by (repo, path).
@@ -367,7 +354,7 @@ impl Index {
     pub fn held(&self, repo: &str, is_held: impl Fn(&IndexedRev) -> bool) -> Held<'_> {
         let ordered = self.ordered(repo);
         let mask: Vec<bool> = ordered.iter().map(|r| is_held(r)).collect();
-        let revs: Vec<RevRef> = ordered
+        let revs: std::sync::Arc<[RevRef]> = ordered
             .iter()
             .zip(&mask)
             .filter(|(_, h)| **h)
@@ -396,7 +383,7 @@ impl Index {
     /// Cites several line spans of one file version at `place` (the revisions holding it are
     /// worked out once).
     pub fn cite_lines(&self, blob: &str, place: &Placement, spans: &[(u32, u32)]) -> Vec<Citation> {
-        let (base, links) = self.cite_base(blob.to_string(), place);
+        let (base, links) = self.cite_base(blob.to_string(), place, &self.held_at(place));
         spans
             .iter()
             .map(|&(start, end)| Citation {
@@ -408,38 +395,25 @@ impl Index {
             .collect()
     }
 
-    /// What every citation of the file version `blob` at `place` shares (its lines and their
-    /// permalink left to fill in), and its permalinks.
-    pub fn cite_base(&self, blob: String, place: &Placement) -> (Citation, Permalinks) {
-        self.cite_base_held(blob, place, &self.holding(place))
-    }
-
-    /// The revisions holding a file version at `place` as its citations list them: what
-    /// [`Index::cite_base_held`] needs, shared by every place with the same holders.
-    pub fn holding(&self, place: &Placement) -> Holding<'_> {
-        let held = self.held(&place.repo, |r| {
+    /// The revisions holding a file version at `place`, as its citations list them.
+    pub fn held_at(&self, place: &Placement) -> Held<'_> {
+        self.held(&place.repo, |r| {
             place.holders.iter().any(|h| std::ptr::eq(*h, r))
-        });
-        let (newest, cited) = held
-            .newest
-            .expect("a placement has at least one holder from this index");
-        Holding {
-            revs: held.revs.into(),
-            display: held.display,
-            newest,
-            cited,
-        }
+        })
     }
 
-    /// [`Index::cite_base`] with the holders already worked out (`held` is
-    /// [`Index::holding`] of a place with the same repository and holders).
-    pub fn cite_base_held(
+    /// What every citation of the file version `blob` at `place` shares (its lines and their
+    /// permalink left to fill in), and its permalinks. `held` is [`Index::held_at`] of `place`
+    /// or of any place with the same holders.
+    pub fn cite_base(
         &self,
         blob: String,
         place: &Placement,
-        held: &Holding<'_>,
+        held: &Held,
     ) -> (Citation, Permalinks) {
-        let cited = held.cited;
+        let (newest, cited) = held
+            .newest
+            .expect("a placement has at least one holder from this index");
         let links = Permalinks::new(&cited.url, &cited.commit, &place.path);
         let base = Citation {
             repo: place.repo.clone(),
@@ -453,7 +427,7 @@ impl Index {
             url: String::new(),
             vendored_module: vendored(cited, &place.path),
             blob,
-            newest: held.newest,
+            newest,
         };
         (base, links)
     }

@@ -723,7 +723,7 @@ fn tracks(index: &Index, seen: impl Iterator<Item = Seen>) -> Vec<Track> {
                 .collect::<Vec<_>>();
             let groups = group_places(index, &repo, &places);
             let mut cite = seen.item.side.cite;
-            cite.revs = held.revs.into();
+            cite.revs = held.revs;
             cite.revs_display = held.display;
             let track = Track {
                 rule: seen.item.rule,

@@ -1374,10 +1374,9 @@ fn materialise(index: &Index, kept: Vec<Kept>) -> Result<Vec<Hit>> {
         links: Permalinks,
     }
     let mut groups: rustc_hash::FxHashMap<(*const OrdPlacement, u32), Group> = Default::default();
-    // The revisions holding them, by repository and holders: most places of a search share
-    // theirs (every file at one release).
-    let mut holdings: HashMap<(String, Vec<*const IndexedRev>), crate::index::Holding> =
-        HashMap::new();
+    // The revisions holding them, by holders (which name the repository too): most places of
+    // a search share theirs (every file at one release).
+    let mut helds: HashMap<Vec<*const IndexedRev>, crate::index::Held> = HashMap::new();
     let mut out = Vec::with_capacity(kept.len());
     for k in kept {
         let g = match groups.entry((k.place as *const OrdPlacement, k.rank.ord)) {
@@ -1390,10 +1389,8 @@ fn materialise(index: &Index, kept: Vec<Kept>) -> Result<Vec<Hit>> {
                     .iter()
                     .map(|h| *h as *const IndexedRev)
                     .collect();
-                let held = holdings
-                    .entry((place.repo.clone(), who))
-                    .or_insert_with(|| index.holding(&place));
-                let (base, links) = index.cite_base_held(hex, &place, held);
+                let held = helds.entry(who).or_insert_with(|| index.held_at(&place));
+                let (base, links) = index.cite_base(hex, &place, held);
                 e.insert(Group { base, links })
             }
         };

@@ -92,6 +92,17 @@ fn bad_files_are_indexed_as_far_as_they_go() {
         err.contains("not valid UTF-8, indexed lossily: legacy/latin1.txt"),
         "{err}"
     );
+    // The slowest parses are named (at most ten), each a file of the project.
+    let slow: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split("slow to parse: ").nth(1))
+        .collect();
+    assert!((1..=10).contains(&slow.len()), "{err}");
+    let (_, files, _) = archeo(&ws, &["search", "/./", "-l"]);
+    for s in &slow {
+        let path = s.split(" (").next().unwrap();
+        assert!(files.lines().any(|f| f.ends_with(path)), "{path}: {files}");
+    }
     // The lossy file and the file with a syntax error are still searchable.
     let (code, out, _) = archeo(&ws, &["search", "openat2", "--format", "json"]);
     assert_eq!(code, 0);

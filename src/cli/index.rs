@@ -101,6 +101,12 @@ pub(super) fn run(ctx: &Context, a: IndexArgs) -> Result<Found> {
             l.bytes as f64 / 1e6 / l.seconds.max(1e-9)
         ));
     }
+    for (ms, path, size) in &s.slowest {
+        ctx.ui.detail(format!(
+            "slow to parse: {path} ({:.2} MB) in {ms:.1} ms",
+            *size as f64 / 1e6
+        ));
+    }
     if s.incremental + s.fallbacks > 0 {
         ctx.ui.detail(format!(
             "{} file versions reparsed from their predecessor's tree, {} of them parsed again in full (the reparse held errors a full parse lacks)",

@@ -938,7 +938,9 @@ fn parse_all(
                         let cpu = thread_cpu_seconds();
                         let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
                         let secs = started.elapsed().as_secs_f64();
-                        counters.timed(secs * 1000.0, &job.path, b.size);
+                        if b.status == BlobStatus::Indexed {
+                            counters.timed(secs * 1000.0, &job.path, b.size);
+                        }
                         let cpu = thread_cpu_seconds() - cpu;
                         counters.parsed(&b, cpu, &plan.repo_names[job.repo], &job.path);
                         // The next version of the path is parsed from this one: its tree,

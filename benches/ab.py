@@ -28,10 +28,13 @@ def timed(cmd):
     os.close(w)
     while os.read(r, 1 << 16):
         pass
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
     elapsed = time.perf_counter() - t
     os.close(r)
     os.close(devnull)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # grep's: found, nothing found; anything else is a failed run
+        sys.exit(f"{' '.join(cmd)}: exit code {code}")
     return elapsed
 
 

@@ -938,7 +938,8 @@ fn parse_all(
                         let cpu = thread_cpu_seconds();
                         let mut b = parse_blob(job, data, prev.as_ref(), rules, opts, &counters)?;
                         let secs = started.elapsed().as_secs_f64();
-                        if b.status == BlobStatus::Indexed {
+                        // Parsed ones only (what `Counters::parsed` counts as parsed).
+                        if b.text.is_some() {
                             counters.timed(secs * 1000.0, &job.path, b.size);
                         }
                         let cpu = thread_cpu_seconds() - cpu;

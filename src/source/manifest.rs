@@ -35,8 +35,9 @@ pub struct Defaults {
 impl Defaults {
     /// The `[defaults]` of the manifest at `path`, or none when it is not a regular file (a pipe
     /// is left whole for the command), cannot be read, or its TOML or `[defaults]` table does
-    /// not parse (the command that reads the whole manifest says why). The rest of the manifest is not checked: a search, which needs only these, does
-    /// not pay for validating every repository.
+    /// not parse (the command that reads the whole manifest says why). The rest of the
+    /// manifest is not checked: a search, which needs only these, does not pay for validating
+    /// every repository.
     pub fn of_manifest(path: &Path) -> Defaults {
         // Only a regular file: a pipe (`--manifest <(...)`) would be drained here, leaving the
         // command that reads the manifest an empty one (and a FIFO without a writer blocks).

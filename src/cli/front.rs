@@ -12,8 +12,8 @@
 //! holds (the dynamic loader rewrites each one, and every page of them is copied on write
 //! before `main`; on Linux `archeo` is linked position-dependent, build.rs). The whole of
 //! archeo (gix, tree-sitter and its grammars, tantivy, the HTTP server) holds some 59,000;
-//! `search`'s own code a fraction of that, and a search's answer
-//! often takes less time than that start (docs/development.md, "Figures").
+//! `search`'s own code a fraction of that, and a search's answer often takes less time than
+//! that start (docs/development.md, "Figures").
 //!
 //! The two must come from one build: `archeo` passes its build digest (build.rs,
 //! `ARCHEO_BUILD_ID`) as a first argument only it writes, and `archeo-full` refuses to run for
